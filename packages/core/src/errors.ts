@@ -1,0 +1,57 @@
+import type { MachineName, TaskId } from "./dag/model.ts";
+
+/** One catalogue of error kinds, shared by core, API, SDK and UI (ARCHITECTURE.md, "Names on the wire"). */
+export const ErrorKind = {
+  MissingTask: "missing_task",
+  Cycle: "cycle",
+  InvalidTask: "invalid_task",
+  UnknownFunction: "unknown_function",
+  Infeasible: "infeasible",
+  FunctionFailed: "function_failed",
+  UpstreamFailed: "upstream_failed",
+  Timeout: "timeout",
+  Cancelled: "cancelled",
+  MachineLost: "machine_lost",
+  ResultLost: "result_lost",
+  Unauthorized: "unauthorized",
+  Forbidden: "forbidden",
+  TooLarge: "too_large",
+} as const;
+export type ErrorKind = (typeof ErrorKind)[keyof typeof ErrorKind];
+
+/** A problem found in a DAG before anything runs. Every problem names its task(s). */
+export type DagProblem =
+  | { readonly kind: "missing_task"; readonly taskId: TaskId; readonly dependsOn: TaskId; readonly message: string }
+  | { readonly kind: "cycle"; readonly path: readonly TaskId[]; readonly message: string }
+  | {
+      readonly kind: "invalid_task";
+      readonly taskId: TaskId | null;
+      /** Where in the task the problem is, e.g. `cost.cpu`, `placement.with`, `args[2]`. */
+      readonly field: string;
+      readonly message: string;
+    }
+  | {
+      readonly kind: "unknown_function";
+      readonly taskId: TaskId;
+      readonly fn: string;
+      /** What needs the function: the task itself, an inline dependency, or an edge transform. */
+      readonly neededBy: string;
+      readonly message: string;
+    }
+  | {
+      readonly kind: "infeasible";
+      readonly taskId: TaskId;
+      /** The machine that came closest, if any machine was eligible. */
+      readonly closestMachine: MachineName | null;
+      /** What the closest machine lacks: resource → amount missing. */
+      readonly lacks: Readonly<Record<string, number>>;
+      readonly message: string;
+    };
+
+/** Why an attempt or a task ended without a value. */
+export type TaskErrorKind = "function_failed" | "timeout" | "cancelled" | "machine_lost" | "result_lost" | "upstream_failed" | "infeasible";
+
+export interface TaskError {
+  readonly kind: TaskErrorKind;
+  readonly message: string;
+}

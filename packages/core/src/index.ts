@@ -1,0 +1,2 @@
+export * from "./dag/model.ts";
+export * from "./errors.ts";
