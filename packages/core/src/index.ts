@@ -1,2 +1,31 @@
 export * from "./dag/model.ts";
-export * from "./errors.ts";
+export { ErrorKind, type DagProblem, type TaskError, type TaskErrorKind } from "./errors.ts";
+export { validateDag, taskIndex } from "./dag/validate-dag.ts";
+export { fits, addResources, subtractResources, mergeCosts, lacking, isEmptyCost, describeLacks } from "./placement/resources.ts";
+export {
+  allocate,
+  type AllocTask,
+  type AllocMachine,
+  type AllocateOptions,
+  type Allocation,
+  type WaitReason,
+} from "./placement/allocate.ts";
+export { checkFeasibility, neededFunctions, type MachineInfo, type FunctionNeed } from "./placement/check-feasibility.ts";
+export { ResourceLedger, type ClaimResult, type Claim } from "./ledger/resource-ledger.ts";
+export { decide, type Decision } from "./scheduler/decide.ts";
+export { createSchedulerState, type SchedulerState, type SchedulerConfig } from "./scheduler/scheduler-state.ts";
+export { compileDag, type CompiledDag, type CompiledTask } from "./scheduler/compile-dag.ts";
+export type {
+  AttemptId,
+  InputRef,
+  MachineAnnouncement,
+  MachineStatus,
+  RunId,
+  RunOptions,
+  RunOutcome,
+  RunStatus,
+  SchedulerCommand,
+  SchedulerEvent,
+  TaskChange,
+  TaskFailure,
+} from "./scheduler/messages.ts";

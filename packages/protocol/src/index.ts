@@ -1,1 +1,19 @@
-export {};
+export {
+  DAG_FILE_FORMAT,
+  DAG_FILE_VERSION,
+  MAX_ID_LENGTH,
+  CanvasPosition,
+  TaskJson,
+  DagFile,
+  parseDagFile,
+  parseTaskJson,
+  toDagSpec,
+  toTaskSpec,
+  type ParseResult,
+} from "./dag-file.ts";
+export { formatIssues, formatPath, type SchemaIssue } from "./format-issues.ts";
+export { FUNCTION_NAME_PATTERN, MAX_NAME_LENGTH, FunctionNameText, functionNamespace } from "./function-name.ts";
+export { FunctionInputs, FunctionKind, FunctionMeta } from "./function-meta.ts";
+export { JsonValue, findJsonProblem, describeKind, isPlainObject, type JsonProblem } from "./json-value.ts";
+export { ValueFrame, ValueCodecError, encodeValue, decodeValue, valueSize, previewValue } from "./value-codec.ts";
+export * from "./wire/agent-messages.ts";

@@ -1,1 +1,17 @@
-export {};
+export { Dag, edge, type DagTask, type DagOptions, type EdgeTransformInput } from "./dag-builder.ts";
+export { DagFileError, DuplicateTaskError } from "./dag-file-error.ts";
+export {
+  defineFunction,
+  defineTransform,
+  defineFunctions,
+  type HandoffFunction,
+  type DefineFunctionOptions,
+  type DefineTransformOptions,
+} from "./define-function.ts";
+export { FunctionRegistry, DuplicateFunctionError } from "./function-registry.ts";
+export { currentTask, findCurrentTask, runWithTaskContext, NoTaskContextError, type TaskContext, type TaskLog } from "./current-task.ts";
+export { std, stdFunctions } from "./std/index.ts";
+export { ResultStore, type StoreLookup, type FetchRemote, type GetWithTimeoutOptions } from "./result-store.ts";
+export { LocationRegistry, type LocationLookup } from "./location-registry.ts";
+export { executeLocal, callFunction, LOCAL_MACHINE, type ExecuteLocalOptions, type LogEntry } from "./execute-local.ts";
+export type { RunOutcome, RunOptions, DagSpec, TaskSpec } from "@handoff/core";

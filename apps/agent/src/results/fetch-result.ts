@@ -1,0 +1,88 @@
+import { request as httpRequest, type IncomingMessage } from "node:http";
+import { readExact } from "./read-exact.ts";
+import { ResultFetchError } from "./result-fetch-error.ts";
+import type { ResultStore } from "./result-store.ts";
+import { decodeValue, isValueContentType } from "./value-bytes.ts";
+
+export type FetchResultRequest = {
+  /** The holder's result server, e.g. `http://10.0.0.5:7081`. */
+  readonly url: string;
+  readonly runId: string;
+  readonly taskId: string;
+  /** A grant signed by the server naming the holder. */
+  readonly grant: string;
+  /** When given, the bytes are streamed into this store (large values straight to disk) and read back from it. */
+  readonly store?: ResultStore;
+  readonly signal?: AbortSignal;
+};
+
+export type FetchResultOutcome =
+  | { readonly ok: true; readonly value: unknown; readonly size: number }
+  | { readonly ok: false; readonly error: ResultFetchError };
+
+const maxErrorBodyBytes = 64 * 1024;
+
+/**
+ * Fetches one result directly from the agent that holds it. Refusals (no grant, bad grant, not found, evicted) are
+ * returned as values; network failures and protocol violations (a truncated body) throw.
+ *
+ * @example
+ * const outcome = await fetchResult({ url, runId, taskId, grant, store });
+ * if (outcome.ok) use(outcome.value);
+ */
+export async function fetchResult(request: FetchResultRequest): Promise<FetchResultOutcome> {
+  const { runId, taskId, store } = request;
+  const target = new URL(`results/${encodeURIComponent(runId)}/${encodeURIComponent(taskId)}`, withSlash(request.url));
+  const response = await get(target, request.grant, request.signal);
+
+  if (response.statusCode !== 200) return { ok: false, error: await readRefusal(response) };
+
+  const contentType = response.headers["x-handoff-content-type"];
+  const size = Number(response.headers["content-length"]);
+  if (!isValueContentType(contentType) || !Number.isSafeInteger(size) || size < 0) {
+    response.destroy();
+    throw new Error(`result server at ${request.url} sent no usable X-Handoff-Content-Type / Content-Length`);
+  }
+  if (store === undefined) {
+    return { ok: true, value: decodeValue(await readExact(response, size), contentType), size };
+  }
+  await store.putStream(runId, taskId, response, { contentType, size });
+  const value = await store.get(runId, taskId);
+  if (value === undefined) throw new Error(`result ${runId}/${taskId} was evicted locally before it could be read`);
+  return { ok: true, value, size };
+}
+
+function withSlash(url: string): string {
+  return url.endsWith("/") ? url : `${url}/`;
+}
+
+function get(url: URL, grant: string, signal: AbortSignal | undefined): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const outgoing = httpRequest(url, { method: "GET", headers: { Authorization: `Bearer ${grant}` }, signal });
+    outgoing.once("response", resolve);
+    outgoing.once("error", reject);
+    outgoing.end();
+  });
+}
+
+async function readRefusal(response: IncomingMessage): Promise<ResultFetchError> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of response as AsyncIterable<Buffer>) {
+    length += chunk.byteLength;
+    if (length > maxErrorBodyBytes) {
+      response.destroy();
+      break;
+    }
+    chunks.push(chunk);
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+  } catch {
+    body = undefined;
+  }
+  const parsed = ResultFetchError.safeParse(body);
+  if (!parsed.success) throw new Error(`result server answered ${response.statusCode} with an unexpected body`);
+  return parsed.data;
+}

@@ -1,0 +1,83 @@
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { z } from "zod";
+
+/** What a grant allows: `audience` may fetch the result `(runId, taskId)` from `holder` until `expiresAt` (ms epoch). */
+export const Grant = z.object({
+  runId: z.string().min(1),
+  taskId: z.string().min(1),
+  holder: z.string().min(1),
+  audience: z.string().min(1),
+  expiresAt: z.number().int().nonnegative(),
+});
+export type Grant = z.infer<typeof Grant>;
+
+export const GrantRejection = {
+  Malformed: "malformed",
+  BadSignature: "bad_signature",
+  Expired: "expired",
+  WrongHolder: "wrong_holder",
+} as const;
+export type GrantRejection = (typeof GrantRejection)[keyof typeof GrantRejection];
+
+export type GrantVerification = { ok: true; grant: Grant } | { ok: false; reason: GrantRejection };
+
+export type GrantSecret = string | Uint8Array;
+
+const minSecretBytes = 16;
+const base64url = /^[A-Za-z0-9_-]+$/;
+
+function hmac(secret: GrantSecret, payload: string): Buffer {
+  const key = typeof secret === "string" ? Buffer.from(secret, "utf8") : secret;
+  if (key.byteLength < minSecretBytes) throw new TypeError(`grant secret must be at least ${minSecretBytes} bytes`);
+  return createHmac("sha256", key).update(payload).digest();
+}
+
+/**
+ * Signs a short-lived grant (HMAC-SHA256) that lets one agent fetch one result directly from the agent holding it.
+ * The server issues grants; agents only verify them, so a result never needs the server to pass through.
+ *
+ * @example
+ * const token = signGrant(secret, { runId, taskId, holder: "machine-a", audience: "machine-b", expiresAt: Date.now() + 30_000 });
+ */
+export function signGrant(secret: GrantSecret, grant: Grant): string {
+  const payload = Buffer.from(JSON.stringify(Grant.parse(grant)), "utf8").toString("base64url");
+  return `${payload}.${hmac(secret, payload).toString("base64url")}`;
+}
+
+/**
+ * Checks a grant's form, signature (timing-safe), expiry and that it names this machine as the holder.
+ * The audience is carried for the record; the holder cannot check who is calling without client authentication.
+ */
+export function verifyGrant(
+  secret: GrantSecret,
+  token: string,
+  expected: { readonly now: number; readonly holder: string },
+): GrantVerification {
+  const parts = token.split(".");
+  const [payload, signature] = parts;
+  if (parts.length !== 2 || payload === undefined || signature === undefined) return rejected("malformed");
+  if (!base64url.test(payload) || !base64url.test(signature)) return rejected("malformed");
+
+  const expectedSignature = hmac(secret, payload);
+  const givenSignature = Buffer.from(signature, "base64url");
+  if (givenSignature.byteLength !== expectedSignature.byteLength || !timingSafeEqual(givenSignature, expectedSignature)) {
+    return rejected("bad_signature");
+  }
+
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
+  } catch {
+    return rejected("malformed");
+  }
+  const parsed = Grant.safeParse(decoded);
+  if (!parsed.success) return rejected("malformed");
+  const grant = parsed.data;
+  if (expected.now >= grant.expiresAt) return rejected("expired");
+  if (grant.holder !== expected.holder) return rejected("wrong_holder");
+  return { ok: true, grant };
+}
+
+function rejected(reason: GrantRejection): GrantVerification {
+  return { ok: false, reason };
+}

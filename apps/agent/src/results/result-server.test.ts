@@ -1,0 +1,252 @@
+import { createHash, randomFillSync } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { fetchResult } from "./fetch-result.ts";
+import { signGrant, type Grant } from "./grant.ts";
+import { createResultFetcher } from "./result-fetcher.ts";
+import { startResultServer, type ResultServer } from "./result-server.ts";
+import { createResultStore, type ResultStore } from "./result-store.ts";
+
+const secret = "result-server-test-secret-0123456789";
+const mib = 1024 * 1024;
+
+let dir: string;
+let clock: number;
+let holderStore: ResultStore;
+let server: ResultServer;
+let resultRequests: number;
+
+function newStore(name: string, overrides: { memoryBudgetBytes?: number } = {}): ResultStore {
+  return createResultStore({
+    dir: join(dir, name),
+    memoryBudgetBytes: overrides.memoryBudgetBytes ?? 8 * mib,
+    diskBudgetBytes: 1024 * mib,
+    retentionMs: 60_000,
+    now: () => clock,
+  });
+}
+
+function grantFor(runId: string, taskId: string, overrides: Partial<Grant> = {}): string {
+  return signGrant(secret, {
+    runId,
+    taskId,
+    holder: "machine-a",
+    audience: "machine-b",
+    expiresAt: clock + 30_000,
+    ...overrides,
+  });
+}
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "handoff-result-server-"));
+  clock = 1_000_000;
+  resultRequests = 0;
+  holderStore = newStore("holder");
+  server = await startResultServer({
+    store: holderStore,
+    secret,
+    machine: "machine-a",
+    now: () => clock,
+    onRequest: ({ path }) => {
+      if (path.startsWith("/results/")) resultRequests += 1;
+    },
+  });
+});
+
+afterEach(async () => {
+  await server.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("when another agent fetches a result with a valid grant", () => {
+  it("receives an equal JSON value", async () => {
+    const value = { rows: [{ id: 1, label: "α" }], total: 1 };
+    await holderStore.put("run-1", "load", value);
+
+    const outcome = await fetchResult({ url: server.url, runId: "run-1", taskId: "load", grant: grantFor("run-1", "load") });
+
+    expect(outcome).toEqual({ ok: true, value, size: Buffer.byteLength(JSON.stringify(value)) });
+  });
+
+  it("finds results whose ids contain slashes, spaces and non-ASCII", async () => {
+    await holderStore.put("run 1/ä", "task/with spaces?#", [1, 2, 3]);
+    const outcome = await fetchResult({
+      url: server.url,
+      runId: "run 1/ä",
+      taskId: "task/with spaces?#",
+      grant: grantFor("run 1/ä", "task/with spaces?#"),
+    });
+    expect(outcome).toEqual({ ok: true, value: [1, 2, 3], size: 7 });
+  });
+
+  it("answers with the encoded bytes and their content type and length", async () => {
+    await holderStore.put("run-1", "bytes", Uint8Array.from([1, 2, 3, 4]));
+    const response = await fetch(`${server.url}/results/run-1/bytes`, {
+      headers: { Authorization: `Bearer ${grantFor("run-1", "bytes")}` },
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("application/octet-stream");
+    expect(response.headers.get("x-handoff-content-type")).toBe("application/octet-stream");
+    expect(response.headers.get("content-length")).toBe("4");
+    expect(Array.from(new Uint8Array(await response.arrayBuffer()))).toEqual([1, 2, 3, 4]);
+  });
+
+  it("caches the value in the fetching machine's store when given one", async () => {
+    await holderStore.put("run-1", "load", { a: 1 });
+    const localStore = newStore("local");
+    const outcome = await fetchResult({
+      url: server.url,
+      runId: "run-1",
+      taskId: "load",
+      grant: grantFor("run-1", "load"),
+      store: localStore,
+    });
+    expect(outcome).toEqual({ ok: true, value: { a: 1 }, size: 7 });
+    expect(await localStore.get("run-1", "load")).toEqual({ a: 1 });
+  });
+
+  it(
+    "moves a 64 MiB Uint8Array intact through disk on both sides without holding many copies in memory",
+    async () => {
+      const size = 64 * mib;
+      const original = randomFillSync(new Uint8Array(size));
+      const originalHash = createHash("sha256").update(original).digest("hex");
+      await holderStore.put("run-big", "blob", original);
+      expect(holderStore.meta("run-big", "blob")?.location).toBe("disk");
+      const localStore = newStore("local");
+      const fetcher = createResultFetcher({ store: localStore });
+
+      const baselineRss = process.memoryUsage().rss;
+      let peakRss = baselineRss;
+      const sampler = setInterval(() => {
+        peakRss = Math.max(peakRss, process.memoryUsage().rss);
+      }, 2);
+      const outcome = await fetcher.fetch({
+        url: server.url,
+        runId: "run-big",
+        taskId: "blob",
+        grant: grantFor("run-big", "blob"),
+      });
+      clearInterval(sampler);
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+
+      expect(outcome.ok).toBe(true);
+      const received = outcome.ok ? (outcome.value as Uint8Array) : new Uint8Array();
+      expect(received.byteLength).toBe(size);
+      expect(createHash("sha256").update(received).digest("hex")).toBe(originalHash);
+      expect(localStore.meta("run-big", "blob")?.location).toBe("disk");
+      expect(localStore.stats().memoryBytes).toBe(0);
+      // The returned value itself is one 64 MiB copy; streaming adds only buffers on top of it.
+      const growthMib = (peakRss - baselineRss) / mib;
+      console.info(`64 MiB transfer: peak RSS growth ${growthMib.toFixed(1)} MiB`);
+      expect(growthMib).toBeLessThan(128);
+    },
+    60_000,
+  );
+});
+
+describe("when a fetch is not allowed", () => {
+  it("answers 401 without a grant", async () => {
+    await holderStore.put("run-1", "t", 1);
+    const response = await fetch(`${server.url}/results/run-1/t`);
+    expect(response.status).toBe(401);
+    expect(response.headers.get("www-authenticate")).toBe("Bearer");
+    expect(await response.json()).toEqual({ kind: "unauthorized" });
+  });
+
+  it("answers 403 to an expired grant", async () => {
+    await holderStore.put("run-1", "t", 1);
+    const grant = grantFor("run-1", "t", { expiresAt: clock });
+    const outcome = await fetchResult({ url: server.url, runId: "run-1", taskId: "t", grant });
+    expect(outcome).toEqual({ ok: false, error: { kind: "forbidden", reason: "expired" } });
+  });
+
+  it("answers 403 to a grant for another holder", async () => {
+    await holderStore.put("run-1", "t", 1);
+    const grant = grantFor("run-1", "t", { holder: "machine-c" });
+    const outcome = await fetchResult({ url: server.url, runId: "run-1", taskId: "t", grant });
+    expect(outcome).toEqual({ ok: false, error: { kind: "forbidden", reason: "wrong_holder" } });
+  });
+
+  it("answers 403 to a tampered grant", async () => {
+    await holderStore.put("run-1", "secret", 1);
+    const [, signature] = grantFor("run-1", "public").split(".");
+    const forgedPayload = Buffer.from(
+      JSON.stringify({ runId: "run-1", taskId: "secret", holder: "machine-a", audience: "x", expiresAt: clock + 1 }),
+    ).toString("base64url");
+    const outcome = await fetchResult({
+      url: server.url,
+      runId: "run-1",
+      taskId: "secret",
+      grant: `${forgedPayload}.${signature}`,
+    });
+    expect(outcome).toEqual({ ok: false, error: { kind: "forbidden", reason: "bad_signature" } });
+  });
+
+  it("answers 403 to a valid grant for a different result", async () => {
+    await holderStore.put("run-1", "secret", 1);
+    const outcome = await fetchResult({
+      url: server.url,
+      runId: "run-1",
+      taskId: "secret",
+      grant: grantFor("run-1", "public"),
+    });
+    expect(outcome).toEqual({ ok: false, error: { kind: "forbidden", reason: "wrong_result" } });
+  });
+});
+
+describe("when the result is not on the holder", () => {
+  it("answers 404 not_found for a result it never had", async () => {
+    const outcome = await fetchResult({ url: server.url, runId: "run-1", taskId: "t", grant: grantFor("run-1", "t") });
+    expect(outcome).toEqual({ ok: false, error: { kind: "not_found" } });
+  });
+
+  it("answers 404 evicted for a result it evicted", async () => {
+    await holderStore.put("run-1", "t", 1);
+    clock += 60_000;
+    expect(await holderStore.evictExpired()).toBe(1);
+    const outcome = await fetchResult({ url: server.url, runId: "run-1", taskId: "t", grant: grantFor("run-1", "t") });
+    expect(outcome).toEqual({ ok: false, error: { kind: "evicted", reason: "retention" } });
+  });
+});
+
+describe("when the health of the result server is checked", () => {
+  it("answers 200 without a grant", async () => {
+    const response = await fetch(`${server.url}/healthz`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ ok: true, machine: "machine-a" });
+  });
+});
+
+describe("when one machine needs the same remote result several times", () => {
+  it("downloads it once for concurrent fetches and not again afterwards", async () => {
+    await holderStore.put("run-1", "shared", Uint8Array.from({ length: 200_000 }, (_, i) => i % 256));
+    const fetcher = createResultFetcher({ store: newStore("local") });
+    const request = { url: server.url, runId: "run-1", taskId: "shared", grant: grantFor("run-1", "shared") };
+
+    const [first, second] = await Promise.all([fetcher.fetch(request), fetcher.fetch(request)]);
+    expect(resultRequests).toBe(1);
+    const bytes = (outcome: typeof first): Buffer => {
+      if (!outcome.ok) throw new Error(`fetch failed: ${JSON.stringify(outcome.error)}`);
+      return Buffer.from(outcome.value as Uint8Array);
+    };
+    expect(bytes(first).byteLength).toBe(200_000);
+    // Deep-equality on 200k-element arrays is slow on a loaded machine; compare bytes directly.
+    expect(bytes(first).equals(bytes(second))).toBe(true);
+
+    const third = await fetcher.fetch(request);
+    expect(resultRequests).toBe(1);
+    expect(bytes(third).equals(bytes(first))).toBe(true);
+  });
+
+  it("downloads again after a refused fetch", async () => {
+    const fetcher = createResultFetcher({ store: newStore("local") });
+    const request = { url: server.url, runId: "run-1", taskId: "late", grant: grantFor("run-1", "late") };
+    expect(await fetcher.fetch(request)).toEqual({ ok: false, error: { kind: "not_found" } });
+    await holderStore.put("run-1", "late", "here now");
+    expect(await fetcher.fetch(request)).toEqual({ ok: true, value: "here now", size: 10 });
+    expect(resultRequests).toBe(2);
+  });
+});

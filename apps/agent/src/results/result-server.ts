@@ -1,0 +1,122 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { pipeline } from "node:stream/promises";
+import { verifyGrant, type GrantSecret } from "./grant.ts";
+import type { ResultFetchError } from "./result-fetch-error.ts";
+import type { ResultStore } from "./result-store.ts";
+
+export type ResultServerOptions = {
+  readonly store: ResultStore;
+  readonly secret: GrantSecret;
+  /** This machine's name: grants must name it as the holder. */
+  readonly machine: string;
+  readonly port?: number;
+  readonly host?: string;
+  readonly now?: () => number;
+  /** Called once per answered request (for logs and metrics). */
+  readonly onRequest?: (request: { readonly method: string; readonly path: string; readonly status: number }) => void;
+};
+
+export type ResultServer = { readonly url: string; close(): Promise<void> };
+
+const resultPath = /^\/results\/([^/]+)\/([^/]+)$/;
+
+/**
+ * Serves this machine's results to other agents: `GET /results/:runId/:taskId` with `Authorization: Bearer <grant>`,
+ * streamed from the store without holding the whole value; `GET /healthz` without auth.
+ *
+ * @example
+ * const server = await startResultServer({ store, secret, machine: "machine-a" });
+ * // other agents: fetchResult({ url: server.url, runId, taskId, grant })
+ */
+export async function startResultServer(options: ResultServerOptions): Promise<ResultServer> {
+  const { store, secret, machine } = options;
+  const now = options.now ?? Date.now;
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const path = new URL(request.url ?? "/", "http://result-server").pathname;
+    if (request.method !== "GET") {
+      response.setHeader("Allow", "GET");
+      return sendJson(response, 405, { kind: "method_not_allowed" });
+    }
+    if (path === "/healthz") return sendJson(response, 200, { ok: true, machine });
+
+    const match = resultPath.exec(path);
+    const ids = match === null ? undefined : decodeIds(match[1] ?? "", match[2] ?? "");
+    if (ids === undefined) return sendJson(response, 404, { kind: "no_route" });
+    const { runId, taskId } = ids;
+
+    const token = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? "")?.[1];
+    if (token === undefined) {
+      response.setHeader("WWW-Authenticate", "Bearer");
+      return sendError(response, 401, { kind: "unauthorized" });
+    }
+    const verification = verifyGrant(secret, token, { now: now(), holder: machine });
+    if (!verification.ok) return sendError(response, 403, { kind: "forbidden", reason: verification.reason });
+    if (verification.grant.runId !== runId || verification.grant.taskId !== taskId) {
+      return sendError(response, 403, { kind: "forbidden", reason: "wrong_result" });
+    }
+
+    const meta = store.meta(runId, taskId);
+    const stream = store.openStream(runId, taskId);
+    if (meta === undefined || stream === undefined) {
+      const evicted = store.evictionReason(runId, taskId);
+      return sendError(response, 404, evicted === undefined ? { kind: "not_found" } : { kind: "evicted", reason: evicted });
+    }
+    response.writeHead(200, {
+      "Content-Type": meta.contentType,
+      "Content-Length": String(meta.size),
+      "X-Handoff-Content-Type": meta.contentType,
+      "Cache-Control": "no-store",
+    });
+    await pipeline(stream, response);
+  }
+
+  const server = createServer((request, response) => {
+    response.on("finish", () => {
+      options.onRequest?.({ method: request.method ?? "", path: request.url ?? "", status: response.statusCode });
+    });
+    handle(request, response).catch(() => {
+      // The fetching agent went away mid-stream, or the file could not be read: end this response only.
+      if (!response.headersSent) sendJson(response, 500, { kind: "internal" });
+      else response.destroy();
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+
+  return {
+    url: `http://${host}:${address.port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error === undefined ? resolve() : reject(error)));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function decodeIds(runSegment: string, taskSegment: string): { runId: string; taskId: string } | undefined {
+  try {
+    return { runId: decodeURIComponent(runSegment), taskId: decodeURIComponent(taskSegment) };
+  } catch {
+    return undefined;
+  }
+}
+
+function sendError(response: ServerResponse, status: number, error: ResultFetchError): void {
+  sendJson(response, status, error);
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) });
+  response.end(text);
+}

@@ -1,0 +1,389 @@
+import { randomBytes } from "node:crypto";
+import { close, createReadStream, createWriteStream, mkdirSync, openSync, readFile } from "node:fs";
+import { rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { readExact } from "./read-exact.ts";
+import { decodeValue, encodeValue, ValueContentType } from "./value-bytes.ts";
+
+export const EvictionReason = { Retention: "retention", DiskBudget: "disk_budget" } as const;
+export type EvictionReason = (typeof EvictionReason)[keyof typeof EvictionReason];
+
+export type ResultLocation = "memory" | "disk";
+
+export type ResultMeta = {
+  readonly size: number;
+  readonly contentType: ValueContentType;
+  readonly location: ResultLocation;
+  /** Clock reading (ms) when the value was stored. */
+  readonly storedAt: number;
+};
+
+export type ResultStoreStats = { readonly memoryBytes: number; readonly diskBytes: number; readonly entries: number };
+
+export type ResultStoreOptions = {
+  /** Folder for spilled and large values; created if missing. Files are named per store instance. */
+  readonly dir: string;
+  /** In-memory bytes past which the oldest in-memory values spill to `dir`. A value larger than this never enters memory. */
+  readonly memoryBudgetBytes: number;
+  /** Bytes on disk past which the oldest unpinned values are evicted. */
+  readonly diskBudgetBytes: number;
+  /** How long an unpinned value is kept, counted from when it was stored or its run was unpinned, whichever is later. */
+  readonly retentionMs: number;
+  readonly now?: () => number;
+  readonly onEvicted?: (runId: string, taskId: string, reason: EvictionReason) => void;
+};
+
+export type ResultStore = {
+  /** Stores a value (JSON-able data or a `Uint8Array`), replacing any value under the same key. */
+  put(runId: string, taskId: string, value: unknown): Promise<void>;
+  /**
+   * Stores a value that arrives as encoded bytes (a fetch from another machine). A value larger than the memory
+   * budget is written straight to disk and never held in memory whole. Rejects if the stream does not carry `size` bytes.
+   */
+  putStream(
+    runId: string,
+    taskId: string,
+    readable: Readable,
+    encoding: { readonly contentType: ValueContentType; readonly size: number },
+  ): Promise<void>;
+  has(runId: string, taskId: string): boolean;
+  meta(runId: string, taskId: string): ResultMeta | undefined;
+  /** The decoded value, or `undefined` when there is none (JSON cannot hold `undefined`, so this is unambiguous). */
+  get(runId: string, taskId: string): Promise<unknown>;
+  /** The encoded bytes as a stream, from memory or disk; `undefined` when there is no value. */
+  openStream(runId: string, taskId: string): Readable | undefined;
+  /** Why a value that is no longer here was evicted (remembered for the most recent evictions only). */
+  evictionReason(runId: string, taskId: string): EvictionReason | undefined;
+  delete(runId: string, taskId: string): Promise<boolean>;
+  /** Removes every value of a run; returns how many there were. */
+  clearRun(runId: string): Promise<number>;
+  /** Protects a run's values from eviction (retention and disk budget) while it still needs them. */
+  pin(runId: string): void;
+  /** Lifts the protection; its values' retention restarts now, and the disk budget is enforced again. */
+  unpin(runId: string): Promise<void>;
+  /** Evicts unpinned values past retention; returns how many. */
+  evictExpired(): Promise<number>;
+  stats(): ResultStoreStats;
+};
+
+type Entry = {
+  readonly key: string;
+  readonly runId: string;
+  readonly taskId: string;
+  readonly contentType: ValueContentType;
+  readonly size: number;
+  readonly storedAt: number;
+  location: ResultLocation;
+  bytes: Uint8Array | undefined;
+  path: string | undefined;
+};
+
+const maxEvictionRecords = 10_000;
+const streamChunkBytes = 1024 * 1024;
+
+function keyOf(runId: string, taskId: string): string {
+  return JSON.stringify([runId, taskId]);
+}
+
+function streamBytes(bytes: Uint8Array): Readable {
+  function* chunks(): Generator<Buffer> {
+    for (let offset = 0; offset < bytes.byteLength; offset += streamChunkBytes) {
+      const length = Math.min(streamChunkBytes, bytes.byteLength - offset);
+      yield Buffer.from(bytes.buffer, bytes.byteOffset + offset, length);
+    }
+  }
+  return Readable.from(chunks(), { objectMode: false });
+}
+
+// Reads through an already-open descriptor (immune to a concurrent unlink) into one buffer sized by fstat.
+function readWholeFile(fd: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    readFile(fd, (readError, data) => {
+      close(fd, () => (readError === null ? resolve(data) : reject(readError)));
+    });
+  });
+}
+
+/**
+ * Keeps the results produced or fetched on this machine, keyed by `(runId, taskId)`: in memory up to a budget, then
+ * spilled to files; evicted by retention or disk budget, oldest first, except for pinned runs.
+ *
+ * @example
+ * const store = createResultStore({ dir, memoryBudgetBytes: 64 << 20, diskBudgetBytes: 8 << 30, retentionMs: 3_600_000 });
+ * await store.put("run-1", "sum", 42);
+ * await store.get("run-1", "sum"); // 42
+ */
+export function createResultStore(options: ResultStoreOptions): ResultStore {
+  const { dir, memoryBudgetBytes, diskBudgetBytes, retentionMs } = options;
+  const now = options.now ?? Date.now;
+  mkdirSync(dir, { recursive: true });
+
+  const instanceId = randomBytes(6).toString("hex");
+  let fileSeq = 0;
+  const entries = new Map<string, Entry>(); // insertion order = age order
+  const inMemory = new Map<string, Entry>(); // the subset held in memory, oldest first
+  const evictions = new Map<string, EvictionReason>();
+  const pinnedRuns = new Set<string>();
+  const unpinnedAt = new Map<string, number>();
+  let memoryBytes = 0;
+  let diskBytes = 0;
+  let reservedDiskBytes = 0; // files being written that are not entries yet
+  let maintenance: Promise<void> = Promise.resolve();
+
+  const nextPath = (): string => join(dir, `${instanceId}-${++fileSeq}.bin`);
+  const removeFile = (path: string): Promise<void> => rm(path, { force: true });
+
+  function remove(entry: Entry): Promise<void> {
+    entries.delete(entry.key);
+    if (entry.location === "memory") {
+      inMemory.delete(entry.key);
+      memoryBytes -= entry.size;
+      return Promise.resolve();
+    }
+    diskBytes -= entry.size;
+    return entry.path === undefined ? Promise.resolve() : removeFile(entry.path);
+  }
+
+  function evict(entry: Entry, reason: EvictionReason): Promise<void> {
+    const removed = remove(entry);
+    evictions.delete(entry.key);
+    evictions.set(entry.key, reason);
+    if (evictions.size > maxEvictionRecords) {
+      const oldest = evictions.keys().next();
+      if (oldest.done !== true) evictions.delete(oldest.value);
+    }
+    options.onEvicted?.(entry.runId, entry.taskId, reason);
+    return removed;
+  }
+
+  function insert(entry: Entry): Promise<void> {
+    const previous = entries.get(entry.key);
+    const removed = previous === undefined ? Promise.resolve() : remove(previous);
+    evictions.delete(entry.key);
+    entries.set(entry.key, entry);
+    if (entry.location === "memory") {
+      inMemory.set(entry.key, entry);
+      memoryBytes += entry.size;
+    } else {
+      diskBytes += entry.size;
+    }
+    return removed;
+  }
+
+  async function spill(entry: Entry): Promise<void> {
+    const bytes = entry.bytes;
+    if (bytes === undefined) return;
+    const path = nextPath();
+    reservedDiskBytes += entry.size;
+    try {
+      await writeFile(path, bytes);
+    } catch (error) {
+      await removeFile(path);
+      throw error;
+    } finally {
+      reservedDiskBytes -= entry.size;
+    }
+    if (entries.get(entry.key) !== entry) {
+      await removeFile(path); // deleted or replaced while it was being written
+      return;
+    }
+    inMemory.delete(entry.key);
+    memoryBytes -= entry.size;
+    diskBytes += entry.size;
+    entry.location = "disk";
+    entry.path = path;
+    entry.bytes = undefined;
+  }
+
+  function evictForDiskBudget(protectedEntry: Entry | undefined): Promise<void>[] {
+    const removals: Promise<void>[] = [];
+    for (const entry of entries.values()) {
+      if (diskBytes + reservedDiskBytes <= diskBudgetBytes) break;
+      if (entry.location !== "disk" || entry === protectedEntry || pinnedRuns.has(entry.runId)) continue;
+      removals.push(evict(entry, EvictionReason.DiskBudget));
+    }
+    return removals;
+  }
+
+  // One maintenance pass at a time, so two passes never spill the same entry.
+  function maintain(protectedEntry?: Entry): Promise<void> {
+    const pass = maintenance.then(async () => {
+      while (memoryBytes > memoryBudgetBytes) {
+        const oldest = inMemory.values().next();
+        if (oldest.done === true) break;
+        await spill(oldest.value);
+      }
+      // The value just stored is never evicted by its own write, even when it alone exceeds the disk budget.
+      await Promise.all(evictForDiskBudget(protectedEntry));
+    });
+    maintenance = pass.catch(() => undefined);
+    return pass;
+  }
+
+  function newEntry(
+    runId: string,
+    taskId: string,
+    contentType: ValueContentType,
+    size: number,
+    where: { bytes: Uint8Array } | { path: string },
+  ): Entry {
+    const bytes = "bytes" in where ? where.bytes : undefined;
+    const path = "path" in where ? where.path : undefined;
+    return {
+      key: keyOf(runId, taskId),
+      runId,
+      taskId,
+      contentType,
+      size,
+      storedAt: now(),
+      location: bytes === undefined ? "disk" : "memory",
+      bytes,
+      path,
+    };
+  }
+
+  async function storeInMemory(runId: string, taskId: string, contentType: ValueContentType, bytes: Uint8Array) {
+    const entry = newEntry(runId, taskId, contentType, bytes.byteLength, { bytes });
+    await insert(entry);
+    await maintain(entry);
+  }
+
+  async function storeOnDisk(
+    runId: string,
+    taskId: string,
+    contentType: ValueContentType,
+    size: number,
+    write: (path: string) => Promise<void>,
+  ) {
+    const path = nextPath();
+    reservedDiskBytes += size;
+    try {
+      await maintain(); // make room first, with this value's size reserved
+      await write(path);
+    } catch (error) {
+      reservedDiskBytes -= size;
+      await removeFile(path);
+      throw error;
+    }
+    reservedDiskBytes -= size;
+    const entry = newEntry(runId, taskId, contentType, size, { path });
+    await insert(entry);
+    await maintain(entry);
+  }
+
+  function openStream(runId: string, taskId: string): Readable | undefined {
+    const entry = entries.get(keyOf(runId, taskId));
+    if (entry === undefined) return undefined;
+    if (entry.bytes !== undefined) return streamBytes(entry.bytes);
+    if (entry.path === undefined) return undefined;
+    // Opened synchronously so a concurrent eviction (unlink) cannot pull the file from under this reader.
+    const fd = openSync(entry.path, "r");
+    return createReadStream(entry.path, { fd, highWaterMark: streamChunkBytes });
+  }
+
+  return {
+    async put(runId, taskId, value) {
+      const encoded = encodeValue(value);
+      if (encoded.bytes.byteLength > memoryBudgetBytes) {
+        await storeOnDisk(runId, taskId, encoded.contentType, encoded.bytes.byteLength, (path) =>
+          writeFile(path, encoded.bytes),
+        );
+        return;
+      }
+      // Copy, so a caller that later mutates its array cannot change the stored result.
+      await storeInMemory(runId, taskId, encoded.contentType, encoded.bytes.slice());
+    },
+
+    async putStream(runId, taskId, readable, { contentType, size }) {
+      if (size <= memoryBudgetBytes) {
+        await storeInMemory(runId, taskId, contentType, await readExact(readable, size));
+        return;
+      }
+      await storeOnDisk(runId, taskId, contentType, size, async (path) => {
+        let written = 0;
+        await pipeline(
+          readable,
+          async function* countBytes(source: AsyncIterable<Buffer>) {
+            for await (const chunk of source) {
+              written += chunk.byteLength;
+              if (written > size) throw new Error(`stream carried more than the announced ${size} bytes`);
+              yield chunk;
+            }
+            if (written !== size) throw new Error(`stream ended after ${written} of the announced ${size} bytes`);
+          },
+          createWriteStream(path),
+        );
+      });
+    },
+
+    has: (runId, taskId) => entries.has(keyOf(runId, taskId)),
+
+    meta(runId, taskId) {
+      const entry = entries.get(keyOf(runId, taskId));
+      if (entry === undefined) return undefined;
+      const { size, contentType, location, storedAt } = entry;
+      return { size, contentType, location, storedAt };
+    },
+
+    async get(runId, taskId) {
+      const entry = entries.get(keyOf(runId, taskId));
+      if (entry === undefined) return undefined;
+      if (entry.bytes !== undefined) {
+        // Binary values are copied so a consumer cannot mutate the stored result; JSON is parsed into new objects anyway.
+        const bytes = entry.contentType === ValueContentType.Binary ? entry.bytes.slice() : entry.bytes;
+        return decodeValue(bytes, entry.contentType);
+      }
+      if (entry.path === undefined) return undefined;
+      return decodeValue(await readWholeFile(openSync(entry.path, "r")), entry.contentType);
+    },
+
+    openStream,
+
+    evictionReason: (runId, taskId) => evictions.get(keyOf(runId, taskId)),
+
+    async delete(runId, taskId) {
+      const entry = entries.get(keyOf(runId, taskId));
+      if (entry === undefined) return false;
+      await remove(entry);
+      return true;
+    },
+
+    async clearRun(runId) {
+      const removals: Promise<void>[] = [];
+      for (const entry of entries.values()) if (entry.runId === runId) removals.push(remove(entry));
+      for (const [key, _reason] of evictions) if ((JSON.parse(key) as [string, string])[0] === runId) evictions.delete(key);
+      unpinnedAt.delete(runId);
+      await Promise.all(removals);
+      return removals.length;
+    },
+
+    pin(runId) {
+      pinnedRuns.add(runId);
+      unpinnedAt.delete(runId);
+    },
+
+    async unpin(runId) {
+      if (!pinnedRuns.delete(runId)) return;
+      unpinnedAt.set(runId, now());
+      await maintain();
+    },
+
+    async evictExpired() {
+      const at = now();
+      const removals: Promise<void>[] = [];
+      for (const entry of entries.values()) {
+        if (pinnedRuns.has(entry.runId)) continue;
+        const keptSince = Math.max(entry.storedAt, unpinnedAt.get(entry.runId) ?? -Infinity);
+        if (keptSince + retentionMs <= at) removals.push(evict(entry, EvictionReason.Retention));
+      }
+      // An unpin record older than retention no longer delays anything.
+      for (const [runId, since] of unpinnedAt) if (since + retentionMs <= at) unpinnedAt.delete(runId);
+      await Promise.all(removals);
+      return removals.length;
+    },
+
+    stats: () => ({ memoryBytes, diskBytes, entries: entries.size }),
+  };
+}

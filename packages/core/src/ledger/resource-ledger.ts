@@ -1,0 +1,168 @@
+import type { MachineName, Resources } from "../dag/model.ts";
+import { fits, lacking } from "../placement/resources.ts";
+
+export type ClaimResult =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly machine: MachineName; readonly lacks: Readonly<Record<string, number>> };
+
+export interface Claim {
+  readonly claimant: string;
+  readonly machine: MachineName;
+  readonly cost: Resources;
+}
+
+/** Negative or non-numeric amounts count as 0, so `used` can never go below 0. */
+function sanitize(cost: Resources): Record<string, number> {
+  const clean: Record<string, number> = {};
+  for (const [key, amount] of Object.entries(cost)) clean[key] = amount > 0 ? amount : 0;
+  return clean;
+}
+
+function addInto(target: Record<string, number>, cost: Resources): void {
+  for (const [key, amount] of Object.entries(cost)) target[key] = (target[key] ?? 0) + amount;
+}
+
+/**
+ * The one authoritative record of who holds what on which machine (replaces Handoff's
+ * SimpleResourceTracker). Claims are all-or-nothing and belong to a claimant (an attempt, a group),
+ * so releasing a claimant frees everything it holds. Unlike Handoff, re-registering a machine keeps
+ * its live claims.
+ *
+ * @example
+ * const ledger = new ResourceLedger();
+ * ledger.register("m1", { cpu: 2 });
+ * ledger.claim("run/a#1", "m1", { cpu: 1 }); // { ok: true }
+ * ledger.release("run/a#1");
+ */
+export class ResourceLedger {
+  readonly #capacity = new Map<MachineName, Resources>();
+  readonly #used = new Map<MachineName, Record<string, number>>();
+  readonly #holdings = new Map<string, Map<MachineName, Record<string, number>>>();
+  readonly #claimantsOn = new Map<MachineName, Set<string>>();
+
+  /** Sets the machine's TOTAL capacity; claims already held on it stay. */
+  register(machine: MachineName, capacity: Resources): void {
+    this.#capacity.set(machine, { ...capacity });
+  }
+
+  /** Forgets the machine's capacity (no new claims); claims on it stay until their claimants release. */
+  remove(machine: MachineName): void {
+    this.#capacity.delete(machine);
+  }
+
+  has(machine: MachineName): boolean {
+    return this.#capacity.has(machine);
+  }
+
+  /** Total capacity, `{}` if unknown. */
+  capacity(machine: MachineName): Resources {
+    return this.#capacity.get(machine) ?? {};
+  }
+
+  used(machine: MachineName): Resources {
+    return { ...(this.#used.get(machine) ?? {}) };
+  }
+
+  /** Total − used per key, never below 0; `{}` for an unknown machine. */
+  available(machine: MachineName): Record<string, number> {
+    const capacity = this.#capacity.get(machine);
+    if (capacity === undefined) return {};
+    const used = this.#used.get(machine) ?? {};
+    const free: Record<string, number> = {};
+    for (const [key, amount] of Object.entries(capacity)) free[key] = Math.max(0, amount - (used[key] ?? 0));
+    for (const key of Object.keys(used)) if (!(key in free)) free[key] = 0;
+    return free;
+  }
+
+  /** False for an unknown machine; an empty request is available on any known machine. */
+  isAvailable(machine: MachineName, request: Resources): boolean {
+    return this.#capacity.has(machine) && fits(this.available(machine), request);
+  }
+
+  /** All-or-nothing claim; a claimant claiming twice on one machine accumulates. */
+  claim(claimant: string, machine: MachineName, cost: Resources): ClaimResult {
+    return this.claimMany([{ claimant, machine, cost }]);
+  }
+
+  /** Atomic: every claim succeeds (checked cumulatively per machine) or none is recorded. */
+  claimMany(requested: readonly Claim[]): ClaimResult {
+    const claims = requested.map((claim) => ({ ...claim, cost: sanitize(claim.cost) }));
+    const pending = new Map<MachineName, Record<string, number>>();
+    for (const claim of claims) {
+      if (!this.#capacity.has(claim.machine)) return { ok: false, machine: claim.machine, lacks: lacking({}, claim.cost) };
+      let total = pending.get(claim.machine);
+      if (total === undefined) {
+        total = {};
+        pending.set(claim.machine, total);
+      }
+      addInto(total, claim.cost);
+      const free = this.available(claim.machine);
+      if (!fits(free, total)) return { ok: false, machine: claim.machine, lacks: lacking(free, total) };
+    }
+    for (const claim of claims) this.#record(claim);
+    return { ok: true };
+  }
+
+  /** Releases everything the claimant holds, on every machine; releasing twice is harmless. */
+  release(claimant: string): void {
+    const held = this.#holdings.get(claimant);
+    if (held === undefined) return;
+    this.#holdings.delete(claimant);
+    for (const [machine, cost] of held) {
+      const claimants = this.#claimantsOn.get(machine);
+      claimants?.delete(claimant);
+      if (claimants === undefined || claimants.size === 0) {
+        // Reset exactly, so rounding in fractional amounts never leaves a ghost claim.
+        this.#claimantsOn.delete(machine);
+        this.#used.delete(machine);
+        continue;
+      }
+      const used = this.#used.get(machine) ?? {};
+      for (const [key, amount] of Object.entries(cost)) used[key] = Math.max(0, (used[key] ?? 0) - amount);
+    }
+  }
+
+  claimants(): string[] {
+    return [...this.#holdings.keys()];
+  }
+
+  holdings(claimant: string): ReadonlyMap<MachineName, Resources> {
+    const held = this.#holdings.get(claimant);
+    const copy = new Map<MachineName, Resources>();
+    if (held !== undefined) for (const [machine, cost] of held) copy.set(machine, { ...cost });
+    return copy;
+  }
+
+  /** Sum of every used amount over all machines and keys: 0 exactly when nothing is claimed. */
+  totalUsed(): number {
+    let total = 0;
+    for (const used of this.#used.values()) for (const amount of Object.values(used)) total += amount;
+    return total;
+  }
+
+  #record(claim: Claim): void {
+    let held = this.#holdings.get(claim.claimant);
+    if (held === undefined) {
+      held = new Map();
+      this.#holdings.set(claim.claimant, held);
+    }
+    let onMachine = held.get(claim.machine);
+    if (onMachine === undefined) {
+      onMachine = {};
+      held.set(claim.machine, onMachine);
+    }
+    addInto(onMachine, claim.cost);
+    let used = this.#used.get(claim.machine);
+    if (used === undefined) {
+      used = {};
+      this.#used.set(claim.machine, used);
+    }
+    addInto(used, claim.cost);
+    let claimants = this.#claimantsOn.get(claim.machine);
+    if (claimants === undefined) {
+      claimants = new Set();
+      this.#claimantsOn.set(claim.machine, claimants);
+    }
+    claimants.add(claim.claimant);
+  }
+}

@@ -1,0 +1,69 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { Placement } from "../dag/model.ts";
+import { allocate, type AllocMachine, type AllocTask } from "./allocate.ts";
+
+const KEYS = ["cpu", "memory", "slots"] as const;
+const MACHINE_NAMES = ["m0", "m1", "m2", "m3"] as const;
+const FUNCTIONS = ["f", "g", "h"] as const;
+
+const resources = fc.dictionary(fc.constantFrom(...KEYS), fc.integer({ min: 0, max: 6 }), { maxKeys: 3 });
+
+const machines = fc.uniqueArray(
+  fc.record({
+    name: fc.constantFrom(...MACHINE_NAMES),
+    free: resources,
+    functions: fc.option(fc.uniqueArray(fc.constantFrom(...FUNCTIONS)), { nil: undefined }),
+  }),
+  { selector: (machine) => machine.name, maxLength: 4 },
+).map((list) =>
+  list.map(
+    (machine): AllocMachine =>
+      machine.functions === undefined
+        ? { name: machine.name, free: machine.free }
+        : { name: machine.name, free: machine.free, functions: new Set(machine.functions) },
+  ),
+);
+
+const tasks = fc
+  .array(
+    fc.record({
+      cost: resources,
+      placement: fc.oneof(
+        fc.constant<Placement>({ kind: "auto" }),
+        fc.constantFrom(...MACHINE_NAMES, "unknown").map((machine): Placement => ({ kind: "pinned", machine })),
+        fc.integer({ min: 0, max: 12 }).map((target): Placement => ({ kind: "collocated", with: `t${target}` })),
+      ),
+      functions: fc.uniqueArray(fc.constantFrom(...FUNCTIONS), { maxLength: 2 }),
+    }),
+    { maxLength: 12 },
+  )
+  .map((list) => list.map((task, i): AllocTask => ({ id: `t${i}`, ...task })));
+
+describe("when allocating random batches", () => {
+  it("never places more cost on a machine than it had free, and accounts for every task once", () => {
+    fc.assert(
+      fc.property(tasks, machines, fc.constantFrom("first_available", "load_balanced" as const), fc.constantFrom(undefined, "m1"), (batch, pool, strategy, localMachine) => {
+        const result = allocate(batch, pool, localMachine === undefined ? { strategy } : { strategy, localMachine });
+        const used = new Map<string, Record<string, number>>();
+        for (const task of batch) {
+          const machineName = result.placed.get(task.id);
+          expect(machineName !== undefined).not.toBe(result.waiting.has(task.id));
+          if (machineName === undefined) continue;
+          const machine = pool.find((candidate) => candidate.name === machineName)!;
+          for (const fn of task.functions ?? []) expect(machine.functions?.has(fn) ?? true).toBe(true);
+          if (task.placement.kind === "pinned") expect(machineName).toBe(task.placement.machine);
+          if (task.placement.kind === "collocated") expect(result.placed.get(task.placement.with)).toBe(machineName);
+          const sum = used.get(machineName) ?? {};
+          for (const [key, amount] of Object.entries(task.cost)) sum[key] = (sum[key] ?? 0) + amount;
+          used.set(machineName, sum);
+        }
+        for (const [machineName, sum] of used) {
+          const free = pool.find((candidate) => candidate.name === machineName)!.free;
+          for (const [key, amount] of Object.entries(sum)) expect(amount).toBeLessThanOrEqual(free[key] ?? 0);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+});

@@ -1,0 +1,73 @@
+import type { Resources } from "../dag/model.ts";
+
+function keysOf(a: Resources, b: Resources): Set<string> {
+  const keys = new Set(Object.keys(a));
+  for (const key of Object.keys(b)) keys.add(key);
+  return keys;
+}
+
+/**
+ * Handoff's fit rule: for every key present in either map, `capacity[key] >= cost[key]` (missing = 0).
+ * A cost key the machine does not declare therefore makes it unfit, unless the cost is ≤ 0.
+ *
+ * @example fits({ cpu: 4, memory: 2000 }, { cpu: 1 }) // true
+ */
+export function fits(capacity: Resources, cost: Resources): boolean {
+  for (const key of keysOf(capacity, cost)) {
+    if ((capacity[key] ?? 0) < (cost[key] ?? 0)) return false;
+  }
+  return true;
+}
+
+/** Key-wise `a + b` over the union of keys. */
+export function addResources(a: Resources, b: Resources): Record<string, number> {
+  const sum: Record<string, number> = {};
+  for (const key of keysOf(a, b)) sum[key] = (a[key] ?? 0) + (b[key] ?? 0);
+  return sum;
+}
+
+/** Key-wise `a − b` over the union of keys, without clamping (results may be negative). */
+export function subtractResources(a: Resources, b: Resources): Record<string, number> {
+  const difference: Record<string, number> = {};
+  for (const key of keysOf(a, b)) difference[key] = (a[key] ?? 0) - (b[key] ?? 0);
+  return difference;
+}
+
+/**
+ * Key-wise sum of many costs, e.g. the effective cost of a collocation group.
+ *
+ * @example mergeCosts([{ cpu: 1 }, { cpu: 2, gpu: 1 }]) // { cpu: 3, gpu: 1 }
+ */
+export function mergeCosts(costs: readonly Resources[]): Record<string, number> {
+  const sum: Record<string, number> = {};
+  for (const cost of costs) {
+    for (const [key, amount] of Object.entries(cost)) sum[key] = (sum[key] ?? 0) + amount;
+  }
+  return sum;
+}
+
+/**
+ * What `capacity` lacks to fit `cost`: only the keys that are short, each with the amount missing.
+ *
+ * @example lacking({ cpu: 1, memory: 100 }, { cpu: 2, memory: 50 }) // { cpu: 1 }
+ */
+export function lacking(capacity: Resources, cost: Resources): Record<string, number> {
+  const missing: Record<string, number> = {};
+  for (const key of keysOf(capacity, cost)) {
+    const shortfall = (cost[key] ?? 0) - (capacity[key] ?? 0);
+    if (shortfall > 0) missing[key] = shortfall;
+  }
+  return missing;
+}
+
+/** True when there is no cost at all: `undefined` or a map without keys. */
+export function isEmptyCost(cost?: Resources): boolean {
+  return cost === undefined || Object.keys(cost).length === 0;
+}
+
+/** Renders a lacks map for messages: `cpu 2, memory 100`. */
+export function describeLacks(lacks: Readonly<Record<string, number>>): string {
+  return Object.entries(lacks)
+    .map(([key, amount]) => `${key} ${amount}`)
+    .join(", ");
+}

@@ -1,0 +1,149 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { TaskSpec } from "../dag/model.ts";
+import { decide } from "./decide.ts";
+import type { SchedulerCommand } from "./messages.ts";
+import { createSchedulerState } from "./scheduler-state.ts";
+import { SchedulerDriver } from "./test-driver.ts";
+
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Scenario {
+  readonly tasks: TaskSpec[];
+  readonly machines: { name: string; cpu: number; slots: number }[];
+  readonly onFailure: "fail_fast" | "continue";
+  readonly maxRetries: number;
+  readonly failRate: number;
+  readonly seed: number;
+}
+
+const scenario: fc.Arbitrary<Scenario> = fc
+  .record({
+    size: fc.integer({ min: 1, max: 25 }),
+    seed: fc.integer(),
+    machines: fc.array(fc.record({ cpu: fc.integer({ min: 2, max: 4 }), slots: fc.integer({ min: 1, max: 3 }) }), { minLength: 1, maxLength: 3 }),
+    onFailure: fc.constantFrom("fail_fast" as const, "continue" as const),
+    maxRetries: fc.integer({ min: 0, max: 2 }),
+    failRate: fc.constantFrom(0, 0.2, 0.5),
+  })
+  .map(({ size, seed, machines, onFailure, maxRetries, failRate }) => {
+    const rand = random(seed);
+    const tasks: TaskSpec[] = [];
+    for (let i = 0; i < size; i++) {
+      const args: string[] = [];
+      for (let j = 0; j < i; j++) if (rand() < 0.2) args.push(`t${j}`);
+      const isInline = i > 0 && rand() < 0.1;
+      tasks.push({
+        id: `t${i}`,
+        fn: "f",
+        args,
+        ...(isInline ? { type: "inline" as const } : { cost: { cpu: Math.floor(rand() * 3) } }),
+      });
+    }
+    return { tasks, machines: machines.map((m, i) => ({ name: `m${i}`, ...m })), onFailure, maxRetries, failRate, seed };
+  });
+
+/** Plays a scenario to the end, machines answering in a random order. */
+function play(s: Scenario): { driver: SchedulerDriver; succeededOrder: string[]; violations: string[] } {
+  const driver = new SchedulerDriver({ localMachine: "m0" });
+  for (const m of s.machines) driver.machine(m.name, { cpu: m.cpu, slots: m.slots }, ["f"]);
+  driver.submit("r", s.tasks, { onFailure: s.onFailure, maxRetries: s.maxRetries });
+  const rand = random(s.seed ^ 0x5bd1e995);
+  const succeeded = new Set<string>();
+  const succeededOrder: string[] = [];
+  const violations: string[] = [];
+  const byId = new Map(s.tasks.map((t) => [t.id, t]));
+  const regularDeps = (id: string): string[] => {
+    const deps: string[] = [];
+    for (const arg of byId.get(id)?.args ?? []) {
+      const source = typeof arg === "string" ? arg : arg.from;
+      if (byId.get(source)?.type === "inline") deps.push(...regularDeps(source));
+      else deps.push(source);
+    }
+    return deps;
+  };
+  let checked = 0;
+  for (let steps = 0; steps < 10_000 && !driver.outcome("r"); steps++) {
+    for (; checked < driver.log.length; checked++) {
+      const command = driver.log[checked]!;
+      if (command.type !== "assign_task") continue;
+      if (succeeded.has(command.taskId)) violations.push(`${command.taskId} assigned again after it succeeded`);
+      for (const dep of regularDeps(command.taskId)) {
+        if (!succeeded.has(dep)) violations.push(`${command.taskId} started before ${dep} succeeded`);
+      }
+    }
+    const running = driver.running();
+    if (running.length === 0) {
+      violations.push("nothing running and no outcome: the run hangs");
+      break;
+    }
+    const pick = running[Math.floor(rand() * running.length)]!;
+    driver.now += 1;
+    if (rand() < s.failRate) driver.fail(pick.taskId);
+    else {
+      driver.succeed(pick.taskId);
+      succeeded.add(pick.taskId);
+      succeededOrder.push(pick.taskId);
+    }
+  }
+  return { driver, succeededOrder, violations };
+}
+
+describe("scheduler properties on random DAGs", () => {
+  it("never starts a task before its dependencies succeeded, never reruns a success, and always finishes", () => {
+    fc.assert(
+      fc.property(scenario, (s) => {
+        const { driver, violations } = play(s);
+        expect(violations).toEqual([]);
+        expect(driver.outcome("r")).toBeDefined();
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("runs every task of a successful run exactly once", () => {
+    fc.assert(
+      fc.property(scenario, (s) => {
+        const { driver, succeededOrder } = play({ ...s, failRate: 0 });
+        const regular = s.tasks.filter((t) => t.type !== "inline").map((t) => t.id);
+        expect(driver.outcome("r")?.status).toBe("succeeded");
+        expect([...succeededOrder].sort()).toEqual([...regular].sort());
+        expect(Object.keys(driver.outcome("r")!.results).sort()).toEqual([...regular].sort());
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("releases every claim when a run ends, whatever the outcome", () => {
+    fc.assert(
+      fc.property(scenario, (s) => {
+        const { driver } = play(s);
+        expect(driver.state.ledger.totalUsed()).toBe(0);
+        expect(driver.state.attempts.size).toBe(0);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("makes the same decisions when the same events are replayed", () => {
+    fc.assert(
+      fc.property(scenario, (s) => {
+        const { driver } = play(s);
+        const replayState = createSchedulerState({ localMachine: "m0" });
+        const replayed: SchedulerCommand[] = [];
+        for (const event of driver.events) replayed.push(...decide(replayState, event).commands);
+        expect(replayed).toEqual(driver.log);
+      }),
+      { numRuns: 100 },
+    );
+  });
+});

@@ -1,0 +1,265 @@
+import { describe, expect, it } from "vitest";
+import { SchedulerDriver } from "./test-driver.ts";
+
+const assigned = (commands: readonly { type: string; taskId?: string }[]) =>
+  commands.filter((c) => c.type === "assign_task").map((c) => c.taskId);
+
+describe("scheduler decide", () => {
+  describe("when a chain runs on one machine", () => {
+    it("starts each task only after its dependency succeeded and passes where the input lives", () => {
+      const driver = new SchedulerDriver().machine("m1", { slots: 4 });
+      expect(assigned(driver.submit("r", [{ id: "a", fn: "f" }, { id: "b", fn: "f", args: ["a"] }, { id: "c", fn: "g", args: ["b"], extraArgs: [2] }]))).toEqual(["a"]);
+      expect(assigned(driver.succeed("a"))).toEqual(["b"]);
+      const b = driver.assignment("b");
+      expect(b.inputs).toEqual([{ kind: "result", taskId: "a", machine: "m1" }]);
+      driver.succeed("b");
+      expect(driver.assignment("c").extraArgs).toEqual([2]);
+      driver.succeed("c", 42);
+      expect(driver.outcome("r")).toMatchObject({
+        status: "succeeded",
+        results: { a: "a-value", b: "b-value", c: 42 },
+        allocations: { a: "m1", b: "m1", c: "m1" },
+        failures: [],
+      });
+      expect(driver.state.ledger.totalUsed()).toBe(0);
+    });
+  });
+
+  describe("when a diamond runs", () => {
+    it("runs both middle tasks at once and the join after both", () => {
+      const driver = new SchedulerDriver().machine("m1", { slots: 4 });
+      driver.submit("r", [
+        { id: "top", fn: "f" },
+        { id: "left", fn: "f", args: ["top"] },
+        { id: "right", fn: "f", args: ["top"] },
+        { id: "join", fn: "g", args: ["left", "right"], argumentInclusion: "as_list" },
+      ]);
+      expect(assigned(driver.succeed("top"))).toEqual(["left", "right"]);
+      expect(assigned(driver.succeed("right"))).toEqual([]);
+      expect(assigned(driver.succeed("left"))).toEqual(["join"]);
+      expect(driver.assignment("join").argumentInclusion).toBe("as_list");
+      expect(driver.assignment("join").inputs.map((i) => i.taskId)).toEqual(["left", "right"]);
+    });
+  });
+
+  describe("when a task fails", () => {
+    it("retries up to maxRetries and counts attempts", () => {
+      const driver = new SchedulerDriver().machine("m1", { slots: 1 });
+      driver.submit("r", [{ id: "a", fn: "fail" }], { maxRetries: 2 });
+      driver.fail("a");
+      driver.fail("a");
+      expect(driver.assignment("a").attempt).toBe(3);
+      driver.fail("a", "still broken");
+      const outcome = driver.outcome("r");
+      expect(outcome?.status).toBe("failed");
+      expect(outcome?.failures).toEqual([
+        { taskId: "a", kind: "function_failed", attempts: 3, message: 'task "a" (fail) failed after 3 attempts: still broken' },
+      ]);
+      expect(driver.state.ledger.totalUsed()).toBe(0);
+    });
+
+    it("defaults to 3 retries (4 attempts) and lets a task override with 0", () => {
+      const driver = new SchedulerDriver().machine("m1", { slots: 2 });
+      driver.submit("r", [{ id: "a", fn: "fail" }, { id: "b", fn: "fail", maxRetries: 0 }], { onFailure: "continue" });
+      driver.fail("b");
+      for (let i = 0; i < 4; i++) driver.fail("a");
+      const failures = driver.outcome("r")?.failures ?? [];
+      expect(failures.map((f) => [f.taskId, f.attempts])).toEqual([["b", 1], ["a", 4]]);
+    });
+
+    it("in fail_fast mode cancels running siblings and starts nothing new", () => {
+      const driver = new SchedulerDriver().machine("m1", { slots: 4 });
+      driver.submit("r", [
+        { id: "bad", fn: "fail", maxRetries: 0 },
+        { id: "slow", fn: "f" },
+        { id: "after", fn: "f", args: ["slow"] },
+      ]);
+      const commands = driver.fail("bad");
+      expect(commands.filter((c) => c.type === "abort_attempt")).toMatchObject([{ taskId: "slow", reason: "cancelled" }]);
+      expect(assigned(commands)).toEqual([]);
+      const outcome = driver.outcome("r")!;
+      expect(outcome.status).toBe("failed");
+      expect(outcome.failures.map((f) => [f.taskId, f.kind])).toEqual([["bad", "function_failed"], ["slow", "cancelled"], ["after", "cancelled"]]);
+      expect(driver.state.ledger.totalUsed()).toBe(0);
+    });
+
+    it("in continue mode marks dependents upstream_failed and finishes independent branches", () => {
+      const driver = new SchedulerDriver().machine("m1", { slots: 4 });
+      driver.submit(
+        "r",
+        [
+          { id: "bad", fn: "fail", maxRetries: 0 },
+          { id: "child", fn: "f", args: ["bad"] },
+          { id: "grandchild", fn: "f", args: ["child"] },
+          { id: "other", fn: "f" },
+          { id: "other2", fn: "f", args: ["other"] },
+        ],
+        { onFailure: "continue" },
+      );
+      driver.fail("bad");
+      expect(driver.taskState("r", "grandchild")?.state).toBe("upstream_failed");
+      driver.succeed("other");
+      driver.succeed("other2");
+      const outcome = driver.outcome("r")!;
+      expect(outcome.status).toBe("failed");
+      expect(Object.keys(outcome.results).sort()).toEqual(["other", "other2"]);
+      expect(outcome.failures.map((f) => [f.taskId, f.kind])).toEqual([
+        ["bad", "function_failed"],
+        ["child", "upstream_failed"],
+        ["grandchild", "upstream_failed"],
+      ]);
+    });
+
+    it("waits for the backoff before the next attempt", () => {
+      const driver = new SchedulerDriver().machine("m1", { slots: 1 });
+      driver.submit("r", [{ id: "a", fn: "fail", retryBackoff: { initialMs: 100, factor: 2 } }]);
+      const commands = driver.fail("a");
+      expect(commands).toContainEqual({ type: "set_timer", at: 100 });
+      expect(driver.taskState("r", "a")?.state).toBe("retrying");
+      expect(assigned(driver.tick(99))).toEqual([]);
+      expect(assigned(driver.tick(100))).toEqual(["a"]);
+      expect(driver.fail("a")).toContainEqual({ type: "set_timer", at: 300 });
+    });
+  });
+
+  describe("when an attempt times out", () => {
+    it("aborts it, retries within the budget and ignores the late report", () => {
+      const driver = new SchedulerDriver().machine("m1", { slots: 1 });
+      driver.submit("r", [{ id: "a", fn: "f", timeoutMs: 50, maxRetries: 1 }]);
+      const first = driver.assignment("a");
+      const commands = driver.tick(50);
+      expect(commands.filter((c) => c.type === "abort_attempt")).toMatchObject([{ attemptId: first.attemptId, reason: "timeout" }]);
+      expect(driver.assignment("a").attempt).toBe(2);
+      const late = driver.send({ type: "attempt_succeeded", now: 51, attemptId: first.attemptId, machine: "m1", result: 1 });
+      expect(late).toMatchObject([{ type: "report_ignored", attemptId: first.attemptId }]);
+      driver.tick(200);
+      expect(driver.outcome("r")?.failures).toMatchObject([{ taskId: "a", kind: "timeout", attempts: 2 }]);
+    });
+  });
+
+  describe("when capacity is busy", () => {
+    it("keeps a ready task waiting with the reason, then places it when capacity frees", () => {
+      const driver = new SchedulerDriver().machine("m1", { cpu: 2, slots: 4 });
+      driver.submit("r", [{ id: "a", fn: "f", cost: { cpu: 2 } }, { id: "b", fn: "f", cost: { cpu: 2 } }]);
+      expect(driver.running().map((c) => c.taskId)).toEqual(["a"]);
+      const waiting = driver.taskState("r", "b");
+      expect(waiting?.state).toBe("waiting_for_resources");
+      expect(waiting?.reason).toContain("m1");
+      expect(assigned(driver.succeed("a"))).toEqual(["b"]);
+    });
+
+    it("spills concurrent runs onto the second machine", () => {
+      const driver = new SchedulerDriver({ localMachine: "m1" }).machine("m1", { cpu: 1, slots: 4 }).machine("m2", { cpu: 1, slots: 4 });
+      driver.submit("r1", [{ id: "a", fn: "f", cost: { cpu: 1 } }]);
+      driver.submit("r2", [{ id: "a", fn: "f", cost: { cpu: 1 } }]);
+      expect(driver.running().map((c) => [c.runId, c.machine])).toEqual([["r1", "m1"], ["r2", "m2"]]);
+    });
+
+    it("respects the run's concurrency bound", () => {
+      const driver = new SchedulerDriver().machine("m1", { slots: 8 });
+      driver.submit("r", ["a", "b", "c"].map((id) => ({ id, fn: "f" })), { maxConcurrency: 2 });
+      expect(driver.running()).toHaveLength(2);
+      driver.succeed("a");
+      expect(driver.running().map((c) => c.taskId)).toEqual(["b", "c"]);
+    });
+  });
+
+  describe("when the DAG cannot run", () => {
+    it("rejects cycles, unknown functions and infeasible costs before anything runs", () => {
+      const driver = new SchedulerDriver().machine("m1", { cpu: 2, slots: 1 });
+      driver.submit("cyclic", [{ id: "a", fn: "f", args: ["b"] }, { id: "b", fn: "f", args: ["a"] }]);
+      driver.submit("unknown", [{ id: "a", fn: "nope" }]);
+      driver.submit("big", [{ id: "a", fn: "f", cost: { cpu: 3 } }]);
+      expect(driver.outcome("cyclic")).toMatchObject({ status: "rejected", problems: [{ kind: "cycle" }] });
+      expect(driver.outcome("unknown")).toMatchObject({ status: "rejected", problems: [{ kind: "unknown_function", taskId: "a" }] });
+      expect(driver.outcome("big")).toMatchObject({ status: "rejected", problems: [{ kind: "infeasible", taskId: "a", closestMachine: "m1" }] });
+      expect(driver.running()).toEqual([]);
+    });
+  });
+
+  describe("when a task consumes an inline task", () => {
+    it("waits for the inline task's regular dependencies and receives the inline call to evaluate", () => {
+      const driver = new SchedulerDriver().machine("m1", { slots: 2 });
+      driver.submit("r", [
+        { id: "src", fn: "f" },
+        { id: "double", fn: "g", type: "inline", args: ["src"], extraArgs: [2] },
+        { id: "use", fn: "f", args: ["double"] },
+      ]);
+      expect(driver.running().map((c) => c.taskId)).toEqual(["src"]);
+      driver.succeed("src");
+      expect(driver.assignment("use").inputs).toEqual([
+        {
+          kind: "inline",
+          taskId: "double",
+          fn: "g",
+          inputs: [{ kind: "result", taskId: "src", machine: "m1" }],
+          extraArgs: [2],
+          argumentInclusion: "variadic",
+        },
+      ]);
+    });
+  });
+
+  describe("when tasks are collocated", () => {
+    it("places the group where the merged cost fits and keeps members together", () => {
+      const driver = new SchedulerDriver().machine("m1", { cpu: 1, slots: 4 }).machine("m2", { cpu: 4, slots: 4 });
+      driver.submit("r", [
+        { id: "a", fn: "f", cost: { cpu: 1 } },
+        { id: "b", fn: "f", args: ["a"], cost: { cpu: 1 }, placement: { kind: "collocated", with: "a" } },
+      ]);
+      expect(driver.assignment("a").machine).toBe("m2");
+      driver.succeed("a");
+      expect(driver.assignment("b").machine).toBe("m2");
+      driver.succeed("b");
+      expect(driver.outcome("r")?.status).toBe("succeeded");
+      expect(driver.state.ledger.totalUsed()).toBe(0);
+    });
+  });
+
+  describe("when a machine goes offline mid-attempt", () => {
+    it("fails the attempt as machine_lost and reruns it elsewhere without spending a retry", () => {
+      const driver = new SchedulerDriver({ localMachine: "m1" }).machine("m1", { slots: 1 }).machine("m2", { slots: 1 });
+      driver.submit("r", [{ id: "a", fn: "f", maxRetries: 0 }]);
+      expect(driver.assignment("a").machine).toBe("m1");
+      driver.send({ type: "machine_status_changed", now: 1, name: "m1", status: "offline" });
+      const second = driver.assignment("a");
+      expect([second.machine, second.attempt]).toEqual(["m2", 2]);
+      driver.succeed("a");
+      expect(driver.outcome("r")?.status).toBe("succeeded");
+    });
+
+    it("fails a waiting task with a named reason once no eligible machine came back in the grace period", () => {
+      const driver = new SchedulerDriver({ noMachineGraceMs: 1000 }).machine("m1", { slots: 1 });
+      driver.submit("r", [{ id: "a", fn: "f" }, { id: "b", fn: "f", args: ["a"], maxRetries: 0 }]);
+      driver.succeed("a");
+      driver.send({ type: "machine_status_changed", now: 10, name: "m1", status: "offline" });
+      driver.now = 10;
+      driver.tick(1010);
+      expect(driver.taskState("r", "b")).toMatchObject({ state: "failed" });
+      expect(driver.outcome("r")?.failures[0]?.message).toContain("no eligible machine");
+    });
+  });
+
+  describe("when reports arrive from the wrong place", () => {
+    it("ignores a report from a machine the attempt was not assigned to", () => {
+      const driver = new SchedulerDriver().machine("m1", { slots: 1 }).machine("m2", { slots: 1 });
+      driver.submit("r", [{ id: "a", fn: "f" }]);
+      const assign = driver.assignment("a");
+      const other = assign.machine === "m1" ? "m2" : "m1";
+      const commands = driver.send({ type: "attempt_succeeded", now: 1, attemptId: assign.attemptId, machine: other, result: 1 });
+      expect(commands).toMatchObject([{ type: "report_ignored" }]);
+      expect(driver.running()).toHaveLength(1);
+    });
+  });
+
+  describe("when a run is cancelled", () => {
+    it("aborts running attempts, cancels the rest and releases every claim", () => {
+      const driver = new SchedulerDriver().machine("m1", { slots: 1 });
+      driver.submit("r", [{ id: "a", fn: "f" }, { id: "b", fn: "f" }]);
+      const commands = driver.send({ type: "run_cancel_requested", now: 5, runId: "r" });
+      expect(commands.filter((c) => c.type === "abort_attempt")).toHaveLength(1);
+      expect(driver.outcome("r")?.status).toBe("cancelled");
+      expect(driver.state.ledger.totalUsed()).toBe(0);
+    });
+  });
+});

@@ -1,0 +1,507 @@
+import { DEFAULT_MAX_RETRIES, SLOTS, TaskState, type DagSpec, type MachineName } from "../dag/model.ts";
+import type { TaskError } from "../errors.ts";
+import { validateDag } from "../dag/validate-dag.ts";
+import { checkFeasibility, neededFunctions } from "../placement/check-feasibility.ts";
+import { compileDag, type CompiledTask } from "./compile-dag.ts";
+import type {
+  AttemptId,
+  InputRef,
+  MachineAnnouncement,
+  RunId,
+  RunOptions,
+  RunOutcome,
+  RunStatus,
+  SchedulerCommand,
+  SchedulerEvent,
+} from "./messages.ts";
+import type { AttemptRecord, ResolvedRunOptions, RunState, SchedulerState, TaskRuntime } from "./scheduler-state.ts";
+import { dispatch } from "./dispatch.ts";
+import { emitChange, groupClaimant, maxAttempts } from "./run-helpers.ts";
+
+export interface Decision {
+  readonly state: SchedulerState;
+  readonly commands: SchedulerCommand[];
+}
+
+/**
+ * The scheduler: one event in, the commands that follow out. Pure apart from updating `state` in
+ * place; replaying the same events from the same initial state gives the same commands.
+ *
+ * @example
+ * const { commands } = decide(state, { type: "run_submitted", now: 0, runId: "r1", dag });
+ */
+export function decide(state: SchedulerState, event: SchedulerEvent): Decision {
+  const out: SchedulerCommand[] = [];
+  const now = event.now;
+  switch (event.type) {
+    case "machine_joined":
+      joinMachine(state, event.machine);
+      break;
+    case "machine_status_changed":
+      changeMachineStatus(state, event.name, event.status, now, out);
+      break;
+    case "run_submitted":
+      submitRun(state, event.runId, event.dag, event.options ?? {}, now, out);
+      break;
+    case "attempt_succeeded": {
+      const record = takeAttempt(state, event.attemptId, event.machine, out);
+      if (record) succeedAttempt(state, record, event.result, now, out);
+      break;
+    }
+    case "attempt_failed": {
+      const record = takeAttempt(state, event.attemptId, event.machine, out);
+      if (record) failAttempt(state, record, event.error, now, out);
+      break;
+    }
+    case "run_cancel_requested": {
+      const run = state.runs.get(event.runId);
+      if (run) endRunEarly(state, run, { kind: "cancelled", message: event.reason ?? "cancelled by request" }, now, out);
+      break;
+    }
+    case "tick":
+      fireTimers(state, now, out);
+      break;
+  }
+  dispatch(state, now, out, startAttempt);
+  announceTimer(state, out);
+  return { state, commands: out };
+}
+
+function joinMachine(state: SchedulerState, machine: MachineAnnouncement): void {
+  const capacity = SLOTS in machine.capacity ? machine.capacity : { ...machine.capacity, [SLOTS]: 1 };
+  state.machines.set(machine.name, {
+    name: machine.name,
+    capacity,
+    functions: new Set(machine.functions),
+    status: machine.status ?? "online",
+  });
+  state.ledger.register(machine.name, capacity);
+}
+
+function changeMachineStatus(
+  state: SchedulerState,
+  name: MachineName,
+  status: "online" | "offline" | "draining",
+  now: number,
+  out: SchedulerCommand[],
+): void {
+  const machine = state.machines.get(name);
+  if (!machine) return;
+  machine.status = status;
+  if (status !== "offline") return;
+  const lost = [...state.attempts.values()].filter((record) => record.machine === name);
+  for (const record of lost) {
+    state.attempts.delete(record.attemptId);
+    state.ledger.release(record.attemptId);
+    failAttempt(state, record, { kind: "machine_lost", message: `machine "${name}" went offline during the attempt` }, now, out);
+  }
+  for (const runId of state.activeRuns) {
+    const run = state.runs.get(runId)!;
+    for (const [root, machineName] of run.groupMachine) {
+      if (machineName !== name) continue;
+      run.groupMachine.delete(root);
+      state.ledger.release(groupClaimant(run.runId, run.compiled.tasks[root]!.id));
+    }
+  }
+}
+
+function resolveOptions(options: RunOptions): ResolvedRunOptions {
+  return {
+    strategy: options.strategy ?? "first_available",
+    maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
+    maxConcurrency: options.maxConcurrency ?? Number.POSITIVE_INFINITY,
+    onFailure: options.onFailure ?? "fail_fast",
+    timeoutMs: options.timeoutMs,
+  };
+}
+
+function submitRun(
+  state: SchedulerState,
+  runId: RunId,
+  dag: DagSpec,
+  options: RunOptions,
+  now: number,
+  out: SchedulerCommand[],
+): void {
+  if (state.runs.has(runId)) throw new Error(`run "${runId}" was already submitted`);
+  const structural = validateDag(dag);
+  const needs = neededFunctions(dag);
+  const feasibility = checkFeasibility(
+    dag,
+    [...state.machines.values()].map((machine) => ({
+      name: machine.name,
+      capacity: machine.capacity,
+      functions: machine.functions,
+      status: machine.status,
+    })),
+    needs,
+  );
+  // With a malformed DAG, capacity verdicts mean little; unknown functions are still worth naming.
+  const problems =
+    structural.length === 0 ? feasibility : [...structural, ...feasibility.filter((problem) => problem.kind === "unknown_function")];
+  if (problems.length > 0) {
+    out.push({
+      type: "run_finished",
+      outcome: { status: "rejected", runId, results: {}, failures: [], problems, allocations: {} },
+    });
+    return;
+  }
+
+  const compiled = compileDag(dag, needs);
+  const run: RunState = {
+    runId,
+    compiled,
+    options: resolveOptions(options),
+    tasks: compiled.tasks.map(
+      (task): TaskRuntime => ({
+        state: TaskState.WaitingForDependencies,
+        remaining: task.deps.length,
+        attempts: 0,
+        countedFailures: 0,
+        machineLosses: 0,
+        currentAttempt: null,
+        machine: null,
+        resultMachine: null,
+        result: undefined,
+        reason: undefined,
+        isQueued: false,
+        noMachineSince: null,
+        lastError: null,
+      }),
+    ),
+    queue: [],
+    head: 0,
+    running: 0,
+    unfinished: compiled.regularCount,
+    groupMachine: new Map(),
+    groupLeft: new Map([...compiled.groups.values()].map((group) => [group.root, group.members.length])),
+    failures: [],
+    cancelReason: null,
+  };
+  state.runs.set(runId, run);
+  state.activeRuns.push(runId);
+  if (run.options.timeoutMs !== undefined) state.timers.push(now + run.options.timeoutMs, { kind: "run_timeout", runId });
+  for (const task of compiled.tasks) {
+    if (!task.isInline && task.deps.length === 0) enqueue(run, task.index, now, out);
+  }
+}
+
+function enqueue(run: RunState, index: number, now: number, out: SchedulerCommand[], reason = "ready; waiting for a free slot"): void {
+  const task = run.tasks[index]!;
+  if (task.state !== TaskState.Retrying) task.state = TaskState.WaitingForResources;
+  task.reason = reason;
+  if (!task.isQueued) {
+    task.isQueued = true;
+    run.queue.push(index);
+  }
+  emitChange(run, index, now, out);
+}
+
+/** Called by dispatch once the ledger holds the attempt's claim on `machine`. */
+function startAttempt(state: SchedulerState, run: RunState, index: number, machine: MachineName, attemptId: AttemptId, now: number, out: SchedulerCommand[]): void {
+  const task = run.tasks[index]!;
+  const compiled = run.compiled.tasks[index]!;
+  task.attempts += 1;
+  task.state = TaskState.Running;
+  task.machine = machine;
+  task.currentAttempt = attemptId;
+  task.reason = undefined;
+  task.noMachineSince = null;
+  run.running += 1;
+  state.attempts.set(attemptId, { runId: run.runId, task: index, attemptId, machine, startedAt: now });
+  emitChange(run, index, now, out);
+  const spec = compiled.spec;
+  out.push({
+    type: "assign_task",
+    runId: run.runId,
+    taskId: compiled.id,
+    attemptId,
+    attempt: task.attempts,
+    machine,
+    fn: spec.fn,
+    inputs: buildInputs(run, compiled),
+    extraArgs: spec.extraArgs ?? [],
+    argumentInclusion: spec.argumentInclusion ?? "variadic",
+    ...(spec.timeoutMs === undefined ? {} : { timeoutMs: spec.timeoutMs }),
+  });
+  if (spec.timeoutMs !== undefined) state.timers.push(now + spec.timeoutMs, { kind: "attempt_timeout", attemptId });
+}
+
+function buildInputs(run: RunState, task: CompiledTask): InputRef[] {
+  return task.inputs.map((input): InputRef => {
+    const source = run.compiled.tasks[input.source]!;
+    const edge = {
+      ...(input.encode === undefined ? {} : { encode: input.encode }),
+      ...(input.decode === undefined ? {} : { decode: input.decode }),
+    };
+    if (source.isInline) {
+      return {
+        kind: "inline",
+        taskId: source.id,
+        fn: source.spec.fn,
+        inputs: buildInputs(run, source),
+        extraArgs: source.spec.extraArgs ?? [],
+        argumentInclusion: source.spec.argumentInclusion ?? "variadic",
+        ...edge,
+      };
+    }
+    const machine = run.tasks[input.source]!.resultMachine;
+    if (machine === null) throw new Error(`scheduler bug: "${task.id}" assigned before "${source.id}" succeeded`);
+    return { kind: "result", taskId: source.id, machine, ...edge };
+  });
+}
+
+function takeAttempt(
+  state: SchedulerState,
+  attemptId: AttemptId,
+  reporter: MachineName | undefined,
+  out: SchedulerCommand[],
+): AttemptRecord | undefined {
+  const record = state.attempts.get(attemptId);
+  if (!record) {
+    out.push({ type: "report_ignored", attemptId, reason: "no such attempt in flight (finished, fenced or unknown)" });
+    return undefined;
+  }
+  if (reporter !== undefined && reporter !== record.machine) {
+    out.push({
+      type: "report_ignored",
+      attemptId,
+      reason: `reported by "${reporter}" but assigned to "${record.machine}"`,
+    });
+    return undefined;
+  }
+  state.attempts.delete(attemptId);
+  state.ledger.release(attemptId);
+  return record;
+}
+
+function succeedAttempt(state: SchedulerState, record: AttemptRecord, result: unknown, now: number, out: SchedulerCommand[]): void {
+  const run = state.runs.get(record.runId)!;
+  const task = run.tasks[record.task]!;
+  run.running -= 1;
+  task.currentAttempt = null;
+  task.state = TaskState.Succeeded;
+  task.resultMachine = record.machine;
+  task.result = result;
+  task.reason = undefined;
+  run.unfinished -= 1;
+  emitChange(run, record.task, now, out, { result });
+  memberDone(state, run, record.task);
+  for (const dependent of run.compiled.tasks[record.task]!.dependents) {
+    const next = run.tasks[dependent]!;
+    next.remaining -= 1;
+    if (next.remaining === 0 && next.state === TaskState.WaitingForDependencies) enqueue(run, dependent, now, out);
+  }
+  if (run.unfinished === 0) finishRun(state, run, out);
+}
+
+function failAttempt(state: SchedulerState, record: AttemptRecord, error: TaskError, now: number, out: SchedulerCommand[]): void {
+  const run = state.runs.get(record.runId)!;
+  const task = run.tasks[record.task]!;
+  const compiled = run.compiled.tasks[record.task]!;
+  run.running -= 1;
+  task.currentAttempt = null;
+  task.lastError = error;
+  if (error.kind === "machine_lost" && task.machineLosses < state.config.maxMachineLosses) {
+    task.machineLosses += 1;
+  } else {
+    task.countedFailures += 1;
+  }
+  const budget = maxAttempts(run, compiled) - 1;
+  if (task.countedFailures <= budget) {
+    task.state = TaskState.Retrying;
+    const backoff = compiled.spec.retryBackoff;
+    const retryLabel = `retry after ${error.kind}: ${error.message}`;
+    if (backoff && task.countedFailures > 0 && error.kind !== "machine_lost") {
+      const delay = Math.min(
+        backoff.initialMs * (backoff.factor ?? 2) ** (task.countedFailures - 1),
+        backoff.maxMs ?? Number.POSITIVE_INFINITY,
+      );
+      task.reason = `${retryLabel} (in ${Math.round(delay)} ms)`;
+      state.timers.push(now + delay, { kind: "retry_backoff", runId: run.runId, task: record.task, attempts: task.attempts });
+      emitChange(run, record.task, now, out, { error });
+    } else {
+      task.reason = retryLabel;
+      enqueue(run, record.task, now, out, retryLabel);
+    }
+    return;
+  }
+  failTask(state, run, record.task, error, now, out);
+}
+
+function failureMessage(run: RunState, index: number, error: TaskError): string {
+  const task = run.tasks[index]!;
+  const compiled = run.compiled.tasks[index]!;
+  const attempts = task.attempts === 1 ? "1 attempt" : `${task.attempts} attempts`;
+  return `task "${compiled.id}" (${compiled.spec.fn}) failed after ${attempts}: ${error.message}`;
+}
+
+/** A task ends without a value; what follows depends on the run's failure mode. */
+function failTask(state: SchedulerState, run: RunState, index: number, error: TaskError, now: number, out: SchedulerCommand[]): void {
+  const task = run.tasks[index]!;
+  task.state = TaskState.Failed;
+  task.reason = undefined;
+  run.unfinished -= 1;
+  const kind = error.kind === "cancelled" || error.kind === "upstream_failed" ? "function_failed" : error.kind;
+  const message = failureMessage(run, index, error);
+  run.failures.push({ taskId: run.compiled.tasks[index]!.id, kind, message, attempts: task.attempts });
+  emitChange(run, index, now, out, { error: { kind, message } });
+  memberDone(state, run, index);
+
+  if (run.options.onFailure === "fail_fast") {
+    cancelRemaining(state, run, { kind: "cancelled", message: `cancelled: ${message} (fail_fast)` }, now, out);
+    finishRun(state, run, out);
+    return;
+  }
+  const stack = [...run.compiled.tasks[index]!.dependents];
+  while (stack.length > 0) {
+    const dependent = stack.pop()!;
+    const next = run.tasks[dependent]!;
+    if (next.state !== TaskState.WaitingForDependencies) continue;
+    next.state = TaskState.UpstreamFailed;
+    next.reason = `depends on failed task "${run.compiled.tasks[index]!.id}"`;
+    run.unfinished -= 1;
+    run.failures.push({
+      taskId: run.compiled.tasks[dependent]!.id,
+      kind: "upstream_failed",
+      message: `not run: ${next.reason}`,
+      attempts: 0,
+    });
+    emitChange(run, dependent, now, out);
+    memberDone(state, run, dependent);
+    stack.push(...run.compiled.tasks[dependent]!.dependents);
+  }
+  if (run.unfinished === 0) finishRun(state, run, out);
+}
+
+/** Aborts running attempts and cancels every task that has not ended. */
+function cancelRemaining(state: SchedulerState, run: RunState, error: TaskError, now: number, out: SchedulerCommand[]): void {
+  run.tasks.forEach((task, index) => {
+    const compiled = run.compiled.tasks[index]!;
+    if (compiled.isInline) return;
+    if (task.state === TaskState.Succeeded || task.state === TaskState.Failed) return;
+    if (task.state === TaskState.Cancelled || task.state === TaskState.UpstreamFailed) return;
+    const wasRunning = task.currentAttempt !== null;
+    if (task.currentAttempt !== null) {
+      const attemptId = task.currentAttempt;
+      state.attempts.delete(attemptId);
+      state.ledger.release(attemptId);
+      out.push({
+        type: "abort_attempt",
+        runId: run.runId,
+        taskId: compiled.id,
+        attemptId,
+        machine: task.machine!,
+        reason: error.kind === "timeout" ? "timeout" : "cancelled",
+      });
+      task.currentAttempt = null;
+      run.running -= 1;
+    }
+    task.state = TaskState.Cancelled;
+    task.reason = error.message;
+    run.unfinished -= 1;
+    const kind = wasRunning && error.kind === "timeout" ? "timeout" : "cancelled";
+    run.failures.push({ taskId: compiled.id, kind, message: error.message, attempts: task.attempts });
+    emitChange(run, index, now, out, { error: { kind, message: error.message } });
+  });
+}
+
+function endRunEarly(state: SchedulerState, run: RunState, error: TaskError, now: number, out: SchedulerCommand[]): void {
+  run.cancelReason = error.message;
+  cancelRemaining(state, run, error, now, out);
+  finishRun(state, run, out, error.kind === "timeout" ? "failed" : "cancelled");
+}
+
+function memberDone(state: SchedulerState, run: RunState, index: number): void {
+  const root = run.compiled.tasks[index]!.group;
+  const left = run.groupLeft.get(root);
+  if (left === undefined) return;
+  run.groupLeft.set(root, left - 1);
+  if (left - 1 === 0) state.ledger.release(groupClaimant(run.runId, run.compiled.tasks[root]!.id));
+}
+
+function finishRun(state: SchedulerState, run: RunState, out: SchedulerCommand[], forced?: RunStatus): void {
+  for (const group of run.compiled.groups.values()) {
+    state.ledger.release(groupClaimant(run.runId, run.compiled.tasks[group.root]!.id));
+  }
+  state.runs.delete(run.runId);
+  state.activeRuns = state.activeRuns.filter((id) => id !== run.runId);
+  const results: Record<string, unknown> = {};
+  const allocations: Record<string, MachineName> = {};
+  run.tasks.forEach((task, index) => {
+    const id = run.compiled.tasks[index]!.id;
+    if (task.state === TaskState.Succeeded) results[id] = task.result;
+    if (task.machine !== null) allocations[id] = task.machine;
+  });
+  const hasFailed = run.failures.some((failure) => failure.kind !== "cancelled");
+  const status: RunStatus = forced ?? (hasFailed ? "failed" : run.cancelReason !== null ? "cancelled" : "succeeded");
+  const outcome: RunOutcome = { status, runId: run.runId, results, failures: run.failures, problems: [], allocations };
+  out.push({ type: "run_finished", outcome });
+}
+
+function fireTimers(state: SchedulerState, now: number, out: SchedulerCommand[]): void {
+  state.announcedTimerAt = null;
+  for (const timer of state.timers.popDue(now)) {
+    switch (timer.kind) {
+      case "attempt_timeout": {
+        const record = state.attempts.get(timer.attemptId);
+        if (!record) break;
+        const run = state.runs.get(record.runId)!;
+        const compiled = run.compiled.tasks[record.task]!;
+        state.attempts.delete(record.attemptId);
+        state.ledger.release(record.attemptId);
+        out.push({
+          type: "abort_attempt",
+          runId: record.runId,
+          taskId: compiled.id,
+          attemptId: record.attemptId,
+          machine: record.machine,
+          reason: "timeout",
+        });
+        failAttempt(state, record, { kind: "timeout", message: `timed out after ${compiled.spec.timeoutMs} ms` }, now, out);
+        break;
+      }
+      case "retry_backoff": {
+        const run = state.runs.get(timer.runId);
+        const task = run?.tasks[timer.task];
+        if (!run || !task || task.state !== TaskState.Retrying || task.attempts !== timer.attempts) break;
+        enqueue(run, timer.task, now, out, task.reason);
+        break;
+      }
+      case "no_machine_grace": {
+        const run = state.runs.get(timer.runId);
+        const task = run?.tasks[timer.task];
+        if (!run || !task || task.noMachineSince === null || task.currentAttempt !== null) break;
+        if (now - task.noMachineSince < state.config.noMachineGraceMs) break;
+        if (task.state !== TaskState.WaitingForResources && task.state !== TaskState.Retrying) break;
+        task.attempts = Math.max(task.attempts, 0);
+        failTask(
+          state,
+          run,
+          timer.task,
+          {
+            kind: "infeasible",
+            message: `no eligible machine for ${state.config.noMachineGraceMs} ms (${task.reason ?? "all gone"})`,
+          },
+          now,
+          out,
+        );
+        break;
+      }
+      case "run_timeout": {
+        const run = state.runs.get(timer.runId);
+        if (!run) break;
+        endRunEarly(state, run, { kind: "timeout", message: `run timed out after ${run.options.timeoutMs} ms` }, now, out);
+        break;
+      }
+    }
+  }
+}
+
+function announceTimer(state: SchedulerState, out: SchedulerCommand[]): void {
+  const next = state.timers.peek();
+  if (next && next.at !== state.announcedTimerAt) {
+    state.announcedTimerAt = next.at;
+    out.push({ type: "set_timer", at: next.at });
+  }
+}

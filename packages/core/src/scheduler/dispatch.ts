@@ -1,0 +1,176 @@
+import { SLOTS, TaskState, type MachineName, type Resources } from "../dag/model.ts";
+import { allocate, type AllocMachine, type AllocTask, type Allocation } from "../placement/allocate.ts";
+import type { AttemptId, SchedulerCommand } from "./messages.ts";
+import { emitChange, groupClaimant } from "./run-helpers.ts";
+import type { RunState, SchedulerState } from "./scheduler-state.ts";
+
+export type StartAttempt = (
+  state: SchedulerState,
+  run: RunState,
+  index: number,
+  machine: MachineName,
+  attemptId: AttemptId,
+  now: number,
+  out: SchedulerCommand[],
+) => void;
+
+function withSlot(cost: Resources): Resources {
+  return { ...cost, [SLOTS]: Math.max(1, cost[SLOTS] ?? 1) };
+}
+
+function eligibleMachines(state: SchedulerState): AllocMachine[] {
+  const machines: AllocMachine[] = [];
+  for (const machine of state.machines.values()) {
+    if (machine.status !== "online") continue;
+    machines.push({
+      name: machine.name,
+      free: state.ledger.available(machine.name),
+      total: machine.capacity,
+      functions: machine.functions,
+    });
+  }
+  return machines;
+}
+
+function freeSlots(machines: readonly AllocMachine[]): number {
+  let total = 0;
+  for (const machine of machines) total += Math.max(0, machine.free[SLOTS] ?? 0);
+  return total;
+}
+
+/**
+ * Places ready tasks of every active run, oldest run first: claims per attempt at dispatch, and a
+ * task that does not fit right now stays queued with the reason it waits.
+ */
+export function dispatch(state: SchedulerState, now: number, out: SchedulerCommand[], startAttempt: StartAttempt): void {
+  for (const runId of state.activeRuns) {
+    const run = state.runs.get(runId);
+    if (!run || run.head >= run.queue.length) continue;
+    if (run.options.maxConcurrency - run.running <= 0) continue;
+    for (;;) {
+      const machines = eligibleMachines(state);
+      const slots = freeSlots(machines);
+      if (slots <= 0 && machines.length > 0) break;
+      // With no machine at all, look at every queued task so each starts its grace period.
+      const limit = Math.min(machines.length === 0 ? run.queue.length : slots, run.options.maxConcurrency - run.running);
+      if (limit <= 0 || !dispatchRun(state, run, machines, limit, now, out, startAttempt)) break;
+    }
+  }
+}
+
+function dispatchRun(
+  state: SchedulerState,
+  run: RunState,
+  machines: readonly AllocMachine[],
+  limit: number,
+  now: number,
+  out: SchedulerCommand[],
+  startAttempt: StartAttempt,
+): boolean {
+  const taken: number[] = [];
+  const batch: AllocTask[] = [];
+  const firstOfGroup = new Set<number>();
+  const groupsInBatch = new Set<number>();
+  while (batch.length < limit && run.head < run.queue.length) {
+    const index = run.queue[run.head++]!;
+    const task = run.tasks[index]!;
+    task.isQueued = false;
+    if (task.state !== TaskState.WaitingForResources && task.state !== TaskState.Retrying) continue;
+    taken.push(index);
+    const compiled = run.compiled.tasks[index]!;
+    const group = run.compiled.groups.get(compiled.group);
+    const functions = run.compiled.functions[index]!;
+    if (!group) {
+      batch.push({ id: compiled.id, cost: withSlot(compiled.cost), placement: compiled.placement, functions });
+      continue;
+    }
+    const placedOn = run.groupMachine.get(group.root);
+    if (placedOn !== undefined) {
+      batch.push({ id: compiled.id, cost: withSlot({}), placement: { kind: "pinned", machine: placedOn }, functions });
+    } else if (!groupsInBatch.has(group.root)) {
+      groupsInBatch.add(group.root);
+      firstOfGroup.add(index);
+      const placement = group.placement.kind === "pinned" ? group.placement : { kind: "auto" as const };
+      const cost = { ...group.mergedCost, [SLOTS]: (group.mergedCost[SLOTS] ?? 0) + 1 };
+      batch.push({ id: compiled.id, cost, placement, functions: group.functions });
+    }
+    // A second member of a group being placed in this batch waits for the next dispatch.
+  }
+  if (taken.length === 0) return false;
+
+  const allocation: Allocation = batch.length > 0 ? allocate(batch, machines, {
+    strategy: run.options.strategy,
+    ...(state.config.localMachine === undefined ? {} : { localMachine: state.config.localMachine }),
+  }) : { placed: new Map(), waiting: new Map() };
+
+  const keep: number[] = [];
+  let placed = 0;
+  for (const index of taken) {
+    const compiled = run.compiled.tasks[index]!;
+    const task = run.tasks[index]!;
+    const machine = allocation.placed.get(compiled.id);
+    if (machine !== undefined) {
+      const attemptId = `${run.runId}/${compiled.id}#${task.attempts + 1}`;
+      const group = run.compiled.groups.get(compiled.group);
+      const claims = [{ claimant: attemptId, machine, cost: withSlot(group ? {} : compiled.cost) }];
+      if (group && firstOfGroup.has(index)) {
+        claims.push({ claimant: groupClaimant(run.runId, run.compiled.tasks[group.root]!.id), machine, cost: group.mergedCost });
+      }
+      const claimed = state.ledger.claimMany(claims);
+      if (claimed.ok) {
+        if (group) run.groupMachine.set(group.root, machine);
+        startAttempt(state, run, index, machine, attemptId, now, out);
+        placed += 1;
+        continue;
+      }
+      setWaiting(state, run, index, `claim on "${machine}" failed: lacks ${describeLacks(claimed.lacks)}`, false, now, out);
+    } else {
+      const wait = allocation.waiting.get(compiled.id);
+      if (wait) setWaiting(state, run, index, wait.message, wait.kind === "no_eligible_machine", now, out);
+      else setWaiting(state, run, index, "waiting for its collocation group to be placed", false, now, out);
+    }
+    keep.push(index);
+  }
+  // Put the unplaced back at the head, in their order.
+  run.head -= keep.length;
+  for (let i = 0; i < keep.length; i++) {
+    run.queue[run.head + i] = keep[i]!;
+    run.tasks[keep[i]!]!.isQueued = true;
+  }
+  if (run.head > 1024 && run.head * 2 > run.queue.length) {
+    run.queue = run.queue.slice(run.head);
+    run.head = 0;
+  }
+  // Deferred group members can go now that their group has a machine.
+  return placed > 0 && keep.length > 0 && groupsInBatch.size > 0;
+}
+
+function describeLacks(lacks: Readonly<Record<string, number>>): string {
+  return Object.entries(lacks)
+    .map(([key, amount]) => `${key} ${amount}`)
+    .join(", ");
+}
+
+function setWaiting(
+  state: SchedulerState,
+  run: RunState,
+  index: number,
+  reason: string,
+  hasNoMachine: boolean,
+  now: number,
+  out: SchedulerCommand[],
+): void {
+  const task = run.tasks[index]!;
+  if (hasNoMachine) {
+    if (task.noMachineSince === null) {
+      task.noMachineSince = now;
+      state.timers.push(now + state.config.noMachineGraceMs, { kind: "no_machine_grace", runId: run.runId, task: index });
+    }
+  } else {
+    task.noMachineSince = null;
+  }
+  if (task.state === TaskState.WaitingForResources && task.reason === reason) return;
+  task.state = TaskState.WaitingForResources;
+  task.reason = reason;
+  emitChange(run, index, now, out);
+}

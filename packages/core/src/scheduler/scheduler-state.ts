@@ -1,0 +1,109 @@
+import type { MachineName, Resources, TaskState } from "../dag/model.ts";
+import type { TaskError } from "../errors.ts";
+import { ResourceLedger } from "../ledger/resource-ledger.ts";
+import type { CompiledDag } from "./compile-dag.ts";
+import type { AttemptId, MachineStatus, RunId, RunOptions, TaskFailure } from "./messages.ts";
+import { TimerHeap } from "./timer-heap.ts";
+
+export interface MachineEntry {
+  readonly name: MachineName;
+  readonly capacity: Resources;
+  readonly functions: ReadonlySet<string>;
+  status: MachineStatus;
+}
+
+export interface TaskRuntime {
+  state: TaskState;
+  /** Regular dependencies not yet succeeded. */
+  remaining: number;
+  /** Attempts started. */
+  attempts: number;
+  /** Failed attempts that count against the retry budget. */
+  countedFailures: number;
+  /** Attempts lost with their machine (they do not count, up to a bound). */
+  machineLosses: number;
+  currentAttempt: AttemptId | null;
+  /** The machine of the current or last attempt. */
+  machine: MachineName | null;
+  /** Where the result lives once succeeded. */
+  resultMachine: MachineName | null;
+  result: unknown;
+  reason: string | undefined;
+  isQueued: boolean;
+  noMachineSince: number | null;
+  lastError: TaskError | null;
+}
+
+export interface ResolvedRunOptions extends Required<Omit<RunOptions, "timeoutMs" | "maxConcurrency">> {
+  readonly maxConcurrency: number;
+  readonly timeoutMs: number | undefined;
+}
+
+export interface RunState {
+  readonly runId: RunId;
+  readonly compiled: CompiledDag;
+  readonly options: ResolvedRunOptions;
+  readonly tasks: TaskRuntime[];
+  /** Ready tasks waiting for placement, FIFO from `head`. */
+  queue: number[];
+  head: number;
+  running: number;
+  /** Regular tasks not yet in a terminal state. */
+  unfinished: number;
+  readonly groupMachine: Map<number, MachineName>;
+  readonly groupLeft: Map<number, number>;
+  readonly failures: TaskFailure[];
+  cancelReason: string | null;
+}
+
+export type TimerItem =
+  | { readonly kind: "attempt_timeout"; readonly attemptId: AttemptId }
+  | { readonly kind: "retry_backoff"; readonly runId: RunId; readonly task: number; readonly attempts: number }
+  | { readonly kind: "no_machine_grace"; readonly runId: RunId; readonly task: number }
+  | { readonly kind: "run_timeout"; readonly runId: RunId };
+
+export interface AttemptRecord {
+  readonly runId: RunId;
+  readonly task: number;
+  readonly attemptId: AttemptId;
+  readonly machine: MachineName;
+  readonly startedAt: number;
+}
+
+export interface SchedulerConfig {
+  /** The machine whose agent runs beside the server; placement tries it first. */
+  readonly localMachine?: MachineName;
+  /** How long a task may wait with no eligible machine online before it fails. */
+  readonly noMachineGraceMs?: number;
+  /** Attempts lost with their machine that do not count against `maxRetries`, per task. */
+  readonly maxMachineLosses?: number;
+}
+
+export interface SchedulerState {
+  readonly config: Required<Omit<SchedulerConfig, "localMachine">> & { readonly localMachine: MachineName | undefined };
+  readonly machines: Map<MachineName, MachineEntry>;
+  readonly ledger: ResourceLedger;
+  readonly runs: Map<RunId, RunState>;
+  /** Runs with work left, in submission order (dispatch order). */
+  activeRuns: RunId[];
+  readonly attempts: Map<AttemptId, AttemptRecord>;
+  readonly timers: TimerHeap<TimerItem>;
+  announcedTimerAt: number | null;
+}
+
+export function createSchedulerState(config: SchedulerConfig = {}): SchedulerState {
+  return {
+    config: {
+      localMachine: config.localMachine,
+      noMachineGraceMs: config.noMachineGraceMs ?? 30_000,
+      maxMachineLosses: config.maxMachineLosses ?? 3,
+    },
+    machines: new Map(),
+    ledger: new ResourceLedger(),
+    runs: new Map(),
+    activeRuns: [],
+    attempts: new Map(),
+    timers: new TimerHeap(),
+    announcedTimerAt: null,
+  };
+}

@@ -1,0 +1,54 @@
+export { openDatabase, parseDatabaseUrl, type Database } from "./open-database.ts";
+export type { DatabaseLocation } from "./deploy-migrations.ts";
+export type { DatabaseClient, DatabaseProvider, TransactionClient } from "./database-client.ts";
+export {
+  createMachineRepository,
+  MachineStatus,
+  type MachineRecord,
+  type MachineRegistration,
+  type MachineRepository,
+} from "./machine-repository.ts";
+export {
+  createDagRepository,
+  type CreateDagResult,
+  type DagRecord,
+  type DagRepository,
+  type DagVersionRecord,
+  type NewDag,
+  type SaveDagVersionResult,
+} from "./dag-repository.ts";
+export {
+  createRunRepository,
+  maxResultPreviewBytes,
+  RunStatus,
+  TaskState,
+  type AttemptChange,
+  type AttemptRecord,
+  type ChangeBatch,
+  type NewRun,
+  type RunChange,
+  type RunFilter,
+  type RunPage,
+  type RunRecord,
+  type RunRepository,
+  type RunSummary,
+  type TaskChange,
+  type TaskRecord,
+} from "./run-repository.ts";
+export {
+  createLogRepository,
+  LogLevel,
+  type LogPage,
+  type LogQuery,
+  type LogRecord,
+  type LogRepository,
+  type NewLogEntry,
+} from "./log-repository.ts";
+export {
+  createTokenRepository,
+  TokenKind,
+  type NewToken,
+  type RevokeTokenResult,
+  type TokenRecord,
+  type TokenRepository,
+} from "./token-repository.ts";

@@ -1,0 +1,79 @@
+import path from "node:path";
+import { mkdirSync } from "node:fs";
+import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
+import { PrismaPg } from "@prisma/adapter-pg";
+import type { DatabaseClient, DatabaseProvider } from "./database-client.ts";
+import { createDagRepository, type DagRepository } from "./dag-repository.ts";
+import { deployMigrations, type DatabaseLocation } from "./deploy-migrations.ts";
+import { PrismaClient as PostgresPrismaClient } from "./generated/postgres/client.ts";
+import { PrismaClient as SqlitePrismaClient } from "./generated/sqlite/client.ts";
+import { createLogRepository, type LogRepository } from "./log-repository.ts";
+import { createMachineRepository, type MachineRepository } from "./machine-repository.ts";
+import { createRunRepository, type RunRepository } from "./run-repository.ts";
+import { createTokenRepository, type TokenRepository } from "./token-repository.ts";
+
+export interface Database {
+  provider: DatabaseProvider;
+  machines: MachineRepository;
+  dags: DagRepository;
+  runs: RunRepository;
+  logs: LogRepository;
+  tokens: TokenRepository;
+  /** The raw client, for what no repository covers yet (prefer adding a repository function). */
+  client: DatabaseClient;
+  close(): Promise<void>;
+}
+
+
+/** `postgres://`/`postgresql://` → PostgreSQL; `file:x.db` or a plain path → SQLite (relative to the working directory). */
+export function parseDatabaseUrl(url: string): DatabaseLocation {
+  if (/^postgres(ql)?:\/\//i.test(url)) return { provider: "postgresql", url };
+  const file = url.startsWith("file:") ? url.slice("file:".length).replace(/^\/\/(?=\/)/, "") : url;
+  if (file === "" || file.includes("?")) throw new TypeError(`unsupported SQLite location: ${url}`);
+  return { provider: "sqlite", path: path.resolve(file) };
+}
+
+async function openSqlite(file: string): Promise<DatabaseClient> {
+  const client = new SqlitePrismaClient({
+    // better-sqlite3's `timeout` is SQLite's busy_timeout: wait for a lock instead of failing at once.
+    adapter: new PrismaBetterSQLite3({ url: `file:${file}`, timeout: 5000 }),
+  });
+  // WAL (set on the file by deployMigrations): readers never block the writer. NORMAL sync in WAL is
+  // durable across process crashes; a power cut may lose the last commits.
+  await client.$queryRawUnsafe("PRAGMA journal_mode = WAL");
+  await client.$queryRawUnsafe("PRAGMA synchronous = NORMAL");
+  await client.$queryRawUnsafe("PRAGMA foreign_keys = ON");
+  await client.$queryRawUnsafe("PRAGMA busy_timeout = 5000");
+  return client;
+}
+
+function openPostgres(url: string): DatabaseClient {
+  const client = new PostgresPrismaClient({ adapter: new PrismaPg({ connectionString: url }) });
+  // Same models, same API: the SQLite client's type describes both (see DatabaseClient).
+  return client as unknown as DatabaseClient;
+}
+
+/**
+ * Opens the database the URL names, migrates it to the newest schema, and hands out the repositories.
+ * Why one entry point: the server, tests and the CLI all get the same migrated, tuned database.
+ * @example
+ * const db = await openDatabase("file:.handoff/handoff.db"); // or "postgresql://postgres@127.0.0.1:5432/handoff"
+ * await db.runs.markInterrupted(new Date());
+ * await db.close();
+ */
+export async function openDatabase(url: string): Promise<Database> {
+  const location = parseDatabaseUrl(url);
+  if (location.provider === "sqlite") mkdirSync(path.dirname(location.path), { recursive: true });
+  await deployMigrations(location);
+  const client = location.provider === "sqlite" ? await openSqlite(location.path) : openPostgres(location.url);
+  return {
+    provider: location.provider,
+    machines: createMachineRepository(client),
+    dags: createDagRepository(client),
+    runs: createRunRepository(client, location.provider),
+    logs: createLogRepository(client),
+    tokens: createTokenRepository(client),
+    client,
+    close: () => client.$disconnect(),
+  };
+}

@@ -1,0 +1,169 @@
+import { expect, it } from "vitest";
+import { describeEachDatabase } from "./testing/describe-each-database.ts";
+import { maxResultPreviewBytes, type NewRun } from "./run-repository.ts";
+
+const newRun = (overrides: Partial<NewRun> = {}): NewRun => ({
+  dagId: null,
+  dagVersion: null,
+  spec: { tasks: [{ id: "a" }, { id: "b" }, { id: "c" }] },
+  options: { strategy: "first_available" },
+  status: "queued",
+  startedBy: "alice",
+  tasks: [
+    { taskId: "a", state: "waiting_for_resources" },
+    { taskId: "b", state: "waiting_for_dependencies" },
+    { taskId: "c", state: "waiting_for_dependencies", reason: "needs a" },
+  ],
+  ...overrides,
+});
+
+describeEachDatabase("when runs are stored", (database) => {
+  it("creates a run with all its tasks", async () => {
+    const { runs } = database().db;
+    const run = await runs.create(newRun());
+    const stored = await runs.get(run.id);
+    expect(stored?.run).toEqual(run);
+    expect(stored?.run).toMatchObject({ status: "queued", spec: newRun().spec, options: { strategy: "first_available" }, outcome: null });
+    expect(stored?.tasks.map((t) => [t.taskId, t.state, t.reason, t.attempts])).toEqual([
+      ["a", "waiting_for_resources", null, 0],
+      ["b", "waiting_for_dependencies", null, 0],
+      ["c", "waiting_for_dependencies", "needs a", 0],
+    ]);
+  });
+
+  it("creates nothing when a task id repeats (one transaction)", async () => {
+    const { runs } = database().db;
+    const id = "run-with-duplicate-task";
+    await expect(runs.create(newRun({ id, tasks: [{ taskId: "a", state: "running" }, { taskId: "a", state: "running" }] }))).rejects.toThrow();
+    expect(await runs.get(id)).toBeUndefined();
+  });
+
+  it("applies a tick's task, attempt and run changes together", async () => {
+    const { runs } = database().db;
+    const run = await runs.create(newRun());
+    const t0 = new Date("2026-05-05T05:05:05.005Z");
+    const t1 = new Date("2026-05-05T05:05:06.006Z");
+    await runs.applyChanges({
+      runs: [{ runId: run.id, status: "running", startedAt: t0 }],
+      tasks: [{ runId: run.id, taskId: "a", state: "running", machine: "m1", attempts: 1, startedAt: t0, reason: null }],
+      attempts: [{ id: `${run.id}/a#1`, runId: run.id, taskId: "a", number: 1, state: "running", machine: "m1", startedAt: t0 }],
+    });
+    await runs.applyChanges({
+      runs: [{ runId: run.id, status: "succeeded", finishedAt: t1, outcome: { kind: "succeeded" } }],
+      tasks: [
+        { runId: run.id, taskId: "a", state: "succeeded", resultMachine: "m1", resultSize: 42, resultPreview: "[1,2]", finishedAt: t1 },
+        { runId: run.id, taskId: "b", state: "upstream_failed", errorKind: "upstream_failed", errorMessage: "c failed" },
+      ],
+      attempts: [{ id: `${run.id}/a#1`, runId: run.id, taskId: "a", number: 1, state: "succeeded", finishedAt: t1, metrics: { durationMs: 1001 } }],
+    });
+    const stored = await runs.get(run.id);
+    expect(stored?.run).toMatchObject({ status: "succeeded", startedAt: t0, finishedAt: t1, outcome: { kind: "succeeded" } });
+    expect(stored?.tasks[0]).toEqual({
+      runId: run.id, taskId: "a", state: "succeeded", reason: null, machine: "m1", attempts: 1,
+      resultMachine: "m1", resultSize: 42, resultPreview: "[1,2]", errorKind: null, errorMessage: null, startedAt: t0, finishedAt: t1,
+    });
+    expect(stored?.tasks[1]).toMatchObject({ state: "upstream_failed", errorKind: "upstream_failed", errorMessage: "c failed", machine: null });
+    expect(stored?.tasks[2]).toMatchObject({ state: "waiting_for_dependencies", reason: "needs a" });
+    expect(await runs.listAttempts(run.id, "a")).toEqual([
+      { id: `${run.id}/a#1`, runId: run.id, taskId: "a", number: 1, machine: "m1", state: "succeeded", startedAt: t0, finishedAt: t1, errorKind: null, errorMessage: null, metrics: { durationMs: 1001 } },
+    ]);
+  });
+
+  it("lets the last change win when one batch changes a task twice", async () => {
+    const { runs } = database().db;
+    const run = await runs.create(newRun());
+    await runs.applyChanges({
+      tasks: [
+        { runId: run.id, taskId: "a", state: "running", machine: "m1" },
+        { runId: run.id, taskId: "a", state: "retrying", reason: "attempt 1 failed" },
+        { runId: run.id, taskId: "a", state: "running", machine: "m2", attempts: 2 },
+      ],
+    });
+    expect((await runs.get(run.id))?.tasks[0]).toMatchObject({ state: "running", machine: "m2", reason: "attempt 1 failed", attempts: 2 });
+  });
+
+  it("writes nothing of a batch that names a task that does not exist", async () => {
+    const { runs } = database().db;
+    const run = await runs.create(newRun());
+    await expect(
+      runs.applyChanges({
+        runs: [{ runId: run.id, status: "running" }],
+        tasks: [{ runId: run.id, taskId: "a", state: "running" }, { runId: run.id, taskId: "ghost", state: "running" }],
+      }),
+    ).rejects.toThrow(/do not exist/);
+    const stored = await runs.get(run.id);
+    expect(stored?.run.status).toBe("queued");
+    expect(stored?.tasks[0]?.state).toBe("waiting_for_resources");
+  });
+
+  it("cuts result previews to 4 KiB at a character boundary", async () => {
+    const { runs } = database().db;
+    const run = await runs.create(newRun());
+    await runs.applyChanges({ tasks: [{ runId: run.id, taskId: "a", state: "succeeded", resultPreview: "é".repeat(5000) }] });
+    const preview = (await runs.get(run.id))?.tasks[0]?.resultPreview ?? "";
+    expect(Buffer.byteLength(preview, "utf8")).toBeLessThanOrEqual(maxResultPreviewBytes);
+    expect(preview).toBe("é".repeat(maxResultPreviewBytes / 2));
+  });
+
+  it("writes thousands of task changes in one batch", async () => {
+    const { runs } = database().db;
+    const tasks = Array.from({ length: 3000 }, (_, i) => ({ taskId: `t${String(i).padStart(4, "0")}`, state: "waiting_for_dependencies" as const }));
+    const run = await runs.create(newRun({ tasks }));
+    const done = new Date("2026-06-06T00:00:00.000Z");
+    await runs.applyChanges({
+      tasks: tasks.map((t, i) => ({ runId: run.id, taskId: t.taskId, state: "succeeded" as const, resultSize: i, finishedAt: done })),
+      attempts: tasks.map((t) => ({ id: `${run.id}/${t.taskId}#1`, runId: run.id, taskId: t.taskId, number: 1, state: "succeeded" as const })),
+    });
+    const stored = await runs.get(run.id);
+    expect(stored?.tasks.every((t, i) => t.state === "succeeded" && t.resultSize === i && t.finishedAt?.getTime() === done.getTime())).toBe(true);
+    expect(await runs.listAttempts(run.id)).toHaveLength(3000);
+  });
+
+  it("lists runs newest first, filtered, page by page", async () => {
+    const { runs, dags } = database().db;
+    const dag = await dags.create({ name: "listed", spec: {}, createdBy: null });
+    if (dag.kind !== "created") throw new Error(dag.kind);
+    const ids: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      const run = await runs.create(newRun({
+        dagId: dag.dag.id, dagVersion: 1, status: i % 2 === 0 ? "succeeded" : "failed",
+        createdAt: new Date(Date.UTC(2030, 0, 1, 0, 0, i)),
+      }));
+      ids.push(run.id);
+    }
+    const newestFirst = [...ids].reverse();
+    const page1 = await runs.list({ dagId: dag.dag.id, limit: 3 });
+    const page2 = await runs.list({ dagId: dag.dag.id, limit: 3, cursor: page1.nextCursor });
+    const page3 = await runs.list({ dagId: dag.dag.id, limit: 3, cursor: page2.nextCursor });
+    expect([...page1.runs, ...page2.runs, ...page3.runs].map((r) => r.id)).toEqual(newestFirst);
+    expect(page3.nextCursor).toBeUndefined();
+    expect(page1.runs[0]).not.toHaveProperty("spec");
+    const failed = await runs.list({ dagId: dag.dag.id, status: "failed" });
+    expect(failed.runs.map((r) => r.id)).toEqual(ids.filter((_, i) => i % 2 === 1).reverse());
+    const either = await runs.list({ dagId: dag.dag.id, status: ["failed", "succeeded"] });
+    expect(either.runs).toHaveLength(7);
+  });
+
+  it("marks queued and running runs interrupted and leaves finished ones alone", async () => {
+    const { runs } = database().db;
+    const queued = await runs.create(newRun({ status: "queued" }));
+    const running = await runs.create(newRun({ status: "running" }));
+    const finished = await runs.create(newRun({ status: "succeeded" }));
+    const at = new Date("2026-07-07T07:07:07.007Z");
+    const interrupted = await runs.markInterrupted(at);
+    expect(interrupted).toEqual(expect.arrayContaining([queued.id, running.id]));
+    expect(interrupted).not.toContain(finished.id);
+    expect((await runs.get(running.id))?.run).toMatchObject({ status: "interrupted", finishedAt: at });
+    expect((await runs.get(finished.id))?.run.status).toBe("succeeded");
+    expect(await runs.markInterrupted(at)).toEqual([]);
+  });
+
+  it("keeps runs when their DAG is removed, with the link cleared", async () => {
+    const { runs, dags } = database().db;
+    const dag = await dags.create({ name: "short-lived", spec: {}, createdBy: null });
+    if (dag.kind !== "created") throw new Error(dag.kind);
+    const run = await runs.create(newRun({ dagId: dag.dag.id, dagVersion: 1 }));
+    await dags.remove(dag.dag.id);
+    expect((await runs.get(run.id))?.run).toMatchObject({ dagId: null, dagVersion: 1 });
+  });
+});

@@ -1,0 +1,234 @@
+import { formatPath } from "./format-issues.ts";
+import { describeKind, isPlainObject } from "./json-value.ts";
+
+/**
+ * The first byte of every encoded value says how the rest reads: `J` = UTF-8 JSON, `B` = raw bytes.
+ * A top-level `Uint8Array` therefore travels as itself, with no base64 inflation.
+ */
+export const ValueFrame = { Json: 0x4a, Bytes: 0x42 } as const;
+export type ValueFrame = (typeof ValueFrame)[keyof typeof ValueFrame];
+
+/** Thrown when a value cannot travel (a function, bigint, NaN, Map, cycle…) or bytes are not a valid frame. */
+export class ValueCodecError extends Error {
+  override readonly name = "ValueCodecError";
+  /** Where in the value the problem sits, like `rows[2].data`; `""` for the value itself. */
+  readonly path: string;
+  constructor(path: string, problem: string, action: "encode" | "decode" = "encode") {
+    super(path === "" ? `cannot ${action} value: ${problem}` : `cannot ${action} value at ${path}: ${problem}`);
+    this.path = path;
+  }
+}
+
+const BYTES_KEY = "$bytes";
+const ESCAPE_KEY = "$escape";
+const PREVIEW_HEX_BYTES = 32;
+
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Encodes anything JSON can hold, plus `Uint8Array` (top-level or nested), into one frame of bytes.
+ * Nested byte arrays become `{"$bytes": "<base64>"}`; JSON's own rules apply to `undefined` (an array
+ * slot becomes `null`, an object field is dropped, the value itself becomes `null`). Anything else that
+ * JSON would silently mangle (NaN, Infinity, bigint, functions, Dates, Maps, cycles) is rejected with a
+ * `ValueCodecError` naming its path.
+ * @example decodeValue(encodeValue({ image: new Uint8Array([1, 2]) })) // { image: Uint8Array [1, 2] }
+ */
+export function encodeValue(value: unknown): Uint8Array {
+  if (value instanceof Uint8Array) {
+    const out = new Uint8Array(value.byteLength + 1);
+    out[0] = ValueFrame.Bytes;
+    out.set(value, 1);
+    return out;
+  }
+  const json = utf8Encoder.encode(toJsonText(value, bytesToJson).text);
+  const out = new Uint8Array(json.byteLength + 1);
+  out[0] = ValueFrame.Json;
+  out.set(json, 1);
+  return out;
+}
+
+/**
+ * Decodes one frame made by `encodeValue`. A top-level byte value is returned as a view into `bytes`
+ * (no copy), so do not reuse the buffer afterwards.
+ */
+export function decodeValue(bytes: Uint8Array): unknown {
+  const tag = bytes[0];
+  if (tag === undefined) throw new ValueCodecError("", "empty frame", "decode");
+  const body = new Uint8Array(bytes.buffer, bytes.byteOffset + 1, bytes.byteLength - 1);
+  switch (tag) {
+    case ValueFrame.Bytes:
+      return body;
+    case ValueFrame.Json: {
+      let text: string;
+      try {
+        text = utf8Decoder.decode(body);
+      } catch {
+        throw new ValueCodecError("", "frame is not valid UTF-8 JSON", "decode");
+      }
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch (error) {
+        throw new ValueCodecError("", `frame is not valid JSON (${(error as Error).message})`, "decode");
+      }
+      return revive(parsed);
+    }
+    default:
+      throw new ValueCodecError("", `unknown frame tag 0x${tag.toString(16).padStart(2, "0")}`, "decode");
+  }
+}
+
+/** The size of the value's encoded payload in bytes (the 1-byte frame tag not counted). */
+export function valueSize(value: unknown): number {
+  if (value instanceof Uint8Array) return value.byteLength;
+  return utf8Encoder.encode(toJsonText(value, bytesToJson).text).byteLength;
+}
+
+/**
+ * A short, human-readable rendering for the dashboard: JSON text cut to `maxBytes` UTF-8 bytes (never
+ * inside a character), binary as `<N bytes: hex of the first 32>`.
+ * @example previewValue(new Uint8Array([255, 0])) // { preview: "<2 bytes: ff 00>", truncated: false, sizeBytes: 2 }
+ */
+export function previewValue(value: unknown, maxBytes = 4096): { preview: string; truncated: boolean; sizeBytes: number } {
+  if (value instanceof Uint8Array) {
+    return { preview: describeBytes(value), truncated: value.byteLength > PREVIEW_HEX_BYTES, sizeBytes: value.byteLength };
+  }
+  const encoded = toJsonText(value, bytesToJson);
+  const sizeBytes = utf8Encoder.encode(encoded.text).byteLength;
+  let text = encoded.text;
+  let truncated = false;
+  if (encoded.hasBytes) {
+    text = toJsonText(value, (bytes) => JSON.stringify(describeBytes(bytes))).text;
+    truncated = containsLongBytes(value);
+  }
+  const limit = new Uint8Array(Math.max(0, maxBytes));
+  const { read } = utf8Encoder.encodeInto(text, limit);
+  if (read < text.length) {
+    text = text.slice(0, read);
+    truncated = true;
+  }
+  return { preview: text, truncated, sizeBytes };
+}
+
+function describeBytes(bytes: Uint8Array): string {
+  const head = Array.from(bytes.subarray(0, PREVIEW_HEX_BYTES), (b) => b.toString(16).padStart(2, "0")).join(" ");
+  const more = bytes.byteLength > PREVIEW_HEX_BYTES ? " …" : "";
+  return `<${bytes.byteLength} bytes${bytes.byteLength === 0 ? "" : `: ${head}${more}`}>`;
+}
+
+function containsLongBytes(value: unknown): boolean {
+  if (value instanceof Uint8Array) return value.byteLength > PREVIEW_HEX_BYTES;
+  if (Array.isArray(value)) return value.some(containsLongBytes);
+  if (value !== null && typeof value === "object") return Object.values(value).some(containsLongBytes);
+  return false;
+}
+
+function bytesToJson(bytes: Uint8Array): string {
+  return `{"${BYTES_KEY}":"${toBase64(bytes)}"}`;
+}
+
+function toJsonText(value: unknown, renderBytes: (bytes: Uint8Array) => string): { text: string; hasBytes: boolean } {
+  const path: (string | number)[] = [];
+  const ancestors = new Set<object>();
+  let hasBytes = false;
+  const fail = (problem: string): never => {
+    throw new ValueCodecError(formatPath(path), problem);
+  };
+  const write = (v: unknown): string | undefined => {
+    switch (typeof v) {
+      case "string":
+        return JSON.stringify(v);
+      case "boolean":
+        return v ? "true" : "false";
+      case "number":
+        return Number.isFinite(v) ? JSON.stringify(v) : fail(`${String(v)} is not a JSON number`);
+      case "undefined":
+        return undefined;
+      case "bigint":
+      case "symbol":
+      case "function":
+        return fail(`${describeKind(v)} is not a JSON value`);
+      case "object": {
+        if (v === null) return "null";
+        if (v instanceof Uint8Array) {
+          hasBytes = true;
+          return renderBytes(v);
+        }
+        if (ancestors.has(v)) return fail("cyclic reference");
+        if (Array.isArray(v)) {
+          ancestors.add(v);
+          const parts: string[] = [];
+          for (let i = 0; i < v.length; i++) {
+            path.push(i);
+            parts.push(write(v[i]) ?? "null");
+            path.pop();
+          }
+          ancestors.delete(v);
+          return `[${parts.join(",")}]`;
+        }
+        if (!isPlainObject(v)) return fail(`${describeKind(v)} is not a JSON value`);
+        ancestors.add(v);
+        const parts: string[] = [];
+        for (const [key, child] of Object.entries(v)) {
+          path.push(key);
+          const text = write(child);
+          path.pop();
+          if (text !== undefined) parts.push(`${JSON.stringify(key)}:${text}`);
+        }
+        ancestors.delete(v);
+        const body = `{${parts.join(",")}}`;
+        // A user object that looks like one of our markers is wrapped so it decodes as itself.
+        const keys = Object.keys(v);
+        const looksLikeMarker = keys.length === 1 && (keys[0] === BYTES_KEY || keys[0] === ESCAPE_KEY);
+        return looksLikeMarker ? `{"${ESCAPE_KEY}":${body}}` : body;
+      }
+    }
+  };
+  return { text: write(value) ?? "null", hasBytes };
+}
+
+function revive(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(revive);
+  if (v === null || typeof v !== "object") return v;
+  const record = v as Record<string, unknown>;
+  const keys = Object.keys(record);
+  if (keys.length === 1) {
+    const only = record[keys[0] as string];
+    if (keys[0] === BYTES_KEY && typeof only === "string") return fromBase64(only);
+    if (keys[0] === ESCAPE_KEY && only !== null && typeof only === "object" && !Array.isArray(only)) {
+      return reviveFields(only as Record<string, unknown>);
+    }
+  }
+  return reviveFields(record);
+}
+
+function reviveFields(record: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, child] of Object.entries(record)) {
+    // defineProperty keeps a "__proto__" key an ordinary field, as JSON.parse made it.
+    Object.defineProperty(out, key, { value: revive(child), enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
+function toBase64(bytes: Uint8Array): string {
+  let binary = "";
+  const chunk = 0x8000;
+  for (let i = 0; i < bytes.byteLength; i += chunk) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + chunk));
+  }
+  return btoa(binary);
+}
+
+function fromBase64(text: string): Uint8Array {
+  let binary: string;
+  try {
+    binary = atob(text);
+  } catch {
+    throw new ValueCodecError("", "invalid base64 in a $bytes field", "decode");
+  }
+  const out = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+  return out;
+}

@@ -1,0 +1,177 @@
+import { z } from "zod";
+import { FunctionMeta } from "../function-meta.ts";
+
+/**
+ * Every socket.io message between an agent and the server: versioned, parsed with zod on receipt.
+ * Bulk values never travel here; they go agent to agent over the result path (HTTP + grant).
+ */
+export const PROTOCOL_VERSION = 1;
+
+const version = z.literal(PROTOCOL_VERSION);
+const name = z.string().min(1).max(200);
+const resources = z.record(z.string().min(1).max(100), z.number().finite().nonnegative());
+
+export const TaskErrorJson = z.object({
+  kind: z.enum(["function_failed", "timeout", "cancelled", "machine_lost", "result_lost", "upstream_failed", "infeasible"]),
+  message: z.string().max(64 * 1024),
+});
+export type TaskErrorJson = z.infer<typeof TaskErrorJson>;
+
+const EdgeTransformJson = z.object({ fn: name, args: z.array(z.unknown()).optional() });
+
+/** Where and how to get one input. `fetch` is set when the value lives on another machine. */
+export type WireInput =
+  | {
+      kind: "result";
+      taskId: string;
+      machine: string;
+      encode?: z.infer<typeof EdgeTransformJson>;
+      decode?: z.infer<typeof EdgeTransformJson>;
+      fetch?: { url: string; grant: string };
+    }
+  | {
+      kind: "inline";
+      taskId: string;
+      fn: string;
+      inputs: WireInput[];
+      extraArgs: unknown[];
+      argumentInclusion: "variadic" | "as_list";
+      encode?: z.infer<typeof EdgeTransformJson>;
+      decode?: z.infer<typeof EdgeTransformJson>;
+    };
+
+export const WireInput: z.ZodType<WireInput> = z.lazy(() =>
+  z.union([
+    z.object({
+      kind: z.literal("result"),
+      taskId: name,
+      machine: name,
+      encode: EdgeTransformJson.optional(),
+      decode: EdgeTransformJson.optional(),
+      fetch: z.object({ url: z.string().url(), grant: z.string().min(1) }).optional(),
+    }),
+    z.object({
+      kind: z.literal("inline"),
+      taskId: name,
+      fn: name,
+      inputs: z.array(WireInput),
+      extraArgs: z.array(z.unknown()),
+      argumentInclusion: z.enum(["variadic", "as_list"]),
+      encode: EdgeTransformJson.optional(),
+      decode: EdgeTransformJson.optional(),
+    }),
+  ]),
+);
+
+// ---- agent → server -------------------------------------------------------------------------
+
+export const AgentHello = z.object({
+  v: version,
+  name,
+  capacity: resources,
+  functions: z.array(FunctionMeta).max(10_000),
+  agentVersion: z.string().max(100),
+  /** Base URL of this agent's result server, reachable by the other agents. */
+  resultUrl: z.string().url(),
+  /** Attempts this agent is still running (after a reconnect). */
+  running: z.array(z.string()).default([]),
+  labels: z.record(z.string(), z.string()).default({}),
+});
+export type AgentHello = z.infer<typeof AgentHello>;
+
+export const AgentWelcome = z.object({
+  v: version,
+  machine: name,
+  /** Secret the server signs result grants with for this machine (HMAC); only this agent and the server know it. */
+  grantSecret: z.string().min(16),
+  heartbeatIntervalMs: z.number().int().positive(),
+});
+export type AgentWelcome = z.infer<typeof AgentWelcome>;
+
+export const AgentHeartbeat = z.object({
+  v: version,
+  at: z.number(),
+  cpuPercent: z.number().min(0).max(100_000),
+  memoryUsedMb: z.number().nonnegative(),
+  memoryTotalMb: z.number().nonnegative(),
+  running: z.array(z.string()).max(100_000),
+});
+export type AgentHeartbeat = z.infer<typeof AgentHeartbeat>;
+
+export const AttemptMetrics = z.object({
+  /** Wall-clock from start to end of the function call (exact). */
+  wallMs: z.number().nonnegative(),
+  /** CPU time of the worker thread while it ran this attempt (approximate: includes input decoding). */
+  cpuMs: z.number().nonnegative().optional(),
+  /** Heap used by the worker at the end of the attempt (approximate). */
+  heapUsedMb: z.number().nonnegative().optional(),
+});
+export type AttemptMetrics = z.infer<typeof AttemptMetrics>;
+
+export const ResultMeta = z.object({
+  size: z.number().int().nonnegative(),
+  contentType: z.enum(["application/json", "application/octet-stream"]),
+  preview: z.string().max(4096),
+  truncated: z.boolean(),
+});
+export type ResultMeta = z.infer<typeof ResultMeta>;
+
+export const TaskFinishedItem = z.discriminatedUnion("ok", [
+  z.object({ ok: z.literal(true), attemptId: name, result: ResultMeta, metrics: AttemptMetrics }),
+  z.object({ ok: z.literal(false), attemptId: name, error: TaskErrorJson, metrics: AttemptMetrics.optional() }),
+]);
+export type TaskFinishedItem = z.infer<typeof TaskFinishedItem>;
+
+export const TaskFinished = z.object({ v: version, items: z.array(TaskFinishedItem).min(1).max(10_000) });
+export type TaskFinished = z.infer<typeof TaskFinished>;
+
+export const TaskLogItem = z.object({
+  attemptId: name,
+  level: z.enum(["info", "warn", "error"]),
+  message: z.string().max(16 * 1024),
+  at: z.number(),
+});
+export type TaskLogItem = z.infer<typeof TaskLogItem>;
+
+export const TaskLogs = z.object({ v: version, items: z.array(TaskLogItem).min(1).max(10_000) });
+export type TaskLogs = z.infer<typeof TaskLogs>;
+
+// ---- server → agent -------------------------------------------------------------------------
+
+export const TaskAssignItem = z.object({
+  attemptId: name,
+  runId: name,
+  taskId: name,
+  attempt: z.number().int().positive(),
+  fn: name,
+  inputs: z.array(WireInput),
+  extraArgs: z.array(z.unknown()),
+  argumentInclusion: z.enum(["variadic", "as_list"]),
+  timeoutMs: z.number().positive().optional(),
+});
+export type TaskAssignItem = z.infer<typeof TaskAssignItem>;
+
+export const TaskAssign = z.object({ v: version, items: z.array(TaskAssignItem).min(1) });
+export type TaskAssign = z.infer<typeof TaskAssign>;
+
+export const TaskAbort = z.object({ v: version, attemptId: name, reason: z.enum(["cancelled", "timeout"]) });
+export type TaskAbort = z.infer<typeof TaskAbort>;
+
+/** Store a value on this machine (the API's `storeResult`). */
+export const ResultPut = z.object({ v: version, runId: name, taskId: name, value: z.unknown() });
+export type ResultPut = z.infer<typeof ResultPut>;
+
+export const AckOk = z.object({ ok: z.literal(true) });
+export const AckError = z.object({ ok: z.literal(false), error: z.object({ kind: z.string(), message: z.string() }) });
+export type Ack<T extends object = object> = ({ ok: true } & T) | z.infer<typeof AckError>;
+
+/** socket.io event names, commands imperative, events past tense. */
+export const AgentEvent = {
+  Hello: "agent:hello",
+  Heartbeat: "agent:heartbeat",
+  TaskFinished: "task:finished",
+  TaskLogs: "task:logs",
+  TaskAssign: "task:assign",
+  TaskAbort: "task:abort",
+  ResultPut: "result:put",
+} as const;

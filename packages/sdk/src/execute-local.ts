@@ -1,0 +1,283 @@
+import { availableParallelism } from "node:os";
+import {
+  createSchedulerState,
+  decide,
+  type DagSpec,
+  type InputRef,
+  type OnFailure,
+  type Resources,
+  type RunOutcome,
+  type SchedulerCommand,
+  type SchedulerEvent,
+  type Strategy,
+  type TaskSpec,
+} from "@handoff/core";
+import { Dag } from "./dag-builder.ts";
+import { defineFunctions, type FunctionRegistry, type HandoffFunction } from "./define-function.ts";
+import { runWithTaskContext } from "./current-task.ts";
+import { stdFunctions } from "./std/index.ts";
+
+export const LOCAL_MACHINE = "local";
+
+export interface LogEntry {
+  readonly runId: string;
+  readonly taskId: string;
+  readonly attempt: number;
+  readonly level: "info" | "warn" | "error";
+  readonly message: string;
+  readonly at: number;
+}
+
+export interface ExecuteLocalOptions {
+  /** Functions the DAG may call, besides the standard library. */
+  readonly functions?: FunctionRegistry | readonly HandoffFunction[];
+  /** At most this many tasks in flight (default: the number of CPUs, like Handoff). */
+  readonly maxConcurrency?: number;
+  readonly maxRetries?: number;
+  readonly onFailure?: OnFailure;
+  readonly strategy?: Strategy;
+  /** Cancels the run: running functions see their signal abort, the outcome is `cancelled`. */
+  readonly signal?: AbortSignal;
+  readonly timeoutMs?: number;
+  /** Enforce task costs against this capacity; without it costs are ignored, as in Handoff's `execute_local`. */
+  readonly capacity?: Resources;
+  readonly runId?: string;
+  /** Receives every state change and log line as it happens. */
+  readonly onTaskChange?: (command: Extract<SchedulerCommand, { type: "task_changed" }>["change"]) => void;
+  readonly onLog?: (entry: LogEntry) => void;
+}
+
+let runCounter = 0;
+
+interface LocalAttempt {
+  readonly controller: AbortController;
+  readonly taskId: string;
+}
+
+type Settled = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
+
+/**
+ * Runs a DAG in this process with the core scheduler and real async functions. Every placement
+ * directive resolves to this process; results are the values themselves.
+ *
+ * @example
+ * const outcome = await executeLocal(dag, { functions: [resize] });
+ * if (outcome.status === "succeeded") console.log(outcome.results.thumbnail);
+ */
+export async function executeLocal(dag: Dag | DagSpec, options: ExecuteLocalOptions = {}): Promise<RunOutcome> {
+  const spec = dag instanceof Dag ? dag.toSpec() : dag;
+  const registry = toRegistry(options.functions);
+  const runId = options.runId ?? `local-${Date.now().toString(36)}-${(runCounter++).toString(36)}`;
+  const slots = options.maxConcurrency ?? Math.max(1, availableParallelism());
+  const tasks = options.capacity ? spec.tasks : spec.tasks.map(localOnly);
+
+  const state = createSchedulerState({ localMachine: LOCAL_MACHINE });
+  const values = new Map<string, unknown>();
+  const attempts = new Map<string, LocalAttempt>();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let settle: (outcome: RunOutcome) => void = () => undefined;
+  const finished = new Promise<RunOutcome>((resolve) => (settle = resolve));
+  let outcome: RunOutcome | undefined;
+
+  const send = (event: SchedulerEvent): void => {
+    if (outcome) return;
+    execute(decide(state, event).commands);
+  };
+
+  const execute = (commands: readonly SchedulerCommand[]): void => {
+    for (const command of commands) {
+      switch (command.type) {
+        case "assign_task":
+          startAttempt(command);
+          break;
+        case "abort_attempt": {
+          const attempt = attempts.get(command.attemptId);
+          attempts.delete(command.attemptId);
+          attempt?.controller.abort(new Error(command.reason === "timeout" ? "timed out" : "cancelled"));
+          break;
+        }
+        case "task_changed":
+          options.onTaskChange?.(command.change);
+          break;
+        case "run_finished":
+          outcome = { ...command.outcome, results: Object.fromEntries(Object.keys(command.outcome.results).map((id) => [id, values.get(id)])) };
+          break;
+        case "set_timer":
+          if (timer) clearTimeout(timer);
+          timer = setTimeout(() => send({ type: "tick", now: Date.now() }), Math.max(0, command.at - Date.now()));
+          break;
+        case "report_ignored":
+          break;
+      }
+    }
+    if (outcome) {
+      if (timer) clearTimeout(timer);
+      for (const attempt of attempts.values()) attempt.controller.abort(new Error("run finished"));
+      attempts.clear();
+      settle(outcome);
+    }
+  };
+
+  const startAttempt = (command: Extract<SchedulerCommand, { type: "assign_task" }>): void => {
+    const controller = new AbortController();
+    const attempt = { controller, taskId: command.taskId };
+    attempts.set(command.attemptId, attempt);
+    const log = (level: LogEntry["level"]) => (...parts: unknown[]) =>
+      options.onLog?.({
+        runId,
+        taskId: command.taskId,
+        attempt: command.attempt,
+        level,
+        message: parts.map((part) => (typeof part === "string" ? part : JSON.stringify(part))).join(" "),
+        at: Date.now(),
+      });
+    const context = {
+      signal: controller.signal,
+      log: { info: log("info"), warn: log("warn"), error: log("error") },
+      attempt: command.attempt,
+      runId,
+      taskId: command.taskId,
+      machine: LOCAL_MACHINE,
+    };
+    const done = (settled: Settled): void => report(command.attemptId, attempt, settled);
+    let result: unknown;
+    try {
+      result = runWithTaskContext(context, () => {
+        const args = resolveInputs(command.inputs, registry, values);
+        return isPromiseLike(args)
+          ? args.then((resolved) => callFunction(registry, command.fn, resolved, command.extraArgs, command.argumentInclusion))
+          : callFunction(registry, command.fn, args, command.extraArgs, command.argumentInclusion);
+      });
+    } catch (error) {
+      queueMicrotask(() => done({ ok: false, error }));
+      return;
+    }
+    if (!isPromiseLike(result)) {
+      queueMicrotask(() => done({ ok: true, value: result }));
+      return;
+    }
+    // Settle on abort without waiting for the function's promise; its late result is dropped.
+    const aborted = new Promise<never>((_, reject) => {
+      controller.signal.addEventListener("abort", () => reject(controller.signal.reason as Error), { once: true });
+    });
+    Promise.race([result, aborted]).then(
+      (value) => done({ ok: true, value }),
+      (error: unknown) => done({ ok: false, error }),
+    );
+  };
+
+  const report = (attemptId: string, attempt: LocalAttempt, settled: Settled): void => {
+    if (attempts.get(attemptId) !== attempt) return; // aborted or finished: a late result is dropped by attempt id
+    attempts.delete(attemptId);
+    if (settled.ok) {
+      values.set(attempt.taskId, settled.value);
+      send({ type: "attempt_succeeded", now: Date.now(), attemptId, machine: LOCAL_MACHINE });
+    } else {
+      send({
+        type: "attempt_failed",
+        now: Date.now(),
+        attemptId,
+        machine: LOCAL_MACHINE,
+        error: { kind: "function_failed", message: errorMessage(settled.error) },
+      });
+    }
+  };
+
+  const onAbort = (): void => send({ type: "run_cancel_requested", now: Date.now(), runId, reason: "cancelled by the caller's signal" });
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+
+  send({
+    type: "machine_joined",
+    now: Date.now(),
+    machine: { name: LOCAL_MACHINE, capacity: { ...options.capacity, slots: slots }, functions: registry.names() },
+  });
+  send({
+    type: "run_submitted",
+    now: Date.now(),
+    runId,
+    dag: { tasks },
+    options: {
+      maxConcurrency: slots,
+      ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
+      ...(options.onFailure === undefined ? {} : { onFailure: options.onFailure }),
+      ...(options.strategy === undefined ? {} : { strategy: options.strategy }),
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    },
+  });
+  if (options.signal?.aborted) onAbort();
+  try {
+    return await finished;
+  } finally {
+    options.signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+function localOnly(task: TaskSpec): TaskSpec {
+  if (task.type === "inline") return task;
+  const { cost: _cost, placement: _placement, ...rest } = task;
+  return rest;
+}
+
+function toRegistry(functions: ExecuteLocalOptions["functions"]): FunctionRegistry {
+  const std = stdFunctions;
+  if (!functions) return std;
+  const own = Array.isArray(functions) ? defineFunctions(...(functions as readonly HandoffFunction[])) : (functions as FunctionRegistry);
+  return std.merge(own);
+}
+
+/** Resolves inputs synchronously when it can; only an async inline task or transform makes it a promise. */
+function resolveInputs(inputs: readonly InputRef[], registry: FunctionRegistry, values: ReadonlyMap<string, unknown>): unknown[] | Promise<unknown[]> {
+  const resolved = inputs.map((input) => resolveInput(input, registry, values));
+  return resolved.some(isPromiseLike) ? Promise.all(resolved) : resolved;
+}
+
+function resolveInput(input: InputRef, registry: FunctionRegistry, values: ReadonlyMap<string, unknown>): unknown {
+  let value: unknown;
+  if (input.kind === "result") {
+    if (!values.has(input.taskId)) throw new Error(`input "${input.taskId}" has no stored value`);
+    value = values.get(input.taskId);
+  } else {
+    const args = resolveInputs(input.inputs, registry, values);
+    value = isPromiseLike(args)
+      ? args.then((resolved) => callFunction(registry, input.fn, resolved, input.extraArgs, input.argumentInclusion))
+      : callFunction(registry, input.fn, args, input.extraArgs, input.argumentInclusion);
+  }
+  for (const transform of [input.encode, input.decode]) {
+    if (!transform) continue;
+    value = isPromiseLike(value)
+      ? value.then((resolved) => callTransform(registry, transform, resolved))
+      : callTransform(registry, transform, value);
+  }
+  return value;
+}
+
+function callTransform(registry: FunctionRegistry, transform: { fn: string; args?: readonly unknown[] }, value: unknown): unknown {
+  const fn = lookup(registry, transform.fn);
+  return fn.run(value, LOCAL_MACHINE, LOCAL_MACHINE, ...(transform.args ?? []));
+}
+
+export function callFunction(
+  registry: FunctionRegistry,
+  name: string,
+  args: readonly unknown[],
+  extraArgs: readonly unknown[],
+  argumentInclusion: "variadic" | "as_list",
+): unknown {
+  const fn = lookup(registry, name);
+  return argumentInclusion === "as_list" ? fn.run(args, ...extraArgs) : fn.run(...args, ...extraArgs);
+}
+
+function lookup(registry: FunctionRegistry, name: string): HandoffFunction {
+  const fn = registry.get(name);
+  if (!fn) throw new Error(`function "${name}" is not registered in this process`);
+  return fn;
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function";
+}
+
+function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return typeof error === "string" ? error : JSON.stringify(error);
+}

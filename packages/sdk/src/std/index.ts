@@ -1,0 +1,2 @@
+export { std } from "./std.ts";
+export { stdFunctions } from "./std-functions.ts";
