@@ -1,0 +1,22 @@
+import { dagsRouter } from "./routers/dags.ts";
+import { machinesRouter } from "./routers/machines.ts";
+import { resultsRouter } from "./routers/results.ts";
+import { runsRouter } from "./routers/runs.ts";
+import { tokensRouter } from "./routers/tokens.ts";
+import { router, userProcedure } from "./trpc.ts";
+
+export const appRouter = router({
+  auth: router({
+    me: userProcedure.query(({ ctx }) => ({ tokenId: ctx.principal.tokenId, name: ctx.principal.name, kind: ctx.principal.kind as "admin" | "user" })),
+  }),
+  machines: machinesRouter,
+  dags: dagsRouter,
+  runs: runsRouter,
+  results: resultsRouter,
+  tokens: tokensRouter,
+});
+
+/** The API's type: the dashboard and the SDK client import it (type only). */
+export type AppRouter = typeof appRouter;
+export type { MachineView } from "./routers/machines.ts";
+export type { RunView, WatchEvent } from "./routers/runs.ts";

@@ -1,0 +1,85 @@
+import { z } from "zod";
+import type { FunctionMeta } from "@handoff/protocol";
+import type { Engine, LiveMachine } from "../../scheduler/engine.ts";
+import { ApiError, adminProcedure, router, userProcedure } from "../trpc.ts";
+
+const MachineName = z.string().min(1).max(200);
+const Resources = z.record(z.string().min(1).max(100), z.number().finite().nonnegative());
+
+export interface MachineView {
+  name: string;
+  status: "online" | "offline" | "draining";
+  capacity: Record<string, number>;
+  claimed: Record<string, number>;
+  free: Record<string, number>;
+  labels: Record<string, string>;
+  functions: FunctionMeta[];
+  lastHeartbeatAt: string | null;
+  agentVersion: string | null;
+  resultUrl: string | null;
+  cpuPercent: number | null;
+  memoryUsedMb: number | null;
+  memoryTotalMb: number | null;
+  runningAttempts: number;
+  local: boolean;
+}
+
+export function machineView(engine: Engine, machine: LiveMachine, localMachine: string | undefined): MachineView {
+  return {
+    name: machine.name,
+    status: machine.status,
+    capacity: machine.capacity,
+    claimed: engine.claimed(machine.name),
+    free: engine.free(machine.name),
+    labels: machine.labels,
+    functions: machine.functions,
+    lastHeartbeatAt: machine.lastHeartbeatAt === null ? null : new Date(machine.lastHeartbeatAt).toISOString(),
+    agentVersion: machine.agentVersion,
+    resultUrl: machine.resultUrl,
+    cpuPercent: machine.cpuPercent,
+    memoryUsedMb: machine.memoryUsedMb,
+    memoryTotalMb: machine.memoryTotalMb,
+    runningAttempts: machine.running.size,
+    local: machine.name === localMachine,
+  };
+}
+
+export const machinesRouter = router({
+  list: userProcedure.query(({ ctx }): MachineView[] =>
+    [...ctx.engine.machines.values()]
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      .map((machine) => machineView(ctx.engine, machine, ctx.config.localMachine)),
+  ),
+
+  /** Functions offered by online machines, each with the machines that offer it. */
+  catalogue: userProcedure.query(({ ctx }) => {
+    const byName = new Map<string, { fn: FunctionMeta; machines: string[] }>();
+    for (const machine of ctx.engine.machines.values()) {
+      if (machine.status !== "online") continue;
+      for (const fn of machine.functions) {
+        const entry = byName.get(fn.name) ?? { fn, machines: [] };
+        entry.machines.push(machine.name);
+        byName.set(fn.name, entry);
+      }
+    }
+    return [...byName.values()].sort((a, b) => (a.fn.name < b.fn.name ? -1 : 1));
+  }),
+
+  register: adminProcedure.input(z.object({ name: MachineName, capacity: Resources })).mutation(async ({ ctx, input }) => {
+    const machine = await ctx.engine.registerMachine(input.name, input.capacity);
+    return machineView(ctx.engine, machine, ctx.config.localMachine);
+  }),
+
+  resourcesAvailable: userProcedure.input(z.object({ name: MachineName, request: Resources })).query(({ ctx, input }) => {
+    if (!ctx.engine.machines.has(input.name)) throw new ApiError("NOT_FOUND", `unknown machine "${input.name}"`);
+    return { available: ctx.engine.resourcesAvailable(input.name, input.request), free: ctx.engine.free(input.name) };
+  }),
+
+  /** A fresh join token and the command that starts an agent pointed at this server. */
+  joinCommand: adminProcedure.input(z.object({ name: z.string().max(100).optional() }).optional()).mutation(async ({ ctx, input }) => {
+    const label = input?.name ?? `agent ${new Date().toISOString()}`;
+    const { token } = await ctx.tokens.create(label, "join", ctx.principal.name);
+    const command = `curl -fsSL ${ctx.publicUrl}/install/agent.mjs -o handoff-agent.mjs && node handoff-agent.mjs --server ${ctx.publicUrl} --token ${token}`;
+    return { token, command, npx: `npx handoff agent --server ${ctx.publicUrl} --token ${token}` };
+  }),
+});

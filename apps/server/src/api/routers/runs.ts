@@ -1,0 +1,221 @@
+import { z } from "zod";
+import { tracked } from "@trpc/server";
+import { DagFile, toDagSpec } from "@handoff/protocol";
+import { DEFAULT_MAX_RETRIES, type RunOptions, type RunOutcome } from "@handoff/core";
+import type { Database, RunSummary } from "@handoff/db";
+import { RunRejectedError, type RunEvent } from "../../scheduler/engine.ts";
+import { ApiError, router, userProcedure, type ApiContext } from "../trpc.ts";
+
+export const RunOptionsInput = z
+  .object({
+    strategy: z.enum(["first_available", "load_balanced"]).optional(),
+    maxRetries: z.number().int().min(0).max(100).optional(),
+    maxConcurrency: z.number().int().min(1).max(1_000_000).optional(),
+    onFailure: z.enum(["fail_fast", "continue"]).optional(),
+    timeoutMs: z.number().int().positive().max(30 * 24 * 3_600_000).optional(),
+  })
+  .strict();
+
+export const StartInput = z.object({
+  dag: z.union([z.object({ file: DagFile }).strict(), z.object({ name: z.string().min(1).max(200), version: z.number().int().positive().optional() }).strict()]),
+  options: RunOptionsInput.optional(),
+});
+
+const RunId = z.object({ runId: z.string().min(1).max(200) });
+const Status = z.enum(["queued", "running", "succeeded", "failed", "cancelled", "rejected", "interrupted"]);
+
+interface StoredOptions extends RunOptions {
+  readonly dagName?: string;
+}
+
+async function startRun(ctx: ApiContext & { principal: NonNullable<ApiContext["principal"]> }, input: z.infer<typeof StartInput>): Promise<string> {
+  let file: DagFile;
+  let dagId: string | null = null;
+  let dagVersion: number | null = null;
+  if ("file" in input.dag) {
+    file = input.dag.file;
+  } else {
+    const dag = await ctx.db.dags.getByName(input.dag.name);
+    if (!dag) throw new ApiError("NOT_FOUND", `no DAG named "${input.dag.name}"`);
+    const version = await ctx.db.dags.getVersion(dag.id, input.dag.version);
+    if (!version) throw new ApiError("NOT_FOUND", `DAG "${input.dag.name}" has no version ${input.dag.version ?? "(latest)"}`);
+    const parsed = DagFile.safeParse(version.spec);
+    if (!parsed.success) throw new ApiError("INTERNAL_SERVER_ERROR", `stored DAG "${input.dag.name}" v${version.version} is unreadable`);
+    file = parsed.data;
+    dagId = dag.id;
+    dagVersion = version.version;
+  }
+  const options: StoredOptions = {
+    ...(file.strategy ? { strategy: file.strategy } : {}),
+    ...(file.onFailure ? { onFailure: file.onFailure } : {}),
+    ...input.options,
+    dagName: file.name,
+  };
+  try {
+    return await ctx.engine.submit({ dag: toDagSpec(file), file, options, startedBy: ctx.principal.name, dagId, dagVersion });
+  } catch (error) {
+    if (error instanceof RunRejectedError) throw new ApiError("BAD_REQUEST", error.message, error.problems);
+    throw error;
+  }
+}
+
+function iso(date: Date | null): string | null {
+  return date ? date.toISOString() : null;
+}
+
+function summaryView(run: RunSummary) {
+  const options = (run.options ?? {}) as StoredOptions;
+  return {
+    runId: run.id,
+    dagName: options.dagName ?? null,
+    dagVersion: run.dagVersion,
+    status: run.status,
+    startedBy: run.startedBy,
+    createdAt: run.createdAt.toISOString(),
+    startedAt: iso(run.startedAt),
+    finishedAt: iso(run.finishedAt),
+    durationMs: run.finishedAt ? run.finishedAt.getTime() - (run.startedAt ?? run.createdAt).getTime() : null,
+  };
+}
+
+export type RunView = Awaited<ReturnType<typeof runView>>;
+
+export async function runView(db: Database, runId: string) {
+  const found = await db.runs.get(runId);
+  if (!found) throw new ApiError("NOT_FOUND", `no run "${runId}"`);
+  const { run, tasks } = found;
+  const file = run.spec as DagFile;
+  const options = (run.options ?? {}) as StoredOptions;
+  const specOf = new Map(file.tasks.map((task) => [task.id, task]));
+  const taskCounts: Record<string, number> = {};
+  for (const task of tasks) taskCounts[task.state] = (taskCounts[task.state] ?? 0) + 1;
+  return {
+    ...summaryView(run),
+    options,
+    file,
+    outcome: (run.outcome ?? null) as RunOutcome | null,
+    taskCounts,
+    tasks: tasks.map((task) => ({
+      taskId: task.taskId,
+      state: task.state,
+      reason: task.reason,
+      machine: task.machine,
+      attempts: task.attempts,
+      maxAttempts: (specOf.get(task.taskId)?.maxRetries ?? options.maxRetries ?? DEFAULT_MAX_RETRIES) + 1,
+      inline: specOf.get(task.taskId)?.type === "inline",
+      startedAt: iso(task.startedAt),
+      finishedAt: iso(task.finishedAt),
+      error: task.errorKind ? { kind: task.errorKind, message: task.errorMessage ?? "" } : null,
+      result: task.resultMachine ? { machine: task.resultMachine, size: task.resultSize ?? 0, preview: task.resultPreview ?? "" } : null,
+    })),
+  };
+}
+
+export type WatchEvent = { type: "snapshot"; run: RunView } | RunEvent;
+
+export const runsRouter = router({
+  start: userProcedure.input(StartInput).mutation(async ({ ctx, input }) => ({ runId: await startRun(ctx, input) })),
+
+  /** Starts a run and answers with its outcome when it ends. */
+  execute: userProcedure.input(StartInput.extend({ materialize: z.boolean().optional() })).mutation(async ({ ctx, input }) => {
+    const runId = await startRun(ctx, input);
+    const outcome = (await ctx.engine.outcome(runId))!;
+    if (!input.materialize || outcome.status !== "succeeded") return outcome;
+    const results: Record<string, unknown> = {};
+    for (const taskId of Object.keys(outcome.results)) {
+      const got = await ctx.relay.value(runId, taskId, undefined, ctx.config.maxMessageBytes);
+      if (!got.ok) throw new ApiError("PRECONDITION_FAILED", `materialize: ${got.failure.message}`);
+      results[taskId] = got.value.value;
+    }
+    return { ...outcome, results };
+  }),
+
+  cancel: userProcedure.input(RunId).mutation(async ({ ctx, input }) => {
+    if (!ctx.engine.cancel(input.runId, `cancelled by ${ctx.principal.name}`)) {
+      const found = await ctx.db.runs.get(input.runId);
+      if (!found) throw new ApiError("NOT_FOUND", `no run "${input.runId}"`);
+      return { ok: true as const, alreadyFinished: true };
+    }
+    return { ok: true as const, alreadyFinished: false };
+  }),
+
+  list: userProcedure
+    .input(z.object({ cursor: z.string().max(200).optional(), limit: z.number().int().min(1).max(200).default(50), status: Status.optional() }).optional())
+    .query(async ({ ctx, input }) => {
+      const page = await ctx.db.runs.list({
+        limit: input?.limit ?? 50,
+        ...(input?.cursor ? { cursor: input.cursor } : {}),
+        ...(input?.status ? { status: input.status } : {}),
+      });
+      return { items: page.runs.map(summaryView), nextCursor: page.nextCursor ?? null };
+    }),
+
+  get: userProcedure.input(RunId).query(async ({ ctx, input }) => {
+    await ctx.engine.flushed();
+    return runView(ctx.db, input.runId);
+  }),
+
+  attempts: userProcedure.input(RunId.extend({ taskId: z.string().min(1).max(200) })).query(async ({ ctx, input }) => {
+    await ctx.engine.flushed();
+    return (await ctx.db.runs.listAttempts(input.runId, input.taskId)).map((attempt) => ({
+      id: attempt.id,
+      number: attempt.number,
+      machine: attempt.machine,
+      state: attempt.state,
+      startedAt: iso(attempt.startedAt),
+      finishedAt: iso(attempt.finishedAt),
+      error: attempt.errorKind ? { kind: attempt.errorKind, message: attempt.errorMessage ?? "" } : null,
+      metrics: attempt.metrics,
+    }));
+  }),
+
+  logs: userProcedure
+    .input(RunId.extend({ taskId: z.string().min(1).max(200).optional(), afterId: z.number().int().nonnegative().optional(), limit: z.number().int().min(1).max(5000).optional() }))
+    .query(async ({ ctx, input }) => {
+      await ctx.engine.flushed();
+      const page = await ctx.db.logs.list({
+        runId: input.runId,
+        ...(input.taskId ? { taskId: input.taskId } : {}),
+        ...(input.afterId === undefined ? {} : { afterId: input.afterId }),
+        ...(input.limit === undefined ? {} : { limit: input.limit }),
+      });
+      return {
+        logs: page.logs.map((log) => ({ id: log.id, taskId: log.taskId, attemptId: log.attemptId, level: log.level, message: log.message, at: log.timestamp.toISOString() })),
+        nextCursor: page.nextCursor ?? null,
+        hasMore: page.hasMore,
+      };
+    }),
+
+  /** A snapshot, then every change as it happens, until the run finishes. */
+  watch: userProcedure.input(RunId).subscription(async function* ({ ctx, input, signal }) {
+    const buffer: RunEvent[] = [];
+    let wake: (() => void) | undefined;
+    const unsubscribe = ctx.engine.subscribe(input.runId, (event) => {
+      buffer.push(event);
+      wake?.();
+    });
+    try {
+      await ctx.engine.flushed();
+      const run = await runView(ctx.db, input.runId);
+      let sequence = 0;
+      yield tracked(String(sequence++), { type: "snapshot", run } as WatchEvent);
+      const active = ctx.engine.isActive(input.runId);
+      if (!active && buffer.length === 0) return;
+      while (!signal?.aborted) {
+        if (buffer.length === 0) {
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            signal?.addEventListener("abort", () => resolve(), { once: true });
+          });
+          wake = undefined;
+          continue;
+        }
+        const event = buffer.shift()!;
+        yield tracked(String(sequence++), event as WatchEvent);
+        if (event.type === "finished") return;
+      }
+    } finally {
+      unsubscribe();
+    }
+  }),
+});

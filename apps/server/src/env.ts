@@ -1,0 +1,68 @@
+import path from "node:path";
+import { z } from "zod";
+
+/** Every setting the server reads, validated in one place. Unknown HANDOFF_* variables are ignored. */
+const EnvSchema = z.object({
+  HANDOFF_HOST: z.string().min(1).default("127.0.0.1"),
+  HANDOFF_PORT: z.coerce.number().int().min(0).max(65_535).default(4400),
+  /** What agents and browsers use to reach this server (printed, and put in join commands). */
+  HANDOFF_PUBLIC_URL: z.string().url().optional(),
+  /** `file:./path.db` (SQLite, default) or `postgresql://…`. */
+  DATABASE_URL: z.string().min(1).optional(),
+  HANDOFF_DATA_DIR: z.string().min(1).default(".handoff"),
+  /** Largest API input or control message, in bytes. Bulk values go through the result path. */
+  HANDOFF_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  HANDOFF_HEARTBEAT_MS: z.coerce.number().int().min(50).default(1000),
+  /** A machine that sent no heartbeat for this long is offline. */
+  HANDOFF_MACHINE_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
+  /** How long a waiting task may have no eligible machine online before it fails. */
+  HANDOFF_NO_MACHINE_GRACE_MS: z.coerce.number().int().min(0).default(30_000),
+  /** Name of the machine whose agent runs beside the server (placement prefers it first). */
+  HANDOFF_LOCAL_MACHINE: z.string().min(1).optional(),
+  HANDOFF_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+  /** Directory of the built dashboard (apps/web); without it only the API is served. */
+  HANDOFF_WEB_DIR: z.string().min(1).optional(),
+});
+
+export interface ServerConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly publicUrl: string | undefined;
+  readonly databaseUrl: string;
+  readonly dataDir: string;
+  readonly maxMessageBytes: number;
+  readonly heartbeatMs: number;
+  readonly machineTimeoutMs: number;
+  readonly noMachineGraceMs: number;
+  readonly localMachine: string | undefined;
+  readonly logLevel: "debug" | "info" | "warn" | "error" | "silent";
+  readonly webDir: string | undefined;
+}
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+/** Reads the configuration from environment variables; throws `ConfigError` naming each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  return {
+    host: e.HANDOFF_HOST,
+    port: e.HANDOFF_PORT,
+    publicUrl: e.HANDOFF_PUBLIC_URL,
+    databaseUrl: e.DATABASE_URL ?? `file:${path.join(e.HANDOFF_DATA_DIR, "handoff.db")}`,
+    dataDir: e.HANDOFF_DATA_DIR,
+    maxMessageBytes: e.HANDOFF_MAX_MESSAGE_BYTES,
+    heartbeatMs: e.HANDOFF_HEARTBEAT_MS,
+    machineTimeoutMs: e.HANDOFF_MACHINE_TIMEOUT_MS,
+    noMachineGraceMs: e.HANDOFF_NO_MACHINE_GRACE_MS,
+    localMachine: e.HANDOFF_LOCAL_MACHINE,
+    logLevel: e.HANDOFF_LOG_LEVEL,
+    webDir: e.HANDOFF_WEB_DIR,
+  };
+}

@@ -1,0 +1,120 @@
+import { request as httpRequest, type IncomingMessage } from "node:http";
+import type { Engine, LiveMachine, ResultRef } from "../scheduler/engine.ts";
+
+/** Why a value could not be had, in the words the API answers with. */
+export type RelayFailure =
+  | { readonly kind: "not_found"; readonly message: string }
+  | { readonly kind: "machine_offline"; readonly message: string }
+  | { readonly kind: "evicted"; readonly message: string }
+  | { readonly kind: "too_large"; readonly message: string }
+  | { readonly kind: "unreachable"; readonly message: string };
+
+export type Relayed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly failure: RelayFailure };
+
+/**
+ * Brings a value from the machine that holds it to an API caller. The server signs a grant with the
+ * holder's secret (audience `server`) and reads the agent's result server, streaming for the raw route.
+ */
+export class ResultRelay {
+  constructor(private readonly engine: Engine) {}
+
+  private async holder(runId: string, taskId: string, fromMachine: string | undefined): Promise<Relayed<{ machine: LiveMachine; ref: ResultRef | undefined }>> {
+    const ref = await this.engine.lookupResult(runId, taskId);
+    const name = fromMachine ?? ref?.machine;
+    if (name === undefined) return { ok: false, failure: { kind: "not_found", message: `no result is recorded for task "${taskId}" of run "${runId}"` } };
+    const machine = this.engine.machines.get(name);
+    if (!machine) return { ok: false, failure: { kind: "not_found", message: `unknown machine "${name}"` } };
+    if (!machine.link || !machine.resultUrl) {
+      return { ok: false, failure: { kind: "machine_offline", message: `the result of "${taskId}" lives on "${name}", which is offline` } };
+    }
+    return { ok: true, value: { machine, ref } };
+  }
+
+  /** The decoded value, when it is at most `maxBytes` (JSON-safe form for the API: bytes as `{ $bytes: base64 }`). */
+  async value(runId: string, taskId: string, fromMachine: string | undefined, maxBytes: number): Promise<Relayed<{ value: unknown; size: number; machine: string }>> {
+    const found = await this.holder(runId, taskId, fromMachine);
+    if (!found.ok) return found;
+    const { machine, ref } = found.value;
+    if (ref && ref.size > maxBytes) {
+      return {
+        ok: false,
+        failure: { kind: "too_large", message: `the value is ${ref.size} bytes, over the API limit of ${maxBytes}; GET /api/results/${runId}/${taskId} streams it` },
+      };
+    }
+    const opened = await this.open(runId, taskId, machine.name);
+    if (!opened.ok) return opened;
+    const { response } = opened.value;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of response as AsyncIterable<Buffer>) {
+      size += chunk.byteLength;
+      if (size > maxBytes) {
+        response.destroy();
+        return { ok: false, failure: { kind: "too_large", message: `the value is over the API limit of ${maxBytes} bytes; GET /api/results/${runId}/${taskId} streams it` } };
+      }
+      chunks.push(chunk);
+    }
+    const bytes = Buffer.concat(chunks);
+    const binary = response.headers["x-handoff-content-type"] === "application/octet-stream";
+    const value: unknown = binary ? { $bytes: bytes.toString("base64") } : JSON.parse(bytes.toString("utf8"));
+    return { ok: true, value: { value, size, machine: machine.name } };
+  }
+
+  /** The holder's HTTP response, to be piped to the caller (no buffering). */
+  async open(runId: string, taskId: string, fromMachine: string | undefined): Promise<Relayed<{ response: IncomingMessage; machine: string }>> {
+    const found = await this.holder(runId, taskId, fromMachine);
+    if (!found.ok) return found;
+    const { machine } = found.value;
+    const url = new URL(`results/${encodeURIComponent(runId)}/${encodeURIComponent(taskId)}`, machine.resultUrl!.endsWith("/") ? machine.resultUrl! : `${machine.resultUrl!}/`);
+    try {
+      const response = await new Promise<IncomingMessage>((resolve, reject) => {
+        const outgoing = httpRequest(url, { headers: { Authorization: `Bearer ${this.engine.grantFor(machine, runId, taskId, "server")}` } });
+        outgoing.once("response", resolve);
+        outgoing.once("error", reject);
+        outgoing.end();
+      });
+      if (response.statusCode === 200) return { ok: true, value: { response, machine: machine.name } };
+      const chunks: Buffer[] = [];
+      for await (const chunk of response as AsyncIterable<Buffer>) chunks.push(chunk);
+      let kind = "not_found";
+      try {
+        const parsed = (JSON.parse(Buffer.concat(chunks).toString("utf8")) as { kind?: unknown }).kind;
+        if (typeof parsed === "string") kind = parsed;
+      } catch {
+        // keep not_found
+      }
+      return { ok: false, failure: refusal(kind, taskId, machine.name) };
+    } catch (error) {
+      return { ok: false, failure: { kind: "unreachable", message: `could not read from "${machine.name}": ${error instanceof Error ? error.message : String(error)}` } };
+    }
+  }
+
+  /** Stores a value on a named machine (through its agent) and records where it lives. */
+  async store(runId: string, taskId: string, value: unknown, machineName: string): Promise<Relayed<ResultRef>> {
+    const machine = this.engine.machines.get(machineName);
+    if (!machine) return { ok: false, failure: { kind: "not_found", message: `unknown machine "${machineName}"` } };
+    if (!machine.link) return { ok: false, failure: { kind: "machine_offline", message: `machine "${machineName}" is offline` } };
+    const answer = (await machine.link.request("result:put", { v: 1, runId, taskId, value: fromJsonSafe(value) }, 30_000)) as
+      | { ok: true; result: Omit<ResultRef, "machine"> }
+      | { ok: false; error: { kind: string; message: string } };
+    if (!answer.ok) return { ok: false, failure: { kind: "unreachable", message: `"${machineName}" refused the value: ${answer.error.message}` } };
+    const ref: ResultRef = { machine: machineName, ...answer.result };
+    this.engine.registerResult(runId, taskId, ref);
+    return { ok: true, value: ref };
+  }
+}
+
+function refusal(kind: string, taskId: string, machine: string): RelayFailure {
+  if (kind === "evicted") return { kind: "evicted", message: `the result of "${taskId}" was evicted from "${machine}"` };
+  return { kind: "not_found", message: `"${machine}" does not hold the result of "${taskId}"` };
+}
+
+/** JSON cannot carry bytes: the API takes them as `{ $bytes: base64 }`. */
+export function fromJsonSafe(value: unknown): unknown {
+  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+    const keys = Object.keys(value);
+    const bytes = (value as { $bytes?: unknown }).$bytes;
+    if (keys.length === 1 && typeof bytes === "string") return new Uint8Array(Buffer.from(bytes, "base64"));
+  }
+  return value;
+}

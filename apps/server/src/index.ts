@@ -1,0 +1,6 @@
+export { startServer, SESSION_COOKIE, SERVER_VERSION, type RunningServer, type StartServerOptions, type WebHandler } from "./http/server.ts";
+export { loadConfig, ConfigError, type ServerConfig } from "./env.ts";
+export { createLogger, type Logger } from "./log.ts";
+export { TokenService, hashToken, TokenRights, type Principal } from "./auth/tokens.ts";
+export { Engine, RunRejectedError, type ResultRef, type RunEvent } from "./scheduler/engine.ts";
+export type { AppRouter } from "./api/router.ts";

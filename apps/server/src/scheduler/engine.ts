@@ -1,0 +1,804 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { EventEmitter } from "node:events";
+import {
+  allocate,
+  checkFeasibility,
+  createSchedulerState,
+  decide,
+  fits,
+  neededFunctions,
+  validateDag,
+  type DagProblem,
+  type DagSpec,
+  type InputRef,
+  type MachineInfo,
+  type Resources,
+  type RunOptions,
+  type RunOutcome,
+  type SchedulerCommand,
+  type SchedulerEvent,
+  type SchedulerState,
+  type Strategy,
+  type TaskChange,
+} from "@handoff/core";
+import type { AttemptChange, ChangeBatch, Database, RunChange, TaskChange as TaskRow, TokenKind } from "@handoff/db";
+import { signGrant } from "@handoff/protocol/grant";
+import type {
+  AgentHeartbeat,
+  AgentHello,
+  AgentWelcome,
+  FunctionMeta,
+  ResultMeta,
+  TaskAssignItem,
+  TaskFinishedItem,
+  TaskLogItem,
+  WireInput,
+} from "@handoff/protocol";
+import type { Logger } from "../log.ts";
+import { Metrics } from "./metrics.ts";
+
+/** What a succeeded attempt leaves behind in the cluster: a reference, the value stays on `machine`. */
+export interface ResultRef extends ResultMeta {
+  readonly machine: string;
+}
+
+/** The server side of one connected agent. `send` is the socket (absent while offline). */
+export interface AgentLink {
+  send(event: "task:assign" | "task:abort", payload: unknown): void;
+  request(event: "result:put", payload: unknown, timeoutMs: number): Promise<unknown>;
+  disconnect(reason: string): void;
+}
+
+export interface LiveMachine {
+  readonly name: string;
+  capacity: Resources;
+  labels: Record<string, string>;
+  functions: FunctionMeta[];
+  status: "online" | "offline" | "draining";
+  agentVersion: string | null;
+  resultUrl: string | null;
+  link: AgentLink | undefined;
+  /** Join token the agent connected with: revoking it disconnects the agent. */
+  tokenId: string | undefined;
+  grantSecret: string;
+  lastHeartbeatAt: number | null;
+  cpuPercent: number | null;
+  memoryUsedMb: number | null;
+  memoryTotalMb: number | null;
+  readonly running: Set<string>;
+}
+
+export type RunEvent =
+  | { readonly type: "task"; readonly change: TaskChangeView }
+  | { readonly type: "log"; readonly log: LogView }
+  | { readonly type: "finished"; readonly outcome: RunOutcome };
+
+export interface TaskChangeView {
+  readonly taskId: string;
+  readonly state: string;
+  readonly at: number;
+  readonly attempts: number;
+  readonly maxAttempts: number;
+  readonly machine?: string;
+  readonly reason?: string;
+  readonly error?: { readonly kind: string; readonly message: string };
+  readonly result?: ResultRef;
+}
+
+export interface LogView {
+  readonly id: number | null;
+  readonly taskId: string | null;
+  readonly attemptId: string | null;
+  readonly level: string;
+  readonly message: string;
+  readonly at: string;
+}
+
+export interface SubmitRequest {
+  readonly dag: DagSpec;
+  /** The DAG file as given (stored with the run so the dashboard can draw it). */
+  readonly file: unknown;
+  readonly options: RunOptions;
+  readonly startedBy: string | null;
+  readonly dagId: string | null;
+  readonly dagVersion: number | null;
+}
+
+export class RunRejectedError extends Error {
+  override readonly name = "RunRejectedError";
+  constructor(readonly problems: readonly DagProblem[]) {
+    super(`the DAG was rejected: ${problems.map((problem) => problem.message).join("; ")}`);
+  }
+}
+
+export interface EngineOptions {
+  readonly db: Database;
+  readonly log: Logger;
+  readonly localMachine?: string;
+  readonly noMachineGraceMs: number;
+  readonly machineTimeoutMs: number;
+  readonly heartbeatMs: number;
+  /** Grants for result fetches live this long. */
+  readonly grantTtlMs?: number;
+}
+
+const resultKey = (runId: string, taskId: string): string => `${runId}\u0000${taskId}`;
+
+/**
+ * The scheduler service: the only writer of run state. It feeds events to the core's `decide`, carries
+ * out the commands (send to agents, persist, publish) and batches database writes per tick.
+ */
+export class Engine {
+  readonly state: SchedulerState;
+  readonly machines = new Map<string, LiveMachine>();
+  readonly metrics = new Metrics();
+  private readonly db: Database;
+  private readonly log: Logger;
+  private readonly events = new EventEmitter();
+  private readonly waiters = new Map<string, ((outcome: RunOutcome) => void)[]>();
+  private readonly outcomes = new Map<string, RunOutcome>();
+  private readonly results = new Map<string, ResultRef>();
+  private readonly resultWaiters = new Map<string, Set<(ref: ResultRef) => void>>();
+  /** Attempts started and not yet closed in the database: attemptId → what we know. */
+  private readonly openAttempts = new Map<string, { runId: string; taskId: string; number: number; machine: string; startedAt: number }>();
+  private readonly attemptMetrics = new Map<string, unknown>();
+  private readonly assignTimes = new Map<string, number>();
+  private pendingAssigns = new Map<string, TaskAssignItem[]>();
+  private pending: { runs: RunChange[]; tasks: TaskRow[]; attempts: AttemptChange[]; logs: Parameters<Database["logs"]["append"]>[0][number][] } = {
+    runs: [],
+    tasks: [],
+    attempts: [],
+    logs: [],
+  };
+  private flushScheduled = false;
+  private writing: Promise<void> = Promise.resolve();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private watchdog: ReturnType<typeof setInterval> | undefined;
+  private heartbeatsToWrite = new Set<string>();
+  private closed = false;
+
+  constructor(private readonly options: EngineOptions) {
+    this.db = options.db;
+    this.log = options.log;
+    this.events.setMaxListeners(0);
+    this.state = createSchedulerState({
+      ...(options.localMachine === undefined ? {} : { localMachine: options.localMachine }),
+      noMachineGraceMs: options.noMachineGraceMs,
+    });
+  }
+
+  /** Loads the registry; runs left in flight by a previous server process are marked `interrupted`. */
+  async start(): Promise<void> {
+    const interrupted = await this.db.runs.markInterrupted(new Date());
+    if (interrupted.length > 0) this.log.warn("runs interrupted by the previous shutdown", { runs: interrupted });
+    await this.db.machines.markAllOffline();
+    for (const record of await this.db.machines.list()) {
+      const machine = this.newMachine(record.name, record.capacity, record.status === "draining" ? "draining" : "offline");
+      machine.labels = record.labels;
+      machine.functions = Array.isArray(record.functions) ? (record.functions as FunctionMeta[]) : [];
+      machine.agentVersion = record.agentVersion;
+      machine.resultUrl = record.resultUrl;
+      machine.lastHeartbeatAt = record.lastHeartbeatAt?.getTime() ?? null;
+      this.machines.set(machine.name, machine);
+      this.announce(machine);
+    }
+    this.watchdog = setInterval(() => this.checkHeartbeats(), Math.max(50, Math.min(this.options.heartbeatMs, 1000)));
+    this.watchdog.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.closed = true;
+    if (this.watchdog) clearInterval(this.watchdog);
+    if (this.timer) clearTimeout(this.timer);
+    for (const machine of this.machines.values()) machine.link?.disconnect("server shutting down");
+    this.flush();
+    await this.writing;
+  }
+
+  // ---- machines ------------------------------------------------------------------------------
+
+  private newMachine(name: string, capacity: Resources, status: LiveMachine["status"]): LiveMachine {
+    return {
+      name,
+      capacity: withSlots(capacity),
+      labels: {},
+      functions: [],
+      status,
+      agentVersion: null,
+      resultUrl: null,
+      link: undefined,
+      tokenId: undefined,
+      grantSecret: randomBytes(32).toString("base64url"),
+      lastHeartbeatAt: null,
+      cpuPercent: null,
+      memoryUsedMb: null,
+      memoryTotalMb: null,
+      running: new Set(),
+    };
+  }
+
+  private announce(machine: LiveMachine): void {
+    this.dispatch({
+      type: "machine_joined",
+      now: Date.now(),
+      machine: { name: machine.name, capacity: machine.capacity, functions: machine.functions.map((fn) => fn.name), status: machine.status },
+    });
+  }
+
+  /** An agent said hello: (re)register its machine, bring it online, and welcome it. */
+  async connectAgent(hello: AgentHello, link: AgentLink, tokenId: string): Promise<AgentWelcome> {
+    const existing = this.machines.get(hello.name);
+    if (existing?.link && existing.link !== link) {
+      existing.link.disconnect(`replaced by a new connection for machine "${hello.name}"`);
+    }
+    const machine = existing ?? this.newMachine(hello.name, hello.capacity, "online");
+    machine.capacity = withSlots(hello.capacity);
+    machine.labels = hello.labels;
+    machine.functions = hello.functions;
+    machine.agentVersion = hello.agentVersion;
+    machine.resultUrl = hello.resultUrl;
+    machine.link = link;
+    machine.tokenId = tokenId;
+    machine.grantSecret = randomBytes(32).toString("base64url");
+    machine.lastHeartbeatAt = Date.now();
+    if (machine.status === "offline") machine.status = "online";
+    this.machines.set(machine.name, machine);
+    await this.db.machines.register({
+      name: machine.name,
+      capacity: machine.capacity,
+      labels: machine.labels,
+      functions: machine.functions,
+      status: machine.status,
+      agentVersion: machine.agentVersion,
+      resultUrl: machine.resultUrl,
+      lastHeartbeatAt: new Date(machine.lastHeartbeatAt),
+    });
+    // Attempts the agent still runs but the scheduler no longer knows (fenced): stop them.
+    for (const attemptId of hello.running) {
+      const record = this.state.attempts.get(attemptId);
+      if (!record || record.machine !== machine.name) link.send("task:abort", { v: 1, attemptId, reason: "cancelled" });
+    }
+    this.announce(machine);
+    this.log.info("machine online", { machine: machine.name, capacity: machine.capacity, functions: machine.functions.length });
+    return { v: 1, machine: machine.name, grantSecret: machine.grantSecret, heartbeatIntervalMs: this.options.heartbeatMs };
+  }
+
+  /** The agent's socket closed (or the watchdog gave up on it): the machine is offline, its attempts are lost. */
+  disconnectAgent(name: string, link: AgentLink, reason: string): void {
+    const machine = this.machines.get(name);
+    if (!machine || machine.link !== link) return;
+    machine.link = undefined;
+    machine.running.clear();
+    if (machine.status !== "draining") machine.status = "offline";
+    this.log.warn("machine offline", { machine: name, reason });
+    this.dispatch({ type: "machine_status_changed", now: Date.now(), name, status: "offline" });
+    void this.db.machines.setStatus(name, machine.status === "draining" ? "draining" : "offline").catch((error: unknown) => this.writeFailed(error));
+  }
+
+  /** Disconnects every agent that joined with this token (the token was revoked). */
+  disconnectToken(tokenId: string): void {
+    for (const machine of this.machines.values()) {
+      if (machine.tokenId === tokenId && machine.link) machine.link.disconnect("join token revoked");
+    }
+  }
+
+  heartbeat(name: string, link: AgentLink, beat: AgentHeartbeat): void {
+    const machine = this.machines.get(name);
+    if (!machine || machine.link !== link) return;
+    machine.lastHeartbeatAt = Date.now();
+    machine.cpuPercent = beat.cpuPercent;
+    machine.memoryUsedMb = beat.memoryUsedMb;
+    machine.memoryTotalMb = beat.memoryTotalMb;
+    this.heartbeatsToWrite.add(name);
+  }
+
+  private checkHeartbeats(): void {
+    const now = Date.now();
+    for (const machine of this.machines.values()) {
+      if (machine.link && machine.lastHeartbeatAt !== null && now - machine.lastHeartbeatAt > this.options.machineTimeoutMs) {
+        const link = machine.link;
+        link.disconnect("missed heartbeats");
+        this.disconnectAgent(machine.name, link, `no heartbeat for ${now - machine.lastHeartbeatAt} ms`);
+      }
+    }
+    if (this.heartbeatsToWrite.size > 0) {
+      const names = [...this.heartbeatsToWrite];
+      this.heartbeatsToWrite.clear();
+      void this.db.machines.recordHeartbeats(names, new Date(now)).catch((error: unknown) => this.writeFailed(error));
+    }
+  }
+
+  /** Sets a machine's capacity; a machine with no agent yet stays offline until one connects. Live claims stay. */
+  async registerMachine(name: string, capacity: Resources): Promise<LiveMachine> {
+    const machine = this.machines.get(name) ?? this.newMachine(name, capacity, "offline");
+    machine.capacity = withSlots(capacity);
+    this.machines.set(name, machine);
+    await this.db.machines.register({
+      name,
+      capacity: machine.capacity,
+      labels: machine.labels,
+      functions: machine.functions,
+      status: machine.status,
+      agentVersion: machine.agentVersion,
+      resultUrl: machine.resultUrl,
+      lastHeartbeatAt: machine.lastHeartbeatAt === null ? null : new Date(machine.lastHeartbeatAt),
+    });
+    this.announce(machine);
+    return machine;
+  }
+
+  machineInfos(): MachineInfo[] {
+    return [...this.machines.values()].map((machine) => ({
+      name: machine.name,
+      capacity: machine.capacity,
+      functions: new Set(machine.functions.map((fn) => fn.name)),
+      status: machine.status,
+    }));
+  }
+
+  claimed(name: string): Record<string, number> {
+    return this.state.ledger.has(name) ? this.state.ledger.used(name) : {};
+  }
+
+  free(name: string): Record<string, number> {
+    return this.state.ledger.has(name) ? this.state.ledger.available(name) : {};
+  }
+
+  resourcesAvailable(name: string, request: Resources): boolean {
+    const machine = this.machines.get(name);
+    return machine !== undefined && machine.status === "online" && fits(this.free(name), request);
+  }
+
+  // ---- runs ----------------------------------------------------------------------------------
+
+  /** Validation and feasibility against the live cluster, as `run_submitted` will judge it. */
+  check(dag: DagSpec): DagProblem[] {
+    const problems = validateDag(dag);
+    const feasibility = checkFeasibility(dag, this.machineInfos(), neededFunctions(dag));
+    return problems.length === 0 ? feasibility : [...problems, ...feasibility.filter((problem) => problem.kind === "unknown_function")];
+  }
+
+  /** Where each task would start right now, on its own, under `strategy` (the editor's placement preview). */
+  previewPlacement(dag: DagSpec, strategy: Strategy): Record<string, { machine: string | null; reason?: string }> {
+    const needs = neededFunctions(dag);
+    const machines = [...this.machines.values()]
+      .filter((machine) => machine.status === "online")
+      .map((machine) => ({
+        name: machine.name,
+        free: this.free(machine.name),
+        total: machine.capacity,
+        functions: new Set(machine.functions.map((fn) => fn.name)),
+      }));
+    const preview: Record<string, { machine: string | null; reason?: string }> = {};
+    const placedOf = new Map<string, string>();
+    for (const task of dag.tasks) {
+      if (task.type === "inline") {
+        preview[task.id] = { machine: null, reason: "inline: evaluated on each consumer's machine" };
+        continue;
+      }
+      const placement = task.placement ?? { kind: "auto" as const };
+      if (placement.kind === "collocated" && placedOf.has(placement.with)) {
+        const machine = placedOf.get(placement.with)!;
+        placedOf.set(task.id, machine);
+        preview[task.id] = { machine, reason: `collocated with "${placement.with}"` };
+        continue;
+      }
+      const result = allocate(
+        [{ id: task.id, cost: { ...task.cost, slots: Math.max(1, task.cost?.["slots"] ?? 1) }, placement: placement.kind === "collocated" ? { kind: "auto" } : placement, functions: (needs.get(task.id) ?? []).map((need) => need.fn) }],
+        machines,
+        { strategy, ...(this.options.localMachine === undefined ? {} : { localMachine: this.options.localMachine }) },
+      );
+      const machine = result.placed.get(task.id);
+      if (machine !== undefined) {
+        placedOf.set(task.id, machine);
+        preview[task.id] = { machine };
+      } else {
+        preview[task.id] = { machine: null, reason: result.waiting.get(task.id)?.message ?? "no machine can take it now" };
+      }
+    }
+    return preview;
+  }
+
+  /** Persists the run, then hands it to the scheduler. Throws `RunRejectedError` (nothing persisted) for a bad DAG. */
+  async submit(request: SubmitRequest): Promise<string> {
+    const problems = this.check(request.dag);
+    if (problems.length > 0) throw new RunRejectedError(problems);
+    const runId = randomUUID();
+    await this.db.runs.create({
+      id: runId,
+      dagId: request.dagId,
+      dagVersion: request.dagVersion,
+      spec: request.file,
+      options: request.options,
+      status: "running",
+      startedBy: request.startedBy,
+      tasks: request.dag.tasks.map((task) => ({ taskId: task.id, state: "waiting_for_dependencies" as const })),
+    });
+    this.metrics.runsStarted += 1;
+    this.dispatch({ type: "run_submitted", now: Date.now(), runId, dag: request.dag, options: request.options });
+    this.pending.runs.push({ runId, startedAt: new Date() });
+    this.scheduleFlush();
+    return runId;
+  }
+
+  cancel(runId: string, reason = "cancelled by request"): boolean {
+    if (!this.state.runs.has(runId) || this.outcomes.has(runId)) return false;
+    this.dispatch({ type: "run_cancel_requested", now: Date.now(), runId, reason });
+    return true;
+  }
+
+  isActive(runId: string): boolean {
+    return this.state.runs.has(runId) && !this.outcomes.has(runId);
+  }
+
+  /** Resolves with the run's outcome once it has finished and been written. */
+  async outcome(runId: string): Promise<RunOutcome | undefined> {
+    const known = this.outcomes.get(runId);
+    if (known) {
+      await this.flushed();
+      return known;
+    }
+    if (!this.state.runs.has(runId)) return undefined;
+    const outcome = await new Promise<RunOutcome>((resolve) => {
+      const list = this.waiters.get(runId) ?? [];
+      list.push(resolve);
+      this.waiters.set(runId, list);
+    });
+    await this.flushed();
+    return outcome;
+  }
+
+  subscribe(runId: string, listener: (event: RunEvent) => void): () => void {
+    this.events.on(runId, listener);
+    return () => this.events.off(runId, listener);
+  }
+
+  /** Every write queued so far has reached the database. */
+  async flushed(): Promise<void> {
+    this.flush();
+    await this.writing;
+  }
+
+  // ---- agent reports --------------------------------------------------------------------------
+
+  finished(name: string, link: AgentLink, items: readonly TaskFinishedItem[]): void {
+    const machine = this.machines.get(name);
+    if (!machine || machine.link !== link) return;
+    for (const item of items) {
+      machine.running.delete(item.attemptId);
+      if (item.metrics) this.attemptMetrics.set(item.attemptId, item.metrics);
+      if (item.ok) {
+        const ref: ResultRef = { machine: name, ...item.result };
+        this.dispatch({ type: "attempt_succeeded", now: Date.now(), attemptId: item.attemptId, machine: name, result: ref });
+      } else {
+        this.dispatch({
+          type: "attempt_failed",
+          now: Date.now(),
+          attemptId: item.attemptId,
+          machine: name,
+          error: { kind: item.error.kind === "timeout" ? "timeout" : item.error.kind === "cancelled" ? "cancelled" : "function_failed", message: item.error.message },
+        });
+      }
+    }
+  }
+
+  logs(name: string, link: AgentLink, items: readonly TaskLogItem[]): void {
+    const machine = this.machines.get(name);
+    if (!machine || machine.link !== link) return;
+    for (const item of items) {
+      const open = this.openAttempts.get(item.attemptId);
+      if (!open || open.machine !== name) continue; // logs of fenced or unknown attempts are dropped
+      const at = new Date(item.at);
+      this.pending.logs.push({ runId: open.runId, taskId: open.taskId, attemptId: item.attemptId, level: item.level, message: item.message, timestamp: at });
+      this.events.emit(open.runId, {
+        type: "log",
+        log: { id: null, taskId: open.taskId, attemptId: item.attemptId, level: item.level, message: item.message, at: at.toISOString() },
+      } satisfies RunEvent);
+    }
+    this.scheduleFlush();
+  }
+
+  // ---- results --------------------------------------------------------------------------------
+
+  async lookupResult(runId: string, taskId: string): Promise<ResultRef | undefined> {
+    const known = this.results.get(resultKey(runId, taskId));
+    if (known) return known;
+    const row = await this.db.runs.get(runId);
+    const task = row?.tasks.find((candidate) => candidate.taskId === taskId);
+    if (!task?.resultMachine) return undefined;
+    return {
+      machine: task.resultMachine,
+      size: task.resultSize ?? 0,
+      contentType: "application/json",
+      preview: task.resultPreview ?? "",
+      truncated: false,
+    };
+  }
+
+  /** Resolves when the result exists, or with undefined after `timeoutMs`. */
+  async waitForResult(runId: string, taskId: string, timeoutMs: number): Promise<ResultRef | undefined> {
+    const known = await this.lookupResult(runId, taskId);
+    if (known || timeoutMs <= 0) return known;
+    const key = resultKey(runId, taskId);
+    return new Promise((resolve) => {
+      const set = this.resultWaiters.get(key) ?? new Set();
+      const done = (ref: ResultRef | undefined): void => {
+        clearTimeout(timer);
+        set.delete(done);
+        resolve(ref);
+      };
+      const timer = setTimeout(() => done(undefined), timeoutMs);
+      set.add(done);
+      this.resultWaiters.set(key, set);
+    });
+  }
+
+  registerResult(runId: string, taskId: string, ref: ResultRef): void {
+    const key = resultKey(runId, taskId);
+    this.results.set(key, ref);
+    const waiting = this.resultWaiters.get(key);
+    if (waiting) {
+      this.resultWaiters.delete(key);
+      for (const resolve of waiting) resolve(ref);
+    }
+  }
+
+  /** A grant for `audience` to fetch (runId, taskId) from `holder`, signed with the holder's secret. */
+  grantFor(holder: LiveMachine, runId: string, taskId: string, audience: string, encode?: { fn: string; args?: readonly unknown[] }): string {
+    return signGrant(holder.grantSecret, {
+      runId,
+      taskId,
+      holder: holder.name,
+      audience,
+      expiresAt: Date.now() + (this.options.grantTtlMs ?? 10 * 60_000),
+      ...(encode ? { encode: { fn: encode.fn, args: [...(encode.args ?? [])] } } : {}),
+    });
+  }
+
+  metricsText(): string {
+    const machinesByStatus: Record<string, number> = { online: 0, offline: 0, draining: 0 };
+    for (const machine of this.machines.values()) machinesByStatus[machine.status] = (machinesByStatus[machine.status] ?? 0) + 1;
+    return this.metrics.render({ runsActive: this.state.activeRuns.length, attemptsRunning: this.state.attempts.size, machinesByStatus });
+  }
+
+  // ---- the loop -------------------------------------------------------------------------------
+
+  dispatch(event: SchedulerEvent): void {
+    if (this.closed) return;
+    const { commands } = decide(this.state, event);
+    this.execute(commands);
+  }
+
+  private execute(commands: readonly SchedulerCommand[]): void {
+    for (const command of commands) {
+      switch (command.type) {
+        case "assign_task":
+          this.assign(command);
+          break;
+        case "abort_attempt": {
+          const machine = this.machines.get(command.machine);
+          machine?.running.delete(command.attemptId);
+          machine?.link?.send("task:abort", { v: 1, attemptId: command.attemptId, reason: command.reason });
+          break;
+        }
+        case "task_changed":
+          this.taskChanged(command.change);
+          break;
+        case "run_finished":
+          this.runFinished(command.outcome);
+          break;
+        case "set_timer":
+          this.setTimer(command.at);
+          break;
+        case "report_ignored":
+          this.log.debug("report ignored", { attemptId: command.attemptId, reason: command.reason });
+          break;
+      }
+    }
+    this.scheduleFlush();
+  }
+
+  private setTimer(at: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.dispatch({ type: "tick", now: Date.now() });
+    }, Math.max(0, at - Date.now()));
+    this.timer.unref();
+  }
+
+  private assign(command: Extract<SchedulerCommand, { type: "assign_task" }>): void {
+    const machine = this.machines.get(command.machine);
+    const now = Date.now();
+    this.openAttempts.set(command.attemptId, { runId: command.runId, taskId: command.taskId, number: command.attempt, machine: command.machine, startedAt: now });
+    this.pending.attempts.push({
+      id: command.attemptId,
+      runId: command.runId,
+      taskId: command.taskId,
+      number: command.attempt,
+      state: "running",
+      machine: command.machine,
+      startedAt: new Date(now),
+    });
+    if (!machine?.link) return; // the machine just went away: the status change fails the attempt
+    machine.running.add(command.attemptId);
+    this.assignTimes.set(command.attemptId, now);
+    const item: TaskAssignItem = {
+      attemptId: command.attemptId,
+      runId: command.runId,
+      taskId: command.taskId,
+      attempt: command.attempt,
+      fn: command.fn,
+      inputs: command.inputs.map((input) => this.wireInput(command.runId, input, command.machine)),
+      extraArgs: [...command.extraArgs],
+      argumentInclusion: command.argumentInclusion,
+      ...(command.timeoutMs === undefined ? {} : { timeoutMs: command.timeoutMs }),
+    };
+    const list = this.pendingAssigns.get(command.machine) ?? [];
+    list.push(item);
+    this.pendingAssigns.set(command.machine, list);
+  }
+
+  private wireInput(runId: string, input: InputRef, target: string): WireInput {
+    if (input.kind === "inline") {
+      return {
+        kind: "inline",
+        taskId: input.taskId,
+        fn: input.fn,
+        inputs: input.inputs.map((nested) => this.wireInput(runId, nested, target)),
+        extraArgs: [...input.extraArgs],
+        argumentInclusion: input.argumentInclusion,
+        ...(input.encode ? { encode: { fn: input.encode.fn, args: [...(input.encode.args ?? [])] } } : {}),
+        ...(input.decode ? { decode: { fn: input.decode.fn, args: [...(input.decode.args ?? [])] } } : {}),
+      };
+    }
+    const holder = this.machines.get(input.machine);
+    const encode = input.encode ? { fn: input.encode.fn, args: [...(input.encode.args ?? [])] } : undefined;
+    const decode = input.decode ? { decode: { fn: input.decode.fn, args: [...(input.decode.args ?? [])] } } : {};
+    if (input.machine !== target && holder?.resultUrl) {
+      // Across machines the producer-side step runs on the holder, named in the grant.
+      return {
+        kind: "result",
+        taskId: input.taskId,
+        machine: input.machine,
+        ...decode,
+        fetch: { url: holder.resultUrl, grant: this.grantFor(holder, runId, input.taskId, target, encode) },
+      };
+    }
+    return { kind: "result", taskId: input.taskId, machine: input.machine, ...(encode ? { encode } : {}), ...decode };
+  }
+
+  private taskChanged(change: TaskChange): void {
+    const result = change.result as ResultRef | undefined;
+    const row: TaskRow = {
+      runId: change.runId,
+      taskId: change.taskId,
+      state: change.state,
+      reason: change.reason ?? null,
+      attempts: change.attempts,
+      ...(change.machine === undefined ? {} : { machine: change.machine }),
+    };
+    if (change.state === "running") row.startedAt = new Date(change.at);
+    if (change.state === "succeeded" || change.state === "failed" || change.state === "cancelled" || change.state === "upstream_failed") {
+      row.finishedAt = new Date(change.at);
+    }
+    if (change.error) {
+      row.errorKind = change.error.kind;
+      row.errorMessage = change.error.message;
+    }
+    if (result && change.state === "succeeded") {
+      row.resultMachine = result.machine;
+      row.resultSize = result.size;
+      row.resultPreview = result.preview;
+      this.registerResult(change.runId, change.taskId, result);
+    }
+    this.pending.tasks.push(row);
+    if (change.state !== "running") this.closeAttempts(change);
+    this.metrics.taskChanged(change.state);
+    this.events.emit(change.runId, {
+      type: "task",
+      change: {
+        taskId: change.taskId,
+        state: change.state,
+        at: change.at,
+        attempts: change.attempts,
+        maxAttempts: change.maxAttempts,
+        ...(change.machine === undefined ? {} : { machine: change.machine }),
+        ...(change.reason === undefined ? {} : { reason: change.reason }),
+        ...(change.error === undefined ? {} : { error: { kind: change.error.kind, message: change.error.message } }),
+        ...(result && change.state === "succeeded" ? { result } : {}),
+      },
+    } satisfies RunEvent);
+  }
+
+  /** Writes the end of every open attempt of this task: the task left `running`. */
+  private closeAttempts(change: TaskChange): void {
+    for (const [attemptId, open] of this.openAttempts) {
+      if (open.runId !== change.runId || open.taskId !== change.taskId) continue;
+      if (change.attemptId !== undefined && change.attemptId !== attemptId && change.state === "running") continue;
+      this.openAttempts.delete(attemptId);
+      this.machines.get(open.machine)?.running.delete(attemptId);
+      const metrics = this.attemptMetrics.get(attemptId);
+      this.attemptMetrics.delete(attemptId);
+      const started = this.assignTimes.get(attemptId);
+      this.assignTimes.delete(attemptId);
+      if (started !== undefined) this.metrics.observeAttempt((Date.now() - started) / 1000);
+      const state = change.state === "succeeded" ? "succeeded" : change.state === "cancelled" || change.error?.kind === "cancelled" ? "cancelled" : "failed";
+      this.pending.attempts.push({
+        id: attemptId,
+        runId: open.runId,
+        taskId: open.taskId,
+        number: open.number,
+        state,
+        finishedAt: new Date(change.at),
+        ...(change.error && state !== "succeeded" ? { errorKind: change.error.kind, errorMessage: change.error.message } : {}),
+        ...(metrics === undefined ? {} : { metrics }),
+      });
+    }
+  }
+
+  private runFinished(outcome: RunOutcome): void {
+    this.outcomes.set(outcome.runId, outcome);
+    this.metrics.runFinished(outcome.status);
+    this.pending.runs.push({ runId: outcome.runId, status: outcome.status, finishedAt: new Date(), outcome });
+    for (const [attemptId, open] of this.openAttempts) {
+      if (open.runId === outcome.runId) this.closeAttempts({ runId: open.runId, taskId: open.taskId, state: "cancelled", at: Date.now(), attempts: open.number, maxAttempts: open.number, attemptId });
+    }
+    this.events.emit(outcome.runId, { type: "finished", outcome } satisfies RunEvent);
+    const waiting = this.waiters.get(outcome.runId);
+    this.waiters.delete(outcome.runId);
+    for (const resolve of waiting ?? []) resolve(outcome);
+    // The core keeps finished runs for lookups; drop them after a while to bound memory.
+    setTimeout(() => {
+      this.outcomes.delete(outcome.runId);
+      this.state.runs.delete(outcome.runId);
+    }, 10 * 60_000).unref();
+  }
+
+  // ---- write-behind ---------------------------------------------------------------------------
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  /** Sends the tick's assignments (one message per machine), then queues the tick's writes in one transaction. */
+  private flush(): void {
+    this.flushScheduled = false;
+    const assigns = this.pendingAssigns;
+    this.pendingAssigns = new Map();
+    const sentAt = Date.now();
+    for (const [name, items] of assigns) {
+      this.machines.get(name)?.link?.send("task:assign", { v: 1, items });
+      this.metrics.assigned += items.length;
+      for (const item of items) {
+        const decidedAt = this.assignTimes.get(item.attemptId);
+        if (decidedAt !== undefined) this.metrics.observeDispatch((sentAt - decidedAt) / 1000);
+      }
+    }
+    const { runs, tasks, attempts, logs } = this.pending;
+    if (runs.length + tasks.length + attempts.length + logs.length === 0) return;
+    this.pending = { runs: [], tasks: [], attempts: [], logs: [] };
+    const batch: ChangeBatch = { runs, tasks, attempts };
+    this.writing = this.writing.then(async () => {
+      try {
+        if (runs.length + tasks.length + attempts.length > 0) await this.db.runs.applyChanges(batch);
+        if (logs.length > 0) await this.db.logs.append(logs);
+      } catch (error) {
+        this.writeFailed(error);
+      }
+    });
+  }
+
+  private writeFailed(error: unknown): void {
+    this.log.error("database write failed", { error: error instanceof Error ? error.message : String(error) });
+  }
+}
+
+function withSlots(capacity: Resources): Resources {
+  if (capacity["slots"] !== undefined) return { ...capacity };
+  return { ...capacity, slots: Math.max(1, Math.floor(capacity["cpu"] ?? 4)) };
+}
+
+export type { TokenKind };
