@@ -1,0 +1,57 @@
+import { parseFlags, UsageError, enumFlag } from "../args.ts";
+import { connect } from "../connect.ts";
+import { table } from "../table.ts";
+
+const common = { server: { type: "string" }, token: { type: "string" }, "data-dir": { type: "string" } } as const;
+
+export async function machines(argv: readonly string[]): Promise<number> {
+  const { values } = parseFlags(argv, common, "handoff machines [--server URL] [--token TOKEN]");
+  const list = await connect(values).discoverMachines();
+  const fmt = (resources: Record<string, number>): string =>
+    Object.entries(resources)
+      .map(([key, amount]) => `${key}=${amount}`)
+      .join(",");
+  console.log(
+    table(
+      ["machine", "status", "capacity", "free", "running", "functions", "last heartbeat"],
+      list.map((m) => [m.name + (m.local ? " (local)" : ""), m.status, fmt(m.capacity), fmt(m.free), String(m.runningAttempts), String(m.functions.length), m.lastHeartbeatAt ?? "never"]),
+    ),
+  );
+  return 0;
+}
+
+const tokensUsage = `handoff tokens list
+handoff tokens create NAME --kind admin|user|join|scrape
+handoff tokens revoke ID
+(all take [--server URL] [--token TOKEN])`;
+
+export async function tokens(argv: readonly string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  const { values, positionals } = parseFlags(rest, { ...common, kind: { type: "string" } }, tokensUsage);
+  const client = connect(values);
+  switch (sub) {
+    case "list": {
+      const list = await client.trpc.tokens.list.query();
+      console.log(table(["id", "name", "kind", "created", "last used", "revoked"], list.map((t) => [t.id, t.name, t.kind, t.createdAt, t.lastUsedAt ?? "-", t.revokedAt ?? "-"])));
+      return 0;
+    }
+    case "create": {
+      const name = positionals[0];
+      const kind = enumFlag(values.kind, "kind", ["admin", "user", "join", "scrape"] as const);
+      if (!name || !kind) throw new UsageError(`create needs a NAME and --kind\n\n${tokensUsage}`);
+      const created = await client.trpc.tokens.create.mutate({ name, kind });
+      console.log(`created ${kind} token "${name}" (id ${created.id}); it is shown only once:\n${created.token}`);
+      return 0;
+    }
+    case "revoke": {
+      const id = positionals[0];
+      if (!id) throw new UsageError(`revoke needs a token ID\n\n${tokensUsage}`);
+      const result = await client.trpc.tokens.revoke.mutate({ id });
+      console.log(result.alreadyRevoked ? `token ${id} was already revoked` : `revoked token ${id}`);
+      return 0;
+    }
+    case undefined:
+    default:
+      throw new UsageError(`unknown tokens command "${sub ?? ""}"\n\n${tokensUsage}`);
+  }
+}

@@ -1,0 +1,101 @@
+import { readFileSync } from "node:fs";
+import { parseDagFile } from "@handoff/protocol";
+import { HandoffApiError } from "@handoff/sdk";
+import type { WatchEvent } from "@handoff/server/router";
+import { enumFlag, intFlag, parseFlags, UsageError } from "../args.ts";
+import { connect } from "../connect.ts";
+import { table } from "../table.ts";
+
+const usage = `handoff run DAG.json [--server URL] [--token TOKEN] [--strategy first_available|load_balanced]
+           [--max-retries N] [--max-concurrency N] [--on-failure fail_fast|continue] [--timeout-ms N]
+Starts a run, shows live progress, and ends with a summary table. Exit code 0 when it succeeded.`;
+
+const terminal = new Set(["succeeded", "failed", "cancelled", "upstream_failed"]);
+
+export async function run(argv: readonly string[]): Promise<number> {
+  const { values, positionals } = parseFlags(
+    argv,
+    {
+      server: { type: "string" },
+      token: { type: "string" },
+      "data-dir": { type: "string" },
+      strategy: { type: "string" },
+      "max-retries": { type: "string" },
+      "max-concurrency": { type: "string" },
+      "on-failure": { type: "string" },
+      "timeout-ms": { type: "string" },
+    },
+    usage,
+  );
+  const file = positionals[0];
+  if (!file || positionals.length > 1) throw new UsageError(`expected exactly one DAG file\n\n${usage}`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new UsageError(`${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const parsed = parseDagFile(raw);
+  if (!parsed.ok) throw new UsageError(`${file} is not a valid DAG file:\n${parsed.issues.map((issue) => `  ${issue.path}: ${issue.message}`).join("\n")}`);
+  const strategy = enumFlag(values.strategy, "strategy", ["first_available", "load_balanced"] as const);
+  const onFailure = enumFlag(values["on-failure"], "on-failure", ["fail_fast", "continue"] as const);
+  const maxRetries = intFlag(values["max-retries"], "max-retries", 0, 100);
+  const maxConcurrency = intFlag(values["max-concurrency"], "max-concurrency", 1, 1_000_000);
+  const timeoutMs = intFlag(values["timeout-ms"], "timeout-ms", 1, 30 * 24 * 3_600_000);
+  const client = connect(values);
+
+  let runId: string;
+  try {
+    ({ runId } = await client.startRun(parsed.dag, {
+      ...(strategy ? { strategy } : {}),
+      ...(onFailure ? { onFailure } : {}),
+      ...(maxRetries === undefined ? {} : { maxRetries }),
+      ...(maxConcurrency === undefined ? {} : { maxConcurrency }),
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    }));
+  } catch (error) {
+    if (error instanceof HandoffApiError && error.problems.length > 0) {
+      console.error(`rejected:\n${error.problems.map((problem) => `  ${problem.kind}: ${problem.message}`).join("\n")}`);
+      return 1;
+    }
+    throw error;
+  }
+  console.log(`run ${runId}`);
+
+  const states = new Map<string, { state: string; machine: string; attempts: number; error: string }>();
+  const total = parsed.dag.tasks.length;
+  const tty = process.stdout.isTTY;
+  const draw = (): void => {
+    const done = [...states.values()].filter((task) => terminal.has(task.state)).length;
+    const width = 30;
+    const filled = Math.round((done / Math.max(1, total)) * width);
+    const line = `[${"#".repeat(filled)}${".".repeat(width - filled)}] ${done}/${total} tasks`;
+    if (tty) process.stdout.write(`\r${line}`);
+  };
+  const onEvent = (event: WatchEvent): void => {
+    if (event.type === "snapshot") {
+      for (const task of event.run.tasks) states.set(task.taskId, { state: task.state, machine: task.machine ?? "", attempts: task.attempts, error: task.error?.message ?? "" });
+    } else if (event.type === "task") {
+      const { change } = event;
+      states.set(change.taskId, { state: change.state, machine: change.machine ?? states.get(change.taskId)?.machine ?? "", attempts: change.attempts, error: change.error?.message ?? "" });
+    }
+    draw();
+  };
+  const outcome = await client.watchRun(runId, onEvent);
+  if (tty) process.stdout.write("\n");
+  const view = await client.getRun(runId);
+  console.log(
+    table(
+      ["task", "state", "machine", "attempts", "result / error"],
+      view.tasks.map((task) => [
+        task.taskId,
+        task.state,
+        task.machine ?? "",
+        String(task.attempts),
+        (task.error ? `${task.error.kind}: ${task.error.message}` : (task.result?.preview ?? "")).slice(0, 60),
+      ]),
+    ),
+  );
+  console.log(`\n${outcome?.status ?? view.status} in ${view.durationMs ?? "?"} ms`);
+  return (outcome?.status ?? view.status) === "succeeded" ? 0 : 1;
+}

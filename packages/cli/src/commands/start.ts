@@ -1,0 +1,100 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { hostname } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { loadConfig, startServer, type RunningServer, type WebHandler } from "@handoff/server";
+import { intFlag, parseFlags } from "../args.ts";
+
+const usage = `handoff start [--port 4400] [--host 127.0.0.1] [--data-dir .handoff] [--database-url URL]
+              [--name MACHINE] [--no-agent] [--no-web] [--functions FILE ...]
+Starts the whole system on its embedded default: the server (SQLite unless --database-url / DATABASE_URL
+names PostgreSQL), the dashboard when apps/web is built, and one local agent.`;
+
+/** Where the repository keeps its apps (this package lives in packages/cli). */
+const repoRoot = fileURLToPath(new URL("../../../../", import.meta.url));
+
+export function agentEntry(): string {
+  return path.join(repoRoot, "apps/agent/src/cli.ts");
+}
+
+/** Starts a local agent as its own process (a crashing function can never take the server down). */
+export function spawnAgent(args: readonly string[], options: { quiet?: boolean } = {}): ChildProcess {
+  const require = createRequire(import.meta.url);
+  return spawn(process.execPath, ["--import", require.resolve("tsx"), agentEntry(), ...args], {
+    stdio: options.quiet ? ["ignore", "ignore", "inherit"] : ["ignore", "inherit", "inherit"],
+    env: process.env,
+  });
+}
+
+/** Mounts the built dashboard (Next.js) in this process, when apps/web has been built. */
+export async function loadWeb(): Promise<WebHandler | undefined> {
+  const dir = path.join(repoRoot, "apps/web");
+  if (!existsSync(path.join(dir, ".next", "BUILD_ID"))) return undefined;
+  const require = createRequire(path.join(dir, "package.json"));
+  const nextModule = (await import(require.resolve("next"))) as { default: (options: { dev: boolean; dir: string }) => NextApp };
+  const app = nextModule.default({ dev: false, dir });
+  await app.prepare();
+  const handler = app.getRequestHandler();
+  return (request, response) => handler(request, response);
+}
+
+interface NextApp {
+  prepare(): Promise<void>;
+  getRequestHandler(): (request: unknown, response: unknown) => Promise<void>;
+}
+
+export async function start(argv: readonly string[]): Promise<void> {
+  const { values } = parseFlags(
+    argv,
+    {
+      port: { type: "string" },
+      host: { type: "string" },
+      "data-dir": { type: "string" },
+      "database-url": { type: "string" },
+      name: { type: "string" },
+      "no-agent": { type: "boolean" },
+      "no-web": { type: "boolean" },
+      functions: { type: "string", multiple: true },
+    },
+    usage,
+  );
+  const port = intFlag(values.port, "port", 0, 65_535);
+  const machine = values.name ?? (hostname() || "local");
+  const config = loadConfig({
+    ...process.env,
+    ...(port === undefined ? {} : { HANDOFF_PORT: String(port) }),
+    ...(values.host ? { HANDOFF_HOST: values.host } : {}),
+    ...(values["data-dir"] ? { HANDOFF_DATA_DIR: values["data-dir"] } : {}),
+    ...(values["database-url"] ? { DATABASE_URL: values["database-url"] } : {}),
+    HANDOFF_LOCAL_MACHINE: process.env["HANDOFF_LOCAL_MACHINE"] ?? machine,
+    HANDOFF_LOG_LEVEL: process.env["HANDOFF_LOG_LEVEL"] ?? "warn",
+  });
+  const web = values["no-web"] ? undefined : await loadWeb();
+  const server: RunningServer = await startServer({ config, ...(web ? { web } : {}) });
+  let agent: ChildProcess | undefined;
+  if (!values["no-agent"]) {
+    const { token } = await server.tokens.create(`local agent ${machine}`, "join", "handoff start");
+    const functions = values.functions ?? [path.join(repoRoot, "examples/src/pipeline.ts")];
+    agent = spawnAgent(["--server", server.url, "--token", token, "--name", machine, "--data-dir", path.join(config.dataDir, "agent"), ...functions.flatMap((file) => ["--functions", path.resolve(file)])]);
+    agent.once("exit", (code) => {
+      if (code !== 0 && code !== null) console.error(`the local agent exited with code ${code}`);
+    });
+  }
+  const admin = server.bootstrapAdminToken;
+  console.log(`
+  Handoff is running on ${server.db.provider === "sqlite" ? "SQLite" : "PostgreSQL"}
+  open      ${server.url}${web ? "" : "   (dashboard not built: npx -y pnpm@10.34.9 --filter @handoff/web build)"}
+  sign in   ${admin ? `${server.url}/login#token=${admin}` : "with an admin or user token (the bootstrap admin token was revoked)"}
+  token     ${admin ?? "-"}   (also in ${path.join(config.dataDir, "admin-token")})
+  agent     ${agent ? `"${machine}" (local, pid ${agent.pid ?? "?"})` : "none (--no-agent)"}
+  run       npx handoff run examples/word-count.dag.json
+`);
+  const stop = (): void => {
+    agent?.kill("SIGTERM");
+    void server.close().then(() => process.exit(0));
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+}

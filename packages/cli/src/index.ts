@@ -1,0 +1,2 @@
+export { agentEntry, loadWeb, spawnAgent } from "./commands/start.ts";
+export { UsageError } from "./args.ts";

@@ -1,0 +1,206 @@
+import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, TRPCClientError, type TRPCClient } from "@trpc/client";
+import { EventSource } from "eventsource";
+import type { DagFile } from "@handoff/protocol";
+import type { Resources, RunOptions, RunOutcome } from "@handoff/core";
+import type { AppRouter, MachineView, RunView, WatchEvent } from "@handoff/server/router";
+import { Dag } from "./dag-builder.ts";
+
+export interface ClientOptions {
+  /** The server's origin, e.g. `http://127.0.0.1:4400`. */
+  readonly url: string;
+  /** An admin or user token. */
+  readonly token: string;
+}
+
+export interface ExecuteOptions extends RunOptions {
+  /** Bring results back as values instead of references. */
+  readonly materialize?: boolean;
+}
+
+export type DagInput = Dag | DagFile | { readonly name: string; readonly version?: number };
+
+/** A result held on a machine: where it lives and what it looks like. */
+export interface ResultReference {
+  readonly machine: string;
+  readonly size: number;
+  readonly contentType: string;
+  readonly preview: string;
+  readonly truncated: boolean;
+}
+
+/** Raised for refused calls; `kind` is the API's code (`UNAUTHORIZED`, `BAD_REQUEST`…), `problems` the DAG's problems. */
+export class HandoffApiError extends Error {
+  override readonly name = "HandoffApiError";
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly problems: readonly { kind: string; message: string; taskId?: string }[] = [],
+  ) {
+    super(message);
+  }
+}
+
+function toApiError(error: unknown): Error {
+  if (error instanceof TRPCClientError) {
+    const data = (error as TRPCClientError<AppRouter>).data as { code?: string; problems?: HandoffApiError["problems"] } | undefined;
+    return new HandoffApiError(error.message, data?.code ?? "UNKNOWN", data?.problems ?? []);
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+async function call<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw toApiError(error);
+  }
+}
+
+function dagRef(dag: DagInput): { file: DagFile } | { name: string; version?: number } {
+  if (dag instanceof Dag) return { file: dag.toJSON() };
+  if ("format" in dag) return { file: dag };
+  return dag.version === undefined ? { name: dag.name } : { name: dag.name, version: dag.version };
+}
+
+/**
+ * The Handoff API from Node (or a browser): typed from the server's router. Live events stream over
+ * server-sent events with the token in a header (Node 20 has no `EventSource`; the `eventsource` package does).
+ *
+ * @example
+ * const handoff = createClient({ url: "http://127.0.0.1:4400", token });
+ * const outcome = await handoff.execute(dag, { materialize: true });
+ */
+export function createClient(options: ClientOptions) {
+  const base = options.url.replace(/\/+$/u, "");
+  const authorization = `Bearer ${options.token}`;
+  const trpc: TRPCClient<AppRouter> = createTRPCClient<AppRouter>({
+    links: [
+      splitLink({
+        condition: (op) => op.type === "subscription",
+        true: httpSubscriptionLink({
+          url: `${base}/api/trpc`,
+          EventSource,
+          eventSourceOptions: () => ({
+            fetch: (input: string | URL | Request, init?: RequestInit) =>
+              fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string> | undefined), authorization } }),
+          }),
+        }),
+        false: httpBatchLink({ url: `${base}/api/trpc`, headers: () => ({ authorization }), maxURLLength: 4000 }),
+      }),
+    ],
+  });
+
+  const client = {
+    /** The typed tRPC client, for calls this facade does not wrap. */
+    trpc,
+
+    /** Runs a DAG on the cluster and resolves with its outcome (never rejects for a task's failure). */
+    execute: (dag: DagInput, opts: ExecuteOptions = {}): Promise<RunOutcome> => {
+      const { materialize, ...runOptions } = opts;
+      return call(() => trpc.runs.execute.mutate({ dag: dagRef(dag), options: runOptions, ...(materialize === undefined ? {} : { materialize }) }));
+    },
+
+    /** Like Handoff's `execute_local`: every task pinned to one machine (the server's local machine by default). */
+    executeLocal: async (dag: DagInput, opts: ExecuteOptions & { readonly machine?: string } = {}): Promise<RunOutcome> => {
+      const { machine, ...rest } = opts;
+      const target = machine ?? (await client.localMachine());
+      const ref = dagRef(dag);
+      const file = "file" in ref ? ref.file : (await call(() => trpc.dags.get.query(ref))).file;
+      const pinned: DagFile = {
+        ...file,
+        tasks: file.tasks.map((task) => (task.type === "inline" ? task : { ...task, placement: { kind: "pinned" as const, machine: target } })),
+      };
+      return client.execute(pinned, rest);
+    },
+
+    /** The machine whose agent runs beside the server, or the first online machine. */
+    localMachine: async (): Promise<string> => {
+      const machines = await client.discoverMachines();
+      const chosen = machines.find((m) => m.local && m.status === "online") ?? machines.find((m) => m.status === "online");
+      if (!chosen) throw new HandoffApiError("no machine is online", "PRECONDITION_FAILED");
+      return chosen.name;
+    },
+
+    startRun: (dag: DagInput, opts: RunOptions = {}): Promise<{ runId: string }> => call(() => trpc.runs.start.mutate({ dag: dagRef(dag), options: opts })),
+
+    cancelRun: (runId: string) => call(() => trpc.runs.cancel.mutate({ runId })),
+
+    getRun: (runId: string): Promise<RunView> => call(() => trpc.runs.get.query({ runId })),
+
+    listRuns: (input: { cursor?: string; limit?: number } = {}) => call(() => trpc.runs.list.query(input)),
+
+    /**
+     * Live events of a run: a snapshot first, then every change, until it finishes. Resolves when the
+     * run has finished (with its outcome) or `signal` aborts.
+     */
+    watchRun: (runId: string, onEvent: (event: WatchEvent) => void, signal?: AbortSignal): Promise<RunOutcome | undefined> =>
+      new Promise((resolve, reject) => {
+        const subscription = trpc.runs.watch.subscribe(
+          { runId },
+          {
+            onData: (tracked) => {
+              const event = tracked.data;
+              onEvent(event);
+              if (event.type === "finished") {
+                subscription.unsubscribe();
+                resolve(event.outcome);
+              } else if (event.type === "snapshot" && event.run.outcome && event.run.finishedAt) {
+                subscription.unsubscribe();
+                resolve(event.run.outcome);
+              }
+            },
+            onError: (error) => {
+              subscription.unsubscribe();
+              reject(toApiError(error));
+            },
+          },
+        );
+        signal?.addEventListener("abort", () => {
+          subscription.unsubscribe();
+          resolve(undefined);
+        });
+      }),
+
+    /** Where a result lives; waits up to `timeoutMs` for it (rejects with `TIMEOUT` naming the task). */
+    getResult: (runId: string, taskId: string, opts: { timeoutMs?: number } = {}): Promise<ResultReference> =>
+      call(() => trpc.results.get.query({ runId, taskId, timeoutMs: opts.timeoutMs ?? 0 })),
+
+    /** The value, from the machine that holds it (relayed by the server, streamed). Bytes come back as `Uint8Array`. */
+    getValue: async (runId: string, taskId: string, opts: { fromMachine?: string } = {}): Promise<unknown> => {
+      const query = opts.fromMachine ? `?fromMachine=${encodeURIComponent(opts.fromMachine)}` : "";
+      const response = await fetch(`${base}/api/results/${encodeURIComponent(runId)}/${encodeURIComponent(taskId)}${query}`, { headers: { authorization } });
+      if (!response.ok) {
+        const body = (await response.json().catch(() => ({}))) as { error?: { kind?: string; message?: string } };
+        throw new HandoffApiError(body.error?.message ?? `HTTP ${response.status}`, body.error?.kind ?? String(response.status));
+      }
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      return response.headers.get("content-type")?.startsWith("application/json") ? (JSON.parse(new TextDecoder().decode(bytes)) as unknown) : bytes;
+    },
+
+    /** Stores a value on a named machine and records where it lives (admin). */
+    storeResult: (runId: string, taskId: string, value: unknown, opts: { machine: string }) =>
+      call(() =>
+        trpc.results.store.mutate({
+          runId,
+          taskId,
+          machine: opts.machine,
+          value: value instanceof Uint8Array ? { $bytes: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64") } : value,
+        }),
+      ),
+
+    lookupDataLocation: async (runId: string, taskId: string): Promise<string | null> => (await call(() => trpc.results.lookup.query({ runId, taskId }))).machine,
+
+    /** Records that a machine holds a result (admin). */
+    registerDataLocation: (runId: string, taskId: string, machine: string) => call(() => trpc.results.registerLocation.mutate({ runId, taskId, machine })),
+
+    /** Sets a machine's capacity; it stays offline until an agent connects under that name. Live claims are kept. */
+    registerMachine: (name: string, capacity: Resources): Promise<MachineView> => call(() => trpc.machines.register.mutate({ name, capacity })),
+
+    resourcesAvailable: async (name: string, request: Resources): Promise<boolean> => (await call(() => trpc.machines.resourcesAvailable.query({ name, request }))).available,
+
+    discoverMachines: (): Promise<MachineView[]> => call(() => trpc.machines.list.query()),
+  };
+  return client;
+}
+
+export type HandoffClient = ReturnType<typeof createClient>;
