@@ -74,7 +74,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ""}`);
+  throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${last instanceof Error ? last.message : JSON.stringify(last)})` : ""}`);
 }
 
 function exited(child: ChildProcess): Promise<void> {

@@ -1,0 +1,88 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { DagFile } from "@handoff/protocol";
+
+/**
+ * Function modules written to a temp folder OUTSIDE the repository: they import `@handoff/sdk`, which
+ * must resolve to the agent's own copy (there is no node_modules next to them).
+ */
+export function writeFunctionModules(): { dir: string; mjs: string; ts: string } {
+  const dir = mkdtempSync(path.join(tmpdir(), "handoff-fns-"));
+  const mjs = path.join(dir, "cluster-functions.mjs");
+  writeFileSync(
+    mjs,
+    `import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { currentTask, defineFunction, defineTransform } from "@handoff/sdk";
+
+const lines = (file) => (existsSync(file) ? readFileSync(file, "utf8").split("\\n").filter(Boolean).length : 0);
+
+export const where = defineFunction({ name: "t.where", run: (...args) => ({ machine: currentTask().machine, args }) });
+export const add = defineFunction({ name: "t.add", run: (...xs) => xs.reduce((a, b) => a + b, 0) });
+export const double = defineFunction({ name: "t.double", run: (x) => x * 2 });
+export const minus = defineFunction({ name: "t.minus", run: (a, b, c) => a - b - c });
+export const collect = defineFunction({ name: "t.collect", run: (items, label) => label + ":" + JSON.stringify(items) });
+export const countedInc = defineFunction({
+  name: "t.counted_inc",
+  run: (x, file) => { appendFileSync(file, currentTask().machine + "\\n"); return x + 1; },
+});
+export const flaky = defineFunction({
+  name: "t.flaky",
+  description: "Fails until it has been called \`failures\` times (counted in a file), then returns the attempt number",
+  run: (file, failures) => {
+    const calls = lines(file);
+    appendFileSync(file, "call\\n");
+    if (calls < failures) throw new Error("flake " + (calls + 1));
+    return currentTask().attempt;
+  },
+});
+export const hang = defineFunction({
+  name: "t.hang",
+  run: (file) =>
+    new Promise((_, reject) => {
+      appendFileSync(file, "started\\n");
+      currentTask().signal.addEventListener("abort", () => { appendFileSync(file, "aborted\\n"); reject(new Error("aborted")); });
+    }),
+});
+export const slow = defineFunction({
+  name: "t.slow",
+  run: async (ms, value) => { await new Promise((r) => setTimeout(r, ms)); return { machine: currentTask().machine, value }; },
+});
+export const checksum = defineFunction({
+  name: "t.checksum",
+  run: (bytes) => ({ size: bytes.byteLength, sha256: createHash("sha256").update(bytes).digest("hex"), machine: currentTask().machine }),
+});
+export const tag = defineTransform({
+  name: "t.tag",
+  run: (value, from, to, label) => value + "|" + label + "@" + currentTask().machine + ":" + from + "->" + to,
+});
+`,
+  );
+  const ts = path.join(dir, "typed-functions.ts");
+  writeFileSync(
+    ts,
+    `import { currentTask, defineFunction } from "@handoff/sdk";
+
+export const greet = defineFunction({
+  name: "ts.greet",
+  description: "Greets someone, from a TypeScript module outside the repository",
+  run: (name: string): string => {
+    currentTask().log.info("greeting", name);
+    return \`hello \${name} from \${currentTask().machine}\`;
+  },
+});
+`,
+  );
+  return { dir, mjs, ts };
+}
+
+type Task = DagFile["tasks"][number];
+
+export function dagFile(name: string, tasks: readonly Task[], extra: Partial<DagFile> = {}): DagFile {
+  return { format: "handoff.dag", version: 1, name, tasks: [...tasks], ...extra };
+}
+
+export function tempFile(label: string): string {
+  return path.join(mkdtempSync(path.join(tmpdir(), `handoff-${label}-`)), "count.txt");
+}
