@@ -73,7 +73,7 @@ describe("a cluster of three agent processes, through the SDK client", () => {
       dagFile("fail-fast", [
         { id: "stuck", fn: "t.hang", extraArgs: [hangFile], placement: { kind: "pinned", machine: "beta" } },
         { id: "wait", fn: "t.slow", extraArgs: [300, 0] },
-        { id: "bad", fn: "std.fail", args: ["wait"], extraArgs: ["broken on purpose"], maxRetries: 1 },
+        { id: "bad", fn: "t.boom", args: ["wait"], extraArgs: ["broken on purpose"], maxRetries: 1 },
       ]),
     );
     expect(outcome.status).toBe("failed");

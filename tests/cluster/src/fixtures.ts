@@ -37,6 +37,7 @@ export const flaky = defineFunction({
     return currentTask().attempt;
   },
 });
+export const boom = defineFunction({ name: "t.boom", run: (_input, message) => { throw new Error(message); } });
 export const hang = defineFunction({
   name: "t.hang",
   run: (file) =>

@@ -142,6 +142,10 @@ export class Engine {
   /** Attempts started and not yet closed in the database: attemptId → what we know. */
   private readonly openAttempts = new Map<string, { runId: string; taskId: string; number: number; machine: string; startedAt: number }>();
   private readonly attemptMetrics = new Map<string, unknown>();
+  /** Why an attempt ended, as reported or observed (the core's task change does not always carry it). */
+  private readonly attemptErrors = new Map<string, { kind: string; message: string }>();
+  /** Closed attempts, kept a minute so their late log lines still find their task. */
+  private readonly recentAttempts = new Map<string, { runId: string; taskId: string; machine: string; closedAt: number }>();
   private readonly assignTimes = new Map<string, number>();
   private pendingAssigns = new Map<string, TaskAssignItem[]>();
   private pending: { runs: RunChange[]; tasks: TaskRow[]; attempts: AttemptChange[]; logs: Parameters<Database["logs"]["append"]>[0][number][] } = {
@@ -268,6 +272,9 @@ export class Engine {
     const machine = this.machines.get(name);
     if (!machine || machine.link !== link) return;
     machine.link = undefined;
+    for (const attemptId of machine.running) {
+      this.attemptErrors.set(attemptId, { kind: "machine_lost", message: `machine "${name}" went offline during the attempt (${reason})` });
+    }
     machine.running.clear();
     if (machine.status !== "draining") machine.status = "offline";
     this.log.warn("machine offline", { machine: name, reason });
@@ -294,6 +301,10 @@ export class Engine {
 
   private checkHeartbeats(): void {
     const now = Date.now();
+    for (const [attemptId, recent] of this.recentAttempts) {
+      if (now - recent.closedAt < 60_000) break; // insertion order: the rest are newer
+      this.recentAttempts.delete(attemptId);
+    }
     for (const machine of this.machines.values()) {
       if (machine.link && machine.lastHeartbeatAt !== null && now - machine.lastHeartbeatAt > this.options.machineTimeoutMs) {
         const link = machine.link;
@@ -471,6 +482,7 @@ export class Engine {
         const ref: ResultRef = { machine: name, ...item.result };
         this.dispatch({ type: "attempt_succeeded", now: Date.now(), attemptId: item.attemptId, machine: name, result: ref });
       } else {
+        this.attemptErrors.set(item.attemptId, item.error);
         this.dispatch({
           type: "attempt_failed",
           now: Date.now(),
@@ -486,7 +498,7 @@ export class Engine {
     const machine = this.machines.get(name);
     if (!machine || machine.link !== link) return;
     for (const item of items) {
-      const open = this.openAttempts.get(item.attemptId);
+      const open = this.openAttempts.get(item.attemptId) ?? this.recentAttempts.get(item.attemptId);
       if (!open || open.machine !== name) continue; // logs of fenced or unknown attempts are dropped
       const at = new Date(item.at);
       this.pending.logs.push({ runId: open.runId, taskId: open.taskId, attemptId: item.attemptId, level: item.level, message: item.message, timestamp: at });
@@ -578,6 +590,12 @@ export class Engine {
         case "abort_attempt": {
           const machine = this.machines.get(command.machine);
           machine?.running.delete(command.attemptId);
+          if (!this.attemptErrors.has(command.attemptId)) {
+            this.attemptErrors.set(command.attemptId, {
+              kind: command.reason,
+              message: command.reason === "timeout" ? "the attempt ran past its timeout" : "the attempt was cancelled",
+            });
+          }
           machine?.link?.send("task:abort", { v: 1, attemptId: command.attemptId, reason: command.reason });
           break;
         }
@@ -693,7 +711,7 @@ export class Engine {
       this.registerResult(change.runId, change.taskId, result);
     }
     this.pending.tasks.push(row);
-    if (change.state !== "running") this.closeAttempts(change);
+    this.closeAttempts(change);
     this.metrics.taskChanged(change.state);
     this.events.emit(change.runId, {
       type: "task",
@@ -715,7 +733,8 @@ export class Engine {
   private closeAttempts(change: TaskChange): void {
     for (const [attemptId, open] of this.openAttempts) {
       if (open.runId !== change.runId || open.taskId !== change.taskId) continue;
-      if (change.attemptId !== undefined && change.attemptId !== attemptId && change.state === "running") continue;
+      // A new attempt starting closes the task's older ones, never itself.
+      if (change.state === "running" && (change.attemptId === undefined || change.attemptId === attemptId)) continue;
       this.openAttempts.delete(attemptId);
       this.machines.get(open.machine)?.running.delete(attemptId);
       const metrics = this.attemptMetrics.get(attemptId);
@@ -723,7 +742,15 @@ export class Engine {
       const started = this.assignTimes.get(attemptId);
       this.assignTimes.delete(attemptId);
       if (started !== undefined) this.metrics.observeAttempt((Date.now() - started) / 1000);
-      const state = change.state === "succeeded" ? "succeeded" : change.state === "cancelled" || change.error?.kind === "cancelled" ? "cancelled" : "failed";
+      this.recentAttempts.set(attemptId, { runId: open.runId, taskId: open.taskId, machine: open.machine, closedAt: Date.now() });
+      const error = this.attemptErrors.get(attemptId) ?? change.error;
+      this.attemptErrors.delete(attemptId);
+      const state =
+        change.state === "succeeded" && error === undefined
+          ? "succeeded"
+          : error?.kind === "cancelled" || (error === undefined && change.state === "cancelled")
+            ? "cancelled"
+            : "failed";
       this.pending.attempts.push({
         id: attemptId,
         runId: open.runId,
@@ -731,7 +758,7 @@ export class Engine {
         number: open.number,
         state,
         finishedAt: new Date(change.at),
-        ...(change.error && state !== "succeeded" ? { errorKind: change.error.kind, errorMessage: change.error.message } : {}),
+        ...(error && state !== "succeeded" ? { errorKind: error.kind, errorMessage: error.message } : {}),
         ...(metrics === undefined ? {} : { metrics }),
       });
     }
