@@ -64,9 +64,10 @@ export async function run(argv: readonly string[]): Promise<number> {
 
   const states = new Map<string, { state: string; machine: string; attempts: number; error: string }>();
   const total = parsed.dag.tasks.length;
+  const inlineCount = parsed.dag.tasks.filter((task) => task.type === "inline").length;
   const tty = process.stdout.isTTY;
   const draw = (): void => {
-    const done = [...states.values()].filter((task) => terminal.has(task.state)).length;
+    const done = [...states.values()].filter((task) => terminal.has(task.state)).length + inlineCount;
     const width = 30;
     const filled = Math.round((done / Math.max(1, total)) * width);
     const line = `[${"#".repeat(filled)}${".".repeat(width - filled)}] ${done}/${total} tasks`;
@@ -89,7 +90,7 @@ export async function run(argv: readonly string[]): Promise<number> {
       ["task", "state", "machine", "attempts", "result / error"],
       view.tasks.map((task) => [
         task.taskId,
-        task.state,
+        task.inline ? "inline (per consumer)" : task.state,
         task.machine ?? "",
         String(task.attempts),
         (task.error ? `${task.error.kind}: ${task.error.message}` : (task.result?.preview ?? "")).slice(0, 60),

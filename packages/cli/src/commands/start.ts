@@ -89,7 +89,7 @@ export async function start(argv: readonly string[]): Promise<void> {
   sign in   ${admin ? `${server.url}/login#token=${admin}` : "with an admin or user token (the bootstrap admin token was revoked)"}
   token     ${admin ?? "-"}   (also in ${path.join(config.dataDir, "admin-token")})
   agent     ${agent ? `"${machine}" (local, pid ${agent.pid ?? "?"})` : "none (--no-agent)"}
-  run       npx handoff run examples/word-count.dag.json
+  run       npm run handoff -- run examples/word-count.dag.json
 `);
   const stop = (): void => {
     agent?.kill("SIGTERM");

@@ -87,6 +87,8 @@ export async function runView(db: Database, runId: string) {
   const file = run.spec as DagFile;
   const options = (run.options ?? {}) as StoredOptions;
   const specOf = new Map(file.tasks.map((task) => [task.id, task]));
+  const order = new Map(file.tasks.map((task, index) => [task.id, index]));
+  tasks.sort((a, b) => (order.get(a.taskId) ?? 0) - (order.get(b.taskId) ?? 0));
   const taskCounts: Record<string, number> = {};
   for (const task of tasks) taskCounts[task.state] = (taskCounts[task.state] ?? 0) + 1;
   return {
