@@ -5,7 +5,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fetchResult } from "../src/results/fetch-result.ts";
-import { signGrant } from "../src/results/grant.ts";
+import { signGrant } from "@handoff/protocol/grant";
 import { createResultFetcher } from "../src/results/result-fetcher.ts";
 import { startResultServer } from "../src/results/result-server.ts";
 import { createResultStore } from "../src/results/result-store.ts";

@@ -13,6 +13,11 @@ export type FetchResultRequest = {
   readonly grant: string;
   /** When given, the bytes are streamed into this store (large values straight to disk) and read back from it. */
   readonly store?: ResultStore;
+  /**
+   * The task id to store the value under (default `taskId`). A value served through an edge's encode step is not the
+   * producer's result, so it is kept under its own key.
+   */
+  readonly storeTaskId?: string;
   readonly signal?: AbortSignal;
 };
 
@@ -46,9 +51,10 @@ export async function fetchResult(request: FetchResultRequest): Promise<FetchRes
   if (store === undefined) {
     return { ok: true, value: decodeValue(await readExact(response, size), contentType), size };
   }
-  await store.putStream(runId, taskId, response, { contentType, size });
-  const value = await store.get(runId, taskId);
-  if (value === undefined) throw new Error(`result ${runId}/${taskId} was evicted locally before it could be read`);
+  const storeTaskId = request.storeTaskId ?? taskId;
+  await store.putStream(runId, storeTaskId, response, { contentType, size });
+  const value = await store.get(runId, storeTaskId);
+  if (value === undefined) throw new Error(`result ${runId}/${storeTaskId} was evicted locally before it could be read`);
   return { ok: true, value, size };
 }
 

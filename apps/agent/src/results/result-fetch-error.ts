@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { GrantRejection } from "./grant.ts";
+import { GrantRejection } from "@handoff/protocol/grant";
 import { EvictionReason } from "./result-store.ts";
 
 /**
@@ -14,5 +14,7 @@ export const ResultFetchError = z.discriminatedUnion("kind", [
   }),
   z.object({ kind: z.literal("not_found") }),
   z.object({ kind: z.literal("evicted"), reason: z.enum(Object.values(EvictionReason)) }),
+  /** The grant asked the holder to run the edge's encode transform, and it failed (or this holder cannot run one). */
+  z.object({ kind: z.literal("encode_failed"), message: z.string() }),
 ]);
 export type ResultFetchError = z.infer<typeof ResultFetchError>;

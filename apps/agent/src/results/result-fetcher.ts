@@ -18,9 +18,10 @@ export function createResultFetcher({ store }: { readonly store: ResultStore }):
   const inFlight = new Map<string, Promise<FetchResultOutcome>>();
 
   async function fromStoreOrDownload(request: Omit<FetchResultRequest, "store">): Promise<FetchResultOutcome> {
-    const meta = store.meta(request.runId, request.taskId);
+    const storeTaskId = request.storeTaskId ?? request.taskId;
+    const meta = store.meta(request.runId, storeTaskId);
     if (meta !== undefined) {
-      const value = await store.get(request.runId, request.taskId);
+      const value = await store.get(request.runId, storeTaskId);
       if (value !== undefined) return { ok: true, value, size: meta.size };
     }
     return fetchResult({ ...request, store });
@@ -28,7 +29,7 @@ export function createResultFetcher({ store }: { readonly store: ResultStore }):
 
   return {
     fetch(request) {
-      const key = JSON.stringify([request.runId, request.taskId]);
+      const key = JSON.stringify([request.runId, request.storeTaskId ?? request.taskId]);
       const pending = inFlight.get(key);
       if (pending !== undefined) return pending;
       const started = fromStoreOrDownload(request).finally(() => inFlight.delete(key));

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fetchResult } from "./fetch-result.ts";
-import { signGrant, type Grant } from "./grant.ts";
+import { signGrant, type Grant } from "@handoff/protocol/grant";
 import { createResultFetcher } from "./result-fetcher.ts";
 import { startResultServer, type ResultServer } from "./result-server.ts";
 import { createResultStore, type ResultStore } from "./result-store.ts";
@@ -248,5 +248,58 @@ describe("when one machine needs the same remote result several times", () => {
     await holderStore.put("run-1", "late", "here now");
     expect(await fetcher.fetch(request)).toEqual({ ok: true, value: "here now", size: 10 });
     expect(resultRequests).toBe(2);
+  });
+});
+
+describe("when a grant carries the edge's encode step", () => {
+  it("serves the encoded value, computed on the holder with (holder, audience, ...args)", async () => {
+    await holderStore.put("run-e", "source", { width: 640 });
+    const calls: unknown[] = [];
+    const encoding = await startResultServer({
+      store: holderStore,
+      secret: () => secret,
+      machine: () => "machine-a",
+      now: () => clock,
+      encode: async ({ encode, value, holder, audience }) => {
+        calls.push({ encode, holder, audience });
+        return { ok: true, value: { encoded: value, by: holder, for: audience, args: encode.args } };
+      },
+    });
+    try {
+      const grant = grantFor("run-e", "source", { encode: { fn: "demo.shrink", args: [2] } });
+      const outcome = await fetchResult({ url: encoding.url, runId: "run-e", taskId: "source", grant });
+      expect(outcome).toMatchObject({ ok: true, value: { encoded: { width: 640 }, by: "machine-a", for: "machine-b", args: [2] } });
+      expect(calls).toEqual([{ encode: { fn: "demo.shrink", args: [2] }, holder: "machine-a", audience: "machine-b" }]);
+    } finally {
+      await encoding.close();
+    }
+  });
+
+  it("answers encode_failed with the transform's message when it fails, and when the holder cannot run transforms", async () => {
+    await holderStore.put("run-e", "source", 1);
+    const failing = await startResultServer({ store: holderStore, secret, machine: "machine-a", now: () => clock, encode: async () => ({ ok: false, message: "boom" }) });
+    try {
+      const grant = grantFor("run-e", "source", { encode: { fn: "demo.shrink" } });
+      expect(await fetchResult({ url: failing.url, runId: "run-e", taskId: "source", grant })).toEqual({
+        ok: false,
+        error: { kind: "encode_failed", message: "demo.shrink failed on machine-a: boom" },
+      });
+      expect(await fetchResult({ url: server.url, runId: "run-e", taskId: "source", grant })).toEqual({
+        ok: false,
+        error: { kind: "encode_failed", message: "machine machine-a cannot run edge transforms" },
+      });
+    } finally {
+      await failing.close();
+    }
+  });
+
+  it("answers 401 while the holder has no secret yet", async () => {
+    const early = await startResultServer({ store: holderStore, secret: () => undefined, machine: "machine-a", now: () => clock });
+    try {
+      await holderStore.put("run-e", "source", 1);
+      expect(await fetchResult({ url: early.url, runId: "run-e", taskId: "source", grant: grantFor("run-e", "source") })).toEqual({ ok: false, error: { kind: "unauthorized" } });
+    } finally {
+      await early.close();
+    }
   });
 });

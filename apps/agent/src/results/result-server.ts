@@ -1,18 +1,32 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pipeline } from "node:stream/promises";
-import { verifyGrant, type GrantSecret } from "./grant.ts";
+import { verifyGrant, type GrantEncode, type GrantSecret } from "@handoff/protocol/grant";
 import type { ResultFetchError } from "./result-fetch-error.ts";
 import type { ResultStore } from "./result-store.ts";
+import { encodeValue } from "./value-bytes.ts";
+
+/** Runs an edge's encode step on this (the holder's) machine: `fn(value, holder, audience, ...args)`. */
+export type EncodeOnHolder = (request: {
+  readonly runId: string;
+  readonly taskId: string;
+  readonly encode: GrantEncode;
+  readonly value: unknown;
+  readonly holder: string;
+  readonly audience: string;
+}) => Promise<{ readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly message: string }>;
 
 export type ResultServerOptions = {
   readonly store: ResultStore;
-  readonly secret: GrantSecret;
+  /** The secret grants are signed with; a function when it arrives later (the server's welcome). Until then, 401. */
+  readonly secret: GrantSecret | (() => GrantSecret | undefined);
   /** This machine's name: grants must name it as the holder. */
-  readonly machine: string;
+  readonly machine: string | (() => string);
   readonly port?: number;
   readonly host?: string;
   readonly now?: () => number;
+  /** Runs a grant's `encode` transform (the agent passes its executor); without it such grants are refused. */
+  readonly encode?: EncodeOnHolder;
   /** Called once per answered request (for logs and metrics). */
   readonly onRequest?: (request: { readonly method: string; readonly path: string; readonly status: number }) => void;
 };
@@ -23,15 +37,18 @@ const resultPath = /^\/results\/([^/]+)\/([^/]+)$/;
 
 /**
  * Serves this machine's results to other agents: `GET /results/:runId/:taskId` with `Authorization: Bearer <grant>`,
- * streamed from the store without holding the whole value; `GET /healthz` without auth.
+ * streamed from the store without holding the whole value; `GET /healthz` without auth. A grant that carries an edge's
+ * `encode` makes the holder serve `encode.fn(value, holder, audience, ...args)` (run through `options.encode`) instead.
  *
  * @example
  * const server = await startResultServer({ store, secret, machine: "machine-a" });
  * // other agents: fetchResult({ url: server.url, runId, taskId, grant })
  */
 export async function startResultServer(options: ResultServerOptions): Promise<ResultServer> {
-  const { store, secret, machine } = options;
+  const { store } = options;
   const now = options.now ?? Date.now;
+  const currentSecret = (): GrantSecret | undefined => (typeof options.secret === "function" ? options.secret() : options.secret);
+  const currentMachine = (): string => (typeof options.machine === "function" ? options.machine() : options.machine);
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = new URL(request.url ?? "/", "http://result-server").pathname;
@@ -39,6 +56,7 @@ export async function startResultServer(options: ResultServerOptions): Promise<R
       response.setHeader("Allow", "GET");
       return sendJson(response, 405, { kind: "method_not_allowed" });
     }
+    const machine = currentMachine();
     if (path === "/healthz") return sendJson(response, 200, { ok: true, machine });
 
     const match = resultPath.exec(path);
@@ -51,11 +69,16 @@ export async function startResultServer(options: ResultServerOptions): Promise<R
       response.setHeader("WWW-Authenticate", "Bearer");
       return sendError(response, 401, { kind: "unauthorized" });
     }
+    const secret = currentSecret();
+    if (secret === undefined) return sendError(response, 401, { kind: "unauthorized" });
     const verification = verifyGrant(secret, token, { now: now(), holder: machine });
     if (!verification.ok) return sendError(response, 403, { kind: "forbidden", reason: verification.reason });
     if (verification.grant.runId !== runId || verification.grant.taskId !== taskId) {
       return sendError(response, 403, { kind: "forbidden", reason: "wrong_result" });
     }
+
+    const { encode } = verification.grant;
+    if (encode !== undefined) return serveEncoded(response, { runId, taskId, encode, audience: verification.grant.audience, machine });
 
     const meta = store.meta(runId, taskId);
     const stream = store.openStream(runId, taskId);
@@ -70,6 +93,36 @@ export async function startResultServer(options: ResultServerOptions): Promise<R
       "Cache-Control": "no-store",
     });
     await pipeline(stream, response);
+  }
+
+  async function serveEncoded(
+    response: ServerResponse,
+    request: { readonly runId: string; readonly taskId: string; readonly encode: GrantEncode; readonly audience: string; readonly machine: string },
+  ): Promise<void> {
+    const { runId, taskId, machine } = request;
+    if (options.encode === undefined) {
+      return sendError(response, 500, { kind: "encode_failed", message: `machine ${machine} cannot run edge transforms` });
+    }
+    const value = await store.get(runId, taskId);
+    if (value === undefined) {
+      const evicted = store.evictionReason(runId, taskId);
+      return sendError(response, 404, evicted === undefined ? { kind: "not_found" } : { kind: "evicted", reason: evicted });
+    }
+    const outcome = await options.encode({ runId, taskId, encode: request.encode, audience: request.audience, value, holder: machine });
+    if (!outcome.ok) return sendError(response, 500, { kind: "encode_failed", message: `${request.encode.fn} failed on ${machine}: ${outcome.message}` });
+    let encoded: ReturnType<typeof encodeValue>;
+    try {
+      encoded = encodeValue(outcome.value);
+    } catch (error) {
+      return sendError(response, 500, { kind: "encode_failed", message: `${request.encode.fn} returned a value that cannot travel: ${(error as Error).message}` });
+    }
+    response.writeHead(200, {
+      "Content-Type": encoded.contentType,
+      "Content-Length": String(encoded.bytes.byteLength),
+      "X-Handoff-Content-Type": encoded.contentType,
+      "Cache-Control": "no-store",
+    });
+    response.end(encoded.bytes);
   }
 
   const server = createServer((request, response) => {

@@ -27,3 +27,16 @@ describe("when a Uint8Array is encoded", () => {
     expect(Array.from(decoded as Uint8Array)).toEqual([0, 1, 254, 255]);
   });
 });
+
+describe("when a JSON value holds byte arrays", () => {
+  it("round-trips them as bytes, not as index-keyed objects", () => {
+    const value = { image: Uint8Array.from([1, 2, 3]), rows: [Uint8Array.from([255])] };
+    const encoded = encodeValue(value);
+    expect(encoded.contentType).toBe(ValueContentType.Json);
+    expect(decodeValue(encoded.bytes, encoded.contentType)).toEqual(value);
+  });
+
+  it("rejects a value JSON would mangle, naming where it is", () => {
+    expect(() => encodeValue({ rows: [1, Number.NaN] })).toThrow(/rows\[1\]/);
+  });
+});

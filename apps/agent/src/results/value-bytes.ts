@@ -1,6 +1,9 @@
+import { decodeValue as decodeFrame, encodeValue as encodeFrame, ValueFrame } from "@handoff/protocol";
+
 /**
- * Local stand-in for the shared wire codec: a value is stored and moved as encoded bytes plus a content type.
- * JSON-able values become UTF-8 JSON; a `Uint8Array` travels as its raw bytes.
+ * How a value is stored and moved between agents: the shared codec's payload (`@handoff/protocol` `encodeValue`)
+ * without its one-byte frame tag, which travels as the content type instead. JSON-able values (nested `Uint8Array`
+ * included, as `{"$bytes": base64}`) become UTF-8 JSON; a top-level `Uint8Array` travels as its raw bytes.
  */
 export const ValueContentType = {
   Json: "application/json",
@@ -16,19 +19,24 @@ export function isValueContentType(value: unknown): value is ValueContentType {
 
 /**
  * Encodes a value. `undefined` (a function that returned nothing) is stored as JSON `null`, since JSON cannot hold it.
+ * Values JSON would mangle (NaN, bigint, Map, cycles…) throw the codec's `ValueCodecError` naming the path.
  * The bytes of a `Uint8Array` are not copied; callers that keep them must copy.
  */
 export function encodeValue(value: unknown): EncodedValue {
   if (value instanceof Uint8Array) return { bytes: value, contentType: ValueContentType.Binary };
-  const text = JSON.stringify(value) ?? "null";
-  return { bytes: Buffer.from(text, "utf8"), contentType: ValueContentType.Json };
+  const frame = encodeFrame(value);
+  return { bytes: frame.subarray(1), contentType: ValueContentType.Json };
 }
 
 /** Decodes bytes produced by `encodeValue`. Binary values come back as a plain `Uint8Array` over the given bytes. */
 export function decodeValue(bytes: Uint8Array, contentType: ValueContentType): unknown {
   switch (contentType) {
-    case ValueContentType.Json:
-      return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8"));
+    case ValueContentType.Json: {
+      const frame = new Uint8Array(bytes.byteLength + 1);
+      frame[0] = ValueFrame.Json;
+      frame.set(bytes, 1);
+      return decodeFrame(frame);
+    }
     case ValueContentType.Binary:
       return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }

@@ -70,3 +70,11 @@ describe("when the secret is too short", () => {
     expect(() => verifyGrant("short", "a.b", { now: 0, holder: "machine-a" })).toThrow(TypeError);
   });
 });
+
+describe("when a grant carries an edge's encode transform", () => {
+  it("round-trips the transform and its args", () => {
+    const withEncode: Grant = { ...grant, encode: { fn: "codec.gzip", args: [9, { level: "max" }] } };
+    const token = signGrant(secret, withEncode);
+    expect(verifyGrant(secret, token, { now: 1, holder: "machine-a" })).toEqual({ ok: true, grant: withEncode });
+  });
+});

@@ -1,13 +1,22 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 
-/** What a grant allows: `audience` may fetch the result `(runId, taskId)` from `holder` until `expiresAt` (ms epoch). */
+/** An edge's encode transform, run by the holder before serving: `fn(value, holder, audience, ...args)`. */
+export const GrantEncode = z.object({ fn: z.string().min(1).max(200), args: z.array(z.unknown()).optional() });
+export type GrantEncode = z.infer<typeof GrantEncode>;
+
+/**
+ * What a grant allows: `audience` (the consumer machine) may fetch the result `(runId, taskId)` from `holder` until
+ * `expiresAt` (ms epoch). With `encode`, the holder serves `encode.fn(value, holder, audience, ...encode.args)` instead
+ * of the stored value (the edge's encode step runs on the producer's machine).
+ */
 export const Grant = z.object({
   runId: z.string().min(1),
   taskId: z.string().min(1),
   holder: z.string().min(1),
   audience: z.string().min(1),
   expiresAt: z.number().int().nonnegative(),
+  encode: GrantEncode.optional(),
 });
 export type Grant = z.infer<typeof Grant>;
 
@@ -31,6 +40,11 @@ function hmac(secret: GrantSecret, payload: string): Buffer {
   if (key.byteLength < minSecretBytes) throw new TypeError(`grant secret must be at least ${minSecretBytes} bytes`);
   return createHmac("sha256", key).update(payload).digest();
 }
+
+/**
+ * Grants are HMAC-signed with node:crypto, so this module is a subpath export (`@handoff/protocol/grant`) kept out of
+ * the package index that browsers import.
+ */
 
 /**
  * Signs a short-lived grant (HMAC-SHA256) that lets one agent fetch one result directly from the agent holding it.

@@ -1,0 +1,169 @@
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
+import type { AgentWelcome, FunctionMeta } from "@handoff/protocol";
+import { AGENT_VERSION } from "./agent-version.ts";
+import { connectToServer, type AgentLog, type ConnectionFatal, type ConnectionOptions } from "./connection.ts";
+import { createAttemptRunner } from "./executor/attempt-runner.ts";
+import { createExecutor } from "./executor/executor.ts";
+import { detectCapacity } from "./machine/detect-capacity.ts";
+import { createLoadSampler } from "./machine/load-sampler.ts";
+import { createResultFetcher } from "./results/result-fetcher.ts";
+import { startResultServer, type ResultServer } from "./results/result-server.ts";
+import { createResultStore } from "./results/result-store.ts";
+import { advertisedResultUrl } from "./result-url.ts";
+
+export type AgentOptions = {
+  readonly serverUrl: string;
+  /** A join token from the server. */
+  readonly token: string;
+  /** The machine's name in the cluster (default: the hostname). */
+  readonly name?: string;
+  /** Resources to announce, merged over the detected `cpu`, `memory` (MB) and `slots` (given keys win). */
+  readonly capacity?: Readonly<Record<string, number>>;
+  /** Function modules (`.ts`, `.mts`, `.mjs`, `.js`) offered besides the standard library. */
+  readonly functions?: readonly string[];
+  /** Where results spill to disk (default: `<tmpdir>/handoff-agent-<name>`). */
+  readonly dataDir?: string;
+  readonly memoryBudgetMb?: number;
+  readonly diskBudgetMb?: number;
+  readonly retentionMs?: number;
+  /** Host the result server binds and advertises (default: all interfaces, advertising the first external IPv4). */
+  readonly resultHost?: string;
+  /** Port of the result server (default: any free port). */
+  readonly resultPort?: number;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly log?: AgentLog;
+  /** The server refused this agent for good (bad token…). Default: log it; the agent stops either way. */
+  readonly onFatal?: (error: ConnectionFatal) => void;
+  readonly connection?: Pick<ConnectionOptions, "flushDelayMs" | "maxBatchItems" | "reconnectDelayMs" | "reconnectDelayMaxMs" | "helloTimeoutMs">;
+};
+
+export type RunningAgent = {
+  readonly name: string;
+  readonly resultUrl: string;
+  readonly capacity: Readonly<Record<string, number>>;
+  /** The standard library plus the modules' functions, as announced. */
+  readonly catalogue: readonly FunctionMeta[];
+  /** The first welcome; rejects when the server refuses this agent for good. */
+  readonly welcomed: Promise<AgentWelcome>;
+  /** Cancels running attempts, disconnects, closes the result server and the worker pool. */
+  stop(): Promise<void>;
+};
+
+const MB = 1024 * 1024;
+/** An edge's encode step run for another agent's fetch has no task timeout of its own; this bounds it. */
+const HOLDER_ENCODE_TIMEOUT_MS = 5 * 60_000;
+
+/**
+ * Starts an agent: the worker pool with the function modules loaded, the result store and result server, then the
+ * connection to the server (which keeps reconnecting until `stop()` or a fatal refusal). Resolves once everything
+ * local is up; `welcomed` tells when the server has accepted it.
+ * @example
+ * const agent = await startAgent({ serverUrl: "http://server:3000", token, functions: ["./fns/image.ts"] });
+ * await agent.welcomed;
+ */
+export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
+  const name = options.name ?? hostname();
+  const log: AgentLog = options.log ?? ((level, message) => console[level === "info" ? "log" : level](`[agent ${name}] ${message}`));
+  const capacity = detectCapacity(options.capacity);
+  const slots = Math.max(1, Math.floor(capacity.slots ?? 1));
+
+  const executor = await createExecutor({ modules: options.functions ?? [], slots, machine: name, onProblem: (message) => log("error", message) });
+  const store = createResultStore({
+    dir: options.dataDir ?? join(tmpdir(), `handoff-agent-${name.replace(/[^\w.-]/g, "_")}`),
+    memoryBudgetBytes: (options.memoryBudgetMb ?? 256) * MB,
+    diskBudgetBytes: (options.diskBudgetMb ?? 10_240) * MB,
+    retentionMs: options.retentionMs ?? 24 * 3_600_000,
+  });
+  let welcome: AgentWelcome | undefined;
+  const machine = (): string => welcome?.machine ?? name;
+
+  const bindHost = options.resultHost ?? "0.0.0.0";
+  let resultServer: ResultServer;
+  try {
+    resultServer = await startResultServer({
+      store,
+      secret: () => welcome?.grantSecret,
+      machine,
+      host: bindHost,
+      port: options.resultPort ?? 0,
+      encode: async ({ runId, taskId, encode, value, holder, audience }) => {
+        const outcome = await executor.transform(
+          { runId, taskId, fn: encode.fn, args: encode.args ?? [], value, source: holder, target: audience },
+          { timeoutMs: HOLDER_ENCODE_TIMEOUT_MS },
+        );
+        return outcome.ok ? { ok: true, value: outcome.value } : { ok: false, message: outcome.message };
+      },
+    });
+  } catch (error) {
+    await executor.close();
+    throw error;
+  }
+  const resultUrl = advertisedResultUrl(bindHost, Number(new URL(resultServer.url).port));
+
+  const runner = createAttemptRunner({ machine: name, store, fetcher: createResultFetcher({ store }), executor, onLog: (item) => connection.sendLog(item) });
+  const sampleLoad = createLoadSampler();
+  const evictTimer = setInterval(() => void store.evictExpired().catch((error: unknown) => log("error", `evicting expired results failed: ${String(error)}`)), 60_000);
+  evictTimer.unref();
+
+  let settleWelcome: { resolve: (welcome: AgentWelcome) => void; reject: (error: Error) => void } | undefined;
+  const welcomed = new Promise<AgentWelcome>((resolve, reject) => (settleWelcome = { resolve, reject }));
+  welcomed.catch(() => undefined); // a caller that never looks at it must not see an unhandled rejection
+
+  let isStopped = false;
+  const connection = connectToServer({
+    serverUrl: options.serverUrl,
+    token: options.token,
+    ...options.connection,
+    log,
+    hello: () => ({
+      name,
+      capacity,
+      functions: [...executor.catalogue],
+      agentVersion: AGENT_VERSION,
+      resultUrl,
+      running: runner.running(),
+      labels: { ...options.labels },
+    }),
+    heartbeat: () => ({ ...sampleLoad(), running: runner.running() }),
+    onWelcome: (accepted) => {
+      welcome = accepted;
+      log("info", `joined ${options.serverUrl} as ${accepted.machine} (${executor.catalogue.length} functions, ${slots} slots, results at ${resultUrl})`);
+      settleWelcome?.resolve(accepted);
+    },
+    onAssign: (item) => {
+      // A repeated assignment (e.g. re-sent after a reconnect) is already running here and will report once.
+      if (runner.isRunning(item.attemptId)) return log("info", `assignment of ${item.attemptId} ignored: it is already running here`);
+      void runner.run(item).then((report) => connection.sendFinished(report));
+    },
+    onAbort: ({ attemptId, reason }) => {
+      if (!runner.abort(attemptId, reason)) log("info", `abort for ${attemptId} ignored: it is not running here`);
+    },
+    onResultPut: async ({ runId, taskId, value }) => {
+      try {
+        await store.put(runId, taskId, value);
+        return { ok: true };
+      } catch (error) {
+        return { ok: false, error: { kind: "invalid_message", message: `cannot store ${runId}/${taskId}: ${(error as Error).message}` } };
+      }
+    },
+    onFatal: (error) => {
+      log("error", error.message);
+      settleWelcome?.reject(Object.assign(new Error(error.message), { kind: error.kind }));
+      options.onFatal?.(error);
+      void stop();
+    },
+  });
+
+  async function stop(): Promise<void> {
+    if (isStopped) return;
+    isStopped = true;
+    clearInterval(evictTimer);
+    connection.close();
+    await executor.close();
+    await resultServer.close();
+    settleWelcome?.reject(new Error("the agent stopped before the server welcomed it"));
+  }
+
+  return { name, resultUrl, capacity, catalogue: executor.catalogue, welcomed, stop };
+}

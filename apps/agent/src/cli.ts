@@ -1,0 +1,55 @@
+import { pathToFileURL } from "node:url";
+import { startAgent } from "./agent.ts";
+import { FunctionModuleError } from "./executor/executor.ts";
+import { AGENT_USAGE, parseAgentArgs } from "./parse-agent-args.ts";
+
+/**
+ * `handoff-agent`: parses flags (exit 2 on a bad one, naming it), starts the agent, stops it on SIGINT/SIGTERM (exit
+ * 0). Exits 1 when the function modules cannot load or the server refuses the agent for good.
+ */
+export async function runAgentCli(argv: readonly string[]): Promise<void> {
+  const parsed = parseAgentArgs(argv);
+  if (!parsed.ok) {
+    process.stderr.write(`handoff-agent: ${parsed.error.flag}: ${parsed.error.message}\n(run handoff-agent --help for the flags)\n`);
+    process.exit(2);
+  }
+  if ("help" in parsed) {
+    process.stdout.write(`${AGENT_USAGE}\n`);
+    return;
+  }
+  const { args } = parsed;
+  let agent: Awaited<ReturnType<typeof startAgent>>;
+  try {
+    agent = await startAgent({
+      ...args,
+      onFatal: (error) => {
+        process.stderr.write(`handoff-agent: stopping: ${error.message}\n`);
+        process.exitCode = 1;
+      },
+    });
+  } catch (error) {
+    const message = error instanceof FunctionModuleError ? error.message : `cannot start: ${error instanceof Error ? error.message : String(error)}`;
+    process.stderr.write(`handoff-agent: ${message}\n`);
+    process.exit(1);
+  }
+  process.stdout.write(`handoff-agent: ${agent.name} started (results at ${agent.resultUrl}); connecting to ${args.serverUrl}\n`);
+  let isShuttingDown = false;
+  const shutdown = (signal: string): void => {
+    isShuttingDown = true;
+    process.stdout.write(`handoff-agent: ${signal}, stopping\n`);
+    agent.stop().then(
+      () => process.exit(process.exitCode ?? 0),
+      () => process.exit(1),
+    );
+  };
+  process.once("SIGINT", () => shutdown("SIGINT"));
+  process.once("SIGTERM", () => shutdown("SIGTERM"));
+  agent.welcomed.catch(() => {
+    if (isShuttingDown) return;
+    void agent.stop().then(() => process.exit(process.exitCode ?? 1));
+  });
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  void runAgentCli(process.argv.slice(2));
+}

@@ -1,0 +1,266 @@
+import {
+  AgentEvent,
+  AgentWelcome,
+  PROTOCOL_VERSION,
+  ResultPut,
+  TaskAbort,
+  TaskAssignItem,
+  formatIssues,
+  type Ack,
+  type AgentHeartbeat,
+  type AgentHello,
+  type TaskFinishedItem,
+  type TaskLogItem,
+} from "@handoff/protocol";
+import { io, type Socket } from "socket.io-client";
+import { z } from "zod";
+
+export type AgentLogLevel = "info" | "warn" | "error";
+export type AgentLog = (level: AgentLogLevel, message: string) => void;
+
+/** The server refused this agent for good: a bad or revoked token, or a hello it cannot read. */
+export type ConnectionFatal = { readonly kind: string; readonly message: string };
+
+export type ConnectionOptions = {
+  readonly serverUrl: string;
+  /** A join token (sent as `auth.token`). */
+  readonly token: string;
+  /** Built at every (re)connection, so `running` lists the attempts still in flight. */
+  readonly hello: () => Omit<AgentHello, "v">;
+  readonly heartbeat: () => Omit<AgentHeartbeat, "v" | "at">;
+  readonly onWelcome: (welcome: AgentWelcome) => void;
+  readonly onAssign: (item: TaskAssignItem) => void;
+  readonly onAbort: (abort: TaskAbort) => void;
+  readonly onResultPut: (put: ResultPut) => Promise<Ack>;
+  /** The connection gave up (unauthorized, forbidden, a hello the server cannot read); it is closed already. */
+  readonly onFatal: (error: ConnectionFatal) => void;
+  readonly log: AgentLog;
+  /** Batches of `task:finished` and `task:logs` leave after this delay or at `maxBatchItems` (default 5 ms, 1,000). */
+  readonly flushDelayMs?: number;
+  readonly maxBatchItems?: number;
+  readonly reconnectDelayMs?: number;
+  readonly reconnectDelayMaxMs?: number;
+  readonly helloTimeoutMs?: number;
+};
+
+export type Connection = {
+  sendFinished(item: TaskFinishedItem): void;
+  sendLog(item: TaskLogItem): void;
+  /** Connected and welcomed: reports flow. */
+  isWelcomed(): boolean;
+  close(): void;
+};
+
+const MAX_QUEUED_LOGS = 100_000;
+const FATAL_KINDS = new Set(["unauthorized", "forbidden", "invalid_message"]);
+
+const AssignEnvelope = z.object({ v: z.literal(PROTOCOL_VERSION), items: z.array(z.unknown()).min(1) });
+const HelloAnswer = z.union([
+  z.object({ ok: z.literal(true), welcome: z.unknown() }),
+  z.object({ ok: z.literal(false), error: z.object({ kind: z.string(), message: z.string() }) }),
+]);
+
+/**
+ * The agent's side of the socket.io link to the server (path `/socket.io`, websocket only): hello on every
+ * (re)connection, heartbeats, assignments and aborts in, finished reports and logs out in batches. Every incoming
+ * message is parsed; a malformed one is logged with the field path and ignored. Reports made while disconnected wait
+ * for the next welcome.
+ * @example
+ * const connection = connectToServer({ serverUrl, token, hello, heartbeat, onWelcome, onAssign, onAbort, onResultPut, onFatal, log });
+ * connection.sendFinished({ ok: true, attemptId, result, metrics });
+ */
+export function connectToServer(options: ConnectionOptions): Connection {
+  const flushDelayMs = options.flushDelayMs ?? 5;
+  const maxBatchItems = options.maxBatchItems ?? 1_000;
+  const reconnectDelayMs = options.reconnectDelayMs ?? 250;
+  const reconnectDelayMaxMs = options.reconnectDelayMaxMs ?? 5_000;
+  const { log } = options;
+
+  const socket: Socket = io(options.serverUrl, {
+    path: "/socket.io",
+    auth: { token: options.token },
+    transports: ["websocket"],
+    reconnection: true,
+    reconnectionDelay: reconnectDelayMs,
+    reconnectionDelayMax: reconnectDelayMaxMs,
+  });
+
+  let isWelcomed = false;
+  let isClosed = false;
+  let heartbeatTimer: ReturnType<typeof setInterval> | undefined;
+  let flushTimer: ReturnType<typeof setTimeout> | undefined;
+  let manualRetry: ReturnType<typeof setTimeout> | undefined;
+  let manualRetries = 0;
+  let droppedLogs = 0;
+  const finished: TaskFinishedItem[] = [];
+  const logs: TaskLogItem[] = [];
+
+  const fatal = (error: ConnectionFatal): void => {
+    if (isClosed) return;
+    close();
+    options.onFatal(error);
+  };
+
+  // socket.io does not retry by itself after the server refused the handshake or kicked the socket.
+  const retryLater = (why: string): void => {
+    if (isClosed || manualRetry !== undefined) return;
+    const delayMs = Math.min(reconnectDelayMaxMs, reconnectDelayMs * 2 ** manualRetries);
+    manualRetries += 1;
+    log("warn", `${why}; reconnecting in ${delayMs} ms`);
+    manualRetry = setTimeout(() => {
+      manualRetry = undefined;
+      if (!isClosed) socket.connect();
+    }, delayMs);
+  };
+
+  const flush = (): void => {
+    if (flushTimer !== undefined) clearTimeout(flushTimer);
+    flushTimer = undefined;
+    if (!isWelcomed || !socket.connected) return;
+    while (finished.length > 0) socket.emit(AgentEvent.TaskFinished, { v: PROTOCOL_VERSION, items: finished.splice(0, maxBatchItems) });
+    while (logs.length > 0) socket.emit(AgentEvent.TaskLogs, { v: PROTOCOL_VERSION, items: logs.splice(0, maxBatchItems) });
+    if (droppedLogs > 0) {
+      log("warn", `dropped ${droppedLogs} task log lines while disconnected (more than ${MAX_QUEUED_LOGS} queued)`);
+      droppedLogs = 0;
+    }
+  };
+
+  const scheduleFlush = (): void => {
+    if (finished.length >= maxBatchItems || logs.length >= maxBatchItems) flush();
+    else flushTimer ??= setTimeout(flush, flushDelayMs);
+  };
+
+  const beat = (): void => {
+    if (!isWelcomed) return;
+    socket.emit(AgentEvent.Heartbeat, { v: PROTOCOL_VERSION, at: Date.now(), ...options.heartbeat() } satisfies AgentHeartbeat);
+  };
+
+  const stopHeartbeat = (): void => {
+    if (heartbeatTimer !== undefined) clearInterval(heartbeatTimer);
+    heartbeatTimer = undefined;
+  };
+
+  async function hello(): Promise<void> {
+    const payload: AgentHello = { v: PROTOCOL_VERSION, ...options.hello() };
+    let answer: unknown;
+    try {
+      answer = await socket.timeout(options.helloTimeoutMs ?? 10_000).emitWithAck(AgentEvent.Hello, payload);
+    } catch {
+      if (socket.connected) socket.disconnect();
+      retryLater("the server did not answer agent:hello");
+      return;
+    }
+    const parsed = HelloAnswer.safeParse(answer);
+    if (!parsed.success) return fatal({ kind: "invalid_message", message: `the server answered agent:hello with ${issuesOf(parsed.error, answer)}` });
+    if (!parsed.data.ok) {
+      const { kind, message } = parsed.data.error;
+      if (FATAL_KINDS.has(kind)) return fatal({ kind, message: `the server refused this agent (${kind}): ${message}` });
+      socket.disconnect();
+      retryLater(`the server refused agent:hello (${kind}: ${message})`);
+      return;
+    }
+    const welcome = AgentWelcome.safeParse(parsed.data.welcome);
+    if (!welcome.success) return fatal({ kind: "invalid_message", message: `the server's welcome is malformed: ${issuesOf(welcome.error, parsed.data.welcome)}` });
+    if (!socket.connected) return;
+    manualRetries = 0;
+    isWelcomed = true;
+    options.onWelcome(welcome.data);
+    stopHeartbeat();
+    heartbeatTimer = setInterval(beat, welcome.data.heartbeatIntervalMs);
+    beat();
+    flush();
+  }
+
+  socket.on("connect", () => {
+    isWelcomed = false;
+    void hello();
+  });
+
+  socket.on("disconnect", (reason) => {
+    isWelcomed = false;
+    stopHeartbeat();
+    if (isClosed) return;
+    log("warn", `disconnected from ${options.serverUrl} (${reason})`);
+    if (reason === "io server disconnect") retryLater("the server closed the connection");
+  });
+
+  socket.on("connect_error", (error: Error & { data?: unknown }) => {
+    if (isClosed) return;
+    const data = error.data as { kind?: unknown } | undefined;
+    const kind = typeof data?.kind === "string" ? data.kind : undefined;
+    if (socket.active) {
+      log("warn", `cannot reach ${options.serverUrl}: ${error.message}`);
+      return;
+    }
+    if (kind !== undefined && FATAL_KINDS.has(kind)) return fatal({ kind, message: `the server refused this agent (${kind}): ${error.message}` });
+    retryLater(`the server refused the connection: ${error.message}`);
+  });
+
+  socket.on(AgentEvent.TaskAssign, (payload: unknown) => {
+    const envelope = AssignEnvelope.safeParse(payload);
+    if (!envelope.success) return log("error", `ignored a malformed ${AgentEvent.TaskAssign}: ${issuesOf(envelope.error, payload)}`);
+    envelope.data.items.forEach((raw, index) => {
+      const item = TaskAssignItem.safeParse(raw);
+      if (!item.success) {
+        log("error", `ignored a malformed ${AgentEvent.TaskAssign} item: ${issuesOf(item.error, raw, `items[${index}]`)}`);
+        return;
+      }
+      options.onAssign(item.data);
+    });
+  });
+
+  socket.on(AgentEvent.TaskAbort, (payload: unknown) => {
+    const abort = TaskAbort.safeParse(payload);
+    if (!abort.success) return log("error", `ignored a malformed ${AgentEvent.TaskAbort}: ${issuesOf(abort.error, payload)}`);
+    options.onAbort(abort.data);
+  });
+
+  socket.on(AgentEvent.ResultPut, (payload: unknown, ack?: unknown) => {
+    const reply = typeof ack === "function" ? (ack as (answer: Ack) => void) : () => undefined;
+    const put = ResultPut.safeParse(payload);
+    if (!put.success) {
+      const message = `malformed ${AgentEvent.ResultPut}: ${issuesOf(put.error, payload)}`;
+      log("error", `ignored a ${message}`);
+      return reply({ ok: false, error: { kind: "invalid_message", message } });
+    }
+    options.onResultPut(put.data).then(reply, (error: unknown) =>
+      reply({ ok: false, error: { kind: "internal", message: error instanceof Error ? error.message : String(error) } }),
+    );
+  });
+
+  function close(): void {
+    if (isClosed) return;
+    isClosed = true;
+    isWelcomed = false;
+    stopHeartbeat();
+    if (flushTimer !== undefined) clearTimeout(flushTimer);
+    if (manualRetry !== undefined) clearTimeout(manualRetry);
+    socket.disconnect();
+  }
+
+  return {
+    sendFinished(item) {
+      finished.push(item);
+      scheduleFlush();
+    },
+    sendLog(item) {
+      logs.push(item);
+      if (logs.length > MAX_QUEUED_LOGS) {
+        logs.shift();
+        droppedLogs += 1;
+      }
+      scheduleFlush();
+    },
+    isWelcomed: () => isWelcomed,
+    close,
+  };
+}
+
+function issuesOf(error: z.ZodError, input: unknown, prefix = ""): string {
+  return formatIssues(error.issues, input)
+    .map((issue) => {
+      const path = prefix === "" ? issue.path : issue.path === "" ? prefix : issue.path.startsWith("[") ? `${prefix}${issue.path}` : `${prefix}.${issue.path}`;
+      return `${path === "" ? "(root)" : path}: ${issue.message}`;
+    })
+    .join("; ");
+}

@@ -1,0 +1,178 @@
+import { previewValue, type TaskAssignItem, type TaskErrorJson, type TaskFinishedItem, type TaskLogItem } from "@handoff/protocol";
+import { Grant, type GrantEncode } from "@handoff/protocol/grant";
+import type { ResultFetchError } from "../results/result-fetch-error.ts";
+import type { ResultFetcher } from "../results/result-fetcher.ts";
+import type { ResultStore } from "../results/result-store.ts";
+import type { Executor, JobOutcome } from "./executor.ts";
+import { resolveInputs, type InputValue, type ResultInput } from "./resolve-inputs.ts";
+
+export type AttemptRunnerOptions = {
+  readonly machine: string;
+  readonly store: ResultStore;
+  readonly fetcher: ResultFetcher;
+  readonly executor: Executor;
+  readonly onLog: (item: TaskLogItem) => void;
+};
+
+export type AttemptRunner = {
+  /** Resolves inputs, runs the function in the pool, stores the value; always settles with a report item. */
+  run(item: TaskAssignItem): Promise<TaskFinishedItem>;
+  abort(attemptId: string, reason: "cancelled" | "timeout"): boolean;
+  /** Attempts between assignment and report. */
+  running(): string[];
+  isRunning(attemptId: string): boolean;
+};
+
+const PREVIEW_BYTES = 4096;
+const MAX_ERROR_CHARS = 64 * 1024;
+
+type Pending = { abortReason: "cancelled" | "timeout" | undefined; readonly aborted: AbortController; isInPool: boolean };
+
+/**
+ * What one agent does with an assign item: the main thread gathers the input values (local store, or a direct fetch
+ * from the holder with the grant in `fetch`), the executor evaluates and calls the function off the event loop,
+ * and a succeeded value is stored under `(runId, taskId)` and reported with its size and a preview.
+ */
+export function createAttemptRunner(options: AttemptRunnerOptions): AttemptRunner {
+  const { machine, store, fetcher, executor } = options;
+  const pending = new Map<string, Pending>();
+
+  const getValue = (runId: string) => async (input: ResultInput): Promise<InputValue> => {
+    if (input.fetch !== undefined) {
+      // When the grant names the edge's encode, the holder runs it and serves the encoded value, which is kept here
+      // under its own key: it is not the producer's result.
+      const encode = encodeInGrant(input.fetch.grant);
+      const storeTaskId = encode === undefined ? input.taskId : `${input.taskId}\u0000encode:${JSON.stringify(encode)}`;
+      try {
+        const outcome = await fetcher.fetch({ url: input.fetch.url, runId, taskId: input.taskId, grant: input.fetch.grant, storeTaskId });
+        if (outcome.ok) return { ok: true, value: outcome.value, isEncoded: encode !== undefined };
+        const refusal = outcome.error;
+        if (refusal.kind === "encode_failed") return { ok: false, error: { kind: "function_failed", message: `edge encode of input "${input.taskId}": ${refusal.message}` } };
+        return lost(`input "${input.taskId}" could not be fetched from ${input.machine}: ${describeRefusal(refusal)}`);
+      } catch (error) {
+        return lost(`input "${input.taskId}" could not be fetched from ${input.machine} at ${input.fetch.url}: ${describe(error)}`);
+      }
+    }
+    if (!store.has(runId, input.taskId)) {
+      const evicted = store.evictionReason(runId, input.taskId);
+      const where = input.machine === machine ? "" : ` (the server placed it on ${input.machine} and sent no fetch grant)`;
+      return lost(`input "${input.taskId}" is not stored on ${machine}${evicted === undefined ? "" : `: evicted (${evicted})`}${where}`);
+    }
+    const value = await store.get(runId, input.taskId);
+    if (value === undefined) return lost(`input "${input.taskId}" was evicted from ${machine} while being read`);
+    return { ok: true, value, isEncoded: false };
+  };
+
+  const failed = (item: TaskAssignItem, error: TaskErrorJson, wallMs: number): TaskFinishedItem => ({
+    ok: false,
+    attemptId: item.attemptId,
+    error: { kind: error.kind, message: error.message.length > MAX_ERROR_CHARS ? `${error.message.slice(0, MAX_ERROR_CHARS - 1)}…` : error.message },
+    metrics: { wallMs },
+  });
+
+  const abortMessage = (reason: "cancelled" | "timeout"): TaskErrorJson =>
+    reason === "timeout" ? { kind: "timeout", message: "the attempt timed out" } : { kind: "cancelled", message: "the attempt was cancelled" };
+
+  async function run(item: TaskAssignItem): Promise<TaskFinishedItem> {
+    const startedAt = performance.now();
+    const elapsed = (): number => performance.now() - startedAt;
+    if (pending.has(item.attemptId) || executor.running().includes(item.attemptId)) {
+      return failed(item, { kind: "function_failed", message: `attempt ${item.attemptId} is already running on ${machine}` }, 0);
+    }
+    const state: Pending = { abortReason: undefined, aborted: new AbortController(), isInPool: false };
+    pending.set(item.attemptId, state);
+    // The agent enforces the task's timeout too (from the moment it received the item), not only the server.
+    const timer = item.timeoutMs === undefined ? undefined : setTimeout(() => abort(item.attemptId, "timeout"), item.timeoutMs);
+    try {
+      // An abort while inputs are still being fetched ends the attempt at once; a shared download carries on.
+      const abortedWhileFetching = new Promise<undefined>((resolve) => state.aborted.signal.addEventListener("abort", () => resolve(undefined), { once: true }));
+      const inputs = await Promise.race([resolveInputs(item.inputs, getValue(item.runId)), abortedWhileFetching]);
+      if (state.abortReason !== undefined || inputs === undefined) return failed(item, abortMessage(state.abortReason ?? "cancelled"), elapsed());
+      if (!inputs.ok) return failed(item, inputs.error, elapsed());
+      state.isInPool = true;
+      const remainingMs = item.timeoutMs === undefined ? undefined : Math.max(1, item.timeoutMs - elapsed());
+      if (timer !== undefined) clearTimeout(timer);
+      const outcome = await executor.run(
+        item.attemptId,
+        { runId: item.runId, taskId: item.taskId, attempt: item.attempt, fn: item.fn, inputs: inputs.inputs, extraArgs: item.extraArgs, argumentInclusion: item.argumentInclusion },
+        {
+          ...(remainingMs === undefined ? {} : { timeoutMs: remainingMs }),
+          onLog: (log) => options.onLog({ attemptId: item.attemptId, ...log }),
+        },
+      );
+      return await report(item, outcome);
+    } catch (error) {
+      return failed(item, { kind: "function_failed", message: `the agent could not run the attempt: ${describe(error)}` }, elapsed());
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+      pending.delete(item.attemptId);
+    }
+  }
+
+  async function report(item: TaskAssignItem, outcome: JobOutcome): Promise<TaskFinishedItem> {
+    const metrics = {
+      wallMs: outcome.metrics.wallMs,
+      ...(outcome.metrics.cpuMs === undefined ? {} : { cpuMs: outcome.metrics.cpuMs }),
+      ...(outcome.metrics.heapUsedMb === undefined ? {} : { heapUsedMb: outcome.metrics.heapUsedMb }),
+    };
+    if (!outcome.ok) return { ...failed(item, { kind: outcome.kind, message: outcome.message }, outcome.metrics.wallMs), metrics };
+    let preview: ReturnType<typeof previewValue>;
+    try {
+      preview = previewValue(outcome.value, PREVIEW_BYTES);
+      await store.put(item.runId, item.taskId, outcome.value);
+    } catch (error) {
+      return { ...failed(item, { kind: "function_failed", message: `the function's result cannot be stored: ${describe(error)}` }, outcome.metrics.wallMs), metrics };
+    }
+    const meta = store.meta(item.runId, item.taskId);
+    if (meta === undefined) return { ...failed(item, { kind: "result_lost", message: "the result was evicted as soon as it was stored" }, metrics.wallMs), metrics };
+    return {
+      ok: true,
+      attemptId: item.attemptId,
+      result: { size: meta.size, contentType: meta.contentType, preview: preview.preview, truncated: preview.truncated },
+      metrics,
+    };
+  }
+
+  function abort(attemptId: string, reason: "cancelled" | "timeout"): boolean {
+    const state = pending.get(attemptId);
+    if (state === undefined) return false;
+    state.abortReason ??= reason;
+    if (state.isInPool) executor.abort(attemptId, reason);
+    else state.aborted.abort();
+    return true;
+  }
+
+  return { run, abort, isRunning: (attemptId) => pending.has(attemptId), running: () => [...pending.keys()] };
+}
+
+/** The grant's `encode`, read without verifying (only the holder can verify; here it only names a cache key). */
+function encodeInGrant(token: string): GrantEncode | undefined {
+  const payload = token.split(".")[0] ?? "";
+  try {
+    const parsed = Grant.safeParse(JSON.parse(Buffer.from(payload, "base64url").toString("utf8")));
+    return parsed.success ? parsed.data.encode : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function describeRefusal(refusal: ResultFetchError): string {
+  switch (refusal.kind) {
+    case "forbidden":
+    case "evicted":
+      return `${refusal.kind} (${refusal.reason})`;
+    case "unauthorized":
+    case "not_found":
+      return refusal.kind;
+    case "encode_failed":
+      return `${refusal.kind}: ${refusal.message}`;
+  }
+}
+
+function lost(message: string): InputValue {
+  return { ok: false, error: { kind: "result_lost", message } };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

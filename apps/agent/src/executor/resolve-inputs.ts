@@ -1,0 +1,50 @@
+import type { TaskErrorJson, WireInput } from "@handoff/protocol";
+import type { ResolvedInput } from "./worker-messages.ts";
+
+export type ResultInput = Extract<WireInput, { kind: "result" }>;
+
+/** A stored value for one `result` input; `isEncoded` when the holder already ran the edge's encode step. */
+export type InputValue = { readonly ok: true; readonly value: unknown; readonly isEncoded: boolean } | { readonly ok: false; readonly error: TaskErrorJson };
+
+/**
+ * Replaces every `result` input of an assign item (inline tasks' inputs included) with its value, fetched through
+ * `getValue`, so the worker only evaluates. Values are fetched concurrently; the first failure wins.
+ */
+export async function resolveInputs(
+  inputs: readonly WireInput[],
+  getValue: (input: ResultInput) => Promise<InputValue>,
+): Promise<{ ok: true; inputs: ResolvedInput[] } | { ok: false; error: TaskErrorJson }> {
+  let failure: TaskErrorJson | undefined;
+  const resolveOne = async (input: WireInput): Promise<ResolvedInput> => {
+    switch (input.kind) {
+      case "result": {
+        const got = await getValue(input);
+        if (!got.ok) {
+          failure ??= got.error;
+          return { kind: "value", taskId: input.taskId, source: input.machine, value: null };
+        }
+        return {
+          kind: "value",
+          taskId: input.taskId,
+          source: input.machine,
+          value: got.value,
+          encode: got.isEncoded ? undefined : input.encode,
+          decode: input.decode,
+        };
+      }
+      case "inline":
+        return {
+          kind: "inline",
+          taskId: input.taskId,
+          fn: input.fn,
+          inputs: await Promise.all(input.inputs.map(resolveOne)),
+          extraArgs: input.extraArgs,
+          argumentInclusion: input.argumentInclusion,
+          encode: input.encode,
+          decode: input.decode,
+        };
+    }
+  };
+  const resolved = await Promise.all(inputs.map(resolveOne));
+  return failure === undefined ? { ok: true, inputs: resolved } : { ok: false, error: failure };
+}

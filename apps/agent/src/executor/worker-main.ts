@@ -1,0 +1,121 @@
+import { format } from "node:util";
+import { performance } from "node:perf_hooks";
+import { parentPort, type TransferListItem } from "node:worker_threads";
+import { findCurrentTask, runWithTaskContext, type FunctionRegistry, type TaskContext } from "@handoff/sdk";
+import { loadFunctionModules } from "../functions/load-modules.ts";
+import { callTransform, evaluateCall } from "./evaluate-call.ts";
+import type { FromWorker, ToWorker, WorkerMetrics } from "./worker-messages.ts";
+
+// One executor worker: loads the function modules once, then runs one job at a time (the pool never sends a second
+// job before `done`), so the thread's event-loop active time during a job is that job's CPU time (approximately).
+
+const port = parentPort;
+if (port === null) throw new Error("worker-main.ts must run in a worker thread");
+
+const MAX_LOG_CHARS = 16 * 1024;
+let registry: FunctionRegistry | undefined;
+let machine = "";
+const controllers = new Map<number, AbortController>();
+
+const post = (message: FromWorker, transfer: TransferListItem[] = []): void => port.postMessage(message, transfer);
+
+function logLine(jobId: number, level: "info" | "warn" | "error", parts: unknown[]): void {
+  let message = format(...parts);
+  if (message.length > MAX_LOG_CHARS) message = `${message.slice(0, MAX_LOG_CHARS - 1)}…`;
+  post({ type: "log", jobId, level, message, at: Date.now() });
+}
+
+// console.* inside a function becomes the attempt's log; outside any attempt it goes to the agent's own output.
+const jobIds = new WeakMap<TaskContext, number>();
+for (const [method, level] of [["log", "info"], ["info", "info"], ["debug", "info"], ["warn", "warn"], ["error", "error"]] as const) {
+  const original = console[method].bind(console);
+  console[method] = (...parts: unknown[]) => {
+    const context = findCurrentTask();
+    const jobId = context === undefined ? undefined : jobIds.get(context);
+    if (jobId === undefined) original(...parts);
+    else logLine(jobId, level, parts);
+  };
+}
+
+function contextFor(jobId: number, fields: { runId: string; taskId: string; attempt: number }, signal: AbortSignal): TaskContext {
+  const log = (level: "info" | "warn" | "error") => (...parts: unknown[]) => logLine(jobId, level, parts);
+  const context: TaskContext = { ...fields, signal, machine, log: { info: log("info"), warn: log("warn"), error: log("error") } };
+  jobIds.set(context, jobId);
+  return context;
+}
+
+async function runJob(jobId: number, fields: { runId: string; taskId: string; attempt: number }, body: (registry: FunctionRegistry) => unknown): Promise<void> {
+  const controller = new AbortController();
+  controllers.set(jobId, controller);
+  const startedAt = performance.now();
+  const loopBefore = performance.eventLoopUtilization();
+  const metrics = (): WorkerMetrics => ({
+    wallMs: performance.now() - startedAt,
+    cpuMs: performance.eventLoopUtilization(loopBefore).active,
+    heapUsedMb: process.memoryUsage().heapUsed / (1024 * 1024),
+  });
+  try {
+    const loaded = registry;
+    if (loaded === undefined) throw new Error("worker received a job before its modules were loaded");
+    const value = await runWithTaskContext(contextFor(jobId, fields, controller.signal), () => body(loaded));
+    const done: FromWorker = { type: "done", jobId, ok: true, value, metrics: metrics() };
+    try {
+      post(done, transferable(value));
+    } catch (error) {
+      post({ type: "done", jobId, ok: false, message: `the function returned a value that cannot leave its worker: ${describe(error)}`, metrics: metrics() });
+    }
+  } catch (error) {
+    post({ type: "done", jobId, ok: false, message: describe(error), metrics: metrics() });
+  } finally {
+    controllers.delete(jobId);
+  }
+}
+
+// A returned byte array that owns its whole buffer moves to the main thread instead of being copied.
+function transferable(value: unknown): TransferListItem[] {
+  if (value instanceof Uint8Array && value.byteOffset === 0 && value.buffer instanceof ArrayBuffer && value.byteLength === value.buffer.byteLength) {
+    return [value.buffer];
+  }
+  return [];
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return error.message === "" ? error.name : error.message;
+  if (typeof error === "string") return error;
+  try {
+    return JSON.stringify(error) ?? String(error);
+  } catch {
+    return String(error);
+  }
+}
+
+port.on("message", (message: ToWorker) => {
+  switch (message.type) {
+    case "init":
+      machine = message.machine;
+      void loadFunctionModules(message.modules).then(
+        (loaded) => {
+          if (!loaded.ok) return post({ type: "init_failed", error: loaded.error });
+          registry = loaded.registry;
+          post({ type: "ready", functions: loaded.registry.list() });
+        },
+        (error: unknown) => post({ type: "init_failed", error: { kind: "module_failed", file: "", message: describe(error) } }),
+      );
+      return;
+    case "run": {
+      const { call } = message;
+      void runJob(message.jobId, call, (loaded) => evaluateCall(loaded, machine, call));
+      return;
+    }
+    case "transform": {
+      const { call } = message;
+      void runJob(message.jobId, { runId: call.runId, taskId: call.taskId, attempt: 0 }, (loaded) =>
+        callTransform(loaded, { fn: call.fn, args: call.args }, call.value, call.source, call.target),
+      );
+      return;
+    }
+    case "abort":
+      controllers.get(message.jobId)?.abort(new Error(message.reason));
+      return;
+  }
+});

@@ -1,0 +1,64 @@
+import type { FunctionMeta } from "@handoff/protocol";
+import type { ModuleLoadError } from "../functions/load-modules.ts";
+
+export type EdgeTransform = { readonly fn: string; readonly args?: readonly unknown[] | undefined };
+
+/**
+ * An assign item's input after the main thread fetched every stored value: `value` carries the producer's result
+ * (or, when the holder already ran the edge's encode, the encoded value — then `encode` is absent here).
+ */
+export type ResolvedInput =
+  | {
+      readonly kind: "value";
+      readonly taskId: string;
+      /** The producer's machine: the transforms' `sourceMachine`. */
+      readonly source: string;
+      readonly value: unknown;
+      readonly encode?: EdgeTransform | undefined;
+      readonly decode?: EdgeTransform | undefined;
+    }
+  | {
+      readonly kind: "inline";
+      readonly taskId: string;
+      readonly fn: string;
+      readonly inputs: readonly ResolvedInput[];
+      readonly extraArgs: readonly unknown[];
+      readonly argumentInclusion: "variadic" | "as_list";
+      readonly encode?: EdgeTransform | undefined;
+      readonly decode?: EdgeTransform | undefined;
+    };
+
+export type AttemptCall = {
+  readonly runId: string;
+  readonly taskId: string;
+  readonly attempt: number;
+  readonly fn: string;
+  readonly inputs: readonly ResolvedInput[];
+  readonly extraArgs: readonly unknown[];
+  readonly argumentInclusion: "variadic" | "as_list";
+};
+
+export type TransformCall = {
+  readonly runId: string;
+  readonly taskId: string;
+  readonly fn: string;
+  readonly args: readonly unknown[];
+  readonly value: unknown;
+  readonly source: string;
+  readonly target: string;
+};
+
+export type ToWorker =
+  | { readonly type: "init"; readonly modules: readonly string[]; readonly machine: string }
+  | { readonly type: "run"; readonly jobId: number; readonly call: AttemptCall }
+  | { readonly type: "transform"; readonly jobId: number; readonly call: TransformCall }
+  | { readonly type: "abort"; readonly jobId: number; readonly reason: string };
+
+export type WorkerMetrics = { readonly wallMs: number; readonly cpuMs: number; readonly heapUsedMb: number };
+
+export type FromWorker =
+  | { readonly type: "ready"; readonly functions: readonly FunctionMeta[] }
+  | { readonly type: "init_failed"; readonly error: ModuleLoadError }
+  | { readonly type: "log"; readonly jobId: number; readonly level: "info" | "warn" | "error"; readonly message: string; readonly at: number }
+  | { readonly type: "done"; readonly jobId: number; readonly ok: true; readonly value: unknown; readonly metrics: WorkerMetrics }
+  | { readonly type: "done"; readonly jobId: number; readonly ok: false; readonly message: string; readonly metrics: WorkerMetrics };

@@ -1,0 +1,131 @@
+import { spawn } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { JOIN_TOKEN, startTestServer, type TestServer } from "../test/test-server.ts";
+import { parseAgentArgs } from "./parse-agent-args.ts";
+
+let dir: string;
+const base = ["--server", "http://server:3000", "--token", "tok"];
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "handoff-cli-"));
+  await writeFile(join(dir, "a.ts"), "export {};\n");
+  await writeFile(join(dir, "b.mjs"), "export {};\n");
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function errorOf(argv: string[]): { flag: string; message: string } | undefined {
+  const parsed = parseAgentArgs(argv, dir);
+  return parsed.ok ? undefined : parsed.error;
+}
+
+describe("when the agent's flags are valid", () => {
+  it("reads every flag, in both --flag value and --flag=value forms", () => {
+    const parsed = parseAgentArgs(
+      [...base, "--name=gpu-1", "--capacity", "cpu=8,memory=16000,gpu=1,slots=3", "--functions", "a.ts", "b.mjs", "--data-dir", "data", "--memory-budget-mb", "64", "--result-host", "10.0.0.5", "--result-port=7081"],
+      dir,
+    );
+    expect(parsed).toEqual({
+      ok: true,
+      args: {
+        serverUrl: "http://server:3000",
+        token: "tok",
+        name: "gpu-1",
+        capacity: { cpu: 8, memory: 16000, gpu: 1, slots: 3 },
+        functions: [join(dir, "a.ts"), join(dir, "b.mjs")],
+        dataDir: join(dir, "data"),
+        memoryBudgetMb: 64,
+        resultHost: "10.0.0.5",
+        resultPort: 7081,
+      },
+    });
+  });
+
+  it("asks for help", () => {
+    expect(parseAgentArgs(["--help"])).toEqual({ ok: true, help: true });
+  });
+});
+
+describe("when a flag is wrong", () => {
+  it.each([
+    [[], "--server", /is required/],
+    [["--server", "http://s"], "--token", /is required/],
+    [["--server", "ftp://s", "--token", "t"], "--server", /http:\/\/ or https:\/\//],
+    [["--server", "not a url", "--token", "t"], "--server", /is not a URL/],
+    [[...base, "--capacity", "cpu=eight"], "--capacity", /cpu must be a number ≥ 0, got "eight"/],
+    [[...base, "--capacity", "cpu"], "--capacity", /"cpu" is not key=value/],
+    [[...base, "--capacity", "slots=0"], "--capacity", /slots must be a whole number ≥ 1/],
+    [[...base, "--capacity", "gpu=1,gpu=2"], "--capacity", /gpu is given twice/],
+    [[...base, "--functions"], "--functions", /needs at least one file/],
+    [[...base, "--functions", "missing.ts"], "--functions", /missing\.ts does not exist/],
+    [[...base, "--functions", "fns.py"], "--functions", /extension "\.py"/],
+    [[...base, "--memory-budget-mb", "-5"], "--memory-budget-mb", /above 0, got "-5"/],
+    [[...base, "--memory-budget-mb", "lots"], "--memory-budget-mb", /above 0, got "lots"/],
+    [[...base, "--result-port", "70000"], "--result-port", /0 to 65535/],
+    [[...base, "--result-port", "80.5"], "--result-port", /0 to 65535/],
+    [[...base, "--name"], "--name", /needs a value/],
+    [[...base, "--token", "again"], "--token", /is given twice/],
+    [[...base, "--colour", "red"], "--colour", /unknown flag/],
+    [[...base, "stray"], "stray", /unexpected argument/],
+  ] as const)("%j is refused naming %s", (argv, flag, message) => {
+    const error = errorOf([...argv]);
+    expect(error?.flag).toBe(flag);
+    expect(error?.message).toMatch(message);
+  });
+});
+
+const launcher = fileURLToPath(new URL("../bin/handoff-agent.mjs", import.meta.url));
+
+function runCli(argv: string[]): { exited: Promise<{ code: number | null; stdout: string; stderr: string }>; kill: () => void; stdout: () => string } {
+  const child = spawn(process.execPath, [launcher, ...argv], { stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on("exit", (code) => resolve({ code, stdout, stderr })));
+  return { exited, kill: () => child.kill("SIGTERM"), stdout: () => stdout };
+}
+
+describe("when handoff-agent runs as a command", () => {
+  it("exits with code 2 and names the bad flag", async () => {
+    const { code, stderr } = await runCli(["--server", "http://s:1", "--token", "t", "--capacity", "cpu=x"]).exited;
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/handoff-agent: --capacity: cpu must be a number/);
+  });
+
+  it("joins a server, loads a TypeScript module from elsewhere, and stops on SIGTERM", async () => {
+    let server: TestServer | undefined;
+    const module = join(dir, "cli-fns.ts");
+    await writeFile(module, `import { defineFunction } from "@handoff/sdk";\nexport const hi = defineFunction({ name: "cli.hi", run: (): string => "hi" });\n`);
+    try {
+      server = await startTestServer();
+      const running = runCli(["--server", server.url, "--token", JOIN_TOKEN, "--name", "cli-agent", "--capacity", "slots=1", "--functions", module, "--result-host", "127.0.0.1", "--data-dir", join(dir, "data")]);
+      const hello = await server.waitFor(() => server?.hellos.find((h) => h.name === "cli-agent"), "the CLI agent's hello", 30_000);
+      expect(hello.capacity.slots).toBe(1);
+      expect(hello.functions.map((f) => f.name)).toContain("cli.hi");
+      running.kill();
+      const { code, stdout } = await running.exited;
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/cli-agent started/);
+    } finally {
+      await server?.stop();
+    }
+  });
+
+  it("exits with code 1 when the server refuses the token", async () => {
+    const server = await startTestServer();
+    try {
+      const { code, stderr } = await runCli(["--server", server.url, "--token", "wrong", "--name", "refused", "--capacity", "slots=1", "--result-host", "127.0.0.1"]).exited;
+      expect(code).toBe(1);
+      expect(stderr).toMatch(/unauthorized/);
+    } finally {
+      await server.stop();
+    }
+  });
+});

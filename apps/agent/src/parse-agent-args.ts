@@ -1,0 +1,154 @@
+import { existsSync } from "node:fs";
+import { extname, resolve } from "node:path";
+import { MODULE_EXTENSIONS } from "./functions/load-modules.ts";
+
+/** What `handoff-agent` (and `handoff agent`) accept, checked; paths resolved against the working directory. */
+export type AgentArgs = {
+  readonly serverUrl: string;
+  readonly token: string;
+  readonly name?: string;
+  readonly capacity?: Record<string, number>;
+  readonly functions: string[];
+  readonly dataDir?: string;
+  readonly memoryBudgetMb?: number;
+  readonly resultHost?: string;
+  readonly resultPort?: number;
+};
+
+export type AgentArgsError = { readonly flag: string; readonly message: string };
+
+export type ParsedAgentArgs = { readonly ok: true; readonly args: AgentArgs } | { readonly ok: true; readonly help: true } | { readonly ok: false; readonly error: AgentArgsError };
+
+export const AGENT_USAGE = `usage: handoff-agent --server URL --token TOKEN [options]
+
+  --server URL              the Handoff server (http:// or https://)
+  --token TOKEN             a join token from the server
+  --name NAME               this machine's name (default: the hostname)
+  --capacity k=v,...        resources, e.g. cpu=8,memory=16000,gpu=1 (cpu, memory in MB and slots are detected when absent)
+  --functions FILE...       function modules (.ts, .mts, .mjs, .js) besides the standard library
+  --data-dir DIR            where results spill to disk
+  --memory-budget-mb N      results kept in memory before spilling (default 256)
+  --result-host HOST        host the result server binds and advertises (default: all interfaces)
+  --result-port PORT        port of the result server (default: any free port)
+  --help                    this text`;
+
+const FLAGS = new Set(["--server", "--token", "--name", "--capacity", "--functions", "--data-dir", "--memory-budget-mb", "--result-host", "--result-port", "--help"]);
+const RESOURCE_KEY = /^[A-Za-z_][\w.-]{0,99}$/;
+
+/**
+ * Parses `handoff-agent` arguments; every problem names the flag. `--flag value` and `--flag=value` both work;
+ * `--functions` takes every following argument up to the next flag, and may be repeated.
+ * @example parseAgentArgs(["--server", "http://s:3000", "--token", "t", "--capacity", "gpu=1"])
+ */
+export function parseAgentArgs(argv: readonly string[], cwd: string = process.cwd()): ParsedAgentArgs {
+  const values = new Map<string, string>();
+  const functions: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const eq = arg.startsWith("--") ? arg.indexOf("=") : -1;
+    const flag = eq === -1 ? arg : arg.slice(0, eq);
+    if (!FLAGS.has(flag)) {
+      return fail(flag.startsWith("--") ? flag : arg, flag.startsWith("--") ? "unknown flag" : `unexpected argument ${JSON.stringify(arg)} (flags start with --)`);
+    }
+    if (flag === "--help") return { ok: true, help: true };
+    if (flag === "--functions") {
+      const given = eq === -1 ? [] : [arg.slice(eq + 1)];
+      while (eq === -1 && i + 1 < argv.length && !(argv[i + 1] as string).startsWith("--")) given.push(argv[++i] as string);
+      if (given.length === 0 || given.some((file) => file === "")) return fail(flag, "needs at least one file");
+      functions.push(...given);
+      continue;
+    }
+    let value: string | undefined;
+    if (eq !== -1) value = arg.slice(eq + 1);
+    else if (i + 1 < argv.length && !(argv[i + 1] as string).startsWith("--")) value = argv[++i];
+    if (value === undefined || value === "") return fail(flag, "needs a value");
+    if (values.has(flag)) return fail(flag, "is given twice");
+    values.set(flag, value);
+  }
+
+  const server = values.get("--server");
+  if (server === undefined) return fail("--server", "is required (the server's URL, e.g. http://server:3000)");
+  let url: URL;
+  try {
+    url = new URL(server);
+  } catch {
+    return fail("--server", `${JSON.stringify(server)} is not a URL`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return fail("--server", `must be an http:// or https:// URL, got ${url.protocol}`);
+
+  const token = values.get("--token");
+  if (token === undefined) return fail("--token", "is required (a join token from the server)");
+
+  const name = values.get("--name");
+  if (name !== undefined && name.length > 200) return fail("--name", "must have at most 200 characters");
+
+  let capacity: Record<string, number> | undefined;
+  const capacityText = values.get("--capacity");
+  if (capacityText !== undefined) {
+    const parsed = parseCapacity(capacityText);
+    if (typeof parsed === "string") return fail("--capacity", parsed);
+    capacity = parsed;
+  }
+
+  const files: string[] = [];
+  for (const file of functions) {
+    const path = resolve(cwd, file);
+    if (!(MODULE_EXTENSIONS as readonly string[]).includes(extname(path))) {
+      return fail("--functions", `${file} has extension "${extname(path)}"; expected one of ${MODULE_EXTENSIONS.join(", ")}`);
+    }
+    if (!existsSync(path)) return fail("--functions", `${file} does not exist (looked at ${path})`);
+    files.push(path);
+  }
+
+  let memoryBudgetMb: number | undefined;
+  const budget = values.get("--memory-budget-mb");
+  if (budget !== undefined) {
+    memoryBudgetMb = Number(budget);
+    if (!Number.isFinite(memoryBudgetMb) || memoryBudgetMb <= 0) return fail("--memory-budget-mb", `must be a number of megabytes above 0, got ${JSON.stringify(budget)}`);
+  }
+
+  let resultPort: number | undefined;
+  const port = values.get("--result-port");
+  if (port !== undefined) {
+    resultPort = Number(port);
+    if (!/^\d+$/.test(port) || resultPort > 65_535) return fail("--result-port", `must be a port number from 0 to 65535, got ${JSON.stringify(port)}`);
+  }
+
+  const dataDir = values.get("--data-dir");
+  const resultHost = values.get("--result-host");
+  return {
+    ok: true,
+    args: {
+      serverUrl: server,
+      token,
+      functions: files,
+      ...(name === undefined ? {} : { name }),
+      ...(capacity === undefined ? {} : { capacity }),
+      ...(dataDir === undefined ? {} : { dataDir: resolve(cwd, dataDir) }),
+      ...(memoryBudgetMb === undefined ? {} : { memoryBudgetMb }),
+      ...(resultHost === undefined ? {} : { resultHost }),
+      ...(resultPort === undefined ? {} : { resultPort }),
+    },
+  };
+}
+
+function parseCapacity(text: string): Record<string, number> | string {
+  const out: Record<string, number> = {};
+  for (const part of text.split(",")) {
+    const eq = part.indexOf("=");
+    if (eq === -1) return `${JSON.stringify(part)} is not key=value (e.g. cpu=8,memory=16000,gpu=1)`;
+    const key = part.slice(0, eq).trim();
+    const raw = part.slice(eq + 1).trim();
+    if (!RESOURCE_KEY.test(key)) return `${JSON.stringify(key)} is not a resource name (letters, digits, _ . -)`;
+    if (key in out) return `${key} is given twice`;
+    const value = Number(raw);
+    if (raw === "" || !Number.isFinite(value) || value < 0) return `${key} must be a number ≥ 0, got ${JSON.stringify(raw)}`;
+    if (key === "slots" && (!Number.isInteger(value) || value < 1)) return `slots must be a whole number ≥ 1, got ${JSON.stringify(raw)}`;
+    out[key] = value;
+  }
+  return out;
+}
+
+function fail(flag: string, message: string): ParsedAgentArgs {
+  return { ok: false, error: { flag, message } };
+}
