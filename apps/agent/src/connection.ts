@@ -36,6 +36,7 @@ export type ConnectionOptions = {
   readonly onFatal: (error: ConnectionFatal) => void;
   readonly log: AgentLog;
   /** Batches of `task:finished` and `task:logs` leave after this delay or at `maxBatchItems` (default 5 ms, 1,000). */
+  /** 0 (default): flush at the end of the current event-loop turn. */
   readonly flushDelayMs?: number;
   readonly maxBatchItems?: number;
   readonly reconnectDelayMs?: number;
@@ -70,7 +71,7 @@ const HelloAnswer = z.union([
  * connection.sendFinished({ ok: true, attemptId, result, metrics });
  */
 export function connectToServer(options: ConnectionOptions): Connection {
-  const flushDelayMs = options.flushDelayMs ?? 5;
+  const flushDelayMs = options.flushDelayMs ?? 0;
   const maxBatchItems = options.maxBatchItems ?? 1_000;
   const reconnectDelayMs = options.reconnectDelayMs ?? 250;
   const reconnectDelayMaxMs = options.reconnectDelayMaxMs ?? 5_000;
@@ -89,6 +90,7 @@ export function connectToServer(options: ConnectionOptions): Connection {
   let isClosed = false;
   let heartbeatTimer: ReturnType<typeof setInterval> | undefined;
   let flushTimer: ReturnType<typeof setTimeout> | undefined;
+  let flushImmediate: ReturnType<typeof setImmediate> | undefined;
   let manualRetry: ReturnType<typeof setTimeout> | undefined;
   let manualRetries = 0;
   let droppedLogs = 0;
@@ -116,9 +118,11 @@ export function connectToServer(options: ConnectionOptions): Connection {
   const flush = (): void => {
     if (flushTimer !== undefined) clearTimeout(flushTimer);
     flushTimer = undefined;
+    flushImmediate = undefined;
     if (!isWelcomed || !socket.connected) return;
-    while (finished.length > 0) socket.emit(AgentEvent.TaskFinished, { v: PROTOCOL_VERSION, items: finished.splice(0, maxBatchItems) });
+    // Logs first: the server attributes an attempt's log lines while the attempt is still open.
     while (logs.length > 0) socket.emit(AgentEvent.TaskLogs, { v: PROTOCOL_VERSION, items: logs.splice(0, maxBatchItems) });
+    while (finished.length > 0) socket.emit(AgentEvent.TaskFinished, { v: PROTOCOL_VERSION, items: finished.splice(0, maxBatchItems) });
     if (droppedLogs > 0) {
       log("warn", `dropped ${droppedLogs} task log lines while disconnected (more than ${MAX_QUEUED_LOGS} queued)`);
       droppedLogs = 0;
@@ -127,6 +131,8 @@ export function connectToServer(options: ConnectionOptions): Connection {
 
   const scheduleFlush = (): void => {
     if (finished.length >= maxBatchItems || logs.length >= maxBatchItems) flush();
+    // With no delay, everything reported in this turn of the event loop leaves in one message.
+    else if (flushDelayMs === 0) flushImmediate ??= setImmediate(flush);
     else flushTimer ??= setTimeout(flush, flushDelayMs);
   };
 
@@ -234,6 +240,7 @@ export function connectToServer(options: ConnectionOptions): Connection {
     isWelcomed = false;
     stopHeartbeat();
     if (flushTimer !== undefined) clearTimeout(flushTimer);
+    if (flushImmediate !== undefined) clearImmediate(flushImmediate);
     if (manualRetry !== undefined) clearTimeout(manualRetry);
     socket.disconnect();
   }

@@ -118,6 +118,8 @@ export interface EngineOptions {
   readonly noMachineGraceMs: number;
   readonly machineTimeoutMs: number;
   readonly heartbeatMs: number;
+  /** Write-behind: how long changes may wait to share a transaction (default 50 ms). */
+  readonly writeDelayMs?: number;
   /** Grants for result fetches live this long. */
   readonly grantTtlMs?: number;
 }
@@ -156,6 +158,8 @@ export class Engine {
   };
   private flushScheduled = false;
   private writing: Promise<void> = Promise.resolve();
+  private writerBusy = false;
+  private writeTimer: ReturnType<typeof setTimeout> | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private watchdog: ReturnType<typeof setInterval> | undefined;
   private heartbeatsToWrite = new Set<string>();
@@ -195,8 +199,7 @@ export class Engine {
     if (this.watchdog) clearInterval(this.watchdog);
     if (this.timer) clearTimeout(this.timer);
     for (const machine of this.machines.values()) machine.link?.disconnect("server shutting down");
-    this.flush();
-    await this.writing;
+    await this.flushed();
   }
 
   // ---- machines ------------------------------------------------------------------------------
@@ -467,7 +470,11 @@ export class Engine {
   /** Every write queued so far has reached the database. */
   async flushed(): Promise<void> {
     this.flush();
-    await this.writing;
+    for (;;) {
+      await this.writing;
+      if (this.pendingCount() === 0) return;
+      this.startWriter(true);
+    }
   }
 
   // ---- agent reports --------------------------------------------------------------------------
@@ -804,18 +811,45 @@ export class Engine {
         if (decidedAt !== undefined) this.metrics.observeDispatch((sentAt - decidedAt) / 1000);
       }
     }
-    const { runs, tasks, attempts, logs } = this.pending;
-    if (runs.length + tasks.length + attempts.length + logs.length === 0) return;
-    this.pending = { runs: [], tasks: [], attempts: [], logs: [] };
-    const batch: ChangeBatch = { runs, tasks, attempts };
-    this.writing = this.writing.then(async () => {
-      try {
-        if (runs.length + tasks.length + attempts.length > 0) await this.db.runs.applyChanges(batch);
-        if (logs.length > 0) await this.db.logs.append(logs);
-      } catch (error) {
-        this.writeFailed(error);
+    this.startWriter();
+  }
+
+  /**
+   * One writer at a time; whatever piles up while it writes goes in its next transaction. Under load
+   * this turns thousands of ticks into a few large batches instead of a queue of small ones.
+   */
+  private startWriter(immediately = false): void {
+    if (this.writerBusy || this.pendingCount() === 0) return;
+    if (!immediately) {
+      // Wait a moment so a burst of ticks (a chain hopping every 2 ms) shares one transaction:
+      // synchronous SQLite work would otherwise sit between every report and the next assignment.
+      this.writeTimer ??= setTimeout(() => {
+        this.writeTimer = undefined;
+        this.startWriter(true);
+      }, this.options.writeDelayMs ?? 50);
+      return;
+    }
+    if (this.writeTimer) clearTimeout(this.writeTimer);
+    this.writeTimer = undefined;
+    this.writerBusy = true;
+    this.writing = (async () => {
+      while (this.pendingCount() > 0) {
+        const { runs, tasks, attempts, logs } = this.pending;
+        this.pending = { runs: [], tasks: [], attempts: [], logs: [] };
+        try {
+          if (runs.length + tasks.length + attempts.length > 0) await this.db.runs.applyChanges({ runs, tasks, attempts } satisfies ChangeBatch);
+          if (logs.length > 0) await this.db.logs.append(logs);
+        } catch (error) {
+          this.writeFailed(error);
+        }
       }
-    });
+      this.writerBusy = false;
+    })();
+  }
+
+  private pendingCount(): number {
+    const { runs, tasks, attempts, logs } = this.pending;
+    return runs.length + tasks.length + attempts.length + logs.length;
   }
 
   private writeFailed(error: unknown): void {
