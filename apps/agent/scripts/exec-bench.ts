@@ -1,0 +1,11 @@
+import { createExecutor } from "../src/executor/executor.ts";
+const executor = await createExecutor({ modules: [], slots: 4, machine: "m" });
+const n = 3000;
+const t0 = performance.now();
+await Promise.all(Array.from({ length: n }, (_, i) => executor.run(`r/t${i}#1`, { runId: "r", taskId: `t${i}`, attempt: 1, fn: "std.constant", inputs: [], extraArgs: [i], argumentInclusion: "variadic" })));
+const ms = performance.now() - t0;
+console.log(`executor: ${n} no-op jobs in ${ms.toFixed(0)} ms = ${(n / (ms / 1000)).toFixed(0)}/s`);
+const t1 = performance.now();
+for (let i = 0; i < 300; i++) await executor.run(`r/s${i}#1`, { runId: "r", taskId: `s${i}`, attempt: 1, fn: "std.constant", inputs: [], extraArgs: [i], argumentInclusion: "variadic" });
+console.log(`sequential: ${((performance.now() - t1) / 300).toFixed(3)} ms per job`);
+await executor.close();
