@@ -1,6 +1,6 @@
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
-import type { AgentWelcome, FunctionMeta } from "@handoff/protocol";
+import { previewValue, type AgentWelcome, type FunctionMeta } from "@handoff/protocol";
 import { AGENT_VERSION } from "./agent-version.ts";
 import { connectToServer, type AgentLog, type ConnectionFatal, type ConnectionOptions } from "./connection.ts";
 import { createAttemptRunner } from "./executor/attempt-runner.ts";
@@ -74,6 +74,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     memoryBudgetBytes: (options.memoryBudgetMb ?? 256) * MB,
     diskBudgetBytes: (options.diskBudgetMb ?? 10_240) * MB,
     retentionMs: options.retentionMs ?? 24 * 3_600_000,
+    // `connection` exists by the time anything is evicted (evictions run on timers and later puts).
+    onEvicted: (runId, taskId, reason) => connection.sendEvicted({ runId, taskId, reason }),
   });
   let welcome: AgentWelcome | undefined;
   const machine = (): string => welcome?.machine ?? name;
@@ -134,15 +136,22 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     onAssign: (item) => {
       // A repeated assignment (e.g. re-sent after a reconnect) is already running here and will report once.
       if (runner.isRunning(item.attemptId)) return log("info", `assignment of ${item.attemptId} ignored: it is already running here`);
-      void runner.run(item).then((report) => connection.sendFinished(report));
+      void runner.run(item).then((report) => {
+        // A run's values (its results and the inputs fetched for it) stay until the server says it ended.
+        if (report.ok) store.pin(item.runId);
+        connection.sendFinished(report);
+      });
     },
     onAbort: ({ attemptId, reason }) => {
       if (!runner.abort(attemptId, reason)) log("info", `abort for ${attemptId} ignored: it is not running here`);
     },
+    onRunEnded: (runId) => void store.unpin(runId).catch((error: unknown) => log("error", `unpinning ${runId} failed: ${String(error)}`)),
     onResultPut: async ({ runId, taskId, value }) => {
       try {
         await store.put(runId, taskId, value);
-        return { ok: true };
+        const meta = store.meta(runId, taskId);
+        const preview = previewValue(value, 4096);
+        return { ok: true, result: { size: meta?.size ?? preview.sizeBytes, contentType: meta?.contentType ?? "application/json", preview: preview.preview, truncated: preview.truncated } };
       } catch (error) {
         return { ok: false, error: { kind: "invalid_message", message: `cannot store ${runId}/${taskId}: ${(error as Error).message}` } };
       }

@@ -3,6 +3,7 @@ import {
   AgentWelcome,
   PROTOCOL_VERSION,
   ResultPut,
+  RunEnded,
   TaskAbort,
   TaskAssignItem,
   formatIssues,
@@ -10,6 +11,7 @@ import {
   type AgentHeartbeat,
   type AgentHello,
   type TaskFinishedItem,
+  type ResultEvictedItem,
   type TaskLogItem,
 } from "@handoff/protocol";
 import { io, type Socket } from "socket.io-client";
@@ -32,6 +34,8 @@ export type ConnectionOptions = {
   readonly onAssign: (item: TaskAssignItem) => void;
   readonly onAbort: (abort: TaskAbort) => void;
   readonly onResultPut: (put: ResultPut) => Promise<Ack>;
+  /** A run ended: its values may age out now. */
+  readonly onRunEnded?: (runId: string) => void;
   /** The connection gave up (unauthorized, forbidden, a hello the server cannot read); it is closed already. */
   readonly onFatal: (error: ConnectionFatal) => void;
   readonly log: AgentLog;
@@ -46,6 +50,8 @@ export type ConnectionOptions = {
 
 export type Connection = {
   sendFinished(item: TaskFinishedItem): void;
+  /** Reports a value this agent dropped, so the server answers `evicted` at once. */
+  sendEvicted(item: ResultEvictedItem): void;
   sendLog(item: TaskLogItem): void;
   /** Connected and welcomed: reports flow. */
   isWelcomed(): boolean;
@@ -96,6 +102,7 @@ export function connectToServer(options: ConnectionOptions): Connection {
   let droppedLogs = 0;
   const finished: TaskFinishedItem[] = [];
   const logs: TaskLogItem[] = [];
+  const evicted: ResultEvictedItem[] = [];
 
   const fatal = (error: ConnectionFatal): void => {
     if (isClosed) return;
@@ -123,6 +130,7 @@ export function connectToServer(options: ConnectionOptions): Connection {
     // Logs first: the server attributes an attempt's log lines while the attempt is still open.
     while (logs.length > 0) socket.emit(AgentEvent.TaskLogs, { v: PROTOCOL_VERSION, items: logs.splice(0, maxBatchItems) });
     while (finished.length > 0) socket.emit(AgentEvent.TaskFinished, { v: PROTOCOL_VERSION, items: finished.splice(0, maxBatchItems) });
+    while (evicted.length > 0) socket.emit(AgentEvent.ResultEvicted, { v: PROTOCOL_VERSION, items: evicted.splice(0, maxBatchItems) });
     if (droppedLogs > 0) {
       log("warn", `dropped ${droppedLogs} task log lines while disconnected (more than ${MAX_QUEUED_LOGS} queued)`);
       droppedLogs = 0;
@@ -221,6 +229,12 @@ export function connectToServer(options: ConnectionOptions): Connection {
     options.onAbort(abort.data);
   });
 
+  socket.on(AgentEvent.RunEnded, (payload: unknown) => {
+    const ended = RunEnded.safeParse(payload);
+    if (!ended.success) return log("error", `ignored a malformed ${AgentEvent.RunEnded}: ${issuesOf(ended.error, payload)}`);
+    options.onRunEnded?.(ended.data.runId);
+  });
+
   socket.on(AgentEvent.ResultPut, (payload: unknown, ack?: unknown) => {
     const reply = typeof ack === "function" ? (ack as (answer: Ack) => void) : () => undefined;
     const put = ResultPut.safeParse(payload);
@@ -248,6 +262,10 @@ export function connectToServer(options: ConnectionOptions): Connection {
   return {
     sendFinished(item) {
       finished.push(item);
+      scheduleFlush();
+    },
+    sendEvicted(item) {
+      evicted.push(item);
       scheduleFlush();
     },
     sendLog(item) {

@@ -11,6 +11,8 @@ export type AgentArgs = {
   readonly functions: string[];
   readonly dataDir?: string;
   readonly memoryBudgetMb?: number;
+  readonly diskBudgetMb?: number;
+  readonly retentionMs?: number;
   readonly resultHost?: string;
   readonly resultPort?: number;
 };
@@ -28,11 +30,13 @@ export const AGENT_USAGE = `usage: handoff-agent --server URL --token TOKEN [opt
   --functions FILE...       function modules (.ts, .mts, .mjs, .js) besides the standard library
   --data-dir DIR            where results spill to disk
   --memory-budget-mb N      results kept in memory before spilling (default 256)
+  --disk-budget-mb N        results kept on disk before the oldest are evicted (default 10240)
+  --retention-minutes N     how long results of finished runs are kept (default 1440)
   --result-host HOST        host the result server binds and advertises (default: all interfaces)
   --result-port PORT        port of the result server (default: any free port)
   --help                    this text`;
 
-const FLAGS = new Set(["--server", "--token", "--name", "--capacity", "--functions", "--data-dir", "--memory-budget-mb", "--result-host", "--result-port", "--help"]);
+const FLAGS = new Set(["--server", "--token", "--name", "--capacity", "--functions", "--data-dir", "--memory-budget-mb", "--disk-budget-mb", "--retention-minutes", "--result-host", "--result-port", "--help"]);
 const RESOURCE_KEY = /^[A-Za-z_][\w.-]{0,99}$/;
 
 /**
@@ -107,6 +111,21 @@ export function parseAgentArgs(argv: readonly string[], cwd: string = process.cw
     if (!Number.isFinite(memoryBudgetMb) || memoryBudgetMb <= 0) return fail("--memory-budget-mb", `must be a number of megabytes above 0, got ${JSON.stringify(budget)}`);
   }
 
+  let diskBudgetMb: number | undefined;
+  const disk = values.get("--disk-budget-mb");
+  if (disk !== undefined) {
+    diskBudgetMb = Number(disk);
+    if (!Number.isFinite(diskBudgetMb) || diskBudgetMb <= 0) return fail("--disk-budget-mb", `must be a number of megabytes above 0, got ${JSON.stringify(disk)}`);
+  }
+
+  let retentionMs: number | undefined;
+  const retention = values.get("--retention-minutes");
+  if (retention !== undefined) {
+    const minutes = Number(retention);
+    if (!Number.isFinite(minutes) || minutes <= 0) return fail("--retention-minutes", `must be a number of minutes above 0, got ${JSON.stringify(retention)}`);
+    retentionMs = minutes * 60_000;
+  }
+
   let resultPort: number | undefined;
   const port = values.get("--result-port");
   if (port !== undefined) {
@@ -126,6 +145,8 @@ export function parseAgentArgs(argv: readonly string[], cwd: string = process.cw
       ...(capacity === undefined ? {} : { capacity }),
       ...(dataDir === undefined ? {} : { dataDir: resolve(cwd, dataDir) }),
       ...(memoryBudgetMb === undefined ? {} : { memoryBudgetMb }),
+      ...(diskBudgetMb === undefined ? {} : { diskBudgetMb }),
+      ...(retentionMs === undefined ? {} : { retentionMs }),
       ...(resultHost === undefined ? {} : { resultHost }),
       ...(resultPort === undefined ? {} : { resultPort }),
     },

@@ -239,6 +239,22 @@ describe("a cluster of three agent processes, through the SDK client", () => {
     expect((await stack.client.discoverMachines()).length).toBe(3);
   });
 
+  it("reports evictions: past its disk budget an agent drops the oldest finished run's value, and the API says evicted at once", async () => {
+    await stack.startAgent({ name: "tiny", capacity: { cpu: 1, slots: 1 }, functions, extraArgs: ["--memory-budget-mb", "1", "--disk-budget-mb", "1"] });
+    const runIds: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const outcome = await stack.client.execute(dagFile(`evict-${i}`, [{ id: "blob", fn: "std.bytes", extraArgs: [700_000, i], placement: { kind: "pinned", machine: "tiny" } }]));
+      expect(outcome.status).toBe("succeeded");
+      runIds.push(outcome.runId);
+    }
+    const [first, , last] = runIds as [string, string, string];
+    await expect.poll(async () => (await stack.client.getRun(first)).tasks[0]?.reason, { timeout: 10_000 }).toMatch(/evicted from "tiny" \(disk budget full\)/);
+    await expect(stack.client.getValue(first, "blob")).rejects.toThrow(/evicted/);
+    await expect(stack.client.getResult(first, "blob")).rejects.toThrow(/evicted/);
+    expect(((await stack.client.getValue(last, "blob")) as Uint8Array).byteLength).toBe(700_000);
+    await stack.killAgent("tiny");
+  });
+
   it("reruns an attempt elsewhere when its machine is killed mid-attempt", async () => {
     await stack.startAgent({ name: "doomed", capacity: { cpu: 8, slots: 8 }, functions });
     const { runId } = await stack.client.startRun(dagFile("machine-lost", [{ id: "s", fn: "t.slow", extraArgs: [3000, "done"], placement: { kind: "auto" }, cost: { cpu: 8 } }]));

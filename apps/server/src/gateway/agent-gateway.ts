@@ -1,6 +1,6 @@
 import type { Server as HttpServer } from "node:http";
 import { Server, type Socket } from "socket.io";
-import { AgentEvent, AgentHeartbeat, AgentHello, TaskFinished, TaskLogs, formatIssues } from "@handoff/protocol";
+import { AgentEvent, AgentHeartbeat, AgentHello, ResultEvicted, TaskFinished, TaskLogs, formatIssues } from "@handoff/protocol";
 import type { z } from "zod";
 import type { TokenService } from "../auth/tokens.ts";
 import type { Logger } from "../log.ts";
@@ -98,6 +98,12 @@ export function attachAgentGateway(http: HttpServer, options: { engine: Engine; 
       if (!data.machine) return;
       const logs = parse(TaskLogs, AgentEvent.TaskLogs, payload);
       if (logs) engine.logs(data.machine, link, logs.items);
+    });
+
+    socket.on(AgentEvent.ResultEvicted, (payload: unknown) => {
+      if (!data.machine) return;
+      const evicted = parse(ResultEvicted, AgentEvent.ResultEvicted, payload);
+      if (evicted) engine.resultsEvicted(data.machine, link, evicted.items);
     });
 
     socket.on("disconnect", (reason) => {

@@ -22,6 +22,9 @@ export class ResultRelay {
     const ref = await this.engine.lookupResult(runId, taskId);
     const name = fromMachine ?? ref?.machine;
     if (name === undefined) return { ok: false, failure: { kind: "not_found", message: `no result is recorded for task "${taskId}" of run "${runId}"` } };
+    if (fromMachine === undefined && ref?.evicted) {
+      return { ok: false, failure: { kind: "evicted", message: `the result of "${taskId}" was evicted from "${ref.machine}" (${ref.evicted})` } };
+    }
     const machine = this.engine.machines.get(name);
     if (!machine) return { ok: false, failure: { kind: "not_found", message: `unknown machine "${name}"` } };
     if (!machine.link || !machine.resultUrl) {

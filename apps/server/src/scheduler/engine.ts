@@ -31,6 +31,7 @@ import type {
   ResultMeta,
   TaskAssignItem,
   TaskFinishedItem,
+  ResultEvictedItem,
   TaskLogItem,
   WireInput,
 } from "@handoff/protocol";
@@ -40,11 +41,13 @@ import { Metrics } from "./metrics.ts";
 /** What a succeeded attempt leaves behind in the cluster: a reference, the value stays on `machine`. */
 export interface ResultRef extends ResultMeta {
   readonly machine: string;
+  /** Set when the holder dropped the value (retention or disk budget). */
+  readonly evicted?: "retention" | "disk_budget";
 }
 
 /** The server side of one connected agent. `send` is the socket (absent while offline). */
 export interface AgentLink {
-  send(event: "task:assign" | "task:abort", payload: unknown): void;
+  send(event: "task:assign" | "task:abort" | "run:ended", payload: unknown): void;
   request(event: "result:put", payload: unknown, timeoutMs: number): Promise<unknown>;
   disconnect(reason: string): void;
 }
@@ -519,6 +522,22 @@ export class Engine {
 
   // ---- results --------------------------------------------------------------------------------
 
+  /** The holder dropped values: from now on they answer `evicted` at once, and the run's record says so. */
+  resultsEvicted(name: string, link: AgentLink, items: readonly ResultEvictedItem[]): void {
+    const machine = this.machines.get(name);
+    if (!machine || machine.link !== link) return;
+    for (const item of items) {
+      const key = resultKey(item.runId, item.taskId);
+      const ref = this.results.get(key);
+      if (!ref || ref.machine !== name) continue; // a copy fetched as an input, not the recorded result
+      this.results.set(key, { ...ref, evicted: item.reason });
+      const message = `result evicted from "${name}" (${item.reason === "retention" ? "retention time passed" : "disk budget full"})`;
+      this.pending.tasks.push({ runId: item.runId, taskId: item.taskId, resultMachine: null, reason: message });
+      this.pending.logs.push({ runId: item.runId, taskId: item.taskId, attemptId: null, level: "warn", message, timestamp: new Date() });
+    }
+    this.scheduleFlush();
+  }
+
   async lookupResult(runId: string, taskId: string): Promise<ResultRef | undefined> {
     const known = this.results.get(resultKey(runId, taskId));
     if (known) return known;
@@ -779,6 +798,8 @@ export class Engine {
       if (open.runId === outcome.runId) this.closeAttempts({ runId: open.runId, taskId: open.taskId, state: "cancelled", at: Date.now(), attempts: open.number, maxAttempts: open.number, attemptId });
     }
     this.events.emit(outcome.runId, { type: "finished", outcome } satisfies RunEvent);
+    // Agents keep a run's values pinned while it runs; now they may age out.
+    for (const machine of this.machines.values()) machine.link?.send("run:ended", { v: 1, runId: outcome.runId });
     const waiting = this.waiters.get(outcome.runId);
     this.waiters.delete(outcome.runId);
     for (const resolve of waiting ?? []) resolve(outcome);

@@ -136,7 +136,18 @@ export type TaskLogItem = z.infer<typeof TaskLogItem>;
 export const TaskLogs = z.object({ v: version, items: z.array(TaskLogItem).min(1).max(10_000) });
 export type TaskLogs = z.infer<typeof TaskLogs>;
 
+export const ResultEvictedItem = z.object({ runId: name, taskId: name, reason: z.enum(["retention", "disk_budget"]) });
+export type ResultEvictedItem = z.infer<typeof ResultEvictedItem>;
+
+/** Values the agent dropped (retention or disk budget): the server answers `evicted` at once afterwards. */
+export const ResultEvicted = z.object({ v: version, items: z.array(ResultEvictedItem).min(1).max(10_000) });
+export type ResultEvicted = z.infer<typeof ResultEvicted>;
+
 // ---- server → agent -------------------------------------------------------------------------
+
+/** A run ended: its values may now age out (they were pinned while the run could still need them). */
+export const RunEnded = z.object({ v: version, runId: name });
+export type RunEnded = z.infer<typeof RunEnded>;
 
 export const TaskAssignItem = z.object({
   attemptId: name,
@@ -174,4 +185,6 @@ export const AgentEvent = {
   TaskAssign: "task:assign",
   TaskAbort: "task:abort",
   ResultPut: "result:put",
+  ResultEvicted: "result:evicted",
+  RunEnded: "run:ended",
 } as const;

@@ -16,6 +16,9 @@ export const resultsRouter = router({
     if (!ref) {
       throw new ApiError(input.timeoutMs > 0 ? "TIMEOUT" : "NOT_FOUND", `no result for task "${input.taskId}" of run "${input.runId}"${input.timeoutMs > 0 ? ` within ${input.timeoutMs} ms` : ""}`);
     }
+    if (ref.evicted) throw new ApiError("PRECONDITION_FAILED", `evicted: the result of "${input.taskId}" was evicted from "${ref.machine}" (${ref.evicted})`);
+    const machine = ctx.engine.machines.get(ref.machine);
+    if (!machine?.link) throw new ApiError("PRECONDITION_FAILED", `machine_offline: the result of "${input.taskId}" lives on "${ref.machine}", which is offline`);
     return ref;
   }),
 
