@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// `npm start` after install: build the dashboard when it is missing or older than its sources, then
+// start the whole system (server + dashboard + local agent) through the CLI.
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const web = path.join(root, "apps/web");
+const pnpm = ["-y", "pnpm@10.34.9"];
+
+function newest(dir) {
+  let latest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === "node_modules" || entry.name === ".next" || entry.name.startsWith(".")) continue;
+    const full = path.join(dir, entry.name);
+    latest = Math.max(latest, entry.isDirectory() ? newest(full) : statSync(full).mtimeMs);
+  }
+  return latest;
+}
+
+if (existsSync(path.join(web, "package.json"))) {
+  const buildId = path.join(web, ".next", "BUILD_ID");
+  if (!existsSync(buildId) || statSync(buildId).mtimeMs < newest(path.join(web, "src"))) {
+    console.log("building the dashboard (apps/web) — once, or when its sources changed…");
+    const built = spawnSync("npx", [...pnpm, "--filter", "@handoff/web", "build"], { cwd: root, stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+    if (built.status !== 0) console.error("the dashboard did not build; starting without it");
+  }
+}
+const started = spawnSync("npx", [...pnpm, "--filter", "@handoff/cli", "start", ...process.argv.slice(2)], { cwd: root, stdio: "inherit" });
+process.exit(started.status ?? 1);
