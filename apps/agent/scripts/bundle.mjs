@@ -11,8 +11,9 @@
 //   bundled with sucrase into a string the agent registers as a `data:` URL).
 // - Also writes dist/handoff-agent.inputs.json: every source file the bundle was built from (paths relative to
 //   apps/agent), so a server can tell when the bundle is older than its sources.
-import { mkdirSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { performance } from "node:perf_hooks";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
@@ -80,12 +81,16 @@ export async function bundleAgent() {
   });
   const hooksSource = hooks.outputFiles[0]?.text ?? "";
   // The hooks run from a data: URL, where `require` cannot be created: everything they use must be bundled as ESM.
-  if (/\b__require\(/.test(hooksSource)) throw new Error("scripts/bundle/module-hooks.mjs: the hooks bundle calls require(); it must be pure ESM");
+  const required = Object.values(hooks.metafile.outputs).flatMap((output) => output.imports.filter((imported) => imported.kind === "require-call"));
+  if (required.length > 0) {
+    throw new Error(`scripts/bundle/module-hooks.mjs: the hooks bundle would call require(${required.map((imported) => JSON.stringify(imported.path)).join(", ")}); it must be pure ESM`);
+  }
 
   const agent = await build({
     absWorkingDir: agentDir,
     entryPoints: [path.join(agentDir, "scripts", "bundle", "entry.ts")],
     outfile: BUNDLE_FILE,
+    write: false,
     bundle: true,
     platform: "node",
     format: "esm",
@@ -100,11 +105,21 @@ export async function bundleAgent() {
   });
   // This script shapes the bundle too: a change to it makes the bundle stale like a change to a source file.
   const inputs = [...new Set(["scripts/bundle.mjs", ...Object.keys(hooks.metafile.inputs), ...Object.keys(agent.metafile.inputs)])].sort();
-  const bytes = statSync(BUNDLE_FILE).size;
+  const output = agent.outputFiles.find((file) => file.path === BUNDLE_FILE);
+  if (output === undefined) throw new Error(`esbuild produced no ${BUNDLE_FILE}`);
+  const bytes = output.contents.byteLength;
+  mkdirSync(path.dirname(BUNDLE_FILE), { recursive: true });
+  // Written beside and renamed, so a server reading the bundle while another build runs never sees half a file.
+  writeAtomically(BUNDLE_FILE, output.contents);
+  writeAtomically(INPUTS_FILE, `${JSON.stringify({ bundle: path.basename(BUNDLE_FILE), bytes, inputs }, null, 2)}\n`);
   const ms = Math.round(performance.now() - startedAt);
-  mkdirSync(path.dirname(INPUTS_FILE), { recursive: true });
-  writeFileSync(INPUTS_FILE, `${JSON.stringify({ bundle: path.basename(BUNDLE_FILE), bytes, inputs }, null, 2)}\n`);
   return { file: BUNDLE_FILE, bytes, ms, inputs };
+}
+
+function writeAtomically(file, contents) {
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, contents);
+  renameSync(temporary, file);
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -2,7 +2,7 @@
 // tsx (which needs esbuild's native binary). Function modules resolve the provided packages to this thread's own
 // copies and load TypeScript through the hooks of module-hooks.mjs.
 import { Buffer } from "node:buffer";
-import { register } from "node:module";
+import nodeModule from "node:module";
 import * as protocol from "@handoff/protocol";
 import * as protocolGrant from "@handoff/protocol/grant";
 import * as sdk from "@handoff/sdk";
@@ -32,7 +32,7 @@ const PROVIDED_PACKAGES = ["@handoff/sdk", "@handoff/protocol", "zod"];
 export async function startExecutorWorker(): Promise<void> {
   (globalThis as { __handoffProvided?: Readonly<Record<string, object>> }).__handoffProvided = PROVIDED;
   const provided = Object.fromEntries(Object.entries(PROVIDED).map(([specifier, namespace]) => [specifier, reexportUrl(specifier, namespace)]));
-  register(`data:text/javascript;base64,${Buffer.from(HANDOFF_MODULE_HOOKS_SOURCE).toString("base64")}`, {
+  nodeModule.register(`data:text/javascript;base64,${Buffer.from(HANDOFF_MODULE_HOOKS_SOURCE).toString("base64")}`, {
     data: { provided, packages: PROVIDED_PACKAGES },
   });
   await import("../../src/executor/worker-main.ts");

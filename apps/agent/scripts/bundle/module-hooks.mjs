@@ -87,8 +87,8 @@ export async function load(url, context, nextLoad) {
   try {
     ({ code } = transform(source, { transforms: ["typescript"], filePath, disableESTransforms: true }));
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    throw new SyntaxError(`${filePath}: cannot strip its TypeScript types: ${message}`);
+    const message = (error instanceof Error ? error.message : String(error)).replace(/^Error transforming .*?: /, "");
+    throw new SyntaxError(`TypeScript syntax error in ${filePath}: ${message}`);
   }
   return { format: "module", source: code, shortCircuit: true };
 }

@@ -11,6 +11,7 @@ import type { ServerConfig } from "../env.ts";
 import { attachAgentGateway } from "../gateway/agent-gateway.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { Engine } from "../scheduler/engine.ts";
+import { createInstallHandler } from "./install.ts";
 import { ResultRelay } from "./result-relay.ts";
 
 export const SESSION_COOKIE = "handoff_session";
@@ -66,10 +67,14 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     },
   });
 
+  // The one-line agent install answers without a token: the join token in the command is the credential.
+  const install = createInstallHandler({ publicUrl: () => publicUrl });
+
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const url = new URL(request.url ?? "/", "http://handoff.local");
     const pathname = url.pathname;
     if (pathname.startsWith("/socket.io/")) return; // socket.io answers these itself
+    if (await install(request, response, pathname)) return;
     if (pathname === "/healthz") return json(response, 200, { ok: true, version: SERVER_VERSION });
     if (pathname === "/metrics") {
       const principal = await principalOf(request);

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { FunctionMeta } from "@handoff/protocol";
+import { installCommand } from "../../http/install.ts";
 import type { Engine, LiveMachine } from "../../scheduler/engine.ts";
 import { ApiError, adminProcedure, router, userProcedure } from "../trpc.ts";
 
@@ -79,7 +80,7 @@ export const machinesRouter = router({
   joinCommand: adminProcedure.input(z.object({ name: z.string().max(100).optional() }).optional()).mutation(async ({ ctx, input }) => {
     const label = input?.name ?? `agent ${new Date().toISOString()}`;
     const { token } = await ctx.tokens.create(label, "join", ctx.principal.name);
-    const command = `curl -fsSL ${ctx.publicUrl}/install/agent.mjs -o handoff-agent.mjs && node handoff-agent.mjs --server ${ctx.publicUrl} --token ${token}`;
+    const command = installCommand({ publicUrl: ctx.publicUrl, token });
     return { token, command, npx: `npx handoff agent --server ${ctx.publicUrl} --token ${token}` };
   }),
 });

@@ -1,0 +1,184 @@
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The one-line command (text/plain); `?token=JOIN_TOKEN` and `?name=NAME` fill it in. */
+export const INSTALL_PATH = "/install";
+/** The single-file agent: one ES module with no native parts, for any machine with Node 20. */
+export const AGENT_BUNDLE_PATH = "/install/agent.mjs";
+
+export type InstallHandler = (request: IncomingMessage, response: ServerResponse, pathname: string) => Promise<boolean>;
+
+export interface InstallHandlerOptions {
+  /** The URL agents reach this server at (HANDOFF_PUBLIC_URL, else the listening URL); read on each request. */
+  readonly publicUrl: () => string;
+  /** The agent package, whose scripts/bundle.mjs builds the bundle (default: apps/agent beside this server). */
+  readonly agentDir?: string;
+  /** How long a build may take before it counts as failed (default 120 s). */
+  readonly buildTimeoutMs?: number;
+}
+
+const JOIN_TOKEN = /^[A-Za-z0-9_-]{1,200}$/;
+const MACHINE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
+
+/**
+ * The command that downloads the agent and starts it against this server. Without a token it reads
+ * `$HANDOFF_JOIN_TOKEN` from the shell.
+ * @example installCommand({ publicUrl: "http://server:3000", token: "hf_join_…" })
+ * // curl -fsSL http://server:3000/install/agent.mjs -o handoff-agent.mjs && node handoff-agent.mjs --server http://server:3000 --token hf_join_…
+ */
+export function installCommand(options: { readonly publicUrl: string; readonly token?: string; readonly name?: string }): string {
+  const base = options.publicUrl.replace(/\/+$/, "");
+  const token = options.token === undefined ? '"$HANDOFF_JOIN_TOKEN"' : shellWord(options.token);
+  const name = options.name === undefined ? "" : ` --name ${shellWord(options.name)}`;
+  return `curl -fsSL ${shellWord(`${base}${AGENT_BUNDLE_PATH}`)} -o handoff-agent.mjs && node handoff-agent.mjs --server ${shellWord(base)} --token ${token}${name}`;
+}
+
+function shellWord(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+type Bundle = { readonly bytes: Buffer; readonly etag: string; readonly mtimeMs: number };
+
+/**
+ * Answers `GET /install` and `GET /install/agent.mjs` with no token (the join token in the command is the credential).
+ * The bundle is built by apps/agent's scripts/bundle.mjs on the first request when `dist/handoff-agent.mjs` is missing
+ * or older than any file it was built from (listed in `dist/handoff-agent.inputs.json`), then kept in memory until
+ * its sources or the file change. Concurrent requests share one build.
+ * @returns a handler that resolves true when it answered the request, false for any other path
+ */
+export function createInstallHandler(options: InstallHandlerOptions): InstallHandler {
+  const agentDir = options.agentDir ?? fileURLToPath(new URL("../../../agent/", import.meta.url));
+  const bundleFile = path.join(agentDir, "dist", "handoff-agent.mjs");
+  const inputsFile = path.join(agentDir, "dist", "handoff-agent.inputs.json");
+  const script = path.join(agentDir, "scripts", "bundle.mjs");
+  const buildTimeoutMs = options.buildTimeoutMs ?? 120_000;
+  let cached: Bundle | undefined;
+  let building: Promise<Bundle> | undefined;
+
+  const current = (): Promise<Bundle> => {
+    if (building !== undefined) return building;
+    const onDisk = freshBundleMtime(bundleFile, inputsFile, agentDir);
+    if (cached !== undefined && onDisk === cached.mtimeMs) return Promise.resolve(cached);
+    building = (async () => {
+      if (onDisk === undefined) await runBundleScript(script, agentDir, buildTimeoutMs);
+      const mtimeMs = statSync(bundleFile).mtimeMs;
+      const bytes = readFileSync(bundleFile);
+      cached = { bytes, mtimeMs, etag: `"${createHash("sha256").update(bytes).digest("base64url").slice(0, 27)}"` };
+      return cached;
+    })().finally(() => {
+      building = undefined;
+    });
+    return building;
+  };
+
+  return async (request, response, pathname) => {
+    if (pathname !== INSTALL_PATH && pathname !== AGENT_BUNDLE_PATH) return false;
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      response.writeHead(405, { Allow: "GET, HEAD", "Content-Type": "text/plain; charset=utf-8" });
+      response.end(`${pathname} answers GET only\n`);
+      return true;
+    }
+    if (pathname === INSTALL_PATH) {
+      answerCommand(request, response, options.publicUrl());
+      return true;
+    }
+    if (!existsSync(script)) {
+      sendError(response, request, 503, `the agent bundle cannot be built on this server: ${script} does not exist`);
+      return true;
+    }
+    let bundle: Bundle;
+    try {
+      bundle = await current();
+    } catch (error) {
+      sendError(response, request, 500, `building the agent bundle failed: ${error instanceof Error ? error.message : String(error)}`);
+      return true;
+    }
+    if (request.headers["if-none-match"] === bundle.etag) {
+      response.writeHead(304, { ETag: bundle.etag });
+      response.end();
+      return true;
+    }
+    response.writeHead(200, {
+      "Content-Type": "text/javascript; charset=utf-8",
+      "Content-Length": bundle.bytes.byteLength,
+      "Content-Disposition": 'attachment; filename="handoff-agent.mjs"',
+      "Cache-Control": "no-cache",
+      ETag: bundle.etag,
+    });
+    response.end(request.method === "HEAD" ? undefined : bundle.bytes);
+    return true;
+  };
+}
+
+function answerCommand(request: IncomingMessage, response: ServerResponse, publicUrl: string): void {
+  const query = new URL(request.url ?? "/", "http://handoff.local").searchParams;
+  const token = query.get("token") ?? undefined;
+  const name = query.get("name") ?? undefined;
+  if (token !== undefined && !JOIN_TOKEN.test(token)) {
+    return sendError(response, request, 400, "query parameter token: expected a join token (letters, digits, _ and -, at most 200)");
+  }
+  if (name !== undefined && !MACHINE_NAME.test(name)) {
+    return sendError(response, request, 400, "query parameter name: expected a machine name (letters, digits, _ . -, starting with a letter or digit, at most 100)");
+  }
+  const text = `${installCommand({ publicUrl, ...(token === undefined ? {} : { token }), ...(name === undefined ? {} : { name }) })}\n`;
+  response.writeHead(200, { "Content-Type": "text/plain; charset=utf-8", "Content-Length": Buffer.byteLength(text), "Cache-Control": "no-store" });
+  response.end(request.method === "HEAD" ? undefined : text);
+}
+
+function sendError(response: ServerResponse, request: IncomingMessage, status: number, message: string): void {
+  const text = `${message}\n`;
+  response.writeHead(status, { "Content-Type": "text/plain; charset=utf-8", "Content-Length": Buffer.byteLength(text) });
+  response.end(request.method === "HEAD" ? undefined : text);
+}
+
+/** The bundle's mtime when it exists and no input it was built from is newer (or gone); otherwise undefined. */
+function freshBundleMtime(bundleFile: string, inputsFile: string, agentDir: string): number | undefined {
+  let bundleMtime: number;
+  let inputs: unknown;
+  try {
+    bundleMtime = statSync(bundleFile).mtimeMs;
+    inputs = (JSON.parse(readFileSync(inputsFile, "utf8")) as { inputs?: unknown }).inputs;
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(inputs) || inputs.length === 0) return undefined;
+  for (const input of inputs) {
+    if (typeof input !== "string") return undefined;
+    try {
+      if (statSync(path.resolve(agentDir, input)).mtimeMs > bundleMtime) return undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return bundleMtime;
+}
+
+/** Runs `node scripts/bundle.mjs` in the agent package; rejects with the end of its output when it fails. */
+function runBundleScript(script: string, cwd: string, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script], { cwd, stdio: ["ignore", "pipe", "pipe"], env: process.env });
+    let output = "";
+    const keep = (chunk: Buffer): void => {
+      output = (output + chunk.toString("utf8")).slice(-4000);
+    };
+    child.stdout.on("data", keep);
+    child.stderr.on("data", keep);
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`${script} took longer than ${timeoutMs} ms`));
+    }, timeoutMs);
+    child.once("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.once("exit", (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve();
+      else reject(new Error(`${script} exited with ${code ?? signal}: ${output.trim()}`));
+    });
+  });
+}
