@@ -255,6 +255,34 @@ describe("a cluster of three agent processes, through the SDK client", () => {
     await stack.killAgent("tiny");
   });
 
+  it("recomputes a finished producer from lineage when its machine dies before the consumer ran", async () => {
+    await stack.startAgent({ name: "victim", capacity: { cpu: 64, slots: 6 }, functions });
+    const { runId } = await stack.client.startRun(
+      dagFile("lineage", [
+        { id: "p", fn: "t.where", extraArgs: ["produced"], cost: { cpu: 1 } },
+        { id: "gate", fn: "t.slow", extraArgs: [4000, "open"], placement: { kind: "pinned", machine: "beta" } },
+        { id: "q", fn: "t.where", args: ["p", "gate"], placement: { kind: "pinned", machine: "gamma" } },
+      ]),
+      { strategy: "load_balanced" },
+    );
+    await expect.poll(async () => (await stack.client.getRun(runId)).tasks.find((t) => t.taskId === "p")?.state, { timeout: 20_000 }).toBe("succeeded");
+    expect((await stack.client.getRun(runId)).tasks.find((t) => t.taskId === "p")?.machine).toBe("victim");
+    await stack.killAgent("victim");
+    const outcome = await stack.client.watchRun(runId, () => undefined);
+    expect(outcome?.status).toBe("succeeded");
+    const rerun = outcome?.allocations["p"];
+    expect(rerun).not.toBe("victim");
+    expect(await stack.client.getValue(runId, "q")).toEqual({
+      machine: "gamma",
+      args: [{ machine: rerun, args: ["produced"] }, { machine: "beta", value: "open" }],
+    });
+    const attempts = await stack.client.trpc.runs.attempts.query({ runId, taskId: "p" });
+    expect(attempts.map((attempt) => [attempt.machine, attempt.state])).toEqual([
+      ["victim", "succeeded"],
+      [rerun, "succeeded"],
+    ]);
+  });
+
   it("reruns an attempt elsewhere when its machine is killed mid-attempt", async () => {
     await stack.startAgent({ name: "doomed", capacity: { cpu: 8, slots: 8 }, functions });
     const { runId } = await stack.client.startRun(dagFile("machine-lost", [{ id: "s", fn: "t.slow", extraArgs: [3000, "done"], placement: { kind: "auto" }, cost: { cpu: 8 } }]));

@@ -498,7 +498,7 @@ export class Engine {
           now: Date.now(),
           attemptId: item.attemptId,
           machine: name,
-          error: { kind: item.error.kind === "timeout" ? "timeout" : item.error.kind === "cancelled" ? "cancelled" : "function_failed", message: item.error.message },
+          error: { kind: reportedKind(item.error.kind), message: item.error.message },
         });
       }
     }
@@ -876,6 +876,11 @@ export class Engine {
   private writeFailed(error: unknown): void {
     this.log.error("database write failed", { error: error instanceof Error ? error.message : String(error) });
   }
+}
+
+/** What an agent may say about a failed attempt; anything else is the function's failure. */
+function reportedKind(kind: string): "timeout" | "cancelled" | "result_lost" | "machine_lost" | "function_failed" {
+  return kind === "timeout" || kind === "cancelled" || kind === "result_lost" || kind === "machine_lost" ? kind : "function_failed";
 }
 
 function withSlots(capacity: Resources): Resources {

@@ -235,8 +235,65 @@ describe("scheduler decide", () => {
       driver.send({ type: "machine_status_changed", now: 10, name: "m1", status: "offline" });
       driver.now = 10;
       driver.tick(1010);
-      expect(driver.taskState("r", "b")).toMatchObject({ state: "failed" });
+      // a's result lived only on m1: a must be recomputed first, and nothing can run it.
+      expect(driver.taskState("r", "a")).toMatchObject({ state: "failed" });
+      expect(driver.outcome("r")?.failures[0]).toMatchObject({ taskId: "a" });
       expect(driver.outcome("r")?.failures[0]?.message).toContain("no eligible machine");
+    });
+  });
+
+  describe("when a machine holding needed results goes offline", () => {
+    it("recomputes the lost producer from lineage on a live machine, then runs the consumer", () => {
+      const driver = new SchedulerDriver({ localMachine: "m1" }).machine("m1", { slots: 1 }).machine("m2", { slots: 1 });
+      driver.submit("r", [
+        { id: "a", fn: "f", placement: { kind: "auto" } },
+        { id: "b", fn: "g", args: ["a"], placement: { kind: "pinned", machine: "m2" } },
+        { id: "c", fn: "g", args: ["b"] },
+      ]);
+      expect(driver.assignment("a").machine).toBe("m1");
+      driver.succeed("a");
+      driver.send({ type: "machine_status_changed", now: 1, name: "m1", status: "offline" });
+      // b was running on m2 and may have its input already; a is recomputed for whoever still needs it.
+      driver.fail("b", "input lost");
+      const again = driver.assignment("a");
+      expect([again.machine, again.attempt]).toEqual(["m2", 2]);
+      driver.succeed("a");
+      driver.succeed("b");
+      driver.succeed("c");
+      expect(driver.outcome("r")?.status).toBe("succeeded");
+      expect(driver.state.ledger.totalUsed()).toBe(0);
+    });
+
+    it("recomputes recursively when the producer's own inputs were on the same machine", () => {
+      const driver = new SchedulerDriver({ localMachine: "m1" }).machine("m1", { slots: 2 }).machine("m2", { slots: 2 });
+      driver.submit("r", [
+        { id: "a", fn: "f" },
+        { id: "b", fn: "f", args: ["a"] },
+        { id: "c", fn: "g", args: ["b"], placement: { kind: "pinned", machine: "m2" } },
+      ]);
+      driver.succeed("a");
+      driver.succeed("b");
+      expect(driver.assignment("c").machine).toBe("m2");
+      driver.send({ type: "machine_status_changed", now: 1, name: "m1", status: "offline" });
+      driver.send({ type: "attempt_failed", now: 1, attemptId: driver.assignment("c").attemptId, machine: "m2", error: { kind: "result_lost", message: "b is gone" } });
+      expect(driver.taskState("r", "c")?.state).toBe("waiting_for_dependencies");
+      driver.succeed("a");
+      driver.succeed("b");
+      driver.succeed("c");
+      const outcome = driver.outcome("r");
+      expect(outcome?.status).toBe("succeeded");
+      expect(outcome?.allocations).toEqual({ a: "m2", b: "m2", c: "m2" });
+    });
+
+    it("does nothing for results nobody needs any more", () => {
+      const driver = new SchedulerDriver({ localMachine: "m1" }).machine("m1", { slots: 1 }).machine("m2", { slots: 1 });
+      driver.submit("r", [{ id: "a", fn: "f" }, { id: "b", fn: "f", args: ["a"] }, { id: "slow", fn: "g", placement: { kind: "pinned", machine: "m2" } }]);
+      driver.succeed("a");
+      driver.succeed("b");
+      driver.send({ type: "machine_status_changed", now: 1, name: "m1", status: "offline" });
+      expect(driver.running().map((c) => c.taskId)).toEqual(["slow"]);
+      driver.succeed("slow");
+      expect(driver.outcome("r")?.status).toBe("succeeded");
     });
   });
 

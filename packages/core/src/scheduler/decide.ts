@@ -103,6 +103,71 @@ function changeMachineStatus(
       state.ledger.release(groupClaimant(run.runId, run.compiled.tasks[root]!.id));
     }
   }
+  for (const runId of [...state.activeRuns]) loseResults(state, state.runs.get(runId)!, name, now, out);
+}
+
+const finished = new Set<TaskState>([TaskState.Succeeded, TaskState.Failed, TaskState.Cancelled, TaskState.UpstreamFailed]);
+
+/**
+ * The results that lived only on `machine` are gone. Every succeeded task whose value a not-yet-finished
+ * task still needs runs again from lineage — and, recursively, the producers of its own inputs when
+ * those were on the same machine. A producer that cannot run again (a member of a collocation group)
+ * fails the run with `result_lost`, naming it. Never a hang: a rerun that finds no machine fails after
+ * the no-machine grace period like any waiting task.
+ */
+function loseResults(state: SchedulerState, run: RunState, machine: MachineName, now: number, out: SchedulerCommand[]): void {
+  if (run.cancelReason !== null) return;
+  const lost = new Set<number>();
+  const stack: number[] = [];
+  const needs = (consumer: number): void => {
+    for (const dep of run.compiled.tasks[consumer]!.deps) {
+      const producer = run.tasks[dep]!;
+      if (producer.state === TaskState.Succeeded && producer.resultMachine === machine && !lost.has(dep)) {
+        lost.add(dep);
+        stack.push(dep);
+      }
+    }
+  };
+  run.tasks.forEach((task, index) => {
+    if (!finished.has(task.state) && !run.compiled.tasks[index]!.isInline) needs(index);
+  });
+  while (stack.length > 0) needs(stack.pop()!);
+  if (lost.size === 0) return;
+
+  const unrecoverable = [...lost].filter((index) => run.compiled.groups.has(run.compiled.tasks[index]!.group));
+  if (unrecoverable.length > 0) {
+    const names = unrecoverable.map((index) => `"${run.compiled.tasks[index]!.id}"`).join(", ");
+    endRunEarly(state, run, { kind: "result_lost", message: `results of ${names} were only on "${machine}", which went offline, and collocated tasks cannot be recomputed alone` }, now, out);
+    return;
+  }
+  // Reset the lost producers first, then count, for every task that waits on them, what it waits for again.
+  for (const index of lost) {
+    const task = run.tasks[index]!;
+    task.state = TaskState.WaitingForDependencies;
+    task.resultMachine = null;
+    task.result = undefined;
+    task.reason = `recomputing: its result was only on "${machine}", which went offline`;
+    run.unfinished += 1;
+  }
+  for (const index of lost) {
+    const task = run.tasks[index]!;
+    task.remaining = run.compiled.tasks[index]!.deps.filter((dep) => run.tasks[dep]!.state !== TaskState.Succeeded).length;
+    for (const dependent of run.compiled.tasks[index]!.dependents) {
+      const next = run.tasks[dependent]!;
+      if (lost.has(dependent) || finished.has(next.state)) continue;
+      next.remaining += 1;
+      if (next.state === TaskState.WaitingForResources || next.state === TaskState.Retrying) {
+        // Still queued: dispatch skips it until its inputs exist again.
+        next.state = TaskState.WaitingForDependencies;
+        next.reason = `waiting for "${run.compiled.tasks[index]!.id}" to be recomputed`;
+        emitChange(run, dependent, now, out);
+      }
+    }
+  }
+  for (const index of lost) {
+    if (run.tasks[index]!.remaining === 0) enqueue(run, index, now, out, run.tasks[index]!.reason);
+    else emitChange(run, index, now, out);
+  }
 }
 
 function resolveOptions(options: RunOptions): ResolvedRunOptions {
@@ -302,7 +367,8 @@ function failAttempt(state: SchedulerState, record: AttemptRecord, error: TaskEr
   run.running -= 1;
   task.currentAttempt = null;
   task.lastError = error;
-  if (error.kind === "machine_lost" && task.machineLosses < state.config.maxMachineLosses) {
+  // Losing a machine or an input to one is not the task's fault (bounded, so a task that kills machines still ends).
+  if ((error.kind === "machine_lost" || error.kind === "result_lost") && task.machineLosses < state.config.maxMachineLosses) {
     task.machineLosses += 1;
   } else {
     task.countedFailures += 1;
@@ -312,7 +378,12 @@ function failAttempt(state: SchedulerState, record: AttemptRecord, error: TaskEr
     task.state = TaskState.Retrying;
     const backoff = compiled.spec.retryBackoff;
     const retryLabel = `retry after ${error.kind}: ${error.message}`;
-    if (backoff && task.countedFailures > 0 && error.kind !== "machine_lost") {
+    if (task.remaining > 0) {
+      // An input is being recomputed (its machine went away): retry once it exists again.
+      task.state = TaskState.WaitingForDependencies;
+      task.reason = retryLabel;
+      emitChange(run, record.task, now, out, { error });
+    } else if (backoff && task.countedFailures > 0 && error.kind !== "machine_lost" && error.kind !== "result_lost") {
       const delay = Math.min(
         backoff.initialMs * (backoff.factor ?? 2) ** (task.countedFailures - 1),
         backoff.maxMs ?? Number.POSITIVE_INFINITY,
@@ -465,6 +536,7 @@ function fireTimers(state: SchedulerState, now: number, out: SchedulerCommand[])
         const run = state.runs.get(timer.runId);
         const task = run?.tasks[timer.task];
         if (!run || !task || task.state !== TaskState.Retrying || task.attempts !== timer.attempts) break;
+        if (task.remaining > 0) break; // an input is being recomputed; its success enqueues this task
         enqueue(run, timer.task, now, out, task.reason);
         break;
       }
