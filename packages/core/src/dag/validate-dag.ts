@@ -50,72 +50,81 @@ function describeArgProblem(arg: unknown): string | null {
   return null;
 }
 
+interface TaskAt {
+  readonly problems: Problems;
+  readonly taskId: TaskId | null;
+  readonly position: number;
+}
+
+function invalid(at: TaskAt, field: string, message: string): void {
+  const name = at.taskId === null ? `task at position ${at.position}` : `task "${at.taskId}"`;
+  at.problems.push({ kind: "invalid_task", taskId: at.taskId, field, message: `${name}: ${message}` });
+}
+
 function checkTask(raw: unknown, position: number, problems: Problems): void {
   if (!isRecord(raw)) {
     problems.push({ kind: "invalid_task", taskId: null, field: "id", message: `task at position ${position} is not an object` });
     return;
   }
   const taskId = isNonEmptyString(raw.id) ? raw.id : null;
-  const name = taskId === null ? `task at position ${position}` : `task "${taskId}"`;
-  const invalid = (field: string, message: string): void => {
-    problems.push({ kind: "invalid_task", taskId, field, message: `${name}: ${message}` });
-  };
+  // A module-level helper, not a closure per task: this runs for each of 100,000 tasks.
+  const at: TaskAt = { problems, taskId, position };
 
-  if (taskId === null) invalid("id", typeof raw.id === "string" ? "id is empty" : "id must be a non-empty string");
-  if (!isNonEmptyString(raw.fn)) invalid("fn", "fn must be a non-empty function name");
+  if (taskId === null) invalid(at, "id", typeof raw.id === "string" ? "id is empty" : "id must be a non-empty string");
+  if (!isNonEmptyString(raw.fn)) invalid(at, "fn", "fn must be a non-empty function name");
 
   if (raw.args !== undefined) {
-    if (!Array.isArray(raw.args)) invalid("args", "args must be a list");
+    if (!Array.isArray(raw.args)) invalid(at, "args", "args must be a list");
     else
       (raw.args as unknown[]).forEach((arg, i) => {
         const problem = describeArgProblem(arg);
-        if (problem !== null) invalid(`args[${i}]`, `argument ${i} ${problem}`);
+        if (problem !== null) invalid(at, `args[${i}]`, `argument ${i} ${problem}`);
       });
   }
-  if (raw.extraArgs !== undefined && !Array.isArray(raw.extraArgs)) invalid("extraArgs", "extraArgs must be a list");
+  if (raw.extraArgs !== undefined && !Array.isArray(raw.extraArgs)) invalid(at, "extraArgs", "extraArgs must be a list");
   if (raw.argumentInclusion !== undefined && !ARGUMENT_INCLUSIONS.has(raw.argumentInclusion)) {
-    invalid("argumentInclusion", `argumentInclusion must be one of ${[...ARGUMENT_INCLUSIONS].join(", ")}`);
+    invalid(at, "argumentInclusion", `argumentInclusion must be one of ${[...ARGUMENT_INCLUSIONS].join(", ")}`);
   }
-  if (raw.type !== undefined && !TASK_TYPES.has(raw.type)) invalid("type", `type must be one of ${[...TASK_TYPES].join(", ")}`);
+  if (raw.type !== undefined && !TASK_TYPES.has(raw.type)) invalid(at, "type", `type must be one of ${[...TASK_TYPES].join(", ")}`);
 
   if (raw.placement !== undefined) {
     const placement = raw.placement;
-    if (!isRecord(placement)) invalid("placement", "placement must be { kind: auto | pinned | collocated }");
+    if (!isRecord(placement)) invalid(at, "placement", "placement must be { kind: auto | pinned | collocated }");
     else if (placement.kind === "pinned") {
-      if (!isNonEmptyString(placement.machine)) invalid("placement.machine", "a pinned placement needs a machine name");
+      if (!isNonEmptyString(placement.machine)) invalid(at, "placement.machine", "a pinned placement needs a machine name");
     } else if (placement.kind === "collocated") {
-      if (!isNonEmptyString(placement.with)) invalid("placement.with", "a collocated placement needs the id of a task");
-    } else if (placement.kind !== "auto") invalid("placement", "placement kind must be auto, pinned or collocated");
+      if (!isNonEmptyString(placement.with)) invalid(at, "placement.with", "a collocated placement needs the id of a task");
+    } else if (placement.kind !== "auto") invalid(at, "placement", "placement kind must be auto, pinned or collocated");
     if (raw.type === TaskType.Inline && isRecord(placement) && placement.kind !== "auto") {
-      invalid("placement", "an inline task runs on its consumer's machine and cannot be pinned or collocated");
+      invalid(at, "placement", "an inline task runs on its consumer's machine and cannot be pinned or collocated");
     }
   }
 
   if (raw.cost !== undefined) {
-    if (!isRecord(raw.cost)) invalid("cost", "cost must be a map of resource name to amount");
+    if (!isRecord(raw.cost)) invalid(at, "cost", "cost must be a map of resource name to amount");
     else
       for (const [key, amount] of Object.entries(raw.cost)) {
-        if (!isFiniteNumber(amount) || amount < 0) invalid(`cost.${key}`, `cost of "${key}" must be a finite number ≥ 0, got ${show(amount)}`);
+        if (!isFiniteNumber(amount) || amount < 0) invalid(at, `cost.${key}`, `cost of "${key}" must be a finite number ≥ 0, got ${show(amount)}`);
       }
   }
   if (raw.maxRetries !== undefined && !(Number.isInteger(raw.maxRetries) && (raw.maxRetries as number) >= 0)) {
-    invalid("maxRetries", `maxRetries must be an integer ≥ 0, got ${show(raw.maxRetries)}`);
+    invalid(at, "maxRetries", `maxRetries must be an integer ≥ 0, got ${show(raw.maxRetries)}`);
   }
   if (raw.timeoutMs !== undefined && !(isFiniteNumber(raw.timeoutMs) && raw.timeoutMs > 0)) {
-    invalid("timeoutMs", `timeoutMs must be a finite number > 0, got ${show(raw.timeoutMs)}`);
+    invalid(at, "timeoutMs", `timeoutMs must be a finite number > 0, got ${show(raw.timeoutMs)}`);
   }
   if (raw.retryBackoff !== undefined) {
     const backoff = raw.retryBackoff;
-    if (!isRecord(backoff)) invalid("retryBackoff", "retryBackoff must be { initialMs, factor?, maxMs? }");
+    if (!isRecord(backoff)) invalid(at, "retryBackoff", "retryBackoff must be { initialMs, factor?, maxMs? }");
     else {
       if (!(isFiniteNumber(backoff.initialMs) && backoff.initialMs >= 0)) {
-        invalid("retryBackoff.initialMs", `retryBackoff.initialMs must be a finite number ≥ 0, got ${show(backoff.initialMs)}`);
+        invalid(at, "retryBackoff.initialMs", `retryBackoff.initialMs must be a finite number ≥ 0, got ${show(backoff.initialMs)}`);
       }
       if (backoff.factor !== undefined && !(isFiniteNumber(backoff.factor) && backoff.factor >= 1)) {
-        invalid("retryBackoff.factor", `retryBackoff.factor must be a finite number ≥ 1, got ${show(backoff.factor)}`);
+        invalid(at, "retryBackoff.factor", `retryBackoff.factor must be a finite number ≥ 1, got ${show(backoff.factor)}`);
       }
       if (backoff.maxMs !== undefined && !(isFiniteNumber(backoff.maxMs) && backoff.maxMs >= 0)) {
-        invalid("retryBackoff.maxMs", `retryBackoff.maxMs must be a finite number ≥ 0, got ${show(backoff.maxMs)}`);
+        invalid(at, "retryBackoff.maxMs", `retryBackoff.maxMs must be a finite number ≥ 0, got ${show(backoff.maxMs)}`);
       }
     }
   }
@@ -317,13 +326,14 @@ export function validateDag(dag: DagSpec): DagProblem[] {
   const adjacency: number[][] = tasks.map(() => []);
   tasks.forEach((task, position) => {
     if (!isRecord(task) || byId.get(task.id) !== position || !Array.isArray(task.args)) return;
-    const reported = new Set<TaskId>();
+    let reported: Set<TaskId> | undefined; // only a task with a missing dependency needs one
     const args: readonly unknown[] = task.args;
     for (const arg of args) {
       if (describeArgProblem(arg) !== null) continue;
       const source = argSource(arg as TaskArg);
       const producer = byId.get(source);
       if (producer === undefined) {
+        reported ??= new Set<TaskId>();
         if (reported.has(source)) continue;
         reported.add(source);
         problems.push({

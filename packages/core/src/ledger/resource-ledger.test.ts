@@ -174,3 +174,20 @@ describe("when allocating and claiming call by call (Handoff §6.4 allocate_and_
     expect(ledger.totalUsed()).toBe(4);
   });
 });
+
+describe("freeView (the scheduler's copy-free available)", () => {
+  it("equals available() and follows every claim, release and re-registration", () => {
+    const ledger = ledgerWith({ m1: { cpu: 4, slots: 2 } });
+    const before = ledger.freeView("m1");
+    expect(before).toEqual(ledger.available("m1"));
+    expect(Object.isFrozen(before)).toBe(true);
+    ledger.claim("a", "m1", { cpu: 3, slots: 1, gpu: 0 });
+    expect(ledger.freeView("m1")).toEqual({ cpu: 1, slots: 1, gpu: 0 });
+    expect(before).toEqual({ cpu: 4, slots: 2 });
+    ledger.register("m1", { cpu: 8, slots: 2 });
+    expect(ledger.freeView("m1")).toEqual({ cpu: 5, slots: 1, gpu: 0 });
+    ledger.release("a");
+    expect(ledger.freeView("m1")).toEqual({ cpu: 8, slots: 2 });
+    expect(ledger.freeView("nowhere")).toEqual({});
+  });
+});

@@ -14,13 +14,19 @@ export interface Claim {
 /** Negative or non-numeric amounts count as 0, so `used` can never go below 0. */
 function sanitize(cost: Resources): Record<string, number> {
   const clean: Record<string, number> = {};
-  for (const [key, amount] of Object.entries(cost)) clean[key] = amount > 0 ? amount : 0;
+  for (const key of Object.keys(cost)) {
+    const amount = cost[key]!;
+    clean[key] = amount > 0 ? amount : 0;
+  }
   return clean;
 }
 
 function addInto(target: Record<string, number>, cost: Resources): void {
-  for (const [key, amount] of Object.entries(cost)) target[key] = (target[key] ?? 0) + amount;
+  for (const key of Object.keys(cost)) target[key] = (target[key] ?? 0) + cost[key]!;
 }
+
+const EMPTY: Readonly<Record<string, number>> = Object.freeze({});
+const OK: ClaimResult = Object.freeze({ ok: true });
 
 /**
  * The one authoritative record of who holds what on which machine (replaces Handoff's
@@ -39,15 +45,19 @@ export class ResourceLedger {
   readonly #used = new Map<MachineName, Record<string, number>>();
   readonly #holdings = new Map<string, Map<MachineName, Record<string, number>>>();
   readonly #claimantsOn = new Map<MachineName, Set<string>>();
+  /** `available()` per machine, computed on demand and dropped when the machine's claims change. */
+  readonly #free = new Map<MachineName, Readonly<Record<string, number>>>();
 
   /** Sets the machine's TOTAL capacity; claims already held on it stay. */
   register(machine: MachineName, capacity: Resources): void {
     this.#capacity.set(machine, { ...capacity });
+    this.#free.delete(machine);
   }
 
   /** Forgets the machine's capacity (no new claims); claims on it stay until their claimants release. */
   remove(machine: MachineName): void {
     this.#capacity.delete(machine);
+    this.#free.delete(machine);
   }
 
   has(machine: MachineName): boolean {
@@ -65,18 +75,30 @@ export class ResourceLedger {
 
   /** Total − used per key, never below 0; `{}` for an unknown machine. */
   available(machine: MachineName): Record<string, number> {
+    return { ...this.freeView(machine) };
+  }
+
+  /**
+   * `available()` without the copy, for the scheduler's hot path (it asks for every eligible machine
+   * at every decision): frozen, and replaced by a new object when the machine's claims change.
+   */
+  freeView(machine: MachineName): Readonly<Record<string, number>> {
+    const known = this.#free.get(machine);
+    if (known !== undefined) return known;
     const capacity = this.#capacity.get(machine);
-    if (capacity === undefined) return {};
+    if (capacity === undefined) return EMPTY;
     const used = this.#used.get(machine) ?? {};
     const free: Record<string, number> = {};
-    for (const [key, amount] of Object.entries(capacity)) free[key] = Math.max(0, amount - (used[key] ?? 0));
+    for (const key of Object.keys(capacity)) free[key] = Math.max(0, capacity[key]! - (used[key] ?? 0));
     for (const key of Object.keys(used)) if (!(key in free)) free[key] = 0;
+    Object.freeze(free);
+    this.#free.set(machine, free);
     return free;
   }
 
   /** False for an unknown machine; an empty request is available on any known machine. */
   isAvailable(machine: MachineName, request: Resources): boolean {
-    return this.#capacity.has(machine) && fits(this.available(machine), request);
+    return this.#capacity.has(machine) && fits(this.freeView(machine), request);
   }
 
   /** All-or-nothing claim; a claimant claiming twice on one machine accumulates. */
@@ -86,7 +108,7 @@ export class ResourceLedger {
 
   /** Atomic: every claim succeeds (checked cumulatively per machine) or none is recorded. */
   claimMany(requested: readonly Claim[]): ClaimResult {
-    const claims = requested.map((claim) => ({ ...claim, cost: sanitize(claim.cost) }));
+    const claims = requested.map((claim): Claim => ({ claimant: claim.claimant, machine: claim.machine, cost: sanitize(claim.cost) }));
     const pending = new Map<MachineName, Record<string, number>>();
     for (const claim of claims) {
       if (!this.#capacity.has(claim.machine)) return { ok: false, machine: claim.machine, lacks: lacking({}, claim.cost) };
@@ -96,11 +118,11 @@ export class ResourceLedger {
         pending.set(claim.machine, total);
       }
       addInto(total, claim.cost);
-      const free = this.available(claim.machine);
+      const free = this.freeView(claim.machine);
       if (!fits(free, total)) return { ok: false, machine: claim.machine, lacks: lacking(free, total) };
     }
     for (const claim of claims) this.#record(claim);
-    return { ok: true };
+    return OK;
   }
 
   /** Releases everything the claimant holds, on every machine; releasing twice is harmless. */
@@ -109,6 +131,7 @@ export class ResourceLedger {
     if (held === undefined) return;
     this.#holdings.delete(claimant);
     for (const [machine, cost] of held) {
+      this.#free.delete(machine);
       const claimants = this.#claimantsOn.get(machine);
       claimants?.delete(claimant);
       if (claimants === undefined || claimants.size === 0) {
@@ -118,7 +141,7 @@ export class ResourceLedger {
         continue;
       }
       const used = this.#used.get(machine) ?? {};
-      for (const [key, amount] of Object.entries(cost)) used[key] = Math.max(0, (used[key] ?? 0) - amount);
+      for (const key of Object.keys(cost)) used[key] = Math.max(0, (used[key] ?? 0) - cost[key]!);
     }
   }
 
@@ -158,6 +181,7 @@ export class ResourceLedger {
       this.#used.set(claim.machine, used);
     }
     addInto(used, claim.cost);
+    this.#free.delete(claim.machine);
     let claimants = this.#claimantsOn.get(claim.machine);
     if (claimants === undefined) {
       claimants = new Set();

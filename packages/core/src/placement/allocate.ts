@@ -54,6 +54,11 @@ function resolveRoots(tasks: readonly AllocTask[], byId: ReadonlyMap<TaskId, All
   const rootOf = new Map<TaskId, RootResult>();
   for (const task of tasks) {
     if (rootOf.has(task.id)) continue;
+    // The first task with an id is the one `byId` holds, so a task placed on its own is its own root.
+    if (task.placement.kind !== "collocated") {
+      rootOf.set(task.id, { root: task.id });
+      continue;
+    }
     const path: TaskId[] = [];
     const onPath = new Set<TaskId>();
     let current = task.id;
@@ -87,7 +92,7 @@ function resolveRoots(tasks: readonly AllocTask[], byId: ReadonlyMap<TaskId, All
   return rootOf;
 }
 
-function offersAll(machine: AllocMachine, functions: ReadonlySet<string>): boolean {
+function offersAll(machine: AllocMachine, functions: Iterable<string>): boolean {
   if (machine.functions === undefined) return true;
   for (const fn of functions) if (!machine.functions.has(fn)) return false;
   return true;
@@ -97,6 +102,19 @@ function shortfall(lacks: Readonly<Record<string, number>>): number {
   let total = 0;
   for (const amount of Object.values(lacks)) total += amount;
   return total;
+}
+
+/** Sorted, with the local machine first. Skips the sort when the names come sorted (the usual case). */
+function machineOrder(byName: ReadonlyMap<MachineName, AllocMachine>, localMachine: MachineName | undefined): MachineName[] {
+  const order = [...byName.keys()];
+  let isSorted = true;
+  for (let i = 1; i < order.length && isSorted; i++) isSorted = order[i - 1]! < order[i]!;
+  if (!isSorted) order.sort();
+  if (localMachine !== undefined && byName.has(localMachine) && order[0] !== localMachine) {
+    order.splice(order.indexOf(localMachine), 1);
+    order.unshift(localMachine);
+  }
+  return order;
 }
 
 /**
@@ -121,31 +139,17 @@ export function allocate(
   machines: readonly AllocMachine[],
   options: AllocateOptions = {},
 ): Allocation {
-  const strategy = options.strategy ?? "first_available";
-  const placed = new Map<TaskId, MachineName>();
-  const waiting = new Map<TaskId, WaitReason>();
-
-  const byName = new Map<MachineName, AllocMachine>();
-  for (const machine of machines) byName.set(machine.name, machine);
-  const sortedNames = [...byName.keys()].sort();
-  const order = [...sortedNames];
-  if (options.localMachine !== undefined && byName.has(options.localMachine)) {
-    order.splice(order.indexOf(options.localMachine), 1);
-    order.unshift(options.localMachine);
-  }
-  const working = new Map<MachineName, Record<string, number>>();
-  for (const machine of byName.values()) working.set(machine.name, { ...machine.free });
-
   const byId = new Map<TaskId, AllocTask>();
   for (const task of readyTasks) if (!byId.has(task.id)) byId.set(task.id, task);
   const rootOf = resolveRoots(readyTasks, byId);
 
+  const placer = new BatchPlacer(machines, options);
   const groups = new Map<TaskId, Group>();
   for (const task of readyTasks) {
     const result = rootOf.get(task.id);
     if (result === undefined) continue;
     if ("problem" in result) {
-      waiting.set(task.id, { kind: "no_eligible_machine", message: `task "${task.id}" cannot be placed: ${result.problem}` });
+      placer.waiting.set(task.id, { kind: "no_eligible_machine", message: `task "${task.id}" cannot be placed: ${result.problem}` });
       continue;
     }
     let group = groups.get(result.root);
@@ -156,24 +160,146 @@ export function allocate(
     if (task.id !== result.root) group.members.push(task);
   }
 
-  const settle = (group: Group, outcome: { machine: MachineName } | { wait: WaitReason }): void => {
-    for (const task of [group.root, ...group.members]) {
-      if ("machine" in outcome) placed.set(task.id, outcome.machine);
-      else waiting.set(task.id, outcome.wait);
+  for (const group of groups.values()) if (group.root.placement.kind === "pinned") placer.place(group);
+  for (const group of groups.values()) if (group.root.placement.kind !== "pinned") placer.place(group);
+  return { placed: placer.placed, waiting: placer.waiting };
+}
+
+/**
+ * One `allocate` call's working state. A class rather than closures inside `allocate`: the scheduler
+ * calls it at every decision, and building six closures per call measured ~2 µs under tsx.
+ */
+class BatchPlacer {
+  readonly placed = new Map<TaskId, MachineName>();
+  readonly waiting = new Map<TaskId, WaitReason>();
+  readonly #strategy: Strategy;
+  readonly #hasNoMachine: boolean;
+  readonly #byName = new Map<MachineName, AllocMachine>();
+  readonly #order: MachineName[];
+  /** Free capacity left in this batch, for the machines that took something (the others: `free`). */
+  readonly #taken = new Map<MachineName, Record<string, number>>();
+
+  constructor(machines: readonly AllocMachine[], options: AllocateOptions) {
+    this.#strategy = options.strategy ?? "first_available";
+    this.#hasNoMachine = machines.length === 0;
+    for (const machine of machines) this.#byName.set(machine.name, machine);
+    this.#order = machineOrder(this.#byName, options.localMachine);
+  }
+
+  place(group: Group): void {
+    const cost = group.members.length === 0 ? group.root.cost : mergeCosts([group.root.cost, ...group.members.map((task) => task.cost)]);
+    const functions: Iterable<string> = group.members.length === 0 ? (group.root.functions ?? []) : groupFunctions(group);
+
+    const placement = group.root.placement;
+    if (placement.kind === "pinned") {
+      const machine = this.#byName.get(placement.machine);
+      if (machine === undefined) {
+        this.#settleWaiting(group, {
+          kind: "no_eligible_machine",
+          message: `${describeTask(group)} is pinned to machine "${placement.machine}", which is not online`,
+        });
+        return;
+      }
+      if (!offersAll(machine, functions)) {
+        const missing = [...new Set(functions)].filter((fn) => machine.functions !== undefined && !machine.functions.has(fn)).join(", ");
+        this.#settleWaiting(group, {
+          kind: "no_eligible_machine",
+          message: `${describeTask(group)} is pinned to machine "${machine.name}", which does not offer ${missing}`,
+        });
+        return;
+      }
+      if (!fits(this.#free(machine.name), cost)) {
+        this.#settleWaiting(group, this.#busy(group, [machine.name], cost));
+        return;
+      }
+      this.#take(machine.name, cost);
+      this.#settlePlaced(group, machine.name);
+      return;
     }
-  };
 
-  const describeTask = (group: Group): string =>
-    group.members.length === 0
-      ? `task "${group.root.id}"`
-      : `task "${group.root.id}" with its collocation group of ${group.members.length + 1} tasks`;
+    if (this.#strategy === "load_balanced") {
+      const candidates = this.#candidates(functions);
+      if (candidates.length === 0) {
+        this.#settleWaiting(group, this.#noCandidate(group, functions));
+        return;
+      }
+      const chosen = chooseLoadBalanced(candidates, cost, this.#byName, (name) => this.#free(name));
+      if (chosen === null) {
+        this.#settleWaiting(group, this.#busy(group, candidates, cost));
+        return;
+      }
+      this.#take(chosen, cost);
+      this.#settlePlaced(group, chosen);
+      return;
+    }
 
-  const busy = (group: Group, candidates: readonly MachineName[], cost: Resources): WaitReason => {
+    // first_available: the first machine of the current order that offers the functions and fits.
+    const isCostless = isEmptyCost(cost);
+    let first: MachineName | undefined;
+    let chosen: MachineName | undefined;
+    for (const name of this.#order) {
+      if (!offersAll(this.#byName.get(name)!, functions)) continue;
+      first ??= name;
+      if (isCostless || fits(this.#free(name), cost)) {
+        chosen = name;
+        break;
+      }
+    }
+    if (first === undefined) {
+      this.#settleWaiting(group, this.#noCandidate(group, functions));
+      return;
+    }
+    if (chosen === undefined) {
+      this.#settleWaiting(group, this.#busy(group, this.#candidates(functions), cost));
+      return;
+    }
+    if (isCostless) {
+      this.#settlePlaced(group, chosen);
+      return;
+    }
+    this.#take(chosen, cost);
+    if (this.#order[0] !== chosen) {
+      this.#order.splice(this.#order.indexOf(chosen), 1);
+      this.#order.unshift(chosen);
+    }
+    this.#settlePlaced(group, chosen);
+  }
+
+  #free(name: MachineName): Resources {
+    return this.#taken.get(name) ?? this.#byName.get(name)!.free;
+  }
+
+  #take(name: MachineName, cost: Resources): void {
+    this.#taken.set(name, subtractResources(this.#free(name), cost));
+  }
+
+  #candidates(functions: Iterable<string>): MachineName[] {
+    return this.#order.filter((name) => offersAll(this.#byName.get(name)!, functions));
+  }
+
+  #settlePlaced(group: Group, machine: MachineName): void {
+    this.placed.set(group.root.id, machine);
+    for (const task of group.members) this.placed.set(task.id, machine);
+  }
+
+  #settleWaiting(group: Group, wait: WaitReason): void {
+    this.waiting.set(group.root.id, wait);
+    for (const task of group.members) this.waiting.set(task.id, wait);
+  }
+
+  #noCandidate(group: Group, functions: Iterable<string>): WaitReason {
+    const message = this.#hasNoMachine
+      ? `${describeTask(group)} waits: no machine is online`
+      : `${describeTask(group)} waits: no online machine offers all of ${[...new Set(functions)].join(", ")}`;
+    return { kind: "no_eligible_machine", message };
+  }
+
+  #busy(group: Group, candidates: readonly MachineName[], cost: Resources): WaitReason {
     let closest: MachineName | null = null;
     let closestLacks: Record<string, number> = {};
     let best = Number.POSITIVE_INFINITY;
     for (const name of [...candidates].sort()) {
-      const lacks = lacking(working.get(name)!, cost);
+      const lacks = lacking(this.#free(name), cost);
       const total = shortfall(lacks);
       if (total < best) {
         best = total;
@@ -183,100 +309,34 @@ export function allocate(
     }
     const where = closest === null ? "no machine" : `closest machine "${closest}" lacks ${describeLacks(closestLacks)}`;
     return { kind: "busy", message: `${describeTask(group)} waits for resources: ${where}`, closestMachine: closest, lacks: closestLacks };
-  };
+  }
+}
 
-  const take = (name: MachineName, cost: Resources): void => {
-    working.set(name, subtractResources(working.get(name)!, cost));
-  };
+function groupFunctions(group: Group): Set<string> {
+  const functions = new Set<string>();
+  for (const fn of group.root.functions ?? []) functions.add(fn);
+  for (const task of group.members) for (const fn of task.functions ?? []) functions.add(fn);
+  return functions;
+}
 
-  const placeGroup = (group: Group): void => {
-    const tasks = [group.root, ...group.members];
-    const cost = group.members.length === 0 ? group.root.cost : mergeCosts(tasks.map((task) => task.cost));
-    const functions = new Set<string>();
-    for (const task of tasks) for (const fn of task.functions ?? []) functions.add(fn);
-    const missingFunctions = (machine: AllocMachine): string =>
-      [...functions].filter((fn) => machine.functions !== undefined && !machine.functions.has(fn)).join(", ");
-
-    const placement = group.root.placement;
-    if (placement.kind === "pinned") {
-      const machine = byName.get(placement.machine);
-      if (machine === undefined) {
-        settle(group, {
-          wait: { kind: "no_eligible_machine", message: `${describeTask(group)} is pinned to machine "${placement.machine}", which is not online` },
-        });
-        return;
-      }
-      if (!offersAll(machine, functions)) {
-        settle(group, {
-          wait: {
-            kind: "no_eligible_machine",
-            message: `${describeTask(group)} is pinned to machine "${machine.name}", which does not offer ${missingFunctions(machine)}`,
-          },
-        });
-        return;
-      }
-      if (!fits(working.get(machine.name)!, cost)) {
-        settle(group, { wait: busy(group, [machine.name], cost) });
-        return;
-      }
-      take(machine.name, cost);
-      settle(group, { machine: machine.name });
-      return;
-    }
-
-    const candidates = order.filter((name) => offersAll(byName.get(name)!, functions));
-    if (candidates.length === 0) {
-      const message =
-        machines.length === 0
-          ? `${describeTask(group)} waits: no machine is online`
-          : `${describeTask(group)} waits: no online machine offers all of ${[...functions].join(", ")}`;
-      settle(group, { wait: { kind: "no_eligible_machine", message } });
-      return;
-    }
-
-    if (strategy === "load_balanced") {
-      const chosen = chooseLoadBalanced(candidates, cost, byName, working);
-      if (chosen === null) {
-        settle(group, { wait: busy(group, candidates, cost) });
-        return;
-      }
-      take(chosen, cost);
-      settle(group, { machine: chosen });
-      return;
-    }
-
-    if (isEmptyCost(cost)) {
-      settle(group, { machine: candidates[0]! });
-      return;
-    }
-    const chosen = candidates.find((name) => fits(working.get(name)!, cost));
-    if (chosen === undefined) {
-      settle(group, { wait: busy(group, candidates, cost) });
-      return;
-    }
-    take(chosen, cost);
-    order.splice(order.indexOf(chosen), 1);
-    order.unshift(chosen);
-    settle(group, { machine: chosen });
-  };
-
-  for (const group of groups.values()) if (group.root.placement.kind === "pinned") placeGroup(group);
-  for (const group of groups.values()) if (group.root.placement.kind !== "pinned") placeGroup(group);
-  return { placed, waiting };
+function describeTask(group: Group): string {
+  return group.members.length === 0
+    ? `task "${group.root.id}"`
+    : `task "${group.root.id}" with its collocation group of ${group.members.length + 1} tasks`;
 }
 
 function chooseLoadBalanced(
   candidates: readonly MachineName[],
   cost: Resources,
   byName: ReadonlyMap<MachineName, AllocMachine>,
-  working: ReadonlyMap<MachineName, Record<string, number>>,
+  freeOf: (name: MachineName) => Resources,
 ): MachineName | null {
   const positiveKeys = Object.keys(cost).filter((key) => (cost[key] ?? 0) > 0);
   const keys = positiveKeys.length > 0 ? positiveKeys : [SLOTS];
   let chosen: MachineName | null = null;
   let bestScore = Number.NEGATIVE_INFINITY;
   for (const name of [...candidates].sort()) {
-    const free = working.get(name)!;
+    const free = freeOf(name);
     if (!fits(free, cost)) continue;
     const machine = byName.get(name)!;
     let score = Number.POSITIVE_INFINITY;

@@ -134,7 +134,8 @@ function judgeGroup(
   for (const member of members) for (const need of needs.get(member.id) ?? []) functions.add(need.fn);
   // A function offered by no online machine at all is reported as unknown_function instead.
   for (const fn of functions) if (!offeredOnline.has(fn)) return null;
-  const eligibilityKey = `${placement?.kind === "pinned" ? placement.machine : ""}\u0000${[...functions].sort().join("\u0000")}`;
+  const sortedFunctions = functions.size === 1 ? functions : [...functions].sort();
+  const eligibilityKey = `${placement?.kind === "pinned" ? placement.machine : ""}\u0000${[...sortedFunctions].join("\u0000")}`;
   let eligible = eligibleCache.get(eligibilityKey);
   if (eligible === undefined) {
     eligible = candidates.filter((machine) => [...functions].every((fn) => machine.functions.has(fn)));
@@ -192,6 +193,11 @@ export function checkFeasibility(
   for (const task of dag.tasks) if (!byId.has(task.id)) byId.set(task.id, task);
   const rootOf = new Map<TaskId, TaskId>();
   const findRoot = (task: TaskSpec): TaskId => {
+    // Most tasks are not collocated: their own root, without the walk below.
+    if (task.placement?.kind !== "collocated" && !rootOf.has(task.id)) {
+      rootOf.set(task.id, task.id);
+      return task.id;
+    }
     const path: TaskId[] = [];
     let current: TaskSpec | undefined = task;
     let root: TaskId | undefined;
@@ -232,9 +238,10 @@ export function checkFeasibility(
   const eligibleCache = new Map<string, readonly MachineInfo[]>();
   const online = machines.filter((machine) => machine.status === "online");
   for (const task of regular) {
-    const missing = (needs.get(task.id) ?? []).filter((need) => !offeredOnline.has(need.fn));
-    const first = missing[0];
+    const taskNeeds = needs.get(task.id) ?? [];
+    const first = taskNeeds.find((need) => !offeredOnline.has(need.fn));
     if (first !== undefined) {
+      const missing = taskNeeds.filter((need) => !offeredOnline.has(need.fn));
       const all = missing.map((need) => `${need.fn} (${need.neededBy})`).join(", ");
       problems.push({
         kind: "unknown_function",

@@ -1,11 +1,5 @@
 import type { Resources } from "../dag/model.ts";
 
-function keysOf(a: Resources, b: Resources): Set<string> {
-  const keys = new Set(Object.keys(a));
-  for (const key of Object.keys(b)) keys.add(key);
-  return keys;
-}
-
 /**
  * Handoff's fit rule: for every key present in either map, `capacity[key] >= cost[key]` (missing = 0).
  * A cost key the machine does not declare therefore makes it unfit, unless the cost is ≤ 0.
@@ -13,23 +7,27 @@ function keysOf(a: Resources, b: Resources): Set<string> {
  * @example fits({ cpu: 4, memory: 2000 }, { cpu: 1 }) // true
  */
 export function fits(capacity: Resources, cost: Resources): boolean {
-  for (const key of keysOf(capacity, cost)) {
-    if ((capacity[key] ?? 0) < (cost[key] ?? 0)) return false;
-  }
+  // Both key lists in turn instead of a Set of their union: a key in both is checked twice with the
+  // same answer; the scheduler calls this for every placement, so it builds no Set.
+  for (const key of Object.keys(capacity)) if ((capacity[key] ?? 0) < (cost[key] ?? 0)) return false;
+  for (const key of Object.keys(cost)) if ((capacity[key] ?? 0) < (cost[key] ?? 0)) return false;
   return true;
 }
 
 /** Key-wise `a + b` over the union of keys. */
 export function addResources(a: Resources, b: Resources): Record<string, number> {
   const sum: Record<string, number> = {};
-  for (const key of keysOf(a, b)) sum[key] = (a[key] ?? 0) + (b[key] ?? 0);
+  // Keys of `a`, then those of `b`: writing a shared key twice keeps its first position and value.
+  for (const key of Object.keys(a)) sum[key] = (a[key] ?? 0) + (b[key] ?? 0);
+  for (const key of Object.keys(b)) sum[key] = (a[key] ?? 0) + (b[key] ?? 0);
   return sum;
 }
 
 /** Key-wise `a − b` over the union of keys, without clamping (results may be negative). */
 export function subtractResources(a: Resources, b: Resources): Record<string, number> {
   const difference: Record<string, number> = {};
-  for (const key of keysOf(a, b)) difference[key] = (a[key] ?? 0) - (b[key] ?? 0);
+  for (const key of Object.keys(a)) difference[key] = (a[key] ?? 0) - (b[key] ?? 0);
+  for (const key of Object.keys(b)) difference[key] = (a[key] ?? 0) - (b[key] ?? 0);
   return difference;
 }
 
@@ -53,11 +51,14 @@ export function mergeCosts(costs: readonly Resources[]): Record<string, number> 
  */
 export function lacking(capacity: Resources, cost: Resources): Record<string, number> {
   const missing: Record<string, number> = {};
-  for (const key of keysOf(capacity, cost)) {
-    const shortfall = (cost[key] ?? 0) - (capacity[key] ?? 0);
-    if (shortfall > 0) missing[key] = shortfall;
-  }
+  for (const key of Object.keys(capacity)) addShortfall(missing, key, capacity, cost);
+  for (const key of Object.keys(cost)) addShortfall(missing, key, capacity, cost);
   return missing;
+}
+
+function addShortfall(missing: Record<string, number>, key: string, capacity: Resources, cost: Resources): void {
+  const shortfall = (cost[key] ?? 0) - (capacity[key] ?? 0);
+  if (shortfall > 0) missing[key] = shortfall;
 }
 
 /** True when there is no cost at all: `undefined` or a map without keys. */

@@ -1,4 +1,5 @@
 import {
+  SLOTS,
   argSource,
   type DagSpec,
   type EdgeTransform,
@@ -30,6 +31,8 @@ export interface CompiledTask {
   /** Collocation group root (the task itself when not collocated). */
   readonly group: number;
   readonly cost: Resources;
+  /** What one attempt claims: its cost with at least one `slots` (a collocated member: the slot only). */
+  readonly attemptCost: Resources;
   readonly placement: Placement;
 }
 
@@ -61,24 +64,24 @@ export function compileDag(
   dag: DagSpec,
   neededFunctions: ReadonlyMap<TaskId, readonly { fn: string }[]>,
 ): CompiledDag {
+  const specs = dag.tasks;
   const byId = new Map<TaskId, number>();
-  dag.tasks.forEach((task, index) => byId.set(task.id, index));
+  for (let index = 0; index < specs.length; index++) byId.set(specs[index]!.id, index);
   const indexOf = (id: TaskId): number => {
     const index = byId.get(id);
     if (index === undefined) throw new Error(`compileDag: unknown task "${id}" (validate the DAG first)`);
     return index;
   };
 
-  const inputsOf = dag.tasks.map((task) =>
+  const inputsOf = specs.map((task) =>
     (task.args ?? []).map(
-      (arg): CompiledInput => ({
-        source: indexOf(argSource(arg)),
-        encode: typeof arg === "string" ? undefined : arg.encode,
-        decode: typeof arg === "string" ? undefined : arg.decode,
-      }),
+      (arg): CompiledInput =>
+        typeof arg === "string"
+          ? { source: indexOf(arg), encode: undefined, decode: undefined }
+          : { source: indexOf(argSource(arg)), encode: arg.encode, decode: arg.decode },
     ),
   );
-  const isInline = dag.tasks.map((task) => task.type === "inline");
+  const isInline = specs.map((task) => task.type === "inline");
 
   const inlineDeps = new Map<number, readonly number[]>();
   const regularDepsBehindInline = (index: number): readonly number[] => {
@@ -105,61 +108,112 @@ export function compileDag(
     return deps;
   };
 
-  const groupOf = dag.tasks.map((_, index) => index);
   const rootOf = (index: number): number => {
     let current = index;
-    for (let hops = 0; hops <= dag.tasks.length; hops++) {
-      const placement = dag.tasks[current]!.placement;
+    for (let hops = 0; hops <= specs.length; hops++) {
+      const placement = specs[current]!.placement;
       if (placement?.kind !== "collocated") return current;
       current = indexOf(placement.with);
     }
-    throw new Error(`compileDag: collocation cycle at "${dag.tasks[index]!.id}" (validate the DAG first)`);
+    throw new Error(`compileDag: collocation cycle at "${specs[index]!.id}" (validate the DAG first)`);
   };
 
-  const tasks: CompiledTask[] = dag.tasks.map((spec, index) => {
-    const deps = new Set<number>();
-    if (!isInline[index]) {
-      for (const input of inputsOf[index]!) {
-        if (isInline[input.source]) for (const dep of regularDepsBehindInline(input.source)) deps.add(dep);
-        else deps.add(input.source);
-      }
-      groupOf[index] = rootOf(index);
-    }
+  // Collocation first (rare): which roots have members, so attempt costs can be set in one pass.
+  const groupOf = new Int32Array(specs.length);
+  const groupedRoots = new Set<number>();
+  for (let index = 0; index < specs.length; index++) {
+    groupOf[index] = index;
+    if (isInline[index] || specs[index]!.placement?.kind !== "collocated") continue;
+    groupOf[index] = rootOf(index);
+    groupedRoots.add(groupOf[index]!);
+  }
+
+  const functionLists = new Map<string, readonly string[]>();
+  const functions: (readonly string[])[] = [];
+  let regularCount = 0;
+  const tasks: CompiledTask[] = specs.map((spec, index) => {
+    const deps = isInline[index] ? [] : regularDeps(inputsOf[index]!, isInline, regularDepsBehindInline);
+    const cost = spec.cost ?? {};
+    const group = groupOf[index]!;
+    const isGrouped = groupedRoots.has(group);
+    if (!isInline[index]) regularCount += 1;
+    functions.push(isInline[index] ? [] : functionsOf(neededFunctions.get(spec.id), functionLists));
     return {
       index,
       spec,
       id: spec.id,
       isInline: isInline[index]!,
       inputs: inputsOf[index]!,
-      deps: [...deps],
+      deps,
       dependents: [],
-      group: groupOf[index]!,
-      cost: spec.cost ?? {},
-      placement: spec.placement ?? { kind: "auto" },
+      group,
+      cost,
+      attemptCost: isGrouped ? SLOT_ONLY : spec.cost === undefined ? SLOT_ONLY : { ...cost, [SLOTS]: Math.max(1, cost[SLOTS] ?? 1) },
+      placement: spec.placement ?? AUTO,
     };
   });
   for (const task of tasks) for (const dep of task.deps) tasks[dep]!.dependents.push(task.index);
 
-  const functions = tasks.map((task) => (task.isInline ? [] : (neededFunctions.get(task.id) ?? []).map((need) => need.fn)));
-
-  const membersByRoot = new Map<number, number[]>();
-  for (const task of tasks) {
-    if (task.isInline) continue;
-    const members = membersByRoot.get(task.group);
-    if (members) members.push(task.index);
-    else membersByRoot.set(task.group, [task.index]);
-  }
   const groups = new Map<number, CompiledGroup>();
-  for (const [root, members] of membersByRoot) {
-    if (members.length < 2) continue;
-    groups.set(root, {
-      root,
-      members,
-      mergedCost: mergeCosts(members.map((member) => tasks[member]!.cost)),
-      functions: [...new Set(members.flatMap((member) => functions[member]!))],
-      placement: tasks[root]!.placement,
-    });
+  if (groupedRoots.size > 0) {
+    const membersByRoot = new Map<number, number[]>();
+    for (const task of tasks) {
+      if (task.isInline || !groupedRoots.has(task.group)) continue;
+      const members = membersByRoot.get(task.group);
+      if (members) members.push(task.index);
+      else membersByRoot.set(task.group, [task.index]);
+    }
+    for (const [root, members] of membersByRoot) {
+      if (members.length < 2) continue;
+      groups.set(root, {
+        root,
+        members,
+        mergedCost: mergeCosts(members.map((member) => tasks[member]!.cost)),
+        functions: [...new Set(members.flatMap((member) => functions[member]!))],
+        placement: tasks[root]!.placement,
+      });
+    }
   }
 
-  return { tasks, byId, groups, functions, regularCount: tasks.filter((task) => !task.isInline).length };
+  return { tasks, byId, groups, functions, regularCount };
 }
+
+const SLOT_ONLY: Resources = Object.freeze({ [SLOTS]: 1 });
+const AUTO: Placement = Object.freeze({ kind: "auto" });
+
+/** Direct regular inputs and the regular tasks behind inline ones, each once, in argument order. */
+function regularDeps(
+  inputs: readonly CompiledInput[],
+  isInline: readonly boolean[],
+  behindInline: (index: number) => readonly number[],
+): number[] {
+  const deps: number[] = [];
+  // A linear scan beats a Set for the usual handful of inputs; a wide fan-in gets the Set.
+  const seen = inputs.length > 16 ? new Set<number>() : undefined;
+  for (const input of inputs) {
+    if (isInline[input.source]) for (const dep of behindInline(input.source)) addOnce(deps, seen, dep);
+    else addOnce(deps, seen, input.source);
+  }
+  return deps;
+}
+
+function addOnce(deps: number[], seen: Set<number> | undefined, dep: number): void {
+  if (seen ? seen.has(dep) : deps.includes(dep)) return;
+  seen?.add(dep);
+  deps.push(dep);
+}
+
+/** The function names of one task's needs; equal lists share one array (most tasks need one function). */
+function functionsOf(needs: readonly { fn: string }[] | undefined, known: Map<string, readonly string[]>): readonly string[] {
+  if (needs === undefined || needs.length === 0) return NO_FUNCTIONS;
+  if (needs.length > 1) return needs.map((need) => need.fn);
+  const fn = needs[0]!.fn;
+  let list = known.get(fn);
+  if (list === undefined) {
+    list = Object.freeze([fn]);
+    known.set(fn, list);
+  }
+  return list;
+}
+
+const NO_FUNCTIONS: readonly string[] = Object.freeze([]);

@@ -4,6 +4,7 @@ import { validateDag } from "../dag/validate-dag.ts";
 import { checkFeasibility, neededFunctions } from "../placement/check-feasibility.ts";
 import { compileDag, type CompiledTask } from "./compile-dag.ts";
 import type {
+  RunResume,
   AttemptId,
   InputRef,
   MachineAnnouncement,
@@ -41,7 +42,7 @@ export function decide(state: SchedulerState, event: SchedulerEvent): Decision {
       changeMachineStatus(state, event.name, event.status, now, out);
       break;
     case "run_submitted":
-      submitRun(state, event.runId, event.dag, event.options ?? {}, now, out);
+      submitRun(state, event.runId, event.dag, event.options ?? {}, now, out, event.resume);
       break;
     case "attempt_succeeded": {
       const record = takeAttempt(state, event.attemptId, event.machine, out);
@@ -187,6 +188,7 @@ function submitRun(
   options: RunOptions,
   now: number,
   out: SchedulerCommand[],
+  resume?: RunResume,
 ): void {
   if (state.runs.has(runId)) throw new Error(`run "${runId}" was already submitted`);
   const structural = validateDag(dag);
@@ -202,8 +204,12 @@ function submitRun(
     needs,
   );
   // With a malformed DAG, capacity verdicts mean little; unknown functions are still worth naming.
-  const problems =
-    structural.length === 0 ? feasibility : [...structural, ...feasibility.filter((problem) => problem.kind === "unknown_function")];
+  // A resumed run was accepted before; its machines may simply not have reconnected yet.
+  const problems = resume
+    ? structural
+    : structural.length === 0
+      ? feasibility
+      : [...structural, ...feasibility.filter((problem) => problem.kind === "unknown_function")];
   if (problems.length > 0) {
     out.push({
       type: "run_finished",
@@ -246,8 +252,33 @@ function submitRun(
   state.runs.set(runId, run);
   state.activeRuns.push(runId);
   if (run.options.timeoutMs !== undefined) state.timers.push(now + run.options.timeoutMs, { kind: "run_timeout", runId });
+  if (resume) resumeTasks(run, resume);
   for (const task of compiled.tasks) {
-    if (!task.isInline && task.deps.length === 0) enqueue(run, task.index, now, out);
+    const runtime = run.tasks[task.index]!;
+    if (!task.isInline && runtime.remaining === 0 && runtime.state === TaskState.WaitingForDependencies) enqueue(run, task.index, now, out);
+  }
+  if (run.unfinished === 0) finishRun(state, run, out);
+}
+
+/** Marks what had already succeeded before a restart, and continues attempt numbering. */
+function resumeTasks(run: RunState, resume: RunResume): void {
+  for (const task of run.compiled.tasks) {
+    const known = resume.tasks[task.id];
+    if (!known || task.isInline) continue;
+    const runtime = run.tasks[task.index]!;
+    runtime.attempts = known.attempts;
+    if (!known.succeeded) continue;
+    runtime.state = TaskState.Succeeded;
+    runtime.machine = known.succeeded.machine;
+    runtime.resultMachine = known.succeeded.machine;
+    runtime.result = known.succeeded.result;
+    run.unfinished -= 1;
+    const group = run.compiled.groups.get(task.group);
+    if (group) {
+      run.groupLeft.set(group.root, (run.groupLeft.get(group.root) ?? 1) - 1);
+      run.groupMachine.set(group.root, known.succeeded.machine);
+    }
+    for (const dependent of task.dependents) run.tasks[dependent]!.remaining -= 1;
   }
 }
 

@@ -1,5 +1,6 @@
-import { SLOTS, TaskState, type MachineName, type Resources } from "../dag/model.ts";
-import { allocate, type AllocMachine, type AllocTask, type Allocation } from "../placement/allocate.ts";
+import { SLOTS, TaskState, type MachineName } from "../dag/model.ts";
+import { allocate, type AllocateOptions, type AllocMachine, type AllocTask, type Allocation } from "../placement/allocate.ts";
+import { describeLacks } from "../placement/resources.ts";
 import type { AttemptId, SchedulerCommand } from "./messages.ts";
 import { emitChange, groupClaimant } from "./run-helpers.ts";
 import type { RunState, SchedulerState } from "./scheduler-state.ts";
@@ -14,17 +15,13 @@ export type StartAttempt = (
   out: SchedulerCommand[],
 ) => void;
 
-function withSlot(cost: Resources): Resources {
-  return { ...cost, [SLOTS]: Math.max(1, cost[SLOTS] ?? 1) };
-}
-
 function eligibleMachines(state: SchedulerState): AllocMachine[] {
   const machines: AllocMachine[] = [];
   for (const machine of state.machines.values()) {
     if (machine.status !== "online") continue;
     machines.push({
       name: machine.name,
-      free: state.ledger.available(machine.name),
+      free: state.ledger.freeView(machine.name),
       total: machine.capacity,
       functions: machine.functions,
     });
@@ -69,8 +66,9 @@ function dispatchRun(
 ): boolean {
   const taken: number[] = [];
   const batch: AllocTask[] = [];
-  const firstOfGroup = new Set<number>();
-  const groupsInBatch = new Set<number>();
+  // Collocation groups are rare: these sets are built only when one shows up.
+  let firstOfGroup: Set<number> | undefined;
+  let groupsInBatch: Set<number> | undefined;
   while (batch.length < limit && run.head < run.queue.length) {
     const index = run.queue[run.head++]!;
     const task = run.tasks[index]!;
@@ -81,15 +79,15 @@ function dispatchRun(
     const group = run.compiled.groups.get(compiled.group);
     const functions = run.compiled.functions[index]!;
     if (!group) {
-      batch.push({ id: compiled.id, cost: withSlot(compiled.cost), placement: compiled.placement, functions });
+      batch.push({ id: compiled.id, cost: compiled.attemptCost, placement: compiled.placement, functions });
       continue;
     }
     const placedOn = run.groupMachine.get(group.root);
     if (placedOn !== undefined) {
-      batch.push({ id: compiled.id, cost: withSlot({}), placement: { kind: "pinned", machine: placedOn }, functions });
-    } else if (!groupsInBatch.has(group.root)) {
-      groupsInBatch.add(group.root);
-      firstOfGroup.add(index);
+      batch.push({ id: compiled.id, cost: compiled.attemptCost, placement: { kind: "pinned", machine: placedOn }, functions });
+    } else if (groupsInBatch?.has(group.root) !== true) {
+      (groupsInBatch ??= new Set()).add(group.root);
+      (firstOfGroup ??= new Set()).add(index);
       const placement = group.placement.kind === "pinned" ? group.placement : { kind: "auto" as const };
       const cost = { ...group.mergedCost, [SLOTS]: (group.mergedCost[SLOTS] ?? 0) + 1 };
       batch.push({ id: compiled.id, cost, placement, functions: group.functions });
@@ -98,10 +96,11 @@ function dispatchRun(
   }
   if (taken.length === 0) return false;
 
-  const allocation: Allocation = batch.length > 0 ? allocate(batch, machines, {
-    strategy: run.options.strategy,
-    ...(state.config.localMachine === undefined ? {} : { localMachine: state.config.localMachine }),
-  }) : { placed: new Map(), waiting: new Map() };
+  const options: AllocateOptions =
+    state.config.localMachine === undefined
+      ? { strategy: run.options.strategy }
+      : { strategy: run.options.strategy, localMachine: state.config.localMachine };
+  const allocation: Allocation = batch.length > 0 ? allocate(batch, machines, options) : { placed: new Map(), waiting: new Map() };
 
   const keep: number[] = [];
   let placed = 0;
@@ -112,8 +111,8 @@ function dispatchRun(
     if (machine !== undefined) {
       const attemptId = `${run.runId}/${compiled.id}#${task.attempts + 1}`;
       const group = run.compiled.groups.get(compiled.group);
-      const claims = [{ claimant: attemptId, machine, cost: withSlot(group ? {} : compiled.cost) }];
-      if (group && firstOfGroup.has(index)) {
+      const claims = [{ claimant: attemptId, machine, cost: compiled.attemptCost }];
+      if (group && firstOfGroup?.has(index) === true) {
         claims.push({ claimant: groupClaimant(run.runId, run.compiled.tasks[group.root]!.id), machine, cost: group.mergedCost });
       }
       const claimed = state.ledger.claimMany(claims);
@@ -142,13 +141,7 @@ function dispatchRun(
     run.head = 0;
   }
   // Deferred group members can go now that their group has a machine.
-  return placed > 0 && keep.length > 0 && groupsInBatch.size > 0;
-}
-
-function describeLacks(lacks: Readonly<Record<string, number>>): string {
-  return Object.entries(lacks)
-    .map(([key, amount]) => `${key} ${amount}`)
-    .join(", ");
+  return placed > 0 && keep.length > 0 && groupsInBatch !== undefined;
 }
 
 function setWaiting(

@@ -39,7 +39,15 @@ export interface RunOptions {
 export type SchedulerEvent =
   | { readonly type: "machine_joined"; readonly now: number; readonly machine: MachineAnnouncement }
   | { readonly type: "machine_status_changed"; readonly now: number; readonly name: MachineName; readonly status: MachineStatus }
-  | { readonly type: "run_submitted"; readonly now: number; readonly runId: RunId; readonly dag: DagSpec; readonly options?: RunOptions }
+  | {
+      readonly type: "run_submitted";
+      readonly now: number;
+      readonly runId: RunId;
+      readonly dag: DagSpec;
+      readonly options?: RunOptions;
+      /** A run taken over after a server restart: what already happened to its tasks. */
+      readonly resume?: RunResume;
+    }
   | {
       readonly type: "attempt_succeeded";
       readonly now: number;
@@ -58,6 +66,21 @@ export type SchedulerEvent =
     }
   | { readonly type: "run_cancel_requested"; readonly now: number; readonly runId: RunId; readonly reason?: string }
   | { readonly type: "tick"; readonly now: number };
+
+/** What a restarted server knows of a run it takes over (from its database). */
+export interface RunResume {
+  readonly tasks: Readonly<
+    Record<
+      TaskId,
+      {
+        /** Attempts started before the restart: new attempt ids continue after them, so old reports are fenced. */
+        readonly attempts: number;
+        /** Set when the task had succeeded: its result stays where it is and it does not run again. */
+        readonly succeeded?: { readonly machine: MachineName; readonly result: unknown };
+      }
+    >
+  >;
+}
 
 /** How a consumer gets one input, in call order. */
 export type InputRef =

@@ -1,0 +1,191 @@
+import { expect, test, type Locator, type Page } from "@playwright/test";
+import path from "node:path";
+import { existsSync } from "node:fs";
+import { SCREENSHOTS, startE2eStack, type Stack } from "./stack.ts";
+
+const chromium = process.env.HANDOFF_CHROMIUM_PATH ?? "/usr/bin/chromium";
+if (!existsSync(chromium)) {
+  if (process.env.HANDOFF_REQUIRE_CHROMIUM === "1") throw new Error(`Chromium is required (HANDOFF_REQUIRE_CHROMIUM=1) but ${chromium} does not exist: apt-get install -y chromium fonts-liberation`);
+  console.warn(`SKIPPING the dashboard browser tests: no Chromium at ${chromium} (apt-get install -y chromium fonts-liberation)`);
+}
+test.skip(!existsSync(chromium), `no Chromium at ${chromium}`);
+
+// One story, in order, as a person would use the dashboard (issue #4 §5). Each step leaves a screenshot.
+test.describe.configure({ mode: "serial" });
+
+// Unique per run, so a stack that is reused (HANDOFF_E2E_URL) still starts at version 1.
+const DAG_NAME = `e2e-diamond-${Date.now().toString(36)}`;
+let stack: Stack;
+let page: Page;
+
+test.beforeAll(async ({ browser }) => {
+  stack = await startE2eStack();
+  page = await browser.newPage();
+});
+
+test.afterAll(async () => {
+  await page?.close();
+  await stack?.stop();
+});
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: false });
+}
+
+function node(taskId: string): Locator {
+  return page.getByTestId(`task-node-${taskId}`);
+}
+
+/** Drags from a task's output port to an input port (`in-new` appends an argument). */
+async function connect(source: string, target: string, handle = "in-new"): Promise<void> {
+  const from = node(source).locator(".react-flow__handle.source");
+  const to = node(target).locator(`.react-flow__handle[data-handleid="${handle}"]`);
+  const a = (await from.boundingBox())!;
+  const b = (await to.boundingBox())!;
+  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+  await page.mouse.down();
+  await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2, { steps: 5 });
+  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 5 });
+  await page.mouse.up();
+}
+
+async function dropFunction(fn: string, x: number, y: number): Promise<void> {
+  await page.getByTestId(`palette-${fn}`).dragTo(page.getByTestId("canvas"), { targetPosition: { x, y } });
+}
+
+test("a page without a session sends the visitor to sign in", async () => {
+  await page.goto(`${stack.url}/editor`);
+  await expect(page).toHaveURL(/\/login\?next=%2Feditor/);
+  await page.fill('input[name="token"]', "not-a-token");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByTestId("login-error")).toContainText(/unknown|revoked|not valid/);
+  await shot("01-login-refused");
+});
+
+test("signs in with the admin token and lands on the editor", async () => {
+  await page.fill('input[name="token"]', stack.adminToken);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/editor$/);
+  await expect(page.getByTestId("palette-std.sum")).toBeVisible();
+  await shot("02-editor-empty");
+});
+
+test("draws a diamond from four palette functions", async () => {
+  await dropFunction("std.constant", 120, 260);
+  await expect(node("constant")).toBeVisible();
+  await page.getByTestId("inspector-extra-args").fill("[21]");
+  await page.getByTestId("inspector-extra-args").blur();
+  await dropFunction("std.identity", 420, 120);
+  await dropFunction("std.identity", 420, 420);
+  await dropFunction("std.sum", 720, 260);
+  await expect(node("identity_2")).toBeVisible();
+  // std.identity names its one input ("value"); std.sum is variadic and grows a free port.
+  await connect("constant", "identity", "in-0");
+  await connect("constant", "identity_2", "in-0");
+  await connect("identity", "sum");
+  await connect("identity_2", "sum");
+  await expect(page.locator(".react-flow__edge")).toHaveCount(4);
+  await expect(page.getByTestId("problem-count")).toHaveText(/valid/);
+  await shot("03-editor-diamond");
+});
+
+test("refuses a connection that would close a cycle", async () => {
+  await connect("sum", "identity", "in-0");
+  await expect(page.getByTestId("canvas-notice")).toContainText('connecting "sum" → "identity" would close a cycle: sum → identity → sum');
+  await expect(page.locator(".react-flow__edge")).toHaveCount(4);
+  await shot("04-cycle-refused");
+});
+
+test("flags a cost no machine can hold, with the reason on the node", async () => {
+  await node("identity").click();
+  await page.getByTestId("cost-new-key").fill("cpu");
+  await page.getByTestId("cost-new-key").press("Enter");
+  await page.getByTestId("cost-cpu").fill("64");
+  await page.getByTestId("cost-cpu").blur();
+  await expect(node("identity")).toHaveAttribute("data-problems", /[1-9]/);
+  await expect(node("identity")).toContainText(/alpha/);
+  await shot("05-infeasible-cost");
+  await page.getByRole("button", { name: "remove cpu" }).click();
+  await expect(node("identity")).toHaveAttribute("data-problems", "0");
+});
+
+test("shows where each task would run right now", async () => {
+  for (const taskId of ["constant", "identity", "identity_2", "sum"]) {
+    await expect(page.getByTestId(`placement-${taskId}`)).toHaveText(/→ (alpha|beta)/);
+  }
+  await shot("06-placement-preview");
+});
+
+test("saves the DAG as a version", async () => {
+  await page.getByTestId("dag-inspector").or(page.getByTestId("task-inspector")).first().waitFor();
+  await page.locator(".react-flow__pane").click({ position: { x: 20, y: 20 } });
+  await page.getByTestId("dag-name").fill(DAG_NAME);
+  await page.getByTestId("dag-name").press("Enter");
+  await page.getByTestId("save").click();
+  await expect(page.getByTestId("save-state")).toHaveText("v1");
+  await shot("07-saved");
+});
+
+test("runs it and watches every task turn green live", async () => {
+  await page.getByTestId("run").click();
+  await page.getByTestId("run-start").click();
+  await expect(page).toHaveURL(/\/runs\/[^/]+$/);
+  for (const taskId of ["constant", "identity", "identity_2", "sum"]) {
+    await expect(node(taskId)).toHaveAttribute("data-state", "succeeded", { timeout: 60_000 });
+  }
+  await expect(page.getByTestId("run-status")).toHaveText("succeeded");
+  // The view is fitted after the nodes are measured: the last column is not cut off.
+  await expect(async () => {
+    const canvas = (await page.locator(".run-view .canvas").boundingBox())!;
+    const sum = (await node("sum").boundingBox())!;
+    expect(sum.x + sum.width).toBeLessThanOrEqual(canvas.x + canvas.width);
+  }).toPass();
+  await shot("08-run-succeeded");
+});
+
+test("opens a task's logs, attempts and result", async () => {
+  await node("sum").click();
+  await expect(page.getByTestId("task-panel")).toBeVisible();
+  await expect(page.getByTestId("result-preview")).toContainText("42");
+  await expect(page.getByTestId("task-attempts").locator("tbody tr")).toHaveCount(1);
+  await expect(page.getByTestId("task-logs")).toBeVisible();
+  await page.getByTestId("load-full-value").click();
+  await expect(page.getByTestId("result-full")).toContainText("42");
+  await shot("09-task-panel");
+});
+
+test("lists the run", async () => {
+  await page.goto(`${stack.url}/runs`);
+  await expect(page.getByTestId("runs-table").locator("tbody tr").first()).toContainText(DAG_NAME);
+  await shot("10-runs-list");
+});
+
+test("shows both machines with their load", async () => {
+  // Keep one machine busy so its claims show.
+  const sleepy = { format: "handoff.dag", version: 1, name: "e2e-sleep", tasks: [{ id: "nap", fn: "std.sleep", extraArgs: [4000, "done"], cost: { cpu: 1 } }] };
+  const started = await page.request.post(`${stack.url}/api/trpc/runs.start`, { data: { dag: { file: sleepy } } });
+  expect(started.ok()).toBe(true);
+  await page.goto(`${stack.url}/cluster`);
+  await expect(page.getByTestId("machine-alpha")).toBeVisible();
+  await expect(page.getByTestId("machine-beta")).toBeVisible();
+  await expect(page.getByTestId("machines").getByTestId("running-attempts").filter({ hasText: "1 running" })).toHaveCount(1);
+  await page.getByTestId("join-command").click();
+  await expect(page.getByTestId("join-command-text")).toContainText("--token");
+  await shot("11-cluster");
+});
+
+test("signs out and is refused afterwards", async () => {
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/login/);
+  await page.goto(`${stack.url}/runs`);
+  await expect(page).toHaveURL(/\/login\?next=%2Fruns/);
+  const api = await page.request.get(`${stack.url}/api/trpc/auth.me`);
+  expect(api.status()).toBe(401);
+  await shot("12-signed-out");
+});
+
+test("a sign-in link (as the embedded default prints it) signs in without typing", async () => {
+  await page.goto(`${stack.url}/login?token=${encodeURIComponent(stack.adminToken)}&next=%2Fcluster`);
+  await expect(page).toHaveURL(/\/cluster$/);
+  await expect(page.getByTestId("machine-alpha")).toBeVisible();
+});

@@ -1,0 +1,38 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+
+/** What the lead's `startStack` returns: a real server, real agents and the built dashboard on one origin. */
+export interface Stack {
+  readonly url: string;
+  readonly adminToken: string;
+  stop(): Promise<void>;
+}
+
+interface StackModule {
+  startStack(options: { agents: readonly { name: string; capacity: Record<string, number> }[] }): Promise<Stack>;
+}
+
+/** The two machines of §5: different capacities, so placement and infeasible costs are visible. */
+export const AGENTS = [
+  { name: "alpha", capacity: { cpu: 4, memory: 8000, slots: 4 } },
+  { name: "beta", capacity: { cpu: 1, memory: 2000, slots: 2 } },
+] as const;
+
+export const SCREENSHOTS = path.join(import.meta.dirname, "..", "test-results", "screens");
+
+/**
+ * Starts the stack through `@handoff/server/testing`. `HANDOFF_E2E_URL` + `HANDOFF_E2E_ADMIN_TOKEN` point
+ * the specs at a stack that is already running instead (debugging).
+ */
+export async function startE2eStack(): Promise<Stack> {
+  const url = process.env.HANDOFF_E2E_URL;
+  const adminToken = process.env.HANDOFF_E2E_ADMIN_TOKEN;
+  if (url !== undefined && adminToken !== undefined) return { url, adminToken, stop: async () => undefined };
+  if (!existsSync(path.join(import.meta.dirname, "..", ".next", "BUILD_ID"))) {
+    throw new Error("the dashboard is not built: run `pnpm --filter @handoff/web build` before the browser tests");
+  }
+  // A variable specifier: the testing entry point is the lead's, and this file must typecheck before it lands.
+  const specifier = "@handoff/server/testing";
+  const testing = (await import(specifier)) as StackModule;
+  return testing.startStack({ agents: AGENTS });
+}

@@ -1,0 +1,5 @@
+import { ClusterView } from "../../../features/cluster/cluster-view.tsx";
+
+export default function ClusterPage() {
+  return <ClusterView />;
+}

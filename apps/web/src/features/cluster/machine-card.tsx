@@ -1,0 +1,83 @@
+"use client";
+import { memo } from "react";
+import { elapsedMs, formatDuration } from "../../lib/format.ts";
+import type { MachineView } from "../../lib/trpc/api-types.ts";
+import { formatAmount, resourceUsage } from "./resource-usage.ts";
+
+const STATUS_COLOR: Record<MachineView["status"], string> = { online: "#1f9d55", draining: "#c98a1b", offline: "#8a94a6" };
+
+function MachineCardInner({ machine, now }: { machine: MachineView; now: number }) {
+  const rows = resourceUsage(machine.capacity, machine.claimed, machine.free);
+  const heartbeat = elapsedMs(machine.lastHeartbeatAt, null, now);
+  return (
+    <div className="panel" data-testid={`machine-${machine.name}`}>
+      <div className="machine-head">
+        <span className="dot" style={{ background: STATUS_COLOR[machine.status] }} />
+        <strong>{machine.name}</strong>
+        <span className="badge" style={{ background: STATUS_COLOR[machine.status] }}>
+          {machine.status}
+        </span>
+        {machine.local && <span className="chip">local</span>}
+        <span className="spacer" />
+        <span className="muted" data-testid="running-attempts">
+          {machine.runningAttempts} running
+        </span>
+      </div>
+      <div className="panel-body stack" style={{ gap: 8 }}>
+        <div>
+          {rows.map((row) => (
+            <div key={row.resource} className="bar-row" title={`${row.resource}: ${formatAmount(row.claimed)} claimed, ${formatAmount(row.free)} free of ${formatAmount(row.capacity)}`}>
+              <span className="mono">{row.resource}</span>
+              <div className="bar">
+                <div className={row.fraction >= 1 ? "full" : row.fraction >= 0.75 ? "high" : undefined} style={{ width: `${row.fraction * 100}%` }} />
+              </div>
+              <span className="mono muted" style={{ textAlign: "right" }}>
+                {formatAmount(row.claimed)} / {formatAmount(row.capacity)} · {formatAmount(row.free)} free
+              </span>
+            </div>
+          ))}
+        </div>
+        <dl className="kv">
+          <dt>heartbeat</dt>
+          <dd>{heartbeat === null ? "never" : `${formatDuration(heartbeat)} ago`}</dd>
+          <dt>agent</dt>
+          <dd>{machine.agentVersion ?? "—"}</dd>
+          <dt>CPU</dt>
+          <dd>{machine.cpuPercent === null ? "—" : `${Math.round(machine.cpuPercent)} %`}</dd>
+          <dt>memory</dt>
+          <dd>
+            {machine.memoryUsedMb === null ? "—" : `${Math.round(machine.memoryUsedMb)} MB`}
+            {machine.memoryTotalMb === null ? "" : ` of ${Math.round(machine.memoryTotalMb)} MB`}
+          </dd>
+          {Object.keys(machine.labels).length > 0 && (
+            <>
+              <dt>labels</dt>
+              <dd>
+                {Object.entries(machine.labels).map(([key, value]) => (
+                  <span key={key} className="chip">
+                    {key}={value}
+                  </span>
+                ))}
+              </dd>
+            </>
+          )}
+          <dt>functions</dt>
+          <dd>
+            <details>
+              <summary>{machine.functions.length} offered</summary>
+              <div className="row" style={{ gap: 4, marginTop: 4 }}>
+                {machine.functions.map((fn) => (
+                  <span key={fn.name} className="chip" title={fn.description}>
+                    {fn.name}
+                  </span>
+                ))}
+              </div>
+            </details>
+          </dd>
+        </dl>
+      </div>
+    </div>
+  );
+}
+
+export const MachineCard = memo(MachineCardInner);

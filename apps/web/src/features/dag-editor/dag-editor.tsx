@@ -1,0 +1,430 @@
+"use client";
+import type { TaskJson } from "@handoff/protocol";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow, type Connection, type EdgeChange, type NodeChange } from "@xyflow/react";
+import { useRouter, useSearchParams } from "next/navigation";
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
+import type { CatalogueEntry, RunStartOptions } from "../../lib/trpc/api-types.ts";
+import { useTRPC } from "../../lib/trpc/trpc.ts";
+import { CanvasDecorationsContext, type CanvasDecorations } from "../canvas/canvas-decorations.ts";
+import { FitWhenReady } from "../canvas/fit-when-ready.tsx";
+import { edgeTypes, nodeTypes } from "../canvas/flow-types-registry.ts";
+import { autoLayout } from "./auto-layout.ts";
+import { addTask, connectArg, copyTasks, moveTasks, pasteTasks, removeEdges, removeTasks } from "./dag-edits.ts";
+import { dagToFlow } from "./dag-to-flow.ts";
+import { DagInspector } from "./dag-inspector.tsx";
+import { downloadText } from "./download-text.ts";
+import { EdgeInspector } from "./edge-inspector.tsx";
+import { emptyDag } from "./empty-dag.ts";
+import type { ArgEdge, TaskNode, TaskNodeData } from "./flow-types.ts";
+import { importDagText } from "./import-dag-text.ts";
+import { FUNCTION_DRAG_TYPE, Palette } from "./palette.tsx";
+import { RunOptionsForm } from "./run-options-form.tsx";
+import { TaskInspector } from "./task-inspector.tsx";
+import { useDagCheck } from "./use-dag-check.ts";
+import { useEditorState, type Selection } from "./use-editor-state.ts";
+import { VersionsPanel } from "./versions-panel.tsx";
+
+type Notice = { text: string; tone: "error" | "info" };
+
+function isTyping(target: EventTarget | null): boolean {
+  if (!(target instanceof HTMLElement)) return false;
+  return target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName);
+}
+
+function problemsFromError(error: unknown): string {
+  const data = (error as { data?: { problems?: unknown } } | null)?.data;
+  const problems = Array.isArray(data?.problems) ? (data.problems as { message?: unknown }[]) : [];
+  const messages = problems.map((problem) => (typeof problem.message === "string" ? problem.message : "")).filter((m) => m !== "");
+  return messages.length > 0 ? messages.join("\n") : error instanceof Error ? error.message : String(error);
+}
+
+export function DagEditor() {
+  return (
+    <ReactFlowProvider>
+      <DagEditorInner />
+    </ReactFlowProvider>
+  );
+}
+
+function DagEditorInner() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const router = useRouter();
+  const params = useSearchParams();
+  const flow = useReactFlow<TaskNode, ArgEdge>();
+  const editor = useEditorState();
+  const { file, selection, setSelection, edit, commit } = editor;
+  const fileRef = useRef(file);
+  fileRef.current = file;
+  const selectionRef = useRef<Selection>(selection);
+  selectionRef.current = selection;
+
+  const catalogue = useQuery(trpc.machines.catalogue.queryOptions(undefined, { refetchInterval: 10_000 }));
+  const machines = useQuery(trpc.machines.list.queryOptions(undefined, { refetchInterval: 5_000 }));
+  const strategy = file.strategy ?? "first_available";
+  const check = useDagCheck(file, machines.data, strategy);
+  const [notice, setNotice] = useState<Notice | null>(null);
+  const [panel, setPanel] = useState<"run" | "versions" | null>(null);
+  const [measured, setMeasured] = useState<ReadonlyMap<string, { width: number; height: number }>>(new Map());
+  const importInput = useRef<HTMLInputElement>(null);
+  const [fitRequest, setFitRequest] = useState(0);
+  const requestFit = useCallback(() => setFitRequest((n) => n + 1), []);
+
+  useEffect(() => {
+    if (notice === null) return;
+    const timer = setTimeout(() => setNotice(null), notice.tone === "error" ? 8_000 : 4_000);
+    return () => clearTimeout(timer);
+  }, [notice]);
+
+  // Open ?dag=name(&version=n) once per change of the URL.
+  const dagParam = params.get("dag");
+  const versionParam = params.get("version");
+  // Reopens only when the URL changes (the editor object is new on every render).
+  useEffect(() => {
+    if (dagParam === null) return;
+    const version = versionParam === null ? undefined : Number(versionParam);
+    queryClient
+      .fetchQuery(trpc.dags.get.queryOptions({ name: dagParam, ...(version === undefined || Number.isNaN(version) ? {} : { version }) }))
+      .then((got) => {
+        editor.open(got.file, { name: got.name, version: got.version });
+        requestFit();
+      })
+      .catch((error: unknown) => setNotice({ text: `cannot open DAG "${dagParam}": ${(error as Error).message}`, tone: "error" }));
+  }, [dagParam, versionParam]);
+
+  // Canvas objects derived from the file; node data is cached per task object so unchanged tasks keep their identity.
+  const dataCache = useRef(new WeakMap<TaskJson, TaskNodeData>());
+  const graph = useMemo(() => dagToFlow(file), [file]);
+  const nodes = useMemo(
+    () =>
+      graph.nodes.map((node): TaskNode => {
+        let data = dataCache.current.get(node.data.task);
+        if (data === undefined) {
+          data = node.data;
+          dataCache.current.set(node.data.task, data);
+        }
+        const size = measured.get(node.id);
+        return { ...node, data, selected: selection.tasks.has(node.id), ...(size === undefined ? {} : { measured: size }) };
+      }),
+    [graph, selection, measured],
+  );
+  const edges = useMemo(() => graph.edges.map((edge) => ({ ...edge, selected: selection.edges.has(edge.id) })), [graph, selection]);
+
+  const inputsByFn = useMemo(() => new Map((catalogue.data ?? []).map((entry) => [entry.fn.name, entry.fn.inputs])), [catalogue.data]);
+  const decorations = useMemo<CanvasDecorations>(() => ({ problems: check.problems.byTask, placement: check.placement, inputsByFn, run: null, now: 0 }), [check.problems, check.placement, inputsByFn]);
+
+  const onNodesChange = useCallback(
+    (changes: NodeChange<TaskNode>[]) => {
+      const positions = new Map<string, { x: number; y: number }>();
+      let isDragging = false;
+      let dragEnded = false;
+      const sizes = new Map<string, { width: number; height: number }>();
+      let nextSelection: Set<string> | null = null;
+      for (const change of changes) {
+        switch (change.type) {
+          case "position":
+            if (change.position !== undefined) positions.set(change.id, change.position);
+            if (change.dragging === true) isDragging = true;
+            if (change.dragging === false) dragEnded = true;
+            break;
+          case "dimensions":
+            if (change.dimensions !== undefined) sizes.set(change.id, change.dimensions);
+            break;
+          case "select":
+            nextSelection ??= new Set(selectionRef.current.tasks);
+            if (change.selected) nextSelection.add(change.id);
+            else nextSelection.delete(change.id);
+            break;
+          case "add":
+          case "remove":
+          case "replace":
+            break;
+        }
+      }
+      if (positions.size > 0) edit((current) => moveTasks(current, positions), isDragging);
+      if (dragEnded) commit();
+      if (sizes.size > 0) setMeasured((previous) => new Map([...previous, ...sizes]));
+      if (nextSelection !== null) {
+        const tasks = nextSelection;
+        setSelection((previous) => ({ tasks, edges: previous.edges }));
+      }
+    },
+    [edit, commit, setSelection],
+  );
+
+  const onEdgesChange = useCallback(
+    (changes: EdgeChange<ArgEdge>[]) => {
+      let next: Set<string> | null = null;
+      for (const change of changes) {
+        if (change.type !== "select") continue;
+        next ??= new Set(selectionRef.current.edges);
+        if (change.selected) next.add(change.id);
+        else next.delete(change.id);
+      }
+      if (next !== null) {
+        const edgesSelected = next;
+        setSelection((previous) => ({ tasks: previous.tasks, edges: edgesSelected }));
+      }
+    },
+    [setSelection],
+  );
+
+  const onConnect = useCallback(
+    (connection: Connection) => {
+      const result = connectArg(fileRef.current, connection.source, connection.target, connection.targetHandle);
+      if (!result.ok) {
+        setNotice({ text: `Connection refused: ${result.message}`, tone: "error" });
+        return;
+      }
+      editor.change(result.file);
+    },
+    [editor],
+  );
+
+  const onDelete = useCallback(
+    ({ nodes: deletedNodes, edges: deletedEdges }: { nodes: TaskNode[]; edges: ArgEdge[] }) => {
+      const taskIds = new Set(deletedNodes.map((node) => node.id));
+      const loose = deletedEdges.filter((edge) => !taskIds.has(edge.target)).map((edge) => ({ target: edge.target, index: edge.data?.index ?? -1 }));
+      edit((current) => removeTasks(removeEdges(current, loose), taskIds));
+      setSelection({ tasks: new Set(), edges: new Set() });
+    },
+    [edit, setSelection],
+  );
+
+  const addFromCatalogue = useCallback(
+    (entry: CatalogueEntry, position?: { x: number; y: number }) => {
+      const at = position ?? flow.screenToFlowPosition({ x: window.innerWidth / 2, y: window.innerHeight / 2 });
+      const result = addTask(fileRef.current, entry.fn.name, at, entry.fn.defaultCost);
+      editor.change(result.file);
+      setSelection({ tasks: new Set([result.taskId]), edges: new Set() });
+    },
+    [editor, flow, setSelection],
+  );
+
+  const onDrop = (event: DragEvent<HTMLDivElement>) => {
+    const name = event.dataTransfer.getData(FUNCTION_DRAG_TYPE);
+    if (name === "") return;
+    event.preventDefault();
+    const entry = catalogue.data?.find((candidate) => candidate.fn.name === name);
+    if (entry === undefined) return;
+    addFromCatalogue(entry, flow.screenToFlowPosition({ x: event.clientX - 100, y: event.clientY - 30 }));
+  };
+
+  // Keyboard: undo/redo, copy/paste (Delete is React Flow's own).
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (isTyping(event.target) || !(event.ctrlKey || event.metaKey)) return;
+      const key = event.key.toLowerCase();
+      if (key === "z" && !event.shiftKey) editor.undo();
+      else if ((key === "z" && event.shiftKey) || key === "y") editor.redo();
+      else if (key === "c" && selectionRef.current.tasks.size > 0) editor.setClipboard(copyTasks(fileRef.current, selectionRef.current.tasks));
+      else if (key === "v" && editor.clipboard.length > 0) {
+        const pasted = pasteTasks(fileRef.current, editor.clipboard, { x: 40, y: 40 });
+        editor.change(pasted.file);
+        setSelection({ tasks: new Set(pasted.taskIds), edges: new Set() });
+      } else return;
+      event.preventDefault();
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [editor, setSelection]);
+
+  const save = useMutation(
+    trpc.dags.save.mutationOptions({
+      onSuccess: async (saved) => {
+        editor.setSaved({ ...saved, file: fileRef.current });
+        setNotice({ text: `Saved ${saved.name} v${saved.version}`, tone: "info" });
+        await queryClient.invalidateQueries({ queryKey: trpc.dags.versions.queryKey({ name: saved.name }) });
+        await queryClient.invalidateQueries({ queryKey: trpc.dags.list.queryKey() });
+      },
+      onError: (error) => setNotice({ text: `Not saved: ${problemsFromError(error)}`, tone: "error" }),
+    }),
+  );
+  const start = useMutation(
+    trpc.runs.start.mutationOptions({
+      onSuccess: ({ runId }) => router.push(`/runs/${encodeURIComponent(runId)}`),
+    }),
+  );
+  const run = (options: RunStartOptions) => {
+    const saved = editor.saved;
+    const dag = saved !== null && saved.file === file ? { name: saved.name, version: saved.version } : { file };
+    start.mutate({ dag, options });
+  };
+
+  const layout = () => {
+    const positions = autoLayout(file.tasks);
+    edit((current) => moveTasks(current, positions));
+    requestFit();
+  };
+
+  const onImport = async (input: HTMLInputElement) => {
+    const picked = input.files?.[0];
+    input.value = "";
+    if (picked === undefined) return;
+    const result = importDagText(await picked.text());
+    if (!result.ok) return setNotice({ text: `Cannot import ${picked.name}:\n${result.message}`, tone: "error" });
+    editor.open(result.file, null);
+    requestFit();
+  };
+
+  const selectedTask = selection.tasks.size === 1 && selection.edges.size === 0 ? file.tasks.find((task) => selection.tasks.has(task.id)) : undefined;
+  const selectedEdge = selection.tasks.size === 0 && selection.edges.size === 1 ? edges.find((edge) => selection.edges.has(edge.id)) : undefined;
+  const isModified = editor.saved === null || editor.saved.file !== file;
+
+  return (
+    <div className="editor">
+      <aside className="editor-side">
+        <Palette entries={catalogue.data ?? []} isLoading={catalogue.isLoading} onAdd={(entry) => addFromCatalogue(entry)} />
+      </aside>
+      <section className="editor-center">
+        <div className="toolbar" data-testid="editor-toolbar">
+          <OpenDagSelect onOpen={(name) => router.push(`/editor?dag=${encodeURIComponent(name)}`)} onNew={() => { editor.open(emptyDag(), null); router.push("/editor"); }} />
+          <strong className="mono">{file.name}</strong>
+          <span className="muted" data-testid="save-state">
+            {editor.saved === null ? "not saved" : `v${editor.saved.version}${isModified ? " · modified" : ""}`}
+          </span>
+          <span className="sep" />
+          <button type="button" className="btn btn-small" onClick={editor.undo} disabled={!editor.canUndo} title="Undo (Ctrl+Z)">
+            Undo
+          </button>
+          <button type="button" className="btn btn-small" onClick={editor.redo} disabled={!editor.canRedo} title="Redo (Ctrl+Shift+Z)">
+            Redo
+          </button>
+          <button type="button" className="btn btn-small" onClick={layout} disabled={file.tasks.length === 0}>
+            Auto-layout
+          </button>
+          <button type="button" className="btn btn-small" onClick={() => void flow.fitView({ padding: 0.2, duration: 200 })}>
+            Fit
+          </button>
+          <span className="sep" />
+          <button type="button" className="btn btn-small" onClick={() => importInput.current?.click()}>
+            Import
+          </button>
+          <input ref={importInput} type="file" accept=".json,application/json" hidden data-testid="import-input" onChange={(event) => void onImport(event.target)} />
+          <button type="button" className="btn btn-small" onClick={() => downloadText(`${file.name}.dag.json`, `${JSON.stringify(file, null, 2)}\n`)}>
+            Export
+          </button>
+          <span className="sep" />
+          <label className="row muted" title="strategy used by the placement preview and saved with the DAG">
+            <select value={strategy} onChange={(event) => editor.change({ ...file, strategy: event.target.value === "load_balanced" ? "load_balanced" : "first_available" })} data-testid="strategy">
+              <option value="first_available">first available</option>
+              <option value="load_balanced">load balanced</option>
+            </select>
+          </label>
+          <span className="spacer" />
+          <span className={check.problemCount === 0 || file.tasks.length === 0 ? "muted" : "error"} data-testid="problem-count">
+            {check.isChecking ? "checking… " : ""}
+            {file.tasks.length === 0 ? "empty" : check.problemCount === 0 ? "valid" : `${check.problemCount} problem${check.problemCount === 1 ? "" : "s"}`}
+          </span>
+          <button type="button" className="btn btn-small" onClick={() => setPanel(panel === "versions" ? null : "versions")} disabled={editor.saved === null}>
+            Versions
+          </button>
+          <button type="button" className="btn btn-small" onClick={() => save.mutate({ file })} disabled={save.isPending || file.tasks.length === 0} data-testid="save">
+            {save.isPending ? "Saving…" : "Save"}
+          </button>
+          <button type="button" className="btn btn-small btn-primary" onClick={() => setPanel(panel === "run" ? null : "run")} disabled={file.tasks.length === 0} data-testid="run">
+            Run…
+          </button>
+        </div>
+        <div className="canvas" onDragOver={(event) => { if (event.dataTransfer.types.includes(FUNCTION_DRAG_TYPE)) { event.preventDefault(); event.dataTransfer.dropEffect = "copy"; } }} onDrop={onDrop} data-testid="canvas">
+          {notice !== null && (
+            <div className={`canvas-message notice ${notice.tone === "info" ? "notice-info" : ""}`} role={notice.tone === "error" ? "alert" : "status"} data-testid="canvas-notice" style={{ whiteSpace: "pre-wrap" }}>
+              {notice.text}
+            </div>
+          )}
+          {panel === "run" && (
+            <RunOptionsForm
+              initialStrategy={strategy}
+              initialOnFailure={file.onFailure ?? "fail_fast"}
+              isBusy={start.isPending}
+              error={start.error === null ? null : problemsFromError(start.error)}
+              onRun={run}
+              onCancel={() => setPanel(null)}
+            />
+          )}
+          {panel === "versions" && editor.saved !== null && (
+            <VersionsPanel
+              name={editor.saved.name}
+              current={editor.saved.version}
+              onOpen={(opened, version) => {
+                editor.open(opened, { name: opened.name, version });
+                requestFit();
+                setPanel(null);
+              }}
+              onClose={() => setPanel(null)}
+            />
+          )}
+          <CanvasDecorationsContext.Provider value={decorations}>
+            <ReactFlow<TaskNode, ArgEdge>
+              nodes={nodes}
+              edges={edges}
+              nodeTypes={nodeTypes}
+              edgeTypes={edgeTypes}
+              onNodesChange={onNodesChange}
+              onEdgesChange={onEdgesChange}
+              onConnect={onConnect}
+              onDelete={onDelete}
+              deleteKeyCode={["Delete", "Backspace"]}
+              defaultViewport={{ x: 40, y: 40, zoom: 1 }}
+              minZoom={0.1}
+              maxZoom={1.5}
+              proOptions={{ hideAttribution: true }}
+            >
+              <Background gap={16} size={1} />
+              <Controls />
+              <MiniMap pannable zoomable />
+              {fitRequest > 0 && <FitWhenReady request={fitRequest} />}
+            </ReactFlow>
+          </CanvasDecorationsContext.Provider>
+        </div>
+      </section>
+      <aside className="editor-side right">
+        {selectedTask !== undefined ? (
+          <TaskInspector
+            key={selectedTask.id}
+            file={file}
+            task={selectedTask}
+            catalogue={catalogue.data ?? []}
+            machines={machines.data ?? []}
+            problems={check.problems.byTask.get(selectedTask.id) ?? []}
+            placement={check.placement[selectedTask.id]}
+            onChange={editor.change}
+            onRenamed={(taskId) => setSelection({ tasks: new Set([taskId]), edges: new Set() })}
+          />
+        ) : selectedEdge !== undefined && selectedEdge.data !== undefined ? (
+          <EdgeInspector file={file} target={selectedEdge.target} index={selectedEdge.data.index} catalogue={catalogue.data ?? []} onChange={editor.change} onRemoved={() => setSelection({ tasks: new Set(), edges: new Set() })} />
+        ) : (
+          <DagInspector file={file} general={check.problems.general} problemCount={check.problemCount} onChange={editor.change} />
+        )}
+        {check.serverError !== null && <p className="notice section">Server check failed: {check.serverError}</p>}
+      </aside>
+    </div>
+  );
+}
+
+function OpenDagSelect({ onOpen, onNew }: { onOpen: (name: string) => void; onNew: () => void }) {
+  const trpc = useTRPC();
+  const list = useQuery(trpc.dags.list.queryOptions({ limit: 100 }));
+  return (
+    <select
+      value=""
+      aria-label="open a DAG"
+      style={{ maxWidth: 130 }}
+      data-testid="open-dag"
+      onChange={(event) => {
+        const value = event.target.value;
+        if (value === "__new") onNew();
+        else if (value !== "") onOpen(value);
+      }}
+    >
+      <option value="">Open…</option>
+      <option value="__new">New DAG</option>
+      {(list.data?.items ?? []).map((item) => (
+        <option key={item.name} value={item.name}>
+          {item.name} (v{item.latestVersion})
+        </option>
+      ))}
+    </select>
+  );
+}

@@ -1,0 +1,166 @@
+"use client";
+import { useQuery } from "@tanstack/react-query";
+import { useMemo, useState } from "react";
+import { elapsedMs, formatBytes, formatDuration, formatTime } from "../../lib/format.ts";
+import type { LiveLogView, TaskView } from "../../lib/trpc/api-types.ts";
+import { useTRPC } from "../../lib/trpc/trpc.ts";
+import { MAX_INLINE_VALUE_BYTES, describeValue } from "./describe-value.ts";
+import { TaskStateBadge } from "./run-status-badge.tsx";
+
+export function TaskPanel({ runId, task, logs, now }: { runId: string; task: TaskView; logs: readonly LiveLogView[]; now: number }) {
+  const trpc = useTRPC();
+  // Refetched whenever the task's state or attempt count moves.
+  const attempts = useQuery(trpc.runs.attempts.queryOptions({ runId, taskId: task.taskId }, { refetchInterval: task.finishedAt === null ? 2_000 : false }));
+  const stored = useQuery(trpc.runs.logs.queryOptions({ runId, taskId: task.taskId, limit: 500 }));
+  const allLogs = useMemo(() => {
+    const byId = new Map<string, LiveLogView>();
+    const key = (log: LiveLogView) => (log.id === null ? `${log.at}\u0000${log.message}` : String(log.id));
+    for (const log of stored.data?.logs ?? []) byId.set(key(log), log);
+    for (const log of logs) if (log.taskId === task.taskId) byId.set(key(log), log);
+    return [...byId.values()].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  }, [stored.data, logs, task.taskId]);
+
+  return (
+    <div data-testid="task-panel">
+      <div className="section stack">
+        <div className="row">
+          <h2 style={{ margin: 0 }} className="mono">
+            {task.taskId}
+          </h2>
+          <TaskStateBadge state={task.state} attempts={task.attempts} maxAttempts={task.maxAttempts} />
+        </div>
+        <dl className="kv">
+          <dt>machine</dt>
+          <dd>{task.machine ?? "—"}</dd>
+          <dt>attempts</dt>
+          <dd>
+            {task.attempts} of {task.maxAttempts}
+          </dd>
+          <dt>started</dt>
+          <dd>{formatTime(task.startedAt)}</dd>
+          <dt>finished</dt>
+          <dd>{formatTime(task.finishedAt)}</dd>
+          <dt>{task.finishedAt === null ? "elapsed" : "took"}</dt>
+          <dd>{formatDuration(elapsedMs(task.startedAt, task.finishedAt, now))}</dd>
+          {task.reason !== null && (
+            <>
+              <dt>why</dt>
+              <dd>{task.reason}</dd>
+            </>
+          )}
+          {task.result !== null && (
+            <>
+              <dt>result lives on</dt>
+              <dd data-testid="result-machine">{task.result.machine}</dd>
+            </>
+          )}
+        </dl>
+        {task.error !== null && (
+          <div className="notice">
+            <strong>{task.error.kind}</strong>: {task.error.message}
+          </div>
+        )}
+      </div>
+
+      {task.result !== null && <ResultSection runId={runId} taskId={task.taskId} result={task.result} />}
+
+      <div className="section stack">
+        <h3 style={{ margin: 0 }}>Logs</h3>
+        <div className="logs" data-testid="task-logs">
+          {allLogs.length === 0 ? (
+            <span style={{ color: "#8a94a6" }}>{stored.isLoading ? "loading…" : "no log lines"}</span>
+          ) : (
+            allLogs.map((log) => (
+              <div key={log.id} className={log.level === "error" ? "log-error" : log.level === "warn" ? "log-warn" : undefined}>
+                <span style={{ color: "#6b7686" }}>{formatTime(log.at)} </span>
+                {log.message}
+              </div>
+            ))
+          )}
+        </div>
+      </div>
+
+      <div className="section stack">
+        <h3 style={{ margin: 0 }}>Attempts</h3>
+        {attempts.error !== null && <p className="notice">{attempts.error.message}</p>}
+        <table className="table" data-testid="task-attempts">
+          <thead>
+            <tr>
+              <th>#</th>
+              <th>machine</th>
+              <th>state</th>
+              <th>took</th>
+            </tr>
+          </thead>
+          <tbody>
+            {(attempts.data ?? []).map((attempt) => (
+              <tr key={attempt.id} title={attempt.error === null ? undefined : `${attempt.error.kind}: ${attempt.error.message}`}>
+                <td>{attempt.number}</td>
+                <td>{attempt.machine ?? "—"}</td>
+                <td>
+                  <TaskStateBadge state={attempt.state} />
+                  {attempt.error !== null && <div className="error" style={{ fontSize: 11 }}>{attempt.error.message}</div>}
+                </td>
+                <td>{formatDuration(elapsedMs(attempt.startedAt, attempt.finishedAt, now))}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </div>
+  );
+}
+
+/** A result reference; `truncated` and `contentType` may be missing from older servers. */
+interface ResultInfo {
+  readonly machine: string;
+  readonly size: number;
+  readonly preview: string;
+  readonly truncated?: boolean;
+  readonly contentType?: string;
+}
+
+function ResultSection({ runId, taskId, result }: { runId: string; taskId: string; result: ResultInfo }) {
+  const [full, setFull] = useState<{ text: string } | { error: string } | null>(null);
+  const [isLoading, setLoading] = useState(false);
+  const load = async () => {
+    setLoading(true);
+    try {
+      const response = await fetch(`/api/results/${encodeURIComponent(runId)}/${encodeURIComponent(taskId)}`, { credentials: "same-origin" });
+      if (!response.ok) {
+        setFull({ error: `HTTP ${response.status}: ${await response.text().catch(() => "")}` });
+        return;
+      }
+      setFull({ text: describeValue(response.headers.get("content-type") ?? "", await response.arrayBuffer()) });
+    } catch (error) {
+      setFull({ error: (error as Error).message });
+    } finally {
+      setLoading(false);
+    }
+  };
+  const isTooBig = result.size > MAX_INLINE_VALUE_BYTES;
+  const isTruncated = result.truncated ?? result.preview.length < result.size;
+  return (
+    <div className="section stack" data-testid="task-result">
+      <h3 style={{ margin: 0 }}>
+        Result · {formatBytes(result.size)}
+        {result.contentType === undefined ? "" : ` · ${result.contentType}`}
+      </h3>
+      <pre className="preview" data-testid="result-preview">
+        {result.preview}
+        {isTruncated ? "…" : ""}
+      </pre>
+      {full === null && (
+        <button type="button" className="btn btn-small" disabled={isLoading} onClick={() => void load()} data-testid="load-full-value">
+          {isLoading ? "Loading…" : `Load full value (${formatBytes(result.size)}) from ${result.machine}`}
+        </button>
+      )}
+      {isTooBig && isTruncated && full === null && (
+        <a className="muted" href={`/api/results/${encodeURIComponent(runId)}/${encodeURIComponent(taskId)}`} download>
+          or download it
+        </a>
+      )}
+      {full !== null && ("error" in full ? <p className="notice">{full.error}</p> : <pre className="preview" data-testid="result-full">{full.text}</pre>)}
+    </div>
+  );
+}
