@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-/* global process, console */
 // Generates both Prisma clients into src/generated/{sqlite,postgres}. Idempotent and fast: skips when
 // src/generated/.stamp matches a hash of both schemas and the Prisma version. Safe to run from
 // several scripts at once (turbo runs typecheck, lint and test in parallel): a mkdir lock serializes them.

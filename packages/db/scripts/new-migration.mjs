@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-/* global process, console */
 // Usage: pnpm --filter @handoff/db new-migration <name>
 // After editing prisma/sqlite/schema.prisma: syncs the PostgreSQL schema, then writes
 // prisma/{sqlite,postgres}/migrations/<NNNN>_<name>/migration.sql with `prisma migrate diff`

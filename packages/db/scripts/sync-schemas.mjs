@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-/* global process, console */
 // Writes prisma/postgres/schema.prisma from prisma/sqlite/schema.prisma: same models, only the
 // header (generator + datasource) differs. `--check` exits 1 instead of writing when they drift.
 import { readFileSync, writeFileSync } from "node:fs";
