@@ -1,15 +1,13 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 
-/** What the lead's `startStack` returns: a real server, real agents and the built dashboard on one origin. */
+import { startStack } from "@handoff/cli/testing";
+
+/** What the specs use of the stack. */
 export interface Stack {
   readonly url: string;
   readonly adminToken: string;
   stop(): Promise<void>;
-}
-
-interface StackModule {
-  startStack(options: { agents: readonly { name: string; capacity: Record<string, number> }[] }): Promise<Stack>;
 }
 
 /** The two machines of §5: different capacities, so placement and infeasible costs are visible. */
@@ -21,7 +19,8 @@ export const AGENTS = [
 export const SCREENSHOTS = path.join(import.meta.dirname, "..", "test-results", "screens");
 
 /**
- * Starts the stack through `@handoff/server/testing`. `HANDOFF_E2E_URL` + `HANDOFF_E2E_ADMIN_TOKEN` point
+ * Starts the real stack (server, two agent processes, the built dashboard on the server's origin) through
+ * `@handoff/cli/testing`. `HANDOFF_E2E_URL` + `HANDOFF_E2E_ADMIN_TOKEN` point
  * the specs at a stack that is already running instead (debugging).
  */
 export async function startE2eStack(): Promise<Stack> {
@@ -31,8 +30,5 @@ export async function startE2eStack(): Promise<Stack> {
   if (!existsSync(path.join(import.meta.dirname, "..", ".next", "BUILD_ID"))) {
     throw new Error("the dashboard is not built: run `pnpm --filter @handoff/web build` before the browser tests");
   }
-  // A variable specifier: the testing entry point is the lead's, and this file must typecheck before it lands.
-  const specifier = "@handoff/server/testing";
-  const testing = (await import(specifier)) as StackModule;
-  return testing.startStack({ agents: AGENTS });
+  return startStack({ agents: AGENTS, web: true });
 }
