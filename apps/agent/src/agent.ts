@@ -1,6 +1,6 @@
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
-import { previewValue, type AgentWelcome, type FunctionMeta } from "@handoff/protocol";
+import { previewValue, type AgentWelcome, type FunctionMeta, type HeldResult } from "@handoff/protocol";
 import { AGENT_VERSION } from "./agent-version.ts";
 import { connectToServer, type AgentLog, type ConnectionFatal, type ConnectionOptions } from "./connection.ts";
 import { createAttemptRunner } from "./executor/attempt-runner.ts";
@@ -11,6 +11,11 @@ import { createResultFetcher } from "./results/result-fetcher.ts";
 import { startResultServer, type ResultServer } from "./results/result-server.ts";
 import { createResultStore } from "./results/result-store.ts";
 import { advertisedResultUrl } from "./result-url.ts";
+
+/** Finished results re-announced at each hello (see `finishedInFlight`), and the preview length they carry. */
+const MAX_HELD = 1000;
+const HELD_PREVIEW_CHARS = 512;
+const shortPreview = (preview: string): string => (preview.length > HELD_PREVIEW_CHARS ? preview.slice(0, HELD_PREVIEW_CHARS) : preview);
 
 export type AgentOptions = {
   readonly serverUrl: string;
@@ -108,6 +113,14 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const evictTimer = setInterval(() => void store.evictExpired().catch((error: unknown) => log("error", `evicting expired results failed: ${String(error)}`)), 60_000);
   evictTimer.unref();
 
+  // What this agent finished for runs still in flight, re-announced at every hello: a server that died before
+  // writing a report adopts the result instead of running the task again. Bounded: the oldest are forgotten.
+  const finishedInFlight = new Map<string, HeldResult>();
+  const rememberFinished = (held: HeldResult): void => {
+    finishedInFlight.set(held.attemptId, held);
+    if (finishedInFlight.size > MAX_HELD) finishedInFlight.delete(finishedInFlight.keys().next().value!);
+  };
+
   let settleWelcome: { resolve: (welcome: AgentWelcome) => void; reject: (error: Error) => void } | undefined;
   const welcomed = new Promise<AgentWelcome>((resolve, reject) => (settleWelcome = { resolve, reject }));
   welcomed.catch(() => undefined); // a caller that never looks at it must not see an unhandled rejection
@@ -126,6 +139,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       resultUrl,
       running: runner.running(),
       labels: { ...options.labels },
+      held: [...finishedInFlight.values()].filter((held) => store.has(held.runId, held.taskId)),
     }),
     heartbeat: () => ({ ...sampleLoad(), running: runner.running() }),
     onWelcome: (accepted) => {
@@ -138,14 +152,20 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       if (runner.isRunning(item.attemptId)) return log("info", `assignment of ${item.attemptId} ignored: it is already running here`);
       void runner.run(item).then((report) => {
         // A run's values (its results and the inputs fetched for it) stay until the server says it ended.
-        if (report.ok) store.pin(item.runId);
+        if (report.ok) {
+          store.pin(item.runId);
+          rememberFinished({ attemptId: item.attemptId, runId: item.runId, taskId: item.taskId, result: { ...report.result, preview: shortPreview(report.result.preview), truncated: report.result.truncated || report.result.preview.length > HELD_PREVIEW_CHARS } });
+        }
         connection.sendFinished(report);
       });
     },
     onAbort: ({ attemptId, reason }) => {
       if (!runner.abort(attemptId, reason)) log("info", `abort for ${attemptId} ignored: it is not running here`);
     },
-    onRunEnded: (runId) => void store.unpin(runId).catch((error: unknown) => log("error", `unpinning ${runId} failed: ${String(error)}`)),
+    onRunEnded: (runId) => {
+      for (const [attemptId, held] of finishedInFlight) if (held.runId === runId) finishedInFlight.delete(attemptId);
+      void store.unpin(runId).catch((error: unknown) => log("error", `unpinning ${runId} failed: ${String(error)}`));
+    },
     onResultPut: async ({ runId, taskId, value }) => {
       try {
         await store.put(runId, taskId, value);

@@ -17,6 +17,11 @@ const EnvSchema = z.object({
   HANDOFF_MACHINE_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
   /** How long a waiting task may have no eligible machine online before it fails. */
   HANDOFF_NO_MACHINE_GRACE_MS: z.coerce.number().int().min(0).default(30_000),
+  /**
+   * After a restart, how long the server waits for the machines of in-flight runs to reconnect (and report what
+   * they finished meanwhile) before it resumes those runs; it resumes sooner once they are all back.
+   */
+  HANDOFF_RESUME_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   /** Name of the machine whose agent runs beside the server (placement prefers it first). */
   HANDOFF_LOCAL_MACHINE: z.string().min(1).optional(),
   HANDOFF_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
@@ -34,6 +39,7 @@ export interface ServerConfig {
   readonly heartbeatMs: number;
   readonly machineTimeoutMs: number;
   readonly noMachineGraceMs: number;
+  readonly resumeGraceMs: number;
   readonly localMachine: string | undefined;
   readonly logLevel: "debug" | "info" | "warn" | "error" | "silent";
   readonly webDir: string | undefined;
@@ -61,6 +67,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     heartbeatMs: e.HANDOFF_HEARTBEAT_MS,
     machineTimeoutMs: e.HANDOFF_MACHINE_TIMEOUT_MS,
     noMachineGraceMs: e.HANDOFF_NO_MACHINE_GRACE_MS,
+    resumeGraceMs: e.HANDOFF_RESUME_GRACE_MS,
     localMachine: e.HANDOFF_LOCAL_MACHINE,
     logLevel: e.HANDOFF_LOG_LEVEL,
     webDir: e.HANDOFF_WEB_DIR,

@@ -25,6 +25,7 @@ export {
   type AttemptChange,
   type AttemptRecord,
   type ChangeBatch,
+  type InFlightRun,
   type NewRun,
   type RunChange,
   type RunFilter,

@@ -34,6 +34,8 @@ export interface RunRecord {
   id: string;
   dagId: string | null;
   dagVersion: number | null;
+  /** The DAG file's name (saved or not). */
+  dagName: string | null;
   /** Snapshot of the DAG spec this run executes. */
   spec: unknown;
   options: unknown;
@@ -84,6 +86,7 @@ export interface NewRun {
   id?: string;
   dagId: string | null;
   dagVersion: number | null;
+  dagName?: string | null;
   spec: unknown;
   options: unknown;
   status: RunStatus;
@@ -111,6 +114,12 @@ export interface ChangeBatch {
 export interface RunFilter {
   status?: RunStatus | readonly RunStatus[];
   dagId?: string;
+  dagName?: string;
+  startedBy?: string;
+  /** Created at or after. */
+  from?: Date;
+  /** Created before. */
+  to?: Date;
   /** `nextCursor` of the previous page. */
   cursor?: string;
   /** 1..500, default 50. */
@@ -133,7 +142,15 @@ export interface RunRepository {
   get(runId: string): Promise<{ run: RunRecord; tasks: TaskRecord[] } | undefined>;
   listAttempts(runId: string, taskId?: string): Promise<AttemptRecord[]>;
   /** At start-up: runs left queued or running by a previous server become `interrupted`; returns their ids. */
-  markInterrupted(at: Date): Promise<string[]>;
+  markInterrupted(at: Date, runIds?: readonly string[]): Promise<string[]>;
+  /** Runs left queued or running (by a previous server process), with their tasks and attempts: what resuming needs. */
+  listInFlight(): Promise<InFlightRun[]>;
+}
+
+export interface InFlightRun {
+  run: RunRecord;
+  tasks: TaskRecord[];
+  attempts: AttemptRecord[];
 }
 
 function toRunRecord(row: Run): RunRecord {
@@ -240,6 +257,7 @@ export function createRunRepository(client: DatabaseClient, provider: DatabasePr
               id,
               dagId: run.dagId,
               dagVersion: run.dagVersion,
+              dagName: run.dagName ?? null,
               spec: toJsonColumn(run.spec),
               options: toJsonColumn(run.options),
               status: run.status,
@@ -280,6 +298,11 @@ export function createRunRepository(client: DatabaseClient, provider: DatabasePr
         where: {
           ...(status === undefined ? {} : { status: typeof status === "string" ? status : { in: [...status] } }),
           ...(filter.dagId === undefined ? {} : { dagId: filter.dagId }),
+          ...(filter.dagName === undefined ? {} : { dagName: filter.dagName }),
+          ...(filter.startedBy === undefined ? {} : { startedBy: filter.startedBy }),
+          ...(filter.from === undefined && filter.to === undefined
+            ? {}
+            : { createdAt: { ...(filter.from === undefined ? {} : { gte: filter.from }), ...(filter.to === undefined ? {} : { lt: filter.to }) } }),
         },
         omit: { spec: true },
         orderBy: [{ createdAt: "desc" }, { id: "desc" }],
@@ -311,10 +334,19 @@ export function createRunRepository(client: DatabaseClient, provider: DatabasePr
       return rows.map(toAttemptRecord);
     },
 
-    async markInterrupted(at) {
+    async listInFlight() {
+      const rows = await client.run.findMany({
+        where: { status: { in: [RunStatus.Queued, RunStatus.Running] } },
+        include: { tasks: true, attempts: { orderBy: [{ taskId: "asc" }, { number: "asc" }] } },
+        orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+      });
+      return rows.map(({ tasks, attempts, ...run }) => ({ run: toRunRecord(run), tasks: tasks.map(toTaskRecord), attempts: attempts.map(toAttemptRecord) }));
+    },
+
+    async markInterrupted(at, runIds) {
       return client.$transaction(async (tx) => {
         const open = await tx.run.findMany({
-          where: { status: { in: [RunStatus.Queued, RunStatus.Running] } },
+          where: { status: { in: [RunStatus.Queued, RunStatus.Running] }, ...(runIds === undefined ? {} : { id: { in: [...runIds] } }) },
           select: { id: true },
         });
         const ids = open.map((r) => r.id);

@@ -50,6 +50,16 @@ export const slow = defineFunction({
   name: "t.slow",
   run: async (ms, value) => { await new Promise((r) => setTimeout(r, ms)); return { machine: currentTask().machine, value }; },
 });
+export const slowInc = defineFunction({
+  name: "t.slow_inc",
+  description: "Writes start, waits ms, writes done (to a file), returns x + 1",
+  run: async (x, ms, file) => {
+    appendFileSync(file, "start " + currentTask().machine + "\\n");
+    await new Promise((r) => setTimeout(r, ms));
+    appendFileSync(file, "done " + currentTask().machine + "\\n");
+    return x + 1;
+  },
+});
 export const checksum = defineFunction({
   name: "t.checksum",
   run: (bytes) => ({ size: bytes.byteLength, sha256: createHash("sha256").update(bytes).digest("hex"), machine: currentTask().machine }),

@@ -24,6 +24,9 @@ export type AttemptRunner = {
 };
 
 const PREVIEW_BYTES = 4096;
+/** Inputs downloaded from other machines, reported per attempt (the run timeline draws them). */
+const MAX_TRANSFERS = 1000;
+type Transfer = { readonly taskId: string; readonly from: string; readonly bytes: number; readonly ms: number };
 const MAX_ERROR_CHARS = 64 * 1024;
 
 type Pending = { abortReason: "cancelled" | "timeout" | undefined; readonly aborted: AbortController; isInPool: boolean };
@@ -37,15 +40,19 @@ export function createAttemptRunner(options: AttemptRunnerOptions): AttemptRunne
   const { machine, store, fetcher, executor } = options;
   const pending = new Map<string, Pending>();
 
-  const getValue = (runId: string) => async (input: ResultInput): Promise<InputValue> => {
+  const getValue = (runId: string, transfers: Transfer[]) => async (input: ResultInput): Promise<InputValue> => {
     if (input.fetch !== undefined) {
       // When the grant names the edge's encode, the holder runs it and serves the encoded value, which is kept here
       // under its own key: it is not the producer's result.
       const encode = encodeInGrant(input.fetch.grant);
       const storeTaskId = encode === undefined ? input.taskId : `${input.taskId}\u0000encode:${JSON.stringify(encode)}`;
       try {
+        const fetchStarted = performance.now();
         const outcome = await fetcher.fetch({ url: input.fetch.url, runId, taskId: input.taskId, grant: input.fetch.grant, storeTaskId });
-        if (outcome.ok) return { ok: true, value: outcome.value, isEncoded: encode !== undefined };
+        if (outcome.ok) {
+          if (outcome.fromStore !== true) transfers.push({ taskId: input.taskId, from: input.machine, bytes: outcome.size, ms: Math.round((performance.now() - fetchStarted) * 1000) / 1000 });
+          return { ok: true, value: outcome.value, isEncoded: encode !== undefined };
+        }
         const refusal = outcome.error;
         if (refusal.kind === "encode_failed") return { ok: false, error: { kind: "function_failed", message: `edge encode of input "${input.taskId}": ${refusal.message}` } };
         return lost(`input "${input.taskId}" could not be fetched from ${input.machine}: ${describeRefusal(refusal)}`);
@@ -86,7 +93,8 @@ export function createAttemptRunner(options: AttemptRunnerOptions): AttemptRunne
     try {
       // An abort while inputs are still being fetched ends the attempt at once; a shared download carries on.
       const abortedWhileFetching = new Promise<undefined>((resolve) => state.aborted.signal.addEventListener("abort", () => resolve(undefined), { once: true }));
-      const inputs = await Promise.race([resolveInputs(item.inputs, getValue(item.runId)), abortedWhileFetching]);
+      const transfers: Transfer[] = [];
+      const inputs = await Promise.race([resolveInputs(item.inputs, getValue(item.runId, transfers)), abortedWhileFetching]);
       if (state.abortReason !== undefined || inputs === undefined) return failed(item, abortMessage(state.abortReason ?? "cancelled"), elapsed());
       if (!inputs.ok) return failed(item, inputs.error, elapsed());
       state.isInPool = true;
@@ -100,7 +108,7 @@ export function createAttemptRunner(options: AttemptRunnerOptions): AttemptRunne
           onLog: (log) => options.onLog({ attemptId: item.attemptId, ...log }),
         },
       );
-      return await report(item, outcome);
+      return await report(item, outcome, transfers);
     } catch (error) {
       return failed(item, { kind: "function_failed", message: `the agent could not run the attempt: ${describe(error)}` }, elapsed());
     } finally {
@@ -109,9 +117,10 @@ export function createAttemptRunner(options: AttemptRunnerOptions): AttemptRunne
     }
   }
 
-  async function report(item: TaskAssignItem, outcome: JobOutcome): Promise<TaskFinishedItem> {
+  async function report(item: TaskAssignItem, outcome: JobOutcome, transfers: readonly Transfer[]): Promise<TaskFinishedItem> {
     const metrics = {
       wallMs: outcome.metrics.wallMs,
+      ...(transfers.length === 0 ? {} : { transfers: transfers.slice(0, MAX_TRANSFERS) }),
       ...(outcome.metrics.cpuMs === undefined ? {} : { cpuMs: outcome.metrics.cpuMs }),
       ...(outcome.metrics.heapUsedMb === undefined ? {} : { heapUsedMb: outcome.metrics.heapUsedMb }),
     };

@@ -22,7 +22,7 @@ export type FetchResultRequest = {
 };
 
 export type FetchResultOutcome =
-  | { readonly ok: true; readonly value: unknown; readonly size: number }
+  | { readonly ok: true; readonly value: unknown; readonly size: number; /** Already on this machine: nothing moved. */ readonly fromStore?: true }
   | { readonly ok: false; readonly error: ResultFetchError };
 
 const maxErrorBodyBytes = 64 * 1024;

@@ -22,7 +22,7 @@ export function createResultFetcher({ store }: { readonly store: ResultStore }):
     const meta = store.meta(request.runId, storeTaskId);
     if (meta !== undefined) {
       const value = await store.get(request.runId, storeTaskId);
-      if (value !== undefined) return { ok: true, value, size: meta.size };
+      if (value !== undefined) return { ok: true, value, size: meta.size, fromStore: true };
     }
     return fetchResult({ ...request, store });
   }

@@ -50,6 +50,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     noMachineGraceMs: config.noMachineGraceMs,
     machineTimeoutMs: config.machineTimeoutMs,
     heartbeatMs: config.heartbeatMs,
+    resumeGraceMs: config.resumeGraceMs,
     ...(config.localMachine === undefined ? {} : { localMachine: config.localMachine }),
   });
   await engine.start();

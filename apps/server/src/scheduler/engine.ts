@@ -21,7 +21,8 @@ import {
   type Strategy,
   type TaskChange,
 } from "@handoff/core";
-import type { AttemptChange, ChangeBatch, Database, RunChange, TaskChange as TaskRow, TokenKind } from "@handoff/db";
+import type { AttemptChange, ChangeBatch, Database, InFlightRun, RunChange, TaskChange as TaskRow, TokenKind } from "@handoff/db";
+import { DagFile, toDagSpec } from "@handoff/protocol";
 import { signGrant } from "@handoff/protocol/grant";
 import type {
   AgentHeartbeat,
@@ -105,6 +106,8 @@ export interface SubmitRequest {
   readonly startedBy: string | null;
   readonly dagId: string | null;
   readonly dagVersion: number | null;
+  /** The DAG file's name, stored for filtering runs. */
+  readonly dagName?: string | null;
 }
 
 export class RunRejectedError extends Error {
@@ -125,6 +128,34 @@ export interface EngineOptions {
   readonly writeDelayMs?: number;
   /** Grants for result fetches live this long. */
   readonly grantTtlMs?: number;
+  /** After a restart: the longest wait for the machines of in-flight runs before resuming them (default 10 s). */
+  readonly resumeGraceMs?: number;
+}
+
+/** One sample of a machine's load, taken every second (the cluster page's charts). */
+export interface LoadSample {
+  readonly at: number;
+  readonly capacity: Record<string, number>;
+  readonly claimed: Record<string, number>;
+  readonly cpuPercent: number | null;
+  readonly memoryUsedMb: number | null;
+  readonly memoryTotalMb: number | null;
+  readonly running: number;
+}
+
+/** 15 minutes at one sample a second. */
+const HISTORY_SAMPLES = 900;
+
+/** A finished report that arrived for an attempt of a run still waiting to be resumed. */
+type HeldReport = { readonly machine: string; readonly runId: string; readonly taskId: string; readonly item: TaskFinishedItem };
+
+/** `runId/taskId#n` → its parts (the core's attempt ids). */
+function attemptParts(attemptId: string): { runId: string; taskId: string; number: number } | undefined {
+  const slash = attemptId.indexOf("/");
+  const hash = attemptId.lastIndexOf("#");
+  if (slash <= 0 || hash <= slash) return undefined;
+  const number = Number(attemptId.slice(hash + 1));
+  return Number.isInteger(number) && number > 0 ? { runId: attemptId.slice(0, slash), taskId: attemptId.slice(slash + 1, hash), number } : undefined;
 }
 
 const resultKey = (runId: string, taskId: string): string => `${runId}\u0000${taskId}`;
@@ -167,6 +198,18 @@ export class Engine {
   private watchdog: ReturnType<typeof setInterval> | undefined;
   private heartbeatsToWrite = new Set<string>();
   private closed = false;
+  /** Runs left in flight by the previous server process, waiting for their machines before they resume. */
+  private resuming = new Map<string, InFlightRun>();
+  /** Attempts of those runs that were running at the restart → the machine that ran them. */
+  private heldAttempts = new Map<string, string>();
+  private heldReports = new Map<string, HeldReport>();
+  /** Held attempts their returning agents say they are still running: adopted when the run resumes. */
+  private heldRunning = new Map<string, string>();
+  private cancelAfterResume = new Map<string, string>();
+  private resumeTimer: ReturnType<typeof setTimeout> | undefined;
+  private settleTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly history = new Map<string, LoadSample[]>();
+  private lastSampleAt = 0;
 
   constructor(private readonly options: EngineOptions) {
     this.db = options.db;
@@ -178,10 +221,22 @@ export class Engine {
     });
   }
 
-  /** Loads the registry; runs left in flight by a previous server process are marked `interrupted`. */
+  /**
+   * Loads the registry and the runs a previous server process left in flight. Those resume once their
+   * machines are back (or after the resume grace period): see `resumeRuns`.
+   */
   async start(): Promise<void> {
-    const interrupted = await this.db.runs.markInterrupted(new Date());
-    if (interrupted.length > 0) this.log.warn("runs interrupted by the previous shutdown", { runs: interrupted });
+    for (const inFlight of await this.db.runs.listInFlight()) {
+      this.resuming.set(inFlight.run.id, inFlight);
+      for (const attempt of inFlight.attempts) {
+        if (attempt.state === "running" && attempt.machine !== null) this.heldAttempts.set(attempt.id, attempt.machine);
+      }
+    }
+    if (this.resuming.size > 0) {
+      this.log.warn("runs in flight at the previous shutdown will resume", { runs: [...this.resuming.keys()], graceMs: this.options.resumeGraceMs ?? 10_000 });
+      this.resumeTimer = setTimeout(() => void this.resumeRuns("grace period over"), this.options.resumeGraceMs ?? 10_000);
+      this.resumeTimer.unref();
+    }
     await this.db.machines.markAllOffline();
     for (const record of await this.db.machines.list()) {
       const machine = this.newMachine(record.name, record.capacity, record.status === "draining" ? "draining" : "offline");
@@ -199,6 +254,8 @@ export class Engine {
 
   async stop(): Promise<void> {
     this.closed = true;
+    if (this.resumeTimer) clearTimeout(this.resumeTimer);
+    if (this.settleTimer) clearTimeout(this.settleTimer);
     if (this.watchdog) clearInterval(this.watchdog);
     if (this.timer) clearTimeout(this.timer);
     for (const machine of this.machines.values()) machine.link?.disconnect("server shutting down");
@@ -264,11 +321,22 @@ export class Engine {
       lastHeartbeatAt: new Date(machine.lastHeartbeatAt),
     });
     // Attempts the agent still runs but the scheduler no longer knows (fenced): stop them.
+    // Results it finished for runs waiting to resume: adopted then (the old server may not have written them).
+    for (const held of hello.held) {
+      if (!this.resuming.has(held.runId) || this.heldReports.has(held.attemptId)) continue;
+      this.heldReports.set(held.attemptId, { machine: machine.name, runId: held.runId, taskId: held.taskId, item: { ok: true, attemptId: held.attemptId, result: held.result, metrics: { wallMs: 0 } } });
+    }
     for (const attemptId of hello.running) {
+      const parts = this.resuming.size === 0 ? undefined : attemptParts(attemptId);
+      if (parts && this.resuming.has(parts.runId)) {
+        this.heldRunning.set(attemptId, machine.name); // adopted when its run resumes
+        continue;
+      }
       const record = this.state.attempts.get(attemptId);
       if (!record || record.machine !== machine.name) link.send("task:abort", { v: 1, attemptId, reason: "cancelled" });
     }
     this.announce(machine);
+    if (this.resuming.size > 0) this.maybeResumeEarly();
     this.log.info("machine online", { machine: machine.name, capacity: machine.capacity, functions: machine.functions.length });
     return { v: 1, machine: machine.name, grantSecret: machine.grantSecret, heartbeatIntervalMs: this.options.heartbeatMs };
   }
@@ -307,6 +375,7 @@ export class Engine {
 
   private checkHeartbeats(): void {
     const now = Date.now();
+    this.sampleLoad(now);
     for (const [attemptId, recent] of this.recentAttempts) {
       if (now - recent.closedAt < 60_000) break; // insertion order: the rest are newer
       this.recentAttempts.delete(attemptId);
@@ -323,6 +392,192 @@ export class Engine {
       this.heartbeatsToWrite.clear();
       void this.db.machines.recordHeartbeats(names, new Date(now)).catch((error: unknown) => this.writeFailed(error));
     }
+  }
+
+  /**
+   * Draining: the machine takes no new task; what runs there finishes, and its results stay reachable.
+   * Undraining brings it back (online if its agent is connected). Answers undefined for an unknown machine.
+   */
+  async setDraining(name: string, draining: boolean): Promise<LiveMachine | undefined> {
+    const machine = this.machines.get(name);
+    if (!machine) return undefined;
+    const status = draining ? "draining" : machine.link ? "online" : "offline";
+    if (machine.status === status) return machine;
+    machine.status = status;
+    this.log.info(draining ? "machine draining" : "machine undrained", { machine: name, status });
+    this.dispatch({ type: "machine_status_changed", now: Date.now(), name, status });
+    await this.db.machines.setStatus(name, status);
+    return machine;
+  }
+
+  /** Load samples (one a second, the last 15 minutes) of one machine or all, since `since` (epoch ms). */
+  loadHistory(name?: string, since = 0): { name: string; samples: LoadSample[] }[] {
+    const names = name === undefined ? [...this.machines.keys()].sort() : this.machines.has(name) ? [name] : [];
+    return names.map((machineName) => {
+      const samples = this.history.get(machineName) ?? [];
+      let first = samples.length;
+      while (first > 0 && samples[first - 1]!.at > since) first -= 1;
+      return { name: machineName, samples: samples.slice(first) };
+    });
+  }
+
+  private sampleLoad(now: number): void {
+    if (now - this.lastSampleAt < 1000) return;
+    this.lastSampleAt = now;
+    for (const machine of this.machines.values()) {
+      const samples = this.history.get(machine.name) ?? [];
+      const online = machine.link !== undefined;
+      samples.push({
+        at: now,
+        capacity: machine.capacity,
+        claimed: this.claimed(machine.name),
+        cpuPercent: online ? machine.cpuPercent : null,
+        memoryUsedMb: online ? machine.memoryUsedMb : null,
+        memoryTotalMb: online ? machine.memoryTotalMb : null,
+        running: machine.running.size,
+      });
+      if (samples.length > HISTORY_SAMPLES) samples.splice(0, samples.length - HISTORY_SAMPLES);
+      this.history.set(machine.name, samples);
+    }
+  }
+
+  // ---- resuming after a restart ---------------------------------------------------------------
+
+  /** Every machine the runs to resume depend on is back: resume after a short settle (their queued reports arrive). */
+  // Waiting for held attempts to finish is not needed: those still running are adopted.
+  private maybeResumeEarly(): void {
+    const needed = new Set<string>(this.heldAttempts.values());
+    for (const { tasks } of this.resuming.values()) {
+      for (const task of tasks) if (task.state === "succeeded" && task.resultMachine !== null) needed.add(task.resultMachine);
+    }
+    for (const name of needed) if (this.machines.get(name)?.link === undefined) return;
+    if (this.settleTimer) clearTimeout(this.settleTimer);
+    this.settleTimer = setTimeout(() => void this.resumeRuns("their machines are back"), Math.min(1000, this.options.resumeGraceMs ?? 10_000));
+    this.settleTimer.unref();
+  }
+
+  /**
+   * Takes over the runs a previous server process left in flight, from the database: succeeded tasks keep
+   * their results where they are; attempts that finished while the server was away are adopted from their
+   * agents' queued reports; attempts still running are stopped and their tasks run again (attempt numbers
+   * continue, so any late report of the old attempt is fenced). Results on machines that did not come back
+   * are recomputed from lineage when still needed.
+   */
+  private async resumeRuns(why: string): Promise<void> {
+    if (this.closed || this.resuming.size === 0) return;
+    if (this.resumeTimer) clearTimeout(this.resumeTimer);
+    if (this.settleTimer) clearTimeout(this.settleTimer);
+    this.resumeTimer = this.settleTimer = undefined;
+    const runs = [...this.resuming.values()];
+    const held = this.heldAttempts;
+    const reports = this.heldReports;
+    const stillRunning = this.heldRunning;
+    this.resuming = new Map();
+    this.heldAttempts = new Map();
+    this.heldReports = new Map();
+    this.heldRunning = new Map();
+    const now = Date.now();
+    const absentHolders = new Set<string>();
+    for (const { run, tasks, attempts } of runs) {
+      const parsed = DagFile.safeParse(run.spec);
+      if (!parsed.success) {
+        this.log.error("cannot resume a run: its stored DAG is unreadable", { runId: run.id });
+        await this.db.runs.markInterrupted(new Date(now), [run.id]);
+        continue;
+      }
+      const numbers = new Map<string, number>();
+      const adopted = new Map<string, ResultRef>();
+      const succeededBefore = new Set(tasks.filter((task) => task.state === "succeeded").map((task) => task.taskId));
+      const known = new Set(attempts.map((attempt) => attempt.id));
+      for (const attempt of attempts) numbers.set(attempt.taskId, Math.max(numbers.get(attempt.taskId) ?? 0, attempt.number));
+      // Succeeded attempts reported by returning agents (queued while the server was away, or re-announced at hello).
+      for (const [attemptId, report] of reports) {
+        if (report.runId !== run.id || !report.item.ok || succeededBefore.has(report.taskId) || adopted.has(report.taskId)) continue;
+        const number = attemptParts(attemptId)?.number ?? 1;
+        numbers.set(report.taskId, Math.max(numbers.get(report.taskId) ?? 0, number));
+        adopted.set(report.taskId, { machine: report.machine, ...report.item.result });
+        this.pending.attempts.push({
+          id: attemptId,
+          runId: run.id,
+          taskId: report.taskId,
+          number,
+          state: "succeeded",
+          machine: report.machine,
+          finishedAt: new Date(now),
+          ...(known.has(attemptId) ? {} : { startedAt: new Date(now) }),
+          ...(report.item.metrics.wallMs > 0 ? { metrics: report.item.metrics } : {}),
+        });
+        known.add(attemptId);
+      }
+      // Attempts still running on machines that came back (known to the database or not: its last writes may
+      // not have landed): the core adopts them, or answers with an abort.
+      const adoptRunning = new Map<string, { attemptId: string; machine: string }>();
+      for (const [attemptId, machineName] of stillRunning) {
+        const parts = attemptParts(attemptId);
+        const machine = this.machines.get(machineName);
+        if (parts?.runId !== run.id || reports.has(attemptId) || !machine?.link) continue;
+        if (succeededBefore.has(parts.taskId) || adopted.has(parts.taskId) || adoptRunning.has(parts.taskId)) {
+          machine.link.send("task:abort", { v: 1, attemptId, reason: "cancelled" });
+          continue;
+        }
+        adoptRunning.set(parts.taskId, { attemptId, machine: machineName });
+        numbers.set(parts.taskId, Math.max(numbers.get(parts.taskId) ?? 0, parts.number));
+        const startedAt = attempts.find((attempt) => attempt.id === attemptId)?.startedAt?.getTime() ?? now;
+        this.openAttempts.set(attemptId, { runId: run.id, taskId: parts.taskId, number: parts.number, machine: machineName, startedAt });
+        machine.running.add(attemptId);
+        if (!known.has(attemptId)) {
+          this.pending.attempts.push({ id: attemptId, runId: run.id, taskId: parts.taskId, number: parts.number, state: "running", machine: machineName, startedAt: new Date(startedAt) });
+        }
+      }
+      for (const attempt of attempts) {
+        if (attempt.state !== "running") continue;
+        const report = reports.get(attempt.id);
+        if (report?.item.ok && adopted.get(attempt.taskId)?.machine === report.machine) continue;
+        if (adoptRunning.get(attempt.taskId)?.attemptId === attempt.id) continue;
+        const machine = attempt.machine === null ? undefined : this.machines.get(attempt.machine);
+        if (!report && held.has(attempt.id) && machine?.link) machine.link.send("task:abort", { v: 1, attemptId: attempt.id, reason: "cancelled" });
+        const error = report && !report.item.ok ? report.item.error : { kind: "interrupted", message: "the server restarted during this attempt; the task runs again" };
+        this.pending.attempts.push({
+          id: attempt.id,
+          runId: run.id,
+          taskId: attempt.taskId,
+          number: attempt.number,
+          state: "failed",
+          finishedAt: new Date(now),
+          errorKind: error.kind,
+          errorMessage: error.message,
+          ...(report?.item.metrics === undefined ? {} : { metrics: report.item.metrics }),
+        });
+      }
+      const resume: Record<string, { attempts: number; succeeded?: { machine: string; result: ResultRef }; running?: { attemptId: string; machine: string } }> = {};
+      for (const task of tasks) {
+        const attemptsSoFar = Math.max(task.attempts, numbers.get(task.taskId) ?? 0);
+        const holder = task.resultMachine ?? task.machine;
+        const adopt = adopted.get(task.taskId);
+        if (task.state === "succeeded" && holder !== null) {
+          const ref: ResultRef = { machine: holder, size: task.resultSize ?? 0, contentType: "application/json", preview: task.resultPreview ?? "", truncated: false };
+          resume[task.taskId] = { attempts: attemptsSoFar, succeeded: { machine: holder, result: ref } };
+          this.registerResult(run.id, task.taskId, ref);
+          if (this.machines.get(holder)?.link === undefined) absentHolders.add(holder);
+        } else if (adopt) {
+          resume[task.taskId] = { attempts: attemptsSoFar, succeeded: { machine: adopt.machine, result: adopt } };
+          this.taskChanged({ runId: run.id, taskId: task.taskId, state: "succeeded", at: now, attempts: attemptsSoFar, maxAttempts: attemptsSoFar, machine: adopt.machine, result: adopt });
+        } else {
+          const running = adoptRunning.get(task.taskId);
+          resume[task.taskId] = { attempts: attemptsSoFar, ...(running ? { running } : {}) };
+        }
+      }
+      this.log.info("resuming run", { runId: run.id, why, succeeded: Object.values(resume).filter((entry) => entry.succeeded).length, adopted: adopted.size });
+      this.dispatch({ type: "run_submitted", now, runId: run.id, dag: toDagSpec(parsed.data), options: (run.options ?? {}) as RunOptions, resume: { tasks: resume } });
+      const cancel = this.cancelAfterResume.get(run.id);
+      this.cancelAfterResume.delete(run.id);
+      if (cancel !== undefined) this.cancel(run.id, cancel);
+    }
+    // Results held by machines that did not come back are lost: recompute those still needed.
+    for (const name of absentHolders) {
+      if (this.machines.get(name)?.link === undefined) this.dispatch({ type: "machine_status_changed", now: Date.now(), name, status: "offline" });
+    }
+    this.scheduleFlush();
   }
 
   /** Sets a machine's capacity; a machine with no agent yet stays offline until one connects. Live claims stay. */
@@ -425,6 +680,7 @@ export class Engine {
       id: runId,
       dagId: request.dagId,
       dagVersion: request.dagVersion,
+      dagName: request.dagName ?? null,
       spec: request.file,
       options: request.options,
       status: "running",
@@ -439,13 +695,17 @@ export class Engine {
   }
 
   cancel(runId: string, reason = "cancelled by request"): boolean {
+    if (this.resuming.has(runId)) {
+      this.cancelAfterResume.set(runId, reason);
+      return true;
+    }
     if (!this.state.runs.has(runId) || this.outcomes.has(runId)) return false;
     this.dispatch({ type: "run_cancel_requested", now: Date.now(), runId, reason });
     return true;
   }
 
   isActive(runId: string): boolean {
-    return this.state.runs.has(runId) && !this.outcomes.has(runId);
+    return this.resuming.has(runId) || (this.state.runs.has(runId) && !this.outcomes.has(runId));
   }
 
   /** Resolves with the run's outcome once it has finished and been written. */
@@ -455,7 +715,7 @@ export class Engine {
       await this.flushed();
       return known;
     }
-    if (!this.state.runs.has(runId)) return undefined;
+    if (!this.state.runs.has(runId) && !this.resuming.has(runId)) return undefined;
     const outcome = await new Promise<RunOutcome>((resolve) => {
       const list = this.waiters.get(runId) ?? [];
       list.push(resolve);
@@ -486,6 +746,11 @@ export class Engine {
     const machine = this.machines.get(name);
     if (!machine || machine.link !== link) return;
     for (const item of items) {
+      const parts = this.resuming.size === 0 ? undefined : attemptParts(item.attemptId);
+      if (parts && this.resuming.has(parts.runId)) {
+        this.heldReports.set(item.attemptId, { machine: name, runId: parts.runId, taskId: parts.taskId, item });
+        continue;
+      }
       machine.running.delete(item.attemptId);
       if (item.metrics) this.attemptMetrics.set(item.attemptId, item.metrics);
       if (item.ok) {

@@ -44,6 +44,8 @@ export interface Stack {
   killAgent(name: string, signal?: NodeJS.Signals): Promise<void>;
   /** Kills the server process and starts it again on the same database and port. */
   restartServer(): Promise<void>;
+  /** Kills the server process (SIGKILL) without starting it again; `restartServer` brings it back. */
+  killServer(): Promise<void>;
   waitForMachines(names: readonly string[], status?: "online" | "offline"): Promise<void>;
   stop(): Promise<void>;
 }
@@ -174,6 +176,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     throw error;
   }
 
+  async function killServer(): Promise<void> {
+    if (server && server.exitCode === null && server.signalCode === null) {
+      server.kill("SIGKILL");
+      await exited(server);
+    }
+  }
+
   return {
     url,
     adminToken,
@@ -191,12 +200,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       agents.delete(name);
     },
     async restartServer() {
-      if (server) {
-        server.kill("SIGKILL");
-        await exited(server);
-      }
+      await killServer();
       await launchServer();
     },
+    killServer,
     async stop() {
       const all = [...agents.values(), ...(server ? [server] : [])];
       for (const child of all) child.kill("SIGTERM");

@@ -252,7 +252,7 @@ function submitRun(
   state.runs.set(runId, run);
   state.activeRuns.push(runId);
   if (run.options.timeoutMs !== undefined) state.timers.push(now + run.options.timeoutMs, { kind: "run_timeout", runId });
-  if (resume) resumeTasks(run, resume);
+  if (resume) resumeTasks(state, run, resume, now, out);
   for (const task of compiled.tasks) {
     const runtime = run.tasks[task.index]!;
     if (!task.isInline && runtime.remaining === 0 && runtime.state === TaskState.WaitingForDependencies) enqueue(run, task.index, now, out);
@@ -260,13 +260,15 @@ function submitRun(
   if (run.unfinished === 0) finishRun(state, run, out);
 }
 
-/** Marks what had already succeeded before a restart, and continues attempt numbering. */
-function resumeTasks(run: RunState, resume: RunResume): void {
+/** Marks what had already succeeded before a restart, adopts attempts still running, and continues attempt numbering. */
+function resumeTasks(state: SchedulerState, run: RunState, resume: RunResume, now: number, out: SchedulerCommand[]): void {
+  const running: { task: CompiledTask; attemptId: AttemptId; machine: MachineName }[] = [];
   for (const task of run.compiled.tasks) {
     const known = resume.tasks[task.id];
     if (!known || task.isInline) continue;
     const runtime = run.tasks[task.index]!;
     runtime.attempts = known.attempts;
+    if (known.running && !known.succeeded) running.push({ task, ...known.running });
     if (!known.succeeded) continue;
     runtime.state = TaskState.Succeeded;
     runtime.machine = known.succeeded.machine;
@@ -280,6 +282,27 @@ function resumeTasks(run: RunState, resume: RunResume): void {
     }
     for (const dependent of task.dependents) run.tasks[dependent]!.remaining -= 1;
   }
+  for (const { task, attemptId, machine } of running) adoptAttempt(state, run, task, attemptId, machine, now, out);
+}
+
+/** An attempt that was running before the restart and still is: it keeps running, with its claim back in the ledger. */
+function adoptAttempt(state: SchedulerState, run: RunState, task: CompiledTask, attemptId: AttemptId, machine: MachineName, now: number, out: SchedulerCommand[]): void {
+  const runtime = run.tasks[task.index]!;
+  const ready = runtime.remaining === 0 && runtime.state === TaskState.WaitingForDependencies;
+  const online = state.machines.get(machine)?.status === "online";
+  const claimed = ready && online && !run.compiled.groups.has(task.group) && state.ledger.claimMany([{ claimant: attemptId, machine, cost: task.attemptCost }]).ok;
+  if (!claimed) {
+    out.push({ type: "abort_attempt", runId: run.runId, taskId: task.id, attemptId, machine, reason: "cancelled" });
+    return;
+  }
+  runtime.state = TaskState.Running;
+  runtime.machine = machine;
+  runtime.currentAttempt = attemptId;
+  runtime.reason = undefined;
+  run.running += 1;
+  state.attempts.set(attemptId, { runId: run.runId, task: task.index, attemptId, machine, startedAt: now });
+  emitChange(run, task.index, now, out);
+  if (task.spec.timeoutMs !== undefined) state.timers.push(now + task.spec.timeoutMs, { kind: "attempt_timeout", attemptId });
 }
 
 function enqueue(run: RunState, index: number, now: number, out: SchedulerCommand[], reason = "ready; waiting for a free slot"): void {

@@ -77,6 +77,11 @@ export interface RunResume {
         readonly attempts: number;
         /** Set when the task had succeeded: its result stays where it is and it does not run again. */
         readonly succeeded?: { readonly machine: MachineName; readonly result: unknown };
+        /**
+         * Set when an attempt is still running on a machine that came back: it is adopted (claimed in the ledger,
+         * its report awaited) instead of started again. One that cannot be adopted is aborted and the task re-runs.
+         */
+        readonly running?: { readonly attemptId: AttemptId; readonly machine: MachineName };
       }
     >
   >;

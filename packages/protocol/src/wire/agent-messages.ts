@@ -76,6 +76,11 @@ export const AgentHello = z.object({
   /** Attempts this agent is still running (after a reconnect). */
   running: z.array(z.string()).default([]),
   labels: z.record(z.string(), z.string()).default({}),
+  /**
+   * Results of attempts this agent finished for runs still in flight (pinned), that it still holds: a server
+   * that restarted adopts them instead of running their tasks again (its last writes may not have landed).
+   */
+  held: z.array(z.lazy(() => HeldResult)).max(1000).default([]),
 });
 export type AgentHello = z.infer<typeof AgentHello>;
 
@@ -105,6 +110,11 @@ export const AttemptMetrics = z.object({
   cpuMs: z.number().nonnegative().optional(),
   /** Heap used by the worker at the end of the attempt (approximate). */
   heapUsedMb: z.number().nonnegative().optional(),
+  /** Inputs downloaded from other machines for this attempt: producer task, holder, bytes, milliseconds (exact). */
+  transfers: z
+    .array(z.object({ taskId: name, from: name, bytes: z.number().int().nonnegative(), ms: z.number().nonnegative() }))
+    .max(1000)
+    .optional(),
 });
 export type AttemptMetrics = z.infer<typeof AttemptMetrics>;
 
@@ -115,6 +125,9 @@ export const ResultMeta = z.object({
   truncated: z.boolean(),
 });
 export type ResultMeta = z.infer<typeof ResultMeta>;
+
+export const HeldResult = z.object({ attemptId: name, runId: name, taskId: name, result: ResultMeta });
+export type HeldResult = z.infer<typeof HeldResult>;
 
 export const TaskFinishedItem = z.discriminatedUnion("ok", [
   z.object({ ok: z.literal(true), attemptId: name, result: ResultMeta, metrics: AttemptMetrics }),

@@ -76,6 +76,27 @@ export const machinesRouter = router({
     return { available: ctx.engine.resourcesAvailable(input.name, input.request), free: ctx.engine.free(input.name) };
   }),
 
+  /** No new tasks go to the machine; what runs there finishes and its results stay reachable. */
+  drain: adminProcedure.input(z.object({ name: MachineName })).mutation(async ({ ctx, input }) => {
+    const machine = await ctx.engine.setDraining(input.name, true);
+    if (!machine) throw new ApiError("NOT_FOUND", `unknown machine "${input.name}"`);
+    return machineView(ctx.engine, machine, ctx.config.localMachine);
+  }),
+
+  undrain: adminProcedure.input(z.object({ name: MachineName })).mutation(async ({ ctx, input }) => {
+    const machine = await ctx.engine.setDraining(input.name, false);
+    if (!machine) throw new ApiError("NOT_FOUND", `unknown machine "${input.name}"`);
+    return machineView(ctx.engine, machine, ctx.config.localMachine);
+  }),
+
+  /** Load over time: one sample a second per machine (claimed vs capacity, measured CPU and memory), the last 15 minutes. */
+  history: userProcedure
+    .input(z.object({ name: MachineName.optional(), sinceMs: z.number().int().nonnegative().optional() }).strict().optional())
+    .query(({ ctx, input }) => {
+      if (input?.name !== undefined && !ctx.engine.machines.has(input.name)) throw new ApiError("NOT_FOUND", `unknown machine "${input.name}"`);
+      return { machines: ctx.engine.loadHistory(input?.name, input?.sinceMs ?? 0) };
+    }),
+
   /** A fresh join token and the command that starts an agent pointed at this server. */
   joinCommand: adminProcedure.input(z.object({ name: z.string().max(100).optional() }).optional()).mutation(async ({ ctx, input }) => {
     const label = input?.name ?? `agent ${new Date().toISOString()}`;

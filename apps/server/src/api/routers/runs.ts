@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { tracked } from "@trpc/server";
-import { DagFile, toDagSpec } from "@handoff/protocol";
+import { DagFile, toDagSpec, type AttemptMetrics } from "@handoff/protocol";
 import { DEFAULT_MAX_RETRIES, type RunOptions, type RunOutcome } from "@handoff/core";
 import type { Database, RunSummary } from "@handoff/db";
 import { RunRejectedError, type RunEvent } from "../../scheduler/engine.ts";
@@ -52,11 +52,21 @@ async function startRun(ctx: ApiContext & { principal: NonNullable<ApiContext["p
     dagName: file.name,
   };
   try {
-    return await ctx.engine.submit({ dag: toDagSpec(file), file, options, startedBy: ctx.principal.name, dagId, dagVersion });
+    return await ctx.engine.submit({ dag: toDagSpec(file), file, options, startedBy: ctx.principal.name, dagId, dagVersion, dagName: file.name ?? null });
   } catch (error) {
     if (error instanceof RunRejectedError) throw new ApiError("BAD_REQUEST", error.message, error.problems);
     throw error;
   }
+}
+
+/** The producers a task's arguments name (task ids, or edges from a task). */
+function dependenciesOf(args: unknown): string[] {
+  if (!Array.isArray(args)) return [];
+  return args.flatMap((arg: unknown) => {
+    if (typeof arg === "string") return [arg];
+    if (arg !== null && typeof arg === "object" && "from" in arg && typeof arg.from === "string") return [arg.from];
+    return [];
+  });
 }
 
 function iso(date: Date | null): string | null {
@@ -142,15 +152,94 @@ export const runsRouter = router({
   }),
 
   list: userProcedure
-    .input(z.object({ cursor: z.string().max(200).optional(), limit: z.number().int().min(1).max(200).default(50), status: Status.optional() }).optional())
+    .input(
+      z
+        .object({
+          cursor: z.string().max(200).optional(),
+          limit: z.number().int().min(1).max(200).default(50),
+          status: Status.optional(),
+          /** The DAG's name. */
+          dag: z.string().min(1).max(200).optional(),
+          startedBy: z.string().min(1).max(200).optional(),
+          /** Runs created at or after (ISO 8601). */
+          from: z.string().datetime({ offset: true }).optional(),
+          /** Runs created before (ISO 8601). */
+          to: z.string().datetime({ offset: true }).optional(),
+        })
+        .strict()
+        .optional(),
+    )
     .query(async ({ ctx, input }) => {
       const page = await ctx.db.runs.list({
         limit: input?.limit ?? 50,
         ...(input?.cursor ? { cursor: input.cursor } : {}),
         ...(input?.status ? { status: input.status } : {}),
+        ...(input?.dag ? { dagName: input.dag } : {}),
+        ...(input?.startedBy ? { startedBy: input.startedBy } : {}),
+        ...(input?.from ? { from: new Date(input.from) } : {}),
+        ...(input?.to ? { to: new Date(input.to) } : {}),
       });
       return { items: page.runs.map(summaryView), nextCursor: page.nextCursor ?? null };
     }),
+
+  /** Starts the same DAG again with the same options (and the same saved version, if it was one). */
+  rerun: userProcedure.input(RunId).mutation(async ({ ctx, input }) => {
+    const found = await ctx.db.runs.get(input.runId);
+    if (!found) throw new ApiError("NOT_FOUND", `no run "${input.runId}"`);
+    const file = DagFile.safeParse(found.run.spec);
+    if (!file.success) throw new ApiError("PRECONDITION_FAILED", `run "${input.runId}" has an unreadable DAG and cannot run again`);
+    const options = (found.run.options ?? {}) as StoredOptions;
+    try {
+      const runId = await ctx.engine.submit({
+        dag: toDagSpec(file.data),
+        file: file.data,
+        options,
+        startedBy: ctx.principal.name,
+        dagId: found.run.dagId,
+        dagVersion: found.run.dagVersion,
+        dagName: found.run.dagName ?? file.data.name ?? null,
+      });
+      return { runId };
+    } catch (error) {
+      if (error instanceof RunRejectedError) throw new ApiError("BAD_REQUEST", error.message, error.problems);
+      throw error;
+    }
+  }),
+
+  /** Every attempt of the run with its machine, timings, and the values it fetched from other machines (the Gantt view). */
+  timeline: userProcedure.input(RunId).query(async ({ ctx, input }) => {
+    await ctx.engine.flushed();
+    const found = await ctx.db.runs.get(input.runId);
+    if (!found) throw new ApiError("NOT_FOUND", `no run "${input.runId}"`);
+    const file = found.run.spec as DagFile;
+    const specOf = new Map(file.tasks.map((task) => [task.id, task]));
+    const attempts = await ctx.db.runs.listAttempts(input.runId);
+    return {
+      runId: found.run.id,
+      status: found.run.status,
+      startedAt: iso(found.run.startedAt ?? found.run.createdAt),
+      finishedAt: iso(found.run.finishedAt),
+      tasks: found.tasks.map((task) => ({
+        taskId: task.taskId,
+        fn: specOf.get(task.taskId)?.fn ?? null,
+        cost: specOf.get(task.taskId)?.cost ?? {},
+        deps: dependenciesOf(specOf.get(task.taskId)?.args),
+        state: task.state,
+        machine: task.machine,
+      })),
+      attempts: attempts.map((attempt) => ({
+        id: attempt.id,
+        taskId: attempt.taskId,
+        number: attempt.number,
+        machine: attempt.machine,
+        state: attempt.state,
+        startedAt: iso(attempt.startedAt),
+        finishedAt: iso(attempt.finishedAt),
+        errorKind: attempt.errorKind,
+        metrics: (attempt.metrics ?? null) as AttemptMetrics | null,
+      })),
+    };
+  }),
 
   get: userProcedure.input(RunId).query(async ({ ctx, input }) => {
     await ctx.engine.flushed();
