@@ -60,6 +60,17 @@ export const slowInc = defineFunction({
     return x + 1;
   },
 });
+export const hangFirst = defineFunction({
+  name: "t.hang_first",
+  description: "Attempt 1 hangs until aborted (writing started/aborted to a file); later attempts return their number",
+  run: (file) => {
+    if (currentTask().attempt > 1) return currentTask().attempt;
+    appendFileSync(file, "started\\n");
+    return new Promise((_, reject) => {
+      currentTask().signal.addEventListener("abort", () => { appendFileSync(file, "aborted\\n"); reject(new Error("aborted")); });
+    });
+  },
+});
 export const checksum = defineFunction({
   name: "t.checksum",
   run: (bytes) => ({ size: bytes.byteLength, sha256: createHash("sha256").update(bytes).digest("hex"), machine: currentTask().machine }),

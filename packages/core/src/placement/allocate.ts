@@ -308,6 +308,15 @@ class BatchPlacer {
       }
     }
     const where = closest === null ? "no machine" : `closest machine "${closest}" lacks ${describeLacks(closestLacks)}`;
+    // Over the TOTAL capacity of every online candidate: no amount of waiting for claims helps; only a machine
+    // joining (or coming back) does, so it counts as having no eligible machine (and fails after the grace period).
+    const everFits = candidates.some((name) => {
+      const total = this.#byName.get(name)!.total;
+      return total === undefined || fits(total, cost);
+    });
+    if (!everFits) {
+      return { kind: "no_eligible_machine", message: `${describeTask(group)} waits: no online machine has the capacity for its cost (${where} even when idle)` };
+    }
     return { kind: "busy", message: `${describeTask(group)} waits for resources: ${where}`, closestMachine: closest, lacks: closestLacks };
   }
 }

@@ -240,6 +240,19 @@ describe("scheduler decide", () => {
       expect(driver.outcome("r")?.failures[0]).toMatchObject({ taskId: "a" });
       expect(driver.outcome("r")?.failures[0]?.message).toContain("no eligible machine");
     });
+
+    it("counts machines too small even when idle as not eligible: the task fails after the grace period instead of waiting forever", () => {
+      const driver = new SchedulerDriver({ noMachineGraceMs: 1000 }).machine("big", { cpu: 16, slots: 1 }).machine("small", { cpu: 4, slots: 4 });
+      driver.submit("r", [{ id: "a", fn: "f", cost: { cpu: 16 } }]);
+      expect(driver.assignment("a").machine).toBe("big");
+      driver.send({ type: "machine_status_changed", now: 10, name: "big", status: "offline" });
+      expect(driver.taskState("r", "a")?.reason).toMatch(/no online machine has the capacity for its cost/);
+      driver.tick(500);
+      expect(driver.outcome("r")).toBeUndefined();
+      driver.tick(1020);
+      expect(driver.outcome("r")?.failures[0]).toMatchObject({ taskId: "a", kind: "infeasible" });
+      expect(driver.outcome("r")?.failures[0]?.message).toMatch(/no eligible machine for 1000 ms .*capacity for its cost/);
+    });
   });
 
   describe("when a machine holding needed results goes offline", () => {
