@@ -11,7 +11,7 @@ const usage = `handoff <command>
   start      the whole system on its embedded default (server, dashboard, local agent)
   agent      run an agent on this machine: handoff agent --server URL --token TOKEN [...]
   run        run a DAG file with live progress: handoff run dag.json
-  machines   list machines, capacity and load
+  machines   list machines, capacity and load; drain | undrain NAME
   tokens     list | create | revoke tokens`;
 
 async function main(argv: readonly string[]): Promise<number> {

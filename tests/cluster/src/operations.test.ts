@@ -1,4 +1,6 @@
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStack, type Stack } from "@handoff/cli/testing";
 import { createClient, HandoffApiError } from "@handoff/sdk";
@@ -7,6 +9,7 @@ import { dagFile, tempFile, writeFunctionModules } from "./fixtures.ts";
 // Operating a cluster: draining machines, load history, run timelines with transfers, re-runs and run
 // filters (issue #6's API), and the machine-loss cases of issue #5 that need their own timeouts.
 const modules = writeFunctionModules();
+const handoffBin = fileURLToPath(new URL("../../../packages/cli/bin/handoff.mjs", import.meta.url));
 const functions = [modules.mjs];
 let stack: Stack;
 
@@ -64,6 +67,19 @@ describe("draining a machine", () => {
     const back = await stack.client.execute(dagFile("drain-back", [{ id: "b", fn: "t.where", placement: { kind: "pinned", machine: "beta" } }]));
     expect(back.allocations).toEqual({ b: "beta" });
     await expectNoClaims();
+  });
+
+  it("drains and undrains from the CLI, and names a missing machine name", () => {
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, [handoffBin, "machines", ...args, "--server", stack.url, "--token", stack.adminToken], { encoding: "utf8", timeout: 60_000 });
+    const drained = cli("drain", "beta");
+    expect(drained.stdout).toContain("beta is draining");
+    expect(drained.status).toBe(0);
+    expect(cli().stdout).toMatch(/beta\s+draining/);
+    expect(cli("undrain", "beta").stdout).toContain("beta is online");
+    const missing = cli("drain");
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain("drain needs exactly one machine NAME");
   });
 
   it("refuses an unknown machine and a user token", async () => {

@@ -4,8 +4,24 @@ import { table } from "../table.ts";
 
 const common = { server: { type: "string" }, token: { type: "string" }, "data-dir": { type: "string" } } as const;
 
+const machinesUsage = `handoff machines                 list machines, capacity and load
+handoff machines drain NAME      no new tasks go to NAME; running ones finish
+handoff machines undrain NAME    bring NAME back
+(all take [--server URL] [--token TOKEN])`;
+
 export async function machines(argv: readonly string[]): Promise<number> {
-  const { values } = parseFlags(argv, common, "handoff machines [--server URL] [--token TOKEN]");
+  const sub = argv[0] !== undefined && !argv[0].startsWith("-") ? argv[0] : undefined;
+  const { values, positionals } = parseFlags(sub === undefined ? argv : argv.slice(1), common, machinesUsage);
+  if (sub === "drain" || sub === "undrain") {
+    const name = positionals[0];
+    if (!name || positionals.length > 1) throw new UsageError(`${sub} needs exactly one machine NAME\n\n${machinesUsage}`);
+    const client = connect(values);
+    const machine = sub === "drain" ? await client.trpc.machines.drain.mutate({ name }) : await client.trpc.machines.undrain.mutate({ name });
+    console.log(`${machine.name} is ${machine.status}${sub === "drain" && machine.runningAttempts > 0 ? ` (${machine.runningAttempts} running attempts will finish)` : ""}`);
+    return 0;
+  }
+  if (sub !== undefined) throw new UsageError(`unknown machines command "${sub}"\n\n${machinesUsage}`);
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"\n\n${machinesUsage}`);
   const list = await connect(values).discoverMachines();
   const fmt = (resources: Record<string, number>): string =>
     Object.entries(resources)
