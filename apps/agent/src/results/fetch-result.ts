@@ -1,4 +1,4 @@
-import { request as httpRequest, type IncomingMessage } from "node:http";
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import { readExact } from "./read-exact.ts";
 import { ResultFetchError } from "./result-fetch-error.ts";
 import type { ResultStore } from "./result-store.ts";
@@ -62,9 +62,15 @@ function withSlash(url: string): string {
   return url.endsWith("/") ? url : `${url}/`;
 }
 
+/**
+ * Connections to holders are kept alive and bounded per holder: a consumer of thousands of small inputs reuses a
+ * few sockets instead of opening one per value (which measured ~1.5 ms each on loopback).
+ */
+const holderConnections = new HttpAgent({ keepAlive: true, maxSockets: 16, scheduling: "fifo" });
+
 function get(url: URL, grant: string, signal: AbortSignal | undefined): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
-    const outgoing = httpRequest(url, { method: "GET", headers: { Authorization: `Bearer ${grant}` }, signal });
+    const outgoing = httpRequest(url, { method: "GET", headers: { Authorization: `Bearer ${grant}` }, signal, agent: holderConnections });
     outgoing.once("response", resolve);
     outgoing.once("error", reject);
     outgoing.end();
