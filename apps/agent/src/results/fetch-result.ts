@@ -2,7 +2,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { readExact } from "./read-exact.ts";
 import { ResultFetchError } from "./result-fetch-error.ts";
 import type { ResultStore } from "./result-store.ts";
-import { decodeValue, isValueContentType } from "./value-bytes.ts";
+import { decodeValue, isValueContentType, type ValueContentType } from "./value-bytes.ts";
 
 export type FetchResultRequest = {
   /** The holder's result server, e.g. `http://10.0.0.5:7081`. */
@@ -56,6 +56,52 @@ export async function fetchResult(request: FetchResultRequest): Promise<FetchRes
   const value = await store.get(runId, storeTaskId);
   if (value === undefined) throw new Error(`result ${runId}/${storeTaskId} was evicted locally before it could be read`);
   return { ok: true, value, size };
+}
+
+/** What a batch answers for one grant (see the result server's `POST /results/batch`). */
+export type BatchItemOutcome = { readonly ok: true; readonly bytes: Uint8Array; readonly contentType: ValueContentType } | { readonly ok: false; readonly error: ResultFetchError | { readonly kind: "single" } };
+
+/**
+ * Fetches many small results from one holder in one request. Answers `undefined` when the holder has no batch
+ * endpoint (an older agent): fetch them one by one then. Network failures and malformed answers throw.
+ */
+export async function fetchResultBatch(url: string, grants: readonly string[]): Promise<BatchItemOutcome[] | undefined> {
+  const target = new URL("results/batch", withSlash(url));
+  const body = Buffer.from(JSON.stringify({ grants }), "utf8");
+  const response = await new Promise<IncomingMessage>((resolve, reject) => {
+    const outgoing = httpRequest(target, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Content-Length": String(body.byteLength) },
+      agent: holderConnections,
+    });
+    outgoing.once("response", resolve);
+    outgoing.once("error", reject);
+    outgoing.end(body);
+  });
+  if (response.statusCode === 404 || response.statusCode === 405) {
+    response.resume();
+    return undefined;
+  }
+  const size = Number(response.headers["content-length"]);
+  if (response.statusCode !== 200 || !Number.isSafeInteger(size) || size < 4) {
+    response.resume();
+    throw new Error(`result server at ${url} answered a batch with HTTP ${response.statusCode ?? "?"}`);
+  }
+  const all = Buffer.from((await readExact(response, size)).buffer);
+  const headerLength = all.readUInt32BE(0);
+  const entries = JSON.parse(all.subarray(4, 4 + headerLength).toString("utf8")) as { ok: boolean; size?: number; contentType?: string; error?: ResultFetchError | { kind: "single" } }[];
+  if (!Array.isArray(entries) || entries.length !== grants.length) throw new Error(`result server at ${url} answered ${String(entries.length)} entries for ${grants.length} grants`);
+  let offset = 4 + headerLength;
+  return entries.map((entry): BatchItemOutcome => {
+    if (!entry.ok) return { ok: false, error: entry.error ?? { kind: "single" } };
+    const length = entry.size ?? -1;
+    if (!isValueContentType(entry.contentType) || !Number.isSafeInteger(length) || length < 0 || offset + length > all.byteLength) {
+      throw new Error(`result server at ${url} sent a malformed batch entry`);
+    }
+    const bytes = all.subarray(offset, offset + length);
+    offset += length;
+    return { ok: true, bytes, contentType: entry.contentType };
+  });
 }
 
 function withSlash(url: string): string {

@@ -1,4 +1,4 @@
-import { fetchResult, type FetchResultOutcome, type FetchResultRequest } from "./fetch-result.ts";
+import { fetchResult, fetchResultBatch, type FetchResultOutcome, type FetchResultRequest } from "./fetch-result.ts";
 import type { ResultStore } from "./result-store.ts";
 
 export type ResultFetcher = {
@@ -6,9 +6,20 @@ export type ResultFetcher = {
   fetch(request: Omit<FetchResultRequest, "store">): Promise<FetchResultOutcome>;
 };
 
+/** Downloads asked for in the same turn of the event loop from the same holder share requests of up to this many. */
+const BATCH_SIZE = 500;
+
+type Waiting = {
+  readonly request: Omit<FetchResultRequest, "store">;
+  readonly resolve: (outcome: FetchResultOutcome) => void;
+  readonly reject: (error: unknown) => void;
+};
+
 /**
  * Fetches inputs held on other machines once per machine: a value already in the local store is not downloaded
  * again, and concurrent fetches of the same `(runId, taskId)` share one download (and receive the same value).
+ * Downloads asked for together from one holder (a fan-in consumer's inputs) go in batches — one request for many
+ * small values — and anything large, encoded on the holder, or refused by an older holder goes alone, streamed.
  *
  * @example
  * const fetcher = createResultFetcher({ store });
@@ -16,6 +27,50 @@ export type ResultFetcher = {
  */
 export function createResultFetcher({ store }: { readonly store: ResultStore }): ResultFetcher {
   const inFlight = new Map<string, Promise<FetchResultOutcome>>();
+  const queued = new Map<string, Waiting[]>();
+
+  const single = (request: Omit<FetchResultRequest, "store">): Promise<FetchResultOutcome> => fetchResult({ ...request, store });
+
+  async function flush(url: string): Promise<void> {
+    const waiting = queued.get(url) ?? [];
+    queued.delete(url);
+    if (waiting.length === 1) {
+      const [only] = waiting;
+      return single(only!.request).then(only!.resolve, only!.reject);
+    }
+    for (let start = 0; start < waiting.length; start += BATCH_SIZE) {
+      const chunk = waiting.slice(start, start + BATCH_SIZE);
+      try {
+        const answers = await fetchResultBatch(url, chunk.map((item) => item.request.grant));
+        await Promise.all(
+          chunk.map(async (item, index) => {
+            const answer = answers?.[index];
+            if (answer === undefined || (!answer.ok && answer.error.kind === "single")) return single(item.request).then(item.resolve, item.reject);
+            if (!answer.ok) return answer.error.kind === "single" ? undefined : item.resolve({ ok: false, error: answer.error });
+            const { runId, taskId } = item.request;
+            // A copy: the answer's bytes are a view into the whole batch, which must not stay alive through one value.
+            await store.putBytes(runId, taskId, new Uint8Array(answer.bytes), answer.contentType);
+            const value = await store.get(runId, taskId);
+            if (value === undefined) return item.reject(new Error(`result ${runId}/${taskId} was evicted locally before it could be read`));
+            item.resolve({ ok: true, value, size: answer.bytes.byteLength });
+          }),
+        );
+      } catch (error) {
+        for (const item of chunk) item.reject(error);
+      }
+    }
+  }
+
+  function download(request: Omit<FetchResultRequest, "store">): Promise<FetchResultOutcome> {
+    // A value served through the holder's encode step is not the producer's result: fetched alone.
+    if (request.storeTaskId !== undefined && request.storeTaskId !== request.taskId) return single(request);
+    return new Promise((resolve, reject) => {
+      const list = queued.get(request.url);
+      if (list !== undefined) return list.push({ request, resolve, reject });
+      queued.set(request.url, [{ request, resolve, reject }]);
+      setImmediate(() => void flush(request.url));
+    });
+  }
 
   async function fromStoreOrDownload(request: Omit<FetchResultRequest, "store">): Promise<FetchResultOutcome> {
     const storeTaskId = request.storeTaskId ?? request.taskId;
@@ -24,7 +79,7 @@ export function createResultFetcher({ store }: { readonly store: ResultStore }):
       const value = await store.get(request.runId, storeTaskId);
       if (value !== undefined) return { ok: true, value, size: meta.size, fromStore: true };
     }
-    return fetchResult({ ...request, store });
+    return download(request);
   }
 
   return {

@@ -303,3 +303,32 @@ describe("when a grant carries the edge's encode step", () => {
     }
   });
 });
+
+describe("when a consumer fetches many inputs from one holder at once", () => {
+  it("gets small values in one batch request, in order, with refusals per value and large values fetched alone", async () => {
+    for (let index = 0; index < 300; index++) await holderStore.put("run-fan", `t${index}`, { index });
+    await holderStore.put("run-fan", "blob", new Uint8Array(300 * 1024).fill(9));
+    const fetcher = createResultFetcher({ store: newStore("consumer") });
+    const ask = (taskId: string, grant = grantFor("run-fan", taskId)) => fetcher.fetch({ url: server.url, runId: "run-fan", taskId, grant });
+
+    const outcomes = await Promise.all([
+      ...Array.from({ length: 300 }, (_, index) => ask(`t${index}`)),
+      ask("missing"),
+      ask("t0-forged", grantFor("run-fan", "t0-forged", { holder: "machine-z" })),
+      ask("blob"),
+    ]);
+
+    expect(outcomes.slice(0, 300).map((outcome) => (outcome.ok ? outcome.value : outcome.error))).toEqual(Array.from({ length: 300 }, (_, index) => ({ index })));
+    expect(outcomes[300]).toEqual({ ok: false, error: { kind: "not_found" } });
+    expect(outcomes[301]).toEqual({ ok: false, error: { kind: "forbidden", reason: "wrong_holder" } });
+    expect(outcomes[302]?.ok && (outcomes[302].value as Uint8Array).byteLength).toBe(300 * 1024);
+    // One batch for the 302 small ones (and the refused), one request for the value over the batch item limit.
+    expect(resultRequests).toBe(2);
+  });
+
+  it("answers a malformed batch with 400 and changes nothing", async () => {
+    const response = await fetch(`${server.url}/results/batch`, { method: "POST", body: JSON.stringify({ grants: [1, 2] }) });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ kind: "bad_request", message: expect.stringContaining("grants must be an array") as string });
+  });
+});

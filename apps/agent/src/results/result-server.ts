@@ -4,7 +4,19 @@ import { pipeline } from "node:stream/promises";
 import { verifyGrant, type GrantEncode, type GrantSecret } from "@handoff/protocol/grant";
 import type { ResultFetchError } from "./result-fetch-error.ts";
 import type { ResultStore } from "./result-store.ts";
+import { readExact } from "./read-exact.ts";
 import { encodeValue } from "./value-bytes.ts";
+
+/** A batch answers at most this many grants; values above `BATCH_ITEM_MAX_BYTES` are answered `single` (fetch alone). */
+export const BATCH_MAX_ITEMS = 1000;
+export const BATCH_ITEM_MAX_BYTES = 256 * 1024;
+const BATCH_MAX_BYTES = 32 * 2 ** 20;
+const BATCH_BODY_MAX_BYTES = 4 * 2 ** 20;
+
+/** One entry of a batch answer's header; `single` means "ask for this one alone" (large, or an encode grant). */
+export type BatchEntry =
+  | { readonly ok: true; readonly size: number; readonly contentType: string }
+  | { readonly ok: false; readonly error: ResultFetchError | { readonly kind: "single" } };
 
 /** Runs an edge's encode step on this (the holder's) machine: `fn(value, holder, audience, ...args)`. */
 export type EncodeOnHolder = (request: {
@@ -52,6 +64,7 @@ export async function startResultServer(options: ResultServerOptions): Promise<R
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = new URL(request.url ?? "/", "http://result-server").pathname;
+    if (path === "/results/batch" && request.method === "POST") return handleBatch(request, response);
     if (request.method !== "GET") {
       response.setHeader("Allow", "GET");
       return sendJson(response, 405, { kind: "method_not_allowed" });
@@ -93,6 +106,63 @@ export async function startResultServer(options: ResultServerOptions): Promise<R
       "Cache-Control": "no-store",
     });
     await pipeline(stream, response);
+  }
+
+  /**
+   * `POST /results/batch` with `{ "grants": [grant, ...] }`: many small values in one answer, in the grants' order —
+   * a 4-byte big-endian header length, the header (a JSON array of `BatchEntry`), then the values' bytes back to back.
+   * Each grant is checked on its own; a refused one is an entry with its error, not a refused batch.
+   */
+  async function handleBatch(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const secret = currentSecret();
+    if (secret === undefined) return sendError(response, 401, { kind: "unauthorized" });
+    let grants: unknown;
+    try {
+      const body = await readBody(request, BATCH_BODY_MAX_BYTES);
+      grants = (JSON.parse(body.toString("utf8")) as { grants?: unknown }).grants;
+    } catch (error) {
+      return sendJson(response, 400, { kind: "bad_request", message: (error as Error).message });
+    }
+    if (!Array.isArray(grants) || grants.length > BATCH_MAX_ITEMS || grants.some((grant) => typeof grant !== "string")) {
+      return sendJson(response, 400, { kind: "bad_request", message: `grants must be an array of at most ${BATCH_MAX_ITEMS} strings` });
+    }
+    const machine = currentMachine();
+    const at = now();
+    const entries: BatchEntry[] = [];
+    const bodies: Uint8Array[] = [];
+    let total = 0;
+    for (const token of grants as string[]) {
+      const verification = verifyGrant(secret, token, { now: at, holder: machine });
+      if (!verification.ok) {
+        entries.push({ ok: false, error: { kind: "forbidden", reason: verification.reason } });
+        continue;
+      }
+      const { runId, taskId, encode } = verification.grant;
+      const meta = store.meta(runId, taskId);
+      if (encode !== undefined || (meta !== undefined && (meta.size > BATCH_ITEM_MAX_BYTES || total + meta.size > BATCH_MAX_BYTES))) {
+        entries.push({ ok: false, error: { kind: "single" } });
+        continue;
+      }
+      const inMemory = meta === undefined ? undefined : store.bytesInMemory(runId, taskId);
+      const stream = meta === undefined || inMemory !== undefined ? undefined : store.openStream(runId, taskId);
+      if (meta === undefined || (inMemory === undefined && stream === undefined)) {
+        const evicted = store.evictionReason(runId, taskId);
+        entries.push({ ok: false, error: evicted === undefined ? { kind: "not_found" } : { kind: "evicted", reason: evicted } });
+        continue;
+      }
+      bodies.push(inMemory ?? (await readExact(stream!, meta.size)));
+      total += meta.size;
+      entries.push({ ok: true, size: meta.size, contentType: meta.contentType });
+    }
+    const header = Buffer.from(JSON.stringify(entries), "utf8");
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(header.byteLength);
+    response.writeHead(200, {
+      "Content-Type": "application/x-handoff-batch",
+      "Content-Length": String(4 + header.byteLength + total),
+      "Cache-Control": "no-store",
+    });
+    response.end(Buffer.concat([length, header, ...bodies]));
   }
 
   async function serveEncoded(
@@ -154,6 +224,17 @@ export async function startResultServer(options: ResultServerOptions): Promise<R
         server.closeAllConnections();
       }),
   };
+}
+
+async function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    length += chunk.byteLength;
+    if (length > limit) throw new Error(`body over ${limit} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
 }
 
 function decodeIds(runSegment: string, taskSegment: string): { runId: string; taskId: string } | undefined {

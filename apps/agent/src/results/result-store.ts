@@ -54,6 +54,10 @@ export type ResultStore = {
   get(runId: string, taskId: string): Promise<unknown>;
   /** The encoded bytes as a stream, from memory or disk; `undefined` when there is no value. */
   openStream(runId: string, taskId: string): Readable | undefined;
+  /** The encoded bytes when the value is held in memory (not a copy: do not modify); `undefined` otherwise. */
+  bytesInMemory(runId: string, taskId: string): Uint8Array | undefined;
+  /** Stores already-encoded bytes (a value fetched in a batch): in memory within the budget, else on disk. */
+  putBytes(runId: string, taskId: string, bytes: Uint8Array, contentType: ValueContentType): Promise<void>;
   /** Why a value that is no longer here was evicted (remembered for the most recent evictions only). */
   evictionReason(runId: string, taskId: string): EvictionReason | undefined;
   delete(runId: string, taskId: string): Promise<boolean>;
@@ -316,6 +320,13 @@ export function createResultStore(options: ResultStoreOptions): ResultStore {
           createWriteStream(path),
         );
       });
+    },
+
+    bytesInMemory: (runId, taskId) => entries.get(keyOf(runId, taskId))?.bytes,
+
+    async putBytes(runId, taskId, bytes, contentType) {
+      if (bytes.byteLength <= memoryBudgetBytes) return storeInMemory(runId, taskId, contentType, bytes);
+      return this.putStream(runId, taskId, Readable.from([bytes]), { contentType, size: bytes.byteLength });
     },
 
     has: (runId, taskId) => entries.has(keyOf(runId, taskId)),
