@@ -21,7 +21,7 @@ const EnvSchema = z.object({
    * After a restart, how long the server waits for the machines of in-flight runs to reconnect (and report what
    * they finished meanwhile) before it resumes those runs; it resumes sooner once they are all back.
    */
-  HANDOFF_RESUME_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  HANDOFF_RESUME_GRACE_MS: z.coerce.number().int().min(0).default(30_000),
   /** Name of the machine whose agent runs beside the server (placement prefers it first). */
   HANDOFF_LOCAL_MACHINE: z.string().min(1).optional(),
   HANDOFF_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),

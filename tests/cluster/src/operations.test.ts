@@ -36,7 +36,7 @@ async function apiError(promise: Promise<unknown>): Promise<{ code: string; mess
 beforeAll(async () => {
   stack = await startStack({
     localMachine: "alpha",
-    serverEnv: { HANDOFF_MACHINE_TIMEOUT_MS: "2500", HANDOFF_NO_MACHINE_GRACE_MS: "3000" },
+    serverEnv: { HANDOFF_MACHINE_TIMEOUT_MS: "5000", HANDOFF_NO_MACHINE_GRACE_MS: "3000" },
     agents: [
       { name: "alpha", capacity: { cpu: 4, slots: 4 }, functions },
       { name: "beta", capacity: { cpu: 4, slots: 4 }, functions },
@@ -87,7 +87,7 @@ describe("draining a machine", () => {
     const { token } = await stack.client.trpc.tokens.create.mutate({ name: "drainer", kind: "user" });
     const user = createClient({ url: stack.url, token });
     expect((await apiError(user.trpc.machines.drain.mutate({ name: "beta" }))).code).toBe("FORBIDDEN");
-    expect((await stack.client.discoverMachines()).find((machine) => machine.name === "beta")?.status).toBe("online");
+    await expect.poll(async () => (await stack.client.discoverMachines()).find((machine) => machine.name === "beta")?.status, { timeout: 10_000 }).toBe("online");
   });
 });
 

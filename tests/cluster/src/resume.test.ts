@@ -29,7 +29,7 @@ for (const provider of ["sqlite", "postgresql"] as const) {
       database = await openTestDatabase(provider, postgresTestServer.url);
       stack = await startStack({
         databaseUrl: database.url,
-        serverEnv: { HANDOFF_RESUME_GRACE_MS: "6000", HANDOFF_MACHINE_TIMEOUT_MS: "3000" },
+        serverEnv: { HANDOFF_RESUME_GRACE_MS: "15000" },
         agents: [
           { name: "one", capacity: { cpu: 2, slots: 2 }, functions: [modules.mjs] },
           { name: "two", capacity: { cpu: 2, slots: 2 }, functions: [modules.mjs] },

@@ -62,6 +62,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: "/api/trpc/",
+    // Queries whose input is a whole DAG (dags.check with 1,000 tasks) are too long for a URL: clients may POST them.
+    allowMethodOverride: true,
     createContext: async ({ req }): Promise<ApiContext> => ({ engine, db, tokens, relay, config, publicUrl, principal: await principalOf(req) }),
     onError: ({ error, path: procedure }) => {
       if (error.code === "INTERNAL_SERVER_ERROR") log.error("api error", { procedure, error: error.message, cause: String(error.cause) });

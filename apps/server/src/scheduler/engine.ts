@@ -128,7 +128,7 @@ export interface EngineOptions {
   readonly writeDelayMs?: number;
   /** Grants for result fetches live this long. */
   readonly grantTtlMs?: number;
-  /** After a restart: the longest wait for the machines of in-flight runs before resuming them (default 10 s). */
+  /** After a restart: the longest wait for the machines of in-flight runs before resuming them (default 30 s). */
   readonly resumeGraceMs?: number;
 }
 
@@ -233,8 +233,8 @@ export class Engine {
       }
     }
     if (this.resuming.size > 0) {
-      this.log.warn("runs in flight at the previous shutdown will resume", { runs: [...this.resuming.keys()], graceMs: this.options.resumeGraceMs ?? 10_000 });
-      this.resumeTimer = setTimeout(() => void this.resumeRuns("grace period over"), this.options.resumeGraceMs ?? 10_000);
+      this.log.warn("runs in flight at the previous shutdown will resume", { runs: [...this.resuming.keys()], graceMs: this.options.resumeGraceMs ?? 30_000 });
+      this.resumeTimer = setTimeout(() => void this.resumeRuns("grace period over"), this.options.resumeGraceMs ?? 30_000);
       this.resumeTimer.unref();
     }
     await this.db.machines.markAllOffline();
@@ -452,7 +452,7 @@ export class Engine {
     }
     for (const name of needed) if (this.machines.get(name)?.link === undefined) return;
     if (this.settleTimer) clearTimeout(this.settleTimer);
-    this.settleTimer = setTimeout(() => void this.resumeRuns("their machines are back"), Math.min(1000, this.options.resumeGraceMs ?? 10_000));
+    this.settleTimer = setTimeout(() => void this.resumeRuns("their machines are back"), Math.min(1000, this.options.resumeGraceMs ?? 30_000));
     this.settleTimer.unref();
   }
 

@@ -1,13 +1,17 @@
 "use client";
-import { Handle, Position, useUpdateNodeInternals, type NodeProps } from "@xyflow/react";
-import { memo, useEffect } from "react";
+import { Handle, Position, useStore, useUpdateNodeInternals, type NodeProps } from "@xyflow/react";
+import { memo, useEffect, useRef } from "react";
 import { OUTPUT_HANDLE, type TaskNode } from "../dag-editor/flow-types.ts";
 import { elapsedMs, formatDuration } from "../../lib/format.ts";
 import { taskStateStyle } from "../../lib/task-states.ts";
-import { useCanvasDecorations, type TaskRunFacts } from "./canvas-decorations.ts";
+import { useNow } from "../../lib/use-now.ts";
+import { useCanvasDecorations, useTaskRunFacts, type TaskRunFacts } from "./canvas-decorations.ts";
 import { inputPorts } from "./input-ports.ts";
 
 const PORT_SPACING = 16;
+/** Below this zoom the text is unreadable: nodes draw as plain cards (a 1,000-task DAG fitted in view). */
+export const DETAIL_MIN_ZOOM = 0.3;
+const isZoomedOut = (state: { transform: [number, number, number] }): boolean => state.transform[2] < DETAIL_MIN_ZOOM;
 
 function TaskNodeViewInner({ id, data, selected }: NodeProps<TaskNode>) {
   const { task } = data;
@@ -16,16 +20,44 @@ function TaskNodeViewInner({ id, data, selected }: NodeProps<TaskNode>) {
   const ports = inputPorts(task, decorations.inputsByFn.get(task.fn), !isRun);
   const problems = decorations.problems.get(id) ?? [];
   const placement = decorations.placement[id];
-  const facts = decorations.run?.get(id);
+  const facts = useTaskRunFacts(decorations.run, id);
   const updateNodeInternals = useUpdateNodeInternals();
   const portKey = ports.map((port) => port.id).join(",");
-  useEffect(() => updateNodeInternals(id), [id, portKey, updateNodeInternals]);
+  // React Flow measures a node when it mounts; re-measure only when the ports change afterwards (one call per
+  // node on mount would turn a 1,000-task import into 1,000 separate node changes).
+  const measuredPorts = useRef(portKey);
+  useEffect(() => {
+    if (measuredPorts.current === portKey) return;
+    measuredPorts.current = portKey;
+    updateNodeInternals(id);
+  }, [id, portKey, updateNodeInternals]);
+  const isFar = useStore(isZoomedOut);
 
   const style = facts === undefined ? null : taskStateStyle(facts.state);
   const classes = ["task-node"];
   if (selected) classes.push("selected");
   if (problems.length > 0) classes.push("has-problems");
   const minHeight = Math.max(64, (ports.length + 1) * PORT_SPACING);
+
+  if (isFar) {
+    // Zoomed far out the text would be sub-pixel: a plain card in the state's colour paints far faster.
+    classes.push("far");
+    return (
+      <div
+        className={classes.join(" ")}
+        style={{ minHeight, ...(style === null ? {} : { borderColor: style.color, background: `${style.color}33` }) }}
+        data-testid={`task-node-${id}`}
+        data-state={facts?.state}
+        data-problems={problems.length}
+        title={id}
+      >
+        {ports.map((port, index) => (
+          <Handle key={port.id} type="target" id={port.id} position={Position.Left} style={{ top: (index + 1) * PORT_SPACING + 4 }} />
+        ))}
+        <Handle type="source" id={OUTPUT_HANDLE} position={Position.Right} />
+      </div>
+    );
+  }
 
   return (
     <div
@@ -58,7 +90,7 @@ function TaskNodeViewInner({ id, data, selected }: NodeProps<TaskNode>) {
       </div>
       <div className="task-node-foot" style={{ paddingLeft: 42 }}>
         {facts !== undefined && style !== null ? (
-          <RunFacts facts={facts} label={style.label} color={style.color} now={decorations.now} />
+          <RunFacts facts={facts} label={style.label} color={style.color} />
         ) : (
           <>
             {Object.entries(task.cost ?? {}).map(([key, amount]) => (
@@ -85,15 +117,11 @@ function TaskNodeViewInner({ id, data, selected }: NodeProps<TaskNode>) {
   );
 }
 
-function RunFacts({ facts, label, color, now }: { facts: TaskRunFacts; label: string; color: string; now: number }) {
-  const retrying = facts.state === "retrying" || (facts.attempts > 1 && facts.state === "running");
+function RunFacts({ facts, label, color }: { facts: TaskRunFacts; label: string; color: string }) {
   return (
     <>
-      <span className="badge" style={{ background: color }}>
-        {facts.state === "retrying" ? `retrying ${facts.attempts}/${facts.maxAttempts}` : label}
-      </span>
-      {retrying && facts.state !== "retrying" && <span className="chip">{`${facts.attempts}/${facts.maxAttempts}`}</span>}
-      {facts.state === "running" && <span className="chip">{formatDuration(elapsedMs(facts.startedAt, null, now))}</span>}
+      <RunFactsBadges facts={facts} label={label} color={color} />
+      {facts.state === "running" && <ElapsedChip startedAt={facts.startedAt} />}
       {facts.machine !== null && <span className="chip" title="machine">@{facts.machine}</span>}
       {facts.resultMachine !== null && facts.state === "succeeded" && facts.resultMachine !== facts.machine && (
         <span className="chip" title="where the result lives">result @{facts.resultMachine}</span>
@@ -103,6 +131,24 @@ function RunFacts({ facts, label, color, now }: { facts: TaskRunFacts; label: st
           {facts.reason.length > 60 ? `${facts.reason.slice(0, 57)}…` : facts.reason}
         </span>
       )}
+    </>
+  );
+}
+
+/** Only running nodes tick, each on its own timer. */
+function ElapsedChip({ startedAt }: { startedAt: string | null }) {
+  const now = useNow(1000, true);
+  return <span className="chip">{formatDuration(elapsedMs(startedAt, null, now))}</span>;
+}
+
+function RunFactsBadges({ facts, label, color }: { facts: TaskRunFacts; label: string; color: string }) {
+  const retrying = facts.state === "retrying" || (facts.attempts > 1 && facts.state === "running");
+  return (
+    <>
+      <span className="badge" style={{ background: color }}>
+        {facts.state === "retrying" ? `retrying ${facts.attempts}/${facts.maxAttempts}` : label}
+      </span>
+      {retrying && facts.state !== "retrying" && <span className="chip">{`${facts.attempts}/${facts.maxAttempts}`}</span>}
     </>
   );
 }

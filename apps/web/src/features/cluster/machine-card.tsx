@@ -2,11 +2,29 @@
 import { memo } from "react";
 import { elapsedMs, formatDuration } from "../../lib/format.ts";
 import type { MachineView } from "../../lib/trpc/api-types.ts";
+import type { LoadSample } from "./chart-scale.ts";
+import { LoadCharts } from "./load-charts.tsx";
 import { formatAmount, resourceUsage } from "./resource-usage.ts";
 
 const STATUS_COLOR: Record<MachineView["status"], string> = { online: "#1f9d55", draining: "#c98a1b", offline: "#8a94a6" };
 
-function MachineCardInner({ machine, now }: { machine: MachineView; now: number }) {
+const NO_SAMPLES: readonly LoadSample[] = [];
+
+function MachineCardInner({
+  machine,
+  now,
+  samples = NO_SAMPLES,
+  canDrain = false,
+  isBusy = false,
+  onDrain,
+}: {
+  machine: MachineView;
+  now: number;
+  samples?: readonly LoadSample[];
+  canDrain?: boolean;
+  isBusy?: boolean;
+  onDrain?: (name: string, drain: boolean) => void;
+}) {
   const rows = resourceUsage(machine.capacity, machine.claimed, machine.free);
   const heartbeat = elapsedMs(machine.lastHeartbeatAt, null, now);
   return (
@@ -22,6 +40,18 @@ function MachineCardInner({ machine, now }: { machine: MachineView; now: number 
         <span className="muted" data-testid="running-attempts">
           {machine.runningAttempts} running
         </span>
+        {canDrain && onDrain !== undefined && machine.status !== "offline" && (
+          <button
+            type="button"
+            className="btn btn-small"
+            disabled={isBusy}
+            onClick={() => onDrain(machine.name, machine.status !== "draining")}
+            data-testid={machine.status === "draining" ? "undrain" : "drain"}
+            title={machine.status === "draining" ? "Accept new tasks again" : "No new tasks; running ones finish"}
+          >
+            {machine.status === "draining" ? "Undrain" : "Drain"}
+          </button>
+        )}
       </div>
       <div className="panel-body stack" style={{ gap: 8 }}>
         <div>
@@ -37,6 +67,7 @@ function MachineCardInner({ machine, now }: { machine: MachineView; now: number 
             </div>
           ))}
         </div>
+        <LoadCharts samples={samples} />
         <dl className="kv">
           <dt>heartbeat</dt>
           <dd>{heartbeat === null ? "never" : `${formatDuration(heartbeat)} ago`}</dd>

@@ -1,15 +1,17 @@
 "use client";
 import type { TaskJson } from "@handoff/protocol";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow, type Connection, type EdgeChange, type NodeChange } from "@xyflow/react";
+import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow, useStoreApi, type Connection, type EdgeChange, type NodeChange } from "@xyflow/react";
+import type { DagFile } from "@handoff/protocol";
 import { useRouter, useSearchParams } from "next/navigation";
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
 import type { CatalogueEntry, RunStartOptions } from "../../lib/trpc/api-types.ts";
 import { useTRPC } from "../../lib/trpc/trpc.ts";
 import { CanvasDecorationsContext, type CanvasDecorations } from "../canvas/canvas-decorations.ts";
 import { FitWhenReady } from "../canvas/fit-when-ready.tsx";
+import { MIN_ZOOM, fitViewportFor } from "../canvas/overview.ts";
+import { useEdgeMeshHidden } from "../canvas/use-edge-mesh-hidden.ts";
 import { edgeTypes, nodeTypes } from "../canvas/flow-types-registry.ts";
-import { autoLayout } from "./auto-layout.ts";
 import { addTask, connectArg, copyTasks, moveTasks, pasteTasks, removeEdges, removeTasks } from "./dag-edits.ts";
 import { dagToFlow } from "./dag-to-flow.ts";
 import { DagInspector } from "./dag-inspector.tsx";
@@ -17,13 +19,18 @@ import { downloadText } from "./download-text.ts";
 import { EdgeInspector } from "./edge-inspector.tsx";
 import { emptyDag } from "./empty-dag.ts";
 import type { ArgEdge, TaskNode, TaskNodeData } from "./flow-types.ts";
-import { importDagText } from "./import-dag-text.ts";
+import { importDagText, withPositions } from "./import-dag-text.ts";
+import { createStableFlowElements } from "./stable-flow-elements.ts";
+import { layoutOffMainThread } from "./layout-off-main-thread.ts";
 import { FUNCTION_DRAG_TYPE, Palette } from "./palette.tsx";
 import { RunOptionsForm } from "./run-options-form.tsx";
 import { TaskInspector } from "./task-inspector.tsx";
 import { useDagCheck } from "./use-dag-check.ts";
 import { useEditorState, type Selection } from "./use-editor-state.ts";
 import { VersionsPanel } from "./versions-panel.tsx";
+
+// At overview zoom a large DAG's edges are not handed to React Flow (see canvas/overview.ts).
+const NO_EDGES: ArgEdge[] = [];
 
 type Notice = { text: string; tone: "error" | "info" };
 
@@ -53,6 +60,7 @@ function DagEditorInner() {
   const router = useRouter();
   const params = useSearchParams();
   const flow = useReactFlow<TaskNode, ArgEdge>();
+  const flowStore = useStoreApi<TaskNode, ArgEdge>();
   const editor = useEditorState();
   const { file, selection, setSelection, edit, commit } = editor;
   const fileRef = useRef(file);
@@ -77,6 +85,19 @@ function DagEditorInner() {
     return () => clearTimeout(timer);
   }, [notice]);
 
+  /** Opens a file at its overview zoom (so a large DAG renders once, already fitted), then fits to the measured cards. */
+  const openFile = (opened: DagFile, source: { name: string; version: number } | null) => {
+    const { width, height } = flowStore.getState();
+    const viewport = fitViewportFor(
+      opened.tasks.flatMap((task) => (task.position === undefined ? [] : [task.position])),
+      width,
+      height,
+    );
+    if (viewport !== null) void flow.setViewport(viewport);
+    editor.open(opened, source);
+    requestFit();
+  };
+
   // Open ?dag=name(&version=n) once per change of the URL.
   const dagParam = params.get("dag");
   const versionParam = params.get("version");
@@ -86,16 +107,15 @@ function DagEditorInner() {
     const version = versionParam === null ? undefined : Number(versionParam);
     queryClient
       .fetchQuery(trpc.dags.get.queryOptions({ name: dagParam, ...(version === undefined || Number.isNaN(version) ? {} : { version }) }))
-      .then((got) => {
-        editor.open(got.file, { name: got.name, version: got.version });
-        requestFit();
-      })
+      .then((got) => openFile(got.file, { name: got.name, version: got.version }))
       .catch((error: unknown) => setNotice({ text: `cannot open DAG "${dagParam}": ${(error as Error).message}`, tone: "error" }));
   }, [dagParam, versionParam]);
 
   // Canvas objects derived from the file; node data is cached per task object so unchanged tasks keep their identity.
   const dataCache = useRef(new WeakMap<TaskJson, TaskNodeData>());
   const graph = useMemo(() => dagToFlow(file), [file]);
+  // Unchanged nodes and edges keep their objects, so React Flow re-renders only what a change touched.
+  const stable = useRef(createStableFlowElements());
   const nodes = useMemo(
     () =>
       graph.nodes.map((node): TaskNode => {
@@ -104,15 +124,19 @@ function DagEditorInner() {
           data = node.data;
           dataCache.current.set(node.data.task, data);
         }
-        const size = measured.get(node.id);
-        return { ...node, data, selected: selection.tasks.has(node.id), ...(size === undefined ? {} : { measured: size }) };
+        return stable.current.node(data === node.data ? node : { ...node, data }, selection.tasks.has(node.id), measured.get(node.id));
       }),
     [graph, selection, measured],
   );
-  const edges = useMemo(() => graph.edges.map((edge) => ({ ...edge, selected: selection.edges.has(edge.id) })), [graph, selection]);
+  const tasksById = useMemo(() => new Map(file.tasks.map((task) => [task.id, task])), [file]);
+  const edges = useMemo(
+    () => graph.edges.map((edge) => stable.current.edge(edge, tasksById.get(edge.target)!, selection.edges.has(edge.id))),
+    [graph, selection, tasksById],
+  );
 
+  const isMeshHidden = useEdgeMeshHidden(edges.length);
   const inputsByFn = useMemo(() => new Map((catalogue.data ?? []).map((entry) => [entry.fn.name, entry.fn.inputs])), [catalogue.data]);
-  const decorations = useMemo<CanvasDecorations>(() => ({ problems: check.problems.byTask, placement: check.placement, inputsByFn, run: null, now: 0 }), [check.problems, check.placement, inputsByFn]);
+  const decorations = useMemo<CanvasDecorations>(() => ({ problems: check.problems.byTask, placement: check.placement, inputsByFn, run: null }), [check.problems, check.placement, inputsByFn]);
 
   const onNodesChange = useCallback(
     (changes: NodeChange<TaskNode>[]) => {
@@ -252,8 +276,8 @@ function DagEditorInner() {
     start.mutate({ dag, options });
   };
 
-  const layout = () => {
-    const positions = autoLayout(file.tasks);
+  const layout = async () => {
+    const positions = await layoutOffMainThread(file.tasks);
     edit((current) => moveTasks(current, positions));
     requestFit();
   };
@@ -262,10 +286,10 @@ function DagEditorInner() {
     const picked = input.files?.[0];
     input.value = "";
     if (picked === undefined) return;
-    const result = importDagText(await picked.text());
+    const result = importDagText(await picked.text(), { layout: false });
     if (!result.ok) return setNotice({ text: `Cannot import ${picked.name}:\n${result.message}`, tone: "error" });
-    editor.open(result.file, null);
-    requestFit();
+    const needsLayout = result.file.tasks.some((task) => task.position === undefined);
+    openFile(needsLayout ? withPositions(result.file, await layoutOffMainThread(result.file.tasks)) : result.file, null);
   };
 
   const selectedTask = selection.tasks.size === 1 && selection.edges.size === 0 ? file.tasks.find((task) => selection.tasks.has(task.id)) : undefined;
@@ -291,7 +315,7 @@ function DagEditorInner() {
           <button type="button" className="btn btn-small" onClick={editor.redo} disabled={!editor.canRedo} title="Redo (Ctrl+Shift+Z)">
             Redo
           </button>
-          <button type="button" className="btn btn-small" onClick={layout} disabled={file.tasks.length === 0}>
+          <button type="button" className="btn btn-small" onClick={() => void layout()} disabled={file.tasks.length === 0}>
             Auto-layout
           </button>
           <button type="button" className="btn btn-small" onClick={() => void flow.fitView({ padding: 0.2, duration: 200 })}>
@@ -348,17 +372,17 @@ function DagEditorInner() {
               name={editor.saved.name}
               current={editor.saved.version}
               onOpen={(opened, version) => {
-                editor.open(opened, { name: opened.name, version });
-                requestFit();
+                openFile(opened, { name: opened.name, version });
                 setPanel(null);
               }}
               onClose={() => setPanel(null)}
             />
           )}
+          {isMeshHidden && <span className="canvas-hint">{edges.length} edges hidden at this zoom — zoom in to see them</span>}
           <CanvasDecorationsContext.Provider value={decorations}>
             <ReactFlow<TaskNode, ArgEdge>
               nodes={nodes}
-              edges={edges}
+              edges={isMeshHidden ? NO_EDGES : edges}
               nodeTypes={nodeTypes}
               edgeTypes={edgeTypes}
               onNodesChange={onNodesChange}
@@ -367,8 +391,10 @@ function DagEditorInner() {
               onDelete={onDelete}
               deleteKeyCode={["Delete", "Backspace"]}
               defaultViewport={{ x: 40, y: 40, zoom: 1 }}
-              minZoom={0.1}
+              minZoom={MIN_ZOOM}
+              className={isMeshHidden ? "edges-hidden" : undefined}
               maxZoom={1.5}
+              onlyRenderVisibleElements
               proOptions={{ hideAttribution: true }}
             >
               <Background gap={16} size={1} />

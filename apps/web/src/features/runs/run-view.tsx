@@ -1,19 +1,24 @@
 "use client";
 import { useMutation, useQuery } from "@tanstack/react-query";
-import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useNodesState, type NodeMouseHandler } from "@xyflow/react";
+import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useNodesState, type NodeMouseHandler, type Viewport } from "@xyflow/react";
 import Link from "next/link";
-import { Fragment, useMemo, useState } from "react";
+import { useRouter } from "next/navigation";
+import { Fragment, memo, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { elapsedMs, formatDuration } from "../../lib/format.ts";
 import { useTRPC } from "../../lib/trpc/trpc.ts";
 import { useNow } from "../../lib/use-now.ts";
-import { CanvasDecorationsContext, type CanvasDecorations, type TaskRunFacts } from "../canvas/canvas-decorations.ts";
+import { CanvasDecorationsContext, type CanvasDecorations } from "../canvas/canvas-decorations.ts";
+import { MIN_ZOOM, fitViewportFor } from "../canvas/overview.ts";
+import { createRunFactsStore } from "../canvas/run-facts-store.ts";
+import { useEdgeMeshHidden } from "../canvas/use-edge-mesh-hidden.ts";
 import { FitWhenReady } from "../canvas/fit-when-ready.tsx";
 import { edgeTypes, nodeTypes } from "../canvas/flow-types-registry.ts";
-import { autoLayout } from "../dag-editor/auto-layout.ts";
 import { dagToFlow } from "../dag-editor/dag-to-flow.ts";
+import { useAutoLayout } from "../dag-editor/use-auto-layout.ts";
 import type { ArgEdge, TaskNode } from "../dag-editor/flow-types.ts";
 import { RunStatusBadge } from "./run-status-badge.tsx";
 import { StateLegend, TaskCounts } from "./task-counts.tsx";
+import { RunTimeline } from "./run-timeline.tsx";
 import { TaskPanel } from "./task-panel.tsx";
 import { useLiveRun } from "./use-live-run.ts";
 
@@ -26,36 +31,40 @@ export function RunView({ runId }: { runId: string }) {
   const isActive = run !== null && !TERMINAL_RUN.has(run.status);
   const now = useNow(1000, isActive);
   const [selected, setSelected] = useState<string | null>(null);
+  const [tab, setTab] = useState<"graph" | "timeline">("graph");
+  const router = useRouter();
   const cancel = useMutation(trpc.runs.cancel.mutationOptions());
+  const rerun = useMutation(trpc.runs.rerun.mutationOptions({ onSuccess: ({ runId: next }) => router.push(`/runs/${encodeURIComponent(next)}`) }));
   // Named input ports (e.g. std.identity's "value") are labelled as in the editor.
   const catalogue = useQuery(trpc.machines.catalogue.queryOptions(undefined, { staleTime: 60_000 }));
   const inputsByFn = useMemo(() => new Map((catalogue.data ?? []).map((entry) => [entry.fn.name, entry.fn.inputs])), [catalogue.data]);
 
   // The graph depends only on the run's file (the same object across events); live facts come through context.
   const file = run?.file ?? null;
+  const needsLayout = file !== null && !file.tasks.every((task) => task.position !== undefined);
+  // Laid out off the main thread (a Web Worker) when the file carries no positions.
+  const positions = useAutoLayout(needsLayout ? file.tasks : null);
   const graph = useMemo(() => {
-    if (file === null) return { nodes: [] as TaskNode[], edges: [] as ArgEdge[] };
-    const hasPositions = file.tasks.every((task) => task.position !== undefined);
-    const positions = hasPositions ? null : autoLayout(file.tasks);
+    if (file === null || (needsLayout && positions === null)) return { nodes: [] as TaskNode[], edges: [] as ArgEdge[] };
     return dagToFlow(file, (task) => positions?.get(task.id) ?? { x: 0, y: 0 });
-  }, [file]);
+  }, [file, needsLayout, positions]);
 
-  const decorations = useMemo<CanvasDecorations>(() => {
-    const facts = new Map<string, TaskRunFacts>();
-    for (const task of run?.tasks ?? []) {
-      facts.set(task.taskId, {
-        state: task.state,
-        machine: task.machine,
-        attempts: task.attempts,
-        maxAttempts: task.maxAttempts,
-        reason: task.reason,
-        startedAt: task.startedAt,
-        finishedAt: task.finishedAt,
-        resultMachine: task.result?.machine ?? null,
-      });
-    }
-    return { problems: new Map(), placement: {}, inputsByFn, run: facts, now };
-  }, [run, now, inputsByFn]);
+  // Nodes subscribe to their own task's facts: a batch of events re-renders only the nodes it changed.
+  const [factsStore] = useState(createRunFactsStore);
+  const tasks = run?.tasks;
+  useEffect(() => {
+    if (tasks !== undefined) factsStore.update(tasks);
+  }, [tasks, factsStore]);
+  const decorations = useMemo<CanvasDecorations>(() => ({ problems: new Map(), placement: {}, inputsByFn, run: factsStore }), [inputsByFn, factsStore]);
+  const canvasKey = useMemo(() => graphKey(graph.nodes), [graph]);
+  // The pane's size, so a large DAG opens at its overview zoom on the first render.
+  const canvasRef = useRef<HTMLDivElement>(null);
+  const [paneSize, setPaneSize] = useState<{ width: number; height: number } | null>(null);
+  useLayoutEffect(() => {
+    const element = canvasRef.current;
+    if (element !== null && paneSize === null) setPaneSize({ width: element.clientWidth, height: element.clientHeight });
+  });
+  const initialViewport = useMemo(() => (paneSize === null ? null : fitViewportFor(graph.nodes.map((node) => node.position), paneSize.width, paneSize.height)), [graph, paneSize]);
 
   const task = run?.tasks.find((candidate) => candidate.taskId === selected) ?? null;
   const counts = useMemo(() => {
@@ -98,23 +107,49 @@ export function RunView({ runId }: { runId: string }) {
             {cancel.isPending ? "Cancelling…" : "Cancel run"}
           </button>
         )}
+        {!isActive && (
+          <button type="button" className="btn btn-small" disabled={rerun.isPending} onClick={() => rerun.mutate({ runId })} data-testid="rerun" title="Start the same DAG file again with the same options">
+            {rerun.isPending ? "Starting…" : "Re-run"}
+          </button>
+        )}
       </div>
       {cancel.error !== null && <p className="notice">{cancel.error.message}</p>}
+      {rerun.error !== null && <p className="notice">Re-run refused: {rerun.error.message}</p>}
       {run.outcome !== null && run.outcome.problems.length > 0 && (
         <div className="notice" style={{ margin: 8 }}>
           Rejected: {run.outcome.problems.map((problem) => problem.message).join("; ")}
         </div>
       )}
       <div className="run-view" style={{ flex: 1, minHeight: 0 }}>
-        <div className="canvas" style={{ position: "relative" }}>
-          <div style={{ position: "absolute", left: 10, top: 8, zIndex: 5, background: "rgba(255,255,255,.9)", padding: "4px 8px", borderRadius: 6 }}>
-            <StateLegend />
+        <div style={{ display: "flex", flexDirection: "column", minHeight: 0 }}>
+          <div className="tabs" role="tablist">
+            <button type="button" role="tab" aria-selected={tab === "graph"} className={tab === "graph" ? "tab active" : "tab"} onClick={() => setTab("graph")} data-testid="tab-graph">
+              Graph
+            </button>
+            <button type="button" role="tab" aria-selected={tab === "timeline"} className={tab === "timeline" ? "tab active" : "tab"} onClick={() => setTab("timeline")} data-testid="tab-timeline">
+              Timeline
+            </button>
           </div>
-          <ReactFlowProvider>
-            <CanvasDecorationsContext.Provider value={decorations}>
-              <RunCanvas key={graph.nodes.map((n) => n.id).join("\u0000")} graph={graph} onSelect={setSelected} />
-            </CanvasDecorationsContext.Provider>
-          </ReactFlowProvider>
+          {tab === "graph" ? (
+            <div className="canvas" style={{ position: "relative" }} ref={canvasRef}>
+              <div style={{ position: "absolute", left: 10, top: 8, zIndex: 5, background: "rgba(255,255,255,.9)", padding: "4px 8px", borderRadius: 6 }}>
+                <StateLegend />
+              </div>
+              {(graph.nodes.length === 0 && file !== null && file.tasks.length > 0) || paneSize === null ? (
+                <p className="empty">Laying out {run.file.tasks.length} tasks…</p>
+              ) : (
+                <ReactFlowProvider>
+                  <CanvasDecorationsContext.Provider value={decorations}>
+                    <RunCanvas key={canvasKey} graph={graph} onSelect={setSelected} initialViewport={initialViewport} />
+                  </CanvasDecorationsContext.Provider>
+                </ReactFlowProvider>
+              )}
+            </div>
+          ) : (
+            <div style={{ flex: 1, minHeight: 0, overflow: "auto" }}>
+              <RunTimeline runId={runId} isActive={isActive} tasks={run.file.tasks} selected={selected} onSelect={setSelected} now={now} />
+            </div>
+          )}
         </div>
         <aside className="editor-side right">
           {task === null ? (
@@ -140,7 +175,7 @@ export function RunView({ runId }: { runId: string }) {
               <p className="muted">Select a task to see its attempts, logs and result.</p>
             </div>
           ) : (
-            <TaskPanel key={task.taskId} runId={runId} task={task} logs={live.logs} now={now} />
+            <TaskPanel key={task.taskId} runId={runId} task={task} cost={run.file.tasks.find((candidate) => candidate.id === task.taskId)?.cost} logs={live.logs} now={now} />
           )}
         </aside>
       </div>
@@ -148,14 +183,26 @@ export function RunView({ runId }: { runId: string }) {
   );
 }
 
+// Hidden edges are not handed to React Flow at all: 2,000 edge components cost a render even when invisible.
+const NO_EDGES: ArgEdge[] = [];
+
+function graphKey(nodes: readonly TaskNode[]): string {
+  return nodes.map((n) => n.id).join("\u0000");
+}
+
 /** The run's DAG, read-only. React Flow owns the nodes so their measured sizes feed fitView and the minimap. */
-function RunCanvas({ graph, onSelect }: { graph: { nodes: TaskNode[]; edges: ArgEdge[] }; onSelect: (taskId: string | null) => void }) {
+const RunCanvas = memo(function RunCanvas({ graph, onSelect, initialViewport }: { graph: { nodes: TaskNode[]; edges: ArgEdge[] }; onSelect: (taskId: string | null) => void; initialViewport: Viewport | null }) {
   const [nodes, , onNodesChange] = useNodesState<TaskNode>(graph.nodes.map((node) => ({ ...node, draggable: false, connectable: false })));
   const onNodeClick: NodeMouseHandler<TaskNode> = (_event, node) => onSelect(node.id);
+  const isMeshHidden = useEdgeMeshHidden(graph.edges.length);
   return (
+    <>
+    {isMeshHidden && <span className="canvas-hint">{graph.edges.length} edges hidden at this zoom — zoom in to see them</span>}
     <ReactFlow<TaskNode, ArgEdge>
+      className={isMeshHidden ? "edges-hidden" : undefined}
+      {...(initialViewport === null ? {} : { defaultViewport: initialViewport })}
       nodes={nodes}
-      edges={graph.edges}
+      edges={isMeshHidden ? NO_EDGES : graph.edges}
       onNodesChange={onNodesChange}
       nodeTypes={nodeTypes}
       edgeTypes={edgeTypes}
@@ -164,7 +211,8 @@ function RunCanvas({ graph, onSelect }: { graph: { nodes: TaskNode[]; edges: Arg
       nodesDraggable={false}
       nodesConnectable={false}
       elementsSelectable
-      minZoom={0.1}
+      onlyRenderVisibleElements
+      minZoom={MIN_ZOOM}
       maxZoom={1.5}
       proOptions={{ hideAttribution: true }}
     >
@@ -173,5 +221,6 @@ function RunCanvas({ graph, onSelect }: { graph: { nodes: TaskNode[]; edges: Arg
       <MiniMap pannable zoomable />
       <FitWhenReady request={0} />
     </ReactFlow>
+    </>
   );
-}
+});

@@ -7,7 +7,17 @@ import { useTRPC } from "../../lib/trpc/trpc.ts";
 import { MAX_INLINE_VALUE_BYTES, describeValue } from "./describe-value.ts";
 import { TaskStateBadge } from "./run-status-badge.tsx";
 
-export function TaskPanel({ runId, task, logs, now }: { runId: string; task: TaskView; logs: readonly LiveLogView[]; now: number }) {
+interface MeasuredMetrics {
+  readonly wallMs?: number;
+  readonly cpuMs?: number;
+  readonly heapUsedMb?: number;
+}
+
+function measured(metrics: unknown): MeasuredMetrics {
+  return typeof metrics === "object" && metrics !== null ? (metrics as MeasuredMetrics) : {};
+}
+
+export function TaskPanel({ runId, task, cost, logs, now }: { runId: string; task: TaskView; cost: Readonly<Record<string, number>> | undefined; logs: readonly LiveLogView[]; now: number }) {
   const trpc = useTRPC();
   // Refetched whenever the task's state or attempt count moves.
   const attempts = useQuery(trpc.runs.attempts.queryOptions({ runId, taskId: task.taskId }, { refetchInterval: task.finishedAt === null ? 2_000 : false }));
@@ -78,6 +88,48 @@ export function TaskPanel({ runId, task, logs, now }: { runId: string; task: Tas
             ))
           )}
         </div>
+      </div>
+
+      <div className="section stack" data-testid="task-cost">
+        <h3 style={{ margin: 0 }}>Declared cost · measured</h3>
+        <div className="row" style={{ gap: 4 }}>
+          <span className="muted">declared</span>
+          {Object.keys(cost ?? {}).length === 0 ? (
+            <span className="chip">slots 1</span>
+          ) : (
+            Object.entries(cost ?? {}).map(([key, amount]) => (
+              <span key={key} className="chip" data-testid={`declared-${key}`}>
+                {key} {amount}
+              </span>
+            ))
+          )}
+        </div>
+        <table className="table" data-testid="task-measured">
+          <thead>
+            <tr>
+              <th>#</th>
+              <th>wall</th>
+              <th>CPU</th>
+              <th>heap</th>
+            </tr>
+          </thead>
+          <tbody>
+            {(attempts.data ?? []).map((attempt) => {
+              const metrics = measured(attempt.metrics);
+              return (
+                <tr key={attempt.id}>
+                  <td>{attempt.number}</td>
+                  <td>{formatDuration(metrics.wallMs)}</td>
+                  <td>
+                    {formatDuration(metrics.cpuMs)}
+                    {metrics.cpuMs !== undefined && metrics.wallMs !== undefined && metrics.wallMs >= 50 && <span className="muted"> ({(metrics.cpuMs / metrics.wallMs).toFixed(2)} cores)</span>}
+                  </td>
+                  <td>{metrics.heapUsedMb === undefined ? "—" : `${metrics.heapUsedMb.toFixed(1)} MB`}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
       </div>
 
       <div className="section stack">

@@ -8,6 +8,7 @@ const LINKS = [
   { href: "/editor", label: "Editor" },
   { href: "/runs", label: "Runs" },
   { href: "/cluster", label: "Cluster" },
+  { href: "/tokens", label: "Tokens" },
 ] as const;
 
 async function signOut(): Promise<void> {

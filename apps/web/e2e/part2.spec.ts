@@ -1,0 +1,190 @@
+import { expect, test, type Page } from "@playwright/test";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { SCREENSHOTS, startE2eStack, type Stack } from "./stack.ts";
+import { wideDag } from "./wide-dag.ts";
+
+const chromium = process.env.HANDOFF_CHROMIUM_PATH ?? "/usr/bin/chromium";
+test.skip(!existsSync(chromium), `no Chromium at ${chromium}`);
+
+// Issue #6: time (timeline, filters, re-run), load (drain, charts, tokens) and scale (1,000 tasks).
+test.describe.configure({ mode: "serial" });
+
+const SUFFIX = Date.now().toString(36);
+let stack: Stack;
+let page: Page;
+
+test.beforeAll(async ({ browser }) => {
+  stack = await startE2eStack();
+  page = await browser.newPage();
+  await page.goto(`${stack.url}/login?token=${encodeURIComponent(stack.adminToken)}&next=%2Fruns`);
+  await expect(page).toHaveURL(/\/runs$/);
+});
+
+test.afterAll(async () => {
+  await page?.close();
+  await stack?.stop();
+});
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: false });
+}
+
+/** A tRPC call with a bearer token, as any API client would make it. */
+async function api(pathAndQuery: string, token: string, body?: unknown): Promise<Response> {
+  return fetch(`${stack.url}/api/trpc/${pathAndQuery}`, {
+    method: body === undefined ? "GET" : "POST",
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+}
+
+async function query<T>(procedure: string, input: unknown): Promise<T> {
+  const response = await api(`${procedure}?input=${encodeURIComponent(JSON.stringify(input))}`, stack.adminToken);
+  expect(response.status, `${procedure}: ${await response.clone().text()}`).toBe(200);
+  return ((await response.json()) as { result: { data: T } }).result.data;
+}
+
+async function startRun(file: unknown, options: Record<string, unknown> = {}): Promise<string> {
+  const response = await api("runs.start", stack.adminToken, { dag: { file }, options });
+  expect(response.status, await response.clone().text()).toBe(200);
+  return ((await response.json()) as { result: { data: { runId: string } } }).result.data.runId;
+}
+
+interface Timeline {
+  status: string;
+  attempts: { id: string; taskId: string; number: number; machine: string | null; state: string }[];
+}
+
+async function finished(runId: string): Promise<Timeline> {
+  let timeline: Timeline | undefined;
+  await expect(async () => {
+    timeline = await query<Timeline>("runs.timeline", { runId });
+    expect(["succeeded", "failed", "cancelled"]).toContain(timeline.status);
+  }).toPass({ timeout: 120_000 });
+  return timeline!;
+}
+
+test("the timeline shows every attempt of a finished run on the machine it ran on", async () => {
+  const file = {
+    format: "handoff.dag",
+    version: 1,
+    name: `e2e-timeline-${SUFFIX}`,
+    onFailure: "continue",
+    tasks: [
+      { id: "source", fn: "std.bytes", extraArgs: [200_000, 7], placement: { kind: "pinned", machine: "alpha" } },
+      { id: "size", fn: "std.length", args: ["source"], placement: { kind: "pinned", machine: "beta" } },
+      { id: "nap", fn: "std.sleep", extraArgs: [300, "ok"], placement: { kind: "pinned", machine: "alpha" } },
+      { id: "flaky", fn: "std.fail", extraArgs: ["on purpose"], maxRetries: 1, args: ["nap"], placement: { kind: "pinned", machine: "beta" } },
+    ],
+  };
+  const runId = await startRun(file);
+  const timeline = await finished(runId);
+  // Two attempts of the failing task (one retry), one of every other.
+  expect(timeline.attempts.filter((attempt) => attempt.taskId === "flaky")).toHaveLength(2);
+
+  await page.goto(`${stack.url}/runs/${encodeURIComponent(runId)}`);
+  await page.getByTestId("tab-timeline").click();
+  await expect(page.getByTestId("timeline-lane-alpha")).toBeVisible();
+  for (const attempt of timeline.attempts) {
+    const bar = page.getByTestId(`timeline-bar-${attempt.taskId}-${attempt.number}`);
+    await expect(bar).toHaveAttribute("data-machine", attempt.machine ?? "(unplaced)");
+    await expect(bar).toHaveAttribute("data-state", attempt.state);
+  }
+  expect(timeline.attempts.find((attempt) => attempt.taskId === "source")?.machine).toBe("alpha");
+  expect(timeline.attempts.find((attempt) => attempt.taskId === "size")?.machine).toBe("beta");
+  await expect(page.locator('[data-testid^="timeline-bar-"]')).toHaveCount(timeline.attempts.length);
+  // The value moved from alpha to beta: the transfer is drawn with its size.
+  await expect(page.getByTestId("timeline-transfer-source-size")).toContainText(/KB/);
+  // A bar selects its task in the task panel, with declared cost beside what was measured.
+  await page.getByTestId("timeline-bar-flaky-2").click();
+  await expect(page.getByTestId("task-panel")).toContainText("flaky");
+  await expect(page.getByTestId("task-measured").locator("tbody tr")).toHaveCount(2);
+  await shot("p2-01-timeline");
+});
+
+test("re-runs a finished run and lands on the new run", async () => {
+  const before = page.url();
+  await page.getByTestId("rerun").click();
+  await expect(page).not.toHaveURL(before);
+  await expect(page).toHaveURL(/\/runs\/[^/]+$/);
+  await expect(page.getByTestId("run-status")).toHaveText(/failed|running|queued/, { timeout: 60_000 });
+  await shot("p2-02-rerun");
+});
+
+test("filters the runs list, keeping the filters in the URL", async () => {
+  await page.goto(`${stack.url}/runs`);
+  await page.getByTestId("filter-status").selectOption("failed");
+  await expect(page).toHaveURL(/status=failed/);
+  await page.getByTestId("filter-dag").fill(`e2e-timeline-${SUFFIX}`);
+  await expect(page).toHaveURL(new RegExp(`dag=e2e-timeline-${SUFFIX}`));
+  const rows = page.getByTestId("runs-table").locator("tbody tr");
+  await expect(rows.first()).toContainText(`e2e-timeline-${SUFFIX}`);
+  await page.reload();
+  await expect(page.getByTestId("filter-status")).toHaveValue("failed");
+  await expect(page.getByTestId("filter-dag")).toHaveValue(`e2e-timeline-${SUFFIX}`);
+  await page.getByTestId("filter-dag").fill("no-such-dag");
+  await expect(page.getByText("No run matches these filters.")).toBeVisible();
+  await shot("p2-03-runs-filtered");
+});
+
+test("a drained machine receives no new task; undrained, it is back", async () => {
+  await page.goto(`${stack.url}/cluster`);
+  const beta = page.getByTestId("machine-beta");
+  await beta.getByTestId("drain").click();
+  await expect(beta.getByText("draining", { exact: true })).toBeVisible();
+  const tasks = Array.from({ length: 8 }, (_, index) => ({ id: `nap${index}`, fn: "std.sleep", extraArgs: [200, index] }));
+  const runId = await startRun({ format: "handoff.dag", version: 1, name: `e2e-drain-${SUFFIX}`, strategy: "load_balanced", tasks });
+  const timeline = await finished(runId);
+  expect(timeline.status).toBe("succeeded");
+  expect(new Set(timeline.attempts.map((attempt) => attempt.machine))).toEqual(new Set(["alpha"]));
+  await expect(page.getByTestId("machine-alpha").getByTestId("load-charts")).toBeVisible();
+  await shot("p2-04-cluster-drained");
+  await beta.getByTestId("undrain").click();
+  await expect(beta.getByText("online", { exact: true })).toBeVisible();
+  await shot("p2-05-cluster-load");
+});
+
+test("a token revoked in the UI stops working at once", async () => {
+  await page.getByRole("link", { name: "Tokens" }).click();
+  await expect(page).toHaveURL(/\/tokens$/);
+  const name = `e2e-revoke-${SUFFIX}`;
+  await page.getByTestId("token-name").fill(name);
+  await page.getByTestId("token-kind").selectOption("user");
+  await page.getByTestId("token-create-submit").click();
+  const secret = (await page.getByTestId("token-secret").textContent())!.trim();
+  expect(secret.length).toBeGreaterThan(10);
+  await shot("p2-06-token-created");
+  expect((await api("auth.me", secret)).status).toBe(200);
+  const row = page.getByTestId(`token-row-${name}`);
+  await expect(row.getByTestId("token-last-used")).not.toHaveText("never", { timeout: 10_000 });
+  await row.getByTestId("token-revoke").click();
+  await row.getByTestId("token-revoke-confirm").click();
+  await expect(row).toContainText("revoked");
+  expect((await api("auth.me", secret)).status).toBe(401);
+  await shot("p2-07-token-revoked");
+});
+
+test("a 1,000-task DAG opens in the editor and runs to success in the run view", async () => {
+  test.setTimeout(400_000);
+  const file = wideDag(`e2e-wide-${SUFFIX}`, 40, 25);
+  await page.goto(`${stack.url}/editor`);
+  await page.getByTestId("import-input").setInputFiles({ name: "wide.dag.json", mimeType: "application/json", buffer: Buffer.from(JSON.stringify(file)) });
+  await expect(page.getByTestId("task-node-t0_0")).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByTestId("problem-count")).toHaveText(/valid/, { timeout: 30_000 });
+  await page.getByTestId("task-node-t0_0").click();
+  await expect(page.getByTestId("task-inspector")).toBeVisible();
+  await shot("p2-08-editor-1000");
+  await page.locator(".react-flow__pane").click({ position: { x: 5, y: 5 } });
+  await page.getByTestId("run").click();
+  await page.getByTestId("run-start").click();
+  await expect(page).toHaveURL(/\/runs\/[^/]+$/);
+  await expect(page.getByTestId("task-node-t0_0")).toBeVisible({ timeout: 30_000 });
+  await shot("p2-09-run-1000-opened");
+  await expect(page.getByTestId("run-status")).toHaveText("succeeded", { timeout: 300_000 });
+  await expect(page.getByTestId("task-node-t0_0")).toHaveAttribute("data-state", "succeeded");
+  await shot("p2-10-run-1000-succeeded");
+  await page.getByTestId("tab-timeline").click();
+  await expect(page.locator('[data-testid^="timeline-bar-"]')).toHaveCount(1000, { timeout: 30_000 });
+  await shot("p2-11-timeline-1000");
+});

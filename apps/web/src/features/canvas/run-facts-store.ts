@@ -1,0 +1,60 @@
+import type { TaskRunFacts } from "./canvas-decorations.ts";
+
+/** A task as the run view holds it (a `runs.get` / `runs.watch` task view). */
+export interface RunTaskLike {
+  readonly taskId: string;
+  readonly state: TaskRunFacts["state"];
+  readonly machine: string | null;
+  readonly attempts: number;
+  readonly maxAttempts: number;
+  readonly reason: string | null;
+  readonly startedAt: string | null;
+  readonly finishedAt: string | null;
+  readonly result: { readonly machine: string } | null;
+}
+
+export interface RunFactsStore {
+  /** Takes the run's tasks; only tasks whose object changed since the last call notify their listeners. */
+  update(tasks: readonly RunTaskLike[]): void;
+  get(taskId: string): TaskRunFacts | undefined;
+  subscribe(taskId: string, listener: () => void): () => void;
+}
+
+/**
+ * Live facts per task with a listener per task, so a batch of watch events re-renders only the nodes whose
+ * task changed (a context value would re-render all 1,000 of them). Unchanged tasks keep their object
+ * across batches (`applyWatchEvents` copies only the changed ones), which is what is compared.
+ * @example const store = createRunFactsStore(); store.update(run.tasks); store.get("sum")?.state
+ */
+export function createRunFactsStore(): RunFactsStore {
+  const sources = new Map<string, RunTaskLike>();
+  const facts = new Map<string, TaskRunFacts>();
+  const listeners = new Map<string, Set<() => void>>();
+  return {
+    update(tasks) {
+      const changed: string[] = [];
+      for (const task of tasks) {
+        if (sources.get(task.taskId) === task) continue;
+        sources.set(task.taskId, task);
+        facts.set(task.taskId, {
+          state: task.state,
+          machine: task.machine,
+          attempts: task.attempts,
+          maxAttempts: task.maxAttempts,
+          reason: task.reason,
+          startedAt: task.startedAt,
+          finishedAt: task.finishedAt,
+          resultMachine: task.result?.machine ?? null,
+        });
+        changed.push(task.taskId);
+      }
+      for (const taskId of changed) for (const listener of listeners.get(taskId) ?? []) listener();
+    },
+    get: (taskId) => facts.get(taskId),
+    subscribe(taskId, listener) {
+      const set = listeners.get(taskId) ?? listeners.set(taskId, new Set()).get(taskId)!;
+      set.add(listener);
+      return () => set.delete(listener);
+    },
+  };
+}
