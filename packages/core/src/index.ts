@@ -1,6 +1,17 @@
 export * from "./dag/model.ts";
 export { ErrorKind, type DagProblem, type TaskError, type TaskErrorKind } from "./errors.ts";
 export { validateDag, taskIndex } from "./dag/validate-dag.ts";
+export { validateRunOptions } from "./dag/validate-run-options.ts";
+export {
+  Bounds,
+  boundProblem,
+  valueDepthProblem,
+  MAX_TIMER_DELAY_MS,
+  MAX_VALUE_DEPTH,
+  type BoundName,
+  type NumberBound,
+  type DepthProblem,
+} from "./limits/bounds.ts";
 export { fits, addResources, subtractResources, mergeCosts, lacking, isEmptyCost, describeLacks } from "./placement/resources.ts";
 export {
   allocate,

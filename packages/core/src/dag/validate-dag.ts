@@ -1,5 +1,6 @@
 import { ArgumentInclusion, TaskType, argSource, type DagSpec, type TaskArg, type TaskId, type TaskSpec } from "./model.ts";
 import type { DagProblem } from "../errors.ts";
+import { boundProblem, Bounds, valueDepthProblem, type NumberBound } from "../limits/bounds.ts";
 
 type Problems = DagProblem[];
 
@@ -13,21 +14,6 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function isNonEmptyString(value: unknown): value is string {
   return typeof value === "string" && value.length > 0;
-}
-
-/** Renders a rejected value for a message, whatever it is. */
-function show(value: unknown): string {
-  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint" || value === undefined) return String(value);
-  if (typeof value === "string") return JSON.stringify(value);
-  try {
-    return JSON.stringify(value) ?? typeof value;
-  } catch {
-    return typeof value;
-  }
-}
-
-function isFiniteNumber(value: unknown): value is number {
-  return typeof value === "number" && Number.isFinite(value);
 }
 
 /** Map of task id → task, first occurrence winning (duplicates are a validation problem). */
@@ -102,32 +88,43 @@ function checkTask(raw: unknown, position: number, problems: Problems): void {
 
   if (raw.cost !== undefined) {
     if (!isRecord(raw.cost)) invalid(at, "cost", "cost must be a map of resource name to amount");
-    else
-      for (const [key, amount] of Object.entries(raw.cost)) {
-        if (!isFiniteNumber(amount) || amount < 0) invalid(at, `cost.${key}`, `cost of "${key}" must be a finite number ≥ 0, got ${show(amount)}`);
-      }
+    else for (const [key, amount] of Object.entries(raw.cost)) checkBound(at, `cost.${key}`, Bounds.capacity, amount);
   }
-  if (raw.maxRetries !== undefined && !(Number.isInteger(raw.maxRetries) && (raw.maxRetries as number) >= 0)) {
-    invalid(at, "maxRetries", `maxRetries must be an integer ≥ 0, got ${show(raw.maxRetries)}`);
-  }
-  if (raw.timeoutMs !== undefined && !(isFiniteNumber(raw.timeoutMs) && raw.timeoutMs > 0)) {
-    invalid(at, "timeoutMs", `timeoutMs must be a finite number > 0, got ${show(raw.timeoutMs)}`);
-  }
+  if (raw.maxRetries !== undefined) checkBound(at, "maxRetries", Bounds.maxRetries, raw.maxRetries);
+  if (raw.timeoutMs !== undefined) checkBound(at, "timeoutMs", Bounds.timeoutMs, raw.timeoutMs);
   if (raw.retryBackoff !== undefined) {
     const backoff = raw.retryBackoff;
     if (!isRecord(backoff)) invalid(at, "retryBackoff", "retryBackoff must be { initialMs, factor?, maxMs? }");
     else {
-      if (!(isFiniteNumber(backoff.initialMs) && backoff.initialMs >= 0)) {
-        invalid(at, "retryBackoff.initialMs", `retryBackoff.initialMs must be a finite number ≥ 0, got ${show(backoff.initialMs)}`);
-      }
-      if (backoff.factor !== undefined && !(isFiniteNumber(backoff.factor) && backoff.factor >= 1)) {
-        invalid(at, "retryBackoff.factor", `retryBackoff.factor must be a finite number ≥ 1, got ${show(backoff.factor)}`);
-      }
-      if (backoff.maxMs !== undefined && !(isFiniteNumber(backoff.maxMs) && backoff.maxMs >= 0)) {
-        invalid(at, "retryBackoff.maxMs", `retryBackoff.maxMs must be a finite number ≥ 0, got ${show(backoff.maxMs)}`);
-      }
+      checkBound(at, "retryBackoff.initialMs", Bounds.backoffInitialMs, backoff.initialMs);
+      if (backoff.factor !== undefined) checkBound(at, "retryBackoff.factor", Bounds.backoffFactor, backoff.factor);
+      if (backoff.maxMs !== undefined) checkBound(at, "retryBackoff.maxMs", Bounds.backoffMaxMs, backoff.maxMs);
     }
   }
+  checkDepth(at, "extraArgs", raw.extraArgs);
+  if (Array.isArray(raw.args)) {
+    (raw.args as unknown[]).forEach((arg, i) => {
+      if (!isRecord(arg)) return;
+      for (const side of ["encode", "decode"] as const) {
+        const transform = arg[side];
+        if (isRecord(transform)) checkDepth(at, `args[${i}].${side}.args`, transform.args);
+      }
+    });
+  }
+}
+
+function checkBound(at: TaskAt, field: string, bound: NumberBound, value: unknown): void {
+  const problem = boundProblem(bound, value);
+  if (problem !== null) invalid(at, field, `${field} ${problem}`);
+}
+
+/** Values nested past `MAX_VALUE_DEPTH` are refused here, before anything recursive (codec, JSON) meets them. */
+function checkDepth(at: TaskAt, field: string, value: unknown): void {
+  const problem = valueDepthProblem(value);
+  if (problem === null) return;
+  const full = field + problem.path.map((key) => (typeof key === "number" ? `[${key}]` : `.${key}`)).join("");
+  const where = full.length > 200 ? `${full.slice(0, 200)}…` : full;
+  invalid(at, where, `${field} ${problem.message} (at ${where})`);
 }
 
 /** Collocation targets must exist, be regular, and the chains must end at a task that is not collocated. */

@@ -1,6 +1,7 @@
 import { DEFAULT_MAX_RETRIES, SLOTS, TaskState, type DagSpec, type MachineName } from "../dag/model.ts";
 import type { TaskError } from "../errors.ts";
 import { validateDag } from "../dag/validate-dag.ts";
+import { validateRunOptions } from "../dag/validate-run-options.ts";
 import { checkFeasibility, neededFunctions } from "../placement/check-feasibility.ts";
 import { compileDag, type CompiledTask } from "./compile-dag.ts";
 import type {
@@ -191,7 +192,7 @@ function submitRun(
   resume?: RunResume,
 ): void {
   if (state.runs.has(runId)) throw new Error(`run "${runId}" was already submitted`);
-  const structural = validateDag(dag);
+  const structural = [...validateDag(dag), ...validateRunOptions(options)];
   const needs = neededFunctions(dag);
   const feasibility = checkFeasibility(
     dag,
