@@ -136,7 +136,7 @@ describe("when one task is parsed on its own", () => {
   it("names the task in each message with paths relative to it", () => {
     const result = parseTaskJson({ id: "t", fn: "std.sum", timeoutMs: 0 });
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.issues).toEqual([{ path: "timeoutMs", message: expect.stringMatching(/^task "t": timeoutMs: too small/) as unknown }]);
+    if (!result.ok) expect(result.issues).toEqual([{ path: "timeoutMs", message: expect.stringMatching(/^task "t": timeoutMs: must be an integer > 0/) as unknown }]);
   });
 });
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import type { DagSpec, TaskSpec } from "@handoff/core";
+import { Bounds, type DagSpec, type TaskSpec } from "@handoff/core";
+import { boundedNumber } from "./bounded-number.ts";
 import { FunctionNameText, MAX_NAME_LENGTH } from "./function-name.ts";
 import { formatIssues, type SchemaIssue } from "./format-issues.ts";
 import { JsonValue } from "./json-value.ts";
@@ -28,9 +29,9 @@ const PlacementJson = z.discriminatedUnion("kind", [
 ]);
 
 const RetryBackoffJson = z.strictObject({
-  initialMs: z.number().nonnegative(),
-  factor: z.number().positive().optional(),
-  maxMs: z.number().nonnegative().optional(),
+  initialMs: boundedNumber(Bounds.backoffInitialMs),
+  factor: boundedNumber(Bounds.backoffFactor).optional(),
+  maxMs: boundedNumber(Bounds.backoffMaxMs).optional(),
 });
 
 /** Editor-only: where the task's card sits on the canvas. */
@@ -46,10 +47,10 @@ export const TaskJson = z.strictObject({
   argumentInclusion: z.enum(["variadic", "as_list"]).optional(),
   type: z.enum(["regular", "inline"]).optional(),
   placement: PlacementJson.optional(),
-  cost: z.record(z.string().min(1), z.number()).optional(),
-  maxRetries: z.number().int().nonnegative().optional(),
+  cost: z.record(z.string().min(1), boundedNumber(Bounds.capacity)).optional(),
+  maxRetries: boundedNumber(Bounds.maxRetries).optional(),
   retryBackoff: RetryBackoffJson.optional(),
-  timeoutMs: z.number().positive().optional(),
+  timeoutMs: boundedNumber(Bounds.timeoutMs).optional(),
   position: CanvasPosition.optional(),
   label: z.string().max(MAX_NAME_LENGTH).optional(),
 });

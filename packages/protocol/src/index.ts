@@ -11,6 +11,7 @@ export {
   toTaskSpec,
   type ParseResult,
 } from "./dag-file.ts";
+export { boundedNumber } from "./bounded-number.ts";
 export { formatIssues, formatPath, type SchemaIssue } from "./format-issues.ts";
 export { FUNCTION_NAME_PATTERN, MAX_NAME_LENGTH, FunctionNameText, functionNamespace } from "./function-name.ts";
 export { FunctionInputs, FunctionKind, FunctionMeta } from "./function-meta.ts";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { valueDepthProblem } from "@handoff/core";
 
 /** Anything `JSON.parse` can return. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -11,9 +12,12 @@ export interface JsonProblem {
 
 /**
  * Finds the first part of `value` that is not plain JSON (a function, bigint, undefined, NaN, a class
- * instance, a cycle…). Returns null when `value` is plain JSON.
+ * instance, a cycle, nesting deeper than `MAX_VALUE_DEPTH`…). Returns null when `value` is plain JSON.
  */
 export function findJsonProblem(value: unknown): JsonProblem | null {
+  // Checked without recursion first, so the walk below never meets a value deep enough to overflow the stack.
+  const deep = valueDepthProblem(value);
+  if (deep !== null) return deep;
   const ancestors = new Set<object>();
   const path: (string | number)[] = [];
   const visit = (v: unknown): string | null => {

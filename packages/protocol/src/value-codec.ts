@@ -1,3 +1,4 @@
+import { MAX_VALUE_DEPTH, valueDepthProblem } from "@handoff/core";
 import { formatPath } from "./format-issues.ts";
 import { describeKind, isPlainObject } from "./json-value.ts";
 
@@ -72,6 +73,9 @@ export function decodeValue(bytes: Uint8Array): unknown {
       } catch (error) {
         throw new ValueCodecError("", `frame is not valid JSON (${(error as Error).message})`, "decode");
       }
+      // JSON.parse itself does not recurse; revive does, so the depth is checked first.
+      const deep = valueDepthProblem(parsed);
+      if (deep !== null) throw new ValueCodecError(formatPath([...deep.path]), deep.message, "decode");
       return revive(parsed);
     }
     default:
@@ -156,6 +160,7 @@ function toJsonText(value: unknown, renderBytes: (bytes: Uint8Array) => string):
           return renderBytes(v);
         }
         if (ancestors.has(v)) return fail("cyclic reference");
+        if (path.length >= MAX_VALUE_DEPTH) return fail(`nests deeper than ${MAX_VALUE_DEPTH} levels`);
         if (Array.isArray(v)) {
           ancestors.add(v);
           const parts: string[] = [];

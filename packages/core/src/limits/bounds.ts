@@ -73,13 +73,16 @@ export interface DepthProblem {
  */
 export function valueDepthProblem(value: unknown, maxDepth: number = MAX_VALUE_DEPTH): DepthProblem | null {
   // Each frame: a container, its keys, the index of the next key, and the key that led to it.
-  const stack: { entries: [string | number, unknown][]; next: number; key: string | number | undefined }[] = [];
+  const stack: { container: object; entries: [string | number, unknown][]; next: number; key: string | number | undefined }[] = [];
+  // A cycle is another checker's finding (the codec names it); here it only must not loop.
+  const ancestors = new Set<object>();
   const open = (container: object, key: string | number | undefined): boolean => {
     if (stack.length >= maxDepth) return false;
+    ancestors.add(container);
     const entries: [string | number, unknown][] = Array.isArray(container)
       ? container.map((child, index): [number, unknown] => [index, child])
       : Object.entries(container);
-    stack.push({ entries, next: 0, key });
+    stack.push({ container, entries, next: 0, key });
     return true;
   };
   const path = (): (string | number)[] => stack.slice(1).map((frame) => frame.key!);
@@ -88,11 +91,12 @@ export function valueDepthProblem(value: unknown, maxDepth: number = MAX_VALUE_D
   while (stack.length > 0) {
     const frame = stack[stack.length - 1]!;
     if (frame.next >= frame.entries.length) {
+      ancestors.delete(frame.container);
       stack.pop();
       continue;
     }
     const [key, child] = frame.entries[frame.next++]!;
-    if (typeof child !== "object" || child === null || ArrayBuffer.isView(child)) continue;
+    if (typeof child !== "object" || child === null || ArrayBuffer.isView(child) || ancestors.has(child)) continue;
     if (!open(child, key)) return { path: [...path(), key], message: `nests deeper than ${maxDepth} levels` };
   }
   return null;

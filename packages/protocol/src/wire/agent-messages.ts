@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { Bounds, MAX_TIMER_DELAY_MS } from "@handoff/core";
+import { boundedNumber } from "../bounded-number.ts";
 import { FunctionMeta } from "../function-meta.ts";
 
 /**
@@ -9,7 +11,8 @@ export const PROTOCOL_VERSION = 1;
 
 const version = z.literal(PROTOCOL_VERSION);
 const name = z.string().min(1).max(200);
-const resources = z.record(z.string().min(1).max(100), z.number().finite().nonnegative());
+/** A machine's capacity (hello) or a cost: each amount finite, ≥ 0, ≤ 1e12 (core's `Bounds.capacity`). */
+const resources = z.record(z.string().min(1).max(100), boundedNumber(Bounds.capacity));
 
 export const TaskErrorJson = z.object({
   kind: z.enum(["function_failed", "timeout", "cancelled", "machine_lost", "result_lost", "upstream_failed", "infeasible"]),
@@ -171,7 +174,7 @@ export const TaskAssignItem = z.object({
   inputs: z.array(WireInput),
   extraArgs: z.array(z.unknown()),
   argumentInclusion: z.enum(["variadic", "as_list"]),
-  timeoutMs: z.number().positive().optional(),
+  timeoutMs: z.number().positive().max(MAX_TIMER_DELAY_MS).optional(),
 });
 export type TaskAssignItem = z.infer<typeof TaskAssignItem>;
 
