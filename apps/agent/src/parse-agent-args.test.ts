@@ -58,15 +58,19 @@ describe("when a flag is wrong", () => {
     [["--server", "http://s"], "--token", /is required/],
     [["--server", "ftp://s", "--token", "t"], "--server", /http:\/\/ or https:\/\//],
     [["--server", "not a url", "--token", "t"], "--server", /is not a URL/],
-    [[...base, "--capacity", "cpu=eight"], "--capacity", /cpu must be a number ≥ 0, got "eight"/],
+    [[...base, "--capacity", "cpu=eight"], "--capacity", /cpu must be a finite number ≥ 0 and ≤ 1e12, got "eight"/],
+    [[...base, "--capacity", "memory=1e308"], "--capacity", /memory must be a finite number ≥ 0 and ≤ 1e12, got 1e\+308/],
+    [[...base, "--memory-budget-mb", "1e308"], "--memory-budget-mb", /must be a number of megabytes above 0 and ≤ 1e12, got "1e308"/],
+    [[...base, "--disk-budget-mb", "0"], "--disk-budget-mb", /must be a number of megabytes above 0/],
+    [[...base, "--retention-minutes", "1e308"], "--retention-minutes", /≤ 525600 \(1 year\)/],
     [[...base, "--capacity", "cpu"], "--capacity", /"cpu" is not key=value/],
     [[...base, "--capacity", "slots=0"], "--capacity", /slots must be a whole number ≥ 1/],
     [[...base, "--capacity", "gpu=1,gpu=2"], "--capacity", /gpu is given twice/],
     [[...base, "--functions"], "--functions", /needs at least one file/],
     [[...base, "--functions", "missing.ts"], "--functions", /missing\.ts does not exist/],
     [[...base, "--functions", "fns.py"], "--functions", /extension "\.py"/],
-    [[...base, "--memory-budget-mb", "-5"], "--memory-budget-mb", /above 0, got "-5"/],
-    [[...base, "--memory-budget-mb", "lots"], "--memory-budget-mb", /above 0, got "lots"/],
+    [[...base, "--memory-budget-mb", "-5"], "--memory-budget-mb", /above 0 and ≤ 1e12, got "-5"/],
+    [[...base, "--memory-budget-mb", "lots"], "--memory-budget-mb", /above 0 and ≤ 1e12, got "lots"/],
     [[...base, "--result-port", "70000"], "--result-port", /0 to 65535/],
     [[...base, "--result-port", "80.5"], "--result-port", /0 to 65535/],
     [[...base, "--name"], "--name", /needs a value/],
@@ -96,7 +100,7 @@ describe("when handoff-agent runs as a command", () => {
   it("exits with code 2 and names the bad flag", async () => {
     const { code, stderr } = await runCli(["--server", "http://s:1", "--token", "t", "--capacity", "cpu=x"]).exited;
     expect(code).toBe(2);
-    expect(stderr).toMatch(/handoff-agent: --capacity: cpu must be a number/);
+    expect(stderr).toMatch(/handoff-agent: --capacity: cpu must be a finite number/);
   });
 
   it("joins a server, loads a TypeScript module from elsewhere, and stops on SIGTERM", async () => {

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { extname, resolve } from "node:path";
+import { boundProblem, Bounds } from "@handoff/core";
 import { MODULE_EXTENSIONS } from "./functions/load-modules.ts";
 
 /** What `handoff-agent` (and `handoff agent`) accept, checked; paths resolved against the working directory. */
@@ -108,21 +109,25 @@ export function parseAgentArgs(argv: readonly string[], cwd: string = process.cw
   const budget = values.get("--memory-budget-mb");
   if (budget !== undefined) {
     memoryBudgetMb = Number(budget);
-    if (!Number.isFinite(memoryBudgetMb) || memoryBudgetMb <= 0) return fail("--memory-budget-mb", `must be a number of megabytes above 0, got ${JSON.stringify(budget)}`);
+    const problem = megabytesProblem(budget);
+    if (problem !== null) return fail("--memory-budget-mb", problem);
   }
 
   let diskBudgetMb: number | undefined;
   const disk = values.get("--disk-budget-mb");
   if (disk !== undefined) {
     diskBudgetMb = Number(disk);
-    if (!Number.isFinite(diskBudgetMb) || diskBudgetMb <= 0) return fail("--disk-budget-mb", `must be a number of megabytes above 0, got ${JSON.stringify(disk)}`);
+    const problem = megabytesProblem(disk);
+    if (problem !== null) return fail("--disk-budget-mb", problem);
   }
 
   let retentionMs: number | undefined;
   const retention = values.get("--retention-minutes");
   if (retention !== undefined) {
     const minutes = Number(retention);
-    if (!Number.isFinite(minutes) || minutes <= 0) return fail("--retention-minutes", `must be a number of minutes above 0, got ${JSON.stringify(retention)}`);
+    if (!Number.isFinite(minutes) || minutes <= 0 || minutes > MAX_RETENTION_MINUTES) {
+      return fail("--retention-minutes", `must be a number of minutes above 0 and ≤ ${MAX_RETENTION_MINUTES} (1 year), got ${JSON.stringify(retention)}`);
+    }
     retentionMs = minutes * 60_000;
   }
 
@@ -163,11 +168,21 @@ function parseCapacity(text: string): Record<string, number> | string {
     if (!RESOURCE_KEY.test(key)) return `${JSON.stringify(key)} is not a resource name (letters, digits, _ . -)`;
     if (key in out) return `${key} is given twice`;
     const value = Number(raw);
-    if (raw === "" || !Number.isFinite(value) || value < 0) return `${key} must be a number ≥ 0, got ${JSON.stringify(raw)}`;
+    const problem = boundProblem(Bounds.capacity, raw === "" || !Number.isFinite(value) ? raw : value);
+    if (problem !== null) return `${key} ${problem}`;
     if (key === "slots" && (!Number.isInteger(value) || value < 1)) return `slots must be a whole number ≥ 1, got ${JSON.stringify(raw)}`;
     out[key] = value;
   }
   return out;
+}
+
+const MAX_RETENTION_MINUTES = 525_600;
+
+/** A budget in MB: above 0 and within core's capacity bound (a budget of 1e308 MB was shown as such). */
+function megabytesProblem(text: string): string | null {
+  const value = Number(text);
+  if (text !== "" && value > 0 && boundProblem(Bounds.capacity, value) === null) return null;
+  return `must be a number of megabytes above 0 and ≤ ${Bounds.capacity.maxText}, got ${JSON.stringify(text)}`;
 }
 
 function fail(flag: string, message: string): ParsedAgentArgs {

@@ -18,3 +18,4 @@ export { FunctionInputs, FunctionKind, FunctionMeta } from "./function-meta.ts";
 export { JsonValue, findJsonProblem, describeKind, isPlainObject, type JsonProblem } from "./json-value.ts";
 export { ValueFrame, ValueCodecError, encodeValue, decodeValue, valueSize, previewValue } from "./value-codec.ts";
 export * from "./wire/agent-messages.ts";
+export { setLongTimeout, clearLongTimeout, type LongTimeout } from "./timers/long-timeout.ts";

@@ -1,4 +1,4 @@
-import { previewValue, type TaskAssignItem, type TaskErrorJson, type TaskFinishedItem, type TaskLogItem } from "@handoff/protocol";
+import { clearLongTimeout, previewValue, setLongTimeout, type TaskAssignItem, type TaskErrorJson, type TaskFinishedItem, type TaskLogItem } from "@handoff/protocol";
 import { Grant, type GrantEncode } from "@handoff/protocol/grant";
 import type { ResultFetchError } from "../results/result-fetch-error.ts";
 import type { ResultFetcher } from "../results/result-fetcher.ts";
@@ -89,7 +89,7 @@ export function createAttemptRunner(options: AttemptRunnerOptions): AttemptRunne
     const state: Pending = { abortReason: undefined, aborted: new AbortController(), isInPool: false };
     pending.set(item.attemptId, state);
     // The agent enforces the task's timeout too (from the moment it received the item), not only the server.
-    const timer = item.timeoutMs === undefined ? undefined : setTimeout(() => abort(item.attemptId, "timeout"), item.timeoutMs);
+    const timer = item.timeoutMs === undefined ? undefined : setLongTimeout(() => abort(item.attemptId, "timeout"), item.timeoutMs);
     try {
       // An abort while inputs are still being fetched ends the attempt at once; a shared download carries on.
       const abortedWhileFetching = new Promise<undefined>((resolve) => state.aborted.signal.addEventListener("abort", () => resolve(undefined), { once: true }));
@@ -99,7 +99,7 @@ export function createAttemptRunner(options: AttemptRunnerOptions): AttemptRunne
       if (!inputs.ok) return failed(item, inputs.error, elapsed());
       state.isInPool = true;
       const remainingMs = item.timeoutMs === undefined ? undefined : Math.max(1, item.timeoutMs - elapsed());
-      if (timer !== undefined) clearTimeout(timer);
+      clearLongTimeout(timer);
       const outcome = await executor.run(
         item.attemptId,
         { runId: item.runId, taskId: item.taskId, attempt: item.attempt, fn: item.fn, inputs: inputs.inputs, extraArgs: item.extraArgs, argumentInclusion: item.argumentInclusion },
@@ -112,7 +112,7 @@ export function createAttemptRunner(options: AttemptRunnerOptions): AttemptRunne
     } catch (error) {
       return failed(item, { kind: "function_failed", message: `the agent could not run the attempt: ${describe(error)}` }, elapsed());
     } finally {
-      if (timer !== undefined) clearTimeout(timer);
+      clearLongTimeout(timer);
       pending.delete(item.attemptId);
     }
   }

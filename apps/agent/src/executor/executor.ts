@@ -1,5 +1,5 @@
 import { Worker } from "node:worker_threads";
-import type { FunctionMeta } from "@handoff/protocol";
+import { clearLongTimeout, setLongTimeout, type FunctionMeta, type LongTimeout } from "@handoff/protocol";
 import type { ModuleLoadError } from "../functions/load-modules.ts";
 import type { AttemptCall, FromWorker, ToWorker, TransformCall, WorkerMetrics } from "./worker-messages.ts";
 
@@ -64,7 +64,7 @@ type Job = {
   readonly resolve: (outcome: JobOutcome) => void;
   startedAt: number;
   abortReason: "cancelled" | "timeout" | undefined;
-  timeout: ReturnType<typeof setTimeout> | undefined;
+  timeout: LongTimeout | undefined;
   grace: ReturnType<typeof setTimeout> | undefined;
   slot: Slot | undefined;
 };
@@ -90,7 +90,7 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
   let isClosed = false;
 
   const finish = (job: Job, outcome: JobOutcome): void => {
-    if (job.timeout !== undefined) clearTimeout(job.timeout);
+    clearLongTimeout(job.timeout);
     if (job.grace !== undefined) clearTimeout(job.grace);
     if (job.attemptId !== undefined && jobsByAttempt.get(job.attemptId) === job) jobsByAttempt.delete(job.attemptId);
     const queued = queue.indexOf(job);
@@ -227,7 +227,7 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
       }
       const job: Job = { jobId: message.jobId, attemptId, message, onLog, resolve, startedAt: 0, abortReason: undefined, timeout: undefined, grace: undefined, slot: undefined };
       if (attemptId !== undefined) jobsByAttempt.set(attemptId, job);
-      if (timeoutMs !== undefined) job.timeout = setTimeout(() => abortJob(job, "timeout"), timeoutMs);
+      if (timeoutMs !== undefined) job.timeout = setLongTimeout(() => abortJob(job, "timeout"), timeoutMs);
       queue.push(job);
       dispatch();
     });

@@ -22,7 +22,7 @@ import {
   type TaskChange,
 } from "@handoff/core";
 import type { AttemptChange, ChangeBatch, Database, InFlightRun, RunChange, TaskChange as TaskRow, TokenKind } from "@handoff/db";
-import { DagFile, toDagSpec } from "@handoff/protocol";
+import { DagFile, clearLongTimeout, setLongTimeout, toDagSpec, type LongTimeout } from "@handoff/protocol";
 import { signGrant } from "@handoff/protocol/grant";
 import type {
   AgentHeartbeat,
@@ -193,8 +193,8 @@ export class Engine {
   private flushScheduled = false;
   private writing: Promise<void> = Promise.resolve();
   private writerBusy = false;
-  private writeTimer: ReturnType<typeof setTimeout> | undefined;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private writeTimer: LongTimeout | undefined;
+  private timer: LongTimeout | undefined;
   private watchdog: ReturnType<typeof setInterval> | undefined;
   private heartbeatsToWrite = new Set<string>();
   private closed = false;
@@ -206,8 +206,8 @@ export class Engine {
   /** Held attempts their returning agents say they are still running: adopted when the run resumes. */
   private heldRunning = new Map<string, string>();
   private cancelAfterResume = new Map<string, string>();
-  private resumeTimer: ReturnType<typeof setTimeout> | undefined;
-  private settleTimer: ReturnType<typeof setTimeout> | undefined;
+  private resumeTimer: LongTimeout | undefined;
+  private settleTimer: LongTimeout | undefined;
   private readonly history = new Map<string, LoadSample[]>();
   private lastSampleAt = 0;
 
@@ -234,7 +234,7 @@ export class Engine {
     }
     if (this.resuming.size > 0) {
       this.log.warn("runs in flight at the previous shutdown will resume", { runs: [...this.resuming.keys()], graceMs: this.options.resumeGraceMs ?? 30_000 });
-      this.resumeTimer = setTimeout(() => void this.resumeRuns("grace period over"), this.options.resumeGraceMs ?? 30_000);
+      this.resumeTimer = setLongTimeout(() => void this.resumeRuns("grace period over"), this.options.resumeGraceMs ?? 30_000);
       this.resumeTimer.unref();
     }
     await this.db.machines.markAllOffline();
@@ -254,10 +254,10 @@ export class Engine {
 
   async stop(): Promise<void> {
     this.closed = true;
-    if (this.resumeTimer) clearTimeout(this.resumeTimer);
-    if (this.settleTimer) clearTimeout(this.settleTimer);
+    if (this.resumeTimer) clearLongTimeout(this.resumeTimer);
+    if (this.settleTimer) clearLongTimeout(this.settleTimer);
     if (this.watchdog) clearInterval(this.watchdog);
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer) clearLongTimeout(this.timer);
     for (const machine of this.machines.values()) machine.link?.disconnect("server shutting down");
     await this.flushed();
   }
@@ -451,8 +451,8 @@ export class Engine {
       for (const task of tasks) if (task.state === "succeeded" && task.resultMachine !== null) needed.add(task.resultMachine);
     }
     for (const name of needed) if (this.machines.get(name)?.link === undefined) return;
-    if (this.settleTimer) clearTimeout(this.settleTimer);
-    this.settleTimer = setTimeout(() => void this.resumeRuns("their machines are back"), Math.min(1000, this.options.resumeGraceMs ?? 30_000));
+    if (this.settleTimer) clearLongTimeout(this.settleTimer);
+    this.settleTimer = setLongTimeout(() => void this.resumeRuns("their machines are back"), Math.min(1000, this.options.resumeGraceMs ?? 30_000));
     this.settleTimer.unref();
   }
 
@@ -465,8 +465,8 @@ export class Engine {
    */
   private async resumeRuns(why: string): Promise<void> {
     if (this.closed || this.resuming.size === 0) return;
-    if (this.resumeTimer) clearTimeout(this.resumeTimer);
-    if (this.settleTimer) clearTimeout(this.settleTimer);
+    if (this.resumeTimer) clearLongTimeout(this.resumeTimer);
+    if (this.settleTimer) clearLongTimeout(this.settleTimer);
     this.resumeTimer = this.settleTimer = undefined;
     const runs = [...this.resuming.values()];
     const held = this.heldAttempts;
@@ -826,11 +826,11 @@ export class Engine {
     return new Promise((resolve) => {
       const set = this.resultWaiters.get(key) ?? new Set();
       const done = (ref: ResultRef | undefined): void => {
-        clearTimeout(timer);
+        clearLongTimeout(timer);
         set.delete(done);
         resolve(ref);
       };
-      const timer = setTimeout(() => done(undefined), timeoutMs);
+      const timer = setLongTimeout(() => done(undefined), timeoutMs);
       set.add(done);
       this.resultWaiters.set(key, set);
     });
@@ -908,8 +908,8 @@ export class Engine {
   }
 
   private setTimer(at: number): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
+    if (this.timer) clearLongTimeout(this.timer);
+    this.timer = setLongTimeout(() => {
       this.timer = undefined;
       this.dispatch({ type: "tick", now: Date.now() });
     }, Math.max(0, at - Date.now()));
@@ -1069,7 +1069,7 @@ export class Engine {
     this.waiters.delete(outcome.runId);
     for (const resolve of waiting ?? []) resolve(outcome);
     // The core keeps finished runs for lookups; drop them after a while to bound memory.
-    setTimeout(() => {
+    setLongTimeout(() => {
       this.outcomes.delete(outcome.runId);
       this.state.runs.delete(outcome.runId);
     }, 10 * 60_000).unref();
@@ -1109,13 +1109,13 @@ export class Engine {
     if (!immediately) {
       // Wait a moment so a burst of ticks (a chain hopping every 2 ms) shares one transaction:
       // synchronous SQLite work would otherwise sit between every report and the next assignment.
-      this.writeTimer ??= setTimeout(() => {
+      this.writeTimer ??= setLongTimeout(() => {
         this.writeTimer = undefined;
         this.startWriter(true);
       }, this.options.writeDelayMs ?? 50);
       return;
     }
-    if (this.writeTimer) clearTimeout(this.writeTimer);
+    if (this.writeTimer) clearLongTimeout(this.writeTimer);
     this.writeTimer = undefined;
     this.writerBusy = true;
     this.writing = (async () => {

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { Bounds } from "@handoff/core";
 import { parseDagFile } from "@handoff/protocol";
 import { HandoffApiError } from "@handoff/sdk";
 import type { WatchEvent } from "@handoff/server/router";
@@ -39,9 +40,9 @@ export async function run(argv: readonly string[]): Promise<number> {
   if (!parsed.ok) throw new UsageError(`${file} is not a valid DAG file:\n${parsed.issues.map((issue) => `  ${issue.path}: ${issue.message}`).join("\n")}`);
   const strategy = enumFlag(values.strategy, "strategy", ["first_available", "load_balanced"] as const);
   const onFailure = enumFlag(values["on-failure"], "on-failure", ["fail_fast", "continue"] as const);
-  const maxRetries = intFlag(values["max-retries"], "max-retries", 0, 100);
+  const maxRetries = intFlag(values["max-retries"], "max-retries", Bounds.maxRetries.min, Bounds.maxRetries.max);
   const maxConcurrency = intFlag(values["max-concurrency"], "max-concurrency", 1, 1_000_000);
-  const timeoutMs = intFlag(values["timeout-ms"], "timeout-ms", 1, 30 * 24 * 3_600_000);
+  const timeoutMs = intFlag(values["timeout-ms"], "timeout-ms", 1, Bounds.timeoutMs.max);
   const client = connect(values);
 
   let runId: string;

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { tracked } from "@trpc/server";
-import { DagFile, toDagSpec, type AttemptMetrics } from "@handoff/protocol";
-import { DEFAULT_MAX_RETRIES, type RunOptions, type RunOutcome } from "@handoff/core";
+import { boundedNumber, DagFile, toDagSpec, type AttemptMetrics } from "@handoff/protocol";
+import { Bounds, DEFAULT_MAX_RETRIES, type RunOptions, type RunOutcome } from "@handoff/core";
 import type { Database, RunSummary } from "@handoff/db";
 import { RunRejectedError, type RunEvent } from "../../scheduler/engine.ts";
 import { ApiError, router, userProcedure, type ApiContext } from "../trpc.ts";
@@ -9,10 +9,10 @@ import { ApiError, router, userProcedure, type ApiContext } from "../trpc.ts";
 export const RunOptionsInput = z
   .object({
     strategy: z.enum(["first_available", "load_balanced"]).optional(),
-    maxRetries: z.number().int().min(0).max(100).optional(),
+    maxRetries: boundedNumber(Bounds.maxRetries).optional(),
     maxConcurrency: z.number().int().min(1).max(1_000_000).optional(),
     onFailure: z.enum(["fail_fast", "continue"]).optional(),
-    timeoutMs: z.number().int().positive().max(30 * 24 * 3_600_000).optional(),
+    timeoutMs: boundedNumber(Bounds.timeoutMs).optional(),
   })
   .strict();
 
