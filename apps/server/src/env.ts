@@ -11,7 +11,9 @@ const EnvSchema = z.object({
   DATABASE_URL: z.string().min(1).optional(),
   HANDOFF_DATA_DIR: z.string().min(1).default(".handoff"),
   /** Largest API input or control message, in bytes. Bulk values go through the result path. */
-  HANDOFF_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  HANDOFF_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).max(256 * 1024 * 1024).default(1024 * 1024),
+  /** Largest DAG file the API takes (dags.check, dags.save, runs.start), in bytes. */
+  HANDOFF_MAX_DAG_BYTES: z.coerce.number().int().min(1024).max(256 * 1024 * 1024).default(16 * 1024 * 1024),
   HANDOFF_HEARTBEAT_MS: z.coerce.number().int().min(50).default(1000),
   /** A machine that sent no heartbeat for this long is offline. */
   HANDOFF_MACHINE_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
@@ -36,6 +38,7 @@ export interface ServerConfig {
   readonly databaseUrl: string;
   readonly dataDir: string;
   readonly maxMessageBytes: number;
+  readonly maxDagBytes: number;
   readonly heartbeatMs: number;
   readonly machineTimeoutMs: number;
   readonly noMachineGraceMs: number;
@@ -64,6 +67,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     databaseUrl: e.DATABASE_URL ?? `file:${path.join(e.HANDOFF_DATA_DIR, "handoff.db")}`,
     dataDir: e.HANDOFF_DATA_DIR,
     maxMessageBytes: e.HANDOFF_MAX_MESSAGE_BYTES,
+    maxDagBytes: e.HANDOFF_MAX_DAG_BYTES,
     heartbeatMs: e.HANDOFF_HEARTBEAT_MS,
     machineTimeoutMs: e.HANDOFF_MACHINE_TIMEOUT_MS,
     noMachineGraceMs: e.HANDOFF_NO_MACHINE_GRACE_MS,

@@ -75,6 +75,11 @@ export const checksum = defineFunction({
   name: "t.checksum",
   run: (bytes) => ({ size: bytes.byteLength, sha256: createHash("sha256").update(bytes).digest("hex"), machine: currentTask().machine }),
 });
+export const deep = defineFunction({
+  name: "t.deep",
+  description: "Returns a value nested \`levels\` lists deep",
+  run: (levels) => { let value = "bottom"; for (let i = 0; i < levels; i++) value = [value]; return value; },
+});
 export const tag = defineTransform({
   name: "t.tag",
   run: (value, from, to, label) => value + "|" + label + "@" + currentTask().machine + ":" + from + "->" + to,

@@ -1,6 +1,8 @@
 import { format } from "node:util";
 import { performance } from "node:perf_hooks";
 import { parentPort, type TransferListItem } from "node:worker_threads";
+import { valueDepthProblem } from "@handoff/core";
+import { formatPath } from "@handoff/protocol";
 import { findCurrentTask, runWithTaskContext, type FunctionRegistry, type TaskContext } from "@handoff/sdk";
 import { loadFunctionModules } from "../functions/load-modules.ts";
 import { callTransform, evaluateCall } from "./evaluate-call.ts";
@@ -58,6 +60,12 @@ async function runJob(jobId: number, fields: { runId: string; taskId: string; at
     const loaded = registry;
     if (loaded === undefined) throw new Error("worker received a job before its modules were loaded");
     const value = await runWithTaskContext(contextFor(jobId, fields, controller.signal), () => body(loaded));
+    // Structured clone recurses: a value nested 100,000 levels would overflow the stack on its way out.
+    const deep = valueDepthProblem(value);
+    if (deep !== null) {
+      post({ type: "done", jobId, ok: false, message: `the function returned a value that ${deep.message} at ${formatPath(deep.path)}`, metrics: metrics() });
+      return;
+    }
     const done: FromWorker = { type: "done", jobId, ok: true, value, metrics: metrics() };
     try {
       post(done, transferable(value));

@@ -1,4 +1,5 @@
 import { initTRPC, TRPCError } from "@trpc/server";
+import { formatIssues } from "@handoff/protocol";
 import type { Database } from "@handoff/db";
 import type { DagProblem } from "@handoff/core";
 import type { Principal, TokenService } from "../auth/tokens.ts";
@@ -30,18 +31,39 @@ export class ApiError extends TRPCError {
 
 const t = initTRPC.context<ApiContext>().create({
   sse: { ping: { enabled: true, intervalMs: 5_000 }, client: { reconnectAfterInactivityMs: 15_000 } },
-  errorFormatter({ shape, error }) {
+  errorFormatter({ shape, error, input }) {
+    const rawIssues = error.code === "BAD_REQUEST" && error.cause && "issues" in error.cause ? (error.cause.issues as Parameters<typeof formatIssues>[0]) : undefined;
+    // Input errors read as `dag.file.tasks[0].timeoutMs: must be …`, not as zod's JSON dump.
+    const issues = rawIssues === undefined ? undefined : formatIssues(rawIssues, input);
+    const problems = error instanceof ApiError ? error.problems : undefined;
     return {
       ...shape,
+      message: issues === undefined ? shape.message : issues.map((issue) => `${issue.path || "(input)"}: ${issue.message}`).join("; "),
       data: {
         ...shape.data,
         stack: undefined,
-        ...(error instanceof ApiError && error.problems ? { problems: error.problems } : {}),
-        ...(error.code === "BAD_REQUEST" && error.cause && "issues" in error.cause ? { issues: error.cause.issues } : {}),
+        kind: errorKind(error.code, problems, issues),
+        ...(problems ? { problems } : {}),
+        ...(rawIssues ? { issues: rawIssues } : {}),
       },
     };
   },
 });
+
+/** The error catalogue's word for a failed call (ARCHITECTURE.md), in `error.data.kind`. */
+function errorKind(code: TRPCError["code"], problems: readonly DagProblem[] | undefined, issues: readonly { path: string }[] | undefined): string | undefined {
+  if (problems?.[0]) return problems[0].kind;
+  if (issues?.some((issue) => /^(dag\.)?file\.tasks\[/.test(issue.path))) return "invalid_task";
+  return KIND_OF_CODE[code];
+}
+
+const KIND_OF_CODE: Partial<Record<TRPCError["code"], string>> = {
+  PAYLOAD_TOO_LARGE: "too_large",
+  UNAUTHORIZED: "unauthorized",
+  FORBIDDEN: "forbidden",
+  BAD_REQUEST: "invalid_request",
+  NOT_FOUND: "not_found",
+};
 
 export const router = t.router;
 

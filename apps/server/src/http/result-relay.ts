@@ -1,4 +1,5 @@
-import { request as httpRequest, type IncomingMessage } from "node:http";
+import { request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
+import type { ResultMeta } from "@handoff/protocol";
 import type { Engine, LiveMachine, ResultRef } from "../scheduler/engine.ts";
 
 /** Why a value could not be had, in the words the API answers with. */
@@ -46,7 +47,7 @@ export class ResultRelay {
     }
     const opened = await this.open(runId, taskId, machine.name);
     if (!opened.ok) return opened;
-    const { response } = opened.value;
+    const { response, encoding } = opened.value;
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of response as AsyncIterable<Buffer>) {
@@ -58,16 +59,18 @@ export class ResultRelay {
       chunks.push(chunk);
     }
     const bytes = Buffer.concat(chunks);
-    const binary = response.headers["x-handoff-content-type"] === "application/octet-stream";
-    const value: unknown = binary ? { $bytes: bytes.toString("base64") } : JSON.parse(bytes.toString("utf8"));
+    const value: unknown = encoding.name === "bytes" ? { $bytes: bytes.toString("base64") } : JSON.parse(bytes.toString("utf8"));
     return { ok: true, value: { value, size, machine: machine.name } };
   }
 
-  /** The holder's HTTP response, to be piped to the caller (no buffering). */
-  async open(runId: string, taskId: string, fromMachine: string | undefined): Promise<Relayed<{ response: IncomingMessage; machine: string }>> {
+  /**
+   * The holder's HTTP response, to be piped to the caller (no buffering), with the value's encoding as we know it:
+   * from the reference the agent reported (validated on the wire), else the holder's header if it is one of ours.
+   */
+  async open(runId: string, taskId: string, fromMachine: string | undefined): Promise<Relayed<{ response: IncomingMessage; machine: string; encoding: Encoding }>> {
     const found = await this.holder(runId, taskId, fromMachine);
     if (!found.ok) return found;
-    const { machine } = found.value;
+    const { machine, ref } = found.value;
     const url = new URL(`results/${encodeURIComponent(runId)}/${encodeURIComponent(taskId)}`, machine.resultUrl!.endsWith("/") ? machine.resultUrl! : `${machine.resultUrl!}/`);
     try {
       const response = await new Promise<IncomingMessage>((resolve, reject) => {
@@ -76,7 +79,10 @@ export class ResultRelay {
         outgoing.once("error", reject);
         outgoing.end();
       });
-      if (response.statusCode === 200) return { ok: true, value: { response, machine: machine.name } };
+      if (response.statusCode === 200) {
+        const encoding = knownEncoding(ref?.contentType) ?? knownEncoding(response.headers["x-handoff-content-type"]) ?? ENCODINGS["application/octet-stream"];
+        return { ok: true, value: { response, machine: machine.name, encoding } };
+      }
       const chunks: Buffer[] = [];
       for await (const chunk of response as AsyncIterable<Buffer>) chunks.push(chunk);
       let kind = "not_found";
@@ -105,6 +111,45 @@ export class ResultRelay {
     this.engine.registerResult(runId, taskId, ref);
     return { ok: true, value: ref };
   }
+}
+
+/** The value encodings of our codec: the only content types the relay ever answers with. */
+const ENCODINGS = {
+  "application/json": { contentType: "application/json", name: "json", extension: "json" },
+  "application/octet-stream": { contentType: "application/octet-stream", name: "bytes", extension: "bin" },
+} as const satisfies Record<ResultMeta["contentType"], { contentType: string; name: string; extension: string }>;
+export type Encoding = (typeof ENCODINGS)[keyof typeof ENCODINGS];
+
+function knownEncoding(contentType: unknown): Encoding | undefined {
+  return contentType === "application/json" || contentType === "application/octet-stream" ? ENCODINGS[contentType] : undefined;
+}
+
+/**
+ * Streams a relayed value to an API caller with headers of our own choosing — never the holder's (an agent
+ * could otherwise serve HTML and script from the dashboard's origin): our encoding as the content type (and in
+ * `X-Handoff-Encoding`), a download named after the task, no sniffing, and a Content-Length only when the
+ * holder's is a valid number (an empty one makes undici fail with HPE_INVALID_CONTENT_LENGTH).
+ */
+export function pipeRelayed(opened: { response: IncomingMessage; machine: string; encoding: Encoding }, taskId: string, response: ServerResponse): void {
+  const { encoding, response: upstream } = opened;
+  const length = upstream.headers["content-length"];
+  const headers: Record<string, string> = {
+    "Content-Type": encoding.contentType,
+    "X-Handoff-Encoding": encoding.name,
+    "Content-Disposition": `attachment; filename="${safeFileName(taskId)}.${encoding.extension}"`,
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+    "X-Handoff-Machine": opened.machine,
+  };
+  if (length !== undefined && /^\d{1,15}$/.test(length)) headers["Content-Length"] = length;
+  response.writeHead(200, headers);
+  upstream.pipe(response);
+}
+
+/** A task id as a file name: letters, digits, `.`, `_`, `-`; anything else becomes `_`; at most 100 characters. */
+export function safeFileName(taskId: string): string {
+  const name = taskId.replace(/[^A-Za-z0-9._-]/g, "_").slice(0, 100);
+  return name === "" ? "value" : name;
 }
 
 function refusal(kind: string, taskId: string, machine: string): RelayFailure {

@@ -12,7 +12,9 @@ import { attachAgentGateway } from "../gateway/agent-gateway.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { Engine } from "../scheduler/engine.ts";
 import { createInstallHandler } from "./install.ts";
-import { ResultRelay } from "./result-relay.ts";
+import { cutOffAfter, readBody, trpcBodyLimit } from "./body-limits.ts";
+import { pipeRelayed, ResultRelay } from "./result-relay.ts";
+import { applySecurityHeaders, preparePage } from "./security-headers.ts";
 
 export const SESSION_COOKIE = "handoff_session";
 export const SERVER_VERSION = "0.1.0";
@@ -59,16 +61,23 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   let publicUrl = config.publicUrl ?? "";
   const principalOf = (request: IncomingMessage): Promise<Principal | undefined> => tokens.authenticate(credentialOf(request));
 
-  const trpc = createHTTPHandler({
-    router: appRouter,
-    basePath: "/api/trpc/",
-    // Queries whose input is a whole DAG (dags.check with 1,000 tasks) are too long for a URL: clients may POST them.
-    allowMethodOverride: true,
-    createContext: async ({ req }): Promise<ApiContext> => ({ engine, db, tokens, relay, config, publicUrl, principal: await principalOf(req) }),
-    onError: ({ error, path: procedure }) => {
-      if (error.code === "INTERNAL_SERVER_ERROR") log.error("api error", { procedure, error: error.message, cause: String(error.cause) });
-    },
-  });
+  // tRPC counts the body as it reads (a chunked body has no Content-Length) and answers PAYLOAD_TOO_LARGE in its
+  // own format; DAG routes take a DAG file (HANDOFF_MAX_DAG_BYTES), everything else HANDOFF_MAX_MESSAGE_BYTES.
+  const trpcWithLimit = (maxBodySize: number) =>
+    createHTTPHandler({
+      router: appRouter,
+      basePath: "/api/trpc/",
+      maxBodySize,
+      // Queries whose input is a whole DAG (dags.check with 1,000 tasks) are too long for a URL: clients may POST them.
+      allowMethodOverride: true,
+      createContext: async ({ req }): Promise<ApiContext> => ({ engine, db, tokens, relay, config, publicUrl, principal: await principalOf(req) }),
+      onError: ({ error, path: procedure }) => {
+        if (error.code === "INTERNAL_SERVER_ERROR") log.error("api error", { procedure, error: error.message, cause: String(error.cause) });
+      },
+    });
+  const trpcHandlers = new Map([config.maxMessageBytes, config.maxDagBytes].map((limit) => [limit, trpcWithLimit(limit)]));
+  // Past the handler's limit a client that keeps sending is cut off here, so a 100 MB body is never read to its end.
+  const cutOffBytes = 2 * Math.max(config.maxMessageBytes, config.maxDagBytes);
 
   // The one-line agent install answers without a token: the join token in the command is the credential.
   const install = createInstallHandler({ publicUrl: () => publicUrl });
@@ -77,6 +86,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const url = new URL(request.url ?? "/", "http://handoff.local");
     const pathname = url.pathname;
     if (pathname.startsWith("/socket.io/")) return; // socket.io answers these itself
+    applySecurityHeaders(response);
+    // A body nobody reads is drained by Node after the answer; never more than the cut-off of it.
+    response.once("finish", () => {
+      if (!request.complete) cutOffAfter(request, cutOffBytes);
+    });
     if (await install(request, response, pathname)) return;
     if (pathname === "/healthz") return json(response, 200, { ok: true, version: SERVER_VERSION });
     if (pathname === "/metrics") {
@@ -89,21 +103,16 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       response.end(engine.metricsText());
       return;
     }
-    if (pathname === "/api/auth/login" && request.method === "POST") return login(request, response, tokens, config.maxMessageBytes);
+    if (pathname === "/api/auth/login" && request.method === "POST") return login(request, response, tokens, config.maxMessageBytes, cutOffBytes);
     if (pathname === "/api/auth/logout" && request.method === "POST") {
       response.writeHead(204, { "Set-Cookie": `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0` });
       response.end();
       return;
     }
     if (pathname.startsWith("/api/trpc/")) {
-      const length = Number(request.headers["content-length"] ?? 0);
-      if (length > config.maxMessageBytes) {
-        request.resume();
-        return json(response, 413, {
-          error: { kind: "too_large", message: `request body is ${length} bytes, over the limit of ${config.maxMessageBytes} (HANDOFF_MAX_MESSAGE_BYTES)` },
-        });
-      }
-      trpc(request, response);
+      void trpcHandlers.get(trpcBodyLimit(pathname, config))!(request, response);
+      // Attached in the same tick as tRPC's own reader, so neither misses a chunk.
+      cutOffAfter(request, cutOffBytes);
       return;
     }
     const resultMatch = /^\/api\/results\/([^/]+)\/([^/]+)$/.exec(pathname);
@@ -114,13 +123,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       const from = url.searchParams.get("fromMachine") ?? undefined;
       const opened = await relay.open(decodeURIComponent(resultMatch[1]!), decodeURIComponent(resultMatch[2]!), from);
       if (!opened.ok) return json(response, opened.failure.kind === "not_found" ? 404 : 409, { error: opened.failure });
-      const upstream = opened.value.response;
-      response.writeHead(200, {
-        "Content-Type": String(upstream.headers["x-handoff-content-type"] ?? "application/octet-stream"),
-        "Content-Length": String(upstream.headers["content-length"] ?? ""),
-        "X-Handoff-Machine": opened.value.machine,
-      });
-      upstream.pipe(response);
+      pipeRelayed(opened.value, decodeURIComponent(resultMatch[2]!), response);
       return;
     }
     if (pathname.startsWith("/api/")) return json(response, 404, { error: { kind: "not_found", message: `no API route ${pathname}` } });
@@ -179,22 +182,12 @@ function json(response: ServerResponse, status: number, body: unknown): void {
   response.end(text);
 }
 
-async function readBody(request: IncomingMessage, limit: number): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.byteLength;
-    if (size > limit) return undefined;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-async function login(request: IncomingMessage, response: ServerResponse, tokens: TokenService, limit: number): Promise<void> {
-  const body = await readBody(request, Math.min(limit, 64 * 1024));
+async function login(request: IncomingMessage, response: ServerResponse, tokens: TokenService, limit: number, cutOffBytes: number): Promise<void> {
+  const body = await readBody(request, Math.min(limit, 64 * 1024), cutOffBytes);
+  if (!body.ok) return json(response, 413, { error: { kind: body.kind, message: body.message } });
   let token: unknown;
   try {
-    token = body === undefined ? undefined : (JSON.parse(body) as { token?: unknown }).token;
+    token = (JSON.parse(body.text) as { token?: unknown }).token;
   } catch {
     token = undefined;
   }
@@ -226,7 +219,10 @@ async function serveWeb(
       return;
     }
   }
-  if (web) return web(request, response);
+  if (web) {
+    preparePage(request, response);
+    return web(request, response);
+  }
   response.writeHead(pathname === "/login" ? 200 : 404, { "Content-Type": "text/plain; charset=utf-8" });
   response.end("The dashboard is not built on this server (apps/web). The API is at /api/trpc.\n");
 }

@@ -1,0 +1,61 @@
+import type { IncomingMessage } from "node:http";
+
+/** The tRPC procedures whose input is a whole DAG file: they take up to `maxDagBytes`. */
+const DAG_PROCEDURES = new Set(["dags.check", "dags.save", "runs.start"]);
+
+export interface BodyLimits {
+  /** Every other body (API input, login), `HANDOFF_MAX_MESSAGE_BYTES`. */
+  readonly maxMessageBytes: number;
+  /** A DAG file, `HANDOFF_MAX_DAG_BYTES`. */
+  readonly maxDagBytes: number;
+}
+
+/** The limit for a tRPC request: a (batched) call naming a DAG procedure may carry a DAG file. */
+export function trpcBodyLimit(pathname: string, limits: BodyLimits): number {
+  const procedures = decodeURIComponent(pathname.slice("/api/trpc/".length)).split(",");
+  return procedures.some((name) => DAG_PROCEDURES.has(name)) ? limits.maxDagBytes : limits.maxMessageBytes;
+}
+
+/**
+ * Closes the connection once a request has sent more than `capBytes`, whoever reads it. The handler
+ * answers `too_large` when its own limit is passed (counting as it reads); this stops a client that keeps
+ * streaming afterwards (a chunked 100 MB body) from being read to the end.
+ */
+export function cutOffAfter(request: IncomingMessage, capBytes: number): void {
+  let seen = 0;
+  const onData = (chunk: Buffer): void => {
+    seen += chunk.byteLength;
+    if (seen > capBytes) {
+      request.off("data", onData);
+      request.socket.destroy();
+    }
+  };
+  request.on("data", onData);
+}
+
+export type BodyRead = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly kind: "too_large"; readonly message: string };
+
+/**
+ * Reads a whole body of at most `limit` bytes, counting what arrives (a chunked body has no Content-Length).
+ * Past the limit it stops buffering and answers `too_large`; the rest is discarded as it arrives.
+ */
+export function readBody(request: IncomingMessage, limit: number, cutOffBytes: number): Promise<BodyRead> {
+  return new Promise((resolve, reject) => {
+    cutOffAfter(request, cutOffBytes);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let isOver = false;
+    request.on("data", (chunk: Buffer) => {
+      if (isOver) return;
+      size += chunk.byteLength;
+      if (size <= limit) return void chunks.push(chunk);
+      isOver = true;
+      chunks.length = 0;
+      resolve({ ok: false, kind: "too_large", message: `the request body is over the limit of ${limit} bytes` });
+    });
+    request.on("end", () => {
+      if (!isOver) resolve({ ok: true, text: Buffer.concat(chunks).toString("utf8") });
+    });
+    request.on("error", reject);
+  });
+}
