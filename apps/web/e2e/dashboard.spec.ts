@@ -17,10 +17,15 @@ test.describe.configure({ mode: "serial" });
 const DAG_NAME = `e2e-diamond-${Date.now().toString(36)}`;
 let stack: Stack;
 let page: Page;
+/** Console errors about the Content-Security-Policy, over the whole story (sign-in, editor, run view). */
+const cspViolations: string[] = [];
 
 test.beforeAll(async ({ browser }) => {
   stack = await startE2eStack();
   page = await browser.newPage();
+  page.on("console", (message) => {
+    if (message.type() === "error" && /Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+  });
 });
 
 test.afterAll(async () => {
@@ -188,4 +193,18 @@ test("a sign-in link (as the embedded default prints it) signs in without typing
   await page.goto(`${stack.url}/login?token=${encodeURIComponent(stack.adminToken)}&next=%2Fcluster`);
   await expect(page).toHaveURL(/\/cluster$/);
   await expect(page.getByTestId("machine-alpha")).toBeVisible();
+});
+
+test("serves every page under a nonce CSP, and nothing broke it along the way", async () => {
+  const response = await page.goto(`${stack.url}/runs`);
+  const policy = response?.headers()["content-security-policy"] ?? "";
+  expect(policy).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9+/=]+'/);
+  expect(policy).toContain("frame-ancestors 'none'");
+  expect(response?.headers()["x-content-type-options"]).toBe("nosniff");
+  const nonce = /'nonce-([^']+)'/.exec(policy)?.[1];
+  // Next put the same nonce on its inline scripts.
+  expect(await page.locator(`script[nonce]`).count()).toBeGreaterThan(0);
+  expect(await page.evaluate(() => [...document.scripts].filter((script) => !script.src).every((script) => script.nonce !== ""))).toBe(true);
+  expect(nonce).toBeTruthy();
+  expect(cspViolations).toEqual([]);
 });
