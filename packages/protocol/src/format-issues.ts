@@ -57,7 +57,10 @@ function collect(issue: Issue, prefix: PathSegment[], input: unknown, out: { pat
         return;
       }
       // The branch that got past the top-level type check is the one the input was aiming at.
-      const aimed = issue.errors.filter((branch) => !branch.every((i) => i.code === "invalid_type" && i.path.length === 0));
+      const pastType = issue.errors.filter((branch) => !branch.every((i) => i.code === "invalid_type" && i.path.length === 0));
+      // Among those, a branch that found unknown fields at its own level was not the one meant (`{file}` vs `{name}`).
+      const withKnownKeys = pastType.filter((branch) => !branch.some((i) => i.code === "unrecognized_keys" && i.path.length === 0));
+      const aimed = withKnownKeys.length === 1 ? withKnownKeys : pastType;
       const [branch] = aimed;
       if (aimed.length === 1 && branch !== undefined) {
         for (const inner of branch) collect(inner, path, input, out);
