@@ -56,8 +56,9 @@ afterAll(async () => {
 });
 
 describe("when the agent connects", () => {
-  it("says hello with its capacity, catalogue and result URL, and is welcomed", async () => {
+  it("says hello with its capacity, catalogue, result URL and identity, and is welcomed", async () => {
     const hello = server.hellos.find((h) => h.name === "machine-a");
+    expect(hello?.identity.publicKey).toBe(agent.publicKey);
     expect(hello).toBeDefined();
     expect(hello?.capacity).toMatchObject({ slots: 2, gpu: 1 });
     expect(hello?.capacity.cpu).toBeGreaterThan(0);
@@ -160,6 +161,7 @@ describe("when a consumer fetches a result through an edge with an encode step",
         taskId: source.taskId,
         holder: "machine-a",
         audience: "machine-b",
+        audienceKey: consumer.publicKey,
         expiresAt: Date.now() + 60_000,
         encode: { fn: "parity.route", args: ["on-holder"] },
       });

@@ -1,6 +1,7 @@
 import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { AgentHeartbeat, AgentHello, PROTOCOL_VERSION, TaskFinished, TaskLogs, type AgentWelcome, type TaskFinishedItem, type TaskLogItem } from "@handoff/protocol";
+import { HELLO_PROOF_CONTEXT, verifyHelloProof } from "@handoff/protocol/machine-identity";
 import { Server, type Socket } from "socket.io";
 
 export const JOIN_TOKEN = "join-token-for-tests";
@@ -48,9 +49,17 @@ export async function startTestServer(): Promise<TestServer> {
       next();
     });
     io.on("connection", (socket) => {
+      let nonce: string | undefined;
+      socket.on("agent:challenge", (_payload: unknown, ack: (answer: unknown) => void) => {
+        nonce = `nonce-${Math.random().toString(36).slice(2)}-${Date.now()}`;
+        ack({ v: PROTOCOL_VERSION, nonce, context: HELLO_PROOF_CONTEXT });
+      });
       socket.on("agent:hello", (payload: unknown, ack: (answer: unknown) => void) => {
         const hello = AgentHello.safeParse(payload);
         if (!hello.success) return ack({ ok: false, error: { kind: "invalid_message", message: hello.error.message } });
+        const proven = nonce !== undefined && verifyHelloProof(hello.data.identity.publicKey, hello.data.identity.signature, { context: HELLO_PROOF_CONTEXT, nonce, name: hello.data.name });
+        nonce = undefined;
+        if (!proven) return ack({ ok: false, error: { kind: "unauthorized", message: "the hello does not sign this connection's challenge" } });
         record.hellos.push(hello.data);
         sockets.set(hello.data.name, socket);
         const welcome: AgentWelcome = { v: PROTOCOL_VERSION, machine: hello.data.name, grantSecret: secretOf(hello.data.name), heartbeatIntervalMs: 50 };
