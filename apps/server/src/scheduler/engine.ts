@@ -341,7 +341,7 @@ export class Engine {
     if (existing?.link && existing.link !== link) {
       existing.link.disconnect(`replaced by a new connection for machine "${hello.name}"`);
     }
-    const machine = existing ?? this.newMachine(hello.name, hello.capacity, "online");
+    const machine = this.machines.get(hello.name) ?? this.newMachine(hello.name, hello.capacity, "online");
     machine.capacity = withSlots(hello.capacity);
     machine.labels = hello.labels;
     machine.functions = hello.functions;
