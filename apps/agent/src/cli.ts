@@ -37,6 +37,8 @@ export async function runAgentCli(argv: readonly string[]): Promise<void> {
       onFatal: (error) => {
         process.stderr.write(`handoff-agent: stopping: ${error.message}\n`);
         process.exitCode = 1;
+        // The agent stops itself; this only bounds how long a lingering handle may keep the process alive.
+        setTimeout(() => process.exit(1), 5_000).unref();
       },
     });
   } catch (error) {
