@@ -1,16 +1,19 @@
-import { hostname, tmpdir } from "node:os";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { previewValue, type AgentWelcome, type FunctionMeta, type HeldResult } from "@handoff/protocol";
+import { signFetchProof, signHelloProof } from "@handoff/protocol/machine-identity";
 import { AGENT_VERSION } from "./agent-version.ts";
 import { connectToServer, type AgentLog, type ConnectionFatal, type ConnectionOptions } from "./connection.ts";
 import { createAttemptRunner } from "./executor/attempt-runner.ts";
 import { createExecutor } from "./executor/executor.ts";
 import { detectCapacity } from "./machine/detect-capacity.ts";
+import { defaultAgentDataDir } from "./identity/agent-data-dir.ts";
+import { loadMachineIdentity } from "./identity/machine-identity.ts";
 import { createLoadSampler } from "./machine/load-sampler.ts";
 import { createResultFetcher } from "./results/result-fetcher.ts";
 import { startResultServer, type ResultServer } from "./results/result-server.ts";
 import { createResultStore } from "./results/result-store.ts";
-import { advertisedResultUrl } from "./result-url.ts";
+import { advertisedResultUrl, localAddressTowards } from "./result-url.ts";
 
 /** Finished results re-announced at each hello (see `finishedInFlight`), and the preview length they carry. */
 const MAX_HELD = 1000;
@@ -19,20 +22,24 @@ const shortPreview = (preview: string): string => (preview.length > HELD_PREVIEW
 
 export type AgentOptions = {
   readonly serverUrl: string;
-  /** A join token from the server. */
-  readonly token: string;
+  /** A join token from the server: needed for the first join only (then the machine's identity key is its credential). */
+  readonly token?: string;
   /** The machine's name in the cluster (default: the hostname). */
   readonly name?: string;
   /** Resources to announce, merged over the detected `cpu`, `memory` (MB) and `slots` (given keys win). */
   readonly capacity?: Readonly<Record<string, number>>;
   /** Function modules (`.ts`, `.mts`, `.mjs`, `.js`) offered besides the standard library. */
   readonly functions?: readonly string[];
-  /** Where results spill to disk (default: `<tmpdir>/handoff-agent-<name>`). */
+  /**
+   * The machine's private data dir: its identity key (`identity.key`, 0600) and spilled results (`results/`).
+   * Default `$XDG_DATA_HOME/handoff/agent/<name>` or `~/.local/share/handoff/agent/<name>`; refused when another user
+   * owns it or can write to it.
+   */
   readonly dataDir?: string;
   readonly memoryBudgetMb?: number;
   readonly diskBudgetMb?: number;
   readonly retentionMs?: number;
-  /** Host the result server binds and advertises (default: all interfaces, advertising the first external IPv4). */
+  /** Host the result server binds (default: the local address this machine reaches the server from — loopback for a server on loopback). */
   readonly resultHost?: string;
   /** Port of the result server (default: any free port). */
   readonly resultPort?: number;
@@ -45,6 +52,9 @@ export type AgentOptions = {
 
 export type RunningAgent = {
   readonly name: string;
+  /** The machine's identity (base64url SPKI Ed25519), as the server binds it. */
+  readonly publicKey: string;
+  readonly dataDir: string;
   readonly resultUrl: string;
   readonly capacity: Readonly<Record<string, number>>;
   /** The standard library plus the modules' functions, as announced. */
@@ -70,12 +80,15 @@ const HOLDER_ENCODE_TIMEOUT_MS = 5 * 60_000;
 export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const name = options.name ?? hostname();
   const log: AgentLog = options.log ?? ((level, message) => console[level === "info" ? "log" : level](`[agent ${name}] ${message}`));
+  const dataDir = options.dataDir ?? defaultAgentDataDir(name, process.env);
+  const identity = loadMachineIdentity(dataDir);
+  if (identity.isNew) log("info", `created this machine's identity key in ${dataDir}`);
   const capacity = detectCapacity(options.capacity);
   const slots = Math.max(1, Math.floor(capacity.slots ?? 1));
 
   const executor = await createExecutor({ modules: options.functions ?? [], slots, machine: name, onProblem: (message) => log("error", message) });
   const store = createResultStore({
-    dir: options.dataDir ?? join(tmpdir(), `handoff-agent-${name.replace(/[^\w.-]/g, "_")}`),
+    dir: join(dataDir, "results"),
     memoryBudgetBytes: (options.memoryBudgetMb ?? 256) * MB,
     diskBudgetBytes: (options.diskBudgetMb ?? 10_240) * MB,
     retentionMs: options.retentionMs ?? 24 * 3_600_000,
@@ -85,7 +98,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   let welcome: AgentWelcome | undefined;
   const machine = (): string => welcome?.machine ?? name;
 
-  const bindHost = options.resultHost ?? "0.0.0.0";
+  const bindHost = options.resultHost ?? (await localAddressTowards(options.serverUrl));
   let resultServer: ResultServer;
   try {
     resultServer = await startResultServer({
@@ -108,7 +121,15 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   }
   const resultUrl = advertisedResultUrl(bindHost, Number(new URL(resultServer.url).port));
 
-  const runner = createAttemptRunner({ machine: name, store, fetcher: createResultFetcher({ store }), executor, onLog: (item) => connection.sendLog(item) });
+  const prove = (grants: readonly string[]): string => signFetchProof(identity.privateKey, grants, Date.now());
+  const runner = createAttemptRunner({
+    machine: name,
+    store,
+    fetcher: createResultFetcher({ store, prove }),
+    executor,
+    onLog: (item) => connection.sendLog(item),
+    refreshGrant: (grant) => connection.refreshGrant(grant),
+  });
   const sampleLoad = createLoadSampler();
   const evictTimer = setInterval(() => void store.evictExpired().catch((error: unknown) => log("error", `evicting expired results failed: ${String(error)}`)), 60_000);
   evictTimer.unref();
@@ -128,7 +149,11 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   let isStopped = false;
   const connection = connectToServer({
     serverUrl: options.serverUrl,
-    token: options.token,
+    ...(options.token === undefined ? {} : { token: options.token }),
+    identify: (challenge, helloName) => ({
+      publicKey: identity.publicKey,
+      signature: signHelloProof(identity.privateKey, { context: challenge.context, nonce: challenge.nonce, name: helloName }),
+    }),
     ...options.connection,
     log,
     hello: () => ({
@@ -194,5 +219,5 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     settleWelcome?.reject(new Error("the agent stopped before the server welcomed it"));
   }
 
-  return { name, resultUrl, capacity, catalogue: executor.catalogue, welcomed, stop };
+  return { name, publicKey: identity.publicKey, dataDir, resultUrl, capacity, catalogue: executor.catalogue, welcomed, stop };
 }

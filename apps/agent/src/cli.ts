@@ -1,6 +1,7 @@
 import { pathToFileURL } from "node:url";
 import { startAgent } from "./agent.ts";
 import { FunctionModuleError } from "./executor/executor.ts";
+import { readTokenFile } from "./identity/agent-data-dir.ts";
 import { AGENT_USAGE, parseAgentArgs } from "./parse-agent-args.ts";
 
 /**
@@ -8,7 +9,7 @@ import { AGENT_USAGE, parseAgentArgs } from "./parse-agent-args.ts";
  * 0). Exits 1 when the function modules cannot load or the server refuses the agent for good.
  */
 export async function runAgentCli(argv: readonly string[]): Promise<void> {
-  const parsed = parseAgentArgs(argv);
+  const parsed = parseAgentArgs(argv, process.cwd(), process.env);
   if (!parsed.ok) {
     process.stderr.write(`handoff-agent: ${parsed.error.flag}: ${parsed.error.message}\n(run handoff-agent --help for the flags)\n`);
     process.exit(2);
@@ -17,14 +18,27 @@ export async function runAgentCli(argv: readonly string[]): Promise<void> {
     process.stdout.write(`${AGENT_USAGE}\n`);
     return;
   }
-  const { args } = parsed;
+  const { tokenFile, ...args } = parsed.args;
+  delete process.env["HANDOFF_JOIN_TOKEN"]; // read once; the functions this agent runs need not see it
+  let token = args.token;
+  if (tokenFile !== undefined) {
+    try {
+      token = readTokenFile(tokenFile);
+    } catch (error) {
+      process.stderr.write(`handoff-agent: --token-file: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(2);
+    }
+  }
   let agent: Awaited<ReturnType<typeof startAgent>>;
   try {
     agent = await startAgent({
       ...args,
+      ...(token === undefined ? {} : { token }),
       onFatal: (error) => {
         process.stderr.write(`handoff-agent: stopping: ${error.message}\n`);
         process.exitCode = 1;
+        // The agent stops itself; this only bounds how long a lingering handle may keep the process alive.
+        setTimeout(() => process.exit(1), 5_000).unref();
       },
     });
   } catch (error) {

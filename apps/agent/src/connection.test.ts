@@ -56,8 +56,9 @@ afterAll(async () => {
 });
 
 describe("when the agent connects", () => {
-  it("says hello with its capacity, catalogue and result URL, and is welcomed", async () => {
+  it("says hello with its capacity, catalogue, result URL and identity, and is welcomed", async () => {
     const hello = server.hellos.find((h) => h.name === "machine-a");
+    expect(hello?.identity.publicKey).toBe(agent.publicKey);
     expect(hello).toBeDefined();
     expect(hello?.capacity).toMatchObject({ slots: 2, gpu: 1 });
     expect(hello?.capacity.cpu).toBeGreaterThan(0);
@@ -160,6 +161,7 @@ describe("when a consumer fetches a result through an edge with an encode step",
         taskId: source.taskId,
         holder: "machine-a",
         audience: "machine-b",
+        audienceKey: consumer.publicKey,
         expiresAt: Date.now() + 60_000,
         encode: { fn: "parity.route", args: ["on-holder"] },
       });
@@ -178,6 +180,31 @@ describe("when a consumer fetches a result through an edge with an encode step",
       await consumer.stop();
     }
   });
+
+  it("asks the server for a fresh grant when its grant expired while the attempt waited, then fetches", async () => {
+    const consumer = await startAgent(options("machine-r"));
+    try {
+      await consumer.welcomed;
+      const source = assignItem("std.constant", ["kept"]);
+      server.socketOf("machine-a").emit("task:assign", { v: 1, items: [source] });
+      await server.waitFor(finishedFor(source.attemptId), "the source on machine-a");
+      server.holderUrls.set("machine-a", agent.resultUrl);
+      const expired = signGrant(server.secretOf("machine-a"), {
+        runId: "run-c",
+        taskId: source.taskId,
+        holder: "machine-a",
+        audience: "machine-r",
+        audienceKey: consumer.publicKey,
+        expiresAt: Date.now() - 1,
+      });
+      const use = assignItem("std.identity", [], { inputs: [{ kind: "result", taskId: source.taskId, machine: "machine-a", fetch: { url: agent.resultUrl, grant: expired } }] });
+      server.socketOf("machine-r").emit("task:assign", { v: 1, items: [use] });
+      expect(await server.waitFor(finishedFor(use.attemptId), "the consumer")).toMatchObject({ ok: true, result: { preview: '"kept"' } });
+      expect(server.refreshed).toContain(expired);
+    } finally {
+      await consumer.stop();
+    }
+  }, 90_000);
 
   it("fails with result_lost when the grant is signed with the wrong secret", async () => {
     const grant = signGrant("not-the-holders-secret-0123456789", { runId: "run-c", taskId: "t1", holder: "machine-a", audience: "machine-a", expiresAt: Date.now() + 60_000 });

@@ -1,6 +1,8 @@
 import {
+  AgentChallenge,
   AgentEvent,
   AgentWelcome,
+  GrantRefreshed,
   PROTOCOL_VERSION,
   ResultPut,
   RunEnded,
@@ -25,10 +27,12 @@ export type ConnectionFatal = { readonly kind: string; readonly message: string 
 
 export type ConnectionOptions = {
   readonly serverUrl: string;
-  /** A join token (sent as `auth.token`). */
-  readonly token: string;
+  /** A join token (sent as `auth.token`); needed only until the server has bound this machine's identity. */
+  readonly token?: string;
   /** Built at every (re)connection, so `running` lists the attempts still in flight. */
-  readonly hello: () => Omit<AgentHello, "v">;
+  readonly hello: () => Omit<AgentHello, "v" | "identity">;
+  /** Proves the machine's identity for a hello: its public key and its signature of the server's challenge. */
+  readonly identify: (challenge: AgentChallenge, name: string) => AgentHello["identity"];
   readonly heartbeat: () => Omit<AgentHeartbeat, "v" | "at">;
   readonly onWelcome: (welcome: AgentWelcome) => void;
   readonly onAssign: (item: TaskAssignItem) => void;
@@ -53,6 +57,8 @@ export type Connection = {
   /** Reports a value this agent dropped, so the server answers `evicted` at once. */
   sendEvicted(item: ResultEvictedItem): void;
   sendLog(item: TaskLogItem): void;
+  /** Asks the server for a fresh grant in place of an expired one; undefined when it refuses or is unreachable. */
+  refreshGrant(grant: string): Promise<GrantRefreshed | undefined>;
   /** Connected and welcomed: reports flow. */
   isWelcomed(): boolean;
   close(): void;
@@ -85,7 +91,7 @@ export function connectToServer(options: ConnectionOptions): Connection {
 
   const socket: Socket = io(options.serverUrl, {
     path: "/socket.io",
-    auth: { token: options.token },
+    auth: options.token === undefined ? {} : { token: options.token },
     transports: ["websocket"],
     reconnection: true,
     reconnectionDelay: reconnectDelayMs,
@@ -155,9 +161,12 @@ export function connectToServer(options: ConnectionOptions): Connection {
   };
 
   async function hello(): Promise<void> {
-    const payload: AgentHello = { v: PROTOCOL_VERSION, ...options.hello() };
     let answer: unknown;
     try {
+      const challenge = AgentChallenge.safeParse(await socket.timeout(options.helloTimeoutMs ?? 10_000).emitWithAck(AgentEvent.Challenge, { v: PROTOCOL_VERSION }));
+      if (!challenge.success) return fatal({ kind: "invalid_message", message: `the server answered agent:challenge with ${issuesOf(challenge.error, undefined)}` });
+      const fields = options.hello();
+      const payload: AgentHello = { v: PROTOCOL_VERSION, ...fields, identity: options.identify(challenge.data, fields.name) };
       answer = await socket.timeout(options.helloTimeoutMs ?? 10_000).emitWithAck(AgentEvent.Hello, payload);
     } catch {
       if (socket.connected) socket.disconnect();
@@ -229,6 +238,10 @@ export function connectToServer(options: ConnectionOptions): Connection {
     options.onAbort(abort.data);
   });
 
+  socket.on(AgentEvent.MachineForgotten, () => {
+    fatal({ kind: "forbidden", message: "an admin forgot this machine (its identity is revoked); a join token admits it again as a new machine" });
+  });
+
   socket.on(AgentEvent.RunEnded, (payload: unknown) => {
     const ended = RunEnded.safeParse(payload);
     if (!ended.success) return log("error", `ignored a malformed ${AgentEvent.RunEnded}: ${issuesOf(ended.error, payload)}`);
@@ -277,6 +290,15 @@ export function connectToServer(options: ConnectionOptions): Connection {
       scheduleFlush();
     },
     isWelcomed: () => isWelcomed,
+    async refreshGrant(grant) {
+      if (!isWelcomed) return undefined;
+      try {
+        const answer = GrantRefreshed.safeParse(await socket.timeout(10_000).emitWithAck(AgentEvent.GrantRefresh, { v: PROTOCOL_VERSION, grant }));
+        return answer.success ? answer.data : undefined;
+      } catch {
+        return undefined;
+      }
+    },
     close,
   };
 }

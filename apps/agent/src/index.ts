@@ -32,3 +32,5 @@ export { createAttemptRunner, type AttemptRunner, type AttemptRunnerOptions } fr
 export { loadFunctionModules, collectFunctions, MODULE_EXTENSIONS, type LoadModulesResult, type ModuleLoadError } from "./functions/load-modules.ts";
 export { detectCapacity } from "./machine/detect-capacity.ts";
 export { createLoadSampler, type MachineLoad } from "./machine/load-sampler.ts";
+export { loadMachineIdentity, type MachineIdentity } from "./identity/machine-identity.ts";
+export { defaultAgentDataDir, prepareAgentDataDir, readTokenFile, UnsafePathError } from "./identity/agent-data-dir.ts";

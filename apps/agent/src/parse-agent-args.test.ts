@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,7 +9,8 @@ import { JOIN_TOKEN, startTestServer, type TestServer } from "../test/test-serve
 import { parseAgentArgs } from "./parse-agent-args.ts";
 
 let dir: string;
-const base = ["--server", "http://server:3000", "--token", "tok"];
+const base = ["--server", "http://server:3000"];
+const env = { HANDOFF_JOIN_TOKEN: "tok" };
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "handoff-cli-"));
@@ -21,7 +23,7 @@ afterAll(async () => {
 });
 
 function errorOf(argv: string[]): { flag: string; message: string } | undefined {
-  const parsed = parseAgentArgs(argv, dir);
+  const parsed = parseAgentArgs(argv, dir, env);
   return parsed.ok ? undefined : parsed.error;
 }
 
@@ -30,6 +32,7 @@ describe("when the agent's flags are valid", () => {
     const parsed = parseAgentArgs(
       [...base, "--name=gpu-1", "--capacity", "cpu=8,memory=16000,gpu=1,slots=3", "--functions", "a.ts", "b.mjs", "--data-dir", "data", "--memory-budget-mb", "64", "--result-host", "10.0.0.5", "--result-port=7081"],
       dir,
+      env,
     );
     expect(parsed).toEqual({
       ok: true,
@@ -47,6 +50,14 @@ describe("when the agent's flags are valid", () => {
     });
   });
 
+  it("reads the join token from a file or HANDOFF_JOIN_TOKEN, and the data dir from HANDOFF_AGENT_DATA_DIR", () => {
+    expect(parseAgentArgs([...base, "--token-file", "tok.txt"], dir, { HANDOFF_AGENT_DATA_DIR: "/srv/agent" })).toEqual({
+      ok: true,
+      args: { serverUrl: "http://server:3000", tokenFile: join(dir, "tok.txt"), functions: [], dataDir: "/srv/agent" },
+    });
+    expect(parseAgentArgs(base, dir, {})).toEqual({ ok: true, args: { serverUrl: "http://server:3000", functions: [] } });
+  });
+
   it("asks for help", () => {
     expect(parseAgentArgs(["--help"])).toEqual({ ok: true, help: true });
   });
@@ -55,9 +66,10 @@ describe("when the agent's flags are valid", () => {
 describe("when a flag is wrong", () => {
   it.each([
     [[], "--server", /is required/],
-    [["--server", "http://s"], "--token", /is required/],
-    [["--server", "ftp://s", "--token", "t"], "--server", /http:\/\/ or https:\/\//],
-    [["--server", "not a url", "--token", "t"], "--server", /is not a URL/],
+    [["--server", "http://s", "--token", "hf_join_secret"], "--token", /never go on the command line.*HANDOFF_JOIN_TOKEN.*--token-file/],
+    [["--server", "http://s", "--token-file", "t"], "--token-file", /HANDOFF_JOIN_TOKEN is set too/],
+    [["--server", "ftp://s"], "--server", /http:\/\/ or https:\/\//],
+    [["--server", "not a url"], "--server", /is not a URL/],
     [[...base, "--capacity", "cpu=eight"], "--capacity", /cpu must be a finite number ≥ 0 and ≤ 1e12, got "eight"/],
     [[...base, "--capacity", "memory=1e308"], "--capacity", /memory must be a finite number ≥ 0 and ≤ 1e12, got 1e\+308/],
     [[...base, "--memory-budget-mb", "1e308"], "--memory-budget-mb", /must be a number of megabytes above 0 and ≤ 1e12, got "1e308"/],
@@ -74,7 +86,7 @@ describe("when a flag is wrong", () => {
     [[...base, "--result-port", "70000"], "--result-port", /0 to 65535/],
     [[...base, "--result-port", "80.5"], "--result-port", /0 to 65535/],
     [[...base, "--name"], "--name", /needs a value/],
-    [[...base, "--token", "again"], "--token", /is given twice/],
+    [[...base, "--name", "a", "--name", "b"], "--name", /is given twice/],
     [[...base, "--colour", "red"], "--colour", /unknown flag/],
     [[...base, "stray"], "stray", /unexpected argument/],
   ] as const)("%j is refused naming %s", (argv, flag, message) => {
@@ -86,19 +98,19 @@ describe("when a flag is wrong", () => {
 
 const launcher = fileURLToPath(new URL("../bin/handoff-agent.mjs", import.meta.url));
 
-function runCli(argv: string[]): { exited: Promise<{ code: number | null; stdout: string; stderr: string }>; kill: () => void; stdout: () => string } {
-  const child = spawn(process.execPath, [launcher, ...argv], { stdio: ["ignore", "pipe", "pipe"] });
+function runCli(argv: string[], extraEnv: Record<string, string> = {}): { exited: Promise<{ code: number | null; stdout: string; stderr: string }>; kill: () => void; stdout: () => string; pid: number } {
+  const child = spawn(process.execPath, [launcher, ...argv], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...extraEnv } });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on("exit", (code) => resolve({ code, stdout, stderr })));
-  return { exited, kill: () => child.kill("SIGTERM"), stdout: () => stdout };
+  return { exited, kill: () => child.kill("SIGTERM"), stdout: () => stdout, pid: child.pid ?? -1 };
 }
 
 describe("when handoff-agent runs as a command", () => {
   it("exits with code 2 and names the bad flag", async () => {
-    const { code, stderr } = await runCli(["--server", "http://s:1", "--token", "t", "--capacity", "cpu=x"]).exited;
+    const { code, stderr } = await runCli(["--server", "http://s:1", "--capacity", "cpu=x"]).exited;
     expect(code).toBe(2);
     expect(stderr).toMatch(/handoff-agent: --capacity: cpu must be a finite number/);
   });
@@ -109,8 +121,10 @@ describe("when handoff-agent runs as a command", () => {
     await writeFile(module, `import { defineFunction } from "@handoff/sdk";\nexport const hi = defineFunction({ name: "cli.hi", run: (): string => "hi" });\n`);
     try {
       server = await startTestServer();
-      const running = runCli(["--server", server.url, "--token", JOIN_TOKEN, "--name", "cli-agent", "--capacity", "slots=1", "--functions", module, "--result-host", "127.0.0.1", "--data-dir", join(dir, "data")]);
+      const running = runCli(["--server", server.url, "--name", "cli-agent", "--capacity", "slots=1", "--functions", module, "--result-host", "127.0.0.1", "--data-dir", join(dir, "data")], { HANDOFF_JOIN_TOKEN: JOIN_TOKEN });
       const hello = await server.waitFor(() => server?.hellos.find((h) => h.name === "cli-agent"), "the CLI agent's hello", 30_000);
+      // The token is in no argument: `ps` (this process's cmdline) does not show it.
+      expect(readFileSync(`/proc/${running.pid}/cmdline`, "utf8")).not.toContain(JOIN_TOKEN);
       expect(hello.capacity.slots).toBe(1);
       expect(hello.functions.map((f) => f.name)).toContain("cli.hi");
       running.kill();
@@ -125,11 +139,39 @@ describe("when handoff-agent runs as a command", () => {
   it("exits with code 1 when the server refuses the token", async () => {
     const server = await startTestServer();
     try {
-      const { code, stderr } = await runCli(["--server", server.url, "--token", "wrong", "--name", "refused", "--capacity", "slots=1", "--result-host", "127.0.0.1"]).exited;
+      const { code, stderr } = await runCli(["--server", server.url, "--name", "refused", "--capacity", "slots=1", "--result-host", "127.0.0.1", "--data-dir", join(dir, "refused")], { HANDOFF_JOIN_TOKEN: "wrong" }).exited;
       expect(code).toBe(1);
       expect(stderr).toMatch(/unauthorized/);
     } finally {
       await server.stop();
     }
+  });
+
+  it("reads the join token from a 0600 --token-file and refuses one others can read", async () => {
+    const server = await startTestServer();
+    const file = join(dir, "join-token");
+    try {
+      await writeFile(file, `${JOIN_TOKEN}\n`, { mode: 0o644 });
+      await chmod(file, 0o644);
+      const refused = await runCli(["--server", server.url, "--token-file", file, "--name", "tf", "--data-dir", join(dir, "tf")]).exited;
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(/--token-file: .*mode 644.*chmod 600/);
+      await chmod(file, 0o600);
+      const running = runCli(["--server", server.url, "--token-file", file, "--name", "tf", "--capacity", "slots=1", "--result-host", "127.0.0.1", "--data-dir", join(dir, "tf")]);
+      await server.waitFor(() => server.hellos.find((h) => h.name === "tf"), "the hello of the agent with a token file", 30_000);
+      running.kill();
+      expect((await running.exited).code).toBe(0);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it("refuses a data dir that others can write to", async () => {
+    const open = join(dir, "open-data");
+    await import("node:fs/promises").then((fs) => fs.mkdir(open, { mode: 0o777 }));
+    await chmod(open, 0o777);
+    const { code, stderr } = await runCli(["--server", "http://127.0.0.1:9", "--name", "open", "--data-dir", open]).exited;
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/data dir .*open-data has mode 777/);
   });
 });

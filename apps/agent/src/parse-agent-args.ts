@@ -6,7 +6,10 @@ import { MODULE_EXTENSIONS } from "./functions/load-modules.ts";
 /** What `handoff-agent` (and `handoff agent`) accept, checked; paths resolved against the working directory. */
 export type AgentArgs = {
   readonly serverUrl: string;
-  readonly token: string;
+  /** A join token from `HANDOFF_JOIN_TOKEN` (never from the command line). Needed only for the first join. */
+  readonly token?: string;
+  /** A file holding the join token (mode 0600), read at start. */
+  readonly tokenFile?: string;
   readonly name?: string;
   readonly capacity?: Record<string, number>;
   readonly functions: string[];
@@ -22,30 +25,34 @@ export type AgentArgsError = { readonly flag: string; readonly message: string }
 
 export type ParsedAgentArgs = { readonly ok: true; readonly args: AgentArgs } | { readonly ok: true; readonly help: true } | { readonly ok: false; readonly error: AgentArgsError };
 
-export const AGENT_USAGE = `usage: handoff-agent --server URL --token TOKEN [options]
+export const AGENT_USAGE = `usage: HANDOFF_JOIN_TOKEN=TOKEN handoff-agent --server URL [options]
 
   --server URL              the Handoff server (http:// or https://)
-  --token TOKEN             a join token from the server
+  --token-file PATH         a file (mode 0600) holding the join token, instead of HANDOFF_JOIN_TOKEN
+                            (a join token is needed only for the first join: the machine's identity key is
+                            its credential afterwards; tokens never go on the command line)
   --name NAME               this machine's name (default: the hostname)
   --capacity k=v,...        resources, e.g. cpu=8,memory=16000,gpu=1 (cpu, memory in MB and slots are detected when absent)
   --functions FILE...       function modules (.ts, .mts, .mjs, .js) besides the standard library
-  --data-dir DIR            where results spill to disk
+  --data-dir DIR            the machine's identity key and spilled results (HANDOFF_AGENT_DATA_DIR;
+                            default $XDG_DATA_HOME/handoff/agent/NAME or ~/.local/share/handoff/agent/NAME)
   --memory-budget-mb N      results kept in memory before spilling (default 256)
   --disk-budget-mb N        results kept on disk before the oldest are evicted (default 10240)
   --retention-minutes N     how long results of finished runs are kept (default 1440)
-  --result-host HOST        host the result server binds and advertises (default: all interfaces)
+  --result-host HOST        host the result server binds (default: the local address of the connection to the server)
   --result-port PORT        port of the result server (default: any free port)
   --help                    this text`;
 
-const FLAGS = new Set(["--server", "--token", "--name", "--capacity", "--functions", "--data-dir", "--memory-budget-mb", "--disk-budget-mb", "--retention-minutes", "--result-host", "--result-port", "--help"]);
+const FLAGS = new Set(["--server", "--token", "--token-file", "--name", "--capacity", "--functions", "--data-dir", "--memory-budget-mb", "--disk-budget-mb", "--retention-minutes", "--result-host", "--result-port", "--help"]);
 const RESOURCE_KEY = /^[A-Za-z_][\w.-]{0,99}$/;
 
 /**
  * Parses `handoff-agent` arguments; every problem names the flag. `--flag value` and `--flag=value` both work;
  * `--functions` takes every following argument up to the next flag, and may be repeated.
- * @example parseAgentArgs(["--server", "http://s:3000", "--token", "t", "--capacity", "gpu=1"])
+ * The join token comes from `env.HANDOFF_JOIN_TOKEN` or `--token-file`; `--token` is refused with where to put it.
+ * @example parseAgentArgs(["--server", "http://s:3000", "--capacity", "gpu=1"], cwd, { HANDOFF_JOIN_TOKEN: "t" })
  */
-export function parseAgentArgs(argv: readonly string[], cwd: string = process.cwd()): ParsedAgentArgs {
+export function parseAgentArgs(argv: readonly string[], cwd: string = process.cwd(), env: Readonly<Record<string, string | undefined>> = {}): ParsedAgentArgs {
   const values = new Map<string, string>();
   const functions: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -56,6 +63,9 @@ export function parseAgentArgs(argv: readonly string[], cwd: string = process.cw
       return fail(flag.startsWith("--") ? flag : arg, flag.startsWith("--") ? "unknown flag" : `unexpected argument ${JSON.stringify(arg)} (flags start with --)`);
     }
     if (flag === "--help") return { ok: true, help: true };
+    if (flag === "--token") {
+      return fail(flag, "tokens never go on the command line (ps shows them to every local user): set HANDOFF_JOIN_TOKEN in the agent's environment, or use --token-file PATH (mode 0600)");
+    }
     if (flag === "--functions") {
       const given = eq === -1 ? [] : [arg.slice(eq + 1)];
       while (eq === -1 && i + 1 < argv.length && !(argv[i + 1] as string).startsWith("--")) given.push(argv[++i] as string);
@@ -81,8 +91,9 @@ export function parseAgentArgs(argv: readonly string[], cwd: string = process.cw
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") return fail("--server", `must be an http:// or https:// URL, got ${url.protocol}`);
 
-  const token = values.get("--token");
-  if (token === undefined) return fail("--token", "is required (a join token from the server)");
+  const token = env["HANDOFF_JOIN_TOKEN"] === "" ? undefined : env["HANDOFF_JOIN_TOKEN"];
+  const tokenFileText = values.get("--token-file");
+  if (tokenFileText !== undefined && token !== undefined) return fail("--token-file", "HANDOFF_JOIN_TOKEN is set too: give the join token one way");
 
   const name = values.get("--name");
   if (name !== undefined && name.length > 200) return fail("--name", "must have at most 200 characters");
@@ -138,13 +149,14 @@ export function parseAgentArgs(argv: readonly string[], cwd: string = process.cw
     if (!/^\d+$/.test(port) || resultPort > 65_535) return fail("--result-port", `must be a port number from 0 to 65535, got ${JSON.stringify(port)}`);
   }
 
-  const dataDir = values.get("--data-dir");
+  const dataDir = values.get("--data-dir") ?? (env["HANDOFF_AGENT_DATA_DIR"] === "" ? undefined : env["HANDOFF_AGENT_DATA_DIR"]);
   const resultHost = values.get("--result-host");
   return {
     ok: true,
     args: {
       serverUrl: server,
-      token,
+      ...(token === undefined ? {} : { token }),
+      ...(tokenFileText === undefined ? {} : { tokenFile: resolve(cwd, tokenFileText) }),
       functions: files,
       ...(name === undefined ? {} : { name }),
       ...(capacity === undefined ? {} : { capacity }),

@@ -1,6 +1,8 @@
 import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { AgentHeartbeat, AgentHello, PROTOCOL_VERSION, TaskFinished, TaskLogs, type AgentWelcome, type TaskFinishedItem, type TaskLogItem } from "@handoff/protocol";
+import { signGrant, verifyGrant } from "@handoff/protocol/grant";
+import { HELLO_PROOF_CONTEXT, verifyHelloProof } from "@handoff/protocol/machine-identity";
 import { Server, type Socket } from "socket.io";
 
 export const JOIN_TOKEN = "join-token-for-tests";
@@ -17,6 +19,10 @@ export type TestServer = {
   readonly finishedBatches: number[];
   readonly logs: TaskLogItem[];
   readonly logBatches: number[];
+  /** Grants agents asked to renew (`grant:refresh`); each is answered with the same grant, valid one more minute. */
+  readonly refreshed: string[];
+  /** Where `grant:refresh` says the holder is (set by the test). */
+  holderUrls: Map<string, string>;
   secretOf(machine: string): string;
   socketOf(machine: string): Socket;
   waitFor<T>(probe: () => T | undefined, what: string, timeoutMs?: number): Promise<T>;
@@ -36,7 +42,9 @@ export async function startTestServer(): Promise<TestServer> {
     finishedBatches: [] as number[],
     logs: [] as TaskLogItem[],
     logBatches: [] as number[],
+    refreshed: [] as string[],
   };
+  const holderUrls = new Map<string, string>();
   const secretOf = (machine: string): string => `grant-secret-of-${machine}-0123456789`;
 
   async function start(): Promise<void> {
@@ -48,13 +56,29 @@ export async function startTestServer(): Promise<TestServer> {
       next();
     });
     io.on("connection", (socket) => {
+      let nonce: string | undefined;
+      socket.on("agent:challenge", (_payload: unknown, ack: (answer: unknown) => void) => {
+        nonce = `nonce-${Math.random().toString(36).slice(2)}-${Date.now()}`;
+        ack({ v: PROTOCOL_VERSION, nonce, context: HELLO_PROOF_CONTEXT });
+      });
       socket.on("agent:hello", (payload: unknown, ack: (answer: unknown) => void) => {
         const hello = AgentHello.safeParse(payload);
         if (!hello.success) return ack({ ok: false, error: { kind: "invalid_message", message: hello.error.message } });
+        const proven = nonce !== undefined && verifyHelloProof(hello.data.identity.publicKey, hello.data.identity.signature, { context: HELLO_PROOF_CONTEXT, nonce, name: hello.data.name });
+        nonce = undefined;
+        if (!proven) return ack({ ok: false, error: { kind: "unauthorized", message: "the hello does not sign this connection's challenge" } });
         record.hellos.push(hello.data);
         sockets.set(hello.data.name, socket);
         const welcome: AgentWelcome = { v: PROTOCOL_VERSION, machine: hello.data.name, grantSecret: secretOf(hello.data.name), heartbeatIntervalMs: 50 };
         ack({ ok: true, welcome });
+      });
+      socket.on("grant:refresh", (payload: { grant: string }, ack: (answer: unknown) => void) => {
+        record.refreshed.push(payload.grant);
+        const holder = (JSON.parse(Buffer.from(payload.grant.split(".")[0] ?? "", "base64url").toString("utf8")) as { holder: string }).holder;
+        const verified = verifyGrant(secretOf(holder), payload.grant, { now: 0, holder });
+        const url = holderUrls.get(holder);
+        if (!verified.ok || url === undefined) return ack({ ok: false, error: { kind: "forbidden", message: "no" } });
+        ack({ ok: true, grant: signGrant(secretOf(holder), { ...verified.grant, expiresAt: Date.now() + 60_000 }), url });
       });
       socket.on("agent:heartbeat", (payload: unknown) => record.heartbeats.push(AgentHeartbeat.parse(payload)));
       socket.on("task:finished", (payload: unknown) => {
@@ -87,6 +111,7 @@ export async function startTestServer(): Promise<TestServer> {
       return `http://127.0.0.1:${port}`;
     },
     ...record,
+    holderUrls,
     secretOf,
     socketOf(machine) {
       const socket = sockets.get(machine);

@@ -9,9 +9,9 @@ import { createRequire } from "node:module";
 
 const usage = `handoff <command>
   start      the whole system on its embedded default (server, dashboard, local agent)
-  agent      run an agent on this machine: handoff agent --server URL --token TOKEN [...]
+  agent      run an agent on this machine: HANDOFF_JOIN_TOKEN=TOKEN handoff agent --server URL [...]
   run        run a DAG file with live progress: handoff run dag.json
-  machines   list machines, capacity and load; drain | undrain NAME
+  machines   list machines, capacity and load; drain | undrain | forget NAME; address NAME HOST
   tokens     list | create | revoke tokens`;
 
 async function main(argv: readonly string[]): Promise<number> {

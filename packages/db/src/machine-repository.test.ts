@@ -66,3 +66,30 @@ describeEachDatabase("when agents register machines", (database) => {
     expect(await machines.get("m-gone")).toBeUndefined();
   });
 });
+
+describeEachDatabase("when machines prove an identity", (database) => {
+  it("binds a key at the first join, refuses another key for the name, and frees the name when forgotten", async () => {
+    const { machines } = database().db;
+    const at = new Date("2026-02-01T00:00:00.000Z");
+    expect(await machines.bindIdentity("m-id", "key-a", at)).toBe("bound");
+    expect(await machines.bindIdentity("m-id", "key-a", new Date())).toBe("bound");
+    expect(await machines.bindIdentity("m-id", "key-b", new Date())).toBe("taken");
+    expect(await machines.get("m-id")).toMatchObject({ publicKey: "key-a", identitySince: at });
+    await machines.register(registration("m-id"));
+    expect((await machines.get("m-id"))?.publicKey).toBe("key-a");
+    expect(await machines.forgetIdentity("m-id")).toBe(true);
+    expect(await machines.get("m-id")).toMatchObject({ publicKey: null, identitySince: null });
+    expect(await machines.bindIdentity("m-id", "key-b", at)).toBe("bound");
+    expect((await machines.get("m-id"))?.publicKey).toBe("key-b");
+  });
+
+  it("stores and clears an admin's address override", async () => {
+    const { machines } = database().db;
+    await machines.register(registration("m-addr"));
+    expect(await machines.setAddressOverride("m-addr", "10.0.0.9")).toBe(true);
+    expect((await machines.get("m-addr"))?.addressOverride).toBe("10.0.0.9");
+    expect(await machines.setAddressOverride("m-addr", null)).toBe(true);
+    expect((await machines.get("m-addr"))?.addressOverride).toBeNull();
+    expect(await machines.setAddressOverride("m-none", "10.0.0.9")).toBe(false);
+  });
+});

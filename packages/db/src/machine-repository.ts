@@ -19,6 +19,11 @@ export interface MachineRecord {
   agentVersion: string | null;
   /** Where other agents fetch this machine's results. */
   resultUrl: string | null;
+  /** The machine's identity (base64url SPKI Ed25519), bound at its first join; null until then or once forgotten. */
+  publicKey: string | null;
+  identitySince: Date | null;
+  /** An admin's override of the host this machine is reached at (instead of its socket's address). */
+  addressOverride: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -45,6 +50,14 @@ export interface MachineRepository {
   /** At server start-up no agent is connected yet: online machines become offline (draining stays draining). */
   markAllOffline(): Promise<number>;
   remove(name: string): Promise<boolean>;
+  /**
+   * Binds `publicKey` to the machine `name` (created when new) unless another key is bound already: answers
+   * `bound` (done, or it was this key already) or `taken` (another identity holds the name). One conditional write.
+   */
+  bindIdentity(name: string, publicKey: string, at: Date): Promise<"bound" | "taken">;
+  /** Revokes the machine's identity: its name is free for the next machine that joins with a join token. */
+  forgetIdentity(name: string): Promise<boolean>;
+  setAddressOverride(name: string, address: string | null): Promise<boolean>;
 }
 
 function toRecord(row: Machine): MachineRecord {
@@ -116,6 +129,29 @@ export function createMachineRepository(client: DatabaseClient): MachineReposito
         data: { status: MachineStatus.Offline },
       });
       return count;
+    },
+
+    async bindIdentity(name, publicKey, at) {
+      const existing = await client.machine.findUnique({ where: { name }, select: { publicKey: true } });
+      if (existing === null) {
+        await client.machine.create({
+          data: { id: randomUUID(), name, capacity: "{}", labels: "{}", functions: "[]", status: MachineStatus.Offline, publicKey, identitySince: at },
+        });
+        return "bound";
+      }
+      if (existing.publicKey === publicKey) return "bound";
+      const { count } = await client.machine.updateMany({ where: { name, publicKey: null }, data: { publicKey, identitySince: at } });
+      return count === 1 ? "bound" : "taken";
+    },
+
+    async forgetIdentity(name) {
+      const { count } = await client.machine.updateMany({ where: { name }, data: { publicKey: null, identitySince: null } });
+      return count > 0;
+    },
+
+    async setAddressOverride(name, address) {
+      const { count } = await client.machine.updateMany({ where: { name }, data: { addressOverride: address } });
+      return count > 0;
     },
 
     async remove(name) {

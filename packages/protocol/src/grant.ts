@@ -15,6 +15,11 @@ export const Grant = z.object({
   taskId: z.string().min(1),
   holder: z.string().min(1),
   audience: z.string().min(1),
+  /**
+   * The audience machine's identity (base64url SPKI Ed25519): the holder serves only a request signed with it (see
+   * `verifyAudience`). Absent only when the audience is the server itself, which proves itself with the holder's secret.
+   */
+  audienceKey: z.string().min(1).max(200).optional(),
   expiresAt: z.number().int().nonnegative(),
   encode: GrantEncode.optional(),
 });
@@ -25,6 +30,8 @@ export const GrantRejection = {
   BadSignature: "bad_signature",
   Expired: "expired",
   WrongHolder: "wrong_holder",
+  /** The request did not prove it comes from the grant's audience (no or a bad `X-Handoff-Proof`). */
+  WrongAudience: "wrong_audience",
 } as const;
 export type GrantRejection = (typeof GrantRejection)[keyof typeof GrantRejection];
 
@@ -60,7 +67,7 @@ export function signGrant(secret: GrantSecret, grant: Grant): string {
 
 /**
  * Checks a grant's form, signature (timing-safe), expiry and that it names this machine as the holder.
- * The audience is carried for the record; the holder cannot check who is calling without client authentication.
+ * Who is calling is checked separately, per request, by `verifyAudience`.
  */
 export function verifyGrant(
   secret: GrantSecret,
@@ -94,4 +101,42 @@ export function verifyGrant(
 
 function rejected(reason: GrantRejection): GrantVerification {
   return { ok: false, reason };
+}
+
+/** The audience name of grants the server issues for itself (the result relay). */
+export const SERVER_AUDIENCE = "server";
+
+function serverProofPayload(grants: readonly string[], at: number): string {
+  return JSON.stringify(["handoff server fetch v1", at, grants]);
+}
+
+/**
+ * The server's proof for a fetch it makes itself (audience `server`): an HMAC with the holder's secret, which only the
+ * server and the holder know, over the grants and the time. Sent in the same header as a machine's Ed25519 proof.
+ */
+export function signServerProof(secret: GrantSecret, grants: readonly string[], at: number): string {
+  return `${at}.${hmac(secret, serverProofPayload(grants, at)).toString("base64url")}`;
+}
+
+/**
+ * Checks that a request presenting `grants` comes from their audience: a grant with `audienceKey` needs that key's
+ * signature (`verifyFetchProof`), a server grant needs the server's HMAC proof; both within `maxSkewMs` of `now`.
+ * `verifyKeyProof` is passed in so this module stays free of the identity code.
+ */
+export function verifyAudience(
+  secret: GrantSecret,
+  grant: Grant,
+  proof: string | undefined,
+  grants: readonly string[],
+  options: { readonly now: number; readonly maxSkewMs: number; readonly verifyKeyProof: (publicKey: string, proof: string | undefined, grants: readonly string[], now: number) => boolean },
+): boolean {
+  if (grant.audienceKey !== undefined) return options.verifyKeyProof(grant.audienceKey, proof, grants, options.now);
+  if (grant.audience !== SERVER_AUDIENCE) return false;
+  const match = /^(\d{1,16})\.([A-Za-z0-9_-]{43})$/.exec(proof ?? "");
+  if (match === null) return false;
+  const at = Number(match[1]);
+  if (Math.abs(options.now - at) > options.maxSkewMs) return false;
+  const expected = hmac(secret, serverProofPayload(grants, at));
+  const given = Buffer.from(match[2]!, "base64url");
+  return given.byteLength === expected.byteLength && timingSafeEqual(given, expected);
 }

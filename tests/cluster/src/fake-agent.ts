@@ -1,25 +1,60 @@
+import { HELLO_PROOF_CONTEXT, generateMachineKey, loadMachineKey, signFetchProof, signHelloProof } from "@handoff/protocol/machine-identity";
+import type { KeyObject } from "node:crypto";
 import { io, type Socket } from "socket.io-client";
 
 /**
- * A raw socket.io client that speaks the agent protocol by hand: the attacker of the security tests (a
- * machine holding only a join token, announcing whatever it likes). Real sockets, no server internals.
+ * A hand-driven agent over a real socket.io connection: it says exactly the hello a test writes (an attacker's view of
+ * the wire), with a real Ed25519 identity unless the test forges one.
  */
 export interface FakeAgent {
   readonly socket: Socket;
-  /** The server's answer to the hello: `{ ok: true, welcome }` or `{ ok: false, error }`. */
-  readonly answer: { ok: boolean; error?: { kind: string; message: string } };
+  readonly publicKey: string;
+  readonly privateKey: KeyObject;
+  /** `agent:challenge` → the nonce and context for the next hello. */
+  challenge(): Promise<{ nonce: string; context: string }>;
+  /** Sends `agent:hello` as given and answers the server's ack. */
+  sendHello(hello: Record<string, unknown>): Promise<{ ok: boolean; error?: { kind: string; message: string }; welcome?: { grantSecret: string } }>;
+  /** A valid hello for `name`: asks for a challenge and signs it. */
+  hello(name: string, fields?: Record<string, unknown>): Promise<{ ok: boolean; error?: { kind: string; message: string }; welcome?: { grantSecret: string }; sent: Record<string, unknown> }>;
+  /** The `X-Handoff-Proof` this identity gives for fetching with these grants. */
+  prove(grants: readonly string[]): string;
   close(): void;
 }
 
-export async function connectFakeAgent(url: string, token: string, hello: Record<string, unknown>): Promise<FakeAgent> {
-  const socket = io(url, { path: "/socket.io", auth: { token }, transports: ["websocket"], reconnection: false });
+export async function connectFakeAgent(url: string, token: string | undefined): Promise<FakeAgent> {
+  const key = loadMachineKey(generateMachineKey().privateKeyPem);
+  const socket = io(url, { path: "/socket.io", transports: ["websocket"], reconnection: false, auth: token === undefined ? {} : { token } });
   await new Promise<void>((resolve, reject) => {
     socket.once("connect", () => resolve());
     socket.once("connect_error", reject);
   });
-  const answer = (await socket.timeout(30_000).emitWithAck("agent:hello", { v: 1, functions: [], agentVersion: "fake", running: [], ...hello })) as FakeAgent["answer"];
-  return { socket, answer, close: () => void socket.disconnect() };
+  const fake: FakeAgent = {
+    socket,
+    publicKey: key.publicKey,
+    privateKey: key.privateKey,
+    challenge: async () => (await socket.timeout(10_000).emitWithAck("agent:challenge", { v: 1 })) as { nonce: string; context: string },
+    sendHello: async (hello) => (await socket.timeout(20_000).emitWithAck("agent:hello", hello)) as Awaited<ReturnType<FakeAgent["sendHello"]>>,
+    async hello(name, fields = {}) {
+      const { nonce, context } = await fake.challenge();
+      const sent = {
+        v: 1,
+        name,
+        capacity: { slots: 1 },
+        functions: [],
+        agentVersion: "fake",
+        resultUrl: "http://127.0.0.1:9",
+        identity: { publicKey: key.publicKey, signature: signHelloProof(key.privateKey, { context, nonce, name }) },
+        ...fields,
+      };
+      return { ...(await fake.sendHello(sent)), sent };
+    },
+    prove: (grants) => signFetchProof(key.privateKey, grants, Date.now()),
+    close: () => void socket.disconnect(),
+  };
+  return fake;
 }
+
+export { HELLO_PROOF_CONTEXT };
 
 /** Answers every assignment at once as succeeded, with the given result metadata. */
 export function succeedEveryAssignment(socket: Socket, result: (taskId: string) => { size: number; contentType: string; preview: string; truncated: boolean }): void {

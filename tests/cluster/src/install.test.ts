@@ -66,16 +66,14 @@ afterAll(async () => {
 });
 
 describe("installing an agent with one line", () => {
-  it("gives the command with the server URL, the join token and the name filled in, without a token of its own", async () => {
-    const response = await fetch(`${stack.url}/install?token=hf_join_abc-DEF_123&name=far`);
+  it("gives the command with the server URL and the name filled in; the join token comes from the environment, never a URL", async () => {
+    const response = await fetch(`${stack.url}/install?name=far`);
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toMatch(/^text\/plain/);
-    expect(await response.text()).toBe(
-      `curl -fsSL ${stack.url}/install/agent.mjs -o handoff-agent.mjs && node handoff-agent.mjs --server ${stack.url} --token hf_join_abc-DEF_123 --name far\n`,
-    );
-    const bad = await fetch(`${stack.url}/install?token=${encodeURIComponent("x; rm -rf ~")}`);
-    expect(bad.status).toBe(400);
-    expect(await bad.text()).toContain("query parameter token");
+    expect(await response.text()).toBe(`curl -fsSL ${stack.url}/install/agent.mjs -o handoff-agent.mjs && node handoff-agent.mjs --server ${stack.url} --name far\n`);
+    const withToken = await fetch(`${stack.url}/install?token=hf_join_abc-DEF_123`);
+    expect(withToken.status).toBe(400);
+    expect(await withToken.text()).toContain("query parameter token: tokens never travel in URLs");
   });
 
   it("serves the bundle as JavaScript, with no token", async () => {
@@ -93,12 +91,12 @@ describe("installing an agent with one line", () => {
       if (path.dirname(folder) === folder) break;
     }
     const token = await stack.joinToken();
-    const line = (await (await fetch(`${stack.url}/install?token=${token}&name=far`)).text()).trim();
+    const line = (await (await fetch(`${stack.url}/install?name=far`)).text()).trim();
     const started = spawn("sh", ["-c", `${line} --functions ./fns.ts ./more.mjs`], {
       cwd: dir,
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir },
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, HANDOFF_JOIN_TOKEN: token },
     });
     const keep = (chunk: Buffer): void => {
       agentOutput = (agentOutput + chunk.toString("utf8")).slice(-8000);

@@ -133,10 +133,11 @@ describe("numbers that become timers or counts are bounded at the API", () => {
   });
 
   it("refuses a hello announcing a capacity of 1e308, naming the resource", async () => {
-    const agent = await connectFakeAgent(stack.url, await stack.joinToken(), { name: "huge", capacity: { memory: 1e308, slots: 1 }, resultUrl: "http://127.0.0.1:9/" });
+    const agent = await connectFakeAgent(stack.url, await stack.joinToken());
+    const answer = await agent.hello("huge", { capacity: { memory: 1e308, slots: 1 }, resultUrl: "http://127.0.0.1:9/" });
     try {
-      expect(agent.answer.ok).toBe(false);
-      expect(agent.answer.error?.message).toMatch(/capacity\.memory: must be a finite number ≥ 0 and ≤ 1e12, got 1e\+308/);
+      expect(answer.ok).toBe(false);
+      expect(answer.error?.message).toMatch(/capacity\.memory: must be a finite number ≥ 0 and ≤ 1e12, got 1e\+308/);
     } finally {
       agent.close();
     }

@@ -29,13 +29,13 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => evil.listen(0, "127.0.0.1", resolve));
   const port = (evil.address() as AddressInfo).port;
-  mallory = await connectFakeAgent(stack.url, await stack.joinToken(), {
-    name: "mallory",
+  mallory = await connectFakeAgent(stack.url, await stack.joinToken());
+  const answer = await mallory.hello("mallory", {
     capacity: { slots: 4 },
     functions: [{ name: "evil.page", namespace: "evil", inputs: { kind: "variadic" }, codeHash: "evil" }],
     resultUrl: `http://127.0.0.1:${port}/`,
   });
-  expect(mallory.answer.ok).toBe(true);
+  expect(answer.ok).toBe(true);
   succeedEveryAssignment(mallory.socket, () => ({ size: Buffer.byteLength(PAGE), contentType: "application/json", preview: '"page"', truncated: false }));
 });
 

@@ -12,6 +12,8 @@ export type AttemptRunnerOptions = {
   readonly fetcher: ResultFetcher;
   readonly executor: Executor;
   readonly onLog: (item: TaskLogItem) => void;
+  /** A fresh grant (and the holder's URL) for one that expired while the attempt waited; undefined when refused. */
+  readonly refreshGrant?: (grant: string) => Promise<{ readonly grant: string; readonly url: string } | undefined>;
 };
 
 export type AttemptRunner = {
@@ -48,7 +50,11 @@ export function createAttemptRunner(options: AttemptRunnerOptions): AttemptRunne
       const storeTaskId = encode === undefined ? input.taskId : `${input.taskId}\u0000encode:${JSON.stringify(encode)}`;
       try {
         const fetchStarted = performance.now();
-        const outcome = await fetcher.fetch({ url: input.fetch.url, runId, taskId: input.taskId, grant: input.fetch.grant, storeTaskId });
+        let outcome = await fetcher.fetch({ url: input.fetch.url, runId, taskId: input.taskId, grant: input.fetch.grant, storeTaskId });
+        if (!outcome.ok && outcome.error.kind === "forbidden" && outcome.error.reason === "expired" && options.refreshGrant !== undefined) {
+          const renewed = await options.refreshGrant(input.fetch.grant);
+          if (renewed !== undefined) outcome = await fetcher.fetch({ url: renewed.url, runId, taskId: input.taskId, grant: renewed.grant, storeTaskId });
+        }
         if (outcome.ok) {
           if (outcome.fromStore !== true) transfers.push({ taskId: input.taskId, from: input.machine, bytes: outcome.size, ms: Math.round((performance.now() - fetchStarted) * 1000) / 1000 });
           return { ok: true, value: outcome.value, isEncoded: encode !== undefined };

@@ -1,4 +1,5 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
+import { FETCH_PROOF_HEADER } from "@handoff/protocol/machine-identity";
 import { readExact } from "./read-exact.ts";
 import { ResultFetchError } from "./result-fetch-error.ts";
 import type { ResultStore } from "./result-store.ts";
@@ -11,6 +12,8 @@ export type FetchResultRequest = {
   readonly taskId: string;
   /** A grant signed by the server naming the holder. */
   readonly grant: string;
+  /** Signs the grants presented (this machine's identity key): the holder serves only the grant's audience. */
+  readonly prove?: FetchProver;
   /** When given, the bytes are streamed into this store (large values straight to disk) and read back from it. */
   readonly store?: ResultStore;
   /**
@@ -25,6 +28,9 @@ export type FetchResultOutcome =
   | { readonly ok: true; readonly value: unknown; readonly size: number; /** Already on this machine: nothing moved. */ readonly fromStore?: true }
   | { readonly ok: false; readonly error: ResultFetchError };
 
+/** Makes the `X-Handoff-Proof` header for a request presenting these grants. */
+export type FetchProver = (grants: readonly string[]) => string;
+
 const maxErrorBodyBytes = 64 * 1024;
 
 /**
@@ -38,7 +44,7 @@ const maxErrorBodyBytes = 64 * 1024;
 export async function fetchResult(request: FetchResultRequest): Promise<FetchResultOutcome> {
   const { runId, taskId, store } = request;
   const target = new URL(`results/${encodeURIComponent(runId)}/${encodeURIComponent(taskId)}`, withSlash(request.url));
-  const response = await get(target, request.grant, request.signal);
+  const response = await get(target, request.grant, request.prove, request.signal);
 
   if (response.statusCode !== 200) return { ok: false, error: await readRefusal(response) };
 
@@ -65,13 +71,13 @@ export type BatchItemOutcome = { readonly ok: true; readonly bytes: Uint8Array; 
  * Fetches many small results from one holder in one request. Answers `undefined` when the holder has no batch
  * endpoint (an older agent): fetch them one by one then. Network failures and malformed answers throw.
  */
-export async function fetchResultBatch(url: string, grants: readonly string[]): Promise<BatchItemOutcome[] | undefined> {
+export async function fetchResultBatch(url: string, grants: readonly string[], prove?: FetchProver): Promise<BatchItemOutcome[] | undefined> {
   const target = new URL("results/batch", withSlash(url));
   const body = Buffer.from(JSON.stringify({ grants }), "utf8");
   const response = await new Promise<IncomingMessage>((resolve, reject) => {
     const outgoing = httpRequest(target, {
       method: "POST",
-      headers: { "Content-Type": "application/json", "Content-Length": String(body.byteLength) },
+      headers: { "Content-Type": "application/json", "Content-Length": String(body.byteLength), ...(prove === undefined ? {} : { [FETCH_PROOF_HEADER]: prove(grants) }) },
       agent: holderConnections,
     });
     outgoing.once("response", resolve);
@@ -114,9 +120,10 @@ function withSlash(url: string): string {
  */
 const holderConnections = new HttpAgent({ keepAlive: true, maxSockets: 16, scheduling: "fifo" });
 
-function get(url: URL, grant: string, signal: AbortSignal | undefined): Promise<IncomingMessage> {
+function get(url: URL, grant: string, prove: FetchProver | undefined, signal: AbortSignal | undefined): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
-    const outgoing = httpRequest(url, { method: "GET", headers: { Authorization: `Bearer ${grant}` }, signal, agent: holderConnections });
+    const headers = { Authorization: `Bearer ${grant}`, ...(prove === undefined ? {} : { [FETCH_PROOF_HEADER]: prove([grant]) }) };
+    const outgoing = httpRequest(url, { method: "GET", headers, signal, agent: holderConnections });
     outgoing.once("response", resolve);
     outgoing.once("error", reject);
     outgoing.end();

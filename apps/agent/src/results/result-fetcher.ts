@@ -1,4 +1,4 @@
-import { fetchResult, fetchResultBatch, type FetchResultOutcome, type FetchResultRequest } from "./fetch-result.ts";
+import { fetchResult, fetchResultBatch, type FetchProver, type FetchResultOutcome, type FetchResultRequest } from "./fetch-result.ts";
 import type { ResultStore } from "./result-store.ts";
 
 export type ResultFetcher = {
@@ -25,11 +25,11 @@ type Waiting = {
  * const fetcher = createResultFetcher({ store });
  * const outcome = await fetcher.fetch({ url: holderUrl, runId, taskId, grant });
  */
-export function createResultFetcher({ store }: { readonly store: ResultStore }): ResultFetcher {
+export function createResultFetcher({ store, prove }: { readonly store: ResultStore; /** Signs each request with this machine's identity. */ readonly prove?: FetchProver }): ResultFetcher {
   const inFlight = new Map<string, Promise<FetchResultOutcome>>();
   const queued = new Map<string, Waiting[]>();
 
-  const single = (request: Omit<FetchResultRequest, "store">): Promise<FetchResultOutcome> => fetchResult({ ...request, store });
+  const single = (request: Omit<FetchResultRequest, "store">): Promise<FetchResultOutcome> => fetchResult({ ...request, store, ...(prove === undefined ? {} : { prove }) });
 
   async function flush(url: string): Promise<void> {
     const waiting = queued.get(url) ?? [];
@@ -41,7 +41,7 @@ export function createResultFetcher({ store }: { readonly store: ResultStore }):
     for (let start = 0; start < waiting.length; start += BATCH_SIZE) {
       const chunk = waiting.slice(start, start + BATCH_SIZE);
       try {
-        const answers = await fetchResultBatch(url, chunk.map((item) => item.request.grant));
+        const answers = await fetchResultBatch(url, chunk.map((item) => item.request.grant), prove);
         await Promise.all(
           chunk.map(async (item, index) => {
             const answer = answers?.[index];

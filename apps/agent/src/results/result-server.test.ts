@@ -5,11 +5,15 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fetchResult } from "./fetch-result.ts";
 import { signGrant, type Grant } from "@handoff/protocol/grant";
+import { FETCH_PROOF_HEADER, generateMachineKey, loadMachineKey, signFetchProof } from "@handoff/protocol/machine-identity";
 import { createResultFetcher } from "./result-fetcher.ts";
 import { startResultServer, type ResultServer } from "./result-server.ts";
 import { createResultStore, type ResultStore } from "./result-store.ts";
 
 const secret = "result-server-test-secret-0123456789";
+/** machine-b's identity: the audience of the grants below, proving itself on each request. */
+const consumer = loadMachineKey(generateMachineKey().privateKeyPem);
+const prove = (grants: readonly string[]): string => signFetchProof(consumer.privateKey, grants, clock);
 const mib = 1024 * 1024;
 
 let dir: string;
@@ -34,6 +38,7 @@ function grantFor(runId: string, taskId: string, overrides: Partial<Grant> = {})
     taskId,
     holder: "machine-a",
     audience: "machine-b",
+    audienceKey: consumer.publicKey,
     expiresAt: clock + 30_000,
     ...overrides,
   });
@@ -65,7 +70,7 @@ describe("when another agent fetches a result with a valid grant", () => {
     const value = { rows: [{ id: 1, label: "α" }], total: 1 };
     await holderStore.put("run-1", "load", value);
 
-    const outcome = await fetchResult({ url: server.url, runId: "run-1", taskId: "load", grant: grantFor("run-1", "load") });
+    const outcome = await fetchResult({ prove, url: server.url, runId: "run-1", taskId: "load", grant: grantFor("run-1", "load") });
 
     expect(outcome).toEqual({ ok: true, value, size: Buffer.byteLength(JSON.stringify(value)) });
   });
@@ -73,6 +78,7 @@ describe("when another agent fetches a result with a valid grant", () => {
   it("finds results whose ids contain slashes, spaces and non-ASCII", async () => {
     await holderStore.put("run 1/ä", "task/with spaces?#", [1, 2, 3]);
     const outcome = await fetchResult({
+      prove,
       url: server.url,
       runId: "run 1/ä",
       taskId: "task/with spaces?#",
@@ -84,7 +90,7 @@ describe("when another agent fetches a result with a valid grant", () => {
   it("answers with the encoded bytes and their content type and length", async () => {
     await holderStore.put("run-1", "bytes", Uint8Array.from([1, 2, 3, 4]));
     const response = await fetch(`${server.url}/results/run-1/bytes`, {
-      headers: { Authorization: `Bearer ${grantFor("run-1", "bytes")}` },
+      headers: { Authorization: `Bearer ${grantFor("run-1", "bytes")}`, [FETCH_PROOF_HEADER]: prove([grantFor("run-1", "bytes")]) },
     });
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toBe("application/octet-stream");
@@ -97,6 +103,7 @@ describe("when another agent fetches a result with a valid grant", () => {
     await holderStore.put("run-1", "load", { a: 1 });
     const localStore = newStore("local");
     const outcome = await fetchResult({
+      prove,
       url: server.url,
       runId: "run-1",
       taskId: "load",
@@ -116,7 +123,7 @@ describe("when another agent fetches a result with a valid grant", () => {
       await holderStore.put("run-big", "blob", original);
       expect(holderStore.meta("run-big", "blob")?.location).toBe("disk");
       const localStore = newStore("local");
-      const fetcher = createResultFetcher({ store: localStore });
+      const fetcher = createResultFetcher({ store: localStore, prove });
 
       const baselineRss = process.memoryUsage().rss;
       let peakRss = baselineRss;
@@ -159,14 +166,14 @@ describe("when a fetch is not allowed", () => {
   it("answers 403 to an expired grant", async () => {
     await holderStore.put("run-1", "t", 1);
     const grant = grantFor("run-1", "t", { expiresAt: clock });
-    const outcome = await fetchResult({ url: server.url, runId: "run-1", taskId: "t", grant });
+    const outcome = await fetchResult({ prove, url: server.url, runId: "run-1", taskId: "t", grant });
     expect(outcome).toEqual({ ok: false, error: { kind: "forbidden", reason: "expired" } });
   });
 
   it("answers 403 to a grant for another holder", async () => {
     await holderStore.put("run-1", "t", 1);
     const grant = grantFor("run-1", "t", { holder: "machine-c" });
-    const outcome = await fetchResult({ url: server.url, runId: "run-1", taskId: "t", grant });
+    const outcome = await fetchResult({ prove, url: server.url, runId: "run-1", taskId: "t", grant });
     expect(outcome).toEqual({ ok: false, error: { kind: "forbidden", reason: "wrong_holder" } });
   });
 
@@ -177,6 +184,7 @@ describe("when a fetch is not allowed", () => {
       JSON.stringify({ runId: "run-1", taskId: "secret", holder: "machine-a", audience: "x", expiresAt: clock + 1 }),
     ).toString("base64url");
     const outcome = await fetchResult({
+      prove,
       url: server.url,
       runId: "run-1",
       taskId: "secret",
@@ -188,6 +196,7 @@ describe("when a fetch is not allowed", () => {
   it("answers 403 to a valid grant for a different result", async () => {
     await holderStore.put("run-1", "secret", 1);
     const outcome = await fetchResult({
+      prove,
       url: server.url,
       runId: "run-1",
       taskId: "secret",
@@ -199,7 +208,7 @@ describe("when a fetch is not allowed", () => {
 
 describe("when the result is not on the holder", () => {
   it("answers 404 not_found for a result it never had", async () => {
-    const outcome = await fetchResult({ url: server.url, runId: "run-1", taskId: "t", grant: grantFor("run-1", "t") });
+    const outcome = await fetchResult({ prove, url: server.url, runId: "run-1", taskId: "t", grant: grantFor("run-1", "t") });
     expect(outcome).toEqual({ ok: false, error: { kind: "not_found" } });
   });
 
@@ -207,7 +216,7 @@ describe("when the result is not on the holder", () => {
     await holderStore.put("run-1", "t", 1);
     clock += 60_000;
     expect(await holderStore.evictExpired()).toBe(1);
-    const outcome = await fetchResult({ url: server.url, runId: "run-1", taskId: "t", grant: grantFor("run-1", "t") });
+    const outcome = await fetchResult({ prove, url: server.url, runId: "run-1", taskId: "t", grant: grantFor("run-1", "t") });
     expect(outcome).toEqual({ ok: false, error: { kind: "evicted", reason: "retention" } });
   });
 });
@@ -223,7 +232,7 @@ describe("when the health of the result server is checked", () => {
 describe("when one machine needs the same remote result several times", () => {
   it("downloads it once for concurrent fetches and not again afterwards", async () => {
     await holderStore.put("run-1", "shared", Uint8Array.from({ length: 200_000 }, (_, i) => i % 256));
-    const fetcher = createResultFetcher({ store: newStore("local") });
+    const fetcher = createResultFetcher({ store: newStore("local"), prove });
     const request = { url: server.url, runId: "run-1", taskId: "shared", grant: grantFor("run-1", "shared") };
 
     const [first, second] = await Promise.all([fetcher.fetch(request), fetcher.fetch(request)]);
@@ -242,7 +251,7 @@ describe("when one machine needs the same remote result several times", () => {
   });
 
   it("downloads again after a refused fetch", async () => {
-    const fetcher = createResultFetcher({ store: newStore("local") });
+    const fetcher = createResultFetcher({ store: newStore("local"), prove });
     const request = { url: server.url, runId: "run-1", taskId: "late", grant: grantFor("run-1", "late") };
     expect(await fetcher.fetch(request)).toEqual({ ok: false, error: { kind: "not_found" } });
     await holderStore.put("run-1", "late", "here now");
@@ -267,7 +276,7 @@ describe("when a grant carries the edge's encode step", () => {
     });
     try {
       const grant = grantFor("run-e", "source", { encode: { fn: "demo.shrink", args: [2] } });
-      const outcome = await fetchResult({ url: encoding.url, runId: "run-e", taskId: "source", grant });
+      const outcome = await fetchResult({ prove, url: encoding.url, runId: "run-e", taskId: "source", grant });
       expect(outcome).toMatchObject({ ok: true, value: { encoded: { width: 640 }, by: "machine-a", for: "machine-b", args: [2] } });
       expect(calls).toEqual([{ encode: { fn: "demo.shrink", args: [2] }, holder: "machine-a", audience: "machine-b" }]);
     } finally {
@@ -280,11 +289,11 @@ describe("when a grant carries the edge's encode step", () => {
     const failing = await startResultServer({ store: holderStore, secret, machine: "machine-a", now: () => clock, encode: async () => ({ ok: false, message: "boom" }) });
     try {
       const grant = grantFor("run-e", "source", { encode: { fn: "demo.shrink" } });
-      expect(await fetchResult({ url: failing.url, runId: "run-e", taskId: "source", grant })).toEqual({
+      expect(await fetchResult({ prove, url: failing.url, runId: "run-e", taskId: "source", grant })).toEqual({
         ok: false,
         error: { kind: "encode_failed", message: "demo.shrink failed on machine-a: boom" },
       });
-      expect(await fetchResult({ url: server.url, runId: "run-e", taskId: "source", grant })).toEqual({
+      expect(await fetchResult({ prove, url: server.url, runId: "run-e", taskId: "source", grant })).toEqual({
         ok: false,
         error: { kind: "encode_failed", message: "machine machine-a cannot run edge transforms" },
       });
@@ -297,10 +306,29 @@ describe("when a grant carries the edge's encode step", () => {
     const early = await startResultServer({ store: holderStore, secret: () => undefined, machine: "machine-a", now: () => clock });
     try {
       await holderStore.put("run-e", "source", 1);
-      expect(await fetchResult({ url: early.url, runId: "run-e", taskId: "source", grant: grantFor("run-e", "source") })).toEqual({ ok: false, error: { kind: "unauthorized" } });
+      expect(await fetchResult({ prove, url: early.url, runId: "run-e", taskId: "source", grant: grantFor("run-e", "source") })).toEqual({ ok: false, error: { kind: "unauthorized" } });
     } finally {
       await early.close();
     }
+  });
+});
+
+describe("when someone other than the grant's audience presents it", () => {
+  it("refuses a grant replayed without the audience's proof, with another key's proof, or with a stale proof", async () => {
+    await holderStore.put("run-1", "secret", { pin: 1234 });
+    const grant = grantFor("run-1", "secret");
+    const replayed = await fetch(`${server.url}/results/run-1/secret`, { headers: { Authorization: `Bearer ${grant}` } });
+    expect(replayed.status).toBe(403);
+    expect(await replayed.json()).toEqual({ kind: "forbidden", reason: "wrong_audience" });
+    const impostor = loadMachineKey(generateMachineKey().privateKeyPem);
+    const forged = signFetchProof(impostor.privateKey, [grant], clock);
+    expect(await fetchResult({ url: server.url, runId: "run-1", taskId: "secret", grant, prove: () => forged })).toEqual({ ok: false, error: { kind: "forbidden", reason: "wrong_audience" } });
+    const stale = signFetchProof(consumer.privateKey, [grant], clock - 120_000);
+    expect(await fetchResult({ url: server.url, runId: "run-1", taskId: "secret", grant, prove: () => stale })).toEqual({ ok: false, error: { kind: "forbidden", reason: "wrong_audience" } });
+    const batch = await fetch(`${server.url}/results/batch`, { method: "POST", body: JSON.stringify({ grants: [grant] }) });
+    expect(batch.status).toBe(200);
+    expect((await batch.text()).includes("wrong_audience")).toBe(true);
+    expect(await fetchResult({ prove, url: server.url, runId: "run-1", taskId: "secret", grant })).toEqual({ ok: true, value: { pin: 1234 }, size: 12 });
   });
 });
 
@@ -308,7 +336,7 @@ describe("when a consumer fetches many inputs from one holder at once", () => {
   it("gets small values in one batch request, in order, with refusals per value and large values fetched alone", async () => {
     for (let index = 0; index < 300; index++) await holderStore.put("run-fan", `t${index}`, { index });
     await holderStore.put("run-fan", "blob", new Uint8Array(300 * 1024).fill(9));
-    const fetcher = createResultFetcher({ store: newStore("consumer") });
+    const fetcher = createResultFetcher({ store: newStore("consumer"), prove });
     const ask = (taskId: string, grant = grantFor("run-fan", taskId)) => fetcher.fetch({ url: server.url, runId: "run-fan", taskId, grant });
 
     const outcomes = await Promise.all([

@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pipeline } from "node:stream/promises";
-import { verifyGrant, type GrantEncode, type GrantSecret } from "@handoff/protocol/grant";
+import { verifyAudience, verifyGrant, type Grant, type GrantEncode, type GrantSecret } from "@handoff/protocol/grant";
+import { FETCH_PROOF_HEADER, FETCH_PROOF_MAX_SKEW_MS, verifyFetchProof } from "@handoff/protocol/machine-identity";
 import type { ResultFetchError } from "./result-fetch-error.ts";
 import type { ResultStore } from "./result-store.ts";
 import { readExact } from "./read-exact.ts";
@@ -48,8 +49,9 @@ export type ResultServer = { readonly url: string; close(): Promise<void> };
 const resultPath = /^\/results\/([^/]+)\/([^/]+)$/;
 
 /**
- * Serves this machine's results to other agents: `GET /results/:runId/:taskId` with `Authorization: Bearer <grant>`,
- * streamed from the store without holding the whole value; `GET /healthz` without auth. A grant that carries an edge's
+ * Serves this machine's results to other agents: `GET /results/:runId/:taskId` with `Authorization: Bearer <grant>`
+ * and `X-Handoff-Proof` (the grant's audience's signature: a grant replayed by anyone else is refused), streamed from
+ * the store without holding the whole value; `GET /healthz` without auth. A grant that carries an edge's
  * `encode` makes the holder serve `encode.fn(value, holder, audience, ...args)` (run through `options.encode`) instead.
  *
  * @example
@@ -61,6 +63,10 @@ export async function startResultServer(options: ResultServerOptions): Promise<R
   const now = options.now ?? Date.now;
   const currentSecret = (): GrantSecret | undefined => (typeof options.secret === "function" ? options.secret() : options.secret);
   const currentMachine = (): string => (typeof options.machine === "function" ? options.machine() : options.machine);
+  const fromAudience = (secret: GrantSecret, grant: Grant, request: IncomingMessage, grants: readonly string[], at: number): boolean => {
+    const header = request.headers[FETCH_PROOF_HEADER];
+    return verifyAudience(secret, grant, typeof header === "string" ? header : undefined, grants, { now: at, maxSkewMs: FETCH_PROOF_MAX_SKEW_MS, verifyKeyProof: verifyFetchProof });
+  };
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = new URL(request.url ?? "/", "http://result-server").pathname;
@@ -84,8 +90,10 @@ export async function startResultServer(options: ResultServerOptions): Promise<R
     }
     const secret = currentSecret();
     if (secret === undefined) return sendError(response, 401, { kind: "unauthorized" });
-    const verification = verifyGrant(secret, token, { now: now(), holder: machine });
+    const at = now();
+    const verification = verifyGrant(secret, token, { now: at, holder: machine });
     if (!verification.ok) return sendError(response, 403, { kind: "forbidden", reason: verification.reason });
+    if (!fromAudience(secret, verification.grant, request, [token], at)) return sendError(response, 403, { kind: "forbidden", reason: "wrong_audience" });
     if (verification.grant.runId !== runId || verification.grant.taskId !== taskId) {
       return sendError(response, 403, { kind: "forbidden", reason: "wrong_result" });
     }
@@ -131,10 +139,18 @@ export async function startResultServer(options: ResultServerOptions): Promise<R
     const entries: BatchEntry[] = [];
     const bodies: Uint8Array[] = [];
     let total = 0;
+    // One proof signs the whole list; it is checked once per audience key the grants name.
+    const proven = new Map<string, boolean>();
     for (const token of grants as string[]) {
       const verification = verifyGrant(secret, token, { now: at, holder: machine });
       if (!verification.ok) {
         entries.push({ ok: false, error: { kind: "forbidden", reason: verification.reason } });
+        continue;
+      }
+      const audienceKey = verification.grant.audienceKey ?? `server:${verification.grant.audience}`;
+      if (!proven.has(audienceKey)) proven.set(audienceKey, fromAudience(secret, verification.grant, request, grants as string[], at));
+      if (proven.get(audienceKey) !== true) {
+        entries.push({ ok: false, error: { kind: "forbidden", reason: "wrong_audience" } });
         continue;
       }
       const { runId, taskId, encode } = verification.grant;

@@ -1,13 +1,20 @@
+import { randomBytes } from "node:crypto";
 import type { Server as HttpServer } from "node:http";
 import { Server, type Socket } from "socket.io";
-import { AgentEvent, AgentHeartbeat, AgentHello, ResultEvicted, TaskFinished, TaskLogs, formatIssues } from "@handoff/protocol";
+import { AgentEvent, AgentHeartbeat, AgentHello, GrantRefresh, PROTOCOL_VERSION, ResultEvicted, TaskFinished, TaskLogs, formatIssues } from "@handoff/protocol";
+import { HELLO_PROOF_CONTEXT, verifyHelloProof } from "@handoff/protocol/machine-identity";
 import type { z } from "zod";
 import type { TokenService } from "../auth/tokens.ts";
 import type { Logger } from "../log.ts";
+import { announcedPort } from "../machines/holder-url.ts";
+import { refreshGrant } from "../machines/refresh-grant.ts";
 import type { AgentLink, Engine } from "../scheduler/engine.ts";
 
 interface SocketData {
-  tokenId: string;
+  /** Set when the handshake carried a valid join (or admin) token: it may bind a new machine identity. */
+  hasJoinToken: boolean;
+  /** This connection's challenge for its next hello; consumed by that hello (no replay). */
+  nonce?: string;
   machine?: string;
   link?: AgentLink;
 }
@@ -15,9 +22,10 @@ interface SocketData {
 type AgentSocket = Socket<Record<string, (...args: never[]) => void>, Record<string, (...args: never[]) => void>, Record<string, never>, SocketData>;
 
 /**
- * socket.io at `/socket.io` for agents only: a join (or admin) token in `auth.token`, then `agent:hello`.
- * Every message is parsed with zod; a malformed one is answered (when it has an ack) with the field path
- * and otherwise dropped — the connection and everyone else carry on.
+ * socket.io at `/socket.io` for agents only. The handshake takes a join (or admin) token in `auth.token`, or none;
+ * then `agent:challenge` hands out a fresh nonce and `agent:hello` must sign it with the machine's identity key. A
+ * known identity needs no token; a new one needs the join token. Every message is parsed with zod; a malformed one is
+ * answered (when it has an ack) with the field path and otherwise dropped — the connection and everyone else carry on.
  */
 export function attachAgentGateway(http: HttpServer, options: { engine: Engine; tokens: TokenService; log: Logger; maxMessageBytes: number }): Server {
   const { engine, tokens, log } = options;
@@ -30,21 +38,19 @@ export function attachAgentGateway(http: HttpServer, options: { engine: Engine; 
 
   io.use((socket, next) => {
     const auth = socket.handshake.auth as { token?: unknown };
-    const token = typeof auth.token === "string" ? auth.token : undefined;
+    const token = typeof auth.token === "string" && auth.token !== "" ? auth.token : undefined;
+    // No token, or one that no longer works (revoked after this machine joined): the hello must prove a known identity.
     tokens.authenticate(token).then(
       (principal) => {
-        if (!principal) return next(Object.assign(new Error("unauthorized: a valid join token is required"), { data: { kind: "unauthorized" } }));
-        if (principal.kind !== "join" && principal.kind !== "admin") {
+        if (principal && principal.kind !== "join" && principal.kind !== "admin") {
           return next(Object.assign(new Error(`forbidden: a ${principal.kind} token cannot connect an agent`), { data: { kind: "forbidden" } }));
         }
-        (socket.data as SocketData).tokenId = principal.tokenId;
+        (socket.data as SocketData).hasJoinToken = principal !== undefined;
         next();
       },
       (error: unknown) => next(error instanceof Error ? error : new Error(String(error))),
     );
   });
-
-  tokens.onRevoke((tokenId) => engine.disconnectToken(tokenId));
 
   io.on("connection", (raw) => {
     const socket = raw as unknown as AgentSocket;
@@ -62,24 +68,60 @@ export function attachAgentGateway(http: HttpServer, options: { engine: Engine; 
       return undefined;
     };
 
+    socket.on(AgentEvent.Challenge, (_payload: unknown, ack?: unknown) => {
+      if (typeof ack !== "function") return;
+      data.nonce = randomBytes(24).toString("base64url");
+      (ack as (answer: unknown) => void)({ v: PROTOCOL_VERSION, nonce: data.nonce, context: HELLO_PROOF_CONTEXT });
+    });
+
     socket.on(AgentEvent.Hello, (payload: unknown, ack?: unknown) => {
       const reply = typeof ack === "function" ? (ack as (answer: unknown) => void) : () => undefined;
+      const nonce = data.nonce;
+      data.nonce = undefined; // one hello per challenge
       const hello = AgentHello.safeParse(payload);
       if (!hello.success) {
         reply({ ok: false, error: { kind: "invalid_message", message: `agent:hello: ${describeIssues(hello.error.issues, payload)}` } });
         return;
       }
-      engine.connectAgent(hello.data, link, data.tokenId).then(
-        (welcome) => {
-          data.machine = hello.data.name;
+      const { name, identity } = hello.data;
+      if (nonce === undefined || !verifyHelloProof(identity.publicKey, identity.signature, { context: HELLO_PROOF_CONTEXT, nonce, name })) {
+        log.warn("agent hello without a valid identity proof", { machine: name, address: socket.handshake.address, challenged: nonce !== undefined });
+        reply({
+          ok: false,
+          error: {
+            kind: "unauthorized",
+            message: `agent:hello for machine "${name}": identity.signature does not sign this connection's challenge (${nonce === undefined ? "ask agent:challenge first; each challenge is good for one hello" : "wrong key, nonce or context"})`,
+          },
+        });
+        return;
+      }
+      const port = announcedPort(hello.data.resultUrl);
+      if (!port.ok) {
+        reply({ ok: false, error: { kind: "invalid_message", message: `agent:hello: ${port.message}` } });
+        return;
+      }
+      engine.connectAgent(hello.data, link, { hasJoinToken: data.hasJoinToken, address: socket.handshake.address, resultPort: port.port }).then(
+        (admitted) => {
+          if (!admitted.ok) return reply({ ok: false, error: { kind: admitted.kind, message: admitted.message } });
+          data.machine = name;
           data.link = link;
-          reply({ ok: true, welcome });
+          reply({ ok: true, welcome: admitted.welcome });
         },
         (error: unknown) => {
           log.error("agent registration failed", { machine: hello.data.name, error: String(error) });
           reply({ ok: false, error: { kind: "internal", message: "registration failed on the server" } });
         },
       );
+    });
+
+    socket.on(AgentEvent.GrantRefresh, (payload: unknown, ack?: unknown) => {
+      if (typeof ack !== "function") return;
+      const reply = ack as (answer: unknown) => void;
+      if (!data.machine) return reply({ ok: false, error: { kind: "unauthorized", message: "grant:refresh before a welcome" } });
+      const request = GrantRefresh.safeParse(payload);
+      if (!request.success) return reply({ ok: false, error: { kind: "invalid_message", message: `grant:refresh: ${describeIssues(request.error.issues, payload)}` } });
+      const refreshed = refreshGrant(engine, data.machine, request.data.grant);
+      reply(refreshed.ok ? refreshed : { ok: false, error: { kind: refreshed.kind, message: refreshed.message } });
     });
 
     socket.on(AgentEvent.Heartbeat, (payload: unknown) => {

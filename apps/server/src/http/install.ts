@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** The one-line command (text/plain); `?token=JOIN_TOKEN` and `?name=NAME` fill it in. */
+/** The one-line command (text/plain); `?name=NAME` fills in the name. Tokens never travel in URLs: no `?token=`. */
 export const INSTALL_PATH = "/install";
 /** The single-file agent: one ES module with no native parts, for any machine with Node 20. */
 export const AGENT_BUNDLE_PATH = "/install/agent.mjs";
@@ -21,20 +21,20 @@ export interface InstallHandlerOptions {
   readonly buildTimeoutMs?: number;
 }
 
-const JOIN_TOKEN = /^[A-Za-z0-9_-]{1,200}$/;
 const MACHINE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 
 /**
- * The command that downloads the agent and starts it against this server. Without a token it reads
- * `$HANDOFF_JOIN_TOKEN` from the shell.
+ * The command that downloads the agent and starts it against this server. The join token goes in the agent's
+ * environment (`HANDOFF_JOIN_TOKEN=… node …`), never in its arguments, so `ps` does not show it to other users.
+ * Without a token the agent reads `HANDOFF_JOIN_TOKEN` from the shell's environment.
  * @example installCommand({ publicUrl: "http://server:3000", token: "hf_join_…" })
- * // curl -fsSL http://server:3000/install/agent.mjs -o handoff-agent.mjs && node handoff-agent.mjs --server http://server:3000 --token hf_join_…
+ * // curl -fsSL http://server:3000/install/agent.mjs -o handoff-agent.mjs && HANDOFF_JOIN_TOKEN=hf_join_… node handoff-agent.mjs --server http://server:3000
  */
 export function installCommand(options: { readonly publicUrl: string; readonly token?: string; readonly name?: string }): string {
   const base = options.publicUrl.replace(/\/+$/, "");
-  const token = options.token === undefined ? '"$HANDOFF_JOIN_TOKEN"' : shellWord(options.token);
+  const env = options.token === undefined ? "" : `HANDOFF_JOIN_TOKEN=${shellWord(options.token)} `;
   const name = options.name === undefined ? "" : ` --name ${shellWord(options.name)}`;
-  return `curl -fsSL ${shellWord(`${base}${AGENT_BUNDLE_PATH}`)} -o handoff-agent.mjs && node handoff-agent.mjs --server ${shellWord(base)} --token ${token}${name}`;
+  return `curl -fsSL ${shellWord(`${base}${AGENT_BUNDLE_PATH}`)} -o handoff-agent.mjs && ${env}node handoff-agent.mjs --server ${shellWord(base)}${name}`;
 }
 
 function shellWord(value: string): string {
@@ -44,7 +44,7 @@ function shellWord(value: string): string {
 type Bundle = { readonly bytes: Buffer; readonly etag: string; readonly mtimeMs: number };
 
 /**
- * Answers `GET /install` and `GET /install/agent.mjs` with no token (the join token in the command is the credential).
+ * Answers `GET /install` and `GET /install/agent.mjs` with no token (the join token in the agent's environment is the credential).
  * The bundle is built by apps/agent's scripts/bundle.mjs on the first request when `dist/handoff-agent.mjs` is missing
  * or older than any file it was built from (listed in `dist/handoff-agent.inputs.json`), then kept in memory until
  * its sources or the file change. Concurrent requests share one build.
@@ -116,15 +116,14 @@ export function createInstallHandler(options: InstallHandlerOptions): InstallHan
 
 function answerCommand(request: IncomingMessage, response: ServerResponse, publicUrl: string): void {
   const query = new URL(request.url ?? "/", "http://handoff.local").searchParams;
-  const token = query.get("token") ?? undefined;
   const name = query.get("name") ?? undefined;
-  if (token !== undefined && !JOIN_TOKEN.test(token)) {
-    return sendError(response, request, 400, "query parameter token: expected a join token (letters, digits, _ and -, at most 200)");
+  if (query.has("token")) {
+    return sendError(response, request, 400, "query parameter token: tokens never travel in URLs; set HANDOFF_JOIN_TOKEN in the agent's environment instead");
   }
   if (name !== undefined && !MACHINE_NAME.test(name)) {
     return sendError(response, request, 400, "query parameter name: expected a machine name (letters, digits, _ . -, starting with a letter or digit, at most 100)");
   }
-  const text = `${installCommand({ publicUrl, ...(token === undefined ? {} : { token }), ...(name === undefined ? {} : { name }) })}\n`;
+  const text = `${installCommand({ publicUrl, ...(name === undefined ? {} : { name }) })}\n`;
   response.writeHead(200, { "Content-Type": "text/plain; charset=utf-8", "Content-Length": Buffer.byteLength(text), "Cache-Control": "no-store" });
   response.end(request.method === "HEAD" ? undefined : text);
 }

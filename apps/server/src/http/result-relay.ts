@@ -1,5 +1,7 @@
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import type { ResultMeta } from "@handoff/protocol";
+import { SERVER_AUDIENCE, signServerProof } from "@handoff/protocol/grant";
+import { FETCH_PROOF_HEADER } from "@handoff/protocol/machine-identity";
 import type { Engine, LiveMachine, ResultRef } from "../scheduler/engine.ts";
 
 /** Why a value could not be had, in the words the API answers with. */
@@ -74,7 +76,10 @@ export class ResultRelay {
     const url = new URL(`results/${encodeURIComponent(runId)}/${encodeURIComponent(taskId)}`, machine.resultUrl!.endsWith("/") ? machine.resultUrl! : `${machine.resultUrl!}/`);
     try {
       const response = await new Promise<IncomingMessage>((resolve, reject) => {
-        const outgoing = httpRequest(url, { headers: { Authorization: `Bearer ${this.engine.grantFor(machine, runId, taskId, "server")}` } });
+        // The holder's address is the one its socket came from (or an admin's override): never an agent-chosen host.
+        const grant = this.engine.grantFor(machine, runId, taskId, SERVER_AUDIENCE);
+        const proof = signServerProof(machine.grantSecret, [grant], Date.now());
+        const outgoing = httpRequest(url, { headers: { Authorization: `Bearer ${grant}`, [FETCH_PROOF_HEADER]: proof } });
         outgoing.once("response", resolve);
         outgoing.once("error", reject);
         outgoing.end();

@@ -23,7 +23,7 @@ import {
 } from "@handoff/core";
 import type { AttemptChange, ChangeBatch, Database, InFlightRun, RunChange, TaskChange as TaskRow, TokenKind } from "@handoff/db";
 import { DagFile, clearLongTimeout, setLongTimeout, toDagSpec, type LongTimeout } from "@handoff/protocol";
-import { signGrant } from "@handoff/protocol/grant";
+import { SERVER_AUDIENCE, signGrant } from "@handoff/protocol/grant";
 import type {
   AgentHeartbeat,
   AgentHello,
@@ -37,6 +37,8 @@ import type {
   WireInput,
 } from "@handoff/protocol";
 import type { Logger } from "../log.ts";
+import { admitMachine, type AdmissionRefusal } from "../machines/admit-machine.ts";
+import { holderUrl } from "../machines/holder-url.ts";
 import { Metrics } from "./metrics.ts";
 
 /** What a succeeded attempt leaves behind in the cluster: a reference, the value stays on `machine`. */
@@ -48,7 +50,7 @@ export interface ResultRef extends ResultMeta {
 
 /** The server side of one connected agent. `send` is the socket (absent while offline). */
 export interface AgentLink {
-  send(event: "task:assign" | "task:abort" | "run:ended", payload: unknown): void;
+  send(event: "task:assign" | "task:abort" | "run:ended" | "machine:forgotten", payload: unknown): void;
   request(event: "result:put", payload: unknown, timeoutMs: number): Promise<unknown>;
   disconnect(reason: string): void;
 }
@@ -60,10 +62,17 @@ export interface LiveMachine {
   functions: FunctionMeta[];
   status: "online" | "offline" | "draining";
   agentVersion: string | null;
+  /** Where the server and other agents reach its results: socket address (or the admin's override) + announced port. */
   resultUrl: string | null;
   link: AgentLink | undefined;
-  /** Join token the agent connected with: revoking it disconnects the agent. */
-  tokenId: string | undefined;
+  /** The identity bound to the name (base64url SPKI Ed25519); null until the first join or once forgotten. */
+  publicKey: string | null;
+  identitySince: number | null;
+  /** An admin's override of the host the machine is reached at. */
+  addressOverride: string | null;
+  /** The remote address of the agent's socket and the result port it announced (the parts of `resultUrl`). */
+  socketAddress: string | null;
+  resultPort: number | null;
   grantSecret: string;
   lastHeartbeatAt: number | null;
   cpuPercent: number | null;
@@ -142,6 +151,9 @@ export interface LoadSample {
   readonly memoryTotalMb: number | null;
   readonly running: number;
 }
+
+/** Grants are short-lived; an attempt that waits past one asks for a fresh one (`grant:refresh`). */
+const DEFAULT_GRANT_TTL_MS = 2 * 60_000;
 
 /** 15 minutes at one sample a second. */
 const HISTORY_SAMPLES = 900;
@@ -244,6 +256,9 @@ export class Engine {
       machine.functions = Array.isArray(record.functions) ? (record.functions as FunctionMeta[]) : [];
       machine.agentVersion = record.agentVersion;
       machine.resultUrl = record.resultUrl;
+      machine.publicKey = record.publicKey;
+      machine.identitySince = record.identitySince?.getTime() ?? null;
+      machine.addressOverride = record.addressOverride;
       machine.lastHeartbeatAt = record.lastHeartbeatAt?.getTime() ?? null;
       this.machines.set(machine.name, machine);
       this.announce(machine);
@@ -274,7 +289,11 @@ export class Engine {
       agentVersion: null,
       resultUrl: null,
       link: undefined,
-      tokenId: undefined,
+      publicKey: null,
+      identitySince: null,
+      addressOverride: null,
+      socketAddress: null,
+      resultPort: null,
       grantSecret: randomBytes(32).toString("base64url"),
       lastHeartbeatAt: null,
       cpuPercent: null,
@@ -292,20 +311,45 @@ export class Engine {
     });
   }
 
-  /** An agent said hello: (re)register its machine, bring it online, and welcome it. */
-  async connectAgent(hello: AgentHello, link: AgentLink, tokenId: string): Promise<AgentWelcome> {
+  /**
+   * An agent said hello and proved `hello.identity.publicKey` (the gateway checked the signature): admit it by its
+   * identity (or bind a new one with a join token), replace an older connection of the same identity at once,
+   * (re)register the machine, bring it online, and welcome it. A refusal changes nothing and disconnects no one.
+   */
+  async connectAgent(
+    hello: AgentHello,
+    link: AgentLink,
+    connection: { readonly hasJoinToken: boolean; readonly address: string; readonly resultPort: number },
+  ): Promise<{ ok: true; welcome: AgentWelcome } | AdmissionRefusal> {
     const existing = this.machines.get(hello.name);
+    const presentedKey = hello.identity.publicKey;
+    const admission = admitMachine({ name: hello.name, boundKey: existing?.publicKey ?? null, presentedKey, hasJoinToken: connection.hasJoinToken });
+    if (!admission.ok) {
+      this.log.warn("agent refused", { machine: hello.name, kind: admission.kind, address: connection.address });
+      return admission;
+    }
+    if (admission.isNewIdentity) {
+      const claimed = existing ?? this.newMachine(hello.name, hello.capacity, "offline");
+      claimed.publicKey = presentedKey; // in memory first: a concurrent hello for the same name sees it bound
+      claimed.identitySince = Date.now();
+      this.machines.set(claimed.name, claimed);
+      if ((await this.db.machines.bindIdentity(hello.name, presentedKey, new Date(claimed.identitySince))) === "taken") {
+        return { ok: false, kind: "forbidden", message: `machine "${hello.name}" belongs to another identity` };
+      }
+      this.log.info("machine identity bound", { machine: hello.name });
+    }
     if (existing?.link && existing.link !== link) {
       existing.link.disconnect(`replaced by a new connection for machine "${hello.name}"`);
     }
-    const machine = existing ?? this.newMachine(hello.name, hello.capacity, "online");
+    const machine = this.machines.get(hello.name) ?? this.newMachine(hello.name, hello.capacity, "online");
     machine.capacity = withSlots(hello.capacity);
     machine.labels = hello.labels;
     machine.functions = hello.functions;
     machine.agentVersion = hello.agentVersion;
-    machine.resultUrl = hello.resultUrl;
+    machine.socketAddress = connection.address;
+    machine.resultPort = connection.resultPort;
+    machine.resultUrl = this.resultUrlOf(machine);
     machine.link = link;
-    machine.tokenId = tokenId;
     machine.grantSecret = randomBytes(32).toString("base64url");
     machine.lastHeartbeatAt = Date.now();
     if (machine.status === "offline") machine.status = "online";
@@ -338,7 +382,42 @@ export class Engine {
     this.announce(machine);
     if (this.resuming.size > 0) this.maybeResumeEarly();
     this.log.info("machine online", { machine: machine.name, capacity: machine.capacity, functions: machine.functions.length });
-    return { v: 1, machine: machine.name, grantSecret: machine.grantSecret, heartbeatIntervalMs: this.options.heartbeatMs };
+    return { ok: true, welcome: { v: 1, machine: machine.name, grantSecret: machine.grantSecret, heartbeatIntervalMs: this.options.heartbeatMs } };
+  }
+
+  private resultUrlOf(machine: LiveMachine): string | null {
+    const host = machine.addressOverride ?? machine.socketAddress;
+    return host === null || machine.resultPort === null ? null : holderUrl(host, machine.resultPort);
+  }
+
+  /**
+   * Forgets a machine's identity: its name is free for the next machine that joins with a join token, and its agent is
+   * told and disconnected at once. Answers false for an unknown machine.
+   */
+  async forgetMachine(name: string): Promise<boolean> {
+    const machine = this.machines.get(name);
+    if (!machine) return false;
+    machine.publicKey = null;
+    machine.identitySince = null;
+    await this.db.machines.forgetIdentity(name);
+    const link = machine.link;
+    if (link) {
+      link.send("machine:forgotten", { v: 1, machine: name });
+      link.disconnect("forgotten by an admin");
+      this.disconnectAgent(name, link, "forgotten by an admin");
+    }
+    this.log.warn("machine forgotten", { machine: name });
+    return true;
+  }
+
+  /** Sets (or, with null, clears) the host the machine is reached at instead of its socket's address. */
+  async setAddress(name: string, address: string | null): Promise<LiveMachine | undefined> {
+    const machine = this.machines.get(name);
+    if (!machine) return undefined;
+    machine.addressOverride = address;
+    machine.resultUrl = this.resultUrlOf(machine) ?? machine.resultUrl;
+    await this.db.machines.setAddressOverride(name, address);
+    return machine;
   }
 
   /** The agent's socket closed (or the watchdog gave up on it): the machine is offline, its attempts are lost. */
@@ -354,13 +433,6 @@ export class Engine {
     this.log.warn("machine offline", { machine: name, reason });
     this.dispatch({ type: "machine_status_changed", now: Date.now(), name, status: "offline" });
     void this.db.machines.setStatus(name, machine.status === "draining" ? "draining" : "offline").catch((error: unknown) => this.writeFailed(error));
-  }
-
-  /** Disconnects every agent that joined with this token (the token was revoked). */
-  disconnectToken(tokenId: string): void {
-    for (const machine of this.machines.values()) {
-      if (machine.tokenId === tokenId && machine.link) machine.link.disconnect("join token revoked");
-    }
   }
 
   heartbeat(name: string, link: AgentLink, beat: AgentHeartbeat): void {
@@ -853,7 +925,8 @@ export class Engine {
       taskId,
       holder: holder.name,
       audience,
-      expiresAt: Date.now() + (this.options.grantTtlMs ?? 10 * 60_000),
+      ...(audience === SERVER_AUDIENCE ? {} : { audienceKey: this.machines.get(audience)?.publicKey ?? undefined }),
+      expiresAt: Date.now() + (this.options.grantTtlMs ?? DEFAULT_GRANT_TTL_MS),
       ...(encode ? { encode: { fn: encode.fn, args: [...(encode.args ?? [])] } } : {}),
     });
   }

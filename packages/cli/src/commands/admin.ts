@@ -7,6 +7,8 @@ const common = { server: { type: "string" }, token: { type: "string" }, "data-di
 const machinesUsage = `handoff machines                 list machines, capacity and load
 handoff machines drain NAME      no new tasks go to NAME; running ones finish
 handoff machines undrain NAME    bring NAME back
+handoff machines forget NAME     revoke NAME's identity and free the name (its agent is disconnected and stops)
+handoff machines address NAME HOST|-   reach NAME's results at HOST instead of its socket's address (- clears)
 (all take [--server URL] [--token TOKEN])`;
 
 export async function machines(argv: readonly string[]): Promise<number> {
@@ -18,6 +20,20 @@ export async function machines(argv: readonly string[]): Promise<number> {
     const client = connect(values);
     const machine = sub === "drain" ? await client.trpc.machines.drain.mutate({ name }) : await client.trpc.machines.undrain.mutate({ name });
     console.log(`${machine.name} is ${machine.status}${sub === "drain" && machine.runningAttempts > 0 ? ` (${machine.runningAttempts} running attempts will finish)` : ""}`);
+    return 0;
+  }
+  if (sub === "forget") {
+    const name = positionals[0];
+    if (!name || positionals.length > 1) throw new UsageError(`forget needs exactly one machine NAME\n\n${machinesUsage}`);
+    await connect(values).trpc.machines.forget.mutate({ name });
+    console.log(`forgot ${name}: its identity is revoked and the name is free (a join token admits the next machine that takes it)`);
+    return 0;
+  }
+  if (sub === "address") {
+    const [name, host] = positionals;
+    if (!name || !host || positionals.length > 2) throw new UsageError(`address needs a machine NAME and a HOST (or - to clear)\n\n${machinesUsage}`);
+    const machine = await connect(values).trpc.machines.setAddress.mutate({ name, address: host === "-" ? null : host });
+    console.log(`${machine.name}: results at ${machine.resultUrl ?? "(when it connects)"}`);
     return 0;
   }
   if (sub !== undefined) throw new UsageError(`unknown machines command "${sub}"\n\n${machinesUsage}`);

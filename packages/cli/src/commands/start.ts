@@ -4,6 +4,7 @@ import { createRequire } from "node:module";
 import { hostname } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { loadMachineIdentity } from "@handoff/agent";
 import { loadConfig, startServer, type RunningServer, type WebHandler } from "@handoff/server";
 import { intFlag, parseFlags } from "../args.ts";
 
@@ -19,13 +20,42 @@ export function agentEntry(): string {
   return path.join(repoRoot, "apps/agent/src/cli.ts");
 }
 
-/** Starts a local agent as its own process (a crashing function can never take the server down). */
-export function spawnAgent(args: readonly string[], options: { quiet?: boolean } = {}): ChildProcess {
+/**
+ * Starts a local agent as its own process (a crashing function can never take the server down). A join token goes in
+ * its environment (`HANDOFF_JOIN_TOKEN`), never in its arguments.
+ */
+export function spawnAgent(args: readonly string[], options: { quiet?: boolean; joinToken?: string } = {}): ChildProcess {
   const require = createRequire(import.meta.url);
+  const { HANDOFF_JOIN_TOKEN: _inherited, ...env } = process.env;
   return spawn(process.execPath, ["--import", require.resolve("tsx"), agentEntry(), ...args], {
     stdio: options.quiet ? ["ignore", "ignore", "inherit"] : ["ignore", "inherit", "inherit"],
-    env: process.env,
+    env: options.joinToken === undefined ? env : { ...env, HANDOFF_JOIN_TOKEN: options.joinToken },
   });
+}
+
+/**
+ * The local agent's join: its identity key lives in `<server data dir>/agent` and survives restarts, so a join token
+ * is minted only while the server does not know that key for the machine yet — and revoked once the agent has joined
+ * (revoking a join token never disconnects an admitted machine). Old tokens do not pile up.
+ */
+async function localAgentJoin(server: RunningServer, machine: string, agentDataDir: string): Promise<{ token?: string; joined: () => void }> {
+  const { publicKey } = loadMachineIdentity(agentDataDir);
+  if (server.engine.machines.get(machine)?.publicKey === publicKey) return { joined: () => undefined };
+  const { id, token } = await server.tokens.create(`local agent ${machine} (first join)`, "join", "handoff start");
+  const revoke = (): void => void server.tokens.revoke(id).catch(() => undefined);
+  const poll = setInterval(() => {
+    if (server.engine.machines.get(machine)?.publicKey !== publicKey) return;
+    clearInterval(poll);
+    revoke();
+  }, 200);
+  poll.unref();
+  return {
+    token,
+    joined: () => {
+      clearInterval(poll);
+      revoke();
+    },
+  };
 }
 
 /** Mounts the built dashboard (Next.js) in this process, when apps/web has been built. */
@@ -74,10 +104,15 @@ export async function start(argv: readonly string[]): Promise<void> {
   const web = values["no-web"] ? undefined : await loadWeb();
   const server: RunningServer = await startServer({ config, ...(web ? { web } : {}) });
   let agent: ChildProcess | undefined;
+  let localJoin: { joined: () => void } | undefined;
   if (!values["no-agent"]) {
-    const { token } = await server.tokens.create(`local agent ${machine}`, "join", "handoff start");
+    const agentDataDir = path.join(config.dataDir, "agent");
+    const join = await localAgentJoin(server, machine, agentDataDir);
+    localJoin = join;
     const functions = values.functions ?? [path.join(repoRoot, "examples/src/pipeline.ts")];
-    agent = spawnAgent(["--server", server.url, "--token", token, "--name", machine, "--data-dir", path.join(config.dataDir, "agent"), ...functions.flatMap((file) => ["--functions", path.resolve(file)])]);
+    agent = spawnAgent(["--server", server.url, "--name", machine, "--data-dir", agentDataDir, ...functions.flatMap((file) => ["--functions", path.resolve(file)])], {
+      ...(join.token === undefined ? {} : { joinToken: join.token }),
+    });
     agent.once("exit", (code) => {
       if (code !== 0 && code !== null) console.error(`the local agent exited with code ${code}`);
     });
@@ -92,6 +127,7 @@ export async function start(argv: readonly string[]): Promise<void> {
   run       npm run handoff -- run examples/word-count.dag.json
 `);
   const stop = (): void => {
+    localJoin?.joined();
     agent?.kill("SIGTERM");
     void server.close().then(() => process.exit(0));
   };

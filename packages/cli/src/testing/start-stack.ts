@@ -15,6 +15,12 @@ export interface AgentSpec {
   /** Function modules (.ts / .mjs), absolute paths. */
   readonly functions?: readonly string[];
   readonly extraArgs?: readonly string[];
+  /** The agent's data dir (its identity key): default `<stack dir>/agents/<name>`, the same at every start. */
+  readonly dataDir?: string;
+  /** The join token in its environment: default a fresh one; `null` starts it with none (its identity must be known). */
+  readonly joinToken?: string | null;
+  /** Extra environment for the agent. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export interface StackOptions {
@@ -40,6 +46,11 @@ export interface Stack {
   /** A fresh join token each call. */
   joinToken(): Promise<string>;
   startAgent(spec: AgentSpec): Promise<ChildProcess>;
+  /**
+   * Starts an agent process without waiting for it to come online, and without taking the name's place in `agents`
+   * (an impostor, a second copy): the caller ends it; `stop()` kills it too.
+   */
+  launchAgent(spec: AgentSpec, options?: { readonly output?: (chunk: string) => void }): Promise<ChildProcess>;
   /** Kills an agent's process (SIGKILL by default) and waits for it to exit. */
   killAgent(name: string, signal?: NodeJS.Signals): Promise<void>;
   /** Kills the server process and starts it again on the same database and port. */
@@ -138,11 +149,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     });
   };
 
-  const startAgent = async (spec: AgentSpec): Promise<ChildProcess> => {
-    const token = await joinToken();
+  const launched: ChildProcess[] = [];
+  const spawnAgentProcess = async (spec: AgentSpec, output?: (chunk: string) => void): Promise<ChildProcess> => {
+    const token = spec.joinToken === undefined ? await joinToken() : spec.joinToken;
     const capacity = spec.capacity
       ? ["--capacity", Object.entries(spec.capacity).map(([key, amount]) => `${key}=${amount}`).join(",")]
       : [];
+    const { HANDOFF_JOIN_TOKEN: _inherited, ...env } = process.env;
     const child = spawn(
       process.execPath,
       [
@@ -151,18 +164,29 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         agentEntry(),
         "--server",
         url,
-        "--token",
-        token,
         "--name",
         spec.name,
         "--data-dir",
-        path.join(dataDir, "agents", spec.name),
+        spec.dataDir ?? path.join(dataDir, "agents", spec.name),
         ...capacity,
         ...(spec.functions ?? []).flatMap((file) => ["--functions", file]),
         ...(spec.extraArgs ?? []),
       ],
-      { stdio: ["ignore", stdio, stdio] },
+      {
+        stdio: ["ignore", output ? "pipe" : stdio, output ? "pipe" : stdio],
+        // The join token travels in the environment, never on the command line.
+        env: { ...env, ...(token === null ? {} : { HANDOFF_JOIN_TOKEN: token }), ...spec.env },
+      },
     );
+    if (output) {
+      child.stdout?.on("data", (chunk: Buffer) => output(chunk.toString("utf8")));
+      child.stderr?.on("data", (chunk: Buffer) => output(chunk.toString("utf8")));
+    }
+    return child;
+  };
+
+  const startAgent = async (spec: AgentSpec): Promise<ChildProcess> => {
+    const child = await spawnAgentProcess(spec);
     agents.set(spec.name, child);
     await waitForMachines([spec.name]);
     return child;
@@ -191,6 +215,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     agents,
     joinToken,
     startAgent,
+    async launchAgent(spec, launchOptions) {
+      const child = await spawnAgentProcess(spec, launchOptions?.output);
+      launched.push(child);
+      return child;
+    },
     waitForMachines,
     async killAgent(name, signal = "SIGKILL") {
       const child = agents.get(name);
@@ -205,7 +234,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
     killServer,
     async stop() {
-      const all = [...agents.values(), ...(server ? [server] : [])];
+      const all = [...agents.values(), ...launched, ...(server ? [server] : [])];
       for (const child of all) child.kill("SIGTERM");
       await Promise.race([Promise.all(all.map(exited)), new Promise((resolve) => setTimeout(resolve, 5000))]);
       for (const child of all) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");

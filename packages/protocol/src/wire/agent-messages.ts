@@ -74,8 +74,13 @@ export const AgentHello = z.object({
   capacity: resources,
   functions: z.array(FunctionMeta).max(10_000),
   agentVersion: z.string().max(100),
-  /** Base URL of this agent's result server, reachable by the other agents. */
+  /**
+   * This agent's result server. Only its port is used: the server reaches (and points other agents at) the address
+   * this agent's own socket comes from, never a host, path or scheme an agent chose.
+   */
   resultUrl: z.string().url(),
+  /** The machine's identity: its Ed25519 public key and its signature of the server's challenge (see `AgentChallenge`). */
+  identity: z.object({ publicKey: z.string().min(1).max(200), signature: z.string().min(1).max(200) }),
   /** Attempts this agent is still running (after a reconnect). */
   running: z.array(z.string()).default([]),
   labels: z.record(z.string(), z.string()).default({}),
@@ -86,6 +91,16 @@ export const AgentHello = z.object({
   held: z.array(z.lazy(() => HeldResult)).max(1000).default([]),
 });
 export type AgentHello = z.infer<typeof AgentHello>;
+
+/** The server's answer to `agent:challenge`: a fresh nonce for this connection's next hello, and the context to sign. */
+export const AgentChallenge = z.object({ v: version, nonce: z.string().min(16).max(200), context: z.string().min(1).max(200) });
+export type AgentChallenge = z.infer<typeof AgentChallenge>;
+
+/** `grant:refresh` (agent → server, with ack): a new grant for an expired one the agent was given. */
+export const GrantRefresh = z.object({ v: version, grant: z.string().min(1).max(16 * 1024) });
+export type GrantRefresh = z.infer<typeof GrantRefresh>;
+export const GrantRefreshed = z.object({ ok: z.literal(true), grant: z.string().min(1), url: z.string().url() });
+export type GrantRefreshed = z.infer<typeof GrantRefreshed>;
 
 export const AgentWelcome = z.object({
   v: version,
@@ -194,7 +209,11 @@ export type Ack<T extends object = object> = ({ ok: true } & T) | z.infer<typeof
 
 /** socket.io event names, commands imperative, events past tense. */
 export const AgentEvent = {
+  Challenge: "agent:challenge",
   Hello: "agent:hello",
+  GrantRefresh: "grant:refresh",
+  /** An admin forgot this machine: the agent stops (a join token admits it again as a new machine). */
+  MachineForgotten: "machine:forgotten",
   Heartbeat: "agent:heartbeat",
   TaskFinished: "task:finished",
   TaskLogs: "task:logs",

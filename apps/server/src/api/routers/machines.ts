@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { FunctionMeta } from "@handoff/protocol";
 import { installCommand } from "../../http/install.ts";
+import { checkAddressOverride } from "../../machines/holder-url.ts";
 import type { Engine, LiveMachine } from "../../scheduler/engine.ts";
 import { ApiError, adminProcedure, router, userProcedure } from "../trpc.ts";
 
@@ -102,6 +103,24 @@ export const machinesRouter = router({
     const label = input?.name ?? `agent ${new Date().toISOString()}`;
     const { token } = await ctx.tokens.create(label, "join", ctx.principal.name);
     const command = installCommand({ publicUrl: ctx.publicUrl, token });
-    return { token, command, npx: `npx handoff agent --server ${ctx.publicUrl} --token ${token}` };
+    return { token, command, npx: `HANDOFF_JOIN_TOKEN=${token} npx handoff agent --server ${ctx.publicUrl}` };
+  }),
+
+  /**
+   * Revokes the machine's identity and frees its name (the next machine that joins with a join token may take it);
+   * its agent is disconnected at once and told to stop. Its history (runs, attempts) stays.
+   */
+  forget: adminProcedure.input(z.object({ name: MachineName })).mutation(async ({ ctx, input }) => {
+    if (!(await ctx.engine.forgetMachine(input.name))) throw new ApiError("NOT_FOUND", `unknown machine "${input.name}"`);
+    return { name: input.name, forgotten: true };
+  }),
+
+  /** Overrides the host the server and other agents reach this machine's results at (null: its socket's address). */
+  setAddress: adminProcedure.input(z.object({ name: MachineName, address: z.string().min(1).max(253).nullable() })).mutation(async ({ ctx, input }) => {
+    const problem = input.address === null ? undefined : checkAddressOverride(input.address);
+    if (problem !== undefined) throw new ApiError("BAD_REQUEST", problem);
+    const machine = await ctx.engine.setAddress(input.name, input.address);
+    if (!machine) throw new ApiError("NOT_FOUND", `unknown machine "${input.name}"`);
+    return machineView(ctx.engine, machine, ctx.config.localMachine);
   }),
 });

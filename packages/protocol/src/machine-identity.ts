@@ -1,0 +1,89 @@
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from "node:crypto";
+
+/**
+ * A machine's identity is an Ed25519 key pair its agent keeps. The server binds a machine name to the public key at
+ * the first join; afterwards every hello proves the key by signing the server's fresh nonce, and every result fetch
+ * proves it to the holder. node:crypto only, so this is a subpath export (`@handoff/protocol/machine-identity`).
+ */
+
+/** The server-chosen context a hello proof is bound to (a signature made for anything else never verifies as one). */
+export const HELLO_PROOF_CONTEXT = "handoff agent hello v1";
+const FETCH_PROOF_CONTEXT = "handoff result fetch v1";
+/** How far a fetch proof's timestamp may be from the holder's clock. */
+export const FETCH_PROOF_MAX_SKEW_MS = 60_000;
+/** The request header a consumer proves its identity in: `<epoch ms>.<base64url Ed25519 signature>`. */
+export const FETCH_PROOF_HEADER = "x-handoff-proof";
+
+const publicKeyText = /^[A-Za-z0-9_-]{40,100}$/;
+const signatureText = /^[A-Za-z0-9_-]{86}$/;
+
+/** A new Ed25519 key pair; the private key as PKCS#8 PEM (what the agent writes to its data dir, mode 0600). */
+export function generateMachineKey(): { readonly privateKeyPem: string; readonly publicKey: string } {
+  const { privateKey, publicKey } = generateKeyPairSync("ed25519");
+  return { privateKeyPem: privateKey.export({ type: "pkcs8", format: "pem" }).toString(), publicKey: encodePublicKey(publicKey) };
+}
+
+/** Reads a PKCS#8 PEM private key; throws naming the problem when it is not an Ed25519 key. */
+export function loadMachineKey(privateKeyPem: string): { readonly privateKey: KeyObject; readonly publicKey: string } {
+  const privateKey = createPrivateKey(privateKeyPem);
+  if (privateKey.asymmetricKeyType !== "ed25519") throw new TypeError(`expected an Ed25519 private key, got ${privateKey.asymmetricKeyType ?? "unknown"}`);
+  return { privateKey, publicKey: encodePublicKey(createPublicKey(privateKey)) };
+}
+
+/** The public key as it travels and is stored: base64url of its SPKI DER. */
+export function encodePublicKey(key: KeyObject): string {
+  return key.export({ type: "spki", format: "der" }).toString("base64url");
+}
+
+/** The public key from its text form, or undefined when it is not an Ed25519 public key. */
+export function decodePublicKey(text: string): KeyObject | undefined {
+  if (!publicKeyText.test(text)) return undefined;
+  try {
+    const key = createPublicKey({ key: Buffer.from(text, "base64url"), format: "der", type: "spki" });
+    return key.asymmetricKeyType === "ed25519" ? key : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function helloMessage(proof: { readonly context: string; readonly nonce: string; readonly name: string }): Buffer {
+  return Buffer.from(JSON.stringify([proof.context, proof.nonce, proof.name]), "utf8");
+}
+
+/**
+ * Signs (context, nonce, machine name) for a hello.
+ * @example signHelloProof(key.privateKey, { context: HELLO_PROOF_CONTEXT, nonce, name: "gpu-1" })
+ */
+export function signHelloProof(privateKey: KeyObject, proof: { readonly context: string; readonly nonce: string; readonly name: string }): string {
+  return sign(null, helloMessage(proof), privateKey).toString("base64url");
+}
+
+/** True when `signature` is `publicKey`'s signature of (context, nonce, name). */
+export function verifyHelloProof(publicKey: string, signature: string, proof: { readonly context: string; readonly nonce: string; readonly name: string }): boolean {
+  const key = decodePublicKey(publicKey);
+  if (key === undefined || !signatureText.test(signature)) return false;
+  return verify(null, helloMessage(proof), key, Buffer.from(signature, "base64url"));
+}
+
+function fetchMessage(grants: readonly string[], at: number): Buffer {
+  return Buffer.from(JSON.stringify([FETCH_PROOF_CONTEXT, at, grants]), "utf8");
+}
+
+/**
+ * The consumer's proof for a result fetch (`X-Handoff-Proof`): its signature over the grants it presents and the time.
+ * @example headers[FETCH_PROOF_HEADER] = signFetchProof(key, [grant], Date.now())
+ */
+export function signFetchProof(privateKey: KeyObject, grants: readonly string[], at: number): string {
+  return `${at}.${sign(null, fetchMessage(grants, at), privateKey).toString("base64url")}`;
+}
+
+/** Checks a fetch proof against the audience's public key (taken from the verified grant) and the holder's clock. */
+export function verifyFetchProof(publicKey: string, header: string | undefined, grants: readonly string[], now: number): boolean {
+  const match = /^(\d{1,16})\.([A-Za-z0-9_-]{86})$/.exec(header ?? "");
+  if (match === null) return false;
+  const at = Number(match[1]);
+  if (Math.abs(now - at) > FETCH_PROOF_MAX_SKEW_MS) return false;
+  const key = decodePublicKey(publicKey);
+  if (key === undefined) return false;
+  return verify(null, fetchMessage(grants, at), key, Buffer.from(match[2]!, "base64url"));
+}
