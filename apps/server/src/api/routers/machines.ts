@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AuditKind } from "../../auth/audit-log.ts";
 import type { FunctionMeta } from "@handoff/protocol";
 import { installCommand } from "../../http/install.ts";
 import type { Engine, LiveMachine } from "../../scheduler/engine.ts";
@@ -80,12 +81,14 @@ export const machinesRouter = router({
   drain: adminProcedure.input(z.object({ name: MachineName })).mutation(async ({ ctx, input }) => {
     const machine = await ctx.engine.setDraining(input.name, true);
     if (!machine) throw new ApiError("NOT_FOUND", `unknown machine "${input.name}"`);
+    ctx.audit.record({ kind: AuditKind.MachineDrained, actor: ctx.principal, ip: ctx.clientAddress, details: { machine: input.name } });
     return machineView(ctx.engine, machine, ctx.config.localMachine);
   }),
 
   undrain: adminProcedure.input(z.object({ name: MachineName })).mutation(async ({ ctx, input }) => {
     const machine = await ctx.engine.setDraining(input.name, false);
     if (!machine) throw new ApiError("NOT_FOUND", `unknown machine "${input.name}"`);
+    ctx.audit.record({ kind: AuditKind.MachineUndrained, actor: ctx.principal, ip: ctx.clientAddress, details: { machine: input.name } });
     return machineView(ctx.engine, machine, ctx.config.localMachine);
   }),
 
@@ -100,7 +103,9 @@ export const machinesRouter = router({
   /** A fresh join token and the command that starts an agent pointed at this server. */
   joinCommand: adminProcedure.input(z.object({ name: z.string().max(100).optional() }).optional()).mutation(async ({ ctx, input }) => {
     const label = input?.name ?? `agent ${new Date().toISOString()}`;
-    const { token } = await ctx.tokens.create(label, "join", ctx.principal.name);
+    // Join tokens made from the dashboard expire after 24 h.
+    const { id, token, expiresAt } = await ctx.tokens.create(label, "join", ctx.principal.name, { expiresInHours: 24 });
+    ctx.audit.record({ kind: AuditKind.TokenCreated, actor: ctx.principal, ip: ctx.clientAddress, details: { tokenId: id, name: label, kind: "join", expiresAt } });
     const command = installCommand({ publicUrl: ctx.publicUrl, token });
     return { token, command, npx: `npx handoff agent --server ${ctx.publicUrl} --token ${token}` };
   }),
