@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import type { DatabaseClient } from "./database-client.ts";
 
 export interface AuditRecord {
@@ -47,9 +47,12 @@ const parseCursor = (cursor: string): { at: Date; id: string } | undefined => {
  * const { events, nextCursor } = await audit.list({ limit: 50, kinds: ["token.created"] });
  */
 export function createAuditRepository(client: DatabaseClient): AuditRepository {
+  // Ids sort like the events (time, then order of append in this process), so equal instants keep their order.
+  let sequence = 0;
+  const nextId = (at: Date): string => `${String(at.getTime()).padStart(15, "0")}-${String(sequence++ % 1e6).padStart(6, "0")}-${randomBytes(4).toString("hex")}`;
   return {
     async append(event) {
-      const row = await client.auditEvent.create({ data: { id: randomUUID(), ...event, details: JSON.stringify(event.details) } });
+      const row = await client.auditEvent.create({ data: { id: nextId(event.at), ...event, details: JSON.stringify(event.details) } });
       return { ...row, details: event.details };
     },
 
