@@ -180,7 +180,7 @@ describe("when the credential behind a live subscription is revoked", () => {
     const { runId } = await stack.client.startRun(dagFile("watched-by-session", [{ id: "wait", fn: "t.slow", extraArgs: [60_000, 2] }]));
     const response = await fetch(`${stack.url}/api/trpc/runs.watch?input=${encodeURIComponent(JSON.stringify({ runId }))}`, { headers: { cookie, accept: "text/event-stream" } });
     expect(response.status).toBe(200);
-    const reader = response.body!.getReader();
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
     let text = "";
     const closed = (async () => {
       for (;;) {

@@ -9,10 +9,10 @@ export const auditRouter = router({
       z
         .object({
           kinds: z.array(z.enum(AuditKinds)).max(AuditKinds.length).optional(),
-          cursor: z.string().max(200).optional(),
+          cursor: z.string().max(200).nullish(),
           limit: z.number().int().min(1).max(200).default(50),
         })
-        .strict()
+        // Not strict: infinite queries (the dashboard) add `direction`.
         .optional(),
     )
     .query(async ({ ctx, input }) => {
