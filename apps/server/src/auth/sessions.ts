@@ -91,9 +91,15 @@ export class SessionService {
 
   /** Ends every session opened with a token (the token was revoked). */
   async revokeByToken(tokenId: string): Promise<void> {
+    // Forget cached sessions first (synchronously): the next request re-reads the token, already revoked.
+    this.forgetToken(tokenId);
     const ids = await this.db.sessions.revokeByToken(tokenId, new Date(this.now()));
-    for (const [hash, entry] of this.cache) if (entry.token.id === tokenId) this.cache.delete(hash);
+    this.forgetToken(tokenId);
     for (const id of ids) for (const listener of this.revokeListeners) listener(id);
+  }
+
+  private forgetToken(tokenId: string): void {
+    for (const [hash, entry] of this.cache) if (entry.token.id === tokenId) this.cache.delete(hash);
   }
 
   onRevoke(listener: (sessionId: string) => void): () => void {
