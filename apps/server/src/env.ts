@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { DefaultThrottlePolicy, type ThrottlePolicy } from "./auth/failure-throttle.ts";
 
 /** Every setting the server reads, validated in one place. Unknown HANDOFF_* variables are ignored. */
 const EnvSchema = z.object({
@@ -27,6 +28,15 @@ const EnvSchema = z.object({
   /** Name of the machine whose agent runs beside the server (placement prefers it first). */
   HANDOFF_LOCAL_MACHINE: z.string().min(1).optional(),
   HANDOFF_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+  /**
+   * How many proxies in front of the server append to X-Forwarded-For (0: ignore the header, the default).
+   * The client address (throttling, audit) is then the N-th entry from the right. `true` means 1.
+   */
+  HANDOFF_TRUST_PROXY: z
+    .union([z.literal("true").transform(() => 1), z.literal("false").transform(() => 0), z.coerce.number().int().min(0).max(10)])
+    .default(0),
+  /** Failed authentications per client address per minute before answers become 429. */
+  HANDOFF_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10),
   /** Directory of the built dashboard (apps/web); without it only the API is served. */
   HANDOFF_WEB_DIR: z.string().min(1).optional(),
 });
@@ -46,6 +56,8 @@ export interface ServerConfig {
   readonly localMachine: string | undefined;
   readonly logLevel: "debug" | "info" | "warn" | "error" | "silent";
   readonly webDir: string | undefined;
+  readonly trustProxyHops: number;
+  readonly authThrottle: ThrottlePolicy;
 }
 
 export class ConfigError extends Error {
@@ -75,5 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     localMachine: e.HANDOFF_LOCAL_MACHINE,
     logLevel: e.HANDOFF_LOG_LEVEL,
     webDir: e.HANDOFF_WEB_DIR,
+    trustProxyHops: e.HANDOFF_TRUST_PROXY,
+    authThrottle: { ...DefaultThrottlePolicy, maxFailures: e.HANDOFF_AUTH_FAILURES_PER_MINUTE },
   };
 }

@@ -2,6 +2,8 @@ import { ConfigError, loadConfig } from "./env.ts";
 import { startServer } from "./http/server.ts";
 
 /** `tsx src/main.ts`: the server alone, configured from the environment. */
+// Everything the server writes (data dir, SQLite and its -wal/-shm, admin-token) is for its own user only.
+process.umask(0o077);
 try {
   const config = loadConfig();
   const server = await startServer({ config });

@@ -1,7 +1,7 @@
 import { expect, test, type Locator, type Page } from "@playwright/test";
 import path from "node:path";
 import { existsSync } from "node:fs";
-import { SCREENSHOTS, startE2eStack, type Stack } from "./stack.ts";
+import { SCREENSHOTS, signInLink, startE2eStack, type Stack } from "./stack.ts";
 
 const chromium = process.env.HANDOFF_CHROMIUM_PATH ?? "/usr/bin/chromium";
 if (!existsSync(chromium)) {
@@ -190,7 +190,7 @@ test("signs out and is refused afterwards", async () => {
 });
 
 test("a sign-in link (as the embedded default prints it) signs in without typing", async () => {
-  await page.goto(`${stack.url}/login?token=${encodeURIComponent(stack.adminToken)}&next=%2Fcluster`);
+  await page.goto(`${await signInLink(stack)}&next=%2Fcluster`);
   await expect(page).toHaveURL(/\/cluster$/);
   await expect(page.getByTestId("machine-alpha")).toBeVisible();
 });

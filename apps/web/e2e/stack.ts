@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 
+import { expect, type Page } from "@playwright/test";
 import { startStack } from "@handoff/cli/testing";
 
 /** What the specs use of the stack. */
@@ -31,4 +32,24 @@ export async function startE2eStack(): Promise<Stack> {
     throw new Error("the dashboard is not built: run `pnpm --filter @handoff/web build` before the browser tests");
   }
   return startStack({ agents: AGENTS, web: true });
+}
+
+/** Signs the page in as a person does: the login form, with the admin token typed in (never in a URL). */
+export async function signIn(page: Page, stack: Stack, next = "/runs"): Promise<void> {
+  await page.goto(`${stack.url}/login?next=${encodeURIComponent(next)}`);
+  await page.fill('input[name="token"]', stack.adminToken);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(new RegExp(`${next.replace(/[/]/g, "\\/")}$`));
+}
+
+/** A one-time sign-in link (`/login?code=…`), as `handoff start` prints it, minted through the API. */
+export async function signInLink(stack: Stack): Promise<string> {
+  const response = await fetch(`${stack.url}/api/trpc/auth.signInLink`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${stack.adminToken}`, "content-type": "application/json" },
+    body: "{}",
+  });
+  const body = (await response.json()) as { result?: { data: { url: string } } };
+  if (!body.result) throw new Error(`auth.signInLink answered ${response.status}: ${JSON.stringify(body)}`);
+  return body.result.data.url;
 }

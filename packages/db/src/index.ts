@@ -53,3 +53,23 @@ export {
   type TokenRecord,
   type TokenRepository,
 } from "./token-repository.ts";
+export {
+  createSessionRepository,
+  type NewSession,
+  type SessionRecord,
+  type SessionRepository,
+} from "./session-repository.ts";
+export {
+  createSignInCodeRepository,
+  type NewSignInCode,
+  type RedeemSignInCodeResult,
+  type SignInCodeRepository,
+} from "./sign-in-code-repository.ts";
+export {
+  createAuditRepository,
+  type AuditPage,
+  type AuditQuery,
+  type AuditRecord,
+  type AuditRepository,
+  type NewAuditEvent,
+} from "./audit-repository.ts";

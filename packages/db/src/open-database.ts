@@ -11,6 +11,9 @@ import { createLogRepository, type LogRepository } from "./log-repository.ts";
 import { createMachineRepository, type MachineRepository } from "./machine-repository.ts";
 import { createRunRepository, type RunRepository } from "./run-repository.ts";
 import { createTokenRepository, type TokenRepository } from "./token-repository.ts";
+import { createSessionRepository, type SessionRepository } from "./session-repository.ts";
+import { createSignInCodeRepository, type SignInCodeRepository } from "./sign-in-code-repository.ts";
+import { createAuditRepository, type AuditRepository } from "./audit-repository.ts";
 
 export interface Database {
   provider: DatabaseProvider;
@@ -19,6 +22,9 @@ export interface Database {
   runs: RunRepository;
   logs: LogRepository;
   tokens: TokenRepository;
+  sessions: SessionRepository;
+  signInCodes: SignInCodeRepository;
+  audit: AuditRepository;
   /** The raw client, for what no repository covers yet (prefer adding a repository function). */
   client: DatabaseClient;
   close(): Promise<void>;
@@ -73,6 +79,9 @@ export async function openDatabase(url: string): Promise<Database> {
     runs: createRunRepository(client, location.provider),
     logs: createLogRepository(client),
     tokens: createTokenRepository(client),
+    sessions: createSessionRepository(client),
+    signInCodes: createSignInCodeRepository(client),
+    audit: createAuditRepository(client),
     client,
     close: () => client.$disconnect(),
   };

@@ -15,6 +15,8 @@ export interface TokenRecord {
   lastUsedAt: Date | null;
   revokedAt: Date | null;
   createdBy: string | null;
+  /** Refused from this instant on; null = no expiry. */
+  expiresAt: Date | null;
 }
 
 export interface NewToken {
@@ -22,6 +24,7 @@ export interface NewToken {
   kind: TokenKind;
   hash: string;
   createdBy: string | null;
+  expiresAt?: Date | null;
 }
 
 export type RevokeTokenResult =
@@ -33,6 +36,7 @@ export interface TokenRepository {
   create(token: NewToken): Promise<TokenRecord>;
   /** Revoked tokens are returned too: check `revokedAt`. */
   findByHash(hash: string): Promise<TokenRecord | undefined>;
+  findById(id: string): Promise<TokenRecord | undefined>;
   touch(id: string, at: Date): Promise<void>;
   revoke(id: string, at: Date): Promise<RevokeTokenResult>;
   /** Oldest first. */
@@ -40,7 +44,7 @@ export interface TokenRepository {
 }
 
 const sha256Hex = /^[0-9a-f]{64}$/;
-const toTokenRecord = (row: Token): TokenRecord => ({ ...row, kind: row.kind as TokenKind });
+export const toTokenRecord = (row: Token): TokenRecord => ({ ...row, kind: row.kind as TokenKind });
 
 /**
  * Storage of API, join and scrape tokens by the sha-256 of their secret.
@@ -60,6 +64,11 @@ export function createTokenRepository(client: DatabaseClient): TokenRepository {
 
     async findByHash(hash) {
       const row = await client.token.findUnique({ where: { hash } });
+      return row === null ? undefined : toTokenRecord(row);
+    },
+
+    async findById(id) {
+      const row = await client.token.findUnique({ where: { id } });
       return row === null ? undefined : toTokenRecord(row);
     },
 

@@ -1,14 +1,23 @@
+import { AuditKind } from "../auth/audit-log.ts";
+import { auditRouter } from "./routers/audit.ts";
 import { dagsRouter } from "./routers/dags.ts";
 import { machinesRouter } from "./routers/machines.ts";
 import { resultsRouter } from "./routers/results.ts";
 import { runsRouter } from "./routers/runs.ts";
 import { tokensRouter } from "./routers/tokens.ts";
-import { router, userProcedure } from "./trpc.ts";
+import { adminProcedure, router, userProcedure } from "./trpc.ts";
 
 export const appRouter = router({
   auth: router({
     me: userProcedure.query(({ ctx }) => ({ tokenId: ctx.principal.tokenId, name: ctx.principal.name, kind: ctx.principal.kind as "admin" | "user" })),
+    /** A one-time sign-in link for the caller's token: works once, for 10 minutes (open it in a browser). */
+    signInLink: adminProcedure.mutation(async ({ ctx }) => {
+      const { code, expiresAt } = await ctx.codes.mint(ctx.principal.tokenId);
+      ctx.audit.record({ kind: AuditKind.SignInCodeMinted, actor: ctx.principal, ip: ctx.clientAddress });
+      return { url: `${ctx.publicUrl}/login?code=${code}`, expiresAt: expiresAt.toISOString() };
+    }),
   }),
+  audit: auditRouter,
   machines: machinesRouter,
   dags: dagsRouter,
   runs: runsRouter,

@@ -2,6 +2,8 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import { formatIssues } from "@handoff/protocol";
 import type { Database } from "@handoff/db";
 import type { DagProblem } from "@handoff/core";
+import type { AuditLog } from "../auth/audit-log.ts";
+import type { SignInCodeService } from "../auth/sign-in-codes.ts";
 import type { Principal, TokenService } from "../auth/tokens.ts";
 import type { ServerConfig } from "../env.ts";
 import type { Engine } from "../scheduler/engine.ts";
@@ -16,6 +18,12 @@ export interface ApiContext {
   /** The URL agents and browsers use to reach this server. */
   readonly publicUrl: string;
   readonly principal: Principal | undefined;
+  readonly audit: AuditLog;
+  readonly codes: SignInCodeService;
+  /** Where the request came from (HANDOFF_TRUST_PROXY decides whether X-Forwarded-For counts). */
+  readonly clientAddress: string;
+  /** Aborts when the token or session behind this request is revoked or expires (ends subscriptions). */
+  readonly credentialSignal: AbortSignal | undefined;
 }
 
 /** A failure that names the culprit; `problems` carries DAG problems to the client in `error.data.problems`. */
@@ -67,10 +75,39 @@ const KIND_OF_CODE: Partial<Record<TRPCError["code"], string>> = {
 
 export const router = t.router;
 
-const authed = t.procedure.use(({ ctx, next }) => {
+const authed = t.procedure.use(async ({ ctx, type, next }) => {
   if (!ctx.principal) throw new TRPCError({ code: "UNAUTHORIZED", message: "a valid admin or user token is required" });
-  return next({ ctx: { ...ctx, principal: ctx.principal } });
+  const result = await next({ ctx: { ...ctx, principal: ctx.principal } });
+  if (type !== "subscription" || !result.ok || !ctx.credentialSignal) return result;
+  return { ...result, data: endsWithCredential(result.data as AsyncIterable<unknown>, ctx.credentialSignal) };
 });
+
+/**
+ * A subscription ends, with UNAUTHORIZED, as soon as the token or session it was opened with is revoked or
+ * expires: a live `runs.watch` must not outlive the credential that opened it.
+ */
+async function* endsWithCredential<T>(source: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T, void> {
+  const iterator = source[Symbol.asyncIterator]();
+  const ended = new Promise<never>((_, reject) => {
+    const fail = (): void => {
+      const reason = signal.reason instanceof Error ? signal.reason.message : "the credential ended";
+      reject(new TRPCError({ code: "UNAUTHORIZED", message: `${reason}: the subscription is closed` }));
+    };
+    if (signal.aborted) fail();
+    else signal.addEventListener("abort", fail, { once: true });
+  });
+  ended.catch(() => undefined);
+  try {
+    for (;;) {
+      const next = await Promise.race([iterator.next(), ended]);
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    // Not awaited: the source may be parked in a wait that only its own signal ends.
+    void iterator.return?.()?.catch(() => undefined);
+  }
+}
 
 /** Admin and user tokens: DAGs, runs and results. */
 export const userProcedure = authed.use(({ ctx, next }) => {

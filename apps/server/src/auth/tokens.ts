@@ -9,6 +9,9 @@ export const TokenRights = {
   scrape: "GET /metrics only",
 } as const satisfies Record<TokenKind, string>;
 
+/** Bounds of `expiresInHours` (tRPC, CLI, dashboard): up to one year. */
+export const MaxTokenLifetimeHours = 24 * 366;
+
 export function hashToken(secret: string): string {
   return createHash("sha256").update(secret).digest("hex");
 }
@@ -22,51 +25,113 @@ export interface Principal {
   readonly tokenId: string;
   readonly name: string;
   readonly kind: TokenKind;
+  /** Set when the request came with a dashboard session rather than the token itself. */
+  readonly sessionId?: string;
+  /** When the credential stops working on its own (token expiry, session's absolute end). */
+  readonly expiresAt?: Date;
+}
+
+/** Whether a token works at `now`: not revoked, not expired. */
+export function isTokenLive(record: Pick<TokenRecord, "revokedAt" | "expiresAt">, now: number): boolean {
+  return record.revokedAt === null && (record.expiresAt === null || record.expiresAt.getTime() > now);
+}
+
+export function principalOfToken(record: TokenRecord): Principal {
+  return { tokenId: record.id, name: record.name, kind: record.kind, ...(record.expiresAt ? { expiresAt: record.expiresAt } : {}) };
+}
+
+export interface TokenServiceOptions {
+  readonly now?: () => number;
+  /** How long a cached token is trusted before it is read again (a revocation by another server shows after this). */
+  readonly recheckMs?: number;
+  readonly maxCached?: number;
 }
 
 /**
- * Verifies tokens against the database. Revocation takes effect at once: `revoke` goes through here,
- * and the small cache only keeps tokens that were valid when last read.
+ * Verifies tokens against the database. Revocation on this server takes effect at once (`revoke` goes
+ * through here and notifies `onRevoke` listeners); one made by another server shows within `recheckMs`
+ * (5 s), since cached tokens are read again after that. Expiry is checked at every use.
  */
 export class TokenService {
-  private readonly cache = new Map<string, { record: TokenRecord; touchedAt: number }>();
+  private readonly cache = new Map<string, { record: TokenRecord; readAt: number; touchedAt: number }>();
   private readonly revokeListeners = new Set<(tokenId: string) => void>();
+  private readonly now: () => number;
+  private readonly recheckMs: number;
+  private readonly maxCached: number;
 
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    options: TokenServiceOptions = {},
+  ) {
+    this.now = options.now ?? Date.now;
+    this.recheckMs = options.recheckMs ?? 5_000;
+    this.maxCached = options.maxCached ?? 10_000;
+  }
 
-  async create(name: string, kind: TokenKind, createdBy: string | null): Promise<{ id: string; token: string }> {
+  async create(
+    name: string,
+    kind: TokenKind,
+    createdBy: string | null,
+    options: { expiresInHours?: number | undefined } = {},
+  ): Promise<{ id: string; token: string; expiresAt: string | null }> {
+    const hours = options.expiresInHours;
+    if (hours !== undefined && !(Number.isFinite(hours) && hours > 0 && hours <= MaxTokenLifetimeHours)) {
+      throw new RangeError(`expiresInHours must be > 0 and ≤ ${MaxTokenLifetimeHours}, got ${hours}`);
+    }
+    const expiresAt = hours === undefined ? null : new Date(this.now() + hours * 3_600_000);
     const token = generateSecret(kind);
-    const record = await this.db.tokens.create({ name, kind, hash: hashToken(token), createdBy });
-    return { id: record.id, token };
+    const record = await this.db.tokens.create({ name, kind, hash: hashToken(token), createdBy, expiresAt });
+    return { id: record.id, token, expiresAt: expiresAt?.toISOString() ?? null };
   }
 
   async authenticate(secret: string | undefined): Promise<Principal | undefined> {
     if (!secret || secret.length > 512) return undefined;
     const hash = hashToken(secret);
-    const now = Date.now();
+    const now = this.now();
     let entry = this.cache.get(hash);
-    if (!entry) {
+    if (!entry || now - entry.readAt > this.recheckMs) {
       const record = await this.db.tokens.findByHash(hash);
-      if (!record || record.revokedAt) return undefined;
-      entry = { record, touchedAt: 0 };
-      this.cache.set(hash, entry);
+      if (!record) {
+        this.cache.delete(hash);
+        return undefined;
+      }
+      entry = { record, readAt: now, touchedAt: entry?.touchedAt ?? 0 };
+      this.remember(hash, entry);
     }
+    if (!isTokenLive(entry.record, now)) return undefined;
     // `lastUsedAt` is informative: written at most once a minute per token.
     if (now - entry.touchedAt > 60_000) {
       entry.touchedAt = now;
       void this.db.tokens.touch(entry.record.id, new Date(now)).catch(() => undefined);
     }
-    return { tokenId: entry.record.id, name: entry.record.name, kind: entry.record.kind };
+    return principalOfToken(entry.record);
+  }
+
+  /** The principal of a live token by id (a redeemed sign-in code names its token by id). */
+  async principalById(id: string): Promise<Principal | undefined> {
+    const record = await this.db.tokens.findById(id);
+    return record && isTokenLive(record, this.now()) ? principalOfToken(record) : undefined;
   }
 
   async revoke(id: string): Promise<"revoked" | "already_revoked" | "not_found"> {
-    const result = await this.db.tokens.revoke(id, new Date());
+    const result = await this.db.tokens.revoke(id, new Date(this.now()));
     for (const [hash, entry] of this.cache) if (entry.record.id === id) this.cache.delete(hash);
     if (result.kind !== "not_found") for (const listener of this.revokeListeners) listener(id);
     return result.kind;
   }
 
-  onRevoke(listener: (tokenId: string) => void): void {
+  /** Called with the token's id whenever a token is revoked through this server. */
+  onRevoke(listener: (tokenId: string) => void): () => void {
     this.revokeListeners.add(listener);
+    return () => this.revokeListeners.delete(listener);
+  }
+
+  private remember(hash: string, entry: { record: TokenRecord; readAt: number; touchedAt: number }): void {
+    this.cache.delete(hash);
+    if (this.cache.size >= this.maxCached) {
+      const oldest = this.cache.keys().next();
+      if (!oldest.done) this.cache.delete(oldest.value);
+    }
+    this.cache.set(hash, entry);
   }
 }

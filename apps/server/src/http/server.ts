@@ -1,22 +1,32 @@
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { readFileSync, writeFileSync, existsSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
+import { TRPCError } from "@trpc/server";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { openDatabase, type Database } from "@handoff/db";
 import { appRouter } from "../api/router.ts";
 import type { ApiContext } from "../api/trpc.ts";
-import { TokenService, type Principal } from "../auth/tokens.ts";
+import { AuditLog } from "../auth/audit-log.ts";
+import { Authenticator, type Authentication } from "../auth/authenticator.ts";
+import { FailureThrottle } from "../auth/failure-throttle.ts";
+import { LiveCredentials } from "../auth/live-credentials.ts";
+import { createAuthRoutes } from "../auth/login-routes.ts";
+import { makeFilesPrivate } from "../auth/private-files.ts";
+import { sessionCookie, SESSION_COOKIE } from "../auth/session-cookie.ts";
+import { SessionService } from "../auth/sessions.ts";
+import { SignInCodeService } from "../auth/sign-in-codes.ts";
+import { TokenService } from "../auth/tokens.ts";
 import type { ServerConfig } from "../env.ts";
 import { attachAgentGateway } from "../gateway/agent-gateway.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { Engine } from "../scheduler/engine.ts";
 import { createInstallHandler } from "./install.ts";
-import { cutOffAfter, readBody, trpcBodyLimit } from "./body-limits.ts";
+import { cutOffAfter, trpcBodyLimit } from "./body-limits.ts";
 import { pipeRelayed, ResultRelay } from "./result-relay.ts";
 import { applySecurityHeaders, preparePage } from "./security-headers.ts";
 
-export const SESSION_COOKIE = "handoff_session";
+export { SESSION_COOKIE };
 export const SERVER_VERSION = "0.1.0";
 
 export interface RunningServer {
@@ -24,8 +34,11 @@ export interface RunningServer {
   readonly engine: Engine;
   readonly db: Database;
   readonly tokens: TokenService;
+  readonly audit: AuditLog;
   /** Set when this start created the first admin token (the embedded default prints it). */
   readonly bootstrapAdminToken: string | undefined;
+  /** A one-time sign-in link (`/login?code=…`, 10 minutes) for the bootstrap admin token, while it is valid. */
+  signInLink(): Promise<string | undefined>;
   close(): Promise<void>;
 }
 
@@ -42,9 +55,22 @@ export interface StartServerOptions {
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const { config } = options;
   const log = options.log ?? createLogger(config.logLevel);
-  mkdirSync(config.dataDir, { recursive: true });
+  makeFilesPrivate(config.dataDir, config.databaseUrl);
   const db = await openDatabase(config.databaseUrl);
+  makeFilesPrivate(config.dataDir, config.databaseUrl);
   const tokens = new TokenService(db);
+  const sessions = new SessionService(db);
+  const codes = new SignInCodeService(db);
+  const audit = new AuditLog(db, log);
+  const live = new LiveCredentials();
+  tokens.onRevoke((tokenId) => {
+    live.tokenRevoked(tokenId);
+    void sessions.revokeByToken(tokenId).catch((error: unknown) => log.error("ending the sessions of a revoked token failed", { tokenId, error: String(error) }));
+  });
+  sessions.onRevoke((sessionId) => live.sessionRevoked(sessionId));
+  const authenticator = new Authenticator({ tokens, sessions, throttle: new FailureThrottle(config.authThrottle), audit, log, trustedProxyHops: config.trustProxyHops });
+  void audit.prune().catch(() => undefined);
+  void sessions.prune().catch(() => undefined);
   const bootstrapAdminToken = await ensureAdminToken(db, tokens, config.dataDir);
   const engine = new Engine({
     db,
@@ -59,7 +85,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const relay = new ResultRelay(engine);
 
   let publicUrl = config.publicUrl ?? "";
-  const principalOf = (request: IncomingMessage): Promise<Principal | undefined> => tokens.authenticate(credentialOf(request));
+  const authRoutes = createAuthRoutes({ tokens, sessions, codes, authenticator, audit, publicUrl: () => publicUrl });
 
   // tRPC counts the body as it reads (a chunked body has no Content-Length) and answers PAYLOAD_TOO_LARGE in its
   // own format; DAG routes take a DAG file (HANDOFF_MAX_DAG_BYTES), everything else HANDOFF_MAX_MESSAGE_BYTES.
@@ -70,7 +96,17 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       maxBodySize,
       // Queries whose input is a whole DAG (dags.check with 1,000 tasks) are too long for a URL: clients may POST them.
       allowMethodOverride: true,
-      createContext: async ({ req }): Promise<ApiContext> => ({ engine, db, tokens, relay, config, publicUrl, principal: await principalOf(req) }),
+      createContext: async ({ req, res }): Promise<ApiContext> => {
+        const auth = await authenticator.authenticate(req);
+        const principal = auth.kind === "authenticated" ? auth.principal : undefined;
+        if (auth.kind === "refused" && auth.retryAfterSeconds !== undefined) {
+          res.setHeader("Retry-After", String(auth.retryAfterSeconds));
+          throw new TRPCError({ code: "TOO_MANY_REQUESTS", message: `too many failed authentications from ${auth.address}; retry in ${auth.retryAfterSeconds} s` });
+        }
+        const watched = principal ? live.watch(principal) : undefined;
+        if (watched) res.once("close", watched.release);
+        return { engine, db, tokens, relay, config, publicUrl, principal, audit, codes, clientAddress: auth.address, credentialSignal: watched?.signal };
+      },
       onError: ({ error, path: procedure }) => {
         if (error.code === "INTERNAL_SERVER_ERROR") log.error("api error", { procedure, error: error.message, cause: String(error.cause) });
       },
@@ -94,8 +130,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     if (await install(request, response, pathname)) return;
     if (pathname === "/healthz") return json(response, 200, { ok: true, version: SERVER_VERSION });
     if (pathname === "/metrics") {
-      const principal = await principalOf(request);
-      if (!principal) return json(response, 401, { error: { kind: "unauthorized", message: "a scrape or admin token is required" } });
+      const principal = await principalOrRefuse(request, response, "a scrape or admin token is required");
+      if (!principal) return;
       if (principal.kind !== "scrape" && principal.kind !== "admin") {
         return json(response, 403, { error: { kind: "forbidden", message: `a ${principal.kind} token cannot read /metrics` } });
       }
@@ -103,12 +139,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       response.end(engine.metricsText());
       return;
     }
-    if (pathname === "/api/auth/login" && request.method === "POST") return login(request, response, tokens, config.maxMessageBytes, cutOffBytes);
-    if (pathname === "/api/auth/logout" && request.method === "POST") {
-      response.writeHead(204, { "Set-Cookie": `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0` });
-      response.end();
-      return;
-    }
+    if (pathname === "/api/auth/login" && request.method === "POST") return authRoutes.login(request, response);
+    if (pathname === "/api/auth/logout" && request.method === "POST") return authRoutes.logout(request, response);
     if (pathname.startsWith("/api/trpc/")) {
       void trpcHandlers.get(trpcBodyLimit(pathname, config))!(request, response);
       // Attached in the same tick as tRPC's own reader, so neither misses a chunk.
@@ -117,8 +149,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     }
     const resultMatch = /^\/api\/results\/([^/]+)\/([^/]+)$/.exec(pathname);
     if (resultMatch && request.method === "GET") {
-      const principal = await principalOf(request);
-      if (!principal) return json(response, 401, { error: { kind: "unauthorized", message: "a valid admin or user token is required" } });
+      const principal = await principalOrRefuse(request, response, "a valid admin or user token is required");
+      if (!principal) return;
       if (principal.kind !== "admin" && principal.kind !== "user") return json(response, 403, { error: { kind: "forbidden", message: `a ${principal.kind} token cannot read results` } });
       const from = url.searchParams.get("fromMachine") ?? undefined;
       const opened = await relay.open(decodeURIComponent(resultMatch[1]!), decodeURIComponent(resultMatch[2]!), from);
@@ -127,7 +159,19 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       return;
     }
     if (pathname.startsWith("/api/")) return json(response, 404, { error: { kind: "not_found", message: `no API route ${pathname}` } });
-    return serveWeb(request, response, pathname, url, principalOf, options.web);
+    return serveWeb(request, response, pathname, url, () => authenticator.authenticate(request), { web: options.web, secure: publicUrl.startsWith("https:") });
+  };
+
+  /** The principal, or an answer already written: 401 without or with a refused credential, 429 with Retry-After when throttled. */
+  const principalOrRefuse = async (request: IncomingMessage, response: ServerResponse, message: string) => {
+    const auth = await authenticator.authenticate(request);
+    if (auth.kind === "authenticated") return auth.principal;
+    if (auth.kind === "refused" && auth.retryAfterSeconds !== undefined) {
+      json(response, 429, { error: { kind: "too_many_requests", message: `too many failed authentications from ${auth.address}; retry in ${auth.retryAfterSeconds} s` } }, { "Retry-After": String(auth.retryAfterSeconds) });
+      return undefined;
+    }
+    json(response, 401, { error: { kind: "unauthorized", message } });
+    return undefined;
   };
 
   const http: Server = createServer((request, response) => {
@@ -153,7 +197,15 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     engine,
     db,
     tokens,
+    audit,
     bootstrapAdminToken,
+    async signInLink() {
+      const principal = bootstrapAdminToken === undefined ? undefined : await tokens.authenticate(bootstrapAdminToken);
+      if (!principal) return undefined;
+      const { code } = await codes.mint(principal.tokenId);
+      audit.record({ kind: "auth.sign_in_code_minted", actor: principal, details: { by: "handoff start" } });
+      return `${publicUrl}/login?code=${code}`;
+    },
     async close() {
       await engine.stop();
       await io.close();
@@ -164,41 +216,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   };
 }
 
-function credentialOf(request: IncomingMessage): string | undefined {
-  const header = request.headers.authorization;
-  if (header?.startsWith("Bearer ")) return header.slice(7).trim();
-  const cookie = request.headers.cookie;
-  if (!cookie) return undefined;
-  for (const part of cookie.split(";")) {
-    const [name, ...rest] = part.trim().split("=");
-    if (name === SESSION_COOKIE) return decodeURIComponent(rest.join("="));
-  }
-  return undefined;
-}
-
-function json(response: ServerResponse, status: number, body: unknown): void {
+function json(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  response.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) });
+  response.writeHead(status, { ...headers, "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) });
   response.end(text);
-}
-
-async function login(request: IncomingMessage, response: ServerResponse, tokens: TokenService, limit: number, cutOffBytes: number): Promise<void> {
-  const body = await readBody(request, Math.min(limit, 64 * 1024), cutOffBytes);
-  if (!body.ok) return json(response, 413, { error: { kind: body.kind, message: body.message } });
-  let token: unknown;
-  try {
-    token = (JSON.parse(body.text) as { token?: unknown }).token;
-  } catch {
-    token = undefined;
-  }
-  if (typeof token !== "string") return json(response, 400, { error: { kind: "invalid_request", message: 'expected a JSON body {"token": "..."}' } });
-  const principal = await tokens.authenticate(token);
-  if (!principal) return json(response, 401, { error: { kind: "unauthorized", message: "this token is unknown or revoked" } });
-  if (principal.kind !== "admin" && principal.kind !== "user") {
-    return json(response, 403, { error: { kind: "forbidden", message: `a ${principal.kind} token cannot sign in to the dashboard` } });
-  }
-  response.writeHead(204, { "Set-Cookie": `${SESSION_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${30 * 24 * 3600}` });
-  response.end();
 }
 
 const publicWebPaths = [/^\/login\/?$/, /^\/_next\//, /^\/favicon\.ico$/];
@@ -208,13 +229,15 @@ async function serveWeb(
   response: ServerResponse,
   pathname: string,
   url: URL,
-  principalOf: (request: IncomingMessage) => Promise<Principal | undefined>,
-  web: WebHandler | undefined,
+  authenticate: () => Promise<Authentication>,
+  { web, secure }: { web: WebHandler | undefined; secure: boolean },
 ): Promise<void> {
   if (!publicWebPaths.some((pattern) => pattern.test(pathname))) {
-    const principal = await principalOf(request);
+    const auth = await authenticate();
+    const principal = auth.kind === "authenticated" ? auth.principal : undefined;
     if (!principal || (principal.kind !== "admin" && principal.kind !== "user")) {
-      response.writeHead(302, { Location: `/login?next=${encodeURIComponent(pathname + url.search)}` });
+      // A refused session cookie is cleared, so the browser stops sending it.
+      response.writeHead(302, { Location: `/login?next=${encodeURIComponent(pathname + url.search)}`, ...(auth.kind === "refused" ? { "Set-Cookie": sessionCookie(null, { secure }) } : {}) });
       response.end();
       return;
     }

@@ -1,4 +1,5 @@
-import { parseFlags, UsageError, enumFlag } from "../args.ts";
+import { parseFlags, UsageError, enumFlag, intFlag } from "../args.ts";
+import { MaxTokenLifetimeHours } from "@handoff/server";
 import { connect } from "../connect.ts";
 import { table } from "../table.ts";
 
@@ -53,26 +54,34 @@ export async function machines(argv: readonly string[]): Promise<number> {
 }
 
 const tokensUsage = `handoff tokens list
-handoff tokens create NAME --kind admin|user|join|scrape
+handoff tokens create NAME --kind admin|user|join|scrape [--expires-in-hours N]
 handoff tokens revoke ID
+handoff tokens signin-link     a one-time dashboard sign-in link for your token (works once, 10 minutes)
 (all take [--server URL] [--token TOKEN])`;
 
 export async function tokens(argv: readonly string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  const { values, positionals } = parseFlags(rest, { ...common, kind: { type: "string" } }, tokensUsage);
+  const { values, positionals } = parseFlags(rest, { ...common, kind: { type: "string" }, "expires-in-hours": { type: "string" } }, tokensUsage);
   const client = connect(values);
   switch (sub) {
     case "list": {
       const list = await client.trpc.tokens.list.query();
-      console.log(table(["id", "name", "kind", "created", "last used", "revoked"], list.map((t) => [t.id, t.name, t.kind, t.createdAt, t.lastUsedAt ?? "-", t.revokedAt ?? "-"])));
+      console.log(
+        table(
+          ["id", "name", "kind", "created", "last used", "expires", "revoked"],
+          list.map((t) => [t.id, t.name, t.kind, t.createdAt, t.lastUsedAt ?? "-", t.expiresAt ?? "never", t.revokedAt ?? "-"]),
+        ),
+      );
       return 0;
     }
     case "create": {
       const name = positionals[0];
       const kind = enumFlag(values.kind, "kind", ["admin", "user", "join", "scrape"] as const);
       if (!name || !kind) throw new UsageError(`create needs a NAME and --kind\n\n${tokensUsage}`);
-      const created = await client.trpc.tokens.create.mutate({ name, kind });
-      console.log(`created ${kind} token "${name}" (id ${created.id}); it is shown only once:\n${created.token}`);
+      const expiresInHours = intFlag(values["expires-in-hours"], "expires-in-hours", 1, MaxTokenLifetimeHours);
+      const created = await client.trpc.tokens.create.mutate({ name, kind, ...(expiresInHours === undefined ? {} : { expiresInHours }) });
+      const expiry = created.expiresAt === null ? "no expiry" : `expires ${created.expiresAt}`;
+      console.log(`created ${kind} token "${name}" (id ${created.id}, ${expiry}); it is shown only once:\n${created.token}`);
       return 0;
     }
     case "revoke": {
@@ -80,6 +89,11 @@ export async function tokens(argv: readonly string[]): Promise<number> {
       if (!id) throw new UsageError(`revoke needs a token ID\n\n${tokensUsage}`);
       const result = await client.trpc.tokens.revoke.mutate({ id });
       console.log(result.alreadyRevoked ? `token ${id} was already revoked` : `revoked token ${id}`);
+      return 0;
+    }
+    case "signin-link": {
+      const link = await client.trpc.auth.signInLink.mutate();
+      console.log(`${link.url}\n(works once, until ${link.expiresAt})`);
       return 0;
     }
     case undefined:

@@ -118,10 +118,11 @@ export async function start(argv: readonly string[]): Promise<void> {
     });
   }
   const admin = server.bootstrapAdminToken;
+  const signInLink = await server.signInLink();
   console.log(`
   Handoff is running on ${server.db.provider === "sqlite" ? "SQLite" : "PostgreSQL"}
   open      ${server.url}${web ? "" : "   (dashboard not built: npx -y pnpm@10.34.9 --filter @handoff/web build)"}
-  sign in   ${admin ? `${server.url}/login#token=${admin}` : "with an admin or user token (the bootstrap admin token was revoked)"}
+  sign in   ${signInLink ? `${signInLink}   (one-time link, valid 10 minutes)` : "with an admin or user token (the bootstrap admin token was revoked)"}
   token     ${admin ?? "-"}   (also in ${path.join(config.dataDir, "admin-token")})
   agent     ${agent ? `"${machine}" (local, pid ${agent.pid ?? "?"})` : "none (--no-agent)"}
   run       npm run handoff -- run examples/word-count.dag.json

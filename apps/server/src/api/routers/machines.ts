@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AuditKind } from "../../auth/audit-log.ts";
 import type { FunctionMeta } from "@handoff/protocol";
 import { installCommand } from "../../http/install.ts";
 import { checkAddressOverride } from "../../machines/holder-url.ts";
@@ -81,12 +82,14 @@ export const machinesRouter = router({
   drain: adminProcedure.input(z.object({ name: MachineName })).mutation(async ({ ctx, input }) => {
     const machine = await ctx.engine.setDraining(input.name, true);
     if (!machine) throw new ApiError("NOT_FOUND", `unknown machine "${input.name}"`);
+    ctx.audit.record({ kind: AuditKind.MachineDrained, actor: ctx.principal, ip: ctx.clientAddress, details: { machine: input.name } });
     return machineView(ctx.engine, machine, ctx.config.localMachine);
   }),
 
   undrain: adminProcedure.input(z.object({ name: MachineName })).mutation(async ({ ctx, input }) => {
     const machine = await ctx.engine.setDraining(input.name, false);
     if (!machine) throw new ApiError("NOT_FOUND", `unknown machine "${input.name}"`);
+    ctx.audit.record({ kind: AuditKind.MachineUndrained, actor: ctx.principal, ip: ctx.clientAddress, details: { machine: input.name } });
     return machineView(ctx.engine, machine, ctx.config.localMachine);
   }),
 
@@ -101,7 +104,9 @@ export const machinesRouter = router({
   /** A fresh join token and the command that starts an agent pointed at this server. */
   joinCommand: adminProcedure.input(z.object({ name: z.string().max(100).optional() }).optional()).mutation(async ({ ctx, input }) => {
     const label = input?.name ?? `agent ${new Date().toISOString()}`;
-    const { token } = await ctx.tokens.create(label, "join", ctx.principal.name);
+    // Join tokens made from the dashboard expire after 24 h.
+    const { id, token, expiresAt } = await ctx.tokens.create(label, "join", ctx.principal.name, { expiresInHours: 24 });
+    ctx.audit.record({ kind: AuditKind.TokenCreated, actor: ctx.principal, ip: ctx.clientAddress, details: { tokenId: id, name: label, kind: "join", expiresAt } });
     const command = installCommand({ publicUrl: ctx.publicUrl, token });
     return { token, command, npx: `HANDOFF_JOIN_TOKEN=${token} npx handoff agent --server ${ctx.publicUrl}` };
   }),
@@ -112,6 +117,7 @@ export const machinesRouter = router({
    */
   forget: adminProcedure.input(z.object({ name: MachineName })).mutation(async ({ ctx, input }) => {
     if (!(await ctx.engine.forgetMachine(input.name))) throw new ApiError("NOT_FOUND", `unknown machine "${input.name}"`);
+    ctx.audit.record({ kind: AuditKind.MachineForgotten, actor: ctx.principal, ip: ctx.clientAddress, details: { machine: input.name } });
     return { name: input.name, forgotten: true };
   }),
 
@@ -121,6 +127,7 @@ export const machinesRouter = router({
     if (problem !== undefined) throw new ApiError("BAD_REQUEST", problem);
     const machine = await ctx.engine.setAddress(input.name, input.address);
     if (!machine) throw new ApiError("NOT_FOUND", `unknown machine "${input.name}"`);
+    ctx.audit.record({ kind: AuditKind.MachineAddressSet, actor: ctx.principal, ip: ctx.clientAddress, details: { machine: input.name, address: input.address } });
     return machineView(ctx.engine, machine, ctx.config.localMachine);
   }),
 });

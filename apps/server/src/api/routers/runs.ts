@@ -278,7 +278,9 @@ export const runsRouter = router({
     }),
 
   /** A snapshot, then every change as it happens, until the run finishes. */
-  watch: userProcedure.input(RunId).subscription(async function* ({ ctx, input, signal }) {
+  watch: userProcedure.input(RunId).subscription(async function* ({ ctx, input, signal: requestSignal }) {
+    // Ends when the client leaves or the credential that opened it is revoked (see endsWithCredential).
+    const signal = ctx.credentialSignal && requestSignal ? AbortSignal.any([requestSignal, ctx.credentialSignal]) : requestSignal;
     const buffer: RunEvent[] = [];
     let wake: (() => void) | undefined;
     const unsubscribe = ctx.engine.subscribe(input.runId, (event) => {

@@ -6,25 +6,26 @@ import { safeNextPath } from "./safe-next-path.ts";
 
 export function LoginForm() {
   const params = useSearchParams();
-  const [token, setToken] = useState(params.get("token") ?? "");
+  const [token, setToken] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [isBusy, setBusy] = useState(false);
 
-  // A sign-in link (`/login?token=…`, printed by the embedded default) signs in without typing.
-  const linkToken = params.get("token");
-  const triedLink = useRef(false);
+  // A sign-in link (`/login?code=…`, printed by `handoff start`) carries a one-time code, never a token:
+  // the page posts it once, same-origin, and the server answers with a session cookie.
+  const code = params.get("code");
+  const triedCode = useRef(false);
   useEffect(() => {
-    if (linkToken === null || linkToken === "" || triedLink.current) return;
-    triedLink.current = true;
-    void signIn(linkToken);
-  }, [linkToken]);
+    if (code === null || code === "" || triedCode.current) return;
+    triedCode.current = true;
+    void signIn({ code });
+  }, [code]);
 
   function submit(event: FormEvent<HTMLFormElement>): void {
     event.preventDefault();
-    void signIn(token);
+    void signIn({ token: token.trim() });
   }
 
-  async function signIn(token: string): Promise<void> {
+  async function signIn(credentials: { token: string } | { code: string }): Promise<void> {
     setBusy(true);
     setError(null);
     try {
@@ -32,7 +33,7 @@ export function LoginForm() {
         method: "POST",
         headers: { "content-type": "application/json" },
         credentials: "same-origin",
-        body: JSON.stringify({ token: token.trim() }),
+        body: JSON.stringify(credentials),
       });
       const body: unknown = response.status === 204 ? null : await response.json().catch(() => null);
       const problem = describeLoginResponse(response.status, body);
@@ -60,7 +61,7 @@ export function LoginForm() {
           required
           value={token}
           onChange={(event) => setToken(event.target.value)}
-          placeholder="hnd_…"
+          placeholder="hf_…"
         />
       </label>
       {error !== null && (

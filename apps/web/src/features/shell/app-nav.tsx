@@ -5,10 +5,11 @@ import { useQuery } from "@tanstack/react-query";
 import { useTRPC } from "../../lib/trpc/trpc.ts";
 
 const LINKS = [
-  { href: "/editor", label: "Editor" },
-  { href: "/runs", label: "Runs" },
-  { href: "/cluster", label: "Cluster" },
-  { href: "/tokens", label: "Tokens" },
+  { href: "/editor", label: "Editor", isAdminOnly: false },
+  { href: "/runs", label: "Runs", isAdminOnly: false },
+  { href: "/cluster", label: "Cluster", isAdminOnly: false },
+  { href: "/tokens", label: "Tokens", isAdminOnly: false },
+  { href: "/audit", label: "Audit", isAdminOnly: true },
 ] as const;
 
 async function signOut(): Promise<void> {
@@ -26,7 +27,7 @@ export function AppNav() {
         Handoff
       </Link>
       <nav className="nav-links" aria-label="Main">
-        {LINKS.map((link) => (
+        {LINKS.filter((link) => !link.isAdminOnly || me.data?.kind === "admin").map((link) => (
           <Link key={link.href} href={link.href} className={pathname.startsWith(link.href) ? "nav-link active" : "nav-link"}>
             {link.label}
           </Link>

@@ -4,6 +4,7 @@ import { useState, type FormEvent } from "react";
 import { formatTime } from "../../lib/format.ts";
 import { paginate } from "../../lib/paginate.ts";
 import { useTRPC } from "../../lib/trpc/trpc.ts";
+import { defaultExpiryHours, EXPIRY_CHOICES } from "./token-expiry.ts";
 
 const KINDS = ["user", "admin", "join", "scrape"] as const;
 type Kind = (typeof KINDS)[number];
@@ -25,6 +26,7 @@ export function TokensView() {
   const [page, setPage] = useState(1);
   const [name, setName] = useState("");
   const [kind, setKind] = useState<Kind>("user");
+  const [expiryHours, setExpiryHours] = useState<number | null>(defaultExpiryHours("user"));
   const [secret, setSecret] = useState<{ name: string; token: string } | null>(null);
   const [isCopied, setCopied] = useState(false);
   const [confirming, setConfirming] = useState<string | null>(null);
@@ -44,7 +46,7 @@ export function TokensView() {
   const onCreate = (event: FormEvent) => {
     event.preventDefault();
     if (name.trim() === "") return;
-    create.mutate({ name: name.trim(), kind });
+    create.mutate({ name: name.trim(), kind, ...(expiryHours === null ? {} : { expiresInHours: expiryHours }) });
   };
   const copy = async () => {
     if (secret === null) return;
@@ -73,10 +75,28 @@ export function TokensView() {
         </label>
         <label className="row muted">
           kind
-          <select value={kind} onChange={(event) => setKind(KINDS.find((value) => value === event.target.value) ?? "user")} data-testid="token-kind">
+          <select
+            value={kind}
+            onChange={(event) => {
+              const next = KINDS.find((value) => value === event.target.value) ?? "user";
+              setKind(next);
+              setExpiryHours(defaultExpiryHours(next));
+            }}
+            data-testid="token-kind"
+          >
             {KINDS.map((value) => (
               <option key={value} value={value}>
                 {value} — {KIND_HELP[value]}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="row muted">
+          expires
+          <select value={expiryHours ?? "never"} onChange={(event) => setExpiryHours(event.target.value === "never" ? null : Number(event.target.value))} data-testid="token-expiry">
+            {EXPIRY_CHOICES.map((choice) => (
+              <option key={choice.label} value={choice.hours ?? "never"}>
+                {choice.label}
               </option>
             ))}
           </select>
@@ -114,6 +134,7 @@ export function TokensView() {
             <th>Created</th>
             <th>Created by</th>
             <th>Last used</th>
+            <th>Expires</th>
             <th>Status</th>
             <th />
           </tr>
@@ -131,7 +152,8 @@ export function TokensView() {
               <td>{formatTime(token.createdAt)}</td>
               <td>{token.createdBy ?? "—"}</td>
               <td data-testid="token-last-used">{token.lastUsedAt === null ? "never" : formatTime(token.lastUsedAt)}</td>
-              <td>{token.revokedAt === null ? "active" : `revoked ${formatTime(token.revokedAt)}`}</td>
+              <td data-testid="token-expires">{token.expiresAt === null ? "never" : formatTime(token.expiresAt)}</td>
+              <td>{token.revokedAt !== null ? `revoked ${formatTime(token.revokedAt)}` : token.expiresAt !== null && Date.parse(token.expiresAt) <= Date.now() ? "expired" : "active"}</td>
               <td style={{ textAlign: "right" }}>
                 {token.revokedAt === null &&
                   (confirming === token.id ? (
