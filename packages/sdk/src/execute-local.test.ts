@@ -215,3 +215,12 @@ describe("executeLocal", () => {
     expect((await executeLocal(dag)).status).toBe("succeeded");
   });
 });
+
+describe("when a number would become a runaway timer or count (issue 10 §3)", () => {
+  it("rejects a task timeoutMs of 3e9 and a run timeout of 30 days before anything runs, naming the fields", async () => {
+    const ran = defineFunction({ name: "t.bounded", run: () => 1 });
+    const outcome = await executeLocal({ tasks: [{ id: "a", fn: "t.bounded", timeoutMs: 3e9 }] }, { functions: [ran], timeoutMs: 30 * 86_400_000 });
+    expect(outcome.status).toBe("rejected");
+    expect(outcome.problems.map((problem) => (problem.kind === "invalid_task" ? problem.field : problem.kind))).toEqual(["timeoutMs", "options.timeoutMs"]);
+  });
+});

@@ -12,6 +12,7 @@ import {
   type Strategy,
   type TaskSpec,
 } from "@handoff/core";
+import { clearLongTimeout, setLongTimeout, type LongTimeout } from "@handoff/protocol";
 import { Dag } from "./dag-builder.ts";
 import { defineFunctions, type FunctionRegistry, type HandoffFunction } from "./define-function.ts";
 import { runWithTaskContext, type TaskContext, type TaskLog } from "./current-task.ts";
@@ -128,7 +129,7 @@ export async function executeLocal(dag: Dag | DagSpec, options: ExecuteLocalOpti
   const state = createSchedulerState({ localMachine: LOCAL_MACHINE });
   const values = new Map<string, unknown>();
   const attempts = new Map<string, LocalAttempt>();
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timer: LongTimeout | undefined;
   let settle: (outcome: RunOutcome) => void = () => undefined;
   const finished = new Promise<RunOutcome>((resolve) => (settle = resolve));
   let outcome: RunOutcome | undefined;
@@ -173,15 +174,15 @@ export async function executeLocal(dag: Dag | DagSpec, options: ExecuteLocalOpti
           outcome = { ...command.outcome, results: Object.fromEntries(Object.keys(command.outcome.results).map((id) => [id, values.get(id)])) };
           break;
         case "set_timer":
-          if (timer) clearTimeout(timer);
-          timer = setTimeout(() => send({ type: "tick", now: Date.now() }), Math.max(0, command.at - Date.now()));
+          clearLongTimeout(timer);
+          timer = setLongTimeout(() => send({ type: "tick", now: Date.now() }), command.at - Date.now());
           break;
         case "report_ignored":
           break;
       }
     }
     if (outcome) {
-      if (timer) clearTimeout(timer);
+      clearLongTimeout(timer);
       for (const attempt of attempts.values()) attempt.abort(new Error("run finished"));
       attempts.clear();
       settle(outcome);
