@@ -175,7 +175,8 @@ test("shows both machines with their load", async () => {
   await expect(page.getByTestId("machine-beta")).toBeVisible();
   await expect(page.getByTestId("machines").getByTestId("running-attempts").filter({ hasText: "1 running" })).toHaveCount(1);
   await page.getByTestId("join-command").click();
-  await expect(page.getByTestId("join-command-text")).toContainText("--token");
+  await expect(page.getByTestId("join-command-text")).toContainText("HANDOFF_JOIN_TOKEN=");
+  await expect(page.getByTestId("join-command-text")).not.toContainText("--token");
   await shot("11-cluster");
 });
 

@@ -16,6 +16,9 @@ export function ClusterView() {
   const onSettled = () => queryClient.invalidateQueries({ queryKey: trpc.machines.list.queryKey() });
   const drain = useMutation(trpc.machines.drain.mutationOptions({ onSettled }));
   const undrain = useMutation(trpc.machines.undrain.mutationOptions({ onSettled }));
+  const forget = useMutation(trpc.machines.forget.mutationOptions({ onSettled }));
+  const { mutate: forgetMachine } = forget;
+  const onForget = useCallback((name: string) => forgetMachine({ name }), [forgetMachine]);
   const { mutate: drainMachine } = drain;
   const { mutate: undrainMachine } = undrain;
   const onDrain = useCallback((name: string, isDrain: boolean) => (isDrain ? drainMachine({ name }) : undrainMachine({ name })), [drainMachine, undrainMachine]);
@@ -32,7 +35,7 @@ export function ClusterView() {
         </span>
       </div>
       {machines.error !== null && <p className="notice">{machines.error.message}</p>}
-      {(drain.error ?? undrain.error) !== null && <p className="notice">{(drain.error ?? undrain.error)!.message}</p>}
+      {(drain.error ?? undrain.error ?? forget.error) !== null && <p className="notice">{(drain.error ?? undrain.error ?? forget.error)!.message}</p>}
       {machines.isLoading && <p className="empty">Loading machines…</p>}
       {machines.data !== undefined && list.length === 0 && <p className="empty">No machine has joined yet. Add one below.</p>}
       <div className="machines" data-testid="machines">
@@ -43,8 +46,9 @@ export function ClusterView() {
             now={now}
             samples={samplesByMachine.get(machine.name)}
             canDrain={me.data?.kind === "admin"}
-            isBusy={drain.isPending || undrain.isPending}
+            isBusy={drain.isPending || undrain.isPending || forget.isPending}
             onDrain={onDrain}
+            onForget={onForget}
           />
         ))}
       </div>

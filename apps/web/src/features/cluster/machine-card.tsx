@@ -17,6 +17,7 @@ function MachineCardInner({
   canDrain = false,
   isBusy = false,
   onDrain,
+  onForget,
 }: {
   machine: MachineView;
   now: number;
@@ -24,6 +25,8 @@ function MachineCardInner({
   canDrain?: boolean;
   isBusy?: boolean;
   onDrain?: (name: string, drain: boolean) => void;
+  /** Revokes the machine's identity and frees its name (asks first). */
+  onForget?: (name: string) => void;
 }) {
   const rows = resourceUsage(machine.capacity, machine.claimed, machine.free);
   const heartbeat = elapsedMs(machine.lastHeartbeatAt, null, now);
@@ -50,6 +53,20 @@ function MachineCardInner({
             title={machine.status === "draining" ? "Accept new tasks again" : "No new tasks; running ones finish"}
           >
             {machine.status === "draining" ? "Undrain" : "Drain"}
+          </button>
+        )}
+        {canDrain && onForget !== undefined && (
+          <button
+            type="button"
+            className="btn btn-small"
+            disabled={isBusy}
+            onClick={() => {
+              if (window.confirm(`Forget machine "${machine.name}"? Its identity is revoked, its agent is disconnected and stops, and the name is free for the next machine that joins with a join token.`)) onForget(machine.name);
+            }}
+            data-testid="forget"
+            title="Revoke this machine's identity and free its name"
+          >
+            Forget
           </button>
         )}
       </div>
