@@ -7,7 +7,7 @@ const holder = { name: "a", grantSecret: "holder-secret-0123456789abcdef", link:
 const issuer: GrantIssuer = {
   machines: new Map([["a", holder]]),
   grantFor: (machine, runId, taskId, audience, encode) =>
-    signGrant(machine.grantSecret, { runId, taskId, holder: machine.name, audience, audienceKey: "key-b", expiresAt: Date.now() + 120_000, ...(encode ? { encode } : {}) }),
+    signGrant(machine.grantSecret, { runId, taskId, holder: machine.name, audience, audienceKey: "key-b", expiresAt: Date.now() + 120_000, ...(encode ? { encode: { fn: encode.fn, ...(encode.args ? { args: [...encode.args] } : {}) } } : {}) }),
 };
 const expired = (audience: string, secret = holder.grantSecret) =>
   signGrant(secret, { runId: "r", taskId: "t", holder: "a", audience, audienceKey: "key-b", expiresAt: Date.now() - 1_000, encode: { fn: "std.pick", args: ["k"] } });
