@@ -2,9 +2,10 @@
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { formatTime } from "../../lib/format.ts";
+import type { RouterOutputs } from "../../lib/trpc/api-types.ts";
 import { useTRPC } from "../../lib/trpc/trpc.ts";
 
-type Kind = NonNullable<Parameters<ReturnType<typeof useTRPC>["audit"]["list"]["queryOptions"]>[0]>["kinds"] extends (infer K)[] | undefined ? K : never;
+type Kind = RouterOutputs["audit"]["list"]["kinds"][number];
 
 /** The audit trail (admins only): who did what, when and from where, newest first. */
 export function AuditView() {
