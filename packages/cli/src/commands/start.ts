@@ -4,7 +4,6 @@ import { createRequire } from "node:module";
 import { hostname } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadMachineIdentity } from "@handoff/agent";
 import { loadConfig, startServer, type RunningServer, type WebHandler } from "@handoff/server";
 import { intFlag, parseFlags } from "../args.ts";
 
@@ -39,6 +38,8 @@ export function spawnAgent(args: readonly string[], options: { quiet?: boolean; 
  * (revoking a join token never disconnects an admitted machine). Old tokens do not pile up.
  */
 async function localAgentJoin(server: RunningServer, machine: string, agentDataDir: string): Promise<{ token?: string; joined: () => void }> {
+  // Imported here: the whole agent package would slow every other `handoff` command's start.
+  const { loadMachineIdentity } = await import("@handoff/agent");
   const { publicKey } = loadMachineIdentity(agentDataDir);
   if (server.engine.machines.get(machine)?.publicKey === publicKey) return { joined: () => undefined };
   const { id, token } = await server.tokens.create(`local agent ${machine} (first join)`, "join", "handoff start");
