@@ -45,6 +45,10 @@ export interface RunRecord {
   startedAt: Date | null;
   finishedAt: Date | null;
   outcome: unknown;
+  /** The run this one was started from (a recompute of a lost value's lineage). */
+  parentRunId: string | null;
+  /** Why it was started from `parentRunId`: `recompute`. */
+  reason: string | null;
 }
 
 /** A run without its (possibly large) spec, for lists. */
@@ -60,6 +64,11 @@ export interface TaskRecord {
   resultMachine: string | null;
   resultSize: number | null;
   resultPreview: string | null;
+  /** The holder's result store instance when the result was recorded; a restarted agent has a new one. */
+  resultStoreId: string | null;
+  /** Set when the result was found lost with its machine (`lostMachine`). */
+  lostAt: Date | null;
+  lostMachine: string | null;
   errorKind: string | null;
   errorMessage: string | null;
   startedAt: Date | null;
@@ -92,6 +101,8 @@ export interface NewRun {
   status: RunStatus;
   startedBy: string | null;
   createdAt?: Date;
+  parentRunId?: string | null;
+  reason?: string | null;
   tasks: readonly { taskId: string; state: TaskState; reason?: string | null }[];
 }
 
@@ -145,6 +156,13 @@ export interface RunRepository {
   markInterrupted(at: Date, runIds?: readonly string[]): Promise<string[]>;
   /** Runs left queued or running (by a previous server process), with their tasks and attempts: what resuming needs. */
   listInFlight(): Promise<InFlightRun[]>;
+  /**
+   * A machine came back with another result store instance: every result recorded on it under an older
+   * instance is lost now. Results recorded without an instance id are left alone. Returns how many.
+   */
+  markResultsLost(machine: string, currentStoreId: string, at: Date): Promise<number>;
+  /** The newest run started to recompute `taskId` of `parentRunId` (or a task downstream of it), with that task's row. */
+  findRecompute(parentRunId: string, taskId: string): Promise<{ run: RunSummary; task: TaskRecord } | undefined>;
 }
 
 export interface InFlightRun {
@@ -195,6 +213,9 @@ const taskColumns = {
   resultMachine: "text",
   resultSize: "int",
   resultPreview: "text",
+  resultStoreId: "text",
+  lostAt: "timestamp",
+  lostMachine: "text",
   errorKind: "text",
   errorMessage: "text",
   startedAt: "timestamp",
@@ -262,6 +283,8 @@ export function createRunRepository(client: DatabaseClient, provider: DatabasePr
               options: toJsonColumn(run.options),
               status: run.status,
               startedBy: run.startedBy,
+              parentRunId: run.parentRunId ?? null,
+              reason: run.reason ?? null,
               ...(run.createdAt === undefined ? {} : { createdAt: run.createdAt }),
             },
           });
@@ -341,6 +364,25 @@ export function createRunRepository(client: DatabaseClient, provider: DatabasePr
         orderBy: [{ createdAt: "asc" }, { id: "asc" }],
       });
       return rows.map(({ tasks, attempts, ...run }) => ({ run: toRunRecord(run), tasks: tasks.map(toTaskRecord), attempts: attempts.map(toAttemptRecord) }));
+    },
+
+    async markResultsLost(machine, currentStoreId, at) {
+      const { count } = await client.task.updateMany({
+        where: { resultMachine: machine, lostAt: null, resultStoreId: { not: null }, NOT: { resultStoreId: currentStoreId } },
+        data: { lostAt: at, lostMachine: machine },
+      });
+      return count;
+    },
+
+    async findRecompute(parentRunId, taskId) {
+      const row = await client.run.findFirst({
+        where: { parentRunId, reason: "recompute", tasks: { some: { taskId } } },
+        omit: { spec: true },
+        orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      });
+      if (row === null) return undefined;
+      const task = await client.task.findUnique({ where: { runId_taskId: { runId: row.id, taskId } } });
+      return task === null ? undefined : { run: toRunSummary(row), task: toTaskRecord(task) };
     },
 
     async markInterrupted(at, runIds) {
