@@ -321,7 +321,8 @@ describe("scheduler decide", () => {
       driver.succeed("a");
       driver.succeed("sink");
       driver.send({ type: "machine_status_changed", now: 1, name: "m1", status: "offline" });
-      expect(driver.taskState("r", "sink")).toMatchObject({ state: "waiting_for_dependencies", reason: expect.stringContaining("recomputing") });
+      expect(driver.taskState("r", "sink")?.state).toBe("waiting_for_dependencies");
+      expect(driver.taskState("r", "sink")?.reason).toContain("recomputing");
       driver.succeed("slow");
       expect(driver.outcome("r")).toBeUndefined();
       expect(driver.assignment("a").machine).toBe("m2");

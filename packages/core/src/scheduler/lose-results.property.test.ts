@@ -4,9 +4,12 @@ import type { TaskSpec } from "../dag/model.ts";
 import { SchedulerDriver } from "./test-driver.ts";
 
 // Reproduce a failure with FC_SEED=<printed seed>; FC_NUM_RUNS sets how many scenarios are played.
-const seed = process.env["FC_SEED"] === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(process.env["FC_SEED"]);
-const numRuns = process.env["FC_NUM_RUNS"] === undefined ? 200 : Number(process.env["FC_NUM_RUNS"]);
-console.log(`lose-results properties: FC_SEED=${seed} FC_NUM_RUNS=${numRuns}`);
+// (core has no Node types: the environment and the console are reached through globalThis.)
+const host = globalThis as unknown as { process?: { env: Record<string, string | undefined> }; console: { log(message: string): void } };
+const env = host.process?.env ?? {};
+const seed = env["FC_SEED"] === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(env["FC_SEED"]);
+const numRuns = env["FC_NUM_RUNS"] === undefined ? 200 : Number(env["FC_NUM_RUNS"]);
+host.console.log(`lose-results properties: FC_SEED=${seed} FC_NUM_RUNS=${numRuns}`);
 
 interface Scenario {
   readonly tasks: TaskSpec[];
