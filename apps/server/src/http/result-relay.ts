@@ -6,6 +6,7 @@ export type RelayFailure =
   | { readonly kind: "not_found"; readonly message: string }
   | { readonly kind: "machine_offline"; readonly message: string }
   | { readonly kind: "evicted"; readonly message: string }
+  | { readonly kind: "result_lost"; readonly message: string; readonly machine: string; readonly lostAt: string; readonly recomputedBy?: string }
   | { readonly kind: "too_large"; readonly message: string }
   | { readonly kind: "unreachable"; readonly message: string };
 
@@ -18,19 +19,17 @@ export type Relayed<T> = { readonly ok: true; readonly value: T } | { readonly o
 export class ResultRelay {
   constructor(private readonly engine: Engine) {}
 
-  private async holder(runId: string, taskId: string, fromMachine: string | undefined): Promise<Relayed<{ machine: LiveMachine; ref: ResultRef | undefined }>> {
+  private async holder(runId: string, taskId: string, fromMachine: string | undefined): Promise<Relayed<{ machine: LiveMachine; ref: ResultRef | undefined; heldUnder: string }>> {
     const ref = await this.engine.lookupResult(runId, taskId);
     const name = fromMachine ?? ref?.machine;
     if (name === undefined) return { ok: false, failure: { kind: "not_found", message: `no result is recorded for task "${taskId}" of run "${runId}"` } };
-    if (fromMachine === undefined && ref?.evicted) {
-      return { ok: false, failure: { kind: "evicted", message: `the result of "${taskId}" was evicted from "${ref.machine}" (${ref.evicted})` } };
-    }
+    const gone = fromMachine === undefined && ref ? unavailable(ref, taskId, undefined) : undefined;
+    if (gone) return { ok: false, failure: gone };
     const machine = this.engine.machines.get(name);
     if (!machine) return { ok: false, failure: { kind: "not_found", message: `unknown machine "${name}"` } };
-    if (!machine.link || !machine.resultUrl) {
-      return { ok: false, failure: { kind: "machine_offline", message: `the result of "${taskId}" lives on "${name}", which is offline` } };
-    }
-    return { ok: true, value: { machine, ref } };
+    const offline = unavailable(ref ?? { machine: name, size: 0, contentType: "application/json", preview: "", truncated: false }, taskId, machine);
+    if (offline) return { ok: false, failure: offline };
+    return { ok: true, value: { machine, ref, heldUnder: (fromMachine === undefined ? ref?.heldUnder : undefined) ?? runId } };
   }
 
   /** The decoded value, when it is at most `maxBytes` (JSON-safe form for the API: bytes as `{ $bytes: base64 }`). */
@@ -44,7 +43,7 @@ export class ResultRelay {
         failure: { kind: "too_large", message: `the value is ${ref.size} bytes, over the API limit of ${maxBytes}; GET /api/results/${runId}/${taskId} streams it` },
       };
     }
-    const opened = await this.open(runId, taskId, machine.name);
+    const opened = await this.open(runId, taskId, fromMachine);
     if (!opened.ok) return opened;
     const { response } = opened.value;
     const chunks: Buffer[] = [];
@@ -67,11 +66,11 @@ export class ResultRelay {
   async open(runId: string, taskId: string, fromMachine: string | undefined): Promise<Relayed<{ response: IncomingMessage; machine: string }>> {
     const found = await this.holder(runId, taskId, fromMachine);
     if (!found.ok) return found;
-    const { machine } = found.value;
-    const url = new URL(`results/${encodeURIComponent(runId)}/${encodeURIComponent(taskId)}`, machine.resultUrl!.endsWith("/") ? machine.resultUrl! : `${machine.resultUrl!}/`);
+    const { machine, heldUnder } = found.value;
+    const url = new URL(`results/${encodeURIComponent(heldUnder)}/${encodeURIComponent(taskId)}`, machine.resultUrl!.endsWith("/") ? machine.resultUrl! : `${machine.resultUrl!}/`);
     try {
       const response = await new Promise<IncomingMessage>((resolve, reject) => {
-        const outgoing = httpRequest(url, { headers: { Authorization: `Bearer ${this.engine.grantFor(machine, runId, taskId, "server")}` } });
+        const outgoing = httpRequest(url, { headers: { Authorization: `Bearer ${this.engine.grantFor(machine, heldUnder, taskId, "server")}` } });
         outgoing.once("response", resolve);
         outgoing.once("error", reject);
         outgoing.end();
@@ -105,6 +104,33 @@ export class ResultRelay {
     this.engine.registerResult(runId, taskId, ref);
     return { ok: true, value: ref };
   }
+}
+
+/**
+ * Why a recorded result cannot be read now, in words a user can act on; undefined when it can be tried.
+ * With `machine` (the holder's live entry) it also says when the holder is offline.
+ */
+export function unavailable(ref: ResultRef, taskId: string, machine: LiveMachine | undefined): RelayFailure | undefined {
+  if (ref.lost) {
+    const lostAt = new Date(ref.lost.at).toISOString();
+    const next = ref.recomputedBy ? `run "${ref.recomputedBy}" is recomputing it` : "results.recompute rebuilds it from lineage";
+    return {
+      kind: "result_lost",
+      machine: ref.lost.machine,
+      lostAt,
+      ...(ref.recomputedBy ? { recomputedBy: ref.recomputedBy } : {}),
+      message: `the result of "${taskId}" was lost with machine "${ref.lost.machine}" at ${lostAt} (its agent restarted without it); ${next}`,
+    };
+  }
+  if (ref.evicted) return { kind: "evicted", message: `the result of "${taskId}" was evicted from "${ref.machine}" (${ref.evicted}); results.recompute rebuilds it from lineage` };
+  if (machine && (!machine.link || !machine.resultUrl)) {
+    const seen = machine.lastHeartbeatAt === null ? "" : ` (last seen ${new Date(machine.lastHeartbeatAt).toISOString()})`;
+    return {
+      kind: "machine_offline",
+      message: `the result of "${taskId}" lives on "${machine.name}", which is offline${seen}: it is readable again if "${machine.name}" comes back with its store; results.recompute rebuilds it from lineage meanwhile`,
+    };
+  }
+  return undefined;
 }
 
 function refusal(kind: string, taskId: string, machine: string): RelayFailure {
