@@ -190,6 +190,17 @@ describeEachDatabase("when a machine comes back with a new result store", (datab
     ]);
   });
 
+  it("writes a loss queued with a tick's changes after its task changes", async () => {
+    const { runs } = database().db;
+    const run = await runs.create(newRun());
+    const at = new Date("2026-06-06T06:06:07.007Z");
+    await runs.applyChanges({
+      tasks: [{ runId: run.id, taskId: "a", state: "succeeded", resultMachine: "m1", resultStoreId: "old", lostAt: null }],
+      lostStores: [{ machine: "m1", currentStoreId: "new", at }],
+    });
+    expect((await runs.get(run.id))!.tasks[0]).toMatchObject({ taskId: "a", lostAt: at, lostMachine: "m1" });
+  });
+
   it("finds the newest recompute run of a task, linked to its parent", async () => {
     const { runs } = database().db;
     const parent = await runs.create(newRun());

@@ -120,6 +120,15 @@ export interface ChangeBatch {
   runs?: readonly RunChange[];
   tasks?: readonly TaskChange[];
   attempts?: readonly AttemptChange[];
+  /** Machines back with a new result store: written after the task changes (see `markResultsLost`). */
+  lostStores?: readonly LostStore[];
+}
+
+/** Every result recorded on `machine` under a store instance other than `currentStoreId` was lost at `at`. */
+export interface LostStore {
+  machine: string;
+  currentStoreId: string;
+  at: Date;
 }
 
 export interface RunFilter {
@@ -255,6 +264,14 @@ async function applyAttemptChanges(tx: TransactionClient, provider: DatabaseProv
   }
 }
 
+async function markLost(tx: TransactionClient | DatabaseClient, { machine, currentStoreId, at }: LostStore): Promise<number> {
+  const { count } = await tx.task.updateMany({
+    where: { resultMachine: machine, lostAt: null, resultStoreId: { not: null }, NOT: { resultStoreId: currentStoreId } },
+    data: { lostAt: at, lostMachine: machine },
+  });
+  return count;
+}
+
 function runData(change: RunChange) {
   const { runId: _runId, outcome, ...rest } = change;
   return outcome === undefined ? rest : { ...rest, outcome: toOptionalJsonColumn(outcome) };
@@ -301,11 +318,13 @@ export function createRunRepository(client: DatabaseClient, provider: DatabasePr
       const attempts = batch.attempts ?? [];
       const tasks = batch.tasks ?? [];
       const runs = batch.runs ?? [];
-      if (attempts.length + tasks.length + runs.length === 0) return;
+      const lostStores = batch.lostStores ?? [];
+      if (attempts.length + tasks.length + runs.length + lostStores.length === 0) return;
       await client.$transaction(
         async (tx) => {
           await applyAttemptChanges(tx, provider, attempts);
           await applyTaskChanges(tx, provider, tasks);
+          for (const lost of lostStores) await markLost(tx, lost);
           for (const r of mergeByKey(runs, (c) => c.runId)) {
             await tx.run.update({ where: { id: r.runId }, data: runData(r) });
           }
@@ -367,11 +386,7 @@ export function createRunRepository(client: DatabaseClient, provider: DatabasePr
     },
 
     async markResultsLost(machine, currentStoreId, at) {
-      const { count } = await client.task.updateMany({
-        where: { resultMachine: machine, lostAt: null, resultStoreId: { not: null }, NOT: { resultStoreId: currentStoreId } },
-        data: { lostAt: at, lostMachine: machine },
-      });
-      return count;
+      return markLost(client, { machine, currentStoreId, at });
     },
 
     async findRecompute(parentRunId, taskId) {

@@ -21,7 +21,7 @@ import {
   type Strategy,
   type TaskChange,
 } from "@handoff/core";
-import type { AttemptChange, ChangeBatch, Database, InFlightRun, RunChange, TaskChange as TaskRow, TokenKind } from "@handoff/db";
+import type { AttemptChange, ChangeBatch, Database, InFlightRun, LostStore, RunChange, TaskChange as TaskRow, TokenKind } from "@handoff/db";
 import { DagFile, toDagSpec } from "@handoff/protocol";
 import { signGrant } from "@handoff/protocol/grant";
 import type {
@@ -198,10 +198,11 @@ export class Engine {
   private readonly recentAttempts = new Map<string, { runId: string; taskId: string; machine: string; closedAt: number }>();
   private readonly assignTimes = new Map<string, number>();
   private pendingAssigns = new Map<string, TaskAssignItem[]>();
-  private pending: { runs: RunChange[]; tasks: TaskRow[]; attempts: AttemptChange[]; logs: Parameters<Database["logs"]["append"]>[0][number][] } = {
+  private pending: { runs: RunChange[]; tasks: TaskRow[]; attempts: AttemptChange[]; lostStores: LostStore[]; logs: Parameters<Database["logs"]["append"]>[0][number][] } = {
     runs: [],
     tasks: [],
     attempts: [],
+    lostStores: [],
     logs: [],
   };
   private flushScheduled = false;
@@ -350,7 +351,7 @@ export class Engine {
       const record = this.state.attempts.get(attemptId);
       if (!record || record.machine !== machine.name) link.send("task:abort", { v: 1, attemptId, reason: "cancelled" });
     }
-    await this.reconcileStore(machine, hello.storeId);
+    this.reconcileStore(machine, hello.storeId);
     this.announce(machine);
     if (this.resuming.size > 0) this.maybeResumeEarly();
     this.log.info("machine online", { machine: machine.name, capacity: machine.capacity, functions: machine.functions.length });
@@ -358,13 +359,15 @@ export class Engine {
   }
 
   /** Results recorded on this machine under another result store instance are lost (see `reconcileStore`). */
-  private reconcileStore(machine: LiveMachine, storeId: string | undefined): Promise<void> {
-    return reconcileStore(
+  private reconcileStore(machine: LiveMachine, storeId: string | undefined): void {
+    reconcileStore(
       {
         results: this.results,
-        db: this.db,
         log: this.log,
-        flushed: () => this.flushed(),
+        recordLost: (lost) => {
+          this.pending.lostStores.push(lost);
+          this.scheduleFlush();
+        },
         previousProcessLost: (lost) => {
           for (const attemptId of lost.running) {
             this.attemptErrors.set(attemptId, { kind: "machine_lost", message: `machine "${lost.name}" restarted during the attempt` });
@@ -1157,10 +1160,10 @@ export class Engine {
     this.writerBusy = true;
     this.writing = (async () => {
       while (this.pendingCount() > 0) {
-        const { runs, tasks, attempts, logs } = this.pending;
-        this.pending = { runs: [], tasks: [], attempts: [], logs: [] };
+        const { runs, tasks, attempts, lostStores, logs } = this.pending;
+        this.pending = { runs: [], tasks: [], attempts: [], lostStores: [], logs: [] };
         try {
-          if (runs.length + tasks.length + attempts.length > 0) await this.db.runs.applyChanges({ runs, tasks, attempts } satisfies ChangeBatch);
+          if (runs.length + tasks.length + attempts.length + lostStores.length > 0) await this.db.runs.applyChanges({ runs, tasks, attempts, lostStores } satisfies ChangeBatch);
           if (logs.length > 0) await this.db.logs.append(logs);
         } catch (error) {
           this.writeFailed(error);
@@ -1171,8 +1174,8 @@ export class Engine {
   }
 
   private pendingCount(): number {
-    const { runs, tasks, attempts, logs } = this.pending;
-    return runs.length + tasks.length + attempts.length + logs.length;
+    const { runs, tasks, attempts, lostStores, logs } = this.pending;
+    return runs.length + tasks.length + attempts.length + lostStores.length + logs.length;
   }
 
   private writeFailed(error: unknown): void {

@@ -1,13 +1,12 @@
-import type { Database } from "@handoff/db";
+import type { LostStore } from "@handoff/db";
 import type { Logger } from "../log.ts";
 import type { LiveMachine, ResultRef } from "./engine.ts";
 
 export interface StoreReconcileContext {
   readonly results: Map<string, ResultRef>;
-  readonly db: Database;
   readonly log: Logger;
-  /** Every queued write has landed (so no older write can clear a loss recorded now). */
-  flushed(): Promise<void>;
+  /** Queues the loss for the database, after the task changes already queued (so none of them clears it). */
+  recordLost(lost: LostStore): void;
   /** The machine's previous agent process is gone: its attempts and its results in runs still going are lost. */
   previousProcessLost(machine: LiveMachine): void;
 }
@@ -18,7 +17,7 @@ export interface StoreReconcileContext {
  * instance, that process's attempts and results in runs still going take the core's machine-loss path
  * (retry elsewhere, recompute from lineage). Agents too old to send a store id change nothing.
  */
-export async function reconcileStore(ctx: StoreReconcileContext, machine: LiveMachine, storeId: string | undefined, now: number): Promise<void> {
+export function reconcileStore(ctx: StoreReconcileContext, machine: LiveMachine, storeId: string | undefined, now: number): void {
   if (storeId === undefined) return;
   const previous = machine.storeId;
   machine.storeId = storeId;
@@ -29,9 +28,6 @@ export async function reconcileStore(ctx: StoreReconcileContext, machine: LiveMa
     lostInMemory += 1;
   }
   if (previous !== null && previous !== storeId) ctx.previousProcessLost(machine);
-  await ctx.flushed();
-  const lostStored = await ctx.db.runs.markResultsLost(machine.name, storeId, new Date(now));
-  if (lostInMemory + lostStored > 0) {
-    ctx.log.warn("machine came back with a new result store: results recorded under the old one are lost", { machine: machine.name, lostInMemory, lostStored });
-  }
+  ctx.recordLost({ machine: machine.name, currentStoreId: storeId, at: new Date(now) });
+  if (lostInMemory > 0) ctx.log.warn("machine came back with a new result store: results recorded under the old one are lost", { machine: machine.name, lostInMemory });
 }
