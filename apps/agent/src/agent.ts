@@ -165,6 +165,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       running: runner.running(),
       labels: { ...options.labels },
       held: [...finishedInFlight.values()].filter((held) => store.has(held.runId, held.taskId)),
+      storeId: store.id,
     }),
     heartbeat: () => ({ ...sampleLoad(), running: runner.running() }),
     onWelcome: (accepted) => {

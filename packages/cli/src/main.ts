@@ -2,6 +2,7 @@ import { ConfigError } from "@handoff/server";
 import { HandoffApiError } from "@handoff/sdk";
 import { UsageError } from "./args.ts";
 import { machines, tokens } from "./commands/admin.ts";
+import { results } from "./commands/results.ts";
 import { run } from "./commands/run.ts";
 import { agentEntry, start } from "./commands/start.ts";
 import { spawnSync } from "node:child_process";
@@ -12,7 +13,8 @@ const usage = `handoff <command>
   agent      run an agent on this machine: HANDOFF_JOIN_TOKEN=TOKEN handoff agent --server URL [...]
   run        run a DAG file with live progress: handoff run dag.json
   machines   list machines, capacity and load; drain | undrain | forget NAME; address NAME HOST
-  tokens     list | create | revoke tokens`;
+  tokens     list | create | revoke tokens
+  results    recompute RUN TASK: bring a lost value back from lineage`;
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -30,6 +32,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return machines(rest);
     case "tokens":
       return tokens(rest);
+    case "results":
+      return results(rest);
     case undefined:
     case "help":
     case "--help":

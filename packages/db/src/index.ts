@@ -31,6 +31,7 @@ export {
   type RunFilter,
   type RunPage,
   type RunRecord,
+  type LostStore,
   type RunRepository,
   type RunSummary,
   type TaskChange,

@@ -60,7 +60,7 @@ describeEachDatabase("when runs are stored", (database) => {
     expect(stored?.run).toMatchObject({ status: "succeeded", startedAt: t0, finishedAt: t1, outcome: { kind: "succeeded" } });
     expect(stored?.tasks[0]).toEqual({
       runId: run.id, taskId: "a", state: "succeeded", reason: null, machine: "m1", attempts: 1,
-      resultMachine: "m1", resultSize: 42, resultPreview: "[1,2]", errorKind: null, errorMessage: null, startedAt: t0, finishedAt: t1,
+      resultMachine: "m1", resultSize: 42, resultPreview: "[1,2]", resultStoreId: null, lostAt: null, lostMachine: null, errorKind: null, errorMessage: null, startedAt: t0, finishedAt: t1,
     });
     expect(stored?.tasks[1]).toMatchObject({ state: "upstream_failed", errorKind: "upstream_failed", errorMessage: "c failed", machine: null });
     expect(stored?.tasks[2]).toMatchObject({ state: "waiting_for_dependencies", reason: "needs a" });
@@ -165,5 +165,51 @@ describeEachDatabase("when runs are stored", (database) => {
     const run = await runs.create(newRun({ dagId: dag.dag.id, dagVersion: 1 }));
     await dags.remove(dag.dag.id);
     expect((await runs.get(run.id))?.run).toMatchObject({ dagId: null, dagVersion: 1 });
+  });
+});
+
+describeEachDatabase("when a machine comes back with a new result store", (database) => {
+  it("marks lost every result recorded on it under an older store instance, and nothing else", async () => {
+    const { runs } = database().db;
+    const run = await runs.create(newRun());
+    await runs.applyChanges({
+      tasks: [
+        { runId: run.id, taskId: "a", state: "succeeded", resultMachine: "m1", resultStoreId: "old" },
+        { runId: run.id, taskId: "b", state: "succeeded", resultMachine: "m1", resultStoreId: "new" },
+        { runId: run.id, taskId: "c", state: "succeeded", resultMachine: "m2", resultStoreId: "old" },
+      ],
+    });
+    const at = new Date("2026-06-06T06:06:06.006Z");
+    expect(await runs.markResultsLost("m1", "new", at)).toBe(1);
+    expect(await runs.markResultsLost("m1", "new", new Date())).toBe(0);
+    const tasks = (await runs.get(run.id))!.tasks;
+    expect(tasks.map((t) => [t.taskId, t.lostAt, t.lostMachine])).toEqual([
+      ["a", at, "m1"],
+      ["b", null, null],
+      ["c", null, null],
+    ]);
+  });
+
+  it("writes a loss queued with a tick's changes after its task changes", async () => {
+    const { runs } = database().db;
+    const run = await runs.create(newRun());
+    const at = new Date("2026-06-06T06:06:07.007Z");
+    await runs.applyChanges({
+      tasks: [{ runId: run.id, taskId: "a", state: "succeeded", resultMachine: "m1", resultStoreId: "old", lostAt: null }],
+      lostStores: [{ machine: "m1", currentStoreId: "new", at }],
+    });
+    expect((await runs.get(run.id))!.tasks[0]).toMatchObject({ taskId: "a", lostAt: at, lostMachine: "m1" });
+  });
+
+  it("finds the newest recompute run of a task, linked to its parent", async () => {
+    const { runs } = database().db;
+    const parent = await runs.create(newRun());
+    expect(await runs.findRecompute(parent.id, "a")).toBeUndefined();
+    await runs.create(newRun({ parentRunId: parent.id, reason: "recompute", createdAt: new Date(1000), tasks: [{ taskId: "a", state: "succeeded" }] }));
+    const newer = await runs.create(newRun({ parentRunId: parent.id, reason: "recompute", createdAt: new Date(2000), tasks: [{ taskId: "a", state: "running" }] }));
+    const found = await runs.findRecompute(parent.id, "a");
+    expect(found?.run).toMatchObject({ id: newer.id, parentRunId: parent.id, reason: "recompute" });
+    expect(found?.task.state).toBe("running");
+    expect(await runs.findRecompute(parent.id, "b")).toBeUndefined();
   });
 });

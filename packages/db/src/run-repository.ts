@@ -45,6 +45,10 @@ export interface RunRecord {
   startedAt: Date | null;
   finishedAt: Date | null;
   outcome: unknown;
+  /** The run this one was started from (a recompute of a lost value's lineage). */
+  parentRunId: string | null;
+  /** Why it was started from `parentRunId`: `recompute`. */
+  reason: string | null;
 }
 
 /** A run without its (possibly large) spec, for lists. */
@@ -60,6 +64,11 @@ export interface TaskRecord {
   resultMachine: string | null;
   resultSize: number | null;
   resultPreview: string | null;
+  /** The holder's result store instance when the result was recorded; a restarted agent has a new one. */
+  resultStoreId: string | null;
+  /** Set when the result was found lost with its machine (`lostMachine`). */
+  lostAt: Date | null;
+  lostMachine: string | null;
   errorKind: string | null;
   errorMessage: string | null;
   startedAt: Date | null;
@@ -92,6 +101,8 @@ export interface NewRun {
   status: RunStatus;
   startedBy: string | null;
   createdAt?: Date;
+  parentRunId?: string | null;
+  reason?: string | null;
   tasks: readonly { taskId: string; state: TaskState; reason?: string | null }[];
 }
 
@@ -109,6 +120,15 @@ export interface ChangeBatch {
   runs?: readonly RunChange[];
   tasks?: readonly TaskChange[];
   attempts?: readonly AttemptChange[];
+  /** Machines back with a new result store: written after the task changes (see `markResultsLost`). */
+  lostStores?: readonly LostStore[];
+}
+
+/** Every result recorded on `machine` under a store instance other than `currentStoreId` was lost at `at`. */
+export interface LostStore {
+  machine: string;
+  currentStoreId: string;
+  at: Date;
 }
 
 export interface RunFilter {
@@ -145,6 +165,13 @@ export interface RunRepository {
   markInterrupted(at: Date, runIds?: readonly string[]): Promise<string[]>;
   /** Runs left queued or running (by a previous server process), with their tasks and attempts: what resuming needs. */
   listInFlight(): Promise<InFlightRun[]>;
+  /**
+   * A machine came back with another result store instance: every result recorded on it under an older
+   * instance is lost now. Results recorded without an instance id are left alone. Returns how many.
+   */
+  markResultsLost(machine: string, currentStoreId: string, at: Date): Promise<number>;
+  /** The newest run started to recompute `taskId` of `parentRunId` (or a task downstream of it), with that task's row. */
+  findRecompute(parentRunId: string, taskId: string): Promise<{ run: RunSummary; task: TaskRecord } | undefined>;
 }
 
 export interface InFlightRun {
@@ -195,6 +222,9 @@ const taskColumns = {
   resultMachine: "text",
   resultSize: "int",
   resultPreview: "text",
+  resultStoreId: "text",
+  lostAt: "timestamp",
+  lostMachine: "text",
   errorKind: "text",
   errorMessage: "text",
   startedAt: "timestamp",
@@ -234,6 +264,14 @@ async function applyAttemptChanges(tx: TransactionClient, provider: DatabaseProv
   }
 }
 
+async function markLost(tx: TransactionClient | DatabaseClient, { machine, currentStoreId, at }: LostStore): Promise<number> {
+  const { count } = await tx.task.updateMany({
+    where: { resultMachine: machine, lostAt: null, resultStoreId: { not: null }, NOT: { resultStoreId: currentStoreId } },
+    data: { lostAt: at, lostMachine: machine },
+  });
+  return count;
+}
+
 function runData(change: RunChange) {
   const { runId: _runId, outcome, ...rest } = change;
   return outcome === undefined ? rest : { ...rest, outcome: toOptionalJsonColumn(outcome) };
@@ -262,6 +300,8 @@ export function createRunRepository(client: DatabaseClient, provider: DatabasePr
               options: toJsonColumn(run.options),
               status: run.status,
               startedBy: run.startedBy,
+              parentRunId: run.parentRunId ?? null,
+              reason: run.reason ?? null,
               ...(run.createdAt === undefined ? {} : { createdAt: run.createdAt }),
             },
           });
@@ -278,11 +318,13 @@ export function createRunRepository(client: DatabaseClient, provider: DatabasePr
       const attempts = batch.attempts ?? [];
       const tasks = batch.tasks ?? [];
       const runs = batch.runs ?? [];
-      if (attempts.length + tasks.length + runs.length === 0) return;
+      const lostStores = batch.lostStores ?? [];
+      if (attempts.length + tasks.length + runs.length + lostStores.length === 0) return;
       await client.$transaction(
         async (tx) => {
           await applyAttemptChanges(tx, provider, attempts);
           await applyTaskChanges(tx, provider, tasks);
+          for (const lost of lostStores) await markLost(tx, lost);
           for (const r of mergeByKey(runs, (c) => c.runId)) {
             await tx.run.update({ where: { id: r.runId }, data: runData(r) });
           }
@@ -341,6 +383,21 @@ export function createRunRepository(client: DatabaseClient, provider: DatabasePr
         orderBy: [{ createdAt: "asc" }, { id: "asc" }],
       });
       return rows.map(({ tasks, attempts, ...run }) => ({ run: toRunRecord(run), tasks: tasks.map(toTaskRecord), attempts: attempts.map(toAttemptRecord) }));
+    },
+
+    async markResultsLost(machine, currentStoreId, at) {
+      return markLost(client, { machine, currentStoreId, at });
+    },
+
+    async findRecompute(parentRunId, taskId) {
+      const row = await client.run.findFirst({
+        where: { parentRunId, reason: "recompute", tasks: { some: { taskId } } },
+        omit: { spec: true },
+        orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      });
+      if (row === null) return undefined;
+      const task = await client.task.findUnique({ where: { runId_taskId: { runId: row.id, taskId } } });
+      return task === null ? undefined : { run: toRunSummary(row), task: toTaskRecord(task) };
     },
 
     async markInterrupted(at, runIds) {

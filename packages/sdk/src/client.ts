@@ -35,6 +35,8 @@ export class HandoffApiError extends Error {
     message: string,
     readonly code: string,
     readonly problems: readonly { kind: string; message: string; taskId?: string }[] = [],
+    /** What the server added to a refusal: for `result_lost`, the `machine` and `lostAt` (ISO) of the loss. */
+    readonly details: Readonly<Record<string, unknown>> = {},
   ) {
     super(message);
   }
@@ -170,11 +172,28 @@ export function createClient(options: ClientOptions) {
       const query = opts.fromMachine ? `?fromMachine=${encodeURIComponent(opts.fromMachine)}` : "";
       const response = await fetch(`${base}/api/results/${encodeURIComponent(runId)}/${encodeURIComponent(taskId)}${query}`, { headers: { authorization } });
       if (!response.ok) {
-        const body = (await response.json().catch(() => ({}))) as { error?: { kind?: string; message?: string } };
-        throw new HandoffApiError(body.error?.message ?? `HTTP ${response.status}`, body.error?.kind ?? String(response.status));
+        const body = (await response.json().catch(() => ({}))) as { error?: { kind?: string; message?: string } & Record<string, unknown> };
+        const { kind, message, ...details } = body.error ?? {};
+        throw new HandoffApiError(message ?? `HTTP ${response.status}`, kind ?? String(response.status), [], details);
       }
       const bytes = new Uint8Array(await response.arrayBuffer());
       return response.headers.get("content-type")?.startsWith("application/json") ? (JSON.parse(new TextDecoder().decode(bytes)) as unknown) : bytes;
+    },
+
+    /**
+     * Recomputes a finished run's value from lineage (lost with its machine, or evicted): the server starts a new
+     * run of the task and its upstream tasks, linked to the old run. Waits for it unless `wait: false`; once it
+     * succeeded, `getValue(runId, taskId)` of the old run serves the recomputed value.
+     *
+     * @example
+     * const { runId: recomputeRun, outcome } = await handoff.recompute(runId, "sink");
+     * if (outcome?.status === "succeeded") await handoff.getValue(runId, "sink");
+     */
+    recompute: async (runId: string, taskId: string, opts: { wait?: boolean } = {}): Promise<{ runId: string; outcome?: RunOutcome }> => {
+      const started = await call(() => trpc.results.recompute.mutate({ runId, taskId }));
+      if (opts.wait === false) return started;
+      const outcome = await client.watchRun(started.runId, () => undefined);
+      return outcome === undefined ? started : { ...started, outcome };
     },
 
     /** Stores a value on a named machine and records where it lives (admin). */

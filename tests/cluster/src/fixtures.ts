@@ -71,6 +71,11 @@ export const hangFirst = defineFunction({
     });
   },
 });
+export const pauseAdd = defineFunction({
+  name: "t.pause_add",
+  description: "Waits its last argument in ms, then returns the sum of the others",
+  run: async (...xs) => { await new Promise((r) => setTimeout(r, xs[xs.length - 1])); return xs.slice(0, -1).reduce((a, b) => a + b, 0); },
+});
 export const checksum = defineFunction({
   name: "t.checksum",
   run: (bytes) => ({ size: bytes.byteLength, sha256: createHash("sha256").update(bytes).digest("hex"), machine: currentTask().machine }),

@@ -297,3 +297,14 @@ describe("when values are deleted", () => {
     expect(await readExact(stream ?? Readable.from([]), 5_000)).toEqual(bytesOf(5_000, 9));
   });
 });
+
+describe("when a store is created again on the same folder (an agent restart)", () => {
+  it("has a new instance id and holds none of the old instance's values", async () => {
+    const first = storeWith().store;
+    await first.put("r", "t", 1);
+    const second = storeWith().store;
+    expect(second.id).toMatch(/^[\w-]{8,64}$/);
+    expect(second.id).not.toBe(first.id);
+    expect(second.has("r", "t")).toBe(false);
+  });
+});

@@ -36,6 +36,8 @@ export type ResultStoreOptions = {
 };
 
 export type ResultStore = {
+  /** This store instance: random, new each time a store is created (its files and values belong to it alone). */
+  readonly id: string;
   /** Stores a value (JSON-able data or a `Uint8Array`), replacing any value under the same key. */
   put(runId: string, taskId: string, value: unknown): Promise<void>;
   /**
@@ -124,7 +126,7 @@ export function createResultStore(options: ResultStoreOptions): ResultStore {
   const now = options.now ?? Date.now;
   mkdirSync(dir, { recursive: true });
 
-  const instanceId = randomBytes(6).toString("hex");
+  const instanceId = randomBytes(12).toString("base64url");
   let fileSeq = 0;
   const entries = new Map<string, Entry>(); // insertion order = age order
   const inMemory = new Map<string, Entry>(); // the subset held in memory, oldest first
@@ -288,6 +290,7 @@ export function createResultStore(options: ResultStoreOptions): ResultStore {
   }
 
   return {
+    id: instanceId,
     async put(runId, taskId, value) {
       const encoded = encodeValue(value);
       if (encoded.bytes.byteLength > memoryBudgetBytes) {

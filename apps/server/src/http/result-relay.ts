@@ -9,6 +9,7 @@ export type RelayFailure =
   | { readonly kind: "not_found"; readonly message: string }
   | { readonly kind: "machine_offline"; readonly message: string }
   | { readonly kind: "evicted"; readonly message: string }
+  | { readonly kind: "result_lost"; readonly message: string; readonly machine: string; readonly lostAt: string; readonly recomputedBy?: string }
   | { readonly kind: "too_large"; readonly message: string }
   | { readonly kind: "unreachable"; readonly message: string };
 
@@ -21,19 +22,17 @@ export type Relayed<T> = { readonly ok: true; readonly value: T } | { readonly o
 export class ResultRelay {
   constructor(private readonly engine: Engine) {}
 
-  private async holder(runId: string, taskId: string, fromMachine: string | undefined): Promise<Relayed<{ machine: LiveMachine; ref: ResultRef | undefined }>> {
+  private async holder(runId: string, taskId: string, fromMachine: string | undefined): Promise<Relayed<{ machine: LiveMachine; ref: ResultRef | undefined; heldUnder: string }>> {
     const ref = await this.engine.lookupResult(runId, taskId);
     const name = fromMachine ?? ref?.machine;
     if (name === undefined) return { ok: false, failure: { kind: "not_found", message: `no result is recorded for task "${taskId}" of run "${runId}"` } };
-    if (fromMachine === undefined && ref?.evicted) {
-      return { ok: false, failure: { kind: "evicted", message: `the result of "${taskId}" was evicted from "${ref.machine}" (${ref.evicted})` } };
-    }
+    const gone = fromMachine === undefined && ref ? unavailable(ref, taskId, undefined) : undefined;
+    if (gone) return { ok: false, failure: gone };
     const machine = this.engine.machines.get(name);
     if (!machine) return { ok: false, failure: { kind: "not_found", message: `unknown machine "${name}"` } };
-    if (!machine.link || !machine.resultUrl) {
-      return { ok: false, failure: { kind: "machine_offline", message: `the result of "${taskId}" lives on "${name}", which is offline` } };
-    }
-    return { ok: true, value: { machine, ref } };
+    const offline = unavailable(ref ?? { machine: name, size: 0, contentType: "application/json", preview: "", truncated: false }, taskId, machine);
+    if (offline) return { ok: false, failure: offline };
+    return { ok: true, value: { machine, ref, heldUnder: (fromMachine === undefined ? ref?.heldUnder : undefined) ?? runId } };
   }
 
   /** The decoded value, when it is at most `maxBytes` (JSON-safe form for the API: bytes as `{ $bytes: base64 }`). */
@@ -47,7 +46,7 @@ export class ResultRelay {
         failure: { kind: "too_large", message: `the value is ${ref.size} bytes, over the API limit of ${maxBytes}; GET /api/results/${runId}/${taskId} streams it` },
       };
     }
-    const opened = await this.open(runId, taskId, machine.name);
+    const opened = await this.open(runId, taskId, fromMachine);
     if (!opened.ok) return opened;
     const { response, encoding } = opened.value;
     const chunks: Buffer[] = [];
@@ -72,12 +71,12 @@ export class ResultRelay {
   async open(runId: string, taskId: string, fromMachine: string | undefined): Promise<Relayed<{ response: IncomingMessage; machine: string; encoding: Encoding }>> {
     const found = await this.holder(runId, taskId, fromMachine);
     if (!found.ok) return found;
-    const { machine, ref } = found.value;
-    const url = new URL(`results/${encodeURIComponent(runId)}/${encodeURIComponent(taskId)}`, machine.resultUrl!.endsWith("/") ? machine.resultUrl! : `${machine.resultUrl!}/`);
+    const { machine, ref, heldUnder } = found.value;
+    const url = new URL(`results/${encodeURIComponent(heldUnder)}/${encodeURIComponent(taskId)}`, machine.resultUrl!.endsWith("/") ? machine.resultUrl! : `${machine.resultUrl!}/`);
     try {
       const response = await new Promise<IncomingMessage>((resolve, reject) => {
         // The holder's address is the one its socket came from (or an admin's override): never an agent-chosen host.
-        const grant = this.engine.grantFor(machine, runId, taskId, SERVER_AUDIENCE);
+        const grant = this.engine.grantFor(machine, heldUnder, taskId, SERVER_AUDIENCE);
         const proof = signServerProof(machine.grantSecret, [grant], Date.now());
         const outgoing = httpRequest(url, { headers: { Authorization: `Bearer ${grant}`, [FETCH_PROOF_HEADER]: proof } });
         outgoing.once("response", resolve);
@@ -155,6 +154,33 @@ export function pipeRelayed(opened: { response: IncomingMessage; machine: string
 export function safeFileName(taskId: string): string {
   const name = taskId.replace(/[^A-Za-z0-9._-]/g, "_").slice(0, 100);
   return name === "" ? "value" : name;
+}
+
+/**
+ * Why a recorded result cannot be read now, in words a user can act on; undefined when it can be tried.
+ * With `machine` (the holder's live entry) it also says when the holder is offline.
+ */
+export function unavailable(ref: ResultRef, taskId: string, machine: LiveMachine | undefined): RelayFailure | undefined {
+  if (ref.lost) {
+    const lostAt = new Date(ref.lost.at).toISOString();
+    const next = ref.recomputedBy ? `run "${ref.recomputedBy}" is recomputing it` : "results.recompute rebuilds it from lineage";
+    return {
+      kind: "result_lost",
+      machine: ref.lost.machine,
+      lostAt,
+      ...(ref.recomputedBy ? { recomputedBy: ref.recomputedBy } : {}),
+      message: `the result of "${taskId}" was lost with machine "${ref.lost.machine}" at ${lostAt} (its agent restarted without it); ${next}`,
+    };
+  }
+  if (ref.evicted) return { kind: "evicted", message: `the result of "${taskId}" was evicted from "${ref.machine}" (${ref.evicted}); results.recompute rebuilds it from lineage` };
+  if (machine && (!machine.link || !machine.resultUrl)) {
+    const seen = machine.lastHeartbeatAt === null ? "" : ` (last seen ${new Date(machine.lastHeartbeatAt).toISOString()})`;
+    return {
+      kind: "machine_offline",
+      message: `the result of "${taskId}" lives on "${machine.name}", which is offline${seen}: it is readable again if "${machine.name}" comes back with its store; results.recompute rebuilds it from lineage meanwhile`,
+    };
+  }
+  return undefined;
 }
 
 function refusal(kind: string, taskId: string, machine: string): RelayFailure {

@@ -21,7 +21,7 @@ import {
   type Strategy,
   type TaskChange,
 } from "@handoff/core";
-import type { AttemptChange, ChangeBatch, Database, InFlightRun, RunChange, TaskChange as TaskRow, TokenKind } from "@handoff/db";
+import type { AttemptChange, ChangeBatch, Database, InFlightRun, LostStore, RunChange, TaskChange as TaskRow, TokenKind } from "@handoff/db";
 import { DagFile, clearLongTimeout, setLongTimeout, toDagSpec, type LongTimeout } from "@handoff/protocol";
 import { SERVER_AUDIENCE, signGrant } from "@handoff/protocol/grant";
 import type {
@@ -40,12 +40,22 @@ import type { Logger } from "../log.ts";
 import { admitMachine, type AdmissionRefusal } from "../machines/admit-machine.ts";
 import { holderUrl } from "../machines/holder-url.ts";
 import { Metrics } from "./metrics.ts";
+import { lookupResult, refFromRow, resultKey } from "./result-lookup.ts";
+import { reconcileStore } from "./store-reconcile.ts";
 
 /** What a succeeded attempt leaves behind in the cluster: a reference, the value stays on `machine`. */
 export interface ResultRef extends ResultMeta {
   readonly machine: string;
   /** Set when the holder dropped the value (retention or disk budget). */
   readonly evicted?: "retention" | "disk_budget";
+  /** The holder's result store instance when the result was recorded. */
+  readonly storeId?: string;
+  /** Set when the value was lost with its machine (it came back with a new result store). */
+  readonly lost?: { readonly at: number; readonly machine: string };
+  /** The run the holder keeps the value under, when it is not the one asked about (a recompute run). */
+  readonly heldUnder?: string;
+  /** A lost value being recomputed: the recompute run. */
+  readonly recomputedBy?: string;
 }
 
 /** The server side of one connected agent. `send` is the socket (absent while offline). */
@@ -74,6 +84,8 @@ export interface LiveMachine {
   socketAddress: string | null;
   resultPort: number | null;
   grantSecret: string;
+  /** The agent's result store instance, from its hello (null until one says it). */
+  storeId: string | null;
   lastHeartbeatAt: number | null;
   cpuPercent: number | null;
   memoryUsedMb: number | null;
@@ -117,6 +129,9 @@ export interface SubmitRequest {
   readonly dagVersion: number | null;
   /** The DAG file's name, stored for filtering runs. */
   readonly dagName?: string | null;
+  /** The run this one is started from, and why (`recompute`: the lineage of a lost value). */
+  readonly parentRunId?: string;
+  readonly reason?: "recompute";
 }
 
 export class RunRejectedError extends Error {
@@ -159,7 +174,7 @@ const DEFAULT_GRANT_TTL_MS = 2 * 60_000;
 const HISTORY_SAMPLES = 900;
 
 /** A finished report that arrived for an attempt of a run still waiting to be resumed. */
-type HeldReport = { readonly machine: string; readonly runId: string; readonly taskId: string; readonly item: TaskFinishedItem };
+type HeldReport = { readonly machine: string; readonly runId: string; readonly taskId: string; readonly item: TaskFinishedItem; readonly storeId?: string };
 
 /** `runId/taskId#n` → its parts (the core's attempt ids). */
 function attemptParts(attemptId: string): { runId: string; taskId: string; number: number } | undefined {
@@ -170,7 +185,6 @@ function attemptParts(attemptId: string): { runId: string; taskId: string; numbe
   return Number.isInteger(number) && number > 0 ? { runId: attemptId.slice(0, slash), taskId: attemptId.slice(slash + 1, hash), number } : undefined;
 }
 
-const resultKey = (runId: string, taskId: string): string => `${runId}\u0000${taskId}`;
 
 /**
  * The scheduler service: the only writer of run state. It feeds events to the core's `decide`, carries
@@ -196,10 +210,11 @@ export class Engine {
   private readonly recentAttempts = new Map<string, { runId: string; taskId: string; machine: string; closedAt: number }>();
   private readonly assignTimes = new Map<string, number>();
   private pendingAssigns = new Map<string, TaskAssignItem[]>();
-  private pending: { runs: RunChange[]; tasks: TaskRow[]; attempts: AttemptChange[]; logs: Parameters<Database["logs"]["append"]>[0][number][] } = {
+  private pending: { runs: RunChange[]; tasks: TaskRow[]; attempts: AttemptChange[]; lostStores: LostStore[]; logs: Parameters<Database["logs"]["append"]>[0][number][] } = {
     runs: [],
     tasks: [],
     attempts: [],
+    lostStores: [],
     logs: [],
   };
   private flushScheduled = false;
@@ -295,6 +310,7 @@ export class Engine {
       socketAddress: null,
       resultPort: null,
       grantSecret: randomBytes(32).toString("base64url"),
+      storeId: null,
       lastHeartbeatAt: null,
       cpuPercent: null,
       memoryUsedMb: null,
@@ -368,7 +384,7 @@ export class Engine {
     // Results it finished for runs waiting to resume: adopted then (the old server may not have written them).
     for (const held of hello.held) {
       if (!this.resuming.has(held.runId) || this.heldReports.has(held.attemptId)) continue;
-      this.heldReports.set(held.attemptId, { machine: machine.name, runId: held.runId, taskId: held.taskId, item: { ok: true, attemptId: held.attemptId, result: held.result, metrics: { wallMs: 0 } } });
+      this.heldReports.set(held.attemptId, { machine: machine.name, runId: held.runId, taskId: held.taskId, item: { ok: true, attemptId: held.attemptId, result: held.result, metrics: { wallMs: 0 } }, ...(hello.storeId === undefined ? {} : { storeId: hello.storeId }) });
     }
     for (const attemptId of hello.running) {
       const parts = this.resuming.size === 0 ? undefined : attemptParts(attemptId);
@@ -379,6 +395,7 @@ export class Engine {
       const record = this.state.attempts.get(attemptId);
       if (!record || record.machine !== machine.name) link.send("task:abort", { v: 1, attemptId, reason: "cancelled" });
     }
+    this.reconcileStore(machine, hello.storeId);
     this.announce(machine);
     if (this.resuming.size > 0) this.maybeResumeEarly();
     this.log.info("machine online", { machine: machine.name, capacity: machine.capacity, functions: machine.functions.length });
@@ -418,6 +435,32 @@ export class Engine {
     machine.resultUrl = this.resultUrlOf(machine) ?? machine.resultUrl;
     await this.db.machines.setAddressOverride(name, address);
     return machine;
+  }
+
+  /** Results recorded on this machine under another result store instance are lost (see `reconcileStore`). */
+  private reconcileStore(machine: LiveMachine, storeId: string | undefined): void {
+    reconcileStore(
+      {
+        results: this.results,
+        log: this.log,
+        recordLost: (lost) => {
+          this.pending.lostStores.push(lost);
+          this.scheduleFlush();
+        },
+        previousProcessLost: (lost) => {
+          for (const attemptId of lost.running) {
+            this.attemptErrors.set(attemptId, { kind: "machine_lost", message: `machine "${lost.name}" restarted during the attempt` });
+          }
+          lost.running.clear();
+          if (this.state.machines.get(lost.name)?.status !== "offline") {
+            this.dispatch({ type: "machine_status_changed", now: Date.now(), name: lost.name, status: "offline" });
+          }
+        },
+      },
+      machine,
+      storeId,
+      Date.now(),
+    );
   }
 
   /** The agent's socket closed (or the watchdog gave up on it): the machine is offline, its attempts are lost. */
@@ -567,7 +610,7 @@ export class Engine {
         if (report.runId !== run.id || !report.item.ok || succeededBefore.has(report.taskId) || adopted.has(report.taskId)) continue;
         const number = attemptParts(attemptId)?.number ?? 1;
         numbers.set(report.taskId, Math.max(numbers.get(report.taskId) ?? 0, number));
-        adopted.set(report.taskId, { machine: report.machine, ...report.item.result });
+        adopted.set(report.taskId, { machine: report.machine, ...report.item.result, ...(report.storeId === undefined ? {} : { storeId: report.storeId }) });
         this.pending.attempts.push({
           id: attemptId,
           runId: run.id,
@@ -626,8 +669,11 @@ export class Engine {
         const attemptsSoFar = Math.max(task.attempts, numbers.get(task.taskId) ?? 0);
         const holder = task.resultMachine ?? task.machine;
         const adopt = adopted.get(task.taskId);
-        if (task.state === "succeeded" && holder !== null) {
-          const ref: ResultRef = { machine: holder, size: task.resultSize ?? 0, contentType: "application/json", preview: task.resultPreview ?? "", truncated: false };
+        const liveStoreId = holder === null ? null : (this.machines.get(holder)?.storeId ?? null);
+        // A result recorded under another store instance of a machine that is back was lost with its old agent.
+        const lostMeanwhile = task.lostAt !== null || (task.resultStoreId !== null && liveStoreId !== null && liveStoreId !== task.resultStoreId);
+        if (task.state === "succeeded" && holder !== null && !lostMeanwhile) {
+          const ref: ResultRef = refFromRow({ ...task, resultMachine: holder }) ?? { machine: holder, size: 0, contentType: "application/json", preview: "", truncated: false };
           resume[task.taskId] = { attempts: attemptsSoFar, succeeded: { machine: holder, result: ref } };
           this.registerResult(run.id, task.taskId, ref);
           if (this.machines.get(holder)?.link === undefined) absentHolders.add(holder);
@@ -757,6 +803,7 @@ export class Engine {
       options: request.options,
       status: "running",
       startedBy: request.startedBy,
+      ...(request.parentRunId === undefined ? {} : { parentRunId: request.parentRunId, reason: request.reason ?? "recompute" }),
       tasks: request.dag.tasks.map((task) => ({ taskId: task.id, state: "waiting_for_dependencies" as const })),
     });
     this.metrics.runsStarted += 1;
@@ -826,7 +873,7 @@ export class Engine {
       machine.running.delete(item.attemptId);
       if (item.metrics) this.attemptMetrics.set(item.attemptId, item.metrics);
       if (item.ok) {
-        const ref: ResultRef = { machine: name, ...item.result };
+        const ref: ResultRef = { machine: name, ...item.result, ...(machine.storeId === null ? {} : { storeId: machine.storeId }) };
         this.dispatch({ type: "attempt_succeeded", now: Date.now(), attemptId: item.attemptId, machine: name, result: ref });
       } else {
         this.attemptErrors.set(item.attemptId, item.error);
@@ -875,19 +922,9 @@ export class Engine {
     this.scheduleFlush();
   }
 
-  async lookupResult(runId: string, taskId: string): Promise<ResultRef | undefined> {
-    const known = this.results.get(resultKey(runId, taskId));
-    if (known) return known;
-    const row = await this.db.runs.get(runId);
-    const task = row?.tasks.find((candidate) => candidate.taskId === taskId);
-    if (!task?.resultMachine) return undefined;
-    return {
-      machine: task.resultMachine,
-      size: task.resultSize ?? 0,
-      contentType: "application/json",
-      preview: task.resultPreview ?? "",
-      truncated: false,
-    };
+  /** Where a result can be read (lost and evicted ones included, with a recompute run's copy when there is one). */
+  lookupResult(runId: string, taskId: string): Promise<ResultRef | undefined> {
+    return lookupResult({ results: this.results, db: this.db }, runId, taskId);
   }
 
   /** Resolves when the result exists, or with undefined after `timeoutMs`. */
@@ -1072,6 +1109,9 @@ export class Engine {
       row.resultMachine = result.machine;
       row.resultSize = result.size;
       row.resultPreview = result.preview;
+      row.resultStoreId = result.storeId ?? null;
+      row.lostAt = null;
+      row.lostMachine = null;
       this.registerResult(change.runId, change.taskId, result);
     }
     this.pending.tasks.push(row);
@@ -1193,10 +1233,10 @@ export class Engine {
     this.writerBusy = true;
     this.writing = (async () => {
       while (this.pendingCount() > 0) {
-        const { runs, tasks, attempts, logs } = this.pending;
-        this.pending = { runs: [], tasks: [], attempts: [], logs: [] };
+        const { runs, tasks, attempts, lostStores, logs } = this.pending;
+        this.pending = { runs: [], tasks: [], attempts: [], lostStores: [], logs: [] };
         try {
-          if (runs.length + tasks.length + attempts.length > 0) await this.db.runs.applyChanges({ runs, tasks, attempts } satisfies ChangeBatch);
+          if (runs.length + tasks.length + attempts.length + lostStores.length > 0) await this.db.runs.applyChanges({ runs, tasks, attempts, lostStores } satisfies ChangeBatch);
           if (logs.length > 0) await this.db.logs.append(logs);
         } catch (error) {
           this.writeFailed(error);
@@ -1207,8 +1247,8 @@ export class Engine {
   }
 
   private pendingCount(): number {
-    const { runs, tasks, attempts, logs } = this.pending;
-    return runs.length + tasks.length + attempts.length + logs.length;
+    const { runs, tasks, attempts, lostStores, logs } = this.pending;
+    return runs.length + tasks.length + attempts.length + lostStores.length + logs.length;
   }
 
   private writeFailed(error: unknown): void {

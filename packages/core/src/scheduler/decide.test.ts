@@ -298,15 +298,63 @@ describe("scheduler decide", () => {
       expect(outcome?.allocations).toEqual({ a: "m2", b: "m2", c: "m2" });
     });
 
-    it("does nothing for results nobody needs any more", () => {
-      const driver = new SchedulerDriver({ localMachine: "m1" }).machine("m1", { slots: 1 }).machine("m2", { slots: 1 });
-      driver.submit("r", [{ id: "a", fn: "f" }, { id: "b", fn: "f", args: ["a"] }, { id: "slow", fn: "g", placement: { kind: "pinned", machine: "m2" } }]);
+    it("does nothing for intermediate results nobody needs any more", () => {
+      const driver = new SchedulerDriver({ localMachine: "m1" }).machine("m1", { slots: 1 }).machine("m2", { slots: 2 });
+      driver.submit("r", [
+        { id: "a", fn: "f", placement: { kind: "pinned", machine: "m1" } },
+        { id: "b", fn: "f", args: ["a"], placement: { kind: "pinned", machine: "m2" } },
+        { id: "slow", fn: "g", placement: { kind: "pinned", machine: "m2" } },
+      ]);
       driver.succeed("a");
       driver.succeed("b");
       driver.send({ type: "machine_status_changed", now: 1, name: "m1", status: "offline" });
       expect(driver.running().map((c) => c.taskId)).toEqual(["slow"]);
       driver.succeed("slow");
       expect(driver.outcome("r")?.status).toBe("succeeded");
+    });
+  });
+
+  describe("when a machine holding a run's output goes offline before the run ends", () => {
+    it("recomputes the lost sink and its lost lineage: the run never succeeds with an output already gone", () => {
+      const driver = new SchedulerDriver({ localMachine: "m1" }).machine("m1", { slots: 1 }).machine("m2", { slots: 1 });
+      driver.submit("r", [{ id: "a", fn: "f" }, { id: "sink", fn: "f", args: ["a"] }, { id: "slow", fn: "g", placement: { kind: "pinned", machine: "m2" } }]);
+      driver.succeed("a");
+      driver.succeed("sink");
+      driver.send({ type: "machine_status_changed", now: 1, name: "m1", status: "offline" });
+      expect(driver.taskState("r", "sink")?.state).toBe("waiting_for_dependencies");
+      expect(driver.taskState("r", "sink")?.reason).toContain("recomputing");
+      driver.succeed("slow");
+      expect(driver.outcome("r")).toBeUndefined();
+      expect(driver.assignment("a").machine).toBe("m2");
+      driver.succeed("a");
+      driver.succeed("sink");
+      const outcome = driver.outcome("r");
+      expect(outcome?.status).toBe("succeeded");
+      expect(outcome?.allocations).toMatchObject({ a: "m2", sink: "m2" });
+    });
+
+    it("keeps a sink that lives on a machine still online", () => {
+      const driver = new SchedulerDriver({ localMachine: "m1" }).machine("m1", { slots: 1 }).machine("m2", { slots: 1 });
+      driver.submit("r", [{ id: "sink", fn: "f", placement: { kind: "pinned", machine: "m2" } }, { id: "slow", fn: "g", placement: { kind: "pinned", machine: "m2" } }]);
+      driver.succeed("sink");
+      driver.send({ type: "machine_status_changed", now: 1, name: "m1", status: "offline" });
+      driver.succeed("slow");
+      expect(driver.outcome("r")?.status).toBe("succeeded");
+    });
+
+    it("fails the run with result_lost when the lost sink is collocated and cannot be recomputed alone", () => {
+      const driver = new SchedulerDriver({ localMachine: "m1" }).machine("m1", { slots: 2 }).machine("m2", { slots: 1 });
+      driver.submit("r", [
+        { id: "a", fn: "f" },
+        { id: "sink", fn: "f", args: ["a"], placement: { kind: "collocated", with: "a" } },
+        { id: "slow", fn: "g", placement: { kind: "pinned", machine: "m2" } },
+      ]);
+      driver.succeed("a");
+      driver.succeed("sink");
+      driver.send({ type: "machine_status_changed", now: 1, name: "m1", status: "offline" });
+      const outcome = driver.outcome("r");
+      expect(outcome?.status).not.toBe("succeeded");
+      expect(outcome?.failures.map((failure) => failure.message).join(" ")).toContain("only on \"m1\"");
     });
   });
 

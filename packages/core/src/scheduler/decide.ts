@@ -93,6 +93,8 @@ function changeMachineStatus(
   if (status !== "offline") return;
   const lost = [...state.attempts.values()].filter((record) => record.machine === name);
   for (const record of lost) {
+    // Failing one attempt can end its run (fail_fast), which cancels the run's other attempts here too.
+    if (!state.attempts.has(record.attemptId)) continue;
     state.attempts.delete(record.attemptId);
     state.ledger.release(record.attemptId);
     failAttempt(state, record, { kind: "machine_lost", message: `machine "${name}" went offline during the attempt` }, now, out);
@@ -112,7 +114,7 @@ const finished = new Set<TaskState>([TaskState.Succeeded, TaskState.Failed, Task
 
 /**
  * The results that lived only on `machine` are gone. Every succeeded task whose value a not-yet-finished
- * task still needs runs again from lineage — and, recursively, the producers of its own inputs when
+ * task still needs, and every lost sink (the run's output, needed by its caller), runs again from lineage — and, recursively, the producers of its own inputs when
  * those were on the same machine. A producer that cannot run again (a member of a collocation group)
  * fails the run with `result_lost`, naming it. Never a hang: a rerun that finds no machine fails after
  * the no-machine grace period like any waiting task.
@@ -131,7 +133,14 @@ function loseResults(state: SchedulerState, run: RunState, machine: MachineName,
     }
   };
   run.tasks.forEach((task, index) => {
-    if (!finished.has(task.state) && !run.compiled.tasks[index]!.isInline) needs(index);
+    const compiled = run.compiled.tasks[index]!;
+    if (compiled.isInline) return;
+    if (!finished.has(task.state)) needs(index);
+    // A sink's value is the run's output: its caller still needs it, so it is recomputed like a consumed one.
+    else if (compiled.dependents.length === 0 && task.state === TaskState.Succeeded && task.resultMachine === machine && !lost.has(index)) {
+      lost.add(index);
+      stack.push(index);
+    }
   });
   while (stack.length > 0) needs(stack.pop()!);
   if (lost.size === 0) return;

@@ -89,6 +89,11 @@ export const AgentHello = z.object({
    * that restarted adopts them instead of running their tasks again (its last writes may not have landed).
    */
   held: z.array(z.lazy(() => HeldResult)).max(1000).default([]),
+  /**
+   * This agent's result store instance, new at every agent start (its values do not survive the process). The
+   * server treats every result it recorded on this machine under another instance as lost.
+   */
+  storeId: z.string().regex(/^[\w-]{8,64}$/, "8 to 64 letters, digits, '_' or '-'").optional(),
 });
 export type AgentHello = z.infer<typeof AgentHello>;
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import type { RelayFailure } from "../../http/result-relay.ts";
+import { unavailable, type RelayFailure } from "../../http/result-relay.ts";
+import { recomputeLineage } from "../../scheduler/recompute-lineage.ts";
 import { ApiError, adminProcedure, router, userProcedure } from "../trpc.ts";
 
 const Key = z.object({ runId: z.string().min(1).max(200), taskId: z.string().min(1).max(200) });
@@ -16,9 +17,9 @@ export const resultsRouter = router({
     if (!ref) {
       throw new ApiError(input.timeoutMs > 0 ? "TIMEOUT" : "NOT_FOUND", `no result for task "${input.taskId}" of run "${input.runId}"${input.timeoutMs > 0 ? ` within ${input.timeoutMs} ms` : ""}`);
     }
-    if (ref.evicted) throw new ApiError("PRECONDITION_FAILED", `evicted: the result of "${input.taskId}" was evicted from "${ref.machine}" (${ref.evicted})`);
-    const machine = ctx.engine.machines.get(ref.machine);
-    if (!machine?.link) throw new ApiError("PRECONDITION_FAILED", `machine_offline: the result of "${input.taskId}" lives on "${ref.machine}", which is offline`);
+    const gone = unavailable(ref, input.taskId, undefined) ?? unavailable(ref, input.taskId, ctx.engine.machines.get(ref.machine));
+    if (gone) fail(gone);
+    if (!ctx.engine.machines.get(ref.machine)?.link) throw new ApiError("PRECONDITION_FAILED", `machine_offline: the result of "${input.taskId}" lives on "${ref.machine}", which is offline`);
     return ref;
   }),
 
@@ -27,6 +28,17 @@ export const resultsRouter = router({
     const got = await ctx.relay.value(input.runId, input.taskId, input.fromMachine, ctx.config.maxMessageBytes);
     if (!got.ok) fail(got.failure);
     return got.value;
+  }),
+
+  /**
+   * Recomputes a finished run's value from lineage: a new run (linked to this one, `reason: "recompute"`) of the
+   * task and every task upstream of it, from the DAG stored with the run. Once it has produced the value,
+   * `value`/`get` of the old run serve it from there.
+   */
+  recompute: userProcedure.input(Key).mutation(async ({ ctx, input }) => {
+    const started = await recomputeLineage(ctx, ctx.principal.name, input.runId, input.taskId);
+    if (!started.ok) throw new ApiError(started.error.kind === "not_found" ? "NOT_FOUND" : "PRECONDITION_FAILED", `${started.error.kind}: ${started.error.message}`);
+    return { runId: started.runId };
   }),
 
   store: adminProcedure.input(Key.extend({ value: z.unknown(), machine: z.string().min(1).max(200) })).mutation(async ({ ctx, input }) => {

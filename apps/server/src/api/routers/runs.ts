@@ -105,6 +105,9 @@ export async function runView(db: Database, runId: string) {
     ...summaryView(run),
     options,
     file,
+    /** The run this one recomputes a value of (`reason: "recompute"`), if any. */
+    parentRunId: run.parentRunId,
+    reason: run.reason,
     outcome: (run.outcome ?? null) as RunOutcome | null,
     taskCounts,
     tasks: tasks.map((task) => ({
@@ -119,6 +122,8 @@ export async function runView(db: Database, runId: string) {
       finishedAt: iso(task.finishedAt),
       error: task.errorKind ? { kind: task.errorKind, message: task.errorMessage ?? "" } : null,
       result: task.resultMachine ? { machine: task.resultMachine, size: task.resultSize ?? 0, preview: task.resultPreview ?? "" } : null,
+      /** Set when the result was lost with its machine (results.recompute rebuilds it). */
+      lost: task.lostAt ? { at: task.lostAt.toISOString(), machine: task.lostMachine ?? task.resultMachine ?? "" } : null,
     })),
   };
 }

@@ -16,9 +16,11 @@ const snapshot: RunView = {
   options: {},
   file: { format: "handoff.dag", version: 1, name: "diamond", tasks: [{ id: "a", fn: "f" }, { id: "b", fn: "g", args: ["a"] }] },
   outcome: null,
+  parentRunId: null,
+  reason: null,
   tasks: [
-    { taskId: "a", state: "running", reason: null, machine: "m1", attempts: 1, maxAttempts: 4, inline: false, startedAt: "2026-11-28T10:00:00.100Z", finishedAt: null, error: null, result: null },
-    { taskId: "b", state: "waiting_for_dependencies", reason: null, machine: null, attempts: 0, maxAttempts: 4, inline: false, startedAt: null, finishedAt: null, error: null, result: null },
+    { taskId: "a", state: "running", reason: null, machine: "m1", attempts: 1, maxAttempts: 4, inline: false, startedAt: "2026-11-28T10:00:00.100Z", finishedAt: null, error: null, result: null, lost: null },
+    { taskId: "b", state: "waiting_for_dependencies", reason: null, machine: null, attempts: 0, maxAttempts: 4, inline: false, startedAt: null, finishedAt: null, error: null, result: null, lost: null },
   ],
 };
 

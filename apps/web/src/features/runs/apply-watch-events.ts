@@ -69,6 +69,8 @@ export function applyWatchEvents(live: LiveRun, events: readonly WatchEvent[]): 
           finishedAt: isTerminal(state) ? when : null,
           error: change.error ?? (isTerminal(state) ? (previous?.error ?? null) : null),
           result: change.result ?? previous?.result ?? null,
+          // A new success carries a new result: any earlier loss is history.
+          lost: change.result ? null : (previous?.lost ?? null),
         };
         if (at === undefined) {
           index!.set(change.taskId, tasks.length);

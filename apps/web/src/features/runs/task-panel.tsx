@@ -5,6 +5,7 @@ import { elapsedMs, formatBytes, formatDuration, formatTime } from "../../lib/fo
 import type { LiveLogView, TaskView } from "../../lib/trpc/api-types.ts";
 import { useTRPC } from "../../lib/trpc/trpc.ts";
 import { MAX_INLINE_VALUE_BYTES, describeValue } from "./describe-value.ts";
+import { RecomputeSection } from "./recompute-section.tsx";
 import { TaskStateBadge } from "./run-status-badge.tsx";
 
 interface MeasuredMetrics {
@@ -73,6 +74,7 @@ export function TaskPanel({ runId, task, cost, logs, now }: { runId: string; tas
       </div>
 
       {task.result !== null && <ResultSection runId={runId} taskId={task.taskId} result={task.result} />}
+      {task.state === "succeeded" && !task.inline && (task.lost !== null || task.result === null) && <RecomputeSection runId={runId} taskId={task.taskId} lost={task.lost} />}
 
       <div className="section stack">
         <h3 style={{ margin: 0 }}>Logs</h3>
