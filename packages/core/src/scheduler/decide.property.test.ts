@@ -106,7 +106,6 @@ describe("scheduler properties on random DAGs", () => {
         expect(violations).toEqual([]);
         expect(driver.outcome("r")).toBeDefined();
       }),
-      { numRuns: 200 },
     );
   });
 
@@ -119,7 +118,6 @@ describe("scheduler properties on random DAGs", () => {
         expect([...succeededOrder].sort()).toEqual([...regular].sort());
         expect(Object.keys(driver.outcome("r")!.results).sort()).toEqual([...regular].sort());
       }),
-      { numRuns: 200 },
     );
   });
 
@@ -130,7 +128,6 @@ describe("scheduler properties on random DAGs", () => {
         expect(driver.state.ledger.totalUsed()).toBe(0);
         expect(driver.state.attempts.size).toBe(0);
       }),
-      { numRuns: 200 },
     );
   });
 
@@ -143,7 +140,6 @@ describe("scheduler properties on random DAGs", () => {
         for (const event of driver.events) replayed.push(...decide(replayState, event).commands);
         expect(replayed).toEqual(driver.log);
       }),
-      { numRuns: 100 },
     );
   });
 });
