@@ -1,6 +1,6 @@
 import { ConfigError } from "@handoff/server";
 import { HandoffApiError } from "@handoff/sdk";
-import { UsageError } from "./args.ts";
+import { HelpRequest, UsageError } from "./args.ts";
 import { machines, tokens } from "./commands/admin.ts";
 import { run } from "./commands/run.ts";
 import { agentEntry, start } from "./commands/start.ts";
@@ -12,7 +12,8 @@ const usage = `handoff <command>
   agent      run an agent on this machine: handoff agent --server URL --token TOKEN [...]
   run        run a DAG file with live progress: handoff run dag.json
   machines   list machines, capacity and load; drain | undrain NAME
-  tokens     list | create | revoke tokens`;
+  tokens     list | create | revoke tokens
+Every command answers --help.`;
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -45,6 +46,10 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exit(code);
   },
   (error: unknown) => {
+    if (error instanceof HelpRequest) {
+      console.log(error.message);
+      process.exit(0);
+    }
     if (error instanceof UsageError || error instanceof ConfigError) {
       console.error(error.message);
       process.exit(2);

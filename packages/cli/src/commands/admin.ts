@@ -1,4 +1,4 @@
-import { parseFlags, UsageError, enumFlag } from "../args.ts";
+import { asksForHelp, enumFlag, HelpRequest, parseFlags, UsageError } from "../args.ts";
 import { connect } from "../connect.ts";
 import { table } from "../table.ts";
 
@@ -10,6 +10,7 @@ handoff machines undrain NAME    bring NAME back
 (all take [--server URL] [--token TOKEN])`;
 
 export async function machines(argv: readonly string[]): Promise<number> {
+  if (asksForHelp(argv)) throw new HelpRequest(machinesUsage);
   const sub = argv[0] !== undefined && !argv[0].startsWith("-") ? argv[0] : undefined;
   const { values, positionals } = parseFlags(sub === undefined ? argv : argv.slice(1), common, machinesUsage);
   if (sub === "drain" || sub === "undrain") {
@@ -42,6 +43,7 @@ handoff tokens revoke ID
 (all take [--server URL] [--token TOKEN])`;
 
 export async function tokens(argv: readonly string[]): Promise<number> {
+  if (asksForHelp(argv)) throw new HelpRequest(tokensUsage);
   const [sub, ...rest] = argv;
   const { values, positionals } = parseFlags(rest, { ...common, kind: { type: "string" } }, tokensUsage);
   const client = connect(values);

@@ -4,9 +4,9 @@ import { HandoffApiError } from "@handoff/sdk";
 import type { WatchEvent } from "@handoff/server/router";
 import { enumFlag, intFlag, parseFlags, UsageError } from "../args.ts";
 import { connect } from "../connect.ts";
-import { table } from "../table.ts";
+import { table, wrapText } from "../table.ts";
 
-const usage = `handoff run DAG.json [--server URL] [--token TOKEN] [--strategy first_available|load_balanced]
+const usage = `handoff run DAG.json [--server URL] [--token TOKEN] [--data-dir DIR] [--strategy first_available|load_balanced]
            [--max-retries N] [--max-concurrency N] [--on-failure fail_fast|continue] [--timeout-ms N]
 Starts a run, shows live progress, and ends with a summary table. Exit code 0 when it succeeded.`;
 
@@ -93,10 +93,15 @@ export async function run(argv: readonly string[]): Promise<number> {
         task.inline ? "inline (per consumer)" : task.state,
         task.machine ?? "",
         String(task.attempts),
-        (task.error ? `${task.error.kind}: ${task.error.message}` : (task.result?.preview ?? "")).slice(0, 60),
+        task.error ? wrapText(`${task.error.kind}: ${task.error.message}`, 60) : previewCell(task.result?.preview ?? ""),
       ]),
     ),
   );
   console.log(`\n${outcome?.status ?? view.status} in ${view.durationMs ?? "?"} ms`);
   return (outcome?.status ?? view.status) === "succeeded" ? 0 : 1;
+}
+
+/** A result preview fits one line; errors are wrapped instead, never cut. */
+function previewCell(preview: string): string {
+  return preview.length > 60 ? `${preview.slice(0, 59)}…` : preview;
 }
