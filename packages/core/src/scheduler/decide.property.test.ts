@@ -83,6 +83,13 @@ function play(s: Scenario): { driver: SchedulerDriver; succeededOrder: string[];
     }
     const running = driver.running();
     if (running.length === 0) {
+      // Retries wait (default backoff): the clock moves to the timer the scheduler asked for last, as the engine's would.
+      const timer = driver.log.findLast((c) => c.type === "set_timer");
+      const lastTick = driver.events.findLast((e) => e.type === "tick");
+      if (timer?.type === "set_timer" && timer.at > (lastTick?.now ?? -1)) {
+        driver.tick(Math.max(driver.now, timer.at));
+        continue;
+      }
       violations.push("nothing running and no outcome: the run hangs");
       break;
     }
