@@ -92,6 +92,8 @@ export interface NewRun {
   status: RunStatus;
   startedBy: string | null;
   createdAt?: Date;
+  /** Unique among runs: a second run with the same key fails with a unique violation (nothing written). */
+  idempotencyKey?: string | null;
   tasks: readonly { taskId: string; state: TaskState; reason?: string | null }[];
 }
 
@@ -140,6 +142,10 @@ export interface RunRepository {
   /** Newest first. */
   list(filter?: RunFilter): Promise<RunPage>;
   get(runId: string): Promise<{ run: RunRecord; tasks: TaskRecord[] } | undefined>;
+  /** The run that holds this idempotency key, if any. */
+  findByIdempotencyKey(key: string): Promise<{ id: string; createdAt: Date } | undefined>;
+  /** Frees the key when the run holding it was created before `before` (an expired key), so a new run may take it. */
+  releaseIdempotencyKey(key: string, before: Date): Promise<void>;
   listAttempts(runId: string, taskId?: string): Promise<AttemptRecord[]>;
   /** At start-up: runs left queued or running by a previous server become `interrupted`; returns their ids. */
   markInterrupted(at: Date, runIds?: readonly string[]): Promise<string[]>;
@@ -262,6 +268,7 @@ export function createRunRepository(client: DatabaseClient, provider: DatabasePr
               options: toJsonColumn(run.options),
               status: run.status,
               startedBy: run.startedBy,
+              idempotencyKey: run.idempotencyKey ?? null,
               ...(run.createdAt === undefined ? {} : { createdAt: run.createdAt }),
             },
           });
@@ -314,6 +321,15 @@ export function createRunRepository(client: DatabaseClient, provider: DatabasePr
         runs: page.map(toRunSummary),
         nextCursor: rows.length > limit ? page[page.length - 1]?.id : undefined,
       };
+    },
+
+    async findByIdempotencyKey(key) {
+      const row = await client.run.findUnique({ where: { idempotencyKey: key }, select: { id: true, createdAt: true } });
+      return row ?? undefined;
+    },
+
+    async releaseIdempotencyKey(key, before) {
+      await client.run.updateMany({ where: { idempotencyKey: key, createdAt: { lt: before } }, data: { idempotencyKey: null } });
     },
 
     async get(runId) {

@@ -108,6 +108,8 @@ export interface SubmitRequest {
   readonly dagVersion: number | null;
   /** The DAG file's name, stored for filtering runs. */
   readonly dagName?: string | null;
+  /** Scoped idempotency key (see api/idempotent-start.ts); a taken key fails the insert, nothing dispatched. */
+  readonly idempotencyKey?: string | null;
 }
 
 export class RunRejectedError extends Error {
@@ -685,6 +687,7 @@ export class Engine {
       options: request.options,
       status: "running",
       startedBy: request.startedBy,
+      idempotencyKey: request.idempotencyKey ?? null,
       tasks: request.dag.tasks.map((task) => ({ taskId: task.id, state: "waiting_for_dependencies" as const })),
     });
     this.metrics.runsStarted += 1;
