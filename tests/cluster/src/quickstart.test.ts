@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -45,6 +45,9 @@ beforeAll(async () => {
   system.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
   system.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
   url = await waitFor("the URL", () => /open\s+(http:\/\/\S+)/.exec(output)?.[1]);
+  const token = await waitFor("the admin token file", () => (existsSync(path.join(dataDir, "admin-token")) ? readFileSync(path.join(dataDir, "admin-token"), "utf8").trim() : undefined));
+  const client = createClient({ url, token });
+  await waitFor("the local agent", async () => ((await client.discoverMachines()).some((m) => m.status === "online" && m.functions.some((f) => f.name === "text.count")) ? true : undefined));
 });
 
 afterAll(async () => {
@@ -67,9 +70,6 @@ describe("the README's quick start, from a clean data directory", () => {
   });
 
   it("runs examples/word-count.dag.json from a second process in the repository root", async () => {
-    const token = readFileSync(path.join(dataDir, "admin-token"), "utf8").trim();
-    const client = createClient({ url, token });
-    await waitFor("the local agent", async () => ((await client.discoverMachines()).some((m) => m.status === "online" && m.functions.some((f) => f.name === "text.count")) ? true : undefined));
     const result = spawnSync(process.execPath, [path.join(repo, "packages/cli/bin/handoff.mjs"), "run", "examples/word-count.dag.json"], {
       cwd: repo,
       encoding: "utf8",
@@ -82,6 +82,25 @@ describe("the README's quick start, from a clean data directory", () => {
     expect(result.stdout).toContain('["the",5]');
     expect(result.stdout).toContain('["fox",3]');
     expect(result.stdout).toContain('["dog",3]');
+  });
+
+  it("shows in the CLI's progress when a failed task's next attempt will start", () => {
+    const dag = path.join(scratch, "retrying.dag.json");
+    writeFileSync(dag, JSON.stringify({ format: "handoff.dag", version: 1, name: "retrying", tasks: [
+      // The wait lets the CLI's live view start before the failure.
+      { id: "wait", fn: "std.sleep", extraArgs: [3_000, "disk full"] },
+      { id: "bad", fn: "std.fail", args: ["wait"], maxRetries: 1, retryBackoff: { initialMs: 2_000 } },
+    ] }));
+    const result = spawnSync(process.execPath, [path.join(repo, "packages/cli/bin/handoff.mjs"), "run", dag], {
+      cwd: repo,
+      encoding: "utf8",
+      env: { ...process.env, HANDOFF_URL: url, HANDOFF_DATA_DIR: dataDir, HANDOFF_TOKEN: "" },
+      timeout: 120_000,
+    });
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(1);
+    expect(result.stdout).toMatch(/bad: retry 2\/2 (in \d s|now) after function_failed: disk full/);
+    expect(result.stdout).toMatch(/failed in \d+ ms/);
   });
 
   it("runs the README's SDK snippet (executeLocal, then createClient().execute) as a script", () => {

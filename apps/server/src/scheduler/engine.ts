@@ -85,6 +85,8 @@ export interface TaskChangeView {
   readonly maxAttempts: number;
   readonly machine?: string;
   readonly reason?: string;
+  /** While retrying after a backoff: when (epoch ms) the next attempt may start. */
+  readonly retryAt?: number;
   readonly error?: { readonly kind: string; readonly message: string };
   readonly result?: ResultRef;
 }
@@ -1017,6 +1019,7 @@ export class Engine {
         maxAttempts: change.maxAttempts,
         ...(change.machine === undefined ? {} : { machine: change.machine }),
         ...(change.reason === undefined ? {} : { reason: change.reason }),
+        ...(change.retryAt === undefined ? {} : { retryAt: change.retryAt }),
         ...(change.error === undefined ? {} : { error: { kind: change.error.kind, message: change.error.message } }),
         ...(result && change.state === "succeeded" ? { result } : {}),
       },

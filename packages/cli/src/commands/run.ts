@@ -4,6 +4,7 @@ import { HandoffApiError } from "@handoff/sdk";
 import type { WatchEvent } from "@handoff/server/router";
 import { enumFlag, intFlag, parseFlags, UsageError } from "../args.ts";
 import { connect } from "../connect.ts";
+import { describeRetry, type PendingRetry } from "../retry-status.ts";
 import { table, wrapText } from "../table.ts";
 
 const usage = `handoff run DAG.json [--server URL] [--token TOKEN] [--data-dir DIR] [--strategy first_available|load_balanced]
@@ -66,23 +67,39 @@ export async function run(argv: readonly string[]): Promise<number> {
   const total = parsed.dag.tasks.length;
   const inlineCount = parsed.dag.tasks.filter((task) => task.type === "inline").length;
   const tty = process.stdout.isTTY;
+  const retries = new Map<string, PendingRetry>();
   const draw = (): void => {
     const done = [...states.values()].filter((task) => terminal.has(task.state)).length + inlineCount;
     const width = 30;
     const filled = Math.round((done / Math.max(1, total)) * width);
-    const line = `[${"#".repeat(filled)}${".".repeat(width - filled)}] ${done}/${total} tasks`;
-    if (tty) process.stdout.write(`\r${line}`);
+    const next = [...retries.values()].sort((a, b) => a.retryAt - b.retryAt)[0];
+    const line = `[${"#".repeat(filled)}${".".repeat(width - filled)}] ${done}/${total} tasks${next ? ` · ${describeRetry(next, Date.now())}` : ""}`;
+    if (tty) process.stdout.write(`\r${line}\x1b[K`);
   };
+  // The countdown of a waiting retry moves on its own.
+  const ticker = tty ? setInterval(() => retries.size > 0 && draw(), 1_000) : undefined;
   const onEvent = (event: WatchEvent): void => {
     if (event.type === "snapshot") {
-      for (const task of event.run.tasks) states.set(task.taskId, { state: task.state, machine: task.machine ?? "", attempts: task.attempts, error: task.error?.message ?? "" });
+      for (const task of event.run.tasks) {
+        states.set(task.taskId, { state: task.state, machine: task.machine ?? "", attempts: task.attempts, error: task.error?.message ?? "" });
+        // Already waiting when the view started: the reason says when ("… (in 2000 ms)").
+        if (!tty && task.state === "retrying" && task.reason) console.log(`${task.taskId}: ${task.reason}`);
+      }
     } else if (event.type === "task") {
       const { change } = event;
       states.set(change.taskId, { state: change.state, machine: change.machine ?? states.get(change.taskId)?.machine ?? "", attempts: change.attempts, error: change.error?.message ?? "" });
+      if (change.state === "retrying" && change.retryAt !== undefined) {
+        const retry = { taskId: change.taskId, attempts: change.attempts, maxAttempts: change.maxAttempts, retryAt: change.retryAt };
+        retries.set(change.taskId, retry);
+        const why = change.error ? ` after ${change.error.kind}: ${change.error.message}` : "";
+        if (!tty) console.log(`${describeRetry(retry, Date.now())}${why}`);
+      } else {
+        retries.delete(change.taskId);
+      }
     }
     draw();
   };
-  const outcome = await client.watchRun(runId, onEvent);
+  const outcome = await client.watchRun(runId, onEvent).finally(() => clearInterval(ticker));
   if (tty) process.stdout.write("\n");
   const view = await client.getRun(runId);
   console.log(
