@@ -8,7 +8,8 @@ export default {
   expect: { timeout: 30_000 },
   workers: 1,
   fullyParallel: false,
-  reporter: [["list"]],
+  // `npm test` sums the JSON counts into its last line (scripts/bootstrap.mjs).
+  reporter: process.env.HANDOFF_TEST_REPORT_DIR ? [["list"], ["json", { outputFile: `${process.env.HANDOFF_TEST_REPORT_DIR}/playwright.json` }]] : [["list"]],
   use: {
     screenshot: "on",
     actionTimeout: 30_000,

@@ -2,8 +2,10 @@
 // The two commands (`npm start`, `npm test`) on a machine that has only Node and npm:
 // fetch the pinned pnpm through npx, install the workspace from the lockfile, then do the job.
 import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
+import { formatSummary, summarizeReports } from "./test/summarize-reports.mjs";
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const PNPM = ["-y", "pnpm@10.34.9"];
@@ -36,7 +38,7 @@ must(pnpm(["install", "--frozen-lockfile", "--reporter=append-only"], { CI: "tru
 
 switch (command) {
   case "test":
-    must(pnpm(["run", "-w", "test:all", ...rest]), "tests");
+    runTests();
     break;
   case "start":
     must(pnpm(["run", "-w", "start:system", ...rest]), "start");
@@ -47,4 +49,29 @@ switch (command) {
   default:
     console.error(`unknown command "${command}": expected start, test or bench`);
     process.exit(2);
+}
+
+// Every suite writes a JSON report into one folder; the sum is the last line, whatever failed.
+function runTests() {
+  const reportDir = path.join(root, "test-results", "reports");
+  rmSync(reportDir, { recursive: true, force: true });
+  mkdirSync(reportDir, { recursive: true });
+  const startedMs = Date.now();
+  const status = pnpm(["run", "-w", "test:all", "--summarize", ...rest], { HANDOFF_TEST_REPORT_DIR: reportDir });
+  const summary = summarizeReports(reportDir, newestTurboSummary(startedMs));
+  for (const problem of summary.problems) console.error(`✖ ${problem}`);
+  if (status !== 0) console.error(`✖ tests failed (exit ${status})`);
+  if (status !== 0 && summary.failed === 0) {
+    summary.failed = 1;
+    console.error("✖ turbo failed without a failed task on record (see its output above)");
+  }
+  console.log(formatSummary(summary));
+  process.exit(status === 0 && summary.failed === 0 ? 0 : status || 1);
+}
+
+function newestTurboSummary(sinceMs) {
+  const dir = path.join(root, ".turbo", "runs");
+  if (!existsSync(dir)) return undefined;
+  const files = readdirSync(dir).map((n) => path.join(dir, n)).filter((f) => f.endsWith(".json") && statSync(f).mtimeMs >= sinceMs);
+  return files.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
 }

@@ -9,6 +9,8 @@ import { fileURLToPath } from "node:url";
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const web = path.join(root, "apps/web");
 const pnpm = ["-y", "pnpm@10.34.9"];
+// pnpm passes its own settings to scripts as npm_config_*; the npx below (npm) warns "Unknown env config" for each.
+const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_config_(verify_deps_before_run|auto_install_peers)$/i.test(key)));
 
 function newest(dir) {
   let latest = 0;
@@ -24,9 +26,9 @@ if (existsSync(path.join(web, "package.json"))) {
   const buildId = path.join(web, ".next", "BUILD_ID");
   if (!existsSync(buildId) || statSync(buildId).mtimeMs < newest(path.join(web, "src"))) {
     console.log("building the dashboard (apps/web) — once, or when its sources changed…");
-    const built = spawnSync("npx", [...pnpm, "--filter", "@handoff/web", "build"], { cwd: root, stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+    const built = spawnSync("npx", [...pnpm, "--filter", "@handoff/web", "build"], { cwd: root, stdio: "inherit", env: { ...env, NEXT_TELEMETRY_DISABLED: "1" } });
     if (built.status !== 0) console.error("the dashboard did not build; starting without it");
   }
 }
-const started = spawnSync("npx", [...pnpm, "--filter", "@handoff/cli", "start", ...process.argv.slice(2)], { cwd: root, stdio: "inherit" });
+const started = spawnSync("npx", [...pnpm, "--filter", "@handoff/cli", "start", ...process.argv.slice(2)], { cwd: root, stdio: "inherit", env });
 process.exit(started.status ?? 1);

@@ -1,4 +1,4 @@
-import { defineConfig } from "vitest/config";
+import { defineHandoffTestConfig } from "../../vitest.shared.mjs";
 
 // Unit tests of the pure modules only: no browser, no DOM (Playwright covers the pages in e2e/).
-export default defineConfig({ test: { include: ["src/**/*.test.ts"], environment: "node", testTimeout: 30_000 } });
+export default defineHandoffTestConfig({ test: { include: ["src/**/*.test.ts"], environment: "node", testTimeout: 30_000 } });

@@ -1,9 +1,4 @@
-import { defineConfig } from "vitest/config";
+import { defineHandoffTestConfig } from "../../vitest.shared.mjs";
 
-export default defineConfig({
-  test: {
-    // Each suite opens real databases; `prisma migrate deploy` takes ~1 s per fresh one.
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
-  },
-});
+// Each suite opens real databases; `prisma migrate deploy` takes ~1 s per fresh one.
+export default defineHandoffTestConfig({ test: { testTimeout: 30_000, hookTimeout: 60_000 } });

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { createClient, type HandoffClient } from "@handoff/sdk";
 import { UsageError } from "./args.ts";
+import { resolveDataDir } from "./data-dir.ts";
 
 /**
  * The server and token for client commands: flags, then HANDOFF_URL / HANDOFF_TOKEN, then the embedded
@@ -11,10 +12,10 @@ export function connect(flags: { server?: string | undefined; token?: string | u
   const url = flags.server ?? process.env["HANDOFF_URL"] ?? "http://127.0.0.1:4400";
   let token = flags.token ?? process.env["HANDOFF_TOKEN"];
   if (!token) {
-    const file = path.join(flags["data-dir"] ?? process.env["HANDOFF_DATA_DIR"] ?? ".handoff", "admin-token");
+    const file = path.join(resolveDataDir(flags["data-dir"]), "admin-token");
     if (existsSync(file)) token = readFileSync(file, "utf8").trim();
   }
-  if (!token) throw new UsageError("no token: pass --token, set HANDOFF_TOKEN, or run where `npm start` wrote .handoff/admin-token");
+  if (!token) throw new UsageError(`no token: pass --token, set HANDOFF_TOKEN, or start the system first (\`npm start\` writes ${path.join(resolveDataDir(flags["data-dir"]), "admin-token")})`);
   try {
     new URL(url);
   } catch {

@@ -1,6 +1,6 @@
 import { ConfigError } from "@handoff/server";
 import { HandoffApiError } from "@handoff/sdk";
-import { UsageError } from "./args.ts";
+import { HelpRequest, UsageError } from "./args.ts";
 import { machines, tokens } from "./commands/admin.ts";
 import { results } from "./commands/results.ts";
 import { run } from "./commands/run.ts";
@@ -15,6 +15,7 @@ const usage = `handoff <command>
   machines   list machines, capacity and load; drain | undrain | forget NAME; address NAME HOST
   tokens     list | create | revoke tokens
   results    recompute RUN TASK: bring a lost value back from lineage`;
+Every command answers --help.`;
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -49,6 +50,10 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exit(code);
   },
   (error: unknown) => {
+    if (error instanceof HelpRequest) {
+      console.log(error.message);
+      process.exit(0);
+    }
     if (error instanceof UsageError || error instanceof ConfigError) {
       console.error(error.message);
       process.exit(2);

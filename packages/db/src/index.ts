@@ -1,4 +1,5 @@
 export { openDatabase, parseDatabaseUrl, type Database } from "./open-database.ts";
+export { isUniqueViolation } from "./is-unique-violation.ts";
 export type { DatabaseLocation } from "./deploy-migrations.ts";
 export type { DatabaseClient, DatabaseProvider, TransactionClient } from "./database-client.ts";
 export {

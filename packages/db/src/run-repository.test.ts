@@ -1,4 +1,5 @@
 import { expect, it } from "vitest";
+import { isUniqueViolation } from "./is-unique-violation.ts";
 import { describeEachDatabase } from "./testing/describe-each-database.ts";
 import { maxResultPreviewBytes, type NewRun } from "./run-repository.ts";
 
@@ -29,6 +30,27 @@ describeEachDatabase("when runs are stored", (database) => {
       ["b", "waiting_for_dependencies", null, 0],
       ["c", "waiting_for_dependencies", "needs a", 0],
     ]);
+  });
+
+  it("keeps an idempotency key unique: a second run with it is refused and writes nothing", async () => {
+    const { runs } = database().db;
+    const first = await runs.create(newRun({ idempotencyKey: "tok:k1" }));
+    const refused = await runs.create(newRun({ id: "second-with-k1", idempotencyKey: "tok:k1" })).catch((error: unknown) => error);
+    expect(isUniqueViolation(refused)).toBe(true);
+    expect(await runs.get("second-with-k1")).toBeUndefined();
+    expect(await runs.findByIdempotencyKey("tok:k1")).toEqual({ id: first.id, createdAt: first.createdAt });
+    expect(await runs.findByIdempotencyKey("tok:other")).toBeUndefined();
+  });
+
+  it("frees an idempotency key only when its run is older than the cut-off", async () => {
+    const { runs } = database().db;
+    const old = await runs.create(newRun({ idempotencyKey: "tok:k2", createdAt: new Date("2026-01-01T00:00:00Z") }));
+    await runs.releaseIdempotencyKey("tok:k2", new Date("2025-12-31T00:00:00Z"));
+    expect((await runs.findByIdempotencyKey("tok:k2"))?.id).toBe(old.id);
+    await runs.releaseIdempotencyKey("tok:k2", new Date("2026-01-02T00:00:00Z"));
+    expect(await runs.findByIdempotencyKey("tok:k2")).toBeUndefined();
+    const again = await runs.create(newRun({ idempotencyKey: "tok:k2" }));
+    expect((await runs.findByIdempotencyKey("tok:k2"))?.id).toBe(again.id);
   });
 
   it("creates nothing when a task id repeats (one transaction)", async () => {

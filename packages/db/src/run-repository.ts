@@ -103,6 +103,8 @@ export interface NewRun {
   createdAt?: Date;
   parentRunId?: string | null;
   reason?: string | null;
+  /** Unique among runs: a second run with the same key fails with a unique violation (nothing written). */
+  idempotencyKey?: string | null;
   tasks: readonly { taskId: string; state: TaskState; reason?: string | null }[];
 }
 
@@ -160,6 +162,10 @@ export interface RunRepository {
   /** Newest first. */
   list(filter?: RunFilter): Promise<RunPage>;
   get(runId: string): Promise<{ run: RunRecord; tasks: TaskRecord[] } | undefined>;
+  /** The run that holds this idempotency key, if any. */
+  findByIdempotencyKey(key: string): Promise<{ id: string; createdAt: Date } | undefined>;
+  /** Frees the key when the run holding it was created before `before` (an expired key), so a new run may take it. */
+  releaseIdempotencyKey(key: string, before: Date): Promise<void>;
   listAttempts(runId: string, taskId?: string): Promise<AttemptRecord[]>;
   /** At start-up: runs left queued or running by a previous server become `interrupted`; returns their ids. */
   markInterrupted(at: Date, runIds?: readonly string[]): Promise<string[]>;
@@ -302,6 +308,7 @@ export function createRunRepository(client: DatabaseClient, provider: DatabasePr
               startedBy: run.startedBy,
               parentRunId: run.parentRunId ?? null,
               reason: run.reason ?? null,
+              idempotencyKey: run.idempotencyKey ?? null,
               ...(run.createdAt === undefined ? {} : { createdAt: run.createdAt }),
             },
           });
@@ -356,6 +363,15 @@ export function createRunRepository(client: DatabaseClient, provider: DatabasePr
         runs: page.map(toRunSummary),
         nextCursor: rows.length > limit ? page[page.length - 1]?.id : undefined,
       };
+    },
+
+    async findByIdempotencyKey(key) {
+      const row = await client.run.findUnique({ where: { idempotencyKey: key }, select: { id: true, createdAt: true } });
+      return row ?? undefined;
+    },
+
+    async releaseIdempotencyKey(key, before) {
+      await client.run.updateMany({ where: { idempotencyKey: key, createdAt: { lt: before } }, data: { idempotencyKey: null } });
     },
 
     async get(runId) {

@@ -30,7 +30,8 @@ const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
 /**
  * Encodes anything JSON can hold, plus `Uint8Array` (top-level or nested), into one frame of bytes.
  * Nested byte arrays become `{"$bytes": "<base64>"}`; JSON's own rules apply to `undefined` (an array
- * slot becomes `null`, an object field is dropped, the value itself becomes `null`). Anything else that
+ * slot becomes `null`, an object field is dropped, the value itself becomes `null`). `-0` stays `-0` (it is
+ * written as `-0`, which JSON allows and `JSON.parse` keeps). Anything else that
  * JSON would silently mangle (NaN, Infinity, bigint, functions, Dates, Maps, cycles) is rejected with a
  * `ValueCodecError` naming its path.
  * @example decodeValue(encodeValue({ image: new Uint8Array([1, 2]) })) // { image: Uint8Array [1, 2] }
@@ -146,7 +147,9 @@ function toJsonText(value: unknown, renderBytes: (bytes: Uint8Array) => string):
       case "boolean":
         return v ? "true" : "false";
       case "number":
-        return Number.isFinite(v) ? JSON.stringify(v) : fail(`${String(v)} is not a JSON number`);
+        if (!Number.isFinite(v)) return fail(`${String(v)} is not a JSON number`);
+        // JSON.stringify(-0) is "0"; "-0" is valid JSON and JSON.parse keeps its sign.
+        return Object.is(v, -0) ? "-0" : JSON.stringify(v);
       case "undefined":
         return undefined;
       case "bigint":

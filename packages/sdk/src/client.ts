@@ -1,4 +1,4 @@
-import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, TRPCClientError, type TRPCClient } from "@trpc/client";
+import { createTRPCClient, httpBatchLink, httpLink, httpSubscriptionLink, splitLink, TRPCClientError, type Operation, type TRPCClient } from "@trpc/client";
 import { EventSource } from "eventsource";
 import type { DagFile } from "@handoff/protocol";
 import type { Resources, RunOptions, RunOutcome } from "@handoff/core";
@@ -12,9 +12,42 @@ export interface ClientOptions {
   readonly token: string;
 }
 
-export interface ExecuteOptions extends RunOptions {
-  /** Bring results back as values instead of references. */
+export interface StartOptions extends RunOptions {
+  /**
+   * The same key (per token) within 24 h answers with the run it already started instead of starting
+   * another: retry a call that timed out without running the DAG twice. 1–200 printable ASCII characters.
+   */
+  readonly idempotencyKey?: string;
+}
+
+export interface ExecuteOptions extends StartOptions {
+  /** Bring results back as values instead of references (those over the server's limit stay references). */
   readonly materialize?: boolean;
+}
+
+/** How `execute(…, { materialize: true })` brought one result back: as its value, or as a reference (too large, or unavailable) and why. */
+export type Materialized = { readonly as: "value" } | { readonly as: "reference"; readonly size?: number; readonly reason: string };
+
+/** A run's outcome; with `materialize`, `materialized` says which results came back as values. */
+export interface ExecuteOutcome extends RunOutcome {
+  readonly materialized?: Readonly<Record<string, Materialized>>;
+}
+
+/**
+ * Calls are batched into one request, at most `BATCH_MAX_ITEMS` calls and, since a call bigger than
+ * `BATCH_ALONE_BYTES` goes alone, at most ~800 KiB: under the server's 1 MiB body limit (300 concurrent
+ * `startRun` calls once made one batch the server refused).
+ */
+export const BATCH_MAX_ITEMS = 25;
+export const BATCH_ALONE_BYTES = 32 * 1024;
+
+function isLargeCall(op: Operation): boolean {
+  if (op.input === undefined) return false;
+  try {
+    return JSON.stringify(op.input).length > BATCH_ALONE_BYTES;
+  } catch {
+    return true;
+  }
 }
 
 export type DagInput = Dag | DagFile | { readonly name: string; readonly version?: number };
@@ -87,7 +120,11 @@ export function createClient(options: ClientOptions) {
               fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string> | undefined), authorization } }),
           }),
         }),
-        false: httpBatchLink({ url: `${base}/api/trpc`, headers: () => ({ authorization }), maxURLLength: 4000 }),
+        false: splitLink({
+          condition: isLargeCall,
+          true: httpLink({ url: `${base}/api/trpc`, headers: () => ({ authorization }) }),
+          false: httpBatchLink({ url: `${base}/api/trpc`, headers: () => ({ authorization }), maxURLLength: 4000, maxItems: BATCH_MAX_ITEMS }),
+        }),
       }),
     ],
   });
@@ -96,10 +133,16 @@ export function createClient(options: ClientOptions) {
     /** The typed tRPC client, for calls this facade does not wrap. */
     trpc,
 
-    /** Runs a DAG on the cluster and resolves with its outcome (never rejects for a task's failure). */
-    execute: (dag: DagInput, opts: ExecuteOptions = {}): Promise<RunOutcome> => {
-      const { materialize, ...runOptions } = opts;
-      return call(() => trpc.runs.execute.mutate({ dag: dagRef(dag), options: runOptions, ...(materialize === undefined ? {} : { materialize }) }));
+    /**
+     * Runs a DAG on the cluster and resolves with its outcome (never rejects for a task's failure). With
+     * `materialize`, results come back as values while they fit the server's limit (HANDOFF_MAX_MESSAGE_BYTES,
+     * each and together); larger ones stay references with their size, and `materialized` says which.
+     */
+    execute: (dag: DagInput, opts: ExecuteOptions = {}): Promise<ExecuteOutcome> => {
+      const { materialize, idempotencyKey, ...runOptions } = opts;
+      return call(() =>
+        trpc.runs.execute.mutate({ dag: dagRef(dag), options: runOptions, ...(materialize === undefined ? {} : { materialize }), ...(idempotencyKey === undefined ? {} : { idempotencyKey }) }),
+      );
     },
 
     /** Like Handoff's `execute_local`: every task pinned to one machine (the server's local machine by default). */
@@ -123,7 +166,10 @@ export function createClient(options: ClientOptions) {
       return chosen.name;
     },
 
-    startRun: (dag: DagInput, opts: RunOptions = {}): Promise<{ runId: string }> => call(() => trpc.runs.start.mutate({ dag: dagRef(dag), options: opts })),
+    startRun: (dag: DagInput, opts: StartOptions = {}): Promise<{ runId: string }> => {
+      const { idempotencyKey, ...runOptions } = opts;
+      return call(() => trpc.runs.start.mutate({ dag: dagRef(dag), options: runOptions, ...(idempotencyKey === undefined ? {} : { idempotencyKey }) }));
+    },
 
     cancelRun: (runId: string) => call(() => trpc.runs.cancel.mutate({ runId })),
 

@@ -79,13 +79,13 @@ describe("executeLocal", () => {
         return currentTask().attempt;
       },
     });
-    const outcome = await executeLocal(new Dag().addTask({ id: "f", fn: "t.flaky" }), { functions: [flaky] });
+    const outcome = await executeLocal(new Dag().addTask({ id: "f", fn: "t.flaky", retryBackoff: { initialMs: 0 } }), { functions: [flaky] });
     expect(outcome).toMatchObject({ status: "succeeded", results: { f: 3 } });
     expect(calls).toBe(3);
   });
 
   it("fails after maxRetries + 1 attempts with the function's message", async () => {
-    const outcome = await executeLocal(new Dag().addTask({ id: "f", fn: "std.fail", extraArgs: ["disk full"] }), { maxRetries: 1 });
+    const outcome = await executeLocal(new Dag().addTask({ id: "f", fn: "std.fail", extraArgs: ["disk full"], retryBackoff: { initialMs: 0 } }), { maxRetries: 1 });
     expect(outcome.status).toBe("failed");
     expect(outcome.failures).toEqual([expect.objectContaining({ taskId: "f", kind: "function_failed", attempts: 2 })]);
     expect(outcome.failures[0]?.message).toContain("disk full");
@@ -133,7 +133,7 @@ describe("executeLocal", () => {
   });
 
   it("times out a task that runs too long, as a failed attempt within the retry budget", async () => {
-    const dag = new Dag().addTask({ id: "s", fn: "std.sleep", extraArgs: [10_000], timeoutMs: 30, maxRetries: 1 });
+    const dag = new Dag().addTask({ id: "s", fn: "std.sleep", extraArgs: [10_000], timeoutMs: 30, maxRetries: 1, retryBackoff: { initialMs: 0 } });
     const outcome = await executeLocal(dag);
     expect(outcome.status).toBe("failed");
     expect(outcome.failures[0]).toMatchObject({ taskId: "s", kind: "timeout", attempts: 2 });

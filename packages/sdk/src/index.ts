@@ -15,4 +15,4 @@ export { ResultStore, type StoreLookup, type FetchRemote, type GetWithTimeoutOpt
 export { LocationRegistry, type LocationLookup } from "./location-registry.ts";
 export { executeLocal, callFunction, LOCAL_MACHINE, type ExecuteLocalOptions, type LogEntry } from "./execute-local.ts";
 export type { RunOutcome, RunOptions, DagSpec, TaskSpec } from "@handoff/core";
-export { createClient, HandoffApiError, type ClientOptions, type ExecuteOptions, type DagInput, type HandoffClient, type ResultReference } from "./client.ts";
+export { createClient, HandoffApiError, type ClientOptions, type ExecuteOptions, type ExecuteOutcome, type StartOptions, type Materialized, type DagInput, type HandoffClient, type ResultReference } from "./client.ts";

@@ -58,7 +58,7 @@ describe("a cluster of three agent processes, through the SDK client", () => {
 
   it("retries a flaky function and records every attempt", async () => {
     const counter = tempFile("flaky");
-    const { runId } = await stack.client.startRun(dagFile("flaky", [{ id: "f", fn: "t.flaky", extraArgs: [counter, 2], maxRetries: 3 }]));
+    const { runId } = await stack.client.startRun(dagFile("flaky", [{ id: "f", fn: "t.flaky", extraArgs: [counter, 2], maxRetries: 3, retryBackoff: { initialMs: 0 } }]));
     const outcome = await stack.client.watchRun(runId, () => undefined);
     expect(outcome?.status).toBe("succeeded");
     const attempts = await stack.client.trpc.runs.attempts.query({ runId, taskId: "f" });
@@ -73,7 +73,7 @@ describe("a cluster of three agent processes, through the SDK client", () => {
       dagFile("fail-fast", [
         { id: "stuck", fn: "t.hang", extraArgs: [hangFile], placement: { kind: "pinned", machine: "beta" } },
         { id: "wait", fn: "t.slow", extraArgs: [300, 0] },
-        { id: "bad", fn: "t.boom", args: ["wait"], extraArgs: ["broken on purpose"], maxRetries: 1 },
+        { id: "bad", fn: "t.boom", args: ["wait"], extraArgs: ["broken on purpose"], maxRetries: 1, retryBackoff: { initialMs: 0 } },
       ]),
     );
     expect(outcome.status).toBe("failed");

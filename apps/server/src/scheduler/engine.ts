@@ -106,6 +106,8 @@ export interface TaskChangeView {
   readonly maxAttempts: number;
   readonly machine?: string;
   readonly reason?: string;
+  /** While retrying after a backoff: when (epoch ms) the next attempt may start. */
+  readonly retryAt?: number;
   readonly error?: { readonly kind: string; readonly message: string };
   readonly result?: ResultRef;
 }
@@ -132,6 +134,8 @@ export interface SubmitRequest {
   /** The run this one is started from, and why (`recompute`: the lineage of a lost value). */
   readonly parentRunId?: string;
   readonly reason?: "recompute";
+  /** Scoped idempotency key (see api/idempotent-start.ts); a taken key fails the insert, nothing dispatched. */
+  readonly idempotencyKey?: string | null;
 }
 
 export class RunRejectedError extends Error {
@@ -804,6 +808,7 @@ export class Engine {
       status: "running",
       startedBy: request.startedBy,
       ...(request.parentRunId === undefined ? {} : { parentRunId: request.parentRunId, reason: request.reason ?? "recompute" }),
+      idempotencyKey: request.idempotencyKey ?? null,
       tasks: request.dag.tasks.map((task) => ({ taskId: task.id, state: "waiting_for_dependencies" as const })),
     });
     this.metrics.runsStarted += 1;
@@ -1127,6 +1132,7 @@ export class Engine {
         maxAttempts: change.maxAttempts,
         ...(change.machine === undefined ? {} : { machine: change.machine }),
         ...(change.reason === undefined ? {} : { reason: change.reason }),
+        ...(change.retryAt === undefined ? {} : { retryAt: change.retryAt }),
         ...(change.error === undefined ? {} : { error: { kind: change.error.kind, message: change.error.message } }),
         ...(result && change.state === "succeeded" ? { result } : {}),
       },

@@ -1,4 +1,4 @@
-import { parseFlags, UsageError, enumFlag, intFlag } from "../args.ts";
+import { asksForHelp, enumFlag, HelpRequest, intFlag, parseFlags, UsageError } from "../args.ts";
 import { MaxTokenLifetimeHours } from "@handoff/server";
 import { connect } from "../connect.ts";
 import { table } from "../table.ts";
@@ -13,6 +13,7 @@ handoff machines address NAME HOST|-   reach NAME's results at HOST instead of i
 (all take [--server URL] [--token TOKEN])`;
 
 export async function machines(argv: readonly string[]): Promise<number> {
+  if (asksForHelp(argv)) throw new HelpRequest(machinesUsage);
   const sub = argv[0] !== undefined && !argv[0].startsWith("-") ? argv[0] : undefined;
   const { values, positionals } = parseFlags(sub === undefined ? argv : argv.slice(1), common, machinesUsage);
   if (sub === "drain" || sub === "undrain") {
@@ -60,6 +61,7 @@ handoff tokens signin-link     a one-time dashboard sign-in link for your token 
 (all take [--server URL] [--token TOKEN])`;
 
 export async function tokens(argv: readonly string[]): Promise<number> {
+  if (asksForHelp(argv)) throw new HelpRequest(tokensUsage);
   const [sub, ...rest] = argv;
   const { values, positionals } = parseFlags(rest, { ...common, kind: { type: "string" }, "expires-in-hours": { type: "string" } }, tokensUsage);
   const client = connect(values);

@@ -5,9 +5,10 @@ import { HandoffApiError } from "@handoff/sdk";
 import type { WatchEvent } from "@handoff/server/router";
 import { enumFlag, intFlag, parseFlags, UsageError } from "../args.ts";
 import { connect } from "../connect.ts";
-import { table } from "../table.ts";
+import { describeRetry, type PendingRetry } from "../retry-status.ts";
+import { table, wrapText } from "../table.ts";
 
-const usage = `handoff run DAG.json [--server URL] [--token TOKEN] [--strategy first_available|load_balanced]
+const usage = `handoff run DAG.json [--server URL] [--token TOKEN] [--data-dir DIR] [--strategy first_available|load_balanced]
            [--max-retries N] [--max-concurrency N] [--on-failure fail_fast|continue] [--timeout-ms N]
 Starts a run, shows live progress, and ends with a summary table. Exit code 0 when it succeeded.`;
 
@@ -67,23 +68,39 @@ export async function run(argv: readonly string[]): Promise<number> {
   const total = parsed.dag.tasks.length;
   const inlineCount = parsed.dag.tasks.filter((task) => task.type === "inline").length;
   const tty = process.stdout.isTTY;
+  const retries = new Map<string, PendingRetry>();
   const draw = (): void => {
     const done = [...states.values()].filter((task) => terminal.has(task.state)).length + inlineCount;
     const width = 30;
     const filled = Math.round((done / Math.max(1, total)) * width);
-    const line = `[${"#".repeat(filled)}${".".repeat(width - filled)}] ${done}/${total} tasks`;
-    if (tty) process.stdout.write(`\r${line}`);
+    const next = [...retries.values()].sort((a, b) => a.retryAt - b.retryAt)[0];
+    const line = `[${"#".repeat(filled)}${".".repeat(width - filled)}] ${done}/${total} tasks${next ? ` · ${describeRetry(next, Date.now())}` : ""}`;
+    if (tty) process.stdout.write(`\r${line}\x1b[K`);
   };
+  // The countdown of a waiting retry moves on its own.
+  const ticker = tty ? setInterval(() => retries.size > 0 && draw(), 1_000) : undefined;
   const onEvent = (event: WatchEvent): void => {
     if (event.type === "snapshot") {
-      for (const task of event.run.tasks) states.set(task.taskId, { state: task.state, machine: task.machine ?? "", attempts: task.attempts, error: task.error?.message ?? "" });
+      for (const task of event.run.tasks) {
+        states.set(task.taskId, { state: task.state, machine: task.machine ?? "", attempts: task.attempts, error: task.error?.message ?? "" });
+        // Already waiting when the view started: the reason says when ("… (in 2000 ms)").
+        if (!tty && task.state === "retrying" && task.reason) console.log(`${task.taskId}: ${task.reason}`);
+      }
     } else if (event.type === "task") {
       const { change } = event;
       states.set(change.taskId, { state: change.state, machine: change.machine ?? states.get(change.taskId)?.machine ?? "", attempts: change.attempts, error: change.error?.message ?? "" });
+      if (change.state === "retrying" && change.retryAt !== undefined) {
+        const retry = { taskId: change.taskId, attempts: change.attempts, maxAttempts: change.maxAttempts, retryAt: change.retryAt };
+        retries.set(change.taskId, retry);
+        const why = change.error ? ` after ${change.error.kind}: ${change.error.message}` : "";
+        if (!tty) console.log(`${describeRetry(retry, Date.now())}${why}`);
+      } else {
+        retries.delete(change.taskId);
+      }
     }
     draw();
   };
-  const outcome = await client.watchRun(runId, onEvent);
+  const outcome = await client.watchRun(runId, onEvent).finally(() => clearInterval(ticker));
   if (tty) process.stdout.write("\n");
   const view = await client.getRun(runId);
   console.log(
@@ -94,10 +111,15 @@ export async function run(argv: readonly string[]): Promise<number> {
         task.inline ? "inline (per consumer)" : task.state,
         task.machine ?? "",
         String(task.attempts),
-        (task.error ? `${task.error.kind}: ${task.error.message}` : (task.result?.preview ?? "")).slice(0, 60),
+        task.error ? wrapText(`${task.error.kind}: ${task.error.message}`, 60) : previewCell(task.result?.preview ?? ""),
       ]),
     ),
   );
   console.log(`\n${outcome?.status ?? view.status} in ${view.durationMs ?? "?"} ms`);
   return (outcome?.status ?? view.status) === "succeeded" ? 0 : 1;
+}
+
+/** A result preview fits one line; errors are wrapped instead, never cut. */
+function previewCell(preview: string): string {
+  return preview.length > 60 ? `${preview.slice(0, 59)}…` : preview;
 }

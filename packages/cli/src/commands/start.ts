@@ -3,17 +3,14 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { hostname } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { loadConfig, startServer, type RunningServer, type WebHandler } from "@handoff/server";
 import { intFlag, parseFlags } from "../args.ts";
+import { repoRoot, resolveDataDir } from "../data-dir.ts";
 
-const usage = `handoff start [--port 4400] [--host 127.0.0.1] [--data-dir .handoff] [--database-url URL]
+const usage = `handoff start [--port 4400] [--host 127.0.0.1] [--data-dir REPO/.handoff] [--database-url URL]
               [--name MACHINE] [--no-agent] [--no-web] [--functions FILE ...]
 Starts the whole system on its embedded default: the server (SQLite unless --database-url / DATABASE_URL
 names PostgreSQL), the dashboard when apps/web is built, and one local agent.`;
-
-/** Where the repository keeps its apps (this package lives in packages/cli). */
-const repoRoot = fileURLToPath(new URL("../../../../", import.meta.url));
 
 export function agentEntry(): string {
   return path.join(repoRoot, "apps/agent/src/cli.ts");
@@ -97,7 +94,7 @@ export async function start(argv: readonly string[]): Promise<void> {
     ...process.env,
     ...(port === undefined ? {} : { HANDOFF_PORT: String(port) }),
     ...(values.host ? { HANDOFF_HOST: values.host } : {}),
-    ...(values["data-dir"] ? { HANDOFF_DATA_DIR: values["data-dir"] } : {}),
+    HANDOFF_DATA_DIR: resolveDataDir(values["data-dir"]),
     ...(values["database-url"] ? { DATABASE_URL: values["database-url"] } : {}),
     HANDOFF_LOCAL_MACHINE: process.env["HANDOFF_LOCAL_MACHINE"] ?? machine,
     HANDOFF_LOG_LEVEL: process.env["HANDOFF_LOG_LEVEL"] ?? "warn",

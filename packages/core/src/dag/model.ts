@@ -101,6 +101,12 @@ export const TERMINAL_TASK_STATES: ReadonlySet<TaskState> = new Set<TaskState>([
 
 export const DEFAULT_MAX_RETRIES = 3;
 
+/**
+ * The wait before a retry when a task sets no `retryBackoff`: 1 s, doubling, at most 30 s (each wait
+ * jittered between half and all of it). Set `retryBackoff: { initialMs: 0 }` to retry at once.
+ */
+export const DEFAULT_RETRY_BACKOFF = { initialMs: 1_000, factor: 2, maxMs: 30_000 } as const satisfies RetryBackoff;
+
 /** The id of the producer an argument reads from. */
 export function argSource(arg: TaskArg): TaskId {
   return typeof arg === "string" ? arg : arg.from;

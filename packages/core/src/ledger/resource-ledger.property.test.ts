@@ -65,7 +65,6 @@ describe("when running random ledger operations", () => {
         expect(ledger.totalUsed()).toBe(0);
         expect(ledger.claimants()).toEqual([]);
       }),
-      { numRuns: 500 },
     );
   });
 });

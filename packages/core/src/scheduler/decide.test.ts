@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { SchedulerCommand } from "./messages.ts";
 import { SchedulerDriver } from "./test-driver.ts";
 
 const assigned = (commands: readonly { type: string; taskId?: string }[]) =>
@@ -45,7 +46,7 @@ describe("scheduler decide", () => {
   describe("when a task fails", () => {
     it("retries up to maxRetries and counts attempts", () => {
       const driver = new SchedulerDriver().machine("m1", { slots: 1 });
-      driver.submit("r", [{ id: "a", fn: "fail" }], { maxRetries: 2 });
+      driver.submit("r", [{ id: "a", fn: "fail", retryBackoff: { initialMs: 0 } }], { maxRetries: 2 });
       driver.fail("a");
       driver.fail("a");
       expect(driver.assignment("a").attempt).toBe(3);
@@ -60,7 +61,7 @@ describe("scheduler decide", () => {
 
     it("defaults to 3 retries (4 attempts) and lets a task override with 0", () => {
       const driver = new SchedulerDriver().machine("m1", { slots: 2 });
-      driver.submit("r", [{ id: "a", fn: "fail" }, { id: "b", fn: "fail", maxRetries: 0 }], { onFailure: "continue" });
+      driver.submit("r", [{ id: "a", fn: "fail", retryBackoff: { initialMs: 0 } }, { id: "b", fn: "fail", maxRetries: 0 }], { onFailure: "continue" });
       driver.fail("b");
       for (let i = 0; i < 4; i++) driver.fail("a");
       const failures = driver.outcome("r")?.failures ?? [];
@@ -110,22 +111,45 @@ describe("scheduler decide", () => {
       ]);
     });
 
-    it("waits for the backoff before the next attempt", () => {
+    it("waits for the backoff before the next attempt, jittered between half and all of it", () => {
       const driver = new SchedulerDriver().machine("m1", { slots: 1 });
       driver.submit("r", [{ id: "a", fn: "fail", retryBackoff: { initialMs: 100, factor: 2 } }]);
       const commands = driver.fail("a");
-      expect(commands).toContainEqual({ type: "set_timer", at: 100 });
+      const at = timerAt(commands);
+      expect(at).toBeGreaterThanOrEqual(50);
+      expect(at).toBeLessThanOrEqual(100);
+      const change = commands.find((c) => c.type === "task_changed" && c.change.taskId === "a");
+      expect(change?.type === "task_changed" ? change.change : undefined).toMatchObject({ state: "retrying", retryAt: at });
       expect(driver.taskState("r", "a")?.state).toBe("retrying");
-      expect(assigned(driver.tick(99))).toEqual([]);
-      expect(assigned(driver.tick(100))).toEqual(["a"]);
-      expect(driver.fail("a")).toContainEqual({ type: "set_timer", at: 300 });
+      expect(assigned(driver.tick(at - 1))).toEqual([]);
+      expect(assigned(driver.tick(at))).toEqual(["a"]);
+      const second = timerAt(driver.fail("a")) - at;
+      expect(second).toBeGreaterThanOrEqual(100);
+      expect(second).toBeLessThanOrEqual(200);
+    });
+
+    it("waits 1 s doubling up to 30 s by default (4 attempts no longer pass in 35 ms)", () => {
+      const driver = new SchedulerDriver().machine("m1", { slots: 1 });
+      driver.submit("r", [{ id: "a", fn: "fail" }], { maxRetries: 7 });
+      const waits: number[] = [];
+      for (let i = 0; i < 7; i++) {
+        const at = timerAt(driver.fail("a"));
+        waits.push(at - driver.now);
+        driver.tick(at);
+      }
+      const bases = [1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000];
+      waits.forEach((wait, i) => {
+        expect(wait).toBeGreaterThanOrEqual(bases[i]! / 2);
+        expect(wait).toBeLessThanOrEqual(bases[i]!);
+      });
+      expect(driver.outcome("r")).toBeUndefined();
     });
   });
 
   describe("when an attempt times out", () => {
     it("aborts it, retries within the budget and ignores the late report", () => {
       const driver = new SchedulerDriver().machine("m1", { slots: 1 });
-      driver.submit("r", [{ id: "a", fn: "f", timeoutMs: 50, maxRetries: 1 }]);
+      driver.submit("r", [{ id: "a", fn: "f", timeoutMs: 50, maxRetries: 1, retryBackoff: { initialMs: 0 } }]);
       const first = driver.assignment("a");
       const commands = driver.tick(50);
       expect(commands.filter((c) => c.type === "abort_attempt")).toMatchObject([{ attemptId: first.attemptId, reason: "timeout" }]);
@@ -381,3 +405,9 @@ describe("scheduler decide", () => {
     });
   });
 });
+
+function timerAt(commands: readonly SchedulerCommand[]): number {
+  const timer = commands.findLast((c) => c.type === "set_timer");
+  if (timer?.type !== "set_timer") throw new Error("no set_timer command");
+  return timer.at;
+}

@@ -19,6 +19,7 @@ import type {
 import type { AttemptRecord, ResolvedRunOptions, RunState, SchedulerState, TaskRuntime } from "./scheduler-state.ts";
 import { dispatch } from "./dispatch.ts";
 import { emitChange, groupClaimant, maxAttempts } from "./run-helpers.ts";
+import { retryDelayMs } from "./retry-delay.ts";
 
 export interface Decision {
   readonly state: SchedulerState;
@@ -440,21 +441,17 @@ function failAttempt(state: SchedulerState, record: AttemptRecord, error: TaskEr
   const budget = maxAttempts(run, compiled) - 1;
   if (task.countedFailures <= budget) {
     task.state = TaskState.Retrying;
-    const backoff = compiled.spec.retryBackoff;
     const retryLabel = `retry after ${error.kind}: ${error.message}`;
+    const delay = error.kind === "machine_lost" || error.kind === "result_lost" ? 0 : retryDelayMs(compiled.spec.retryBackoff, task.countedFailures, record.attemptId);
     if (task.remaining > 0) {
       // An input is being recomputed (its machine went away): retry once it exists again.
       task.state = TaskState.WaitingForDependencies;
       task.reason = retryLabel;
       emitChange(run, record.task, now, out, { error });
-    } else if (backoff && task.countedFailures > 0 && error.kind !== "machine_lost" && error.kind !== "result_lost") {
-      const delay = Math.min(
-        backoff.initialMs * (backoff.factor ?? 2) ** (task.countedFailures - 1),
-        backoff.maxMs ?? Number.POSITIVE_INFINITY,
-      );
-      task.reason = `${retryLabel} (in ${Math.round(delay)} ms)`;
+    } else if (delay > 0) {
+      task.reason = `${retryLabel} (in ${delay} ms)`;
       state.timers.push(now + delay, { kind: "retry_backoff", runId: run.runId, task: record.task, attempts: task.attempts });
-      emitChange(run, record.task, now, out, { error });
+      emitChange(run, record.task, now, out, { error, retryAt: now + delay });
     } else {
       task.reason = retryLabel;
       enqueue(run, record.task, now, out, retryLabel);

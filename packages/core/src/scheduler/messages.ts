@@ -124,6 +124,8 @@ export interface TaskChange {
   readonly reason?: string;
   readonly error?: TaskError;
   readonly result?: unknown;
+  /** When a task waits to retry: the time (ms, the scheduler's clock) its next attempt may start. */
+  readonly retryAt?: number;
 }
 
 export interface TaskFailure {

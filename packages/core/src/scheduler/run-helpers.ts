@@ -12,7 +12,7 @@ export function emitChange(
   index: number,
   now: number,
   out: SchedulerCommand[],
-  extra?: { error?: TaskError; result?: unknown },
+  extra?: { error?: TaskError; result?: unknown; retryAt?: number },
 ): void {
   const task = run.tasks[index]!;
   const compiled = run.compiled.tasks[index]!;
@@ -31,6 +31,7 @@ export function emitChange(
   if (extra !== undefined) {
     if ("error" in extra) change.error = extra.error;
     if ("result" in extra) change.result = extra.result;
+    if (extra.retryAt !== undefined) change.retryAt = extra.retryAt;
   }
   out.push({ type: "task_changed", change });
 }

@@ -4,6 +4,8 @@ import { boundedNumber, DagFile, toDagSpec, type AttemptMetrics } from "@handoff
 import { Bounds, DEFAULT_MAX_RETRIES, type RunOptions, type RunOutcome } from "@handoff/core";
 import type { Database, RunSummary } from "@handoff/db";
 import { RunRejectedError, type RunEvent } from "../../scheduler/engine.ts";
+import { startOnce } from "../idempotent-start.ts";
+import { materializeResults } from "../materialize-results.ts";
 import { ApiError, router, userProcedure, type ApiContext } from "../trpc.ts";
 
 export const RunOptionsInput = z
@@ -19,6 +21,8 @@ export const RunOptionsInput = z
 export const StartInput = z.object({
   dag: z.union([z.object({ file: DagFile }).strict(), z.object({ name: z.string().min(1).max(200), version: z.number().int().positive().optional() }).strict()]),
   options: RunOptionsInput.optional(),
+  /** The same key (per token) within 24 h answers with the run it started instead of starting another. */
+  idempotencyKey: z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces").optional(),
 });
 
 const RunId = z.object({ runId: z.string().min(1).max(200) });
@@ -52,7 +56,10 @@ async function startRun(ctx: ApiContext & { principal: NonNullable<ApiContext["p
     dagName: file.name,
   };
   try {
-    return await ctx.engine.submit({ dag: toDagSpec(file), file, options, startedBy: ctx.principal.name, dagId, dagVersion, dagName: file.name ?? null });
+    const started = await startOnce(ctx.db.runs, { tokenId: ctx.principal.tokenId, key: input.idempotencyKey, now: Date.now() }, (idempotencyKey) =>
+      ctx.engine.submit({ dag: toDagSpec(file), file, options, startedBy: ctx.principal.name, dagId, dagVersion, dagName: file.name ?? null, idempotencyKey }),
+    );
+    return started.runId;
   } catch (error) {
     if (error instanceof RunRejectedError) throw new ApiError("BAD_REQUEST", error.message, error.problems);
     throw error;
@@ -138,13 +145,7 @@ export const runsRouter = router({
     const runId = await startRun(ctx, input);
     const outcome = (await ctx.engine.outcome(runId))!;
     if (!input.materialize || outcome.status !== "succeeded") return outcome;
-    const results: Record<string, unknown> = {};
-    for (const taskId of Object.keys(outcome.results)) {
-      const got = await ctx.relay.value(runId, taskId, undefined, ctx.config.maxMessageBytes);
-      if (!got.ok) throw new ApiError("PRECONDITION_FAILED", `materialize: ${got.failure.message}`);
-      results[taskId] = got.value.value;
-    }
-    return { ...outcome, results };
+    return materializeResults(ctx.relay, runId, outcome, ctx.config.maxMessageBytes);
   }),
 
   cancel: userProcedure.input(RunId).mutation(async ({ ctx, input }) => {

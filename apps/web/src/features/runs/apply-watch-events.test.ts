@@ -51,6 +51,17 @@ describe("applyWatchEvents", () => {
     expect(snapshot.tasks[0]?.state).toBe("running");
   });
 
+  it("keeps when a retrying task's next attempt may start, and forgets it once the task runs again", () => {
+    const retryAt = Date.parse("2026-11-28T10:00:06.000Z");
+    let live = applyWatchEvents(EMPTY_LIVE_RUN, [
+      { type: "snapshot", run: snapshot },
+      task("a", { taskId: "a", state: "retrying", attempts: 1, maxAttempts: 4, at: Date.parse("2026-11-28T10:00:02.000Z"), retryAt }),
+    ]);
+    expect(live.run?.tasks[0]).toMatchObject({ state: "retrying", retryAt });
+    live = applyWatchEvents(live, [task("a", { taskId: "a", state: "running", attempts: 2, maxAttempts: 4, at: retryAt })]);
+    expect(live.run?.tasks[0]).not.toHaveProperty("retryAt");
+  });
+
   it("keeps the reason a task waits or retries", () => {
     const live = applyWatchEvents({ run: snapshot, logs: [] }, [
       task("b", { taskId: "b", state: "waiting_for_resources", attempts: 0, maxAttempts: 4, at: Date.parse("2026-11-28T10:00:02.000Z"), reason: 'machine "m1" lacks gpu 1' }),

@@ -12,6 +12,9 @@ function isoTime(at: number | string): string {
 }
 
 /** What the run view shows: the run (null until the snapshot arrives) and the logs streamed since. */
+/** A task as the live view knows it: while it waits to retry, `retryAt` (epoch ms) says when the next attempt may start. */
+export type LiveTask = TaskView & { readonly retryAt?: number };
+
 export interface LiveRun {
   readonly run: RunView | null;
   readonly logs: readonly LiveLogView[];
@@ -57,7 +60,8 @@ export function applyWatchEvents(live: LiveRun, events: readonly WatchEvent[]): 
         const at = index!.get(change.taskId);
         const previous = at === undefined ? null : tasks[at]!;
         const isStarting = state === "running" && previous?.state !== "running";
-        const next: TaskView = {
+        const next: LiveTask = {
+          ...(state === "retrying" && change.retryAt !== undefined ? { retryAt: change.retryAt } : {}),
           taskId: change.taskId,
           state,
           reason: change.reason ?? null,

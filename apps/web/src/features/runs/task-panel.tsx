@@ -53,6 +53,14 @@ export function TaskPanel({ runId, task, cost, logs, now }: { runId: string; tas
           <dd>{formatTime(task.finishedAt)}</dd>
           <dt>{task.finishedAt === null ? "elapsed" : "took"}</dt>
           <dd>{formatDuration(elapsedMs(task.startedAt, task.finishedAt, now))}</dd>
+          {task.state === "retrying" && "retryAt" in task && typeof task.retryAt === "number" && (
+            <>
+              <dt>next attempt</dt>
+              <dd data-testid="next-attempt">
+                {task.attempts + 1} of {task.maxAttempts}, {task.retryAt > now ? `in ${formatDuration(task.retryAt - now)}` : "now"} ({formatTime(new Date(task.retryAt).toISOString())})
+              </dd>
+            </>
+          )}
           {task.reason !== null && (
             <>
               <dt>why</dt>
