@@ -9,7 +9,9 @@ import type { CatalogueEntry, RunStartOptions } from "../../lib/trpc/api-types.t
 import { useTRPC } from "../../lib/trpc/trpc.ts";
 import { CanvasDecorationsContext, type CanvasDecorations } from "../canvas/canvas-decorations.ts";
 import { FitWhenReady } from "../canvas/fit-when-ready.tsx";
-import { MIN_ZOOM, fitViewportFor } from "../canvas/overview.ts";
+import { EdgeMeshHiddenContext } from "../canvas/edge-mesh-hidden-context.ts";
+import { inputPorts } from "../canvas/input-ports.ts";
+import { MIN_ZOOM, farCardSize, fitViewportFor } from "../canvas/overview.ts";
 import { useEdgeMeshHidden } from "../canvas/use-edge-mesh-hidden.ts";
 import { edgeTypes, nodeTypes } from "../canvas/flow-types-registry.ts";
 import { addTask, connectArg, copyTasks, moveTasks, pasteTasks, removeEdges, removeTasks } from "./dag-edits.ts";
@@ -21,7 +23,7 @@ import { emptyDag } from "./empty-dag.ts";
 import type { ArgEdge, TaskNode, TaskNodeData } from "./flow-types.ts";
 import { importDagText, withPositions } from "./import-dag-text.ts";
 import { createStableFlowElements } from "./stable-flow-elements.ts";
-import { layoutOffMainThread } from "./layout-off-main-thread.ts";
+import { layoutOffMainThread, warmLayoutWorker } from "./layout-off-main-thread.ts";
 import { FUNCTION_DRAG_TYPE, Palette } from "./palette.tsx";
 import { RunOptionsForm } from "./run-options-form.tsx";
 import { TaskInspector } from "./task-inspector.tsx";
@@ -79,11 +81,23 @@ function DagEditorInner() {
   const [fitRequest, setFitRequest] = useState(0);
   const requestFit = useCallback(() => setFitRequest((n) => n + 1), []);
 
+  // The layout worker loads its script while the page is idle, not when a large DAG is imported.
+  useEffect(() => {
+    const idle = typeof requestIdleCallback === "function" ? requestIdleCallback(warmLayoutWorker, { timeout: 2_000 }) : null;
+    return () => {
+      if (idle !== null) cancelIdleCallback(idle);
+    };
+  }, []);
+
   useEffect(() => {
     if (notice === null) return;
     const timer = setTimeout(() => setNotice(null), notice.tone === "error" ? 8_000 : 4_000);
     return () => clearTimeout(timer);
   }, [notice]);
+
+  // Sizes given to cards before React Flow measured them (see below); kept, since a correct guess is never
+  // reported back as a measurement. Forgotten when another DAG is opened.
+  const guessedSizes = useRef(new Map<string, { width: number; height: number }>());
 
   /** Opens a file at its overview zoom (so a large DAG renders once, already fitted), then fits to the measured cards. */
   const openFile = (opened: DagFile, source: { name: string; version: number } | null) => {
@@ -94,6 +108,7 @@ function DagEditorInner() {
       height,
     );
     if (viewport !== null) void flow.setViewport(viewport);
+    guessedSizes.current.clear();
     editor.open(opened, source);
     requestFit();
   };
@@ -116,18 +131,26 @@ function DagEditorInner() {
   const graph = useMemo(() => dagToFlow(file), [file]);
   // Unchanged nodes and edges keep their objects, so React Flow re-renders only what a change touched.
   const stable = useRef(createStableFlowElements());
-  const nodes = useMemo(
-    () =>
-      graph.nodes.map((node): TaskNode => {
-        let data = dataCache.current.get(node.data.task);
-        if (data === undefined) {
-          data = node.data;
-          dataCache.current.set(node.data.task, data);
-        }
-        return stable.current.node(data === node.data ? node : { ...node, data }, selection.tasks.has(node.id), measured.get(node.id));
-      }),
-    [graph, selection, measured],
-  );
+  const inputsByFn = useMemo(() => new Map((catalogue.data ?? []).map((entry) => [entry.fn.name, entry.fn.inputs])), [catalogue.data]);
+  const nodes = useMemo(() => {
+    // A card not measured yet is given the size it will have if that is known (far out, a plain box), so
+    // opening a large DAG at its overview zoom renders its cards once instead of measuring them and
+    // rendering them all again with their sizes (a wrong guess is corrected by React Flow's measurement).
+    const zoom = flowStore.getState().transform[2];
+    return graph.nodes.map((node): TaskNode => {
+      let data = dataCache.current.get(node.data.task);
+      if (data === undefined) {
+        data = node.data;
+        dataCache.current.set(node.data.task, data);
+      }
+      let size = measured.get(node.id) ?? guessedSizes.current.get(node.id);
+      if (size === undefined) {
+        size = farCardSize(inputPorts(node.data.task, inputsByFn.get(node.data.task.fn), true).length, zoom);
+        if (size !== undefined) guessedSizes.current.set(node.id, size);
+      }
+      return stable.current.node(data === node.data ? node : { ...node, data }, selection.tasks.has(node.id), size);
+    });
+  }, [graph, selection, measured, inputsByFn, flowStore]);
   const tasksById = useMemo(() => new Map(file.tasks.map((task) => [task.id, task])), [file]);
   const edges = useMemo(
     () => graph.edges.map((edge) => stable.current.edge(edge, tasksById.get(edge.target)!, selection.edges.has(edge.id))),
@@ -135,7 +158,6 @@ function DagEditorInner() {
   );
 
   const isMeshHidden = useEdgeMeshHidden(edges.length);
-  const inputsByFn = useMemo(() => new Map((catalogue.data ?? []).map((entry) => [entry.fn.name, entry.fn.inputs])), [catalogue.data]);
   const decorations = useMemo<CanvasDecorations>(() => ({ problems: check.problems.byTask, placement: check.placement, inputsByFn, run: null }), [check.problems, check.placement, inputsByFn]);
 
   const onNodesChange = useCallback(
@@ -380,6 +402,7 @@ function DagEditorInner() {
           )}
           {isMeshHidden && <span className="canvas-hint">{edges.length} edges hidden at this zoom — zoom in to see them</span>}
           <CanvasDecorationsContext.Provider value={decorations}>
+           <EdgeMeshHiddenContext.Provider value={isMeshHidden}>
             <ReactFlow<TaskNode, ArgEdge>
               nodes={nodes}
               edges={isMeshHidden ? NO_EDGES : edges}
@@ -402,6 +425,7 @@ function DagEditorInner() {
               <MiniMap pannable zoomable />
               {fitRequest > 0 && <FitWhenReady request={fitRequest} />}
             </ReactFlow>
+           </EdgeMeshHiddenContext.Provider>
           </CanvasDecorationsContext.Provider>
         </div>
       </section>
