@@ -1,6 +1,15 @@
 export * from "./dag/model.ts";
 export { ErrorKind, type DagProblem, type TaskError, type TaskErrorKind } from "./errors.ts";
 export { validateDag, taskIndex } from "./dag/validate-dag.ts";
+export {
+  validateSignatures,
+  functionCatalogue,
+  type FunctionCatalogue,
+  type FunctionOffer,
+  type FunctionSignature,
+  type ParamsValidator,
+  type SignatureContext,
+} from "./dag/validate-signatures.ts";
 export { fits, addResources, subtractResources, mergeCosts, lacking, isEmptyCost, describeLacks } from "./placement/resources.ts";
 export {
   allocate,

@@ -80,7 +80,7 @@ function sleepFor(ms: number, signal: AbortSignal | undefined): Promise<void> {
  * same set as a registry.
  */
 export const std = {
-  /** Its first argument, unchanged (a source task with `extraArgs: [42]` yields 42). */
+  /** Its one input, unchanged (for a source of a fixed value use `std.constant`). */
   identity: defineFunction({
     name: "std.identity",
     description: "Returns its first argument unchanged.",
