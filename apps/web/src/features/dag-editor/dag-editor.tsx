@@ -17,6 +17,7 @@ import { edgeTypes, nodeTypes } from "../canvas/flow-types-registry.ts";
 import { addTask, connectArg, copyTasks, moveTasks, pasteTasks, removeEdges, removeTasks } from "./dag-edits.ts";
 import { dagToFlow } from "./dag-to-flow.ts";
 import { DagInspector } from "./dag-inspector.tsx";
+import { DraftBanner, type RestoredDraft } from "./draft-banner.tsx";
 import { downloadText } from "./download-text.ts";
 import { EdgeInspector } from "./edge-inspector.tsx";
 import { emptyDag } from "./empty-dag.ts";
@@ -28,7 +29,9 @@ import { FUNCTION_DRAG_TYPE, Palette } from "./palette.tsx";
 import { RunOptionsForm } from "./run-options-form.tsx";
 import { TaskInspector } from "./task-inspector.tsx";
 import { useDagCheck } from "./use-dag-check.ts";
+import { useDraft } from "./use-draft.ts";
 import { useEditorState, type Selection } from "./use-editor-state.ts";
+import { useUnsavedGuard } from "./use-unsaved-guard.ts";
 import { VersionsPanel } from "./versions-panel.tsx";
 
 // At overview zoom a large DAG's edges are not handed to React Flow (see canvas/overview.ts).
@@ -78,6 +81,10 @@ function DagEditorInner() {
   const [panel, setPanel] = useState<"run" | "versions" | null>(null);
   const [measured, setMeasured] = useState<ReadonlyMap<string, { width: number; height: number }>>(new Map());
   const importInput = useRef<HTMLInputElement>(null);
+  const isModified = editor.saved === null ? file.tasks.length > 0 : editor.saved.file !== file;
+  const confirmLeave = useUnsavedGuard(isModified);
+  const draft = useDraft(file, editor.saved);
+  const [restored, setRestored] = useState<RestoredDraft | null>(null);
   const [fitRequest, setFitRequest] = useState(0);
   const requestFit = useCallback(() => setFitRequest((n) => n + 1), []);
 
@@ -100,7 +107,7 @@ function DagEditorInner() {
   const guessedSizes = useRef(new Map<string, { width: number; height: number }>());
 
   /** Opens a file at its overview zoom (so a large DAG renders once, already fitted), then fits to the measured cards. */
-  const openFile = (opened: DagFile, source: { name: string; version: number } | null) => {
+  const openFile = (opened: DagFile, source: { name: string; version: number; file?: DagFile } | null) => {
     const { width, height } = flowStore.getState();
     const viewport = fitViewportFor(
       opened.tasks.flatMap((task) => (task.position === undefined ? [] : [task.position])),
@@ -116,13 +123,37 @@ function DagEditorInner() {
   // Open ?dag=name(&version=n) once per change of the URL.
   const dagParam = params.get("dag");
   const versionParam = params.get("version");
+  const isFirstOpen = useRef(true);
+  const keepOpen = useRef<string | null>(null);
   // Reopens only when the URL changes (the editor object is new on every render).
   useEffect(() => {
-    if (dagParam === null) return;
+    if (dagParam !== null && dagParam === keepOpen.current && versionParam === null) {
+      keepOpen.current = null;
+      return;
+    }
+    setRestored(null);
+    if (dagParam === null) {
+      // A DAG never saved comes back from its draft (once, when the editor opens on no DAG).
+      const kept = isFirstOpen.current ? draft.load(null) : null;
+      isFirstOpen.current = false;
+      if (kept !== null && fileRef.current.tasks.length === 0) {
+        openFile(kept.file, null);
+        setRestored({ draft: kept, latestVersion: null });
+      }
+      return;
+    }
+    isFirstOpen.current = false;
     const version = versionParam === null ? undefined : Number(versionParam);
     queryClient
       .fetchQuery(trpc.dags.get.queryOptions({ name: dagParam, ...(version === undefined || Number.isNaN(version) ? {} : { version }) }))
-      .then((got) => openFile(got.file, { name: got.name, version: got.version }))
+      .then((got) => {
+        // Unsaved changes of this DAG come back over the saved version they were made from (or the latest).
+        const kept = draft.load(got.name);
+        if (kept !== null && (version === undefined || version === kept.baseVersion)) {
+          openFile(kept.file, { name: got.name, version: got.version, file: got.file });
+          setRestored({ draft: kept, latestVersion: got.version });
+        } else openFile(got.file, { name: got.name, version: got.version });
+      })
       .catch((error: unknown) => setNotice({ text: `cannot open DAG "${dagParam}": ${(error as Error).message}`, tone: "error" }));
   }, [dagParam, versionParam]);
 
@@ -260,8 +291,15 @@ function DagEditorInner() {
   // Keyboard: undo/redo, copy/paste (Delete is React Flow's own).
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
-      if (isTyping(event.target) || !(event.ctrlKey || event.metaKey)) return;
+      if (!(event.ctrlKey || event.metaKey)) return;
       const key = event.key.toLowerCase();
+      if (key === "s" && !event.shiftKey && !event.altKey) {
+        // Ctrl+S saves, from anywhere in the editor (a field being typed in is committed first).
+        event.preventDefault();
+        saveNow.current();
+        return;
+      }
+      if (isTyping(event.target)) return;
       if (key === "z" && !event.shiftKey) editor.undo();
       else if ((key === "z" && event.shiftKey) || key === "y") editor.redo();
       else if (key === "c" && selectionRef.current.tasks.size > 0) editor.setClipboard(copyTasks(fileRef.current, selectionRef.current.tasks));
@@ -276,10 +314,22 @@ function DagEditorInner() {
     return () => window.removeEventListener("keydown", onKey);
   }, [editor, setSelection]);
 
+  const sentFile = useRef<DagFile | null>(null);
   const save = useMutation(
     trpc.dags.save.mutationOptions({
+      onMutate: ({ file: sent }) => {
+        sentFile.current = fileRef.current === sent ? fileRef.current : null;
+      },
       onSuccess: async (saved) => {
-        editor.setSaved({ ...saved, file: fileRef.current });
+        draft.discard(editor.saved?.name ?? null);
+        // The file that was sent (edits made while saving stay "modified").
+        editor.setSaved({ ...saved, file: sentFile.current ?? fileRef.current });
+        setRestored(null);
+        // The URL names the saved DAG (a reload reopens it, with its draft); the editor keeps what it holds.
+        if (dagParam !== saved.name || versionParam !== null) {
+          keepOpen.current = saved.name;
+          router.replace(`/editor?dag=${encodeURIComponent(saved.name)}`);
+        }
         setNotice({ text: `Saved ${saved.name} v${saved.version}`, tone: "info" });
         await queryClient.invalidateQueries({ queryKey: trpc.dags.versions.queryKey({ name: saved.name }) });
         await queryClient.invalidateQueries({ queryKey: trpc.dags.list.queryKey() });
@@ -287,6 +337,14 @@ function DagEditorInner() {
       onError: (error) => setNotice({ text: `Not saved: ${problemsFromError(error)}`, tone: "error" }),
     }),
   );
+  const saveNow = useRef(() => undefined as void);
+  saveNow.current = () => {
+    if (document.activeElement instanceof HTMLElement) document.activeElement.blur();
+    // After the blur's commit has rendered: save what the editor then holds.
+    setTimeout(() => {
+      if (fileRef.current.tasks.length > 0 && !save.isPending) save.mutate({ file: fileRef.current });
+    }, 0);
+  };
   const start = useMutation(
     trpc.runs.start.mutationOptions({
       onSuccess: ({ runId }) => router.push(`/runs/${encodeURIComponent(runId)}`),
@@ -307,7 +365,7 @@ function DagEditorInner() {
   const onImport = async (input: HTMLInputElement) => {
     const picked = input.files?.[0];
     input.value = "";
-    if (picked === undefined) return;
+    if (picked === undefined || !confirmLeave()) return;
     const result = importDagText(await picked.text(), { layout: false });
     if (!result.ok) return setNotice({ text: `Cannot import ${picked.name}:\n${result.message}`, tone: "error" });
     const needsLayout = result.file.tasks.some((task) => task.position === undefined);
@@ -316,7 +374,6 @@ function DagEditorInner() {
 
   const selectedTask = selection.tasks.size === 1 && selection.edges.size === 0 ? file.tasks.find((task) => selection.tasks.has(task.id)) : undefined;
   const selectedEdge = selection.tasks.size === 0 && selection.edges.size === 1 ? edges.find((edge) => selection.edges.has(edge.id)) : undefined;
-  const isModified = editor.saved === null || editor.saved.file !== file;
 
   return (
     <div className="editor">
@@ -325,10 +382,21 @@ function DagEditorInner() {
       </aside>
       <section className="editor-center">
         <div className="toolbar" data-testid="editor-toolbar">
-          <OpenDagSelect onOpen={(name) => router.push(`/editor?dag=${encodeURIComponent(name)}`)} onNew={() => { editor.open(emptyDag(), null); router.push("/editor"); }} />
+          <OpenDagSelect
+            onOpen={(name) => {
+              if (confirmLeave()) router.push(`/editor?dag=${encodeURIComponent(name)}`);
+            }}
+            onNew={() => {
+              if (!confirmLeave()) return;
+              editor.open(emptyDag(), null);
+              setRestored(null);
+              router.push("/editor");
+            }}
+          />
           <strong className="mono">{file.name}</strong>
           <span className="muted" data-testid="save-state">
             {editor.saved === null ? "not saved" : `v${editor.saved.version}${isModified ? " · modified" : ""}`}
+            {isModified && draft.storageFull ? " · draft not kept (browser storage full)" : ""}
           </span>
           <span className="sep" />
           <button type="button" className="btn btn-small" onClick={editor.undo} disabled={!editor.canUndo} title="Undo (Ctrl+Z)">
@@ -366,7 +434,7 @@ function DagEditorInner() {
           <button type="button" className="btn btn-small" onClick={() => setPanel(panel === "versions" ? null : "versions")} disabled={editor.saved === null}>
             Versions
           </button>
-          <button type="button" className="btn btn-small" onClick={() => save.mutate({ file })} disabled={save.isPending || file.tasks.length === 0} data-testid="save">
+          <button type="button" className="btn btn-small" onClick={() => save.mutate({ file })} disabled={save.isPending || file.tasks.length === 0} data-testid="save" title="Save (Ctrl+S)">
             {save.isPending ? "Saving…" : "Save"}
           </button>
           <button type="button" className="btn btn-small btn-primary" onClick={() => setPanel(panel === "run" ? null : "run")} disabled={file.tasks.length === 0} data-testid="run">
@@ -378,6 +446,18 @@ function DagEditorInner() {
             <div className={`canvas-message notice ${notice.tone === "info" ? "notice-info" : ""}`} role={notice.tone === "error" ? "alert" : "status"} data-testid="canvas-notice" style={{ whiteSpace: "pre-wrap" }}>
               {notice.text}
             </div>
+          )}
+          {restored !== null && notice === null && (
+            <DraftBanner
+              restored={restored}
+              onDismiss={() => setRestored(null)}
+              onDiscard={() => {
+                draft.discard(editor.saved?.name ?? null);
+                if (editor.saved === null) editor.open(emptyDag(), null);
+                else openFile(editor.saved.file, editor.saved);
+                setRestored(null);
+              }}
+            />
           )}
           {panel === "run" && (
             <RunOptionsForm

@@ -1,6 +1,7 @@
 "use client";
 import { parseDagFile, type DagFile } from "@handoff/protocol";
 import { skipToken, useQuery } from "@tanstack/react-query";
+import { functionCatalogue } from "@handoff/core";
 import { useMemo } from "react";
 import type { MachineView } from "../../lib/trpc/api-types.ts";
 import { useTRPC } from "../../lib/trpc/trpc.ts";
@@ -40,7 +41,8 @@ function hashCheckKey(queryKey: readonly unknown[]): string {
 export function useDagCheck(file: DagFile, machines: readonly MachineView[] | undefined, strategy: Strategy) {
   const trpc = useTRPC();
   const machineInfos = useMemo(() => (machines === undefined ? null : machines.map(toMachineInfo)), [machines]);
-  const local = useMemo(() => checkDagLocally(file, machineInfos), [file, machineInfos]);
+  const catalogue = useMemo(() => (machines === undefined ? null : functionCatalogue(machines)), [machines]);
+  const local = useMemo(() => checkDagLocally(file, machineInfos, catalogue), [file, machineInfos, catalogue]);
   const settled = useDebouncedValue(file, 400);
   const isParsable = useMemo(() => settled.tasks.length > 0 && parseDagFile(settled).ok, [settled]);
   const server = useQuery(trpc.dags.check.queryOptions(isParsable ? { file: settled, strategy } : skipToken, { placeholderData: (previous) => previous, retry: false, queryKeyHashFn: hashCheckKey }));
