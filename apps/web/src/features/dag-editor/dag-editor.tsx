@@ -25,6 +25,7 @@ import type { ArgEdge, TaskNode, TaskNodeData } from "./flow-types.ts";
 import { importDagText, withPositions } from "./import-dag-text.ts";
 import { createStableFlowElements } from "./stable-flow-elements.ts";
 import { layoutOffMainThread, warmLayoutWorker } from "./layout-off-main-thread.ts";
+import { OpenDagSelect } from "./open-dag-select.tsx";
 import { FUNCTION_DRAG_TYPE, Palette } from "./palette.tsx";
 import { RunOptionsForm } from "./run-options-form.tsx";
 import { TaskInspector } from "./task-inspector.tsx";
@@ -530,31 +531,5 @@ function DagEditorInner() {
         {check.serverError !== null && <p className="notice section">Server check failed: {check.serverError}</p>}
       </aside>
     </div>
-  );
-}
-
-function OpenDagSelect({ onOpen, onNew }: { onOpen: (name: string) => void; onNew: () => void }) {
-  const trpc = useTRPC();
-  const list = useQuery(trpc.dags.list.queryOptions({ limit: 100 }));
-  return (
-    <select
-      value=""
-      aria-label="open a DAG"
-      style={{ maxWidth: 130 }}
-      data-testid="open-dag"
-      onChange={(event) => {
-        const value = event.target.value;
-        if (value === "__new") onNew();
-        else if (value !== "") onOpen(value);
-      }}
-    >
-      <option value="">Open…</option>
-      <option value="__new">New DAG</option>
-      {(list.data?.items ?? []).map((item) => (
-        <option key={item.name} value={item.name}>
-          {item.name} (v{item.latestVersion})
-        </option>
-      ))}
-    </select>
   );
 }
