@@ -46,3 +46,22 @@ describe("the standard library's signatures", () => {
     expect(problems).toEqual([]);
   });
 });
+
+describe("the standard library's catalogue entries", () => {
+  it("give every parameter a title, so the editor can draw a form", () => {
+    const untitled: string[] = [];
+    for (const { meta } of Object.values(std)) {
+      const params = meta.params as { prefixItems?: { title?: string }[]; items?: { title?: string } | false } | undefined;
+      if (params === undefined) continue;
+      (params.prefixItems ?? []).forEach((item, index) => {
+        if (item.title === undefined) untitled.push(`${meta.name}[${index}]`);
+      });
+      if (typeof params.items === "object" && params.items.title === undefined) untitled.push(`${meta.name}[…]`);
+    }
+    expect(untitled).toEqual([]);
+  });
+
+  it("declare what they return where it is one type", () => {
+    expect(std.sum.meta.returns).toMatchObject({ type: "number" });
+  });
+});
