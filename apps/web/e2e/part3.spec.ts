@@ -169,3 +169,25 @@ test("leaving without a prompt once everything is saved", async () => {
   await page.getByRole("link", { name: "Runs" }).click();
   await expect(page).toHaveURL(/\/runs/);
 });
+
+test("edits extra args in a form generated from the params schema, the JSON staying as an advanced view", async () => {
+  await page.goto(`${stack.url}/editor?dag=${encodeURIComponent(DAG_NAME)}`);
+  await expect(node("twice")).toBeVisible();
+  await dropFunction("std.sleep", 700, 500);
+  await expect(node("sleep")).toBeVisible();
+  await expect(page.getByTestId("params-form")).toContainText("ms *");
+  await expect(page.getByTestId("params-form")).toContainText("milliseconds to wait");
+  await expect(page.getByTestId("inspector-problems")).toContainText("std.sleep's extra args: needs at least 1 item, got 0");
+  await page.getByTestId("param-0").fill("soon");
+  await page.getByTestId("param-0").press("Enter");
+  await expect(page.getByTestId("params-form")).toContainText("not a number");
+  await page.getByTestId("param-0").fill("250");
+  await page.getByTestId("param-0").press("Enter");
+  await page.getByTestId("param-1").fill("done");
+  await page.getByTestId("param-1").blur();
+  await expect(page.getByTestId("inspector-extra-args")).toHaveValue('[250,"done"]');
+  await expect(page.getByTestId("problem-count")).toHaveText(/valid/);
+  await shot("p3-06-params-form");
+  await page.keyboard.press("Control+s");
+  await expect(page.getByTestId("save-state")).toHaveText("v2");
+});
