@@ -191,3 +191,26 @@ test("edits extra args in a form generated from the params schema, the JSON stay
   await page.keyboard.press("Control+s");
   await expect(page.getByTestId("save-state")).toHaveText("v2");
 });
+
+test("every run leads back to an editable DAG: its saved version, or its file as a new DAG", async () => {
+  // A run of a saved version opens that version.
+  const saved = await api("runs.start", { dag: { name: DAG_NAME, version: 2 } });
+  expect(saved.status, await saved.clone().text()).toBe(200);
+  const savedRun = ((await saved.json()) as { result: { data: { runId: string } } }).result.data.runId;
+  await page.goto(`${stack.url}/runs/${encodeURIComponent(savedRun)}`);
+  await page.getByTestId("open-in-editor").click();
+  await expect(page).toHaveURL(/\/editor\?run=/);
+  await expect(node("sleep")).toBeVisible();
+  await expect(page.getByTestId("save-state")).toHaveText("v2");
+  // A run of a file never saved opens that file, unsaved.
+  const file = { format: "handoff.dag", version: 1, name: `${DAG_NAME}-unsaved`, tasks: [{ id: "only", fn: "std.constant", extraArgs: [7], position: { x: 0, y: 0 } }] };
+  const unsaved = await api("runs.start", { dag: { file } });
+  expect(unsaved.status, await unsaved.clone().text()).toBe(200);
+  const unsavedRun = ((await unsaved.json()) as { result: { data: { runId: string } } }).result.data.runId;
+  await page.goto(`${stack.url}/runs/${encodeURIComponent(unsavedRun)}`);
+  await page.getByTestId("open-in-editor").click();
+  await expect(node("only")).toBeVisible();
+  await expect(page.getByTestId("save-state")).toHaveText("not saved");
+  await expect(page.getByTestId("canvas-notice")).toContainText("never saved");
+  await shot("p3-07-run-opened-in-editor");
+});

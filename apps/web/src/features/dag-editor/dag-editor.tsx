@@ -124,7 +124,20 @@ function DagEditorInner() {
   // Open ?dag=name(&version=n) once per change of the URL.
   const dagParam = params.get("dag");
   const versionParam = params.get("version");
+  const runParam = params.get("run");
   const isFirstOpen = useRef(true);
+  /** A run's DAG, exactly as it ran: its saved version when it ran one, else its file as a new unsaved DAG. */
+  const openRunDag = (runId: string) => {
+    queryClient
+      .fetchQuery(trpc.runs.get.queryOptions({ runId }))
+      .then((run) => {
+        const file = run.file;
+        const isSaved = run.dagName !== null && run.dagVersion !== null && run.dagName === file.name;
+        openFile(file, isSaved ? { name: file.name, version: run.dagVersion! } : null);
+        setNotice({ text: isSaved ? `Opened ${file.name} v${run.dagVersion!}, as run ${runId} ran it` : `Opened the DAG run ${runId} ran (never saved: Save keeps it)`, tone: "info" });
+      })
+      .catch((error: unknown) => setNotice({ text: `cannot open the DAG of run "${runId}": ${(error as Error).message}`, tone: "error" }));
+  };
   const keepOpen = useRef<string | null>(null);
   // Reopens only when the URL changes (the editor object is new on every render).
   useEffect(() => {
@@ -133,6 +146,11 @@ function DagEditorInner() {
       return;
     }
     setRestored(null);
+    if (runParam !== null) {
+      isFirstOpen.current = false;
+      openRunDag(runParam);
+      return;
+    }
     if (dagParam === null) {
       // A DAG never saved comes back from its draft (once, when the editor opens on no DAG).
       const kept = isFirstOpen.current ? draft.load(null) : null;
@@ -156,7 +174,7 @@ function DagEditorInner() {
         } else openFile(got.file, { name: got.name, version: got.version });
       })
       .catch((error: unknown) => setNotice({ text: `cannot open DAG "${dagParam}": ${(error as Error).message}`, tone: "error" }));
-  }, [dagParam, versionParam]);
+  }, [dagParam, versionParam, runParam]);
 
   // Canvas objects derived from the file; node data is cached per task object so unchanged tasks keep their identity.
   const dataCache = useRef(new WeakMap<TaskJson, TaskNodeData>());

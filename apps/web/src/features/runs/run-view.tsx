@@ -104,6 +104,9 @@ export function RunView({ runId }: { runId: string }) {
         <span className="mono muted">{run.runId}</span>
         <span className="spacer" />
         {live.status !== "pending" && isActive && <span className="muted">stream: {live.status}</span>}
+        <Link className="btn btn-small" href={`/editor?run=${encodeURIComponent(runId)}`} data-testid="open-in-editor" title="Open exactly the DAG this run ran: its saved version, or its file as a new DAG">
+          Open in editor
+        </Link>
         {isActive && (
           <button type="button" className="btn btn-danger btn-small" disabled={cancel.isPending} onClick={() => cancel.mutate({ runId })} data-testid="cancel-run">
             {cancel.isPending ? "Cancelling…" : "Cancel run"}
