@@ -75,7 +75,7 @@ test("the timeline shows every attempt of a finished run on the machine it ran o
       { id: "source", fn: "std.bytes", extraArgs: [200_000, 7], placement: { kind: "pinned", machine: "alpha" } },
       { id: "size", fn: "std.length", args: ["source"], placement: { kind: "pinned", machine: "beta" } },
       { id: "nap", fn: "std.sleep", extraArgs: [300, "ok"], placement: { kind: "pinned", machine: "alpha" } },
-      { id: "flaky", fn: "std.fail", extraArgs: ["on purpose"], maxRetries: 1, args: ["nap"], placement: { kind: "pinned", machine: "beta" } },
+      { id: "flaky", fn: "std.fail", extraArgs: ["on purpose"], maxRetries: 1, placement: { kind: "pinned", machine: "beta" } },
     ],
   };
   const runId = await startRun(file);
