@@ -5,7 +5,7 @@
  * Each beside a 10-task baseline measured in the same run. Build the dashboard first
  * (`pnpm --filter @handoff/web build`). Prints; never asserts on time.
  */
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Page } from "@playwright/test";
@@ -15,6 +15,9 @@ import type { DagFile } from "@handoff/protocol";
 const fmt = (n: number, digits = 0): string => n.toLocaleString("en-US", { maximumFractionDigits: digits });
 const webBuild = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "apps", "web", ".next", "BUILD_ID");
 const executablePath = process.env.HANDOFF_CHROMIUM_PATH ?? "/usr/bin/chromium";
+/** A folder: when set, a Chromium trace of each 1,000-task measurement is written there (open it in DevTools' Performance panel). */
+const traceDir = process.env.HANDOFF_BENCH_TRACE;
+const TRACE_CATEGORIES = ["devtools.timeline", "disabled-by-default-devtools.timeline", "disabled-by-default-devtools.timeline.frame", "blink.user_timing", "v8.execute", "toplevel", "disabled-by-default-v8.cpu_profiler"];
 
 if (!existsSync(executablePath) || !existsSync(webBuild)) {
   console.log(`browser bench SKIPPED: ${!existsSync(executablePath) ? `no Chromium at ${executablePath}` : "the dashboard is not built (pnpm --filter @handoff/web build)"}`);
@@ -88,6 +91,18 @@ async function signedInPage(): Promise<Page> {
   return page;
 }
 
+/** `measure`, traced into `HANDOFF_BENCH_TRACE/<name>.json` when that is set. */
+async function traced<T>(page: Page, name: string, measure: () => Promise<T>): Promise<T> {
+  if (traceDir === undefined) return measure();
+  mkdirSync(traceDir, { recursive: true });
+  await browser.startTracing(page, { path: path.join(traceDir, `${name}.json`), categories: TRACE_CATEGORIES, screenshots: false });
+  try {
+    return await measure();
+  } finally {
+    await browser.stopTracing();
+  }
+}
+
 /** Navigation → import → nodes drawn → a click selects a node (the inspector shows it). */
 async function editorInteractive(page: Page, layers: number, width: number): Promise<{ totalMs: number; importMs: number }> {
   const file = layeredDag(`bench-editor-${layers * width}-${Date.now().toString(36)}`, layers, width, null);
@@ -144,13 +159,13 @@ try {
   await editorInteractive(page, 2, 5);
 
   const smallEditor = await editorInteractive(page, 2, 5);
-  const bigEditor = await editorInteractive(page, 40, 25);
+  const bigEditor = await traced(page, "editor-1000", () => editorInteractive(page, 40, 25));
   console.log("(a) editor, navigation → 1,000-task DAG imported, drawn and a node selected by a click (target < 1,000 ms)");
   console.log(`    1,000 tasks: ${fmt(bigEditor.totalMs)} ms (import → interactive ${fmt(bigEditor.importMs)} ms)`);
   console.log(`    baseline, 10 tasks: ${fmt(smallEditor.totalMs)} ms (import → interactive ${fmt(smallEditor.importMs)} ms)`);
 
   const smallRun = await liveRunFrames(page, 2, 5);
-  const bigRun = await liveRunFrames(page, 40, 25);
+  const bigRun = await traced(page, "live-1000", () => liveRunFrames(page, 40, 25));
   const line = (figures: FrameFigures): string =>
     `longest frame ${fmt(figures.longestFrameMs)} ms, ${figures.framesOver50} of ${fmt(figures.frames)} frames over 50 ms, ${figures.longTasks} long tasks (longest ${fmt(figures.longestTaskMs)} ms), run ${fmt(figures.runMs / 1000, 1)} s`;
   console.log("(b) run view while the run's tasks change state live (target: no frame over 50 ms)");

@@ -74,7 +74,7 @@ test("the timeline shows every attempt of a finished run on the machine it ran o
       { id: "source", fn: "std.bytes", extraArgs: [200_000, 7], placement: { kind: "pinned", machine: "alpha" } },
       { id: "size", fn: "std.length", args: ["source"], placement: { kind: "pinned", machine: "beta" } },
       { id: "nap", fn: "std.sleep", extraArgs: [300, "ok"], placement: { kind: "pinned", machine: "alpha" } },
-      { id: "flaky", fn: "std.fail", extraArgs: ["on purpose"], maxRetries: 1, args: ["nap"], placement: { kind: "pinned", machine: "beta" } },
+      { id: "flaky", fn: "std.fail", extraArgs: ["on purpose"], maxRetries: 1, placement: { kind: "pinned", machine: "beta" } },
     ],
   };
   const runId = await startRun(file);
@@ -164,6 +164,47 @@ test("a token revoked in the UI stops working at once", async () => {
   await shot("p2-07-token-revoked");
 });
 
+async function zoomInUntil(isDone: () => Promise<boolean>): Promise<void> {
+  for (let clicks = 0; clicks < 30 && !(await isDone()); clicks++) {
+    await page.locator(".react-flow__controls-zoomin").click();
+    await page.waitForTimeout(50);
+  }
+  expect(await isDone()).toBe(true);
+}
+
+/** Every drawn edge starts on a card's output handle and ends on an input handle (on screen, within 3 px). */
+async function expectEdgesOnHandles(): Promise<void> {
+  await expect(async () => {
+    const misplaced = await page.evaluate(() => {
+      const centre = (element: Element) => {
+        const box = element.getBoundingClientRect();
+        return { x: box.left + box.width / 2, y: box.top + box.height / 2 };
+      };
+      const sources = [...document.querySelectorAll(".react-flow__node .react-flow__handle.source")].map(centre);
+      const targets = [...document.querySelectorAll(".react-flow__node .react-flow__handle.target")].map(centre);
+      const near = (point: { x: number; y: number }, handles: { x: number; y: number }[]) => handles.some((h) => Math.hypot(h.x - point.x, h.y - point.y) < 3);
+      const pane = document.querySelector(".react-flow")!.getBoundingClientRect();
+      const onScreen = (point: { x: number; y: number }) => point.x > pane.left + 10 && point.y > pane.top + 10 && point.x < pane.right - 10 && point.y < pane.bottom - 10;
+      const paths = [...document.querySelectorAll<SVGPathElement>(".react-flow__edge path.react-flow__edge-path")];
+      let checked = 0;
+      const wrong: string[] = [];
+      for (const path of paths) {
+        const matrix = path.getScreenCTM();
+        if (matrix === null) continue;
+        const toScreen = (p: DOMPoint) => ({ x: matrix.a * p.x + matrix.c * p.y + matrix.e, y: matrix.b * p.x + matrix.d * p.y + matrix.f });
+        const start = toScreen(path.getPointAtLength(0));
+        const end = toScreen(path.getPointAtLength(path.getTotalLength()));
+        if (!onScreen(start) || !onScreen(end)) continue;
+        checked++;
+        if (!near(start, sources) || !near(end, targets)) wrong.push(path.closest(".react-flow__edge")?.getAttribute("data-id") ?? "?");
+      }
+      return { checked, wrong: wrong.slice(0, 5) };
+    });
+    expect(misplaced.checked).toBeGreaterThan(0);
+    expect(misplaced.wrong).toEqual([]);
+  }).toPass({ timeout: 10_000 });
+}
+
 test("a 1,000-task DAG opens in the editor and runs to success in the run view", async () => {
   test.setTimeout(400_000);
   const file = wideDag(`e2e-wide-${SUFFIX}`, 40, 25);
@@ -174,6 +215,18 @@ test("a 1,000-task DAG opens in the editor and runs to success in the run view",
   await page.getByTestId("task-node-t0_0").click();
   await expect(page.getByTestId("task-inspector")).toBeVisible();
   await shot("p2-08-editor-1000");
+  // Far out the cards draw no handles (the edges are hidden); zoomed in, the edges appear attached to them.
+  await expect(page.locator(".react-flow__node .react-flow__handle")).toHaveCount(0);
+  await zoomInUntil(() => page.locator(".canvas-hint").isHidden());
+  await expect(page.locator(".task-node.far").first()).toBeVisible();
+  await expectEdgesOnHandles();
+  await shot("p2-08b-editor-1000-edges");
+  await zoomInUntil(async () => (await page.locator(".task-node:not(.far)").count()) > 0);
+  await expectEdgesOnHandles();
+  // Selecting a card re-derives every node: the cards' sizes (and so their handles) must survive it.
+  await page.locator(".task-node:not(.far)").nth(3).click();
+  await expect(page.getByTestId("task-inspector")).toBeVisible();
+  await expectEdgesOnHandles();
   await page.locator(".react-flow__pane").click({ position: { x: 5, y: 5 } });
   await page.getByTestId("run").click();
   await page.getByTestId("run-start").click();

@@ -12,6 +12,15 @@ export {
   type NumberBound,
   type DepthProblem,
 } from "./limits/bounds.ts";
+export {
+  validateSignatures,
+  functionCatalogue,
+  type FunctionCatalogue,
+  type FunctionOffer,
+  type FunctionSignature,
+  type ParamsValidator,
+  type SignatureContext,
+} from "./dag/validate-signatures.ts";
 export { fits, addResources, subtractResources, mergeCosts, lacking, isEmptyCost, describeLacks } from "./placement/resources.ts";
 export {
   allocate,

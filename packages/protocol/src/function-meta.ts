@@ -16,7 +16,8 @@ export type FunctionKind = (typeof FunctionKind)[keyof typeof FunctionKind];
 
 /**
  * A function's catalogue entry: plain data an agent announces, the server stores and the editor lists.
- * `namespace` is the text before the last `.` of `name`; `params` is a JSON Schema for the extra args;
+ * `namespace` is the text before the last `.` of `name`; `params` is a JSON Schema for the extra args (each
+ * parameter with a `title`, so the editor can draw a form); `returns` a JSON Schema of what it returns;
  * `codeHash` changes when the code does, so two agents offering different code under one name can be told apart.
  * @example
  * FunctionMeta.parse({ name: "std.sum", namespace: "std", inputs: { kind: "variadic" }, codeHash: "9f2c…" });
@@ -28,6 +29,7 @@ export const FunctionMeta = z
     namespace: z.string(),
     inputs: FunctionInputs,
     params: z.record(z.string(), z.unknown()).optional(),
+    returns: z.record(z.string(), z.unknown()).optional(),
     defaultCost: z.record(z.string().min(1), z.number()).optional(),
     codeHash: z.string().min(1, "must not be empty").max(200),
     kind: z.enum(["function", "transform"]).optional(),

@@ -15,6 +15,7 @@ export { boundedNumber } from "./bounded-number.ts";
 export { formatIssues, formatPath, type SchemaIssue } from "./format-issues.ts";
 export { FUNCTION_NAME_PATTERN, MAX_NAME_LENGTH, FunctionNameText, functionNamespace } from "./function-name.ts";
 export { FunctionInputs, FunctionKind, FunctionMeta } from "./function-meta.ts";
+export { validateJsonSchema, formatJsonSchemaIssues, type JsonSchemaIssue } from "./json-schema.ts";
 export { JsonValue, findJsonProblem, describeKind, isPlainObject, type JsonProblem } from "./json-value.ts";
 export { ValueFrame, ValueCodecError, encodeValue, decodeValue, valueSize, previewValue } from "./value-codec.ts";
 export * from "./wire/agent-messages.ts";

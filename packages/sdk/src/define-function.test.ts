@@ -55,6 +55,12 @@ describe("when a function is defined", () => {
     expect(() => defineFunction({ name: "bad name", run: () => 1 })).toThrow(/cannot define function "bad name": name: must be dot-separated/);
   });
 
+  it("publishes what it returns as JSON Schema", () => {
+    const area = defineFunction({ name: "demo.area", params: z.tuple([z.number().meta({ title: "side" })]), returns: z.number(), run: (side: number) => side * side });
+    expect(area.meta.returns).toMatchObject({ type: "number" });
+    expect(area.meta.params).toMatchObject({ prefixItems: [{ type: "number", title: "side" }] });
+  });
+
   it("refuses params that JSON Schema cannot express", () => {
     expect(() => defineFunction({ name: "demo.when", params: z.tuple([z.date()]), run: () => 1 })).toThrow(/params cannot be written as JSON Schema/);
   });

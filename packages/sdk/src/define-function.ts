@@ -23,8 +23,10 @@ export interface DefineFunctionOptions<Args extends unknown[]> {
   readonly description?: string;
   /** How it takes its dependencies' results (default: any number of them). */
   readonly inputs?: FunctionInputs;
-  /** A zod schema for the extra args (a tuple or an object); published as JSON Schema. */
+  /** A zod schema for the extra args (a tuple or an object); published as JSON Schema. Give each a title: `z.number().meta({ title: "width" })`. */
   readonly params?: z.ZodType;
+  /** A zod schema of what it returns; published as JSON Schema (documentation for the catalogue, not enforced). */
+  readonly returns?: z.ZodType;
   readonly defaultCost?: Resources;
   readonly run: (...args: Args) => unknown;
 }
@@ -76,6 +78,7 @@ interface CommonOptions {
   readonly name: string;
   readonly description?: string;
   readonly params?: z.ZodType;
+  readonly returns?: z.ZodType;
   readonly defaultCost?: Resources;
   readonly run: (...args: never[]) => unknown;
 }
@@ -86,7 +89,8 @@ function build(options: CommonOptions, inputs: FunctionInputs, kind: "function" 
     ...(options.description === undefined ? {} : { description: options.description }),
     namespace: functionNamespace(options.name),
     inputs,
-    ...(options.params === undefined ? {} : { params: paramsSchema(options.name, options.params) }),
+    ...(options.params === undefined ? {} : { params: paramsSchema(options.name, options.params, "params") }),
+    ...(options.returns === undefined ? {} : { returns: paramsSchema(options.name, options.returns, "returns") }),
     ...(options.defaultCost === undefined ? {} : { defaultCost: { ...options.defaultCost } }),
     codeHash: codeHash(options.name, options.run),
     kind,
@@ -103,11 +107,11 @@ function build(options: CommonOptions, inputs: FunctionInputs, kind: "function" 
   };
 }
 
-function paramsSchema(name: string, params: z.ZodType): Record<string, unknown> {
+function paramsSchema(name: string, schema: z.ZodType, what: "params" | "returns"): Record<string, unknown> {
   try {
-    return z.toJSONSchema(params, { io: "input" }) as Record<string, unknown>;
+    return z.toJSONSchema(schema, { io: what === "params" ? "input" : "output" }) as Record<string, unknown>;
   } catch (error) {
-    throw new TypeError(`cannot define function ${JSON.stringify(name)}: its params cannot be written as JSON Schema (${(error as Error).message})`);
+    throw new TypeError(`cannot define function ${JSON.stringify(name)}: its ${what} cannot be written as JSON Schema (${(error as Error).message})`);
   }
 }
 

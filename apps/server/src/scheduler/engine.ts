@@ -3,6 +3,7 @@ import { EventEmitter } from "node:events";
 import {
   allocate,
   checkFeasibility,
+  functionCatalogue,
   createSchedulerState,
   decide,
   fits,
@@ -22,7 +23,7 @@ import {
   type TaskChange,
 } from "@handoff/core";
 import type { AttemptChange, ChangeBatch, Database, InFlightRun, LostStore, RunChange, TaskChange as TaskRow, TokenKind } from "@handoff/db";
-import { DagFile, clearLongTimeout, setLongTimeout, toDagSpec, type LongTimeout } from "@handoff/protocol";
+import { DagFile, clearLongTimeout, setLongTimeout, toDagSpec, validateJsonSchema, type LongTimeout } from "@handoff/protocol";
 import { SERVER_AUDIENCE, signGrant } from "@handoff/protocol/grant";
 import type {
   AgentHeartbeat,
@@ -745,9 +746,9 @@ export class Engine {
 
   // ---- runs ----------------------------------------------------------------------------------
 
-  /** Validation and feasibility against the live cluster, as `run_submitted` will judge it. */
+  /** Validation (with each call checked against the online machines' function signatures) and feasibility against the live cluster. */
   check(dag: DagSpec): DagProblem[] {
-    const problems = validateDag(dag);
+    const problems = validateDag(dag, { catalogue: functionCatalogue([...this.machines.values()]), validateParams: validateJsonSchema });
     const feasibility = checkFeasibility(dag, this.machineInfos(), neededFunctions(dag));
     return problems.length === 0 ? feasibility : [...problems, ...feasibility.filter((problem) => problem.kind === "unknown_function")];
   }

@@ -1,6 +1,7 @@
 import { ArgumentInclusion, TaskType, argSource, type DagSpec, type TaskArg, type TaskId, type TaskSpec } from "./model.ts";
 import type { DagProblem } from "../errors.ts";
 import { boundProblem, Bounds, valueDepthProblem, type NumberBound } from "../limits/bounds.ts";
+import { validateSignatures, type SignatureContext } from "./validate-signatures.ts";
 
 type Problems = DagProblem[];
 
@@ -289,13 +290,14 @@ function shortestCycleThrough(
 /**
  * Every problem of a DAG at once (an empty array means valid), each naming its task(s): bad fields,
  * duplicate ids, unknown dependencies, bad placements, and every dependency cycle with its whole path.
- * Runs in O(tasks + edges), iteratively, so 100,000-task chains are fine.
+ * Runs in O(tasks + edges), iteratively, so 100,000-task chains are fine. Given the cluster's function
+ * catalogue (`signatures`), also checks each call against its function's signature (see `validateSignatures`).
  *
  * @example
  * validateDag({ tasks: [{ id: "a", fn: "f", args: ["b"] }, { id: "b", fn: "f", args: ["a"] }] })
  * // [{ kind: "cycle", path: ["a", "b", "a"], message: "tasks form a cycle: a → b → a ..." }]
  */
-export function validateDag(dag: DagSpec): DagProblem[] {
+export function validateDag(dag: DagSpec, signatures?: SignatureContext): DagProblem[] {
   const problems: Problems = [];
   const rawTasks: unknown = isRecord(dag) ? dag.tasks : undefined;
   if (!Array.isArray(rawTasks) || rawTasks.length === 0) {
@@ -351,5 +353,6 @@ export function validateDag(dag: DagSpec): DagProblem[] {
     problems,
   );
   problems.push(...findCycles(adjacency, tasks));
+  if (signatures !== undefined) problems.push(...validateSignatures(dag, signatures));
   return problems;
 }

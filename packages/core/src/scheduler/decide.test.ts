@@ -84,6 +84,16 @@ describe("scheduler decide", () => {
       expect(driver.state.ledger.totalUsed()).toBe(0);
     });
 
+    it("says why a sibling was cancelled without repeating the kind (no \"cancelled: cancelled: …\")", () => {
+      const driver = new SchedulerDriver().machine("m1", { slots: 4 });
+      driver.submit("r", [{ id: "bad", fn: "fail", maxRetries: 0 }, { id: "slow", fn: "f" }]);
+      driver.fail("bad");
+      const slow = driver.outcome("r")!.failures.find((f) => f.taskId === "slow")!;
+      expect(slow.kind).toBe("cancelled");
+      expect(slow.message).not.toMatch(/^cancelled:/);
+      expect(slow.message).toMatch(/^stopped because task "bad"/);
+    });
+
     it("in continue mode marks dependents upstream_failed and finishes independent branches", () => {
       const driver = new SchedulerDriver().machine("m1", { slots: 4 });
       driver.submit(

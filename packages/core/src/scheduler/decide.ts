@@ -481,7 +481,8 @@ function failTask(state: SchedulerState, run: RunState, index: number, error: Ta
   memberDone(state, run, index);
 
   if (run.options.onFailure === "fail_fast") {
-    cancelRemaining(state, run, { kind: "cancelled", message: `cancelled: ${message} (fail_fast)` }, now, out);
+    // The kind says "cancelled" already (shown as `kind: message`): the message says why.
+    cancelRemaining(state, run, { kind: "cancelled", message: `stopped because ${message} (fail_fast)` }, now, out);
     finishRun(state, run, out);
     return;
   }

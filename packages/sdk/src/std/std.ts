@@ -80,7 +80,7 @@ function sleepFor(ms: number, signal: AbortSignal | undefined): Promise<void> {
  * same set as a registry.
  */
 export const std = {
-  /** Its first argument, unchanged (a source task with `extraArgs: [42]` yields 42). */
+  /** Its one input, unchanged (for a source of a fixed value use `std.constant`). */
   identity: defineFunction({
     name: "std.identity",
     description: "Returns its first argument unchanged.",
@@ -93,7 +93,7 @@ export const std = {
     name: "std.constant",
     description: "Returns its first extra argument (use it without inputs).",
     inputs: { kind: "named", names: [] },
-    params: z.tuple([z.unknown()]),
+    params: z.tuple([z.unknown().meta({ title: "value", description: "what the task returns" })]),
     run: (...extra: unknown[]) => {
       if (extra.length === 0) throw new TypeError("std.constant: needs one extra argument, the value to return");
       return extra[0];
@@ -105,7 +105,8 @@ export const std = {
     name: "std.sum",
     description: "Adds numbers, given one by one or as lists.",
     inputs: { kind: "variadic", description: "numbers or lists of numbers" },
-    params: z.array(z.union([z.number(), z.array(z.number())])),
+    params: z.array(z.union([z.number(), z.array(z.number())]).meta({ title: "number" })).meta({ title: "more numbers" }),
+    returns: z.number(),
     run: (...args: unknown[]) => numbersOf("std.sum", args).reduce((a, b) => a + b, 0),
   }),
 
@@ -114,7 +115,8 @@ export const std = {
     name: "std.multiply",
     description: "Multiplies numbers, given one by one or as lists.",
     inputs: { kind: "variadic", description: "numbers or lists of numbers" },
-    params: z.array(z.union([z.number(), z.array(z.number())])),
+    params: z.array(z.union([z.number(), z.array(z.number())]).meta({ title: "number" })).meta({ title: "more numbers" }),
+    returns: z.number(),
     run: (...args: unknown[]) => numbersOf("std.multiply", args).reduce((a, b) => a * b, 1),
   }),
 
@@ -151,7 +153,7 @@ export const std = {
     name: "std.sleep",
     description: "Waits ms milliseconds, then returns value (honours cancellation).",
     inputs: { kind: "named", names: [] },
-    params: z.tuple([z.number().nonnegative(), z.unknown().optional()]),
+    params: z.tuple([z.number().nonnegative().meta({ title: "ms", description: "milliseconds to wait" }), z.unknown().optional().meta({ title: "value", description: "returned after the wait" })]),
     run: async (ms: unknown, value?: unknown) => {
       if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) throw new TypeError(`std.sleep: ms must be a number ≥ 0, got ${describe(ms)}`);
       await sleepFor(ms, findCurrentTask()?.signal);
@@ -164,7 +166,7 @@ export const std = {
     name: "std.fail",
     description: "Always throws an error with the given message.",
     inputs: { kind: "named", names: [] },
-    params: z.tuple([z.string().optional()]),
+    params: z.tuple([z.string().optional().meta({ title: "message" })]),
     run: (message?: unknown): never => {
       throw new Error(message === undefined ? "std.fail was called" : typeof message === "string" ? message : JSON.stringify(message));
     },
@@ -175,7 +177,7 @@ export const std = {
     name: "std.bytes",
     description: "Makes size deterministic pseudo-random bytes from seed.",
     inputs: { kind: "named", names: [] },
-    params: z.tuple([z.number().int().nonnegative(), z.number().int().optional()]),
+    params: z.tuple([z.number().int().nonnegative().meta({ title: "size", description: "bytes" }), z.number().int().optional().meta({ title: "seed" })]),
     run: (size: unknown, seed: unknown = 0) => {
       if (typeof size !== "number" || !Number.isSafeInteger(size) || size < 0) throw new TypeError(`std.bytes: size must be an integer ≥ 0, got ${String(size)}`);
       if (typeof seed !== "number" || !Number.isInteger(seed)) throw new TypeError(`std.bytes: seed must be an integer, got ${String(seed)}`);
@@ -206,7 +208,7 @@ export const std = {
   pick: defineTransform({
     name: "std.pick",
     description: "Keeps only value[key] (field name or index).",
-    params: z.tuple([z.union([z.string(), z.number().int()])]),
+    params: z.tuple([z.union([z.string(), z.number().int()]).meta({ title: "key", description: "field name or index" })]),
     run: (value: unknown, _source: string, _target: string, key: unknown) => {
       if (typeof key !== "string" && typeof key !== "number") throw new TypeError(`std.pick: key must be a string or a number, got ${describe(key)}`);
       if ((Array.isArray(value) || value instanceof Uint8Array) && typeof key === "number") {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MIN_ZOOM, fitViewportFor, isEdgeMeshHidden } from "./overview.ts";
+import { MIN_ZOOM, cardMinHeight, farCardSize, fitViewportFor, isEdgeMeshHidden } from "./overview.ts";
 
 describe("fitViewportFor", () => {
   it("fits the cards' bounds in the pane, centred", () => {
@@ -22,5 +22,16 @@ describe("isEdgeMeshHidden", () => {
     expect(isEdgeMeshHidden(0.05, 2000)).toBe(true);
     expect(isEdgeMeshHidden(0.5, 2000)).toBe(false);
     expect(isEdgeMeshHidden(0.05, 10)).toBe(false);
+  });
+});
+
+describe("farCardSize", () => {
+  it("knows a plain far-out card's size from its ports", () => {
+    expect(farCardSize(1, 0.05)).toEqual({ width: 200, height: 64 });
+    expect(farCardSize(5, 0.05)).toEqual({ width: 200, height: cardMinHeight(5) });
+    expect(cardMinHeight(5)).toBe(96);
+  });
+  it("leaves a card at reading zoom to be measured", () => {
+    expect(farCardSize(1, 0.8)).toBeUndefined();
   });
 });

@@ -2,6 +2,27 @@ import { getViewportForBounds, type Viewport } from "@xyflow/react";
 
 /** A task card's size before it is measured (the CSS width; the usual height). */
 export const APPROX_NODE_SIZE = { width: 200, height: 84 } as const;
+/** Below this zoom the text is unreadable: nodes draw as plain cards (a 1,000-task DAG fitted in view). */
+export const DETAIL_MIN_ZOOM = 0.3;
+/** Vertical distance between a card's input ports. */
+export const PORT_SPACING = 16;
+
+/** A card's minimum height: room for its input ports (a plain far-out card is exactly this tall). */
+export function cardMinHeight(portCount: number): number {
+  return Math.max(64, (portCount + 1) * PORT_SPACING);
+}
+
+/**
+ * The size a card will measure when it first renders at `zoom`, when that is known without the DOM: far out a
+ * card is a plain box (the CSS width, `cardMinHeight` tall). Given to React Flow as the node's `measured`
+ * size, so a large DAG opened at its overview zoom is initialised at once instead of measuring 1,000 cards and
+ * re-rendering them all with their sizes. Undefined at reading zoom, where the height depends on the text.
+ * @example farCardSize(3, 0.05) // { width: 200, height: 64 }
+ */
+export function farCardSize(portCount: number, zoom: number): { width: number; height: number } | undefined {
+  return zoom < DETAIL_MIN_ZOOM ? { width: APPROX_NODE_SIZE.width, height: cardMinHeight(portCount) } : undefined;
+}
+
 /** Zoom limits shared by the editor and the run view (a 1,000-task DAG fits at about 0.05). */
 export const MIN_ZOOM = 0.02;
 export const MAX_FIT_ZOOM = 1.2;

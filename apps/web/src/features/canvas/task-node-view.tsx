@@ -1,16 +1,17 @@
 "use client";
-import { Handle, Position, useStore, useUpdateNodeInternals, type NodeProps } from "@xyflow/react";
+import { Handle, Position, useStore, useStoreApi, type NodeProps } from "@xyflow/react";
 import { memo, useEffect, useRef } from "react";
 import { OUTPUT_HANDLE, type TaskNode } from "../dag-editor/flow-types.ts";
 import { elapsedMs, formatDuration } from "../../lib/format.ts";
 import { taskStateStyle } from "../../lib/task-states.ts";
 import { useNow } from "../../lib/use-now.ts";
 import { useCanvasDecorations, useTaskRunFacts, type TaskRunFacts } from "./canvas-decorations.ts";
+import { useBatchedUpdateNodeInternals } from "./batched-node-internals.ts";
+import { useIsEdgeMeshHiddenForCards } from "./edge-mesh-hidden-context.ts";
 import { inputPorts } from "./input-ports.ts";
+import { DETAIL_MIN_ZOOM, PORT_SPACING, cardMinHeight } from "./overview.ts";
 
-const PORT_SPACING = 16;
-/** Below this zoom the text is unreadable: nodes draw as plain cards (a 1,000-task DAG fitted in view). */
-export const DETAIL_MIN_ZOOM = 0.3;
+export { DETAIL_MIN_ZOOM };
 const isZoomedOut = (state: { transform: [number, number, number] }): boolean => state.transform[2] < DETAIL_MIN_ZOOM;
 
 function TaskNodeViewInner({ id, data, selected }: NodeProps<TaskNode>) {
@@ -21,23 +22,29 @@ function TaskNodeViewInner({ id, data, selected }: NodeProps<TaskNode>) {
   const problems = decorations.problems.get(id) ?? [];
   const placement = decorations.placement[id];
   const facts = useTaskRunFacts(decorations.run, id);
-  const updateNodeInternals = useUpdateNodeInternals();
-  const portKey = ports.map((port) => port.id).join(",");
-  // React Flow measures a node when it mounts; re-measure only when the ports change afterwards (one call per
-  // node on mount would turn a 1,000-task import into 1,000 separate node changes).
+  // Far out with the edge mesh hidden nothing is attached to a card: it draws no handles.
+  const isFar = useStore(isZoomedOut);
+  const isBare = useIsEdgeMeshHiddenForCards() && isFar;
+  const updateNodeInternals = useBatchedUpdateNodeInternals();
+  const flowStore = useStoreApi();
+  const portKey = isBare ? "" : ports.map((port) => port.id).join(",");
+  // React Flow measures a node when it mounts; re-measure only when the handles change afterwards (batched:
+  // zooming in past the hidden mesh gives every visible card its handles in the same commit), or when a card
+  // last measured without handles (bare, then scrolled away) mounts again with them.
   const measuredPorts = useRef(portKey);
   useEffect(() => {
-    if (measuredPorts.current === portKey) return;
+    const isChanged = measuredPorts.current !== portKey;
     measuredPorts.current = portKey;
-    updateNodeInternals(id);
-  }, [id, portKey, updateNodeInternals]);
-  const isFar = useStore(isZoomedOut);
+    const bounds = flowStore.getState().nodeLookup.get(id)?.internals.handleBounds;
+    const isMeasuredBare = portKey !== "" && bounds !== undefined && (bounds.source ?? []).length === 0;
+    if (isChanged || isMeasuredBare) updateNodeInternals(id);
+  }, [id, portKey, updateNodeInternals, flowStore]);
 
   const style = facts === undefined ? null : taskStateStyle(facts.state);
   const classes = ["task-node"];
   if (selected) classes.push("selected");
   if (problems.length > 0) classes.push("has-problems");
-  const minHeight = Math.max(64, (ports.length + 1) * PORT_SPACING);
+  const minHeight = cardMinHeight(ports.length);
 
   if (isFar) {
     // Zoomed far out the text would be sub-pixel: a plain card in the state's colour paints far faster.
@@ -51,10 +58,9 @@ function TaskNodeViewInner({ id, data, selected }: NodeProps<TaskNode>) {
         data-problems={problems.length}
         title={id}
       >
-        {ports.map((port, index) => (
-          <Handle key={port.id} type="target" id={port.id} position={Position.Left} style={{ top: (index + 1) * PORT_SPACING + 4 }} />
-        ))}
-        <Handle type="source" id={OUTPUT_HANDLE} position={Position.Right} />
+        {!isBare &&
+          ports.map((port, index) => <Handle key={port.id} type="target" id={port.id} position={Position.Left} style={{ top: (index + 1) * PORT_SPACING + 4 }} />)}
+        {!isBare && <Handle type="source" id={OUTPUT_HANDLE} position={Position.Right} />}
       </div>
     );
   }

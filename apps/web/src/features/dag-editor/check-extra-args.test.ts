@@ -20,8 +20,13 @@ describe("checkExtraArgs", () => {
   it("accepts any list when the function declares no parameters", () => {
     expect(checkExtraArgs("[{\"a\": 1}, null]", undefined)).toEqual({ ok: true, value: [{ a: 1 }, null] });
   });
-  it("treats an empty field as no extra args", () => {
-    expect(checkExtraArgs("  ", repeat)).toEqual({ ok: true, value: [] });
+  it("treats an empty field as no extra args, which the params may refuse", () => {
+    expect(checkExtraArgs("  ", undefined)).toEqual({ ok: true, value: [] });
+    expect(checkExtraArgs("  ", repeat)).toEqual({ ok: false, message: "needs at least 1 item, got 0" });
+  });
+  it("refuses std.constant's empty field: its params say it needs its value", () => {
+    const constant = z.toJSONSchema(z.tuple([z.unknown()]), { io: "input" }) as Record<string, unknown>;
+    expect(checkExtraArgs("", constant)).toEqual({ ok: false, message: "needs at least 1 item, got 0" });
   });
   it("explains text that is not a JSON list", () => {
     expect(checkExtraArgs("{\"a\": 1}", undefined)).toEqual({ ok: false, message: 'extra args must be a JSON list, e.g. [1, "two"]' });

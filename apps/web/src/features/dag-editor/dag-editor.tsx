@@ -9,24 +9,30 @@ import type { CatalogueEntry, RunStartOptions } from "../../lib/trpc/api-types.t
 import { useTRPC } from "../../lib/trpc/trpc.ts";
 import { CanvasDecorationsContext, type CanvasDecorations } from "../canvas/canvas-decorations.ts";
 import { FitWhenReady } from "../canvas/fit-when-ready.tsx";
-import { MIN_ZOOM, fitViewportFor } from "../canvas/overview.ts";
+import { EdgeMeshHiddenContext } from "../canvas/edge-mesh-hidden-context.ts";
+import { inputPorts } from "../canvas/input-ports.ts";
+import { MIN_ZOOM, farCardSize, fitViewportFor } from "../canvas/overview.ts";
 import { useEdgeMeshHidden } from "../canvas/use-edge-mesh-hidden.ts";
 import { edgeTypes, nodeTypes } from "../canvas/flow-types-registry.ts";
 import { addTask, connectArg, copyTasks, moveTasks, pasteTasks, removeEdges, removeTasks } from "./dag-edits.ts";
 import { dagToFlow } from "./dag-to-flow.ts";
 import { DagInspector } from "./dag-inspector.tsx";
+import { DraftBanner, type RestoredDraft } from "./draft-banner.tsx";
 import { downloadText } from "./download-text.ts";
 import { EdgeInspector } from "./edge-inspector.tsx";
 import { emptyDag } from "./empty-dag.ts";
 import type { ArgEdge, TaskNode, TaskNodeData } from "./flow-types.ts";
 import { importDagText, withPositions } from "./import-dag-text.ts";
 import { createStableFlowElements } from "./stable-flow-elements.ts";
-import { layoutOffMainThread } from "./layout-off-main-thread.ts";
+import { layoutOffMainThread, warmLayoutWorker } from "./layout-off-main-thread.ts";
+import { OpenDagSelect } from "./open-dag-select.tsx";
 import { FUNCTION_DRAG_TYPE, Palette } from "./palette.tsx";
 import { RunOptionsForm } from "./run-options-form.tsx";
 import { TaskInspector } from "./task-inspector.tsx";
 import { useDagCheck } from "./use-dag-check.ts";
+import { useDraft } from "./use-draft.ts";
 import { useEditorState, type Selection } from "./use-editor-state.ts";
+import { useUnsavedGuard } from "./use-unsaved-guard.ts";
 import { VersionsPanel } from "./versions-panel.tsx";
 
 // At overview zoom a large DAG's edges are not handed to React Flow (see canvas/overview.ts).
@@ -76,8 +82,20 @@ function DagEditorInner() {
   const [panel, setPanel] = useState<"run" | "versions" | null>(null);
   const [measured, setMeasured] = useState<ReadonlyMap<string, { width: number; height: number }>>(new Map());
   const importInput = useRef<HTMLInputElement>(null);
+  const isModified = editor.saved === null ? file.tasks.length > 0 : editor.saved.file !== file;
+  const confirmLeave = useUnsavedGuard(isModified);
+  const draft = useDraft(file, editor.saved);
+  const [restored, setRestored] = useState<RestoredDraft | null>(null);
   const [fitRequest, setFitRequest] = useState(0);
   const requestFit = useCallback(() => setFitRequest((n) => n + 1), []);
+
+  // The layout worker loads its script while the page is idle, not when a large DAG is imported.
+  useEffect(() => {
+    const idle = typeof requestIdleCallback === "function" ? requestIdleCallback(warmLayoutWorker, { timeout: 2_000 }) : null;
+    return () => {
+      if (idle !== null) cancelIdleCallback(idle);
+    };
+  }, []);
 
   useEffect(() => {
     if (notice === null) return;
@@ -85,8 +103,12 @@ function DagEditorInner() {
     return () => clearTimeout(timer);
   }, [notice]);
 
+  // Sizes given to cards before React Flow measured them (see below); kept, since a correct guess is never
+  // reported back as a measurement. Forgotten when another DAG is opened.
+  const guessedSizes = useRef(new Map<string, { width: number; height: number }>());
+
   /** Opens a file at its overview zoom (so a large DAG renders once, already fitted), then fits to the measured cards. */
-  const openFile = (opened: DagFile, source: { name: string; version: number } | null) => {
+  const openFile = (opened: DagFile, source: { name: string; version: number; file?: DagFile } | null) => {
     const { width, height } = flowStore.getState();
     const viewport = fitViewportFor(
       opened.tasks.flatMap((task) => (task.position === undefined ? [] : [task.position])),
@@ -94,6 +116,7 @@ function DagEditorInner() {
       height,
     );
     if (viewport !== null) void flow.setViewport(viewport);
+    guessedSizes.current.clear();
     editor.open(opened, source);
     requestFit();
   };
@@ -101,33 +124,83 @@ function DagEditorInner() {
   // Open ?dag=name(&version=n) once per change of the URL.
   const dagParam = params.get("dag");
   const versionParam = params.get("version");
+  const runParam = params.get("run");
+  const isFirstOpen = useRef(true);
+  /** A run's DAG, exactly as it ran: its saved version when it ran one, else its file as a new unsaved DAG. */
+  const openRunDag = (runId: string) => {
+    queryClient
+      .fetchQuery(trpc.runs.get.queryOptions({ runId }))
+      .then((run) => {
+        const file = run.file;
+        const isSaved = run.dagName !== null && run.dagVersion !== null && run.dagName === file.name;
+        openFile(file, isSaved ? { name: file.name, version: run.dagVersion! } : null);
+        setNotice({ text: isSaved ? `Opened ${file.name} v${run.dagVersion!}, as run ${runId} ran it` : `Opened the DAG run ${runId} ran (never saved: Save keeps it)`, tone: "info" });
+      })
+      .catch((error: unknown) => setNotice({ text: `cannot open the DAG of run "${runId}": ${(error as Error).message}`, tone: "error" }));
+  };
+  const keepOpen = useRef<string | null>(null);
   // Reopens only when the URL changes (the editor object is new on every render).
   useEffect(() => {
-    if (dagParam === null) return;
+    if (dagParam !== null && dagParam === keepOpen.current && versionParam === null) {
+      keepOpen.current = null;
+      return;
+    }
+    setRestored(null);
+    if (runParam !== null) {
+      isFirstOpen.current = false;
+      openRunDag(runParam);
+      return;
+    }
+    if (dagParam === null) {
+      // A DAG never saved comes back from its draft (once, when the editor opens on no DAG).
+      const kept = isFirstOpen.current ? draft.load(null) : null;
+      isFirstOpen.current = false;
+      if (kept !== null && fileRef.current.tasks.length === 0) {
+        openFile(kept.file, null);
+        setRestored({ draft: kept, latestVersion: null });
+      }
+      return;
+    }
+    isFirstOpen.current = false;
     const version = versionParam === null ? undefined : Number(versionParam);
     queryClient
       .fetchQuery(trpc.dags.get.queryOptions({ name: dagParam, ...(version === undefined || Number.isNaN(version) ? {} : { version }) }))
-      .then((got) => openFile(got.file, { name: got.name, version: got.version }))
+      .then((got) => {
+        // Unsaved changes of this DAG come back over the saved version they were made from (or the latest).
+        const kept = draft.load(got.name);
+        if (kept !== null && (version === undefined || version === kept.baseVersion)) {
+          openFile(kept.file, { name: got.name, version: got.version, file: got.file });
+          setRestored({ draft: kept, latestVersion: got.version });
+        } else openFile(got.file, { name: got.name, version: got.version });
+      })
       .catch((error: unknown) => setNotice({ text: `cannot open DAG "${dagParam}": ${(error as Error).message}`, tone: "error" }));
-  }, [dagParam, versionParam]);
+  }, [dagParam, versionParam, runParam]);
 
   // Canvas objects derived from the file; node data is cached per task object so unchanged tasks keep their identity.
   const dataCache = useRef(new WeakMap<TaskJson, TaskNodeData>());
   const graph = useMemo(() => dagToFlow(file), [file]);
   // Unchanged nodes and edges keep their objects, so React Flow re-renders only what a change touched.
   const stable = useRef(createStableFlowElements());
-  const nodes = useMemo(
-    () =>
-      graph.nodes.map((node): TaskNode => {
-        let data = dataCache.current.get(node.data.task);
-        if (data === undefined) {
-          data = node.data;
-          dataCache.current.set(node.data.task, data);
-        }
-        return stable.current.node(data === node.data ? node : { ...node, data }, selection.tasks.has(node.id), measured.get(node.id));
-      }),
-    [graph, selection, measured],
-  );
+  const inputsByFn = useMemo(() => new Map((catalogue.data ?? []).map((entry) => [entry.fn.name, entry.fn.inputs])), [catalogue.data]);
+  const nodes = useMemo(() => {
+    // A card not measured yet is given the size it will have if that is known (far out, a plain box), so
+    // opening a large DAG at its overview zoom renders its cards once instead of measuring them and
+    // rendering them all again with their sizes (a wrong guess is corrected by React Flow's measurement).
+    const zoom = flowStore.getState().transform[2];
+    return graph.nodes.map((node): TaskNode => {
+      let data = dataCache.current.get(node.data.task);
+      if (data === undefined) {
+        data = node.data;
+        dataCache.current.set(node.data.task, data);
+      }
+      let size = measured.get(node.id) ?? guessedSizes.current.get(node.id);
+      if (size === undefined) {
+        size = farCardSize(inputPorts(node.data.task, inputsByFn.get(node.data.task.fn), true).length, zoom);
+        if (size !== undefined) guessedSizes.current.set(node.id, size);
+      }
+      return stable.current.node(data === node.data ? node : { ...node, data }, selection.tasks.has(node.id), size);
+    });
+  }, [graph, selection, measured, inputsByFn, flowStore]);
   const tasksById = useMemo(() => new Map(file.tasks.map((task) => [task.id, task])), [file]);
   const edges = useMemo(
     () => graph.edges.map((edge) => stable.current.edge(edge, tasksById.get(edge.target)!, selection.edges.has(edge.id))),
@@ -135,7 +208,6 @@ function DagEditorInner() {
   );
 
   const isMeshHidden = useEdgeMeshHidden(edges.length);
-  const inputsByFn = useMemo(() => new Map((catalogue.data ?? []).map((entry) => [entry.fn.name, entry.fn.inputs])), [catalogue.data]);
   const decorations = useMemo<CanvasDecorations>(() => ({ problems: check.problems.byTask, placement: check.placement, inputsByFn, run: null }), [check.problems, check.placement, inputsByFn]);
 
   const onNodesChange = useCallback(
@@ -238,8 +310,15 @@ function DagEditorInner() {
   // Keyboard: undo/redo, copy/paste (Delete is React Flow's own).
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
-      if (isTyping(event.target) || !(event.ctrlKey || event.metaKey)) return;
+      if (!(event.ctrlKey || event.metaKey)) return;
       const key = event.key.toLowerCase();
+      if (key === "s" && !event.shiftKey && !event.altKey) {
+        // Ctrl+S saves, from anywhere in the editor (a field being typed in is committed first).
+        event.preventDefault();
+        saveNow.current();
+        return;
+      }
+      if (isTyping(event.target)) return;
       if (key === "z" && !event.shiftKey) editor.undo();
       else if ((key === "z" && event.shiftKey) || key === "y") editor.redo();
       else if (key === "c" && selectionRef.current.tasks.size > 0) editor.setClipboard(copyTasks(fileRef.current, selectionRef.current.tasks));
@@ -254,10 +333,22 @@ function DagEditorInner() {
     return () => window.removeEventListener("keydown", onKey);
   }, [editor, setSelection]);
 
+  const sentFile = useRef<DagFile | null>(null);
   const save = useMutation(
     trpc.dags.save.mutationOptions({
+      onMutate: ({ file: sent }) => {
+        sentFile.current = fileRef.current === sent ? fileRef.current : null;
+      },
       onSuccess: async (saved) => {
-        editor.setSaved({ ...saved, file: fileRef.current });
+        draft.discard(editor.saved?.name ?? null);
+        // The file that was sent (edits made while saving stay "modified").
+        editor.setSaved({ ...saved, file: sentFile.current ?? fileRef.current });
+        setRestored(null);
+        // The URL names the saved DAG (a reload reopens it, with its draft); the editor keeps what it holds.
+        if (dagParam !== saved.name || versionParam !== null) {
+          keepOpen.current = saved.name;
+          router.replace(`/editor?dag=${encodeURIComponent(saved.name)}`);
+        }
         setNotice({ text: `Saved ${saved.name} v${saved.version}`, tone: "info" });
         await queryClient.invalidateQueries({ queryKey: trpc.dags.versions.queryKey({ name: saved.name }) });
         await queryClient.invalidateQueries({ queryKey: trpc.dags.list.queryKey() });
@@ -265,6 +356,14 @@ function DagEditorInner() {
       onError: (error) => setNotice({ text: `Not saved: ${problemsFromError(error)}`, tone: "error" }),
     }),
   );
+  const saveNow = useRef(() => undefined as void);
+  saveNow.current = () => {
+    if (document.activeElement instanceof HTMLElement) document.activeElement.blur();
+    // After the blur's commit has rendered: save what the editor then holds.
+    setTimeout(() => {
+      if (fileRef.current.tasks.length > 0 && !save.isPending) save.mutate({ file: fileRef.current });
+    }, 0);
+  };
   const start = useMutation(
     trpc.runs.start.mutationOptions({
       onSuccess: ({ runId }) => router.push(`/runs/${encodeURIComponent(runId)}`),
@@ -285,7 +384,7 @@ function DagEditorInner() {
   const onImport = async (input: HTMLInputElement) => {
     const picked = input.files?.[0];
     input.value = "";
-    if (picked === undefined) return;
+    if (picked === undefined || !confirmLeave()) return;
     const result = importDagText(await picked.text(), { layout: false });
     if (!result.ok) return setNotice({ text: `Cannot import ${picked.name}:\n${result.message}`, tone: "error" });
     const needsLayout = result.file.tasks.some((task) => task.position === undefined);
@@ -294,7 +393,6 @@ function DagEditorInner() {
 
   const selectedTask = selection.tasks.size === 1 && selection.edges.size === 0 ? file.tasks.find((task) => selection.tasks.has(task.id)) : undefined;
   const selectedEdge = selection.tasks.size === 0 && selection.edges.size === 1 ? edges.find((edge) => selection.edges.has(edge.id)) : undefined;
-  const isModified = editor.saved === null || editor.saved.file !== file;
 
   return (
     <div className="editor">
@@ -303,10 +401,21 @@ function DagEditorInner() {
       </aside>
       <section className="editor-center">
         <div className="toolbar" data-testid="editor-toolbar">
-          <OpenDagSelect onOpen={(name) => router.push(`/editor?dag=${encodeURIComponent(name)}`)} onNew={() => { editor.open(emptyDag(), null); router.push("/editor"); }} />
+          <OpenDagSelect
+            onOpen={(name) => {
+              if (confirmLeave()) router.push(`/editor?dag=${encodeURIComponent(name)}`);
+            }}
+            onNew={() => {
+              if (!confirmLeave()) return;
+              editor.open(emptyDag(), null);
+              setRestored(null);
+              router.push("/editor");
+            }}
+          />
           <strong className="mono">{file.name}</strong>
           <span className="muted" data-testid="save-state">
             {editor.saved === null ? "not saved" : `v${editor.saved.version}${isModified ? " · modified" : ""}`}
+            {isModified && draft.storageFull ? " · draft not kept (browser storage full)" : ""}
           </span>
           <span className="sep" />
           <button type="button" className="btn btn-small" onClick={editor.undo} disabled={!editor.canUndo} title="Undo (Ctrl+Z)">
@@ -344,7 +453,7 @@ function DagEditorInner() {
           <button type="button" className="btn btn-small" onClick={() => setPanel(panel === "versions" ? null : "versions")} disabled={editor.saved === null}>
             Versions
           </button>
-          <button type="button" className="btn btn-small" onClick={() => save.mutate({ file })} disabled={save.isPending || file.tasks.length === 0} data-testid="save">
+          <button type="button" className="btn btn-small" onClick={() => save.mutate({ file })} disabled={save.isPending || file.tasks.length === 0} data-testid="save" title="Save (Ctrl+S)">
             {save.isPending ? "Saving…" : "Save"}
           </button>
           <button type="button" className="btn btn-small btn-primary" onClick={() => setPanel(panel === "run" ? null : "run")} disabled={file.tasks.length === 0} data-testid="run">
@@ -356,6 +465,18 @@ function DagEditorInner() {
             <div className={`canvas-message notice ${notice.tone === "info" ? "notice-info" : ""}`} role={notice.tone === "error" ? "alert" : "status"} data-testid="canvas-notice" style={{ whiteSpace: "pre-wrap" }}>
               {notice.text}
             </div>
+          )}
+          {restored !== null && notice === null && (
+            <DraftBanner
+              restored={restored}
+              onDismiss={() => setRestored(null)}
+              onDiscard={() => {
+                draft.discard(editor.saved?.name ?? null);
+                if (editor.saved === null) editor.open(emptyDag(), null);
+                else openFile(editor.saved.file, editor.saved);
+                setRestored(null);
+              }}
+            />
           )}
           {panel === "run" && (
             <RunOptionsForm
@@ -380,6 +501,7 @@ function DagEditorInner() {
           )}
           {isMeshHidden && <span className="canvas-hint">{edges.length} edges hidden at this zoom — zoom in to see them</span>}
           <CanvasDecorationsContext.Provider value={decorations}>
+           <EdgeMeshHiddenContext.Provider value={isMeshHidden}>
             <ReactFlow<TaskNode, ArgEdge>
               nodes={nodes}
               edges={isMeshHidden ? NO_EDGES : edges}
@@ -402,6 +524,7 @@ function DagEditorInner() {
               <MiniMap pannable zoomable />
               {fitRequest > 0 && <FitWhenReady request={fitRequest} />}
             </ReactFlow>
+           </EdgeMeshHiddenContext.Provider>
           </CanvasDecorationsContext.Provider>
         </div>
       </section>
@@ -426,31 +549,5 @@ function DagEditorInner() {
         {check.serverError !== null && <p className="notice section">Server check failed: {check.serverError}</p>}
       </aside>
     </div>
-  );
-}
-
-function OpenDagSelect({ onOpen, onNew }: { onOpen: (name: string) => void; onNew: () => void }) {
-  const trpc = useTRPC();
-  const list = useQuery(trpc.dags.list.queryOptions({ limit: 100 }));
-  return (
-    <select
-      value=""
-      aria-label="open a DAG"
-      style={{ maxWidth: 130 }}
-      data-testid="open-dag"
-      onChange={(event) => {
-        const value = event.target.value;
-        if (value === "__new") onNew();
-        else if (value !== "") onOpen(value);
-      }}
-    >
-      <option value="">Open…</option>
-      <option value="__new">New DAG</option>
-      {(list.data?.items ?? []).map((item) => (
-        <option key={item.name} value={item.name}>
-          {item.name} (v{item.latestVersion})
-        </option>
-      ))}
-    </select>
   );
 }

@@ -36,6 +36,14 @@ function layoutWorker(): Worker | null {
 }
 
 /**
+ * Starts the layout worker ahead of need (it loads its own script): the first large import then waits only
+ * for the layout itself. Call when the page is idle.
+ */
+export function warmLayoutWorker(): void {
+  layoutWorker();
+}
+
+/**
  * `autoLayout` in a Web Worker, so laying out a large DAG never blocks a frame; small DAGs, and pages where
  * a worker cannot start, are laid out on the main thread.
  * @example const positions = await layoutOffMainThread(file.tasks);

@@ -7,6 +7,7 @@ import { checkExtraArgs } from "./check-extra-args.ts";
 import { CostEditor } from "./cost-editor.tsx";
 import { moveArg, removeArg, renameTask, updateTask } from "./dag-edits.ts";
 import { CommitInput, NumberInput } from "./fields.tsx";
+import { ParamsForm } from "./params-form.tsx";
 import type { TaskProblem } from "./task-problems.ts";
 
 type Placement = NonNullable<TaskJson["placement"]>;
@@ -121,6 +122,7 @@ export function TaskInspector({ file, task, catalogue, machines, problems, place
 
       <div className="section stack">
         <h3 style={{ margin: 0 }}>Extra args</h3>
+        <ParamsForm params={meta?.params} value={task.extraArgs} onCommit={(value) => setField("extraArgs", value.length === 0 ? undefined : (value as TaskJson["extraArgs"]))} />
         <ExtraArgsEditor key={task.id} value={task.extraArgs} params={meta?.params} onCommit={(value) => setField("extraArgs", value.length === 0 ? undefined : (value as TaskJson["extraArgs"]))} />
       </div>
 
@@ -169,6 +171,7 @@ function ExtraArgsEditor({ value, params, onCommit }: { value: TaskJson["extraAr
   const check = checkExtraArgs(text, params);
   return (
     <>
+      {params !== undefined && <span className="muted">as JSON (advanced)</span>}
       <textarea
         rows={2}
         value={text}

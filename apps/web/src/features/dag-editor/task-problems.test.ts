@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { MachineInfo } from "@handoff/core";
+import { functionCatalogue, type MachineInfo } from "@handoff/core";
 import type { DagFile } from "@handoff/protocol";
 import { checkDagLocally, groupProblems } from "./task-problems.ts";
 
@@ -12,7 +12,17 @@ const machines: MachineInfo[] = [
   { name: "big", capacity: { slots: 4, cpu: 8 }, functions: new Set(["std.constant", "std.sum"]), status: "online" },
 ];
 
+const catalogue = functionCatalogue([
+  { name: "small", status: "online", functions: [{ name: "std.constant", inputs: { kind: "named", names: [] }, params: { type: "array", prefixItems: [{}], minItems: 1, maxItems: 1 } }] },
+]);
+
 describe("checkDagLocally", () => {
+  it("flags a call that does not match its function's signature, on its task, while the DAG is drawn", () => {
+    const { byTask } = groupProblems(checkDagLocally(dag([{ id: "c", fn: "std.constant" }, { id: "d", fn: "std.constant", args: ["c"], extraArgs: [1] }]), machines, catalogue));
+    expect(byTask.get("c")).toEqual([{ kind: "invalid_task", message: 'task "c": std.constant\'s extra args: needs at least 1 item, got 0' }]);
+    expect(byTask.get("d")).toEqual([{ kind: "invalid_task", message: 'task "d": std.constant takes no inputs, got 1' }]);
+  });
+
   it("finds nothing wrong with a valid DAG the cluster can run", () => {
     const file = dag([
       { id: "a", fn: "std.constant", extraArgs: [1] },

@@ -1,5 +1,5 @@
-import { checkFeasibility, validateDag, type DagProblem, type MachineInfo } from "@handoff/core";
-import { parseDagFile, toDagSpec, type DagFile } from "@handoff/protocol";
+import { checkFeasibility, validateDag, validateSignatures, type DagProblem, type FunctionCatalogue, type MachineInfo } from "@handoff/core";
+import { parseDagFile, toDagSpec, validateJsonSchema, type DagFile } from "@handoff/protocol";
 
 /** One thing wrong with a task, as the node shows it. */
 export interface TaskProblem {
@@ -60,10 +60,11 @@ export interface SchemaProblem {
 
 /**
  * Everything the editor can find without asking the server: the file schema (zod), core's `validateDag`
- * (cycles, missing inputs, bad fields) and, when the DAG is well formed and machines are known, core's
- * `checkFeasibility` (functions nobody offers, costs no machine can ever hold).
+ * (cycles, missing inputs, bad fields; with the machines' function catalogue, calls that do not match their
+ * function's signature, checked by the same JSON Schema validator as the server's) and, when the DAG is well
+ * formed and machines are known, core's `checkFeasibility` (functions nobody offers, costs no machine can ever hold).
  */
-export function checkDagLocally(file: DagFile, machines: readonly MachineInfo[] | null): (DagProblem | SchemaProblem)[] {
+export function checkDagLocally(file: DagFile, machines: readonly MachineInfo[] | null, catalogue: FunctionCatalogue | null = null): (DagProblem | SchemaProblem)[] {
   const problems: (DagProblem | SchemaProblem)[] = [];
   const parsed = parseDagFile(file);
   if (!parsed.ok) {
@@ -76,6 +77,7 @@ export function checkDagLocally(file: DagFile, machines: readonly MachineInfo[] 
   const spec = toDagSpec(file);
   const structural = validateDag(spec);
   problems.push(...structural);
+  if (catalogue !== null) problems.push(...validateSignatures(spec, { catalogue, validateParams: validateJsonSchema }));
   if (structural.length === 0 && machines !== null) problems.push(...checkFeasibility(spec, machines));
   return problems;
 }

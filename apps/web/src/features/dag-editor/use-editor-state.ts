@@ -32,10 +32,11 @@ export function useEditorState() {
   const commit = useCallback(() => dispatch({ type: "commit" }), []);
   const undo = useCallback(() => dispatch({ type: "undo" }), []);
   const redo = useCallback(() => dispatch({ type: "redo" }), []);
-  const open = useCallback((file: DagFile, source: { name: string; version: number } | null) => {
+  /** Opens `file`; `source` is the saved version it belongs to (with that version's file when `file` is a draft of it). */
+  const open = useCallback((file: DagFile, source: { name: string; version: number; file?: DagFile } | null) => {
     dispatch({ type: "reset", value: file });
     setSelection(NO_SELECTION);
-    setSaved(source === null ? null : { ...source, file });
+    setSaved(source === null ? null : { name: source.name, version: source.version, file: source.file ?? file });
   }, []);
 
   return {

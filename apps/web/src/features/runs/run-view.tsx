@@ -8,7 +8,9 @@ import { elapsedMs, formatDuration } from "../../lib/format.ts";
 import { useTRPC } from "../../lib/trpc/trpc.ts";
 import { useNow } from "../../lib/use-now.ts";
 import { CanvasDecorationsContext, type CanvasDecorations } from "../canvas/canvas-decorations.ts";
-import { MIN_ZOOM, fitViewportFor } from "../canvas/overview.ts";
+import { EdgeMeshHiddenContext } from "../canvas/edge-mesh-hidden-context.ts";
+import { inputPorts } from "../canvas/input-ports.ts";
+import { MIN_ZOOM, farCardSize, fitViewportFor } from "../canvas/overview.ts";
 import { createRunFactsStore } from "../canvas/run-facts-store.ts";
 import { useEdgeMeshHidden } from "../canvas/use-edge-mesh-hidden.ts";
 import { FitWhenReady } from "../canvas/fit-when-ready.tsx";
@@ -102,6 +104,9 @@ export function RunView({ runId }: { runId: string }) {
         <span className="mono muted">{run.runId}</span>
         <span className="spacer" />
         {live.status !== "pending" && isActive && <span className="muted">stream: {live.status}</span>}
+        <Link className="btn btn-small" href={`/editor?run=${encodeURIComponent(runId)}`} data-testid="open-in-editor" title="Open exactly the DAG this run ran: its saved version, or its file as a new DAG">
+          Open in editor
+        </Link>
         {isActive && (
           <button type="button" className="btn btn-danger btn-small" disabled={cancel.isPending} onClick={() => cancel.mutate({ runId })} data-testid="cancel-run">
             {cancel.isPending ? "Cancelling…" : "Cancel run"}
@@ -140,7 +145,7 @@ export function RunView({ runId }: { runId: string }) {
               ) : (
                 <ReactFlowProvider>
                   <CanvasDecorationsContext.Provider value={decorations}>
-                    <RunCanvas key={canvasKey} graph={graph} onSelect={setSelected} initialViewport={initialViewport} />
+                    <RunCanvas key={canvasKey} graph={graph} onSelect={setSelected} initialViewport={initialViewport} inputsByFn={inputsByFn} />
                   </CanvasDecorationsContext.Provider>
                 </ReactFlowProvider>
               )}
@@ -191,13 +196,30 @@ function graphKey(nodes: readonly TaskNode[]): string {
 }
 
 /** The run's DAG, read-only. React Flow owns the nodes so their measured sizes feed fitView and the minimap. */
-const RunCanvas = memo(function RunCanvas({ graph, onSelect, initialViewport }: { graph: { nodes: TaskNode[]; edges: ArgEdge[] }; onSelect: (taskId: string | null) => void; initialViewport: Viewport | null }) {
-  const [nodes, , onNodesChange] = useNodesState<TaskNode>(graph.nodes.map((node) => ({ ...node, draggable: false, connectable: false })));
+const RunCanvas = memo(function RunCanvas({
+  graph,
+  onSelect,
+  initialViewport,
+  inputsByFn,
+}: {
+  graph: { nodes: TaskNode[]; edges: ArgEdge[] };
+  onSelect: (taskId: string | null) => void;
+  initialViewport: Viewport | null;
+  inputsByFn: CanvasDecorations["inputsByFn"];
+}) {
+  // Opened far out, cards get their known plain-box size up front: no measuring pass re-renders all of them.
+  const [nodes, , onNodesChange] = useNodesState<TaskNode>(
+    graph.nodes.map((node) => {
+      const size = initialViewport === null ? undefined : farCardSize(inputPorts(node.data.task, inputsByFn.get(node.data.task.fn), false).length, initialViewport.zoom);
+      return { ...node, draggable: false, connectable: false, ...(size === undefined ? {} : { measured: size }) };
+    }),
+  );
   const onNodeClick: NodeMouseHandler<TaskNode> = (_event, node) => onSelect(node.id);
   const isMeshHidden = useEdgeMeshHidden(graph.edges.length);
   return (
     <>
     {isMeshHidden && <span className="canvas-hint">{graph.edges.length} edges hidden at this zoom — zoom in to see them</span>}
+    <EdgeMeshHiddenContext.Provider value={isMeshHidden}>
     <ReactFlow<TaskNode, ArgEdge>
       className={isMeshHidden ? "edges-hidden" : undefined}
       {...(initialViewport === null ? {} : { defaultViewport: initialViewport })}
@@ -221,6 +243,7 @@ const RunCanvas = memo(function RunCanvas({ graph, onSelect, initialViewport }: 
       <MiniMap pannable zoomable />
       <FitWhenReady request={0} />
     </ReactFlow>
+    </EdgeMeshHiddenContext.Provider>
     </>
   );
 });
