@@ -11,7 +11,7 @@ function deep(levels: number): unknown {
   for (let i = 0; i < levels; i++) value = [value];
   return value;
 }
-const hello = (capacity: Record<string, number>) => ({ v: 1, name: "m", capacity, functions: [], agentVersion: "1", resultUrl: "http://127.0.0.1:1/" });
+const hello = (capacity: Record<string, number>) => ({ v: 1, name: "m", capacity, functions: [], agentVersion: "1", resultUrl: "http://127.0.0.1:1/", identity: { publicKey: "k", signature: "s" } });
 
 describe("the DAG file holds core's bounds (issue 10 §3)", () => {
   it.each([
