@@ -1,4 +1,4 @@
 import { defineHandoffTestConfig } from "../../vitest.shared.mjs";
 
 // `npm test` runs every package at once on small machines: give I/O-heavy tests room.
-export default defineHandoffTestConfig({ test: { testTimeout: 30_000, hookTimeout: 30_000 } });
+export default defineHandoffTestConfig({ test: { testTimeout: 120_000, hookTimeout: 180_000 } });

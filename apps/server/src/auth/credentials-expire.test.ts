@@ -13,10 +13,10 @@ const clock = () => now;
 beforeEach(async () => {
   test = await openTestDatabase("sqlite");
   now = Date.parse("2026-07-01T00:00:00.000Z");
-}, 60_000);
+}, 180_000);
 afterEach(async () => {
   await test.dispose();
-}, 60_000);
+}, 180_000);
 
 describe("when a token carries an expiry", () => {
   it("works until it expires, then is refused (even from the cache)", async () => {
