@@ -48,10 +48,16 @@ try {
   const started: { runId: string; root: number }[] = [];
   const t0 = Date.now();
   for (let i = 0; i < runs; i++) started.push({ runId: (await stack.client.startRun(dag(i))).runId, root: i });
+  const ids = new Set(started.map((run) => run.runId));
   const ended = async (): Promise<number> => {
-    const page = await stack.client.listRuns({ limit: 500 });
-    const ids = new Set(started.map((run) => run.runId));
-    return page.items.filter((run) => ids.has(run.runId) && run.status !== "running" && run.status !== "queued").length;
+    let count = 0;
+    let cursor: string | undefined;
+    do {
+      const page = await stack.client.listRuns({ limit: 200, ...(cursor === undefined ? {} : { cursor }) });
+      count += page.items.filter((run) => ids.has(run.runId) && run.status !== "running" && run.status !== "queued").length;
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor !== undefined);
+    return count;
   };
   while ((await ended()) < Math.ceil(runs / 3)) await new Promise((r) => setTimeout(r, 200));
   const endedAtKill = await ended();
