@@ -28,7 +28,7 @@ interface Scenario {
 
 /** Failures of every kind a function's attempt can end with, retryable or not; half of them the common one. */
 const FAILURE_KINDS = ["function_failed", "function_failed", "function_failed", "timeout", "non_retryable", "machine_lost"] as const;
-const RETRY_ON_CHOICES = [undefined, undefined, ["function_failed"], ["timeout"], []] as const satisfies readonly (TaskSpec["retryOn"] | undefined)[];
+const RETRY_ON_CHOICES = [undefined, undefined, ["function_failed"], ["timeout"], []] as const satisfies readonly TaskSpec["retryOn"][];
 
 const scenario: fc.Arbitrary<Scenario> = fc
   .record({
