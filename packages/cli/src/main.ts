@@ -14,7 +14,7 @@ const usage = `handoff <command>
   run        run a DAG file with live progress: handoff run dag.json
   machines   list machines, capacity and load; drain | undrain | forget NAME; address NAME HOST
   tokens     list | create | revoke tokens
-  results    recompute RUN TASK: bring a lost value back from lineage`;
+  results    recompute RUN TASK: bring a lost value back from lineage
 Every command answers --help.`;
 
 async function main(argv: readonly string[]): Promise<number> {
