@@ -8,6 +8,8 @@ export const ErrorKind = {
   UnknownFunction: "unknown_function",
   Infeasible: "infeasible",
   FunctionFailed: "function_failed",
+  /** The function threw `NonRetryableError` (a std function refusing its arguments does): no retry can fix it. */
+  NonRetryable: "non_retryable",
   UpstreamFailed: "upstream_failed",
   Timeout: "timeout",
   Cancelled: "cancelled",
@@ -48,8 +50,25 @@ export type DagProblem =
       readonly message: string;
     };
 
-/** Why an attempt or a task ended without a value. */
-export type TaskErrorKind = "function_failed" | "timeout" | "cancelled" | "machine_lost" | "result_lost" | "upstream_failed" | "infeasible";
+/** Why an attempt or a task ended without a value (the wire's `task:finished` error kinds). */
+export const TASK_ERROR_KINDS = [
+  ErrorKind.FunctionFailed,
+  ErrorKind.NonRetryable,
+  ErrorKind.Timeout,
+  ErrorKind.Cancelled,
+  ErrorKind.MachineLost,
+  ErrorKind.ResultLost,
+  ErrorKind.UpstreamFailed,
+  ErrorKind.Infeasible,
+] as const;
+export type TaskErrorKind = (typeof TASK_ERROR_KINDS)[number];
+
+/**
+ * The kinds a task's `retryOn` may name: the failures a retry spends the retry budget on. `non_retryable`
+ * never retries; `machine_lost` and `result_lost` retry on their own budget (not the task's fault).
+ */
+export const RETRYABLE_ERROR_KINDS = [ErrorKind.FunctionFailed, ErrorKind.Timeout] as const;
+export type RetryableErrorKind = (typeof RETRYABLE_ERROR_KINDS)[number];
 
 export interface TaskError {
   readonly kind: TaskErrorKind;

@@ -1,5 +1,5 @@
 export * from "./dag/model.ts";
-export { ErrorKind, type DagProblem, type TaskError, type TaskErrorKind } from "./errors.ts";
+export { ErrorKind, TASK_ERROR_KINDS, RETRYABLE_ERROR_KINDS, type DagProblem, type TaskError, type TaskErrorKind, type RetryableErrorKind } from "./errors.ts";
 export { validateDag, taskIndex } from "./dag/validate-dag.ts";
 export { validateRunOptions } from "./dag/validate-run-options.ts";
 export {

@@ -22,6 +22,7 @@ const complete: DagFile = {
       cost: { cpu: 2, gpu: 1 },
       maxRetries: 0,
       retryBackoff: { initialMs: 100, factor: 2, maxMs: 5000 },
+      retryOn: ["timeout"],
       timeoutMs: 30_000,
       position: { x: 200, y: 0 },
     },
@@ -55,6 +56,11 @@ describe("when a complete DAG file is parsed", () => {
 });
 
 describe("when a DAG file is wrong", () => {
+  it("names the task and the entry of a retryOn kind no retry can fix", () => {
+    const file = { ...complete, tasks: [{ id: "bad", fn: "x.y", retryOn: ["timeout", "non_retryable"] }] };
+    expect(issuesOf(file)).toEqual([{ path: "tasks[0].retryOn[1]", message: 'task "bad": retryOn[1]: invalid option: expected one of "function_failed"|"timeout"' }]);
+  });
+
   it("names the task and the field of a bad cost", () => {
     const file = { ...complete, tasks: [...complete.tasks.slice(0, 3), { id: "bad", fn: "x.y", cost: { cpu: "2" } }] };
     expect(issuesOf(file)).toEqual([{ path: "tasks[3].cost.cpu", message: 'task "bad": cost.cpu: expected number, got string' }]);

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Bounds, type DagSpec, type TaskSpec } from "@handoff/core";
+import { Bounds, RETRYABLE_ERROR_KINDS, type DagSpec, type TaskSpec } from "@handoff/core";
 import { boundedNumber } from "./bounded-number.ts";
 import { FunctionNameText, MAX_NAME_LENGTH } from "./function-name.ts";
 import { formatIssues, type SchemaIssue } from "./format-issues.ts";
@@ -50,6 +50,8 @@ export const TaskJson = z.strictObject({
   cost: z.record(z.string().min(1), boundedNumber(Bounds.capacity)).optional(),
   maxRetries: boundedNumber(Bounds.maxRetries).optional(),
   retryBackoff: RetryBackoffJson.optional(),
+  /** The failure kinds worth a retry (core's `RETRYABLE_ERROR_KINDS`); absent: all of them. */
+  retryOn: z.array(z.enum(RETRYABLE_ERROR_KINDS)).max(RETRYABLE_ERROR_KINDS.length).optional(),
   timeoutMs: boundedNumber(Bounds.timeoutMs).optional(),
   position: CanvasPosition.optional(),
   label: z.string().max(MAX_NAME_LENGTH).optional(),

@@ -3,6 +3,7 @@ import { Dag, edge } from "./dag-builder.ts";
 import { currentTask } from "./current-task.ts";
 import { defineFunction, defineTransform } from "./define-function.ts";
 import { executeLocal, type LogEntry } from "./execute-local.ts";
+import { NonRetryableError } from "./non-retryable-error.ts";
 
 const add = defineFunction({ name: "t.add", run: (...xs: number[]) => xs.reduce((a, b) => a + b, 0) });
 const double = defineFunction({ name: "t.double", run: (x: number) => x * 2 });
@@ -89,6 +90,37 @@ describe("executeLocal", () => {
     expect(outcome.status).toBe("failed");
     expect(outcome.failures).toEqual([expect.objectContaining({ taskId: "f", kind: "function_failed", attempts: 2 })]);
     expect(outcome.failures[0]?.message).toContain("disk full");
+  });
+
+  it("makes one attempt when the function throws NonRetryableError, whatever maxRetries says", async () => {
+    const strict = counted("t.strict", () => {
+      throw new NonRetryableError("rows must be a list, got a number");
+    });
+    const outcome = await executeLocal(new Dag().addTask({ id: "s", fn: "t.strict", maxRetries: 5, retryBackoff: { initialMs: 0 } }), { functions: [strict.fn] });
+    expect(strict.calls()).toBe(1);
+    expect(outcome.status).toBe("failed");
+    expect(outcome.failures).toEqual([
+      { taskId: "s", kind: "non_retryable", attempts: 1, message: 'task "s" (t.strict) failed after 1 attempt: rows must be a list, got a number' },
+    ]);
+  });
+
+  it("does not retry std.sum given something that is not a number, and retries only the kinds retryOn lists", async () => {
+    const plain = counted("t.plain", () => {
+      throw new TypeError("all is not iterable");
+    });
+    const dag = new Dag()
+      .addTask({ id: "words", fn: "std.constant", extraArgs: ["not numbers"] })
+      .addTask({ id: "total", fn: "std.sum", args: ["words"], retryBackoff: { initialMs: 0 } })
+      .addTask({ id: "p", fn: "t.plain", retryOn: ["timeout"], retryBackoff: { initialMs: 0 } });
+    const outcome = await executeLocal(dag, { functions: [plain.fn], onFailure: "continue", maxRetries: 3 });
+    expect(plain.calls()).toBe(1);
+    expect(outcome.failures.map((f) => [f.taskId, f.kind, f.attempts])).toEqual(
+      expect.arrayContaining([
+        ["total", "non_retryable", 1],
+        ["p", "function_failed", 1],
+      ]),
+    );
+    expect(outcome.failures.find((f) => f.taskId === "total")?.message).toContain("std.sum: argument 1 contains a string");
   });
 
   it("fail_fast aborts a running sibling and starts nothing new", async () => {

@@ -17,6 +17,7 @@ import { Dag } from "./dag-builder.ts";
 import { defineFunctions, type FunctionRegistry, type HandoffFunction } from "./define-function.ts";
 import { runWithTaskContext, type TaskContext, type TaskLog } from "./current-task.ts";
 import { stdFunctions } from "./std/index.ts";
+import { isNonRetryable } from "./non-retryable-error.ts";
 
 export const LOCAL_MACHINE = "local";
 
@@ -230,7 +231,7 @@ export async function executeLocal(dag: Dag | DagSpec, options: ExecuteLocalOpti
         now: Date.now(),
         attemptId,
         machine: LOCAL_MACHINE,
-        error: { kind: "function_failed", message: errorMessage(settled.error) },
+        error: { kind: isNonRetryable(settled.error) ? "non_retryable" : "function_failed", message: errorMessage(settled.error) },
       });
     }
   };

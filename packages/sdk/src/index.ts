@@ -1,5 +1,6 @@
 export { Dag, edge, type DagTask, type DagOptions, type EdgeTransformInput } from "./dag-builder.ts";
 export { DagFileError, DuplicateTaskError } from "./dag-file-error.ts";
+export { NonRetryableError, isNonRetryable } from "./non-retryable-error.ts";
 export {
   defineFunction,
   defineTransform,

@@ -100,6 +100,11 @@ describe("when a function fails", () => {
     expect(outcome).toMatchObject({ ok: false, kind: "function_failed", message: "boom: bad input" });
   });
 
+  it("keeps the non_retryable kind of a NonRetryableError across the worker thread (std.sum refusing a string)", async () => {
+    const outcome = await executor.run(nextAttempt(), call("std.sum", ["words"]));
+    expect(outcome).toMatchObject({ ok: false, kind: "non_retryable", message: "std.sum: argument 1 contains a string, expected numbers or lists of numbers" });
+  });
+
   it("fails the attempt, not the agent, when it calls process.exit()", async () => {
     const outcome = await executor.run(nextAttempt(), call("test.exit"));
     expect(outcome).toMatchObject({ ok: false, kind: "function_failed" });

@@ -4,7 +4,7 @@ import type { ModuleLoadError } from "../functions/load-modules.ts";
 import type { AttemptCall, FromWorker, ToWorker, TransformCall, WorkerMetrics } from "./worker-messages.ts";
 
 /** Why an attempt did not succeed, in the wire's error kinds. */
-export type AttemptFailureKind = "function_failed" | "cancelled" | "timeout";
+export type AttemptFailureKind = "function_failed" | "non_retryable" | "cancelled" | "timeout";
 
 /**
  * `metrics.wallMs` is exact (performance.now around the inputs' evaluation and the call, in the worker; from dispatch
@@ -133,7 +133,7 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
         if (job?.jobId !== message.jobId) return;
         if (job.abortReason !== undefined) finish(job, abortedOutcome(job, job.abortReason, message.metrics));
         else if (message.ok) finish(job, { ok: true, value: message.value, metrics: message.metrics });
-        else finish(job, { ok: false, kind: "function_failed", message: message.message, metrics: message.metrics });
+        else finish(job, { ok: false, kind: message.kind, message: message.message, metrics: message.metrics });
         dispatch();
         return;
       }

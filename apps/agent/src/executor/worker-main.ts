@@ -3,7 +3,7 @@ import { performance } from "node:perf_hooks";
 import { parentPort, type TransferListItem } from "node:worker_threads";
 import { valueDepthProblem } from "@handoff/core";
 import { formatPath } from "@handoff/protocol";
-import { findCurrentTask, runWithTaskContext, type FunctionRegistry, type TaskContext } from "@handoff/sdk";
+import { findCurrentTask, isNonRetryable, runWithTaskContext, type FunctionRegistry, type TaskContext } from "@handoff/sdk";
 import { loadFunctionModules } from "../functions/load-modules.ts";
 import { callTransform, evaluateCall } from "./evaluate-call.ts";
 import type { FromWorker, ToWorker, WorkerMetrics } from "./worker-messages.ts";
@@ -63,17 +63,17 @@ async function runJob(jobId: number, fields: { runId: string; taskId: string; at
     // Structured clone recurses: a value nested 100,000 levels would overflow the stack on its way out.
     const deep = valueDepthProblem(value);
     if (deep !== null) {
-      post({ type: "done", jobId, ok: false, message: `the function returned a value that ${deep.message} at ${formatPath(deep.path)}`, metrics: metrics() });
+      post({ type: "done", jobId, ok: false, kind: "function_failed", message: `the function returned a value that ${deep.message} at ${formatPath(deep.path)}`, metrics: metrics() });
       return;
     }
     const done: FromWorker = { type: "done", jobId, ok: true, value, metrics: metrics() };
     try {
       post(done, transferable(value));
     } catch (error) {
-      post({ type: "done", jobId, ok: false, message: `the function returned a value that cannot leave its worker: ${describe(error)}`, metrics: metrics() });
+      post({ type: "done", jobId, ok: false, kind: "function_failed", message: `the function returned a value that cannot leave its worker: ${describe(error)}`, metrics: metrics() });
     }
   } catch (error) {
-    post({ type: "done", jobId, ok: false, message: describe(error), metrics: metrics() });
+    post({ type: "done", jobId, ok: false, kind: isNonRetryable(error) ? "non_retryable" : "function_failed", message: describe(error), metrics: metrics() });
   } finally {
     controllers.delete(jobId);
   }

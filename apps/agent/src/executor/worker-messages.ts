@@ -61,4 +61,12 @@ export type FromWorker =
   | { readonly type: "init_failed"; readonly error: ModuleLoadError }
   | { readonly type: "log"; readonly jobId: number; readonly level: "info" | "warn" | "error"; readonly message: string; readonly at: number }
   | { readonly type: "done"; readonly jobId: number; readonly ok: true; readonly value: unknown; readonly metrics: WorkerMetrics }
-  | { readonly type: "done"; readonly jobId: number; readonly ok: false; readonly message: string; readonly metrics: WorkerMetrics };
+  | {
+      readonly type: "done";
+      readonly jobId: number;
+      readonly ok: false;
+      /** `non_retryable` when the function threw `NonRetryableError` (the class does not survive the thread boundary). */
+      readonly kind: "function_failed" | "non_retryable";
+      readonly message: string;
+      readonly metrics: WorkerMetrics;
+    };

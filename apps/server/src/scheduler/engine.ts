@@ -1264,8 +1264,8 @@ export class Engine {
 }
 
 /** What an agent may say about a failed attempt; anything else is the function's failure. */
-function reportedKind(kind: string): "timeout" | "cancelled" | "result_lost" | "machine_lost" | "function_failed" {
-  return kind === "timeout" || kind === "cancelled" || kind === "result_lost" || kind === "machine_lost" ? kind : "function_failed";
+function reportedKind(kind: string): "timeout" | "cancelled" | "result_lost" | "machine_lost" | "non_retryable" | "function_failed" {
+  return kind === "timeout" || kind === "cancelled" || kind === "result_lost" || kind === "machine_lost" || kind === "non_retryable" ? kind : "function_failed";
 }
 
 function withSlots(capacity: Resources): Resources {

@@ -2,6 +2,7 @@
  * The DAG model every part of Handoff shares: what the editor draws, what the SDK builds, what the
  * scheduler runs. Plain data only (no functions, no classes) so it crosses the wire unchanged.
  */
+import type { RetryableErrorKind } from "../errors.ts";
 
 export type TaskId = string;
 export type MachineName = string;
@@ -67,6 +68,11 @@ export interface TaskSpec {
   /** Retries after the first attempt; `undefined` inherits the run's (default 3), `0` means none. */
   readonly maxRetries?: number;
   readonly retryBackoff?: RetryBackoff;
+  /**
+   * The failure kinds worth a retry (`function_failed`, `timeout`); any other failure ends the task at once.
+   * Absent: both. `non_retryable` never retries; `machine_lost` / `result_lost` keep their own budget.
+   */
+  readonly retryOn?: readonly RetryableErrorKind[];
   readonly timeoutMs?: number;
 }
 

@@ -13,7 +13,7 @@ describe("when the DAG is valid", () => {
       validateDag(
         dag(
           t("a"),
-          t("b", ["a"], { cost: { cpu: 1 }, maxRetries: 0, timeoutMs: 10, retryBackoff: { initialMs: 0, factor: 2, maxMs: 100 } }),
+          t("b", ["a"], { cost: { cpu: 1 }, maxRetries: 0, timeoutMs: 10, retryBackoff: { initialMs: 0, factor: 2, maxMs: 100 }, retryOn: ["timeout", "function_failed"] }),
           t("c", ["a", "b"], { argumentInclusion: "as_list", placement: { kind: "pinned", machine: "m1" } }),
           { id: "i", fn: "g", type: "inline", args: [{ from: "c", encode: { fn: "zip" }, decode: { fn: "unzip", args: [1] } }] },
           t("d", ["i", "a"], { placement: { kind: "collocated", with: "b" } }),
@@ -88,6 +88,24 @@ describe("when task fields are malformed", () => {
       "b:retryBackoff.factor",
       "b:retryBackoff.maxMs",
       "c:retryBackoff",
+    ]);
+  });
+
+  it("names every retryOn entry that is not a kind a retry can fix", () => {
+    const problems = validateDag(
+      dag(
+        raw({ id: "a", fn: "f", retryOn: ["timeout", "non_retryable", "oops", 7] }),
+        raw({ id: "b", fn: "f", retryOn: "timeout" }),
+        raw({ id: "c", fn: "f", retryOn: ["timeout", "timeout"] }),
+      ),
+    );
+    const messages = problems.map((problem) => (problem.kind === "invalid_task" ? `${problem.taskId}:${problem.field}: ${problem.message}` : ""));
+    expect(messages).toEqual([
+      'a:retryOn[1]: task "a": retryOn[1] is "non_retryable", not an error kind a retry can fix (non_retryable errors are never retried)',
+      'a:retryOn[2]: task "a": retryOn[2] is "oops", not an error kind a retry can fix (expected one of function_failed, timeout)',
+      'a:retryOn[3]: task "a": retryOn[3] is a number, not an error kind a retry can fix (expected one of function_failed, timeout)',
+      'b:retryOn: task "b": retryOn must be a list of error kinds (one of function_failed, timeout)',
+      'c:retryOn: task "c": retryOn names a kind twice (timeout, timeout)',
     ]);
   });
 });

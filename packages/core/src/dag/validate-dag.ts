@@ -1,5 +1,5 @@
 import { ArgumentInclusion, TaskType, argSource, type DagSpec, type TaskArg, type TaskId, type TaskSpec } from "./model.ts";
-import type { DagProblem } from "../errors.ts";
+import { RETRYABLE_ERROR_KINDS, type DagProblem } from "../errors.ts";
 import { boundProblem, Bounds, valueDepthProblem, type NumberBound } from "../limits/bounds.ts";
 import { validateSignatures, type SignatureContext } from "./validate-signatures.ts";
 
@@ -102,6 +102,7 @@ function checkTask(raw: unknown, position: number, problems: Problems): void {
       if (backoff.maxMs !== undefined) checkBound(at, "retryBackoff.maxMs", Bounds.backoffMaxMs, backoff.maxMs);
     }
   }
+  if (raw.retryOn !== undefined) checkRetryOn(at, raw.retryOn);
   checkDepth(at, "extraArgs", raw.extraArgs);
   if (Array.isArray(raw.args)) {
     (raw.args as unknown[]).forEach((arg, i) => {
@@ -112,6 +113,24 @@ function checkTask(raw: unknown, position: number, problems: Problems): void {
       }
     });
   }
+}
+
+/** More entries than kinds exist is a mistake; past this many the list is refused without naming each entry. */
+const MAX_RETRY_ON = 16;
+
+function checkRetryOn(at: TaskAt, retryOn: unknown): void {
+  const known: readonly string[] = RETRYABLE_ERROR_KINDS;
+  const listed = `one of ${known.join(", ")}`;
+  if (!Array.isArray(retryOn)) return invalid(at, "retryOn", `retryOn must be a list of error kinds (${listed})`);
+  if (retryOn.length > MAX_RETRY_ON) return invalid(at, "retryOn", `retryOn lists ${retryOn.length} kinds, at most ${MAX_RETRY_ON} allowed (${listed})`);
+  let isKnown = true;
+  (retryOn as unknown[]).forEach((kind, i) => {
+    if (typeof kind === "string" && known.includes(kind)) return;
+    isKnown = false;
+    const why = kind === "non_retryable" ? "non_retryable errors are never retried" : `expected ${listed}`;
+    invalid(at, `retryOn[${i}]`, `retryOn[${i}] is ${typeof kind === "string" ? JSON.stringify(kind) : `a ${typeof kind}`}, not an error kind a retry can fix (${why})`);
+  });
+  if (isKnown && new Set(retryOn).size !== retryOn.length) invalid(at, "retryOn", `retryOn names a kind twice (${(retryOn as string[]).join(", ")})`);
 }
 
 function checkBound(at: TaskAt, field: string, bound: NumberBound, value: unknown): void {

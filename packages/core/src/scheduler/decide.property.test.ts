@@ -26,6 +26,10 @@ interface Scenario {
   readonly seed: number;
 }
 
+/** Failures of every kind a function's attempt can end with, retryable or not; half of them the common one. */
+const FAILURE_KINDS = ["function_failed", "function_failed", "function_failed", "timeout", "non_retryable", "machine_lost"] as const;
+const RETRY_ON_CHOICES = [undefined, undefined, ["function_failed"], ["timeout"], []] as const satisfies readonly TaskSpec["retryOn"][];
+
 const scenario: fc.Arbitrary<Scenario> = fc
   .record({
     size: fc.integer({ min: 1, max: 25 }),
@@ -42,11 +46,13 @@ const scenario: fc.Arbitrary<Scenario> = fc
       const args: string[] = [];
       for (let j = 0; j < i; j++) if (rand() < 0.2) args.push(`t${j}`);
       const isInline = i > 0 && rand() < 0.1;
+      const retryOn = RETRY_ON_CHOICES[Math.floor(rand() * RETRY_ON_CHOICES.length)];
       tasks.push({
         id: `t${i}`,
         fn: "f",
         args,
         ...(isInline ? { type: "inline" as const } : { cost: { cpu: Math.floor(rand() * 3) } }),
+        ...(retryOn === undefined || isInline ? {} : { retryOn }),
       });
     }
     return { tasks, machines: machines.map((m, i) => ({ name: `m${i}`, ...m })), onFailure, maxRetries, failRate, seed };
@@ -95,7 +101,7 @@ function play(s: Scenario): { driver: SchedulerDriver; succeededOrder: string[];
     }
     const pick = running[Math.floor(rand() * running.length)]!;
     driver.now += 1;
-    if (rand() < s.failRate) driver.fail(pick.taskId);
+    if (rand() < s.failRate) driver.fail(pick.taskId, "boom", FAILURE_KINDS[Math.floor(rand() * FAILURE_KINDS.length)]);
     else {
       driver.succeed(pick.taskId);
       succeeded.add(pick.taskId);

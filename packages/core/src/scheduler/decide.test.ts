@@ -138,6 +138,47 @@ describe("scheduler decide", () => {
       expect(second).toBeLessThanOrEqual(200);
     });
 
+    it("ends the task after one attempt when the error is non_retryable, whatever maxRetries says", () => {
+      const driver = new SchedulerDriver().machine("m1", { slots: 1 });
+      driver.submit("r", [{ id: "a", fn: "fail", maxRetries: 5, retryBackoff: { initialMs: 0 } }]);
+      const commands = driver.fail("a", "all is not iterable", "non_retryable");
+      expect(assigned(commands)).toEqual([]);
+      expect(commands.some((c) => c.type === "set_timer")).toBe(false);
+      expect(driver.outcome("r")?.failures).toEqual([
+        { taskId: "a", kind: "non_retryable", attempts: 1, message: 'task "a" (fail) failed after 1 attempt: all is not iterable' },
+      ]);
+      expect(driver.state.ledger.totalUsed()).toBe(0);
+    });
+
+    it("retries only the kinds retryOn lists", () => {
+      const driver = new SchedulerDriver().machine("m1", { slots: 2 });
+      driver.submit(
+        "r",
+        [
+          { id: "t", fn: "f", retryOn: ["timeout"], retryBackoff: { initialMs: 0 } },
+          { id: "e", fn: "f", retryOn: ["timeout"], retryBackoff: { initialMs: 0 } },
+        ],
+        { onFailure: "continue", maxRetries: 3 },
+      );
+      driver.fail("t", "too slow", "timeout");
+      expect(driver.assignment("t").attempt).toBe(2);
+      driver.fail("e", "a bug");
+      driver.fail("t", "too slow again", "timeout");
+      driver.fail("t", "still slow", "timeout");
+      driver.fail("t", "never fast", "timeout");
+      const failures = driver.outcome("r")?.failures ?? [];
+      expect(failures.map((f) => [f.taskId, f.kind, f.attempts])).toEqual([["e", "function_failed", 1], ["t", "timeout", 4]]);
+    });
+
+    it("still retries a lost machine when retryOn lists nothing it could match", () => {
+      const driver = new SchedulerDriver().machine("m1", { slots: 1 });
+      driver.submit("r", [{ id: "a", fn: "f", retryOn: [], retryBackoff: { initialMs: 0 } }]);
+      driver.fail("a", "machine went away", "machine_lost");
+      expect(driver.assignment("a").attempt).toBe(2);
+      driver.fail("a", "a bug");
+      expect(driver.outcome("r")?.failures.map((f) => [f.kind, f.attempts])).toEqual([["function_failed", 2]]);
+    });
+
     it("waits 1 s doubling up to 30 s by default (4 attempts no longer pass in 35 ms)", () => {
       const driver = new SchedulerDriver().machine("m1", { slots: 1 });
       driver.submit("r", [{ id: "a", fn: "fail" }], { maxRetries: 7 });

@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_RETRIES, SLOTS, TaskState, type DagSpec, type MachineName } from "../dag/model.ts";
+import { DEFAULT_MAX_RETRIES, SLOTS, TaskState, type DagSpec, type MachineName, type TaskSpec } from "../dag/model.ts";
 import type { TaskError } from "../errors.ts";
 import { validateDag } from "../dag/validate-dag.ts";
 import { validateRunOptions } from "../dag/validate-run-options.ts";
@@ -439,7 +439,7 @@ function failAttempt(state: SchedulerState, record: AttemptRecord, error: TaskEr
     task.countedFailures += 1;
   }
   const budget = maxAttempts(run, compiled) - 1;
-  if (task.countedFailures <= budget) {
+  if (task.countedFailures <= budget && worthRetrying(error.kind, compiled.spec.retryOn)) {
     task.state = TaskState.Retrying;
     const retryLabel = `retry after ${error.kind}: ${error.message}`;
     const delay = error.kind === "machine_lost" || error.kind === "result_lost" ? 0 : retryDelayMs(compiled.spec.retryBackoff, task.countedFailures, record.attemptId);
@@ -459,6 +459,16 @@ function failAttempt(state: SchedulerState, record: AttemptRecord, error: TaskEr
     return;
   }
   failTask(state, run, record.task, error, now, out);
+}
+
+/**
+ * Whether a retry may fix this failure: never for `non_retryable`; for a task with `retryOn`, only the kinds
+ * it lists. Machine and result losses are not the task's fault and always retry (on their own budget).
+ */
+function worthRetrying(kind: TaskError["kind"], retryOn: TaskSpec["retryOn"]): boolean {
+  if (kind === "machine_lost" || kind === "result_lost") return true;
+  if (kind === "non_retryable") return false;
+  return retryOn === undefined || (retryOn as readonly string[]).includes(kind);
 }
 
 function failureMessage(run: RunState, index: number, error: TaskError): string {

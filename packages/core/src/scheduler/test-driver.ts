@@ -1,4 +1,5 @@
 import type { DagSpec, TaskSpec } from "../dag/model.ts";
+import type { TaskErrorKind } from "../errors.ts";
 import { decide } from "./decide.ts";
 import type { MachineAnnouncement, RunOptions, RunOutcome, SchedulerCommand, SchedulerEvent } from "./messages.ts";
 import { createSchedulerState, type SchedulerConfig, type SchedulerState } from "./scheduler-state.ts";
@@ -57,14 +58,14 @@ export class SchedulerDriver {
     return this.send({ type: "attempt_succeeded", now: this.now, attemptId: assign.attemptId, machine: assign.machine, result });
   }
 
-  fail(taskId: string, message = "boom"): SchedulerCommand[] {
+  fail(taskId: string, message = "boom", kind: TaskErrorKind = "function_failed"): SchedulerCommand[] {
     const assign = this.assignment(taskId);
     return this.send({
       type: "attempt_failed",
       now: this.now,
       attemptId: assign.attemptId,
       machine: assign.machine,
-      error: { kind: "function_failed", message },
+      error: { kind, message },
     });
   }
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Bounds, MAX_TIMER_DELAY_MS } from "@handoff/core";
+import { Bounds, MAX_TIMER_DELAY_MS, TASK_ERROR_KINDS } from "@handoff/core";
 import { boundedNumber } from "../bounded-number.ts";
 import { FunctionMeta } from "../function-meta.ts";
 
@@ -15,7 +15,7 @@ const name = z.string().min(1).max(200);
 const resources = z.record(z.string().min(1).max(100), boundedNumber(Bounds.capacity));
 
 export const TaskErrorJson = z.object({
-  kind: z.enum(["function_failed", "timeout", "cancelled", "machine_lost", "result_lost", "upstream_failed", "infeasible"]),
+  kind: z.enum(TASK_ERROR_KINDS),
   message: z.string().max(64 * 1024),
 });
 export type TaskErrorJson = z.infer<typeof TaskErrorJson>;

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { findCurrentTask } from "../current-task.ts";
 import { defineFunction, defineTransform } from "../define-function.ts";
+import { NonRetryableError } from "../non-retryable-error.ts";
 
 /** Numbers given one by one (variadic) or as lists (as_list), flattened one level. */
 function numbersOf(fnName: string, args: readonly unknown[]): number[] {
@@ -9,7 +10,7 @@ function numbersOf(fnName: string, args: readonly unknown[]): number[] {
     const items = Array.isArray(arg) ? (arg as unknown[]) : [arg];
     for (const item of items) {
       if (typeof item !== "number") {
-        throw new TypeError(`${fnName}: argument ${index + 1} contains ${describe(item)}, expected numbers or lists of numbers`);
+        throw new NonRetryableError(`${fnName}: argument ${index + 1} contains ${describe(item)}, expected numbers or lists of numbers`);
       }
       out.push(item);
     }
@@ -39,7 +40,7 @@ function partsOf(args: readonly unknown[]): Parts {
   if (candidates.every((p): p is string => typeof p === "string")) return { kind: "strings", parts: candidates };
   if (candidates.every((p): p is unknown[] => Array.isArray(p))) return { kind: "arrays", parts: candidates };
   if (candidates.every((p): p is Uint8Array => p instanceof Uint8Array)) return { kind: "bytes", parts: candidates };
-  throw new TypeError(`std.concat: expected only strings, only arrays or only bytes, got ${candidates.map(describe).join(", ")}`);
+  throw new NonRetryableError(`std.concat: expected only strings, only arrays or only bytes, got ${candidates.map(describe).join(", ")}`);
 }
 
 /** mulberry32: small, fast, and the same bytes for the same seed everywhere. */
@@ -76,7 +77,8 @@ function sleepFor(ms: number, signal: AbortSignal | undefined): Promise<void> {
 }
 
 /**
- * The standard library every agent offers. Each entry is a `HandoffFunction`; `stdFunctions` is the
+ * The standard library every agent offers. A function that refuses its arguments throws `NonRetryableError`:
+ * the same arguments would be refused again, so the task fails at once instead of retrying. Each entry is a `HandoffFunction`; `stdFunctions` is the
  * same set as a registry.
  */
 export const std = {
@@ -95,7 +97,7 @@ export const std = {
     inputs: { kind: "named", names: [] },
     params: z.tuple([z.unknown().meta({ title: "value", description: "what the task returns" })]),
     run: (...extra: unknown[]) => {
-      if (extra.length === 0) throw new TypeError("std.constant: needs one extra argument, the value to return");
+      if (extra.length === 0) throw new NonRetryableError("std.constant: needs one extra argument, the value to return");
       return extra[0];
     },
   }),
@@ -155,7 +157,7 @@ export const std = {
     inputs: { kind: "named", names: [] },
     params: z.tuple([z.number().nonnegative().meta({ title: "ms", description: "milliseconds to wait" }), z.unknown().optional().meta({ title: "value", description: "returned after the wait" })]),
     run: async (ms: unknown, value?: unknown) => {
-      if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) throw new TypeError(`std.sleep: ms must be a number ≥ 0, got ${describe(ms)}`);
+      if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) throw new NonRetryableError(`std.sleep: ms must be a number ≥ 0, got ${describe(ms)}`);
       await sleepFor(ms, findCurrentTask()?.signal);
       return value;
     },
@@ -179,8 +181,8 @@ export const std = {
     inputs: { kind: "named", names: [] },
     params: z.tuple([z.number().int().nonnegative().meta({ title: "size", description: "bytes" }), z.number().int().optional().meta({ title: "seed" })]),
     run: (size: unknown, seed: unknown = 0) => {
-      if (typeof size !== "number" || !Number.isSafeInteger(size) || size < 0) throw new TypeError(`std.bytes: size must be an integer ≥ 0, got ${String(size)}`);
-      if (typeof seed !== "number" || !Number.isInteger(seed)) throw new TypeError(`std.bytes: seed must be an integer, got ${String(seed)}`);
+      if (typeof size !== "number" || !Number.isSafeInteger(size) || size < 0) throw new NonRetryableError(`std.bytes: size must be an integer ≥ 0, got ${String(size)}`);
+      if (typeof seed !== "number" || !Number.isInteger(seed)) throw new NonRetryableError(`std.bytes: seed must be an integer, got ${String(seed)}`);
       return pseudoRandomBytes(size, seed);
     },
   }),
@@ -193,7 +195,7 @@ export const std = {
     run: (value: unknown) => {
       if (typeof value === "string" || Array.isArray(value)) return value.length;
       if (value instanceof Uint8Array) return value.byteLength;
-      throw new TypeError(`std.length: expected a string, an array or bytes, got ${describe(value)}`);
+      throw new NonRetryableError(`std.length: expected a string, an array or bytes, got ${describe(value)}`);
     },
   }),
 
@@ -210,13 +212,13 @@ export const std = {
     description: "Keeps only value[key] (field name or index).",
     params: z.tuple([z.union([z.string(), z.number().int()]).meta({ title: "key", description: "field name or index" })]),
     run: (value: unknown, _source: string, _target: string, key: unknown) => {
-      if (typeof key !== "string" && typeof key !== "number") throw new TypeError(`std.pick: key must be a string or a number, got ${describe(key)}`);
+      if (typeof key !== "string" && typeof key !== "number") throw new NonRetryableError(`std.pick: key must be a string or a number, got ${describe(key)}`);
       if ((Array.isArray(value) || value instanceof Uint8Array) && typeof key === "number") {
         if (Number.isInteger(key) && key >= 0 && key < value.length) return (value as ArrayLike<unknown>)[key];
       } else if (value !== null && typeof value === "object" && !Array.isArray(value) && Object.prototype.hasOwnProperty.call(value, key)) {
         return (value as Record<string, unknown>)[key];
       }
-      throw new RangeError(`std.pick: ${JSON.stringify(key)} is not in the value (${describe(value)})`);
+      throw new NonRetryableError(`std.pick: ${JSON.stringify(key)} is not in the value (${describe(value)})`);
     },
   }),
 } as const;

@@ -1,5 +1,5 @@
 "use client";
-import { argSource } from "@handoff/core";
+import { argSource, RETRYABLE_ERROR_KINDS } from "@handoff/core";
 import type { DagFile, TaskJson } from "@handoff/protocol";
 import { useEffect, useState } from "react";
 import type { CatalogueEntry, MachineView } from "../../lib/trpc/api-types.ts";
@@ -149,6 +149,15 @@ export function TaskInspector({ file, task, catalogue, machines, problems, place
           <NumberInput label="max ms" value={task.retryBackoff?.maxMs} min={0} onCommit={(value) => setField("retryBackoff", withBackoff(task.retryBackoff, "maxMs", value))} />
         </div>
         <NumberInput label="timeout ms" value={task.timeoutMs} min={1} onCommit={(value) => setField("timeoutMs", value)} />
+        <div className="row">
+          <span className="muted">retry on</span>
+          {RETRYABLE_ERROR_KINDS.map((kind) => (
+            <label key={kind} className="check">
+              <input type="checkbox" checked={task.retryOn?.includes(kind) ?? true} onChange={(event) => setField("retryOn", withRetryOn(task.retryOn, kind, event.target.checked))} data-testid={`inspector-retry-on-${kind}`} />
+              {kind}
+            </label>
+          ))}
+        </div>
       </div>
     </div>
   );
@@ -162,6 +171,14 @@ function withBackoff(backoff: Backoff | undefined, key: keyof Backoff, value: nu
   if (value === undefined) delete next[key as "factor" | "maxMs"];
   else next[key] = value;
   return backoff === undefined && value === undefined ? undefined : next;
+}
+
+type RetryOn = NonNullable<TaskJson["retryOn"]>;
+
+/** Turns one kind on or off; every kind on is the default (no `retryOn` written). `non_retryable` never retries. */
+function withRetryOn(retryOn: RetryOn | undefined, kind: RetryOn[number], isOn: boolean): RetryOn | undefined {
+  const next = RETRYABLE_ERROR_KINDS.filter((k) => (k === kind ? isOn : (retryOn?.includes(k) ?? true)));
+  return next.length === RETRYABLE_ERROR_KINDS.length ? undefined : next;
 }
 
 function ExtraArgsEditor({ value, params, onCommit }: { value: TaskJson["extraArgs"]; params: Record<string, unknown> | undefined; onCommit: (value: unknown[]) => void }) {
