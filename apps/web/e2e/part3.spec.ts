@@ -1,7 +1,7 @@
 import { expect, test, type Dialog, type Locator, type Page } from "@playwright/test";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { SCREENSHOTS, startE2eStack, type Stack } from "./stack.ts";
+import { SCREENSHOTS, signIn, startE2eStack, type Stack } from "./stack.ts";
 
 const chromium = process.env.HANDOFF_CHROMIUM_PATH ?? "/usr/bin/chromium";
 test.skip(!existsSync(chromium), `no Chromium at ${chromium}`);
@@ -17,8 +17,7 @@ let page: Page;
 test.beforeAll(async ({ browser }) => {
   stack = await startE2eStack();
   page = await browser.newPage();
-  await page.goto(`${stack.url}/login?token=${encodeURIComponent(stack.adminToken)}&next=%2Feditor`);
-  await expect(page).toHaveURL(/\/editor$/);
+  await signIn(page, stack, "/editor");
 });
 
 test.afterAll(async () => {

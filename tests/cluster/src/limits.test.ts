@@ -68,7 +68,7 @@ function postChunked(path: string, total: number): Promise<Answer> {
 }
 
 async function postJson(path: string, body: string): Promise<{ status: number; json: unknown }> {
-  const response = await fetch(`${stack.url}${path}`, { method: "POST", headers: { authorization: `Bearer ${stack.adminToken}`, "content-type": "application/json" }, body });
+  const response = await fetch(`${stack.url}${path}`, { method: "POST", headers: { authorization: `Bearer ${stack.adminToken}`, "content-type": "application/json", origin: stack.url }, body });
   return { status: response.status, json: await response.json() };
 }
 

@@ -87,9 +87,8 @@ describe("the README's quick start, from a clean data directory", () => {
   it("shows in the CLI's progress when a failed task's next attempt will start", () => {
     const dag = path.join(scratch, "retrying.dag.json");
     writeFileSync(dag, JSON.stringify({ format: "handoff.dag", version: 1, name: "retrying", tasks: [
-      // The wait lets the CLI's live view start before the failure.
-      { id: "wait", fn: "std.sleep", extraArgs: [3_000, "disk full"] },
-      { id: "bad", fn: "std.fail", args: ["wait"], maxRetries: 1, retryBackoff: { initialMs: 2_000 } },
+      // The first attempt times out after 3 s, so the CLI's live view has started before the failure.
+      { id: "bad", fn: "std.sleep", extraArgs: [60_000], timeoutMs: 3_000, maxRetries: 1, retryBackoff: { initialMs: 2_000 } },
     ] }));
     const result = spawnSync(process.execPath, [path.join(repo, "packages/cli/bin/handoff.mjs"), "run", dag], {
       cwd: repo,
@@ -99,7 +98,7 @@ describe("the README's quick start, from a clean data directory", () => {
     });
     expect(result.stderr).toBe("");
     expect(result.status).toBe(1);
-    expect(result.stdout).toMatch(/bad: retry 2\/2 (in \d s|now) after function_failed: disk full/);
+    expect(result.stdout).toMatch(/bad: retry 2\/2 (in \d s|now) after timeout/);
     expect(result.stdout).toMatch(/failed in \d+ ms/);
   });
 

@@ -80,6 +80,8 @@ for (const provider of ["sqlite", "postgresql"] as const) {
     });
 
     it("recomputes from lineage the results of a machine that did not come back", async () => {
+      // The test before restarted the server: both machines must be back before a task may be pinned to "two".
+      await stack.waitForMachines(["one", "two"]);
       const fileX = tempFile("x");
       const { runId } = await stack.client.startRun(
         dagFile("resumed-lost", [
