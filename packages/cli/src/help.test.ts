@@ -12,7 +12,7 @@ describe("when a command is asked for --help", () => {
       const result = cli(...command, "--help");
       expect(result.stderr).toBe("");
       expect(result.status).toBe(0);
-      expect(result.stdout).toMatch(/^(usage: )?handoff/);
+      expect(result.stdout).toMatch(/^(usage: )?(HANDOFF_JOIN_TOKEN=\S+ )?handoff/);
     });
   }
 
