@@ -83,6 +83,9 @@ describe("draining a machine", () => {
   });
 
   it("refuses an unknown machine and a user token", async () => {
+    // The test before blocked this process in spawnSync for longer than the server keeps idle connections: let the
+    // event loop see those closes before the client reuses a pooled connection.
+    await new Promise((resolve) => setTimeout(resolve, 200));
     expect((await apiError(stack.client.trpc.machines.drain.mutate({ name: "nowhere" }))).message).toMatch(/unknown machine "nowhere"/);
     const { token } = await stack.client.trpc.tokens.create.mutate({ name: "drainer", kind: "user" });
     const user = createClient({ url: stack.url, token });

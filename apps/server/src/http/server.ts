@@ -181,10 +181,6 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       else response.destroy();
     });
   });
-  // Keep idle client connections longer than clients (and proxies) do: a client that reuses a pooled connection
-  // the server closed a moment earlier sees "fetch failed" on a request it cannot safely retry.
-  http.keepAliveTimeout = 65_000;
-  http.headersTimeout = 66_000;
   const io = attachAgentGateway(http, { engine, tokens, log, maxMessageBytes: config.maxMessageBytes });
 
   await new Promise<void>((resolve, reject) => {
