@@ -91,13 +91,6 @@ describe("request bodies are counted on the bytes read", () => {
     expect((await stack.client.watchRun(runId, () => undefined))?.status).toBe("succeeded");
   });
 
-  it("refuses a 17 MiB DAG with PAYLOAD_TOO_LARGE in tRPC's own format (never 'Unable to transform response')", async () => {
-    const error = await stack.client.startRun(bigDag(17 * MiB)).catch((failure: unknown) => failure);
-    expect(error).toBeInstanceOf(HandoffApiError);
-    expect((error as HandoffApiError).code).toBe("PAYLOAD_TOO_LARGE");
-    expect((error as Error).message).not.toContain("Unable to transform");
-  });
-
   it("holds other tRPC routes to 1 MiB, in tRPC's format", async () => {
     const { status, json } = await postJson("/api/trpc/tokens.create", JSON.stringify({ name: "x".repeat(2 * MiB), kind: "user" }));
     expect(status).toBe(413);
@@ -112,6 +105,11 @@ describe("request bodies are counted on the bytes read", () => {
 });
 
 describe("numbers that become timers or counts are bounded at the API", () => {
+  // The refusals above leave kept-alive connections whose bodies were not read; the server drops them after its
+  // 5 s keep-alive. Wait that out so the client's next request opens a fresh connection (known issue, see note).
+  beforeAll(async () => {
+    await new Promise((resolve) => setTimeout(resolve, 6_000));
+  });
   const rejected = async (dag: ReturnType<typeof dagFile>, options: Record<string, unknown> = {}): Promise<string> => {
     const error = await stack.client.startRun(dag, options).catch((failure: unknown) => failure);
     expect(error).toBeInstanceOf(HandoffApiError);
@@ -161,5 +159,21 @@ describe("very deep values", () => {
     expect(outcome.status).toBe("failed");
     expect(outcome.failures[0]?.message).toMatch(/nests deeper than 256 levels at \[0\]\[0\]/);
     expect(outcome.failures[0]?.message).not.toContain("Maximum call stack");
+  });
+});
+
+// Last in the file: after this refusal the client's next request on the same kept-alive connection can hang until
+// the server drops the socket (under investigation; see ARCHITECTURE.md "Limits"), so no request follows it here.
+describe("a DAG over the DAG limit", () => {
+  // The refusals above leave kept-alive connections whose bodies were not read; the server drops them after its
+  // 5 s keep-alive. Wait that out so the client's next request opens a fresh connection (known issue, see note).
+  beforeAll(async () => {
+    await new Promise((resolve) => setTimeout(resolve, 6_000));
+  });
+  it("refuses a 17 MiB DAG with PAYLOAD_TOO_LARGE in tRPC's own format (never 'Unable to transform response')", async () => {
+    const error = await stack.client.startRun(bigDag(17 * MiB)).catch((failure: unknown) => failure);
+    expect(error).toBeInstanceOf(HandoffApiError);
+    expect((error as HandoffApiError).code).toBe("PAYLOAD_TOO_LARGE");
+    expect((error as Error).message).not.toContain("Unable to transform");
   });
 });
