@@ -1,14 +1,8 @@
 import { expect, test, type Locator, type Page } from "@playwright/test";
 import path from "node:path";
-import { existsSync } from "node:fs";
-import { SCREENSHOTS, signInLink, startE2eStack, type Stack } from "./stack.ts";
+import { SCREENSHOTS, signInLink, startE2eStack, type Stack, requireChromium } from "./stack.ts";
 
-const chromium = process.env.HANDOFF_CHROMIUM_PATH ?? "/usr/bin/chromium";
-if (!existsSync(chromium)) {
-  if (process.env.HANDOFF_REQUIRE_CHROMIUM === "1") throw new Error(`Chromium is required (HANDOFF_REQUIRE_CHROMIUM=1) but ${chromium} does not exist: apt-get install -y chromium fonts-liberation`);
-  console.warn(`SKIPPING the dashboard browser tests: no Chromium at ${chromium} (apt-get install -y chromium fonts-liberation)`);
-}
-test.skip(!existsSync(chromium), `no Chromium at ${chromium}`);
+requireChromium();
 
 // One story, in order, as a person would use the dashboard (issue #4 §5). Each step leaves a screenshot.
 test.describe.configure({ mode: "serial" });

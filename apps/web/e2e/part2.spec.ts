@@ -1,11 +1,9 @@
 import { expect, test, type Page } from "@playwright/test";
-import { existsSync } from "node:fs";
 import path from "node:path";
-import { SCREENSHOTS, signIn, startE2eStack, type Stack } from "./stack.ts";
+import { SCREENSHOTS, signIn, startE2eStack, type Stack, requireChromium } from "./stack.ts";
 import { wideDag } from "./wide-dag.ts";
 
-const chromium = process.env.HANDOFF_CHROMIUM_PATH ?? "/usr/bin/chromium";
-test.skip(!existsSync(chromium), `no Chromium at ${chromium}`);
+requireChromium();
 
 // Issue #6: time (timeline, filters, re-run), load (drain, charts, tokens) and scale (1,000 tasks).
 test.describe.configure({ mode: "serial" });

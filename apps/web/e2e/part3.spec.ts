@@ -1,10 +1,8 @@
 import { expect, test, type Dialog, type Locator, type Page } from "@playwright/test";
-import { existsSync } from "node:fs";
 import path from "node:path";
-import { SCREENSHOTS, signIn, startE2eStack, type Stack } from "./stack.ts";
+import { SCREENSHOTS, signIn, startE2eStack, type Stack, requireChromium } from "./stack.ts";
 
-const chromium = process.env.HANDOFF_CHROMIUM_PATH ?? "/usr/bin/chromium";
-test.skip(!existsSync(chromium), `no Chromium at ${chromium}`);
+requireChromium();
 
 // Issue #14: nothing the user made is lost; validation that knows the functions.
 test.describe.configure({ mode: "serial" });

@@ -1,10 +1,8 @@
 import { expect, test, type Page } from "@playwright/test";
-import { existsSync } from "node:fs";
 import path from "node:path";
-import { SCREENSHOTS, signInLink, startE2eStack, type Stack } from "./stack.ts";
+import { SCREENSHOTS, signInLink, startE2eStack, type Stack, requireChromium } from "./stack.ts";
 
-const chromium = process.env.HANDOFF_CHROMIUM_PATH ?? "/usr/bin/chromium";
-test.skip(!existsSync(chromium), `no Chromium at ${chromium}`);
+requireChromium();
 
 // Issue #10 §4/§7 and #11 §4 in the real dashboard: no token in URLs, the one-time sign-in link, the audit page.
 test.describe.configure({ mode: "serial" });

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 
-import { expect, type Page } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
 import { startStack } from "@handoff/cli/testing";
 
 /** What the specs use of the stack. */
@@ -52,4 +52,18 @@ export async function signInLink(stack: Stack): Promise<string> {
   const body = (await response.json()) as { result?: { data: { url: string } } };
   if (!body.result) throw new Error(`auth.signInLink answered ${response.status}: ${JSON.stringify(body)}`);
   return body.result.data.url;
+}
+
+/**
+ * Skips the calling spec when Debian's Chromium is missing, loudly; with HANDOFF_REQUIRE_CHROMIUM=1 (CI) a missing
+ * browser fails instead. Every spec calls this once at its top.
+ */
+export function requireChromium(): void {
+  const chromium = process.env.HANDOFF_CHROMIUM_PATH ?? "/usr/bin/chromium";
+  const present = existsSync(chromium);
+  if (!present) {
+    if (process.env.HANDOFF_REQUIRE_CHROMIUM === "1") throw new Error(`Chromium is required (HANDOFF_REQUIRE_CHROMIUM=1) but ${chromium} does not exist: apt-get install -y chromium fonts-liberation`);
+    console.warn(`SKIPPING the dashboard browser tests: no Chromium at ${chromium} (apt-get install -y chromium fonts-liberation)`);
+  }
+  test.skip(!present, `no Chromium at ${chromium}`);
 }
