@@ -10,7 +10,12 @@ const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const web = path.join(root, "apps/web");
 const pnpm = ["-y", "pnpm@10.34.9"];
 // pnpm passes its own settings to scripts as npm_config_*; the npx below (npm) warns "Unknown env config" for each.
-const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_config_(verify_deps_before_run|auto_install_peers)$/i.test(key)));
+// Keep only the settings npm itself reads (registry, cache, user config).
+const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_config_/i.test(key) || /^npm_config_(registry|cache|userconfig)$/i.test(key)));
+
+// The database clients are generated, not committed: generate them before anything imports them (a fresh clone).
+const generated = spawnSync("npx", [...pnpm, "--filter", "@handoff/db", "codegen"], { cwd: root, stdio: "inherit", env });
+if (generated.status !== 0) process.exit(generated.status ?? 1);
 
 function newest(dir) {
   let latest = 0;
