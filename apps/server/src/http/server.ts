@@ -22,7 +22,7 @@ import { attachAgentGateway } from "../gateway/agent-gateway.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { Engine } from "../scheduler/engine.ts";
 import { createInstallHandler } from "./install.ts";
-import { cutOffAfter, trpcBodyLimit } from "./body-limits.ts";
+import { answerAfterBody, cutOffAfter, trpcBodyLimit } from "./body-limits.ts";
 import { pipeRelayed, ResultRelay } from "./result-relay.ts";
 import { applySecurityHeaders, preparePage } from "./security-headers.ts";
 
@@ -123,6 +123,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const pathname = url.pathname;
     if (pathname.startsWith("/socket.io/")) return; // socket.io answers these itself
     applySecurityHeaders(response);
+    answerAfterBody(request, response, cutOffBytes / 2);
     // A body nobody reads is drained by Node after the answer; never more than the cut-off of it.
     response.once("finish", () => {
       if (!request.complete) cutOffAfter(request, cutOffBytes);
