@@ -1,7 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
 import { AuditKind } from "@handoff/api";
-import { openDatabase, type DatabaseProvider } from "@handoff/db";
+import { openDatabase, type Database, type DatabaseProvider } from "@handoff/db";
 import { ensureAdminToken } from "./auth/admin-token.ts";
 import { AuditLog } from "./auth/audit-log.ts";
 import { Authenticator } from "./auth/authenticator.ts";
@@ -56,19 +56,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   makeFilesPrivate(config.dataDir, config.databaseUrl);
   const db = await openDatabase(config.databaseUrl);
   makeFilesPrivate(config.dataDir, config.databaseUrl);
-  const tokens = new TokenService(db);
-  const sessions = new SessionService(db);
-  const codes = new SignInCodeService(db);
-  const audit = new AuditLog(db, log);
-  const live = new LiveCredentials();
-  tokens.onRevoke((tokenId) => {
-    live.tokenRevoked(tokenId);
-    void sessions.revokeByToken(tokenId).catch((error: unknown) => log.error("ending the sessions of a revoked token failed", { tokenId, error: String(error) }));
-  });
-  sessions.onRevoke((sessionId) => live.sessionRevoked(sessionId));
-  const authenticator = new Authenticator({ tokens, sessions, throttle: new FailureThrottle(config.authThrottle), audit, log, trustedProxyHops: config.trustProxyHops });
-  void audit.prune().catch(() => undefined);
-  void sessions.prune().catch(() => undefined);
+  const { tokens, sessions, codes, audit, live, authenticator } = createAuth(db, config, log);
   const bootstrapAdminToken = await ensureAdminToken(db, tokens, config.dataDir);
   const engine = new Engine({
     db,
@@ -140,6 +128,24 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       await db.close();
     },
   };
+}
+
+/** Tokens, sessions, sign-in codes, the audit log and the authenticator, wired so a revocation ends what it must. */
+function createAuth(db: Database, config: ServerConfig, log: Logger) {
+  const tokens = new TokenService(db);
+  const sessions = new SessionService(db);
+  const codes = new SignInCodeService(db);
+  const audit = new AuditLog(db, log);
+  const live = new LiveCredentials();
+  tokens.onRevoke((tokenId) => {
+    live.tokenRevoked(tokenId);
+    void sessions.revokeByToken(tokenId).catch((error: unknown) => log.error("ending the sessions of a revoked token failed", { tokenId, error: String(error) }));
+  });
+  sessions.onRevoke((sessionId) => live.sessionRevoked(sessionId));
+  const authenticator = new Authenticator({ tokens, sessions, throttle: new FailureThrottle(config.authThrottle), audit, log, trustedProxyHops: config.trustProxyHops });
+  void audit.prune().catch(() => undefined);
+  void sessions.prune().catch(() => undefined);
+  return { tokens, sessions, codes, audit, live, authenticator };
 }
 
 /** `tsx src/main.ts`: the server alone, configured from the environment. */
