@@ -2,7 +2,7 @@ import { createTRPCClient, httpBatchLink, httpLink, httpSubscriptionLink, splitL
 import { EventSource } from "eventsource";
 import type { DagFile } from "@handoff/protocol";
 import type { Resources, RunOptions, RunOutcome } from "@handoff/core";
-import type { AppRouter, MachineView, RunView, WatchEvent } from "@handoff/server/router";
+import type { AppRouter, MachineView, RunView, WatchEvent } from "@handoff/api";
 import { Dag } from "./dag-builder.ts";
 
 export interface ClientOptions {

@@ -14,7 +14,7 @@ import { dagFile } from "./fixtures.ts";
 
 // Issue #10 §1, §2, §5, §6: a machine name is an identity (an Ed25519 key), not a claim.
 
-const handoffBin = fileURLToPath(new URL("../../../packages/cli/bin/handoff.mjs", import.meta.url));
+const handoffBin = fileURLToPath(new URL("../../../apps/cli/bin/handoff.mjs", import.meta.url));
 let stack: Stack;
 let dir: string;
 let pidModule: string;

@@ -1,11 +1,13 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { AuditKind, type AuditLog } from "./audit-log.ts";
+import { AuditKind } from "@handoff/api";
+import type { AuditLog } from "./audit-log.ts";
 import type { Authentication, Authenticator } from "./authenticator.ts";
 import { isSameOrigin } from "./same-origin.ts";
 import { readSessionCookie, sessionCookie } from "./session-cookie.ts";
 import type { SessionService } from "./sessions.ts";
 import type { SignInCodeService } from "./sign-in-codes.ts";
-import type { Principal, TokenService } from "./tokens.ts";
+import type { Principal } from "@handoff/api";
+import type { TokenService } from "./tokens.ts";
 
 export interface AuthRoutesOptions {
   readonly tokens: TokenService;

@@ -1,19 +1,9 @@
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
+import type { Relayed, ResultFailure } from "@handoff/api";
 import type { ResultMeta } from "@handoff/protocol";
 import { SERVER_AUDIENCE, signServerProof } from "@handoff/protocol/grant";
 import { FETCH_PROOF_HEADER } from "@handoff/protocol/machine-identity";
 import type { Engine, LiveMachine, ResultRef } from "../scheduler/engine.ts";
-
-/** Why a value could not be had, in the words the API answers with. */
-export type RelayFailure =
-  | { readonly kind: "not_found"; readonly message: string }
-  | { readonly kind: "machine_offline"; readonly message: string }
-  | { readonly kind: "evicted"; readonly message: string }
-  | { readonly kind: "result_lost"; readonly message: string; readonly machine: string; readonly lostAt: string; readonly recomputedBy?: string }
-  | { readonly kind: "too_large"; readonly message: string }
-  | { readonly kind: "unreachable"; readonly message: string };
-
-export type Relayed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly failure: RelayFailure };
 
 /**
  * Brings a value from the machine that holds it to an API caller. The server signs a grant with the
@@ -160,7 +150,7 @@ export function safeFileName(taskId: string): string {
  * Why a recorded result cannot be read now, in words a user can act on; undefined when it can be tried.
  * With `machine` (the holder's live entry) it also says when the holder is offline.
  */
-export function unavailable(ref: ResultRef, taskId: string, machine: LiveMachine | undefined): RelayFailure | undefined {
+export function unavailable(ref: ResultRef, taskId: string, machine: LiveMachine | undefined): ResultFailure | undefined {
   if (ref.lost) {
     const lostAt = new Date(ref.lost.at).toISOString();
     const next = ref.recomputedBy ? `run "${ref.recomputedBy}" is recomputing it` : "results.recompute rebuilds it from lineage";
@@ -183,7 +173,7 @@ export function unavailable(ref: ResultRef, taskId: string, machine: LiveMachine
   return undefined;
 }
 
-function refusal(kind: string, taskId: string, machine: string): RelayFailure {
+function refusal(kind: string, taskId: string, machine: string): ResultFailure {
   if (kind === "evicted") return { kind: "evicted", message: `the result of "${taskId}" was evicted from "${machine}"` };
   return { kind: "not_found", message: `"${machine}" does not hold the result of "${taskId}"` };
 }

@@ -1,11 +1,11 @@
 import { z } from "zod";
-import { AuditKind } from "../../auth/audit-log.ts";
-import { MaxTokenLifetimeHours } from "../../auth/tokens.ts";
+import { AuditKind } from "../services/audit.ts";
+import { MaxTokenLifetimeHours } from "../services/tokens.ts";
 import { ApiError, adminProcedure, router } from "../trpc.ts";
 
 export const tokensRouter = router({
   list: adminProcedure.query(async ({ ctx }) =>
-    (await ctx.db.tokens.list()).map((token) => ({
+    (await ctx.tokens.list()).map((token) => ({
       id: token.id,
       name: token.name,
       kind: token.kind,
@@ -41,7 +41,7 @@ export const tokensRouter = router({
     const result = await ctx.tokens.revoke(input.id);
     if (result === "not_found") throw new ApiError("NOT_FOUND", `no token with id "${input.id}"`);
     if (result === "revoked") {
-      const token = await ctx.db.tokens.findById(input.id);
+      const token = await ctx.tokens.find(input.id);
       ctx.audit.record({ kind: AuditKind.TokenRevoked, actor: ctx.principal, ip: ctx.clientAddress, details: { tokenId: input.id, name: token?.name, kind: token?.kind } });
     }
     return { ok: true as const, alreadyRevoked: result === "already_revoked" };

@@ -1,5 +1,5 @@
 import { asksForHelp, enumFlag, HelpRequest, intFlag, parseFlags, UsageError } from "../args.ts";
-import { MaxTokenLifetimeHours } from "@handoff/server";
+import { MaxTokenLifetimeHours } from "@handoff/api";
 import { connect } from "../connect.ts";
 import { table } from "../table.ts";
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { AuditKinds } from "../../auth/audit-log.ts";
+import { AuditKinds } from "../services/audit.ts";
 import { ApiError, adminProcedure, router } from "../trpc.ts";
 
 export const auditRouter = router({

@@ -1,5 +1,5 @@
 import type { RunOutcome } from "@handoff/core";
-import type { ResultRelay } from "../http/result-relay.ts";
+import type { ResultsService } from "./services/results.ts";
 
 /** How `execute(…, { materialize: true })` answered for one task: its value, or a reference and why. */
 export type Materialized = { readonly as: "value" } | { readonly as: "reference"; readonly size?: number; readonly reason: string };
@@ -10,7 +10,7 @@ export type Materialized = { readonly as: "value" } | { readonly as: "reference"
  * outcome for a value it cannot carry.
  */
 export async function materializeResults(
-  relay: Pick<ResultRelay, "value">,
+  source: Pick<ResultsService, "value">,
   runId: string,
   outcome: RunOutcome,
   maxBytes: number,
@@ -19,7 +19,7 @@ export async function materializeResults(
   const materialized: Record<string, Materialized> = {};
   let budget = maxBytes;
   for (const [taskId, reference] of Object.entries(outcome.results)) {
-    const got = budget > 0 ? await relay.value(runId, taskId, undefined, budget) : undefined;
+    const got = budget > 0 ? await source.value(runId, taskId, undefined, budget) : undefined;
     if (got?.ok) {
       results[taskId] = got.value.value;
       materialized[taskId] = { as: "value" };

@@ -1,4 +1,4 @@
-import { AuditKind } from "../auth/audit-log.ts";
+import { AuditKind } from "./services/audit.ts";
 import { auditRouter } from "./routers/audit.ts";
 import { dagsRouter } from "./routers/dags.ts";
 import { machinesRouter } from "./routers/machines.ts";
@@ -12,9 +12,9 @@ export const appRouter = router({
     me: userProcedure.query(({ ctx }) => ({ tokenId: ctx.principal.tokenId, name: ctx.principal.name, kind: ctx.principal.kind as "admin" | "user" })),
     /** A one-time sign-in link for the caller's token: works once, for 10 minutes (open it in a browser). */
     signInLink: adminProcedure.mutation(async ({ ctx }) => {
-      const { code, expiresAt } = await ctx.codes.mint(ctx.principal.tokenId);
+      const { code, expiresAt } = await ctx.signIn.mint(ctx.principal.tokenId);
       ctx.audit.record({ kind: AuditKind.SignInCodeMinted, actor: ctx.principal, ip: ctx.clientAddress });
-      return { url: `${ctx.publicUrl}/login?code=${code}`, expiresAt: expiresAt.toISOString() };
+      return { url: `${ctx.publicUrl()}/login?code=${code}`, expiresAt: expiresAt.toISOString() };
     }),
   }),
   audit: auditRouter,
@@ -27,5 +27,4 @@ export const appRouter = router({
 
 /** The API's type: the dashboard and the SDK client import it (type only). */
 export type AppRouter = typeof appRouter;
-export type { MachineView } from "./routers/machines.ts";
 export type { RunView, WatchEvent } from "./routers/runs.ts";

@@ -1,11 +1,10 @@
 import { z } from "zod";
-import { unavailable, type RelayFailure } from "../../http/result-relay.ts";
-import { recomputeLineage } from "../../scheduler/recompute-lineage.ts";
+import type { ResultFailure } from "../services/results.ts";
 import { ApiError, adminProcedure, router, userProcedure } from "../trpc.ts";
 
 const Key = z.object({ runId: z.string().min(1).max(200), taskId: z.string().min(1).max(200) });
 
-function fail(failure: RelayFailure): never {
+function fail(failure: ResultFailure): never {
   const code = failure.kind === "too_large" ? "PAYLOAD_TOO_LARGE" : failure.kind === "not_found" ? "NOT_FOUND" : "PRECONDITION_FAILED";
   throw new ApiError(code, `${failure.kind}: ${failure.message}`);
 }
@@ -13,19 +12,18 @@ function fail(failure: RelayFailure): never {
 export const resultsRouter = router({
   /** Where the result lives and what it looks like; waits up to `timeoutMs` for it to exist. */
   get: userProcedure.input(Key.extend({ timeoutMs: z.number().int().min(0).max(3_600_000).default(0) })).query(async ({ ctx, input }) => {
-    const ref = await ctx.engine.waitForResult(input.runId, input.taskId, input.timeoutMs);
+    const ref = await ctx.results.reference(input.runId, input.taskId, input.timeoutMs);
     if (!ref) {
       throw new ApiError(input.timeoutMs > 0 ? "TIMEOUT" : "NOT_FOUND", `no result for task "${input.taskId}" of run "${input.runId}"${input.timeoutMs > 0 ? ` within ${input.timeoutMs} ms` : ""}`);
     }
-    const gone = unavailable(ref, input.taskId, undefined) ?? unavailable(ref, input.taskId, ctx.engine.machines.get(ref.machine));
+    const gone = ctx.results.unreadable(ref, input.taskId);
     if (gone) fail(gone);
-    if (!ctx.engine.machines.get(ref.machine)?.link) throw new ApiError("PRECONDITION_FAILED", `machine_offline: the result of "${input.taskId}" lives on "${ref.machine}", which is offline`);
     return ref;
   }),
 
   /** The value itself, relayed from the machine that holds it (or `fromMachine`). */
   value: userProcedure.input(Key.extend({ fromMachine: z.string().min(1).max(200).optional() })).query(async ({ ctx, input }) => {
-    const got = await ctx.relay.value(input.runId, input.taskId, input.fromMachine, ctx.config.maxMessageBytes);
+    const got = await ctx.results.value(input.runId, input.taskId, input.fromMachine, ctx.maxMessageBytes);
     if (!got.ok) fail(got.failure);
     return got.value;
   }),
@@ -36,22 +34,21 @@ export const resultsRouter = router({
    * `value`/`get` of the old run serve it from there.
    */
   recompute: userProcedure.input(Key).mutation(async ({ ctx, input }) => {
-    const started = await recomputeLineage(ctx, ctx.principal.name, input.runId, input.taskId);
+    const started = await ctx.results.recompute(ctx.principal.name, input.runId, input.taskId);
     if (!started.ok) throw new ApiError(started.error.kind === "not_found" ? "NOT_FOUND" : "PRECONDITION_FAILED", `${started.error.kind}: ${started.error.message}`);
     return { runId: started.runId };
   }),
 
   store: adminProcedure.input(Key.extend({ value: z.unknown(), machine: z.string().min(1).max(200) })).mutation(async ({ ctx, input }) => {
-    const stored = await ctx.relay.store(input.runId, input.taskId, input.value, input.machine);
+    const stored = await ctx.results.store(input.runId, input.taskId, input.value, input.machine);
     if (!stored.ok) fail(stored.failure);
     return stored.value;
   }),
 
-  lookup: userProcedure.input(Key).query(async ({ ctx, input }) => ({ machine: (await ctx.engine.lookupResult(input.runId, input.taskId))?.machine ?? null })),
+  lookup: userProcedure.input(Key).query(async ({ ctx, input }) => ({ machine: (await ctx.results.lookup(input.runId, input.taskId))?.machine ?? null })),
 
   registerLocation: adminProcedure.input(Key.extend({ machine: z.string().min(1).max(200) })).mutation(({ ctx, input }) => {
-    if (!ctx.engine.machines.has(input.machine)) throw new ApiError("NOT_FOUND", `unknown machine "${input.machine}"`);
-    ctx.engine.registerResult(input.runId, input.taskId, { machine: input.machine, size: 0, contentType: "application/json", preview: "", truncated: false });
+    if (!ctx.results.registerLocation(input.runId, input.taskId, input.machine)) throw new ApiError("NOT_FOUND", `unknown machine "${input.machine}"`);
     return { ok: true as const };
   }),
 });

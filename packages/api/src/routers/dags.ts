@@ -10,17 +10,17 @@ export const dagsRouter = router({
   check: userProcedure.input(z.object({ file: DagFile, strategy: Strategy.optional() })).query(({ ctx, input }) => {
     const dag = toDagSpec(input.file);
     return {
-      problems: ctx.engine.check(dag),
-      placement: ctx.engine.previewPlacement(dag, input.strategy ?? input.file.strategy ?? "first_available"),
+      problems: ctx.dags.check(dag),
+      placement: ctx.dags.previewPlacement(dag, input.strategy ?? input.file.strategy ?? "first_available"),
     };
   }),
 
   save: userProcedure.input(z.object({ file: DagFile })).mutation(async ({ ctx, input }) => {
     const problems = validateDag(toDagSpec(input.file));
     if (problems.length > 0) throw new ApiError("BAD_REQUEST", `the DAG is invalid: ${problems.map((p) => p.message).join("; ")}`, problems);
-    const existing = await ctx.db.dags.getByName(input.file.name);
+    const existing = await ctx.dags.getByName(input.file.name);
     if (existing) {
-      const saved = await ctx.db.dags.saveVersion(existing.id, {
+      const saved = await ctx.dags.saveVersion(existing.id, {
         spec: input.file,
         createdBy: ctx.principal.name,
         ...(input.file.description === undefined ? {} : { description: input.file.description }),
@@ -28,7 +28,7 @@ export const dagsRouter = router({
       if (saved.kind === "not_found") throw new ApiError("CONFLICT", `DAG "${input.file.name}" was deleted while saving`);
       return { name: saved.dag.name, version: saved.version.version };
     }
-    const created = await ctx.db.dags.create({
+    const created = await ctx.dags.create({
       name: input.file.name,
       spec: input.file,
       createdBy: ctx.principal.name,
@@ -43,7 +43,7 @@ export const dagsRouter = router({
   list: userProcedure
     .input(z.object({ cursor: z.string().max(200).optional(), limit: z.number().int().min(1).max(200).default(50) }).optional())
     .query(async ({ ctx, input }) => {
-      const all = (await ctx.db.dags.list()).sort((a, b) => (a.name < b.name ? -1 : 1));
+      const all = (await ctx.dags.list()).sort((a, b) => (a.name < b.name ? -1 : 1));
       const start = input?.cursor ? all.findIndex((dag) => dag.name > input.cursor!) : 0;
       const limit = input?.limit ?? 50;
       const from = start < 0 ? all.length : start;
@@ -55,9 +55,9 @@ export const dagsRouter = router({
     }),
 
   versions: userProcedure.input(z.object({ name: z.string().min(1).max(200) })).query(async ({ ctx, input }) => {
-    const dag = await ctx.db.dags.getByName(input.name);
+    const dag = await ctx.dags.getByName(input.name);
     if (!dag) throw new ApiError("NOT_FOUND", `no DAG named "${input.name}"`);
-    return (await ctx.db.dags.listVersions(dag.id)).map((version) => ({
+    return (await ctx.dags.listVersions(dag.id)).map((version) => ({
       version: version.version,
       createdAt: version.createdAt.toISOString(),
       createdBy: version.createdBy,
@@ -65,9 +65,9 @@ export const dagsRouter = router({
   }),
 
   get: userProcedure.input(z.object({ name: z.string().min(1).max(200), version: z.number().int().positive().optional() })).query(async ({ ctx, input }) => {
-    const dag = await ctx.db.dags.getByName(input.name);
+    const dag = await ctx.dags.getByName(input.name);
     if (!dag) throw new ApiError("NOT_FOUND", `no DAG named "${input.name}"`);
-    const version = await ctx.db.dags.getVersion(dag.id, input.version);
+    const version = await ctx.dags.getVersion(dag.id, input.version);
     if (!version) throw new ApiError("NOT_FOUND", `DAG "${input.name}" has no version ${input.version ?? "(latest)"}`);
     return { name: dag.name, version: version.version, file: version.spec as DagFile };
   }),

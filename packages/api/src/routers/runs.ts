@@ -1,12 +1,12 @@
 import { z } from "zod";
 import { tracked } from "@trpc/server";
 import { boundedNumber, DagFile, toDagSpec, type AttemptMetrics } from "@handoff/protocol";
-import { Bounds, DEFAULT_MAX_RETRIES, type RunOptions, type RunOutcome } from "@handoff/core";
-import type { Database, RunSummary } from "@handoff/db";
-import { RunRejectedError, type RunEvent } from "../../scheduler/engine.ts";
-import { startOnce } from "../idempotent-start.ts";
+import { Bounds, DEFAULT_MAX_RETRIES, type RunOutcome } from "@handoff/core";
+import type { RunSummary } from "@handoff/db";
+import type { ApiContext } from "../context.ts";
 import { materializeResults } from "../materialize-results.ts";
-import { ApiError, router, userProcedure, type ApiContext } from "../trpc.ts";
+import type { RunEvent, RunsService, StoredOptions } from "../services/runs.ts";
+import { ApiError, router, userProcedure } from "../trpc.ts";
 
 export const RunOptionsInput = z
   .object({
@@ -28,10 +28,6 @@ export const StartInput = z.object({
 const RunId = z.object({ runId: z.string().min(1).max(200) });
 const Status = z.enum(["queued", "running", "succeeded", "failed", "cancelled", "rejected", "interrupted"]);
 
-interface StoredOptions extends RunOptions {
-  readonly dagName?: string;
-}
-
 async function startRun(ctx: ApiContext & { principal: NonNullable<ApiContext["principal"]> }, input: z.infer<typeof StartInput>): Promise<string> {
   let file: DagFile;
   let dagId: string | null = null;
@@ -39,9 +35,9 @@ async function startRun(ctx: ApiContext & { principal: NonNullable<ApiContext["p
   if ("file" in input.dag) {
     file = input.dag.file;
   } else {
-    const dag = await ctx.db.dags.getByName(input.dag.name);
+    const dag = await ctx.dags.getByName(input.dag.name);
     if (!dag) throw new ApiError("NOT_FOUND", `no DAG named "${input.dag.name}"`);
-    const version = await ctx.db.dags.getVersion(dag.id, input.dag.version);
+    const version = await ctx.dags.getVersion(dag.id, input.dag.version);
     if (!version) throw new ApiError("NOT_FOUND", `DAG "${input.dag.name}" has no version ${input.dag.version ?? "(latest)"}`);
     const parsed = DagFile.safeParse(version.spec);
     if (!parsed.success) throw new ApiError("INTERNAL_SERVER_ERROR", `stored DAG "${input.dag.name}" v${version.version} is unreadable`);
@@ -55,15 +51,18 @@ async function startRun(ctx: ApiContext & { principal: NonNullable<ApiContext["p
     ...input.options,
     dagName: file.name,
   };
-  try {
-    const started = await startOnce(ctx.db.runs, { tokenId: ctx.principal.tokenId, key: input.idempotencyKey, now: Date.now() }, (idempotencyKey) =>
-      ctx.engine.submit({ dag: toDagSpec(file), file, options, startedBy: ctx.principal.name, dagId, dagVersion, dagName: file.name ?? null, idempotencyKey }),
-    );
-    return started.runId;
-  } catch (error) {
-    if (error instanceof RunRejectedError) throw new ApiError("BAD_REQUEST", error.message, error.problems);
-    throw error;
-  }
+  const started = await ctx.runs.start({
+    dag: toDagSpec(file),
+    file,
+    options,
+    startedBy: ctx.principal.name,
+    dagId,
+    dagVersion,
+    dagName: file.name ?? null,
+    ...(input.idempotencyKey === undefined ? {} : { idempotency: { tokenId: ctx.principal.tokenId, key: input.idempotencyKey } }),
+  });
+  if (started.kind === "rejected") throw new ApiError("BAD_REQUEST", started.message, started.problems);
+  return started.runId;
 }
 
 /** The producers a task's arguments name (task ids, or edges from a task). */
@@ -97,8 +96,8 @@ function summaryView(run: RunSummary) {
 
 export type RunView = Awaited<ReturnType<typeof runView>>;
 
-export async function runView(db: Database, runId: string) {
-  const found = await db.runs.get(runId);
+export async function runView(runs: Pick<RunsService, "get">, runId: string) {
+  const found = await runs.get(runId);
   if (!found) throw new ApiError("NOT_FOUND", `no run "${runId}"`);
   const { run, tasks } = found;
   const file = run.spec as DagFile;
@@ -143,14 +142,14 @@ export const runsRouter = router({
   /** Starts a run and answers with its outcome when it ends. */
   execute: userProcedure.input(StartInput.extend({ materialize: z.boolean().optional() })).mutation(async ({ ctx, input }) => {
     const runId = await startRun(ctx, input);
-    const outcome = (await ctx.engine.outcome(runId))!;
+    const outcome = (await ctx.runs.outcome(runId))!;
     if (!input.materialize || outcome.status !== "succeeded") return outcome;
-    return materializeResults(ctx.relay, runId, outcome, ctx.config.maxMessageBytes);
+    return materializeResults(ctx.results, runId, outcome, ctx.maxMessageBytes);
   }),
 
   cancel: userProcedure.input(RunId).mutation(async ({ ctx, input }) => {
-    if (!ctx.engine.cancel(input.runId, `cancelled by ${ctx.principal.name}`)) {
-      const found = await ctx.db.runs.get(input.runId);
+    if (!ctx.runs.cancel(input.runId, `cancelled by ${ctx.principal.name}`)) {
+      const found = await ctx.runs.get(input.runId);
       if (!found) throw new ApiError("NOT_FOUND", `no run "${input.runId}"`);
       return { ok: true as const, alreadyFinished: true };
     }
@@ -176,7 +175,7 @@ export const runsRouter = router({
         .optional(),
     )
     .query(async ({ ctx, input }) => {
-      const page = await ctx.db.runs.list({
+      const page = await ctx.runs.list({
         limit: input?.limit ?? 50,
         ...(input?.cursor ? { cursor: input.cursor } : {}),
         ...(input?.status ? { status: input.status } : {}),
@@ -190,36 +189,31 @@ export const runsRouter = router({
 
   /** Starts the same DAG again with the same options (and the same saved version, if it was one). */
   rerun: userProcedure.input(RunId).mutation(async ({ ctx, input }) => {
-    const found = await ctx.db.runs.get(input.runId);
+    const found = await ctx.runs.get(input.runId);
     if (!found) throw new ApiError("NOT_FOUND", `no run "${input.runId}"`);
     const file = DagFile.safeParse(found.run.spec);
     if (!file.success) throw new ApiError("PRECONDITION_FAILED", `run "${input.runId}" has an unreadable DAG and cannot run again`);
     const options = (found.run.options ?? {}) as StoredOptions;
-    try {
-      const runId = await ctx.engine.submit({
-        dag: toDagSpec(file.data),
-        file: file.data,
-        options,
-        startedBy: ctx.principal.name,
-        dagId: found.run.dagId,
-        dagVersion: found.run.dagVersion,
-        dagName: found.run.dagName ?? file.data.name ?? null,
-      });
-      return { runId };
-    } catch (error) {
-      if (error instanceof RunRejectedError) throw new ApiError("BAD_REQUEST", error.message, error.problems);
-      throw error;
-    }
+    const started = await ctx.runs.start({
+      dag: toDagSpec(file.data),
+      file: file.data,
+      options,
+      startedBy: ctx.principal.name,
+      dagId: found.run.dagId,
+      dagVersion: found.run.dagVersion,
+      dagName: found.run.dagName ?? file.data.name ?? null,
+    });
+    if (started.kind === "rejected") throw new ApiError("BAD_REQUEST", started.message, started.problems);
+    return { runId: started.runId };
   }),
 
   /** Every attempt of the run with its machine, timings, and the values it fetched from other machines (the Gantt view). */
   timeline: userProcedure.input(RunId).query(async ({ ctx, input }) => {
-    await ctx.engine.flushed();
-    const found = await ctx.db.runs.get(input.runId);
+    const found = await ctx.runs.get(input.runId);
     if (!found) throw new ApiError("NOT_FOUND", `no run "${input.runId}"`);
     const file = found.run.spec as DagFile;
     const specOf = new Map(file.tasks.map((task) => [task.id, task]));
-    const attempts = await ctx.db.runs.listAttempts(input.runId);
+    const attempts = await ctx.runs.attempts(input.runId);
     return {
       runId: found.run.id,
       status: found.run.status,
@@ -248,13 +242,11 @@ export const runsRouter = router({
   }),
 
   get: userProcedure.input(RunId).query(async ({ ctx, input }) => {
-    await ctx.engine.flushed();
-    return runView(ctx.db, input.runId);
+    return runView(ctx.runs, input.runId);
   }),
 
   attempts: userProcedure.input(RunId.extend({ taskId: z.string().min(1).max(200) })).query(async ({ ctx, input }) => {
-    await ctx.engine.flushed();
-    return (await ctx.db.runs.listAttempts(input.runId, input.taskId)).map((attempt) => ({
+    return (await ctx.runs.attempts(input.runId, input.taskId)).map((attempt) => ({
       id: attempt.id,
       number: attempt.number,
       machine: attempt.machine,
@@ -269,8 +261,7 @@ export const runsRouter = router({
   logs: userProcedure
     .input(RunId.extend({ taskId: z.string().min(1).max(200).optional(), afterId: z.number().int().nonnegative().optional(), limit: z.number().int().min(1).max(5000).optional() }))
     .query(async ({ ctx, input }) => {
-      await ctx.engine.flushed();
-      const page = await ctx.db.logs.list({
+      const page = await ctx.runs.logs({
         runId: input.runId,
         ...(input.taskId ? { taskId: input.taskId } : {}),
         ...(input.afterId === undefined ? {} : { afterId: input.afterId }),
@@ -289,16 +280,15 @@ export const runsRouter = router({
     const signal = ctx.credentialSignal && requestSignal ? AbortSignal.any([requestSignal, ctx.credentialSignal]) : requestSignal;
     const buffer: RunEvent[] = [];
     let wake: (() => void) | undefined;
-    const unsubscribe = ctx.engine.subscribe(input.runId, (event) => {
+    const unsubscribe = ctx.runs.subscribe(input.runId, (event) => {
       buffer.push(event);
       wake?.();
     });
     try {
-      await ctx.engine.flushed();
-      const run = await runView(ctx.db, input.runId);
+      const run = await runView(ctx.runs, input.runId);
       let sequence = 0;
       yield tracked(String(sequence++), { type: "snapshot", run } as WatchEvent);
-      const active = ctx.engine.isActive(input.runId);
+      const active = ctx.runs.isActive(input.runId);
       if (!active && buffer.length === 0) return;
       while (!signal?.aborted) {
         if (buffer.length === 0) {

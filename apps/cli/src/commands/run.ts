@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { Bounds } from "@handoff/core";
 import { parseDagFile } from "@handoff/protocol";
 import { HandoffApiError } from "@handoff/sdk";
-import type { WatchEvent } from "@handoff/server/router";
+import type { WatchEvent } from "@handoff/api";
 import { enumFlag, intFlag, parseFlags, UsageError } from "../args.ts";
 import { connect } from "../connect.ts";
 import { describeRetry, type PendingRetry } from "../retry-status.ts";

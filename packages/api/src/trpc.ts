@@ -1,30 +1,7 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import { formatIssues } from "@handoff/protocol";
-import type { Database } from "@handoff/db";
 import type { DagProblem } from "@handoff/core";
-import type { AuditLog } from "../auth/audit-log.ts";
-import type { SignInCodeService } from "../auth/sign-in-codes.ts";
-import type { Principal, TokenService } from "../auth/tokens.ts";
-import type { ServerConfig } from "../env.ts";
-import type { Engine } from "../scheduler/engine.ts";
-import type { ResultRelay } from "../http/result-relay.ts";
-
-export interface ApiContext {
-  readonly engine: Engine;
-  readonly db: Database;
-  readonly tokens: TokenService;
-  readonly relay: ResultRelay;
-  readonly config: ServerConfig;
-  /** The URL agents and browsers use to reach this server. */
-  readonly publicUrl: string;
-  readonly principal: Principal | undefined;
-  readonly audit: AuditLog;
-  readonly codes: SignInCodeService;
-  /** Where the request came from (HANDOFF_TRUST_PROXY decides whether X-Forwarded-For counts). */
-  readonly clientAddress: string;
-  /** Aborts when the token or session behind this request is revoked or expires (ends subscriptions). */
-  readonly credentialSignal: AbortSignal | undefined;
-}
+import type { ApiContext } from "./context.ts";
 
 /** A failure that names the culprit; `problems` carries DAG problems to the client in `error.data.problems`. */
 export class ApiError extends TRPCError {

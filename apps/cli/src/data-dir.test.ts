@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { repoRoot, resolveDataDir } from "./data-dir.ts";
 
 describe("when no data directory is named", () => {
-  it("uses .handoff/ in the repository root, whatever the working directory (npm start once wrote packages/cli/.handoff)", () => {
+  it("uses .handoff/ in the repository root, whatever the working directory (npm start once wrote the CLI package's own .handoff)", () => {
     expect(existsSync(path.join(repoRoot, "pnpm-workspace.yaml"))).toBe(true);
     expect(resolveDataDir(undefined, {})).toBe(path.join(repoRoot, ".handoff"));
   });

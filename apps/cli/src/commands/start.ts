@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { hostname } from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { loadConfig, startServer, type RunningServer, type WebHandler } from "@handoff/server";
 import { intFlag, parseFlags } from "../args.ts";
 import { repoRoot, resolveDataDir } from "../data-dir.ts";
@@ -12,8 +13,9 @@ const usage = `handoff start [--port 4400] [--host 127.0.0.1] [--data-dir REPO/.
 Starts the whole system on its embedded default: the server (SQLite unless --database-url / DATABASE_URL
 names PostgreSQL), the dashboard when apps/web is built, and one local agent.`;
 
+/** The agent's command-line entry, resolved through its package's public exports (`@handoff/agent/cli`). */
 export function agentEntry(): string {
-  return path.join(repoRoot, "apps/agent/src/cli.ts");
+  return fileURLToPath(import.meta.resolve("@handoff/agent/cli"));
 }
 
 /**
@@ -38,11 +40,11 @@ async function localAgentJoin(server: RunningServer, machine: string, agentDataD
   // Imported here: the whole agent package would slow every other `handoff` command's start.
   const { loadMachineIdentity } = await import("@handoff/agent");
   const { publicKey } = loadMachineIdentity(agentDataDir);
-  if (server.engine.machines.get(machine)?.publicKey === publicKey) return { joined: () => undefined };
+  if (server.machinePublicKey(machine) === publicKey) return { joined: () => undefined };
   const { id, token } = await server.tokens.create(`local agent ${machine} (first join)`, "join", "handoff start");
   const revoke = (): void => void server.tokens.revoke(id).catch(() => undefined);
   const poll = setInterval(() => {
-    if (server.engine.machines.get(machine)?.publicKey !== publicKey) return;
+    if (server.machinePublicKey(machine) !== publicKey) return;
     clearInterval(poll);
     revoke();
   }, 200);
@@ -118,7 +120,7 @@ export async function start(argv: readonly string[]): Promise<void> {
   const admin = server.bootstrapAdminToken;
   const signInLink = await server.signInLink();
   console.log(`
-  Handoff is running on ${server.db.provider === "sqlite" ? "SQLite" : "PostgreSQL"}
+  Handoff is running on ${server.databaseProvider === "sqlite" ? "SQLite" : "PostgreSQL"}
   open      ${server.url}${web ? "" : "   (dashboard not built: npx -y pnpm@10.34.9 --filter @handoff/web build)"}
   sign in   ${signInLink ? `${signInLink}   (one-time link, valid 10 minutes)` : "with an admin or user token (the bootstrap admin token was revoked)"}
   token     ${admin ?? "-"}   (also in ${path.join(config.dataDir, "admin-token")})
