@@ -26,9 +26,13 @@ export function jsonDoc(value: unknown): Doc {
     case "object":
       if (Array.isArray(value)) return { kind: "array", items: value.map(jsonDoc) };
       return { kind: "object", entries: Object.entries(value as Record<string, unknown>).map(([key, v]) => [key, jsonDoc(v)] as const) };
-    default:
-      throw new TypeError(`not a JSON value: ${typeof value}`);
+    case "bigint":
+    case "symbol":
+    case "undefined":
+    case "function":
+      break;
   }
+  throw new TypeError(`not a JSON value: ${typeof value}`);
 }
 
 /**

@@ -52,14 +52,9 @@ export function readLiteral(ctx: ReadContext, expression: ts.Expression, path: s
   if (ts.isPrefixUnaryExpression(node) && node.operator === ts.SyntaxKind.MinusToken && ts.isNumericLiteral(unwrap(node.operand))) {
     return readNumber(ctx, unwrap(node.operand) as ts.NumericLiteral, -1);
   }
-  switch (node.kind) {
-    case ts.SyntaxKind.TrueKeyword:
-      return true;
-    case ts.SyntaxKind.FalseKeyword:
-      return false;
-    case ts.SyntaxKind.NullKeyword:
-      return null;
-  }
+  if (node.kind === ts.SyntaxKind.TrueKeyword) return true;
+  if (node.kind === ts.SyntaxKind.FalseKeyword) return false;
+  if (node.kind === ts.SyntaxKind.NullKeyword) return null;
   if (ts.isIdentifier(node) && ["undefined", "NaN", "Infinity"].includes(node.text)) {
     return refuse(ctx, node, `found \`${node.text}\`, which is not a JSON value (leave the field out, or use null)`);
   }
@@ -104,8 +99,6 @@ export function readObject<T>(
 }
 
 function readNumber(ctx: ReadContext, node: ts.NumericLiteral, sign: 1 | -1): number | undefined {
-  // A legacy octal (`010`) means 8 in JavaScript, not 10: refused rather than misread.
-  if (/^0[0-9]/.test(node.getText(ctx.sourceFile))) return refuse(ctx, node, `the number ${node.getText(ctx.sourceFile)} has a leading zero (write it without, or as 0o…)`);
   const value = sign * Number(node.text);
   return Number.isFinite(value) ? value : refuse(ctx, node, `the number ${node.getText(ctx.sourceFile)} is not finite`);
 }
