@@ -71,7 +71,10 @@ test("exports the DAG as TypeScript and imports it back as the same graph", asyn
   await page.getByTestId("import-code-file").setInputFiles({ name: code.name, mimeType: "text/typescript", buffer: Buffer.from(code.text) });
   await expect(page.getByTestId("import-code-text")).toHaveValue(code.text);
   await shot("dag-code-01-import-panel");
+  // The parser (TypeScript, ~9 MB) runs in a Web Worker started by this first import, not with the editor.
+  const parser = page.waitForEvent("worker");
   await confirming(() => page.getByTestId("import-code-read").click());
+  expect((await parser).url()).toMatch(/^http/);
   await expect(page.getByTestId("import-code-panel")).toBeHidden();
   for (const id of ["source", "picked", "both"]) await expect(page.getByTestId(`task-node-${id}`)).toBeVisible();
   await expect(page.locator(".react-flow__edge")).toHaveCount(3);
