@@ -95,3 +95,18 @@ test("refuses code it cannot follow, showing the line and column, and keeps the 
   await page.getByRole("button", { name: "Cancel" }).click();
   await expect(page.getByTestId("task-node-source")).toBeVisible();
 });
+
+test("lays out a module written without positions (250 tasks, in the layout worker)", async () => {
+  const calls = Array.from({ length: 250 }, (_, i) => `dag.addTask({ id: "t${i}", fn: "std.identity", args: [${i === 0 ? "" : `"t${Math.floor((i - 1) / 2)}"`}] });`);
+  const code = `import { Dag } from "@handoff/sdk";\n\nconst dag = new Dag("sdk-written");\n${calls.join("\n")}\nexport default dag;\n`;
+  await page.getByTestId("import-code").click();
+  await page.getByTestId("import-code-text").fill(code);
+  await confirming(() => page.getByTestId("import-code-read").click());
+  await expect(page.getByTestId("import-code-panel")).toBeHidden();
+  const file = (await downloadedJson()) as { name: string; tasks: { id: string; position?: { x: number; y: number } }[] };
+  expect(file.name).toBe("sdk-written");
+  expect(file.tasks).toHaveLength(250);
+  const placed = new Set(file.tasks.map((task) => (task.position === undefined ? "none" : `${task.position.x},${task.position.y}`)));
+  expect(placed.has("none")).toBe(false);
+  expect(placed.size).toBe(250);
+});
