@@ -3,6 +3,7 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { DagFile } from "@handoff/protocol";
 import fc from "fast-check";
+import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { arbitraryDagFile } from "./arbitrary-dag-file.ts";
 import { exportDagCode } from "./export-dag-code.ts";
@@ -93,4 +94,39 @@ describe("when the exported module is run with the SDK", () => {
       { numRuns },
     );
   });
+});
+
+describe("when the exported module is type-checked against the SDK", () => {
+  it("compiles without errors (every field kind, edges with and without transforms)", () => {
+    const dir = mkdtempSync(path.join(path.dirname(fileURLToPath(import.meta.url)), "..", ".exported-"));
+    try {
+      const modulePath = path.join(dir, "thumbnails.ts");
+      const every: DagFile = {
+        ...thumbnails,
+        strategy: "load_balanced",
+        onFailure: "continue",
+        tasks: [
+          ...thumbnails.tasks,
+          { id: "d", fn: "f", args: [], extraArgs: [null, [true, -0], "x"], argumentInclusion: "variadic", type: "regular", placement: { kind: "auto" }, maxRetries: 1, retryBackoff: { initialMs: 0, maxMs: 9 }, timeoutMs: 5 },
+          { id: "e", fn: "f", placement: { kind: "collocated", with: "d" }, retryOn: ["function_failed", "timeout"] },
+        ],
+      };
+      writeFileSync(modulePath, exportDagCode(every));
+      const program = ts.createProgram([modulePath], {
+        target: ts.ScriptTarget.ES2023,
+        module: ts.ModuleKind.NodeNext,
+        moduleResolution: ts.ModuleResolutionKind.NodeNext,
+        strict: true,
+        noEmit: true,
+        skipLibCheck: true,
+        allowImportingTsExtensions: true,
+        types: ["node"],
+      });
+      const problems = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, " "));
+      expect(problems).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // A whole program: the SDK's types reach the server's router (about 8 s of CPU, more on a busy machine).
+  }, 180_000);
 });
