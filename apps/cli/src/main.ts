@@ -2,6 +2,7 @@ import { ConfigError } from "@handoff/server";
 import { HandoffApiError } from "@handoff/sdk";
 import { HelpRequest, UsageError } from "./args.ts";
 import { machines, tokens } from "./commands/admin.ts";
+import { dag } from "./commands/dag.ts";
 import { results } from "./commands/results.ts";
 import { run } from "./commands/run.ts";
 import { agentEntry, start } from "./commands/start.ts";
@@ -15,6 +16,7 @@ const usage = `handoff <command>
   machines   list machines, capacity and load; drain | undrain | forget NAME; address NAME HOST
   tokens     list | create | revoke tokens
   results    recompute RUN TASK: bring a lost value back from lineage
+  dag        export DAG.json as TypeScript SDK code; import DAG.ts back (parsed, never run)
 Every command answers --help.`;
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -35,6 +37,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return tokens(rest);
     case "results":
       return results(rest);
+    case "dag":
+      return dag(rest);
     case undefined:
     case "help":
     case "--help":

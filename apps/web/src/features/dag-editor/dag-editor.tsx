@@ -16,6 +16,7 @@ import { useEdgeMeshHidden } from "../canvas/use-edge-mesh-hidden.ts";
 import { edgeTypes, nodeTypes } from "../canvas/flow-types-registry.ts";
 import { addTask, connectArg, copyTasks, moveTasks, pasteTasks, removeEdges, removeTasks } from "./dag-edits.ts";
 import { dagToFlow } from "./dag-to-flow.ts";
+import { DagCodeMenu } from "./dag-code-menu.tsx";
 import { DagInspector } from "./dag-inspector.tsx";
 import { DraftBanner, type RestoredDraft } from "./draft-banner.tsx";
 import { downloadText } from "./download-text.ts";
@@ -438,6 +439,7 @@ function DagEditorInner() {
           <button type="button" className="btn btn-small" onClick={() => downloadText(`${file.name}.dag.json`, `${JSON.stringify(file, null, 2)}\n`)}>
             Export
           </button>
+          <DagCodeMenu file={file} onImport={(imported) => confirmLeave() && openFile(imported, null)} />
           <span className="sep" />
           <label className="row muted" title="strategy used by the placement preview and saved with the DAG">
             <select value={strategy} onChange={(event) => editor.change({ ...file, strategy: event.target.value === "load_balanced" ? "load_balanced" : "first_available" })} data-testid="strategy">
