@@ -185,7 +185,8 @@ export const runsRouter = router({
         ...(input?.from ? { from: new Date(input.from) } : {}),
         ...(input?.to ? { to: new Date(input.to) } : {}),
       });
-      return { items: page.runs.map(summaryView), nextCursor: page.nextCursor ?? null };
+      const counts = await ctx.db.runs.countTasks(page.runs.map((run) => run.id));
+      return { items: page.runs.map((run) => ({ ...summaryView(run), taskCounts: counts.get(run.id) ?? {} })), nextCursor: page.nextCursor ?? null };
     }),
 
   /** Starts the same DAG again with the same options (and the same saved version, if it was one). */
