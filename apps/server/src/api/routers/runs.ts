@@ -107,7 +107,10 @@ export async function runView(db: Database, runId: string) {
   const order = new Map(file.tasks.map((task, index) => [task.id, index]));
   tasks.sort((a, b) => (order.get(a.taskId) ?? 0) - (order.get(b.taskId) ?? 0));
   const taskCounts: Record<string, number> = {};
-  for (const task of tasks) taskCounts[task.state] = (taskCounts[task.state] ?? 0) + 1;
+  for (const task of tasks) {
+    const key = specOf.get(task.taskId)?.type === "inline" ? "inline" : task.state;
+    taskCounts[key] = (taskCounts[key] ?? 0) + 1;
+  }
   return {
     ...summaryView(run),
     options,

@@ -1,12 +1,14 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
+import { failureText } from "../../lib/failure-text.ts";
 import { elapsedMs, formatBytes, formatDuration, formatTime } from "../../lib/format.ts";
 import type { LiveLogView, TaskView } from "../../lib/trpc/api-types.ts";
 import { useTRPC } from "../../lib/trpc/trpc.ts";
 import { MAX_INLINE_VALUE_BYTES, describeValue } from "./describe-value.ts";
 import { RecomputeSection } from "./recompute-section.tsx";
 import { TaskStateBadge } from "./run-status-badge.tsx";
+import { useTaskAttempts } from "./use-task-attempts.ts";
 
 interface MeasuredMetrics {
   readonly wallMs?: number;
@@ -20,8 +22,7 @@ function measured(metrics: unknown): MeasuredMetrics {
 
 export function TaskPanel({ runId, task, cost, logs, now }: { runId: string; task: TaskView; cost: Readonly<Record<string, number>> | undefined; logs: readonly LiveLogView[]; now: number }) {
   const trpc = useTRPC();
-  // Refetched whenever the task's state or attempt count moves.
-  const attempts = useQuery(trpc.runs.attempts.queryOptions({ runId, taskId: task.taskId }, { refetchInterval: task.finishedAt === null ? 2_000 : false }));
+  const attempts = useTaskAttempts(runId, task);
   const stored = useQuery(trpc.runs.logs.queryOptions({ runId, taskId: task.taskId, limit: 500 }));
   const allLogs = useMemo(() => {
     const byId = new Map<string, LiveLogView>();
@@ -76,7 +77,7 @@ export function TaskPanel({ runId, task, cost, logs, now }: { runId: string; tas
         </dl>
         {task.error !== null && (
           <div className="notice">
-            <strong>{task.error.kind}</strong>: {task.error.message}
+            <span data-testid="task-error">{failureText(task.error.kind, task.error.message)}</span>
           </div>
         )}
       </div>
@@ -156,7 +157,7 @@ export function TaskPanel({ runId, task, cost, logs, now }: { runId: string; tas
           </thead>
           <tbody>
             {(attempts.data ?? []).map((attempt) => (
-              <tr key={attempt.id} title={attempt.error === null ? undefined : `${attempt.error.kind}: ${attempt.error.message}`}>
+              <tr key={attempt.id} title={attempt.error === null ? undefined : failureText(attempt.error.kind, attempt.error.message)}>
                 <td>{attempt.number}</td>
                 <td>{attempt.machine ?? "—"}</td>
                 <td>
