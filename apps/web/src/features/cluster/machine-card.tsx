@@ -90,13 +90,6 @@ function MachineCardInner({
           <dd>{heartbeat === null ? "never" : `${formatDuration(heartbeat)} ago`}</dd>
           <dt>agent</dt>
           <dd>{machine.agentVersion ?? "—"}</dd>
-          <dt>CPU</dt>
-          <dd>{machine.cpuPercent === null ? "—" : `${Math.round(machine.cpuPercent)} %`}</dd>
-          <dt>memory</dt>
-          <dd>
-            {machine.memoryUsedMb === null ? "—" : `${Math.round(machine.memoryUsedMb)} MB`}
-            {machine.memoryTotalMb === null ? "" : ` of ${Math.round(machine.memoryTotalMb)} MB`}
-          </dd>
           {Object.keys(machine.labels).length > 0 && (
             <>
               <dt>labels</dt>
