@@ -107,7 +107,8 @@ export async function start(argv: readonly string[]): Promise<void> {
     const agentDataDir = path.join(config.dataDir, "agent");
     const join = await localAgentJoin(server, machine, agentDataDir);
     localJoin = join;
-    const functions = values.functions ?? [path.join(repoRoot, "examples/src/pipeline.ts")];
+    // The examples' functions: the word count's and the other examples' (examples/*.dag.json, the dashboard's Open…).
+    const functions = values.functions ?? ["pipeline.ts", "showcase.ts"].map((file) => path.join(repoRoot, "examples/src", file));
     agent = spawnAgent(["--server", server.url, "--name", machine, "--data-dir", agentDataDir, ...functions.flatMap((file) => ["--functions", path.resolve(file)])], {
       ...(join.token === undefined ? {} : { joinToken: join.token }),
     });
