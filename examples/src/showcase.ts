@@ -20,8 +20,9 @@ export const sumOfSquares = defineFunction({
     z.number().int().min(0).max(60_000).optional().meta({ title: "delay ms", description: "wait first, to watch the shares run side by side" }),
   ]),
   returns: z.number(),
-  run: async (values: unknown, index: number, count: number, delayMs = 0) => {
-    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+  run: async (values: unknown, index: number, count: number, delayMs: number = 0) => {
+    if (!Number.isInteger(index) || !Number.isInteger(count) || count < 1) throw new NonRetryableError("examples.sum_of_squares: index and count must be integers, count ≥ 1");
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(delayMs, 60_000)));
     return numbers("examples.sum_of_squares", values).filter((_, position) => position % count === index).reduce((sum, value) => sum + value * value, 0);
   },
 });

@@ -106,7 +106,7 @@ function deriveInline<T extends InlineSourceTask>(task: T, ids: readonly string[
     attempts: consumers.reduce((sum, consumer) => sum + consumer.attempts, 0),
     reason: ids.length === 0 ? "inline, consumed by no task: never evaluated" : `inline: evaluated in ${ids.join(", ")}`,
     startedAt: starts[0] ?? null,
-    finishedAt: isDone ? [...(ends as string[])].sort().at(-1)! : null,
+    finishedAt: isDone ? (ends.filter((end) => end !== null).sort().at(-1) ?? null) : null,
     inlineIn: ids,
   };
 }
