@@ -16,6 +16,11 @@ export function agentEntry(): string {
   return path.join(repoRoot, "apps/agent/src/cli.ts");
 }
 
+/** The function modules of the examples (examples/*.dag.json): what the local agent loads when no --functions is given. */
+export function exampleFunctionModules(): string[] {
+  return ["pipeline.ts", "showcase.ts"].map((file) => path.join(repoRoot, "examples/src", file));
+}
+
 /**
  * Starts a local agent as its own process (a crashing function can never take the server down). A join token goes in
  * its environment (`HANDOFF_JOIN_TOKEN`), never in its arguments.
@@ -107,8 +112,7 @@ export async function start(argv: readonly string[]): Promise<void> {
     const agentDataDir = path.join(config.dataDir, "agent");
     const join = await localAgentJoin(server, machine, agentDataDir);
     localJoin = join;
-    // The examples' functions: the word count's and the other examples' (examples/*.dag.json, the dashboard's Open…).
-    const functions = values.functions ?? ["pipeline.ts", "showcase.ts"].map((file) => path.join(repoRoot, "examples/src", file));
+    const functions = values.functions ?? exampleFunctionModules();
     agent = spawnAgent(["--server", server.url, "--name", machine, "--data-dir", agentDataDir, ...functions.flatMap((file) => ["--functions", path.resolve(file)])], {
       ...(join.token === undefined ? {} : { joinToken: join.token }),
     });
