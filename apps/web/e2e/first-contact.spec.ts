@@ -123,6 +123,8 @@ test("'?' lists the keyboard shortcuts; Ctrl+A selects every task, not the page"
   expect(await page.evaluate(() => window.getSelection()?.toString() ?? "")).toBe("");
   await screenshot(page, "p7-05-ctrl-a");
   // In a field, Ctrl+A selects the field's text and leaves the canvas alone.
+  await page.locator(".react-flow__pane").click({ position: { x: 20, y: 20 } });
+  await expect(page.locator(".react-flow__node.selected")).toHaveCount(0);
   await node("top").click();
   await expect(page.locator(".react-flow__node.selected")).toHaveCount(1);
   await page.getByTestId("inspector-id").focus();
