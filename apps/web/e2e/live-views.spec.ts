@@ -119,7 +119,7 @@ test("a machine card shows one CPU figure, labelled, and charts with a time axis
   const card = page.getByTestId("machine-alpha");
   const cpu = card.getByTestId("load-cpu-measured");
   await expect(cpu).toBeVisible();
-  await expect(cpu.locator(".spark-head")).toContainText("CPU in use (whole machine)");
+  await expect(cpu.locator(".spark-head")).toContainText("machine CPU");
   await expect(cpu.locator(".spark-head")).toHaveText(/\d+ %$/);
   // The card's list said another CPU figure beside the chart's.
   const listed = await card.locator("dl.kv dt").allTextContents();

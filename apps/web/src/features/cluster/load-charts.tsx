@@ -63,8 +63,8 @@ function LoadChartsInner({ samples: all }: { samples: readonly LoadSample[] }) {
         const series = resourceSeries(samples, resource);
         return <Sparkline key={resource} label={`${resource} claimed`} area={series.claimed} line={series.capacity} max={seriesMax([series.claimed, series.capacity])} unit="" color="#2f6fdf" testId={`load-${resource}`} />;
       })}
-      <Sparkline label="CPU in use (whole machine)" area={cpu} line={null} max={100} unit=" %" color="#c98a1b" testId="load-cpu-measured" isRounded />
-      <Sparkline label="memory in use (MB) / total" area={memoryUsed} line={memoryTotal} max={seriesMax([memoryUsed, memoryTotal])} unit=" MB" color="#9b5de5" testId="load-memory-measured" isRounded />
+      <Sparkline label="machine CPU" area={cpu} line={null} max={100} unit=" %" color="#c98a1b" testId="load-cpu-measured" isRounded />
+      <Sparkline label="machine memory" area={memoryUsed} line={memoryTotal} max={seriesMax([memoryUsed, memoryTotal])} unit=" MB" color="#9b5de5" testId="load-memory-measured" isRounded />
     </div>
   );
 }
