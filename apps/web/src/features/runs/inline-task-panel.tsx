@@ -1,9 +1,8 @@
 "use client";
-import { elapsedMs, formatDuration } from "../../lib/format.ts";
-import { failureText } from "../../lib/failure-text.ts";
 import type { TaskView } from "../../lib/trpc/api-types.ts";
 import { TaskStateBadge } from "./run-status-badge.tsx";
 import { useTaskAttempts } from "./use-task-attempts.ts";
+import { AttemptsTable } from "./attempts-table.tsx";
 
 type ShownTask = TaskView & { readonly inlineIn?: readonly string[] };
 
@@ -48,29 +47,7 @@ function ConsumerAttempts({ runId, consumer, now }: { runId: string; consumer: S
         <TaskStateBadge state={consumer.state} attempts={consumer.attempts} maxAttempts={consumer.maxAttempts} />
       </div>
       {attempts.error !== null && <p className="notice">{attempts.error.message}</p>}
-      <table className="table">
-        <thead>
-          <tr>
-            <th>#</th>
-            <th>machine</th>
-            <th>state</th>
-            <th>took</th>
-          </tr>
-        </thead>
-        <tbody>
-          {(attempts.data ?? []).map((attempt) => (
-            <tr key={attempt.id}>
-              <td>{attempt.number}</td>
-              <td>{attempt.machine ?? "—"}</td>
-              <td>
-                <TaskStateBadge state={attempt.state} />
-                {attempt.error !== null && <div className="error" style={{ fontSize: 11 }}>{failureText(attempt.error.kind, attempt.error.message)}</div>}
-              </td>
-              <td>{formatDuration(elapsedMs(attempt.startedAt, attempt.finishedAt, now))}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <AttemptsTable attempts={attempts.data ?? []} now={now} />
     </div>
   );
 }

@@ -1,4 +1,5 @@
 import { argSource, TaskState } from "@handoff/core";
+import type { RunTaskLike } from "../canvas/run-facts-store.ts";
 
 interface FileTask {
   readonly id: string;
@@ -6,20 +7,8 @@ interface FileTask {
   readonly args?: readonly (string | { readonly from: string })[];
 }
 
-/** The fields of a run's task that an inline task's view is derived from. */
-export interface InlineSourceTask {
-  readonly taskId: string;
-  readonly state: TaskState;
-  readonly machine: string | null;
-  readonly attempts: number;
-  readonly maxAttempts: number;
-  readonly reason: string | null;
-  readonly startedAt: string | null;
-  readonly finishedAt: string | null;
-  readonly inline: boolean;
-  /** Set on an inline task's derived view: the scheduled tasks it is evaluated in. */
-  readonly inlineIn?: readonly string[];
-}
+/** The fields of a run's task that an inline task's view is derived from (`inlineIn` is set on the derived view). */
+export type InlineSourceTask = Omit<RunTaskLike, "result"> & { readonly inline: boolean };
 
 /**
  * For each inline task, the scheduled tasks it is evaluated in: its consumers, and through an inline consumer

@@ -9,6 +9,7 @@ import { MAX_INLINE_VALUE_BYTES, describeValue } from "./describe-value.ts";
 import { RecomputeSection } from "./recompute-section.tsx";
 import { TaskStateBadge } from "./run-status-badge.tsx";
 import { useTaskAttempts } from "./use-task-attempts.ts";
+import { AttemptsTable } from "./attempts-table.tsx";
 
 interface MeasuredMetrics {
   readonly wallMs?: number;
@@ -146,29 +147,7 @@ export function TaskPanel({ runId, task, cost, logs, now }: { runId: string; tas
       <div className="section stack">
         <h3 style={{ margin: 0 }}>Attempts</h3>
         {attempts.error !== null && <p className="notice">{attempts.error.message}</p>}
-        <table className="table" data-testid="task-attempts">
-          <thead>
-            <tr>
-              <th>#</th>
-              <th>machine</th>
-              <th>state</th>
-              <th>took</th>
-            </tr>
-          </thead>
-          <tbody>
-            {(attempts.data ?? []).map((attempt) => (
-              <tr key={attempt.id} title={attempt.error === null ? undefined : failureText(attempt.error.kind, attempt.error.message)}>
-                <td>{attempt.number}</td>
-                <td>{attempt.machine ?? "—"}</td>
-                <td>
-                  <TaskStateBadge state={attempt.state} />
-                  {attempt.error !== null && <div className="error" style={{ fontSize: 11 }}>{attempt.error.message}</div>}
-                </td>
-                <td>{formatDuration(elapsedMs(attempt.startedAt, attempt.finishedAt, now))}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <AttemptsTable attempts={attempts.data ?? []} now={now} testId="task-attempts" />
       </div>
     </div>
   );
