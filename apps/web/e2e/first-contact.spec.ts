@@ -26,6 +26,8 @@ const acceptAll = (dialog: Dialog) => void dialog.accept();
 
 /** Opens an example from Open… (accepting "unsaved changes?" when an earlier example is still open). */
 async function openExample(name: string): Promise<void> {
+  // The palette is filled once the page is hydrated: a choice made before would be lost.
+  await expect(page.getByTestId("palette-std.constant")).toBeVisible();
   page.on("dialog", acceptAll);
   try {
     await page.getByTestId("open-dag").selectOption({ label: name });

@@ -49,6 +49,8 @@ test("the task panel follows a task from running to succeeded without a reload, 
 
 test("inline tasks are inline in the editor: evaluated in their consumers, not 'no machine' in red", async () => {
   await page.goto(`${stack.url}/editor`);
+  // The palette is filled once the page is hydrated: a choice made before would be lost.
+  await expect(page.getByTestId("palette-std.constant")).toBeVisible();
   await page.getByTestId("open-dag").selectOption({ label: "word-count" });
   await expect(node("words0")).toBeVisible();
   const chip = page.getByTestId("placement-words0");

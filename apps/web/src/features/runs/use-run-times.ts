@@ -13,7 +13,11 @@ const TERMINAL = new Set(["succeeded", "failed", "cancelled", "rejected", "inter
 export function useRunTimes(runId: string, run: (RunTimes & { readonly status: string }) | null, isActive: boolean): RunTimes | null {
   const trpc = useTRPC();
   const needsStored = run !== null && !isActive && TERMINAL.has(run.status) && run.finishedAt === null;
-  const stored = useQuery(trpc.runs.timeline.queryOptions({ runId }, { enabled: needsStored }));
+  // Asked again (every 0.5 s, 30 times at most) while the stored run has no end yet: the outcome can reach the
+  // browser before the run's end time is readable.
+  const stored = useQuery(
+    trpc.runs.timeline.queryOptions({ runId }, { enabled: needsStored, refetchInterval: (query) => (query.state.data?.finishedAt == null && query.state.dataUpdateCount < 30 ? 500 : false) }),
+  );
   if (run === null) return null;
   if (!needsStored) return run;
   return stored.data === undefined || stored.data.finishedAt === null ? run : { startedAt: stored.data.startedAt, finishedAt: stored.data.finishedAt };
