@@ -18,6 +18,11 @@ export function agentEntry(): string {
   return fileURLToPath(import.meta.resolve("@handoff/agent/cli"));
 }
 
+/** The function modules of the examples (examples/*.dag.json): what the local agent loads when no --functions is given. */
+export function exampleFunctionModules(): string[] {
+  return ["pipeline.ts", "showcase.ts"].map((file) => path.join(repoRoot, "examples/src", file));
+}
+
 /**
  * Starts a local agent as its own process (a crashing function can never take the server down). A join token goes in
  * its environment (`HANDOFF_JOIN_TOKEN`), never in its arguments.
@@ -109,7 +114,7 @@ export async function start(argv: readonly string[]): Promise<void> {
     const agentDataDir = path.join(config.dataDir, "agent");
     const join = await localAgentJoin(server, machine, agentDataDir);
     localJoin = join;
-    const functions = values.functions ?? [path.join(repoRoot, "examples/src/pipeline.ts")];
+    const functions = values.functions ?? exampleFunctionModules();
     agent = spawnAgent(["--server", server.url, "--name", machine, "--data-dir", agentDataDir, ...functions.flatMap((file) => ["--functions", path.resolve(file)])], {
       ...(join.token === undefined ? {} : { joinToken: join.token }),
     });

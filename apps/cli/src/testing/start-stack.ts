@@ -8,6 +8,8 @@ import { fileURLToPath } from "node:url";
 import { createClient, type HandoffClient } from "@handoff/sdk";
 import { agentEntry } from "../commands/start.ts";
 
+export { exampleFunctionModules } from "../commands/start.ts";
+
 export interface AgentSpec {
   readonly name: string;
   /** e.g. `{ cpu: 2, memory: 2000, slots: 2 }` */

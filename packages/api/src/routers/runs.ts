@@ -106,7 +106,10 @@ export async function runView(runs: Pick<RunsService, "get">, runId: string) {
   const order = new Map(file.tasks.map((task, index) => [task.id, index]));
   tasks.sort((a, b) => (order.get(a.taskId) ?? 0) - (order.get(b.taskId) ?? 0));
   const taskCounts: Record<string, number> = {};
-  for (const task of tasks) taskCounts[task.state] = (taskCounts[task.state] ?? 0) + 1;
+  for (const task of tasks) {
+    const key = specOf.get(task.taskId)?.type === "inline" ? "inline" : task.state;
+    taskCounts[key] = (taskCounts[key] ?? 0) + 1;
+  }
   return {
     ...summaryView(run),
     options,
@@ -184,7 +187,8 @@ export const runsRouter = router({
         ...(input?.from ? { from: new Date(input.from) } : {}),
         ...(input?.to ? { to: new Date(input.to) } : {}),
       });
-      return { items: page.runs.map(summaryView), nextCursor: page.nextCursor ?? null };
+      const counts = await ctx.db.runs.countTasks(page.runs.map((run) => run.id));
+      return { items: page.runs.map((run) => ({ ...summaryView(run), taskCounts: counts.get(run.id) ?? {} })), nextCursor: page.nextCursor ?? null };
     }),
 
   /** Starts the same DAG again with the same options (and the same saved version, if it was one). */

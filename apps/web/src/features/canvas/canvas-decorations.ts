@@ -15,6 +15,8 @@ export interface TaskRunFacts {
   readonly startedAt: string | null;
   readonly finishedAt: string | null;
   readonly resultMachine: string | null;
+  /** An inline task's scheduled consumers, which evaluate it (its state and machines are theirs). */
+  readonly inlineIn?: readonly string[];
 }
 
 /**

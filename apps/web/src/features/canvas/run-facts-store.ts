@@ -11,6 +11,7 @@ export interface RunTaskLike {
   readonly startedAt: string | null;
   readonly finishedAt: string | null;
   readonly result: { readonly machine: string } | null;
+  readonly inlineIn?: readonly string[];
 }
 
 export interface RunFactsStore {
@@ -45,6 +46,7 @@ export function createRunFactsStore(): RunFactsStore {
           startedAt: task.startedAt,
           finishedAt: task.finishedAt,
           resultMachine: task.result?.machine ?? null,
+          ...(task.inlineIn === undefined ? {} : { inlineIn: task.inlineIn }),
         });
         changed.push(task.taskId);
       }

@@ -29,6 +29,7 @@ import { layoutOffMainThread, warmLayoutWorker } from "./layout-off-main-thread.
 import { OpenDagSelect } from "./open-dag-select.tsx";
 import { FUNCTION_DRAG_TYPE, Palette } from "./palette.tsx";
 import { RunOptionsForm } from "./run-options-form.tsx";
+import { KeyboardShortcuts } from "./shortcuts-sheet.tsx";
 import { TaskInspector } from "./task-inspector.tsx";
 import { useDagCheck } from "./use-dag-check.ts";
 import { useDraft } from "./use-draft.ts";
@@ -412,6 +413,12 @@ function DagEditorInner() {
               setRestored(null);
               router.push("/editor");
             }}
+            onOpenFile={(opened) => {
+              if (!confirmLeave()) return;
+              openFile(opened, null);
+              setRestored(null);
+              router.push("/editor");
+            }}
           />
           <strong className="mono">{file.name}</strong>
           <span className="muted" data-testid="save-state">
@@ -447,6 +454,7 @@ function DagEditorInner() {
               <option value="load_balanced">load balanced</option>
             </select>
           </label>
+          <KeyboardShortcuts onSelectAll={() => setSelection({ tasks: new Set(fileRef.current.tasks.map((task) => task.id)), edges: new Set() })} />
           <span className="spacer" />
           <span className={check.problemCount === 0 || file.tasks.length === 0 ? "muted" : "error"} data-testid="problem-count">
             {check.isChecking ? "checking… " : ""}

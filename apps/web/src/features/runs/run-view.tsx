@@ -4,7 +4,8 @@ import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useNodesSt
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { Fragment, memo, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
-import { elapsedMs, formatDuration } from "../../lib/format.ts";
+import { failureText } from "../../lib/failure-text.ts";
+import { formatDuration } from "../../lib/format.ts";
 import { useTRPC } from "../../lib/trpc/trpc.ts";
 import { useNow } from "../../lib/use-now.ts";
 import { CanvasDecorationsContext, type CanvasDecorations } from "../canvas/canvas-decorations.ts";
@@ -23,6 +24,11 @@ import { StateLegend, TaskCounts } from "./task-counts.tsx";
 import { RunTimeline } from "./run-timeline.tsx";
 import { TaskPanel } from "./task-panel.tsx";
 import { useLiveRun } from "./use-live-run.ts";
+import { runDurationMs } from "../../lib/run-duration.ts";
+import type { TaskView } from "../../lib/trpc/api-types.ts";
+import { InlineTaskPanel } from "./inline-task-panel.tsx";
+import { createInlineDerivation } from "./inline-tasks.ts";
+import { useRunTimes } from "./use-run-times.ts";
 
 const TERMINAL_RUN = new Set(["succeeded", "failed", "cancelled", "rejected"]);
 
@@ -53,7 +59,9 @@ export function RunView({ runId }: { runId: string }) {
 
   // Nodes subscribe to their own task's facts: a batch of events re-renders only the nodes it changed.
   const [factsStore] = useState(createRunFactsStore);
-  const tasks = run?.tasks;
+  // Inline tasks never change state: they are shown through the consumers that evaluate them.
+  const deriveInline = useMemo(() => (file === null ? null : createInlineDerivation<TaskView>(file)), [file]);
+  const tasks = useMemo(() => (run === null || deriveInline === null ? undefined : deriveInline(run.tasks)), [run, deriveInline]);
   useEffect(() => {
     if (tasks !== undefined) factsStore.update(tasks);
   }, [tasks, factsStore]);
@@ -68,12 +76,16 @@ export function RunView({ runId }: { runId: string }) {
   });
   const initialViewport = useMemo(() => (paneSize === null ? null : fitViewportFor(graph.nodes.map((node) => node.position), paneSize.width, paneSize.height)), [graph, paneSize]);
 
-  const task = run?.tasks.find((candidate) => candidate.taskId === selected) ?? null;
+  const task = tasks?.find((candidate) => candidate.taskId === selected) ?? null;
   const counts = useMemo(() => {
     const result: Record<string, number> = {};
-    for (const t of run?.tasks ?? []) result[t.state] = (result[t.state] ?? 0) + 1;
+    for (const t of run?.tasks ?? []) {
+      const key = t.inline ? "inline" : t.state;
+      result[key] = (result[key] ?? 0) + 1;
+    }
     return result;
   }, [run]);
+  const times = useRunTimes(runId, run, isActive);
 
   if (run === null) {
     return (
@@ -82,7 +94,7 @@ export function RunView({ runId }: { runId: string }) {
       </div>
     );
   }
-  const duration = run.durationMs ?? elapsedMs(run.startedAt, run.finishedAt, now);
+  const duration = runDurationMs(times ?? run, now);
 
   return (
     <div style={{ display: "flex", flexDirection: "column", height: "100%" }}>
@@ -99,7 +111,9 @@ export function RunView({ runId }: { runId: string }) {
         )}
         <RunStatusBadge status={run.status} />
         <TaskCounts counts={counts} />
-        <span className="muted">{formatDuration(duration)}</span>
+        <span className="muted" data-testid="run-duration" title="from the run's start to its end">
+          {formatDuration(duration)}
+        </span>
         {run.startedBy !== null && <span className="muted">by {run.startedBy}</span>}
         <span className="mono muted">{run.runId}</span>
         <span className="spacer" />
@@ -171,14 +185,16 @@ export function RunView({ runId }: { runId: string }) {
                   run.outcome.failures.map((failure) => (
                     <Fragment key={failure.taskId}>
                       <dt>{failure.taskId}</dt>
-                      <dd className="error">
-                        {failure.kind}: {failure.message}
+                      <dd className="error" data-testid={`run-failure-${failure.taskId}`}>
+                        {failureText(failure.kind, failure.message)}
                       </dd>
                     </Fragment>
                   ))}
               </dl>
               <p className="muted">Select a task to see its attempts, logs and result.</p>
             </div>
+          ) : task.inline ? (
+            <InlineTaskPanel key={task.taskId} runId={runId} task={task} tasks={tasks ?? []} now={now} />
           ) : (
             <TaskPanel key={task.taskId} runId={runId} task={task} cost={run.file.tasks.find((candidate) => candidate.id === task.taskId)?.cost} logs={live.logs} now={now} />
           )}

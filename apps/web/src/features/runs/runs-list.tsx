@@ -4,6 +4,7 @@ import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useEffect, useMemo, useState } from "react";
 import { formatDuration, formatTime } from "../../lib/format.ts";
+import { runDurationMs } from "../../lib/run-duration.ts";
 import { useTRPC } from "../../lib/trpc/trpc.ts";
 import { useDebouncedValue } from "../../lib/use-debounced-value.ts";
 import { RunStatusBadge } from "./run-status-badge.tsx";
@@ -110,15 +111,17 @@ export function RunsList() {
         </thead>
         <tbody>
           {(runs.data?.items ?? []).map((run) => (
-            <tr key={run.runId} className="clickable" onClick={() => router.push(`/runs/${encodeURIComponent(run.runId)}`)}>
+            <tr key={run.runId} className="clickable" data-testid={`run-row-${run.runId}`} onClick={() => router.push(`/runs/${encodeURIComponent(run.runId)}`)}>
               <td>
                 <RunStatusBadge status={run.status} />
               </td>
               <td>{run.dagName ?? <span className="muted">(unsaved)</span>}</td>
               <td>{run.dagVersion === null ? "—" : `v${run.dagVersion}`}</td>
-              <td>{"taskCounts" in run ? <TaskCounts counts={run.taskCounts as Partial<Record<string, number>>} /> : "—"}</td>
+              <td>
+                <TaskCounts counts={run.taskCounts} />
+              </td>
               <td>{formatTime(run.startedAt ?? run.createdAt)}</td>
-              <td>{formatDuration(run.durationMs)}</td>
+              <td>{formatDuration(runDurationMs(run, Date.now()))}</td>
               <td>{run.startedBy ?? "—"}</td>
               <td>
                 <Link href={`/runs/${encodeURIComponent(run.runId)}`} className="mono" onClick={(event) => event.stopPropagation()}>
