@@ -1,3 +1,4 @@
+import type { TaskFinishedItem } from "@handoff/protocol";
 import { openTestDatabase, type TestDatabase } from "@handoff/db/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { assigned, dagOf, helloFrom, RecordingLink, settle, testEngine } from "./engine.test-support.ts";
@@ -10,7 +11,7 @@ beforeEach(async () => {
 afterEach(() => fixture?.dispose());
 
 const connection = { hasJoinToken: true, address: "127.0.0.1", resultPort: 7411 };
-const ok = (attemptId: string, preview: string) => ({ ok: true as const, attemptId, result: { size: 1, contentType: "application/json", preview, truncated: false }, metrics: { wallMs: 5 } });
+const ok = (attemptId: string, preview: string): TaskFinishedItem => ({ ok: true, attemptId, result: { size: 1, contentType: "application/json", preview, truncated: false }, metrics: { wallMs: 5 } });
 
 /** A first server process that ran `a` and left `b` running on machine `m`, then stopped. */
 async function leftInFlight(): Promise<string> {
