@@ -41,6 +41,7 @@ export function createRunsService(options: RunsServiceOptions): RunsService {
       return db.runs.get(runId);
     },
     list: (filter) => db.runs.list(filter),
+    countTasks: (runIds) => db.runs.countTasks(runIds),
     async attempts(runId, taskId) {
       await engine.flushed();
       return db.runs.listAttempts(runId, taskId);

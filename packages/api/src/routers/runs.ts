@@ -187,7 +187,7 @@ export const runsRouter = router({
         ...(input?.from ? { from: new Date(input.from) } : {}),
         ...(input?.to ? { to: new Date(input.to) } : {}),
       });
-      const counts = await ctx.db.runs.countTasks(page.runs.map((run) => run.id));
+      const counts = await ctx.runs.countTasks(page.runs.map((run) => run.id));
       return { items: page.runs.map((run) => ({ ...summaryView(run), taskCounts: counts.get(run.id) ?? {} })), nextCursor: page.nextCursor ?? null };
     }),
 

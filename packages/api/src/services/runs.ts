@@ -1,5 +1,5 @@
 import type { DagProblem, DagSpec, RunOptions, RunOutcome } from "@handoff/core";
-import type { AttemptRecord, LogPage, LogQuery, RunFilter, RunPage, RunRecord, TaskRecord } from "@handoff/db";
+import type { AttemptRecord, LogPage, LogQuery, RunFilter, RunPage, RunRecord, TaskCounts, TaskRecord } from "@handoff/db";
 import type { DagFile } from "@handoff/protocol";
 import type { ResultReference } from "./results.ts";
 
@@ -70,6 +70,8 @@ export interface RunsService {
   subscribe(runId: string, listener: (event: RunEvent) => void): () => void;
   get(runId: string): Promise<{ run: RunRecord; tasks: TaskRecord[] } | undefined>;
   list(filter: RunFilter): Promise<RunPage>;
+  /** Task counts by state for each run (inline tasks apart), in one query for a page of runs. */
+  countTasks(runIds: readonly string[]): Promise<Map<string, TaskCounts>>;
   attempts(runId: string, taskId?: string): Promise<AttemptRecord[]>;
   logs(query: LogQuery): Promise<LogPage>;
 }
