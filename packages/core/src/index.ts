@@ -32,6 +32,14 @@ export {
 } from "./placement/allocate.ts";
 export { checkFeasibility, neededFunctions, type MachineInfo, type FunctionNeed } from "./placement/check-feasibility.ts";
 export { ResourceLedger, type ClaimResult, type Claim } from "./ledger/resource-ledger.ts";
+export {
+  RunStatus,
+  RUN_STATUSES,
+  TERMINAL_RUN_STATUSES,
+  isRunStatus,
+  isTerminalRunStatus,
+  type RunOutcomeStatus,
+} from "./run/run-status.ts";
 export { decide, type Decision } from "./scheduler/decide.ts";
 export { createSchedulerState, type SchedulerState, type SchedulerConfig } from "./scheduler/scheduler-state.ts";
 export { compileDag, type CompiledDag, type CompiledTask } from "./scheduler/compile-dag.ts";
@@ -43,7 +51,6 @@ export type {
   RunId,
   RunOptions,
   RunOutcome,
-  RunStatus,
   SchedulerCommand,
   SchedulerEvent,
   TaskChange,

@@ -21,8 +21,6 @@ export {
 export {
   createRunRepository,
   maxResultPreviewBytes,
-  RunStatus,
-  TaskState,
   type AttemptChange,
   type AttemptRecord,
   type ChangeBatch,

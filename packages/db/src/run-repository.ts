@@ -3,29 +3,7 @@ import { bulkInsert, bulkUpdate, bulkUpsert, groupByShape, mergeByKey, type Colu
 import type { DatabaseClient, DatabaseProvider, TransactionClient } from "./database-client.ts";
 import { fromJsonColumn, fromOptionalJsonColumn, toJsonColumn, toOptionalJsonColumn } from "./json-column.ts";
 import type { Attempt, Run, Task } from "./generated/sqlite/client.ts";
-
-export const RunStatus = {
-  Queued: "queued",
-  Running: "running",
-  Succeeded: "succeeded",
-  Failed: "failed",
-  Cancelled: "cancelled",
-  Rejected: "rejected",
-  Interrupted: "interrupted",
-} as const;
-export type RunStatus = (typeof RunStatus)[keyof typeof RunStatus];
-
-export const TaskState = {
-  WaitingForDependencies: "waiting_for_dependencies",
-  WaitingForResources: "waiting_for_resources",
-  Running: "running",
-  Retrying: "retrying",
-  Succeeded: "succeeded",
-  Failed: "failed",
-  Cancelled: "cancelled",
-  UpstreamFailed: "upstream_failed",
-} as const;
-export type TaskState = (typeof TaskState)[keyof typeof TaskState];
+import { RunStatus, type TaskState } from "@handoff/core";
 
 /** Longest stored result preview, in UTF-8 bytes; longer previews are cut. */
 export const maxResultPreviewBytes = 4096;

@@ -4,6 +4,7 @@ import { validateDag } from "../dag/validate-dag.ts";
 import { validateRunOptions } from "../dag/validate-run-options.ts";
 import { checkFeasibility, neededFunctions } from "../placement/check-feasibility.ts";
 import { compileDag, type CompiledTask } from "./compile-dag.ts";
+import { RunStatus, type RunOutcomeStatus } from "../run/run-status.ts";
 import type {
   RunResume,
   AttemptId,
@@ -12,7 +13,6 @@ import type {
   RunId,
   RunOptions,
   RunOutcome,
-  RunStatus,
   SchedulerCommand,
   SchedulerEvent,
 } from "./messages.ts";
@@ -224,7 +224,7 @@ function submitRun(
   if (problems.length > 0) {
     out.push({
       type: "run_finished",
-      outcome: { status: "rejected", runId, results: {}, failures: [], problems, allocations: {} },
+      outcome: { status: RunStatus.Rejected, runId, results: {}, failures: [], problems, allocations: {} },
     });
     return;
   }
@@ -563,7 +563,7 @@ function memberDone(state: SchedulerState, run: RunState, index: number): void {
   if (left - 1 === 0) state.ledger.release(groupClaimant(run.runId, run.compiled.tasks[root]!.id));
 }
 
-function finishRun(state: SchedulerState, run: RunState, out: SchedulerCommand[], forced?: RunStatus): void {
+function finishRun(state: SchedulerState, run: RunState, out: SchedulerCommand[], forced?: RunOutcomeStatus): void {
   for (const group of run.compiled.groups.values()) {
     state.ledger.release(groupClaimant(run.runId, run.compiled.tasks[group.root]!.id));
   }
@@ -577,7 +577,7 @@ function finishRun(state: SchedulerState, run: RunState, out: SchedulerCommand[]
     if (task.machine !== null) allocations[id] = task.machine;
   });
   const hasFailed = run.failures.some((failure) => failure.kind !== "cancelled");
-  const status: RunStatus = forced ?? (hasFailed ? "failed" : run.cancelReason !== null ? "cancelled" : "succeeded");
+  const status: RunOutcomeStatus = forced ?? (hasFailed ? RunStatus.Failed : run.cancelReason !== null ? RunStatus.Cancelled : RunStatus.Succeeded);
   const outcome: RunOutcome = { status, runId: run.runId, results, failures: run.failures, problems: [], allocations };
   out.push({ type: "run_finished", outcome });
 }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { tracked } from "@trpc/server";
 import { boundedNumber, DagFile, toDagSpec, type AttemptMetrics } from "@handoff/protocol";
-import { Bounds, DEFAULT_MAX_RETRIES, type RunOptions, type RunOutcome } from "@handoff/core";
+import { Bounds, DEFAULT_MAX_RETRIES, RunStatus, type RunOptions, type RunOutcome } from "@handoff/core";
 import type { Database, RunSummary } from "@handoff/db";
 import { RunRejectedError, type RunEvent } from "../../scheduler/engine.ts";
 import { startOnce } from "../idempotent-start.ts";
@@ -26,7 +26,7 @@ export const StartInput = z.object({
 });
 
 const RunId = z.object({ runId: z.string().min(1).max(200) });
-const Status = z.enum(["queued", "running", "succeeded", "failed", "cancelled", "rejected", "interrupted"]);
+const Status = z.enum(RunStatus);
 
 interface StoredOptions extends RunOptions {
   readonly dagName?: string;

@@ -18,19 +18,18 @@ import { edgeTypes, nodeTypes } from "../canvas/flow-types-registry.ts";
 import { dagToFlow } from "../dag-editor/dag-to-flow.ts";
 import { useAutoLayout } from "../dag-editor/use-auto-layout.ts";
 import type { ArgEdge, TaskNode } from "../dag-editor/flow-types.ts";
+import { isRunLive } from "./run-liveness.ts";
 import { RunStatusBadge } from "./run-status-badge.tsx";
 import { StateLegend, TaskCounts } from "./task-counts.tsx";
 import { RunTimeline } from "./run-timeline.tsx";
 import { TaskPanel } from "./task-panel.tsx";
 import { useLiveRun } from "./use-live-run.ts";
 
-const TERMINAL_RUN = new Set(["succeeded", "failed", "cancelled", "rejected"]);
-
 export function RunView({ runId }: { runId: string }) {
   const trpc = useTRPC();
   const live = useLiveRun(runId);
   const run = live.run;
-  const isActive = run !== null && !TERMINAL_RUN.has(run.status);
+  const isActive = run !== null && isRunLive(run.status);
   const now = useNow(1000, isActive);
   const [selected, setSelected] = useState<string | null>(null);
   const [tab, setTab] = useState<"graph" | "timeline">("graph");
