@@ -1,6 +1,6 @@
 import { createTRPCClient, httpBatchLink, httpLink, httpSubscriptionLink, splitLink, TRPCClientError, type Operation, type TRPCClient } from "@trpc/client";
 import { EventSource } from "eventsource";
-import type { DagFile } from "@handoff/protocol";
+import { toBytesJson, type DagFile } from "@handoff/protocol";
 import type { Resources, RunOptions, RunOutcome } from "@handoff/core";
 import type { AppRouter, MachineView, RunView, WatchEvent } from "@handoff/server/router";
 import { Dag } from "./dag-builder.ts";
@@ -249,7 +249,7 @@ export function createClient(options: ClientOptions) {
           runId,
           taskId,
           machine: opts.machine,
-          value: value instanceof Uint8Array ? { $bytes: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64") } : value,
+          value: value instanceof Uint8Array ? toBytesJson(value) : value,
         }),
       ),
 

@@ -1,5 +1,5 @@
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
-import type { ResultMeta } from "@handoff/protocol";
+import { fromBytesJson, isBytesJson, toBytesJson, type ResultMeta } from "@handoff/protocol";
 import { SERVER_AUDIENCE, signServerProof } from "@handoff/protocol/grant";
 import { FETCH_PROOF_HEADER } from "@handoff/protocol/machine-identity";
 import type { Engine, LiveMachine, ResultRef } from "../scheduler/engine.ts";
@@ -11,7 +11,8 @@ export type RelayFailure =
   | { readonly kind: "evicted"; readonly message: string }
   | { readonly kind: "result_lost"; readonly message: string; readonly machine: string; readonly lostAt: string; readonly recomputedBy?: string }
   | { readonly kind: "too_large"; readonly message: string }
-  | { readonly kind: "unreachable"; readonly message: string };
+  | { readonly kind: "unreachable"; readonly message: string }
+  | { readonly kind: "invalid_request"; readonly message: string };
 
 export type Relayed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly failure: RelayFailure };
 
@@ -60,7 +61,7 @@ export class ResultRelay {
       chunks.push(chunk);
     }
     const bytes = Buffer.concat(chunks);
-    const value: unknown = encoding.name === "bytes" ? { $bytes: bytes.toString("base64") } : JSON.parse(bytes.toString("utf8"));
+    const value: unknown = encoding.name === "bytes" ? toBytesJson(bytes) : JSON.parse(bytes.toString("utf8"));
     return { ok: true, value: { value, size, machine: machine.name } };
   }
 
@@ -107,7 +108,9 @@ export class ResultRelay {
     const machine = this.engine.machines.get(machineName);
     if (!machine) return { ok: false, failure: { kind: "not_found", message: `unknown machine "${machineName}"` } };
     if (!machine.link) return { ok: false, failure: { kind: "machine_offline", message: `machine "${machineName}" is offline` } };
-    const answer = (await machine.link.request("result:put", { v: 1, runId, taskId, value: fromJsonSafe(value) }, 30_000)) as
+    const bytes = isBytesJson(value) ? fromBytesJson(value) : undefined;
+    if (bytes === null) return { ok: false, failure: { kind: "invalid_request", message: "value.$bytes: expected base64 text" } };
+    const answer = (await machine.link.request("result:put", { v: 1, runId, taskId, value: bytes ?? value }, 30_000)) as
       | { ok: true; result: Omit<ResultRef, "machine"> }
       | { ok: false; error: { kind: string; message: string } };
     if (!answer.ok) return { ok: false, failure: { kind: "unreachable", message: `"${machineName}" refused the value: ${answer.error.message}` } };
@@ -186,14 +189,4 @@ export function unavailable(ref: ResultRef, taskId: string, machine: LiveMachine
 function refusal(kind: string, taskId: string, machine: string): RelayFailure {
   if (kind === "evicted") return { kind: "evicted", message: `the result of "${taskId}" was evicted from "${machine}"` };
   return { kind: "not_found", message: `"${machine}" does not hold the result of "${taskId}"` };
-}
-
-/** JSON cannot carry bytes: the API takes them as `{ $bytes: base64 }`. */
-export function fromJsonSafe(value: unknown): unknown {
-  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
-    const keys = Object.keys(value);
-    const bytes = (value as { $bytes?: unknown }).$bytes;
-    if (keys.length === 1 && typeof bytes === "string") return new Uint8Array(Buffer.from(bytes, "base64"));
-  }
-  return value;
 }
