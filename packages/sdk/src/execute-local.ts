@@ -2,6 +2,7 @@ import { availableParallelism } from "node:os";
 import {
   createSchedulerState,
   decide,
+  machineSlots,
   type DagSpec,
   type InputRef,
   type OnFailure,
@@ -124,7 +125,7 @@ export async function executeLocal(dag: Dag | DagSpec, options: ExecuteLocalOpti
   const spec = dag instanceof Dag ? dag.toSpec() : dag;
   const registry = toRegistry(options.functions);
   const runId = options.runId ?? `local-${Date.now().toString(36)}-${(runCounter++).toString(36)}`;
-  const slots = options.maxConcurrency ?? Math.max(1, availableParallelism());
+  const slots = options.maxConcurrency ?? machineSlots({ cpu: availableParallelism(), ...options.capacity });
   const tasks = options.capacity ? spec.tasks : spec.tasks.map(localOnly);
 
   const state = createSchedulerState({ localMachine: LOCAL_MACHINE });

@@ -1,8 +1,9 @@
-import { DEFAULT_MAX_RETRIES, SLOTS, TaskState, type DagSpec, type MachineName, type TaskSpec } from "../dag/model.ts";
+import { DEFAULT_MAX_RETRIES, TaskState, type DagSpec, type MachineName, type TaskSpec } from "../dag/model.ts";
 import type { TaskError } from "../errors.ts";
-import { validateDag } from "../dag/validate-dag.ts";
+import { checkDag } from "../dag/check-dag.ts";
 import { validateRunOptions } from "../dag/validate-run-options.ts";
-import { checkFeasibility, neededFunctions } from "../placement/check-feasibility.ts";
+import { neededFunctions } from "../placement/check-feasibility.ts";
+import { withMachineSlots } from "../placement/machine-slots.ts";
 import { compileDag, type CompiledTask } from "./compile-dag.ts";
 import { RunStatus, type RunOutcomeStatus } from "../run/run-status.ts";
 import type {
@@ -71,7 +72,7 @@ export function decide(state: SchedulerState, event: SchedulerEvent): Decision {
 }
 
 function joinMachine(state: SchedulerState, machine: MachineAnnouncement): void {
-  const capacity = SLOTS in machine.capacity ? machine.capacity : { ...machine.capacity, [SLOTS]: 1 };
+  const capacity = withMachineSlots(machine.capacity);
   state.machines.set(machine.name, {
     name: machine.name,
     capacity,
@@ -202,25 +203,12 @@ function submitRun(
   resume?: RunResume,
 ): void {
   if (state.runs.has(runId)) throw new Error(`run "${runId}" was already submitted`);
-  const structural = [...validateDag(dag), ...validateRunOptions(options)];
   const needs = neededFunctions(dag);
-  const feasibility = checkFeasibility(
-    dag,
-    [...state.machines.values()].map((machine) => ({
-      name: machine.name,
-      capacity: machine.capacity,
-      functions: machine.functions,
-      status: machine.status,
-    })),
-    needs,
-  );
-  // With a malformed DAG, capacity verdicts mean little; unknown functions are still worth naming.
   // A resumed run was accepted before; its machines may simply not have reconnected yet.
-  const problems = resume
-    ? structural
-    : structural.length === 0
-      ? feasibility
-      : [...structural, ...feasibility.filter((problem) => problem.kind === "unknown_function")];
+  const machines = resume
+    ? null
+    : [...state.machines.values()].map((machine) => ({ name: machine.name, capacity: machine.capacity, functions: machine.functions, status: machine.status }));
+  const problems = checkDag(dag, { machines, needs, also: validateRunOptions(options) });
   if (problems.length > 0) {
     out.push({
       type: "run_finished",
