@@ -28,10 +28,6 @@ export const StartInput = z.object({
 const RunId = z.object({ runId: z.string().min(1).max(200) });
 const Status = z.enum(RunStatus);
 
-interface StoredOptions extends RunOptions {
-  readonly dagName?: string;
-}
-
 async function startRun(ctx: ApiContext & { principal: NonNullable<ApiContext["principal"]> }, input: z.infer<typeof StartInput>): Promise<string> {
   let file: DagFile;
   let dagId: string | null = null;
@@ -49,11 +45,10 @@ async function startRun(ctx: ApiContext & { principal: NonNullable<ApiContext["p
     dagId = dag.id;
     dagVersion = version.version;
   }
-  const options: StoredOptions = {
+  const options: RunOptions = {
     ...(file.strategy ? { strategy: file.strategy } : {}),
     ...(file.onFailure ? { onFailure: file.onFailure } : {}),
     ...input.options,
-    dagName: file.name,
   };
   try {
     const started = await startOnce(ctx.db.runs, { tokenId: ctx.principal.tokenId, key: input.idempotencyKey, now: Date.now() }, (idempotencyKey) =>
@@ -81,10 +76,9 @@ function iso(date: Date | null): string | null {
 }
 
 function summaryView(run: RunSummary) {
-  const options = (run.options ?? {}) as StoredOptions;
   return {
     runId: run.id,
-    dagName: options.dagName ?? null,
+    dagName: run.dagName,
     dagVersion: run.dagVersion,
     status: run.status,
     startedBy: run.startedBy,
@@ -102,7 +96,7 @@ export async function runView(db: Database, runId: string) {
   if (!found) throw new ApiError("NOT_FOUND", `no run "${runId}"`);
   const { run, tasks } = found;
   const file = run.spec as DagFile;
-  const options = (run.options ?? {}) as StoredOptions;
+  const options = (run.options ?? {}) as RunOptions;
   const specOf = new Map(file.tasks.map((task) => [task.id, task]));
   const order = new Map(file.tasks.map((task, index) => [task.id, index]));
   tasks.sort((a, b) => (order.get(a.taskId) ?? 0) - (order.get(b.taskId) ?? 0));
@@ -194,7 +188,7 @@ export const runsRouter = router({
     if (!found) throw new ApiError("NOT_FOUND", `no run "${input.runId}"`);
     const file = DagFile.safeParse(found.run.spec);
     if (!file.success) throw new ApiError("PRECONDITION_FAILED", `run "${input.runId}" has an unreadable DAG and cannot run again`);
-    const options = (found.run.options ?? {}) as StoredOptions;
+    const options = (found.run.options ?? {}) as RunOptions;
     try {
       const runId = await ctx.engine.submit({
         dag: toDagSpec(file.data),
