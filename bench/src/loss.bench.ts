@@ -78,7 +78,7 @@ try {
       if (value === expected(root)) counts.readable += 1;
       else counts.wrong += 1;
     } catch (error) {
-      if (error instanceof HandoffApiError && error.code === "result_lost") {
+      if (error instanceof HandoffApiError && error.kind === "result_lost") {
         counts.lostAfterEnd += 1;
         lost.push({ runId, root });
       } else counts.other.push(`${runId}: ${error instanceof Error ? error.message : String(error)}`);

@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_RETRIES, TaskState, type DagSpec, type MachineName, type TaskSpec } from "../dag/model.ts";
+import { DEFAULT_MAX_RETRIES, TERMINAL_TASK_STATES, TaskState, type DagSpec, type MachineName, type TaskSpec } from "../dag/model.ts";
 import type { TaskError } from "../errors.ts";
 import { checkDag } from "../dag/check-dag.ts";
 import { validateRunOptions } from "../dag/validate-run-options.ts";
@@ -112,8 +112,6 @@ function changeMachineStatus(
   for (const runId of [...state.activeRuns]) loseResults(state, state.runs.get(runId)!, name, now, out);
 }
 
-const finished = new Set<TaskState>([TaskState.Succeeded, TaskState.Failed, TaskState.Cancelled, TaskState.UpstreamFailed]);
-
 /**
  * The results that lived only on `machine` are gone. Every succeeded task whose value a not-yet-finished
  * task still needs, and every lost sink (the run's output, needed by its caller), runs again from lineage — and, recursively, the producers of its own inputs when
@@ -137,7 +135,7 @@ function loseResults(state: SchedulerState, run: RunState, machine: MachineName,
   run.tasks.forEach((task, index) => {
     const compiled = run.compiled.tasks[index]!;
     if (compiled.isInline) return;
-    if (!finished.has(task.state)) needs(index);
+    if (!TERMINAL_TASK_STATES.has(task.state)) needs(index);
     // A sink's value is the run's output: its caller still needs it, so it is recomputed like a consumed one.
     else if (compiled.dependents.length === 0 && task.state === TaskState.Succeeded && task.resultMachine === machine && !lost.has(index)) {
       lost.add(index);
@@ -167,7 +165,7 @@ function loseResults(state: SchedulerState, run: RunState, machine: MachineName,
     task.remaining = run.compiled.tasks[index]!.deps.filter((dep) => run.tasks[dep]!.state !== TaskState.Succeeded).length;
     for (const dependent of run.compiled.tasks[index]!.dependents) {
       const next = run.tasks[dependent]!;
-      if (lost.has(dependent) || finished.has(next.state)) continue;
+      if (lost.has(dependent) || TERMINAL_TASK_STATES.has(next.state)) continue;
       next.remaining += 1;
       if (next.state === TaskState.WaitingForResources || next.state === TaskState.Retrying) {
         // Still queued: dispatch skips it until its inputs exist again.

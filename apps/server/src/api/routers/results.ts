@@ -1,13 +1,12 @@
 import { z } from "zod";
 import { unavailable, type RelayFailure } from "../../http/result-relay.ts";
 import { recomputeLineage } from "../../scheduler/recompute-lineage.ts";
-import { ApiError, adminProcedure, router, userProcedure } from "../trpc.ts";
+import { ApiError, adminProcedure, failureError, router, userProcedure } from "../trpc.ts";
 
 const Key = z.object({ runId: z.string().min(1).max(200), taskId: z.string().min(1).max(200) });
 
 function fail(failure: RelayFailure): never {
-  const code = failure.kind === "too_large" ? "PAYLOAD_TOO_LARGE" : failure.kind === "not_found" ? "NOT_FOUND" : "PRECONDITION_FAILED";
-  throw new ApiError(code, `${failure.kind}: ${failure.message}`);
+  throw failureError(failure);
 }
 
 export const resultsRouter = router({
@@ -19,7 +18,7 @@ export const resultsRouter = router({
     }
     const gone = unavailable(ref, input.taskId, undefined) ?? unavailable(ref, input.taskId, ctx.engine.machines.get(ref.machine));
     if (gone) fail(gone);
-    if (!ctx.engine.machines.get(ref.machine)?.link) throw new ApiError("PRECONDITION_FAILED", `machine_offline: the result of "${input.taskId}" lives on "${ref.machine}", which is offline`);
+    if (!ctx.engine.machines.get(ref.machine)?.link) fail({ kind: "machine_offline", message: `the result of "${input.taskId}" lives on "${ref.machine}", which is offline` });
     return ref;
   }),
 
@@ -37,7 +36,7 @@ export const resultsRouter = router({
    */
   recompute: userProcedure.input(Key).mutation(async ({ ctx, input }) => {
     const started = await recomputeLineage(ctx, ctx.principal.name, input.runId, input.taskId);
-    if (!started.ok) throw new ApiError(started.error.kind === "not_found" ? "NOT_FOUND" : "PRECONDITION_FAILED", `${started.error.kind}: ${started.error.message}`);
+    if (!started.ok) throw failureError(started.error);
     return { runId: started.runId };
   }),
 
