@@ -21,6 +21,8 @@ export const ErrorKind = {
   Evicted: "evicted",
   /** A value whose holder is offline now (it may come back). */
   MachineOffline: "machine_offline",
+  /** A holder could not run an edge's encode transform on a value it serves. */
+  EncodeFailed: "encode_failed",
   /** A holder that did not answer. */
   Unreachable: "unreachable",
   Unauthorized: "unauthorized",

@@ -1,5 +1,5 @@
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
-import { fromBytesJson, isBytesJson, toBytesJson, type ResultMeta } from "@handoff/protocol";
+import { ApiErrorBody, fromBytesJson, isBytesJson, toBytesJson, type ResultMeta } from "@handoff/protocol";
 import { SERVER_AUDIENCE, signServerProof } from "@handoff/protocol/grant";
 import { FETCH_PROOF_HEADER } from "@handoff/protocol/machine-identity";
 import type { Engine, LiveMachine, ResultRef } from "../scheduler/engine.ts";
@@ -92,8 +92,9 @@ export class ResultRelay {
       for await (const chunk of response as AsyncIterable<Buffer>) chunks.push(chunk);
       let kind = "not_found";
       try {
-        const parsed = (JSON.parse(Buffer.concat(chunks).toString("utf8")) as { kind?: unknown }).kind;
-        if (typeof parsed === "string") kind = parsed;
+        // The holder refuses in the API's one error shape, `{ error: { kind, message } }`.
+        const parsed = ApiErrorBody.safeParse((JSON.parse(Buffer.concat(chunks).toString("utf8")) as { error?: unknown }).error);
+        if (parsed.success) kind = parsed.data.kind;
       } catch {
         // keep not_found
       }
