@@ -1,6 +1,5 @@
 import { clearLongTimeout, previewValue, setLongTimeout, type TaskAssignItem, type TaskErrorJson, type TaskFinishedItem, type TaskLogItem } from "@handoff/protocol";
 import { Grant, type GrantEncode } from "@handoff/protocol/grant";
-import type { ResultFetchError } from "../results/result-fetch-error.ts";
 import type { ResultFetcher } from "../results/result-fetcher.ts";
 import type { ResultStore } from "../results/result-store.ts";
 import type { Executor, JobOutcome } from "./executor.ts";

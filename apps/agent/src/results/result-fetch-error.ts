@@ -19,7 +19,10 @@ export const ResultFetchError = z.discriminatedUnion("kind", [
   /** The grant asked the holder to run the edge's encode transform, and it failed (or this holder cannot run one). */
   z.object({ kind: z.literal("encode_failed"), message: z.string() }),
 ]);
-export type ResultFetchError = z.infer<typeof ResultFetchError> & { readonly kind: ErrorKind };
+export type ResultFetchError = z.infer<typeof ResultFetchError>;
+// Every kind a holder answers is a word of the one catalogue.
+const kindsInCatalogue: ResultFetchError["kind"] extends ErrorKind ? true : never = true;
+void kindsInCatalogue;
 
 /** Every refusal a holder makes, worded once. */
 export const Refusal = {
