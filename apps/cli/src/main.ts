@@ -63,7 +63,7 @@ main(process.argv.slice(2)).then(
       process.exit(2);
     }
     if (error instanceof HandoffApiError) {
-      console.error(`${error.code}: ${error.message}`);
+      console.error(`${error.kind}: ${error.message}`);
       process.exit(1);
     }
     console.error(error);

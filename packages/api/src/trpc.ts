@@ -1,18 +1,44 @@
 import { initTRPC, TRPCError } from "@trpc/server";
-import { formatIssues } from "@handoff/protocol";
-import type { DagProblem } from "@handoff/core";
+import { formatIssues, toApiErrorBody, type Failure } from "@handoff/protocol";
+import { ErrorKind, type DagProblem } from "@handoff/core";
 import type { ApiContext } from "./context.ts";
 
-/** A failure that names the culprit; `problems` carries DAG problems to the client in `error.data.problems`. */
+/**
+ * A failure that names the culprit; `problems` carries DAG problems to the client in `error.data.problems`, `kind`
+ * (else derived from the code) and `details` travel in `error.data` (protocol's `ApiErrorBody`).
+ */
 export class ApiError extends TRPCError {
   constructor(
     code: TRPCError["code"],
     message: string,
     readonly problems?: readonly DagProblem[],
+    readonly kind?: ErrorKind,
+    readonly details?: Readonly<Record<string, unknown>>,
   ) {
     super({ code, message });
   }
 }
+
+/**
+ * The one mapping of a domain failure to a tRPC error: its kind in `error.data.kind`, its other fields in
+ * `error.data.details`, its message unprefixed.
+ * @example throw failureError({ kind: "result_lost", message: "…", machine: "b", lostAt })
+ */
+export function failureError(failure: Failure): ApiError {
+  const body = toApiErrorBody(failure);
+  return new ApiError(CODE_OF_KIND[failure.kind] ?? "PRECONDITION_FAILED", body.message, undefined, failure.kind, body.details);
+}
+
+const CODE_OF_KIND: Partial<Record<ErrorKind, TRPCError["code"]>> = {
+  [ErrorKind.NotFound]: "NOT_FOUND",
+  [ErrorKind.TooLarge]: "PAYLOAD_TOO_LARGE",
+  [ErrorKind.InvalidRequest]: "BAD_REQUEST",
+  [ErrorKind.Unauthorized]: "UNAUTHORIZED",
+  [ErrorKind.Forbidden]: "FORBIDDEN",
+  [ErrorKind.Conflict]: "CONFLICT",
+  [ErrorKind.Timeout]: "TIMEOUT",
+  [ErrorKind.Internal]: "INTERNAL_SERVER_ERROR",
+};
 
 const t = initTRPC.context<ApiContext>().create({
   sse: { ping: { enabled: true, intervalMs: 5_000 }, client: { reconnectAfterInactivityMs: 15_000 } },
@@ -27,7 +53,8 @@ const t = initTRPC.context<ApiContext>().create({
       data: {
         ...shape.data,
         stack: undefined,
-        kind: errorKind(error.code, problems, issues),
+        kind: (error instanceof ApiError ? error.kind : undefined) ?? errorKind(error.code, problems, issues),
+        ...(error instanceof ApiError && error.details !== undefined ? { details: error.details } : {}),
         ...(problems ? { problems } : {}),
         ...(rawIssues ? { issues: rawIssues } : {}),
       },
@@ -36,18 +63,23 @@ const t = initTRPC.context<ApiContext>().create({
 });
 
 /** The error catalogue's word for a failed call (ARCHITECTURE.md), in `error.data.kind`. */
-function errorKind(code: TRPCError["code"], problems: readonly DagProblem[] | undefined, issues: readonly { path: string }[] | undefined): string | undefined {
+function errorKind(code: TRPCError["code"], problems: readonly DagProblem[] | undefined, issues: readonly { path: string }[] | undefined): ErrorKind | undefined {
   if (problems?.[0]) return problems[0].kind;
   if (issues?.some((issue) => /^(dag\.)?file\.tasks\[/.test(issue.path))) return "invalid_task";
   return KIND_OF_CODE[code];
 }
 
-const KIND_OF_CODE: Partial<Record<TRPCError["code"], string>> = {
-  PAYLOAD_TOO_LARGE: "too_large",
-  UNAUTHORIZED: "unauthorized",
-  FORBIDDEN: "forbidden",
-  BAD_REQUEST: "invalid_request",
-  NOT_FOUND: "not_found",
+const KIND_OF_CODE: Partial<Record<TRPCError["code"], ErrorKind>> = {
+  PAYLOAD_TOO_LARGE: ErrorKind.TooLarge,
+  UNAUTHORIZED: ErrorKind.Unauthorized,
+  FORBIDDEN: ErrorKind.Forbidden,
+  BAD_REQUEST: ErrorKind.InvalidRequest,
+  NOT_FOUND: ErrorKind.NotFound,
+  CONFLICT: ErrorKind.Conflict,
+  PRECONDITION_FAILED: ErrorKind.PreconditionFailed,
+  TIMEOUT: ErrorKind.Timeout,
+  INTERNAL_SERVER_ERROR: ErrorKind.Internal,
+  TOO_MANY_REQUESTS: ErrorKind.TooManyRequests,
 };
 
 export const router = t.router;

@@ -22,8 +22,6 @@ export {
 export {
   createRunRepository,
   maxResultPreviewBytes,
-  RunStatus,
-  TaskState,
   type AttemptChange,
   type AttemptRecord,
   type ChangeBatch,

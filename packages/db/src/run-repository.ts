@@ -4,29 +4,7 @@ import type { DatabaseClient, DatabaseProvider, TransactionClient } from "./data
 import { countTasks, inlineTaskIds, type TaskCounts } from "./task-counts.ts";
 import { fromJsonColumn, fromOptionalJsonColumn, toJsonColumn, toOptionalJsonColumn } from "./json-column.ts";
 import type { Attempt, Run, Task } from "./generated/sqlite/client.ts";
-
-export const RunStatus = {
-  Queued: "queued",
-  Running: "running",
-  Succeeded: "succeeded",
-  Failed: "failed",
-  Cancelled: "cancelled",
-  Rejected: "rejected",
-  Interrupted: "interrupted",
-} as const;
-export type RunStatus = (typeof RunStatus)[keyof typeof RunStatus];
-
-export const TaskState = {
-  WaitingForDependencies: "waiting_for_dependencies",
-  WaitingForResources: "waiting_for_resources",
-  Running: "running",
-  Retrying: "retrying",
-  Succeeded: "succeeded",
-  Failed: "failed",
-  Cancelled: "cancelled",
-  UpstreamFailed: "upstream_failed",
-} as const;
-export type TaskState = (typeof TaskState)[keyof typeof TaskState];
+import { RunStatus, type TaskState } from "@handoff/core";
 
 /** Longest stored result preview, in UTF-8 bytes; longer previews are cut. */
 export const maxResultPreviewBytes = 4096;

@@ -17,6 +17,8 @@ export { FUNCTION_NAME_PATTERN, MAX_NAME_LENGTH, FunctionNameText, functionNames
 export { FunctionInputs, FunctionKind, FunctionMeta } from "./function-meta.ts";
 export { validateJsonSchema, formatJsonSchemaIssues, type JsonSchemaIssue } from "./json-schema.ts";
 export { JsonValue, findJsonProblem, describeKind, isPlainObject, type JsonProblem } from "./json-value.ts";
+export { ApiErrorBody, toApiErrorBody, httpStatusOf, type Failure } from "./api-error.ts";
+export { BYTES_JSON_KEY, toBytesJson, isBytesJson, fromBytesJson, bytesJsonSize, type BytesJson } from "./bytes-json.ts";
 export { ValueFrame, ValueCodecError, encodeValue, decodeValue, valueSize, previewValue } from "./value-codec.ts";
 export * from "./wire/agent-messages.ts";
 export { setLongTimeout, clearLongTimeout, type LongTimeout } from "./timers/long-timeout.ts";

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { Bounds } from "@handoff/core";
+import { Bounds, isTerminalTaskState } from "@handoff/core";
 import { parseDagFile } from "@handoff/protocol";
 import { HandoffApiError } from "@handoff/sdk";
 import type { WatchEvent } from "@handoff/api";
@@ -11,8 +11,6 @@ import { table, wrapText } from "../table.ts";
 const usage = `handoff run DAG.json [--server URL] [--token TOKEN] [--data-dir DIR] [--strategy first_available|load_balanced]
            [--max-retries N] [--max-concurrency N] [--on-failure fail_fast|continue] [--timeout-ms N]
 Starts a run, shows live progress, and ends with a summary table. Exit code 0 when it succeeded.`;
-
-const terminal = new Set(["succeeded", "failed", "cancelled", "upstream_failed"]);
 
 export async function run(argv: readonly string[]): Promise<number> {
   const { values, positionals } = parseFlags(
@@ -70,7 +68,7 @@ export async function run(argv: readonly string[]): Promise<number> {
   const tty = process.stdout.isTTY;
   const retries = new Map<string, PendingRetry>();
   const draw = (): void => {
-    const done = [...states.values()].filter((task) => terminal.has(task.state)).length + inlineCount;
+    const done = [...states.values()].filter((task) => isTerminalTaskState(task.state)).length + inlineCount;
     const width = 30;
     const filled = Math.round((done / Math.max(1, total)) * width);
     const next = [...retries.values()].sort((a, b) => a.retryAt - b.retryAt)[0];

@@ -1,6 +1,6 @@
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Relayed, ResultFailure } from "@handoff/api";
-import type { ResultMeta } from "@handoff/protocol";
+import { ApiErrorBody, fromBytesJson, isBytesJson, toBytesJson, type ResultMeta } from "@handoff/protocol";
 import { SERVER_AUDIENCE, signServerProof } from "@handoff/protocol/grant";
 import { FETCH_PROOF_HEADER } from "@handoff/protocol/machine-identity";
 import type { Engine, LiveMachine, ResultRef } from "../scheduler/engine.ts";
@@ -50,7 +50,7 @@ export class ResultRelay {
       chunks.push(chunk);
     }
     const bytes = Buffer.concat(chunks);
-    const value: unknown = encoding.name === "bytes" ? { $bytes: bytes.toString("base64") } : JSON.parse(bytes.toString("utf8"));
+    const value: unknown = encoding.name === "bytes" ? toBytesJson(bytes) : JSON.parse(bytes.toString("utf8"));
     return { ok: true, value: { value, size, machine: machine.name } };
   }
 
@@ -81,8 +81,9 @@ export class ResultRelay {
       for await (const chunk of response as AsyncIterable<Buffer>) chunks.push(chunk);
       let kind = "not_found";
       try {
-        const parsed = (JSON.parse(Buffer.concat(chunks).toString("utf8")) as { kind?: unknown }).kind;
-        if (typeof parsed === "string") kind = parsed;
+        // The holder refuses in the API's one error shape, `{ error: { kind, message } }`.
+        const parsed = ApiErrorBody.safeParse((JSON.parse(Buffer.concat(chunks).toString("utf8")) as { error?: unknown }).error);
+        if (parsed.success) kind = parsed.data.kind;
       } catch {
         // keep not_found
       }
@@ -97,7 +98,9 @@ export class ResultRelay {
     const machine = this.engine.machines.get(machineName);
     if (!machine) return { ok: false, failure: { kind: "not_found", message: `unknown machine "${machineName}"` } };
     if (!machine.link) return { ok: false, failure: { kind: "machine_offline", message: `machine "${machineName}" is offline` } };
-    const answer = (await machine.link.request("result:put", { v: 1, runId, taskId, value: fromJsonSafe(value) }, 30_000)) as
+    const bytes = isBytesJson(value) ? fromBytesJson(value) : undefined;
+    if (bytes === null) return { ok: false, failure: { kind: "invalid_request", message: "value.$bytes: expected base64 text" } };
+    const answer = (await machine.link.request("result:put", { v: 1, runId, taskId, value: bytes ?? value }, 30_000)) as
       | { ok: true; result: Omit<ResultRef, "machine"> }
       | { ok: false; error: { kind: string; message: string } };
     if (!answer.ok) return { ok: false, failure: { kind: "unreachable", message: `"${machineName}" refused the value: ${answer.error.message}` } };
@@ -176,14 +179,4 @@ export function unavailable(ref: ResultRef, taskId: string, machine: LiveMachine
 function refusal(kind: string, taskId: string, machine: string): ResultFailure {
   if (kind === "evicted") return { kind: "evicted", message: `the result of "${taskId}" was evicted from "${machine}"` };
   return { kind: "not_found", message: `"${machine}" does not hold the result of "${taskId}"` };
-}
-
-/** JSON cannot carry bytes: the API takes them as `{ $bytes: base64 }`. */
-export function fromJsonSafe(value: unknown): unknown {
-  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
-    const keys = Object.keys(value);
-    const bytes = (value as { $bytes?: unknown }).$bytes;
-    if (keys.length === 1 && typeof bytes === "string") return new Uint8Array(Buffer.from(bytes, "base64"));
-  }
-  return value;
 }

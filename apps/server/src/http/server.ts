@@ -12,6 +12,7 @@ import type { InstallHandler } from "./install.ts";
 import { answerAfterBody, cutOffAfter, trpcBodyLimit } from "./body-limits.ts";
 import { pipeRelayed, type ResultRelay } from "./result-relay.ts";
 import { applySecurityHeaders, preparePage } from "./security-headers.ts";
+import { sendFailure, sendJson } from "./send-json.ts";
 
 export { SESSION_COOKIE };
 export const SERVER_VERSION = "0.1.0";
@@ -78,12 +79,12 @@ export function createHttpServer(options: HttpServerOptions): Server {
       if (!request.complete) cutOffAfter(request, cutOffBytes);
     });
     if (await install(request, response, pathname)) return;
-    if (pathname === "/healthz") return json(response, 200, { ok: true, version: SERVER_VERSION });
+    if (pathname === "/healthz") return sendJson(response, 200, { ok: true, version: SERVER_VERSION });
     if (pathname === "/metrics") {
       const principal = await principalOrRefuse(request, response, "a scrape or admin token is required");
       if (!principal) return;
       if (principal.kind !== "scrape" && principal.kind !== "admin") {
-        return json(response, 403, { error: { kind: "forbidden", message: `a ${principal.kind} token cannot read /metrics` } });
+        return sendFailure(response, { kind: "forbidden", message: `a ${principal.kind} token cannot read /metrics` });
       }
       response.writeHead(200, { "Content-Type": "text/plain; version=0.0.4" });
       response.end(options.metricsText());
@@ -101,14 +102,14 @@ export function createHttpServer(options: HttpServerOptions): Server {
     if (resultMatch && request.method === "GET") {
       const principal = await principalOrRefuse(request, response, "a valid admin or user token is required");
       if (!principal) return;
-      if (principal.kind !== "admin" && principal.kind !== "user") return json(response, 403, { error: { kind: "forbidden", message: `a ${principal.kind} token cannot read results` } });
+      if (principal.kind !== "admin" && principal.kind !== "user") return sendFailure(response, { kind: "forbidden", message: `a ${principal.kind} token cannot read results` });
       const from = url.searchParams.get("fromMachine") ?? undefined;
       const opened = await relay.open(decodeURIComponent(resultMatch[1]!), decodeURIComponent(resultMatch[2]!), from);
-      if (!opened.ok) return json(response, opened.failure.kind === "not_found" ? 404 : 409, { error: opened.failure });
+      if (!opened.ok) return sendFailure(response, opened.failure);
       pipeRelayed(opened.value, decodeURIComponent(resultMatch[2]!), response);
       return;
     }
-    if (pathname.startsWith("/api/")) return json(response, 404, { error: { kind: "not_found", message: `no API route ${pathname}` } });
+    if (pathname.startsWith("/api/")) return sendFailure(response, { kind: "not_found", message: `no API route ${pathname}` });
     return serveWeb(request, response, pathname, url, () => authenticator.authenticate(request), { web: options.web, secure: options.publicUrl().startsWith("https:") });
   };
 
@@ -117,27 +118,22 @@ export function createHttpServer(options: HttpServerOptions): Server {
     const auth = await authenticator.authenticate(request);
     if (auth.kind === "authenticated") return auth.principal;
     if (auth.kind === "refused" && auth.retryAfterSeconds !== undefined) {
-      json(response, 429, { error: { kind: "too_many_requests", message: `too many failed authentications from ${auth.address}; retry in ${auth.retryAfterSeconds} s` } }, { "Retry-After": String(auth.retryAfterSeconds) });
+      sendFailure(response, { kind: "too_many_requests", message: `too many failed authentications from ${auth.address}; retry in ${auth.retryAfterSeconds} s` }, { "Retry-After": String(auth.retryAfterSeconds) });
       return undefined;
     }
-    json(response, 401, { error: { kind: "unauthorized", message } });
+    sendFailure(response, { kind: "unauthorized", message });
     return undefined;
   };
 
   return createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
       log.error("request failed", { url: request.url, error: error instanceof Error ? error.message : String(error) });
-      if (!response.headersSent) json(response, 500, { error: { kind: "internal", message: "the server failed to answer; see its log" } });
+      if (!response.headersSent) sendFailure(response, { kind: "internal", message: "the server failed to answer; see its log" });
       else response.destroy();
     });
   });
 }
 
-function json(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, { ...headers, "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) });
-  response.end(text);
-}
 
 const publicWebPaths = [/^\/login\/?$/, /^\/_next\//, /^\/favicon\.ico$/];
 

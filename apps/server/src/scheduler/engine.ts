@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { checkFeasibility, fits, functionCatalogue, neededFunctions, validateDag, type DagProblem, type DagSpec, type Resources, type RunOptions, type RunOutcome, type SchedulerState, type Strategy } from "@handoff/core";
+import { checkDag, fits, functionCatalogue, TaskState, type DagProblem, type DagSpec, type Resources, type RunOptions, type RunOutcome, type SchedulerState, type Strategy } from "@handoff/core";
 import type { Database, TokenKind } from "@handoff/db";
 import { validateJsonSchema, type AgentHeartbeat, type AgentHello, type AgentWelcome, type ResultEvictedItem, type TaskFinishedItem, type TaskLogItem } from "@handoff/protocol";
 import type { Logger } from "../log.ts";
@@ -232,9 +232,7 @@ export class Engine {
 
   /** Validation (with each call checked against the online machines' function signatures) and feasibility against the live cluster. */
   check(dag: DagSpec): DagProblem[] {
-    const problems = validateDag(dag, { catalogue: functionCatalogue([...this.registry.machines.values()]), validateParams: validateJsonSchema });
-    const feasibility = checkFeasibility(dag, this.registry.infos(), neededFunctions(dag));
-    return problems.length === 0 ? feasibility : [...problems, ...feasibility.filter((problem) => problem.kind === "unknown_function")];
+    return checkDag(dag, { machines: this.registry.infos(), signatures: { catalogue: functionCatalogue([...this.registry.machines.values()]), validateParams: validateJsonSchema } });
   }
 
   previewPlacement(dag: DagSpec, strategy: Strategy): PlacementPreview {
@@ -258,7 +256,7 @@ export class Engine {
       startedBy: request.startedBy,
       ...(request.parentRunId === undefined ? {} : { parentRunId: request.parentRunId, reason: request.reason ?? "recompute" }),
       idempotencyKey: request.idempotencyKey ?? null,
-      tasks: request.dag.tasks.map((task) => ({ taskId: task.id, state: "waiting_for_dependencies" as const })),
+      tasks: request.dag.tasks.map((task) => ({ taskId: task.id, state: TaskState.WaitingForDependencies })),
     });
     this.metrics.runsStarted += 1;
     const now = this.clock.now();

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { Resources } from "@handoff/core";
+import { withMachineSlots, type Resources } from "@handoff/core";
 import type { FunctionMeta } from "@handoff/protocol";
 import { holderUrl } from "../machines/holder-url.ts";
 
@@ -43,7 +43,7 @@ export const newGrantSecret = (): string => randomBytes(32).toString("base64url"
 export function newMachine(name: string, capacity: Resources, status: LiveMachine["status"]): LiveMachine {
   return {
     name,
-    capacity: withSlots(capacity),
+    capacity: withMachineSlots(capacity),
     labels: {},
     functions: [],
     status,
@@ -70,7 +70,4 @@ export function resultUrlOf(machine: LiveMachine): string | null {
   return host === null || machine.resultPort === null ? null : holderUrl(host, machine.resultPort);
 }
 
-export function withSlots(capacity: Resources): Resources {
-  if (capacity["slots"] !== undefined) return { ...capacity };
-  return { ...capacity, slots: Math.max(1, Math.floor(capacity["cpu"] ?? 4)) };
-}
+

@@ -1,10 +1,10 @@
-import type { MachineInfo, Resources } from "@handoff/core";
+import { withMachineSlots, type MachineInfo, type Resources } from "@handoff/core";
 import type { Database } from "@handoff/db";
 import type { AgentHeartbeat, AgentHello, FunctionMeta } from "@handoff/protocol";
 import type { Logger } from "../log.ts";
 import { admitMachine, type AdmissionRefusal } from "../machines/admit-machine.ts";
 import type { Clock, TimerHandle, Timers } from "./clock.ts";
-import { newGrantSecret, newMachine, resultUrlOf, withSlots, type AgentLink, type LiveMachine } from "./live-machine.ts";
+import { newGrantSecret, newMachine, resultUrlOf, type AgentLink, type LiveMachine } from "./live-machine.ts";
 import { LoadHistory, type LoadSample } from "./load-history.ts";
 
 /** What the registry tells the scheduler; it never calls the scheduler itself. */
@@ -133,7 +133,7 @@ export class InMemoryMachineRegistry implements MachineRegistry {
       existing.link.disconnect(`replaced by a new connection for machine "${hello.name}"`);
     }
     const machine = this.machines.get(hello.name) ?? newMachine(hello.name, hello.capacity, "online");
-    machine.capacity = withSlots(hello.capacity);
+    machine.capacity = withMachineSlots(hello.capacity);
     machine.labels = hello.labels;
     machine.functions = hello.functions;
     machine.agentVersion = hello.agentVersion;
@@ -212,7 +212,7 @@ export class InMemoryMachineRegistry implements MachineRegistry {
 
   async register(name: string, capacity: Resources): Promise<LiveMachine> {
     const machine = this.machines.get(name) ?? newMachine(name, capacity, "offline");
-    machine.capacity = withSlots(capacity);
+    machine.capacity = withMachineSlots(capacity);
     this.machines.set(name, machine);
     await this.store(machine);
     this.announce(machine);

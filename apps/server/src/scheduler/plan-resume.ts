@@ -1,4 +1,4 @@
-import type { RunOptions, SchedulerEvent, TaskChange } from "@handoff/core";
+import { ErrorKind, type RunOptions, type SchedulerEvent, type TaskChange } from "@handoff/core";
 import type { AttemptChange, InFlightRun, TaskRecord } from "@handoff/db";
 import { DagFile, toDagSpec, type TaskFinishedItem } from "@handoff/protocol";
 import { attemptParts } from "./attempt-id.ts";
@@ -215,7 +215,7 @@ function failInterrupted(input: ResumeInput, scratch: RunScratch, attempts: InFl
     if (report?.item.ok && scratch.adopted.get(attempt.taskId)?.machine === report.machine) continue;
     if (scratch.adoptRunning.get(attempt.taskId)?.attemptId === attempt.id) continue;
     if (!report && input.held.has(attempt.id) && attempt.machine !== null && input.isConnected(attempt.machine)) aborts.push({ machine: attempt.machine, attemptId: attempt.id });
-    const error = report && !report.item.ok ? report.item.error : { kind: "interrupted", message: "the server restarted during this attempt; the task runs again" };
+    const error = report && !report.item.ok ? report.item.error : { kind: ErrorKind.Interrupted, message: "the server restarted during this attempt; the task runs again" };
     scratch.writes.push({
       id: attempt.id,
       runId: scratch.runId,

@@ -1,12 +1,11 @@
 import { z } from "zod";
 import type { ResultFailure } from "../services/results.ts";
-import { ApiError, adminProcedure, router, userProcedure } from "../trpc.ts";
+import { ApiError, adminProcedure, failureError, router, userProcedure } from "../trpc.ts";
 
 const Key = z.object({ runId: z.string().min(1).max(200), taskId: z.string().min(1).max(200) });
 
 function fail(failure: ResultFailure): never {
-  const code = failure.kind === "too_large" ? "PAYLOAD_TOO_LARGE" : failure.kind === "not_found" ? "NOT_FOUND" : "PRECONDITION_FAILED";
-  throw new ApiError(code, `${failure.kind}: ${failure.message}`);
+  throw failureError(failure);
 }
 
 export const resultsRouter = router({
@@ -35,7 +34,7 @@ export const resultsRouter = router({
    */
   recompute: userProcedure.input(Key).mutation(async ({ ctx, input }) => {
     const started = await ctx.results.recompute(ctx.principal.name, input.runId, input.taskId);
-    if (!started.ok) throw new ApiError(started.error.kind === "not_found" ? "NOT_FOUND" : "PRECONDITION_FAILED", `${started.error.kind}: ${started.error.message}`);
+    if (!started.ok) throw failureError(started.error);
     return { runId: started.runId };
   }),
 

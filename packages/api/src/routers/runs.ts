@@ -1,11 +1,11 @@
 import { z } from "zod";
 import { tracked } from "@trpc/server";
 import { boundedNumber, DagFile, toDagSpec, type AttemptMetrics } from "@handoff/protocol";
-import { Bounds, DEFAULT_MAX_RETRIES, type RunOutcome } from "@handoff/core";
+import { Bounds, DEFAULT_MAX_RETRIES, RunStatus, type RunOptions, type RunOutcome } from "@handoff/core";
 import type { RunSummary } from "@handoff/db";
 import type { ApiContext } from "../context.ts";
 import { materializeResults } from "../materialize-results.ts";
-import type { RunEvent, RunsService, StoredOptions } from "../services/runs.ts";
+import type { RunEvent, RunsService } from "../services/runs.ts";
 import { ApiError, router, userProcedure } from "../trpc.ts";
 
 export const RunOptionsInput = z
@@ -26,7 +26,7 @@ export const StartInput = z.object({
 });
 
 const RunId = z.object({ runId: z.string().min(1).max(200) });
-const Status = z.enum(["queued", "running", "succeeded", "failed", "cancelled", "rejected", "interrupted"]);
+const Status = z.enum(RunStatus);
 
 async function startRun(ctx: ApiContext & { principal: NonNullable<ApiContext["principal"]> }, input: z.infer<typeof StartInput>): Promise<string> {
   let file: DagFile;
@@ -45,11 +45,10 @@ async function startRun(ctx: ApiContext & { principal: NonNullable<ApiContext["p
     dagId = dag.id;
     dagVersion = version.version;
   }
-  const options: StoredOptions = {
+  const options: RunOptions = {
     ...(file.strategy ? { strategy: file.strategy } : {}),
     ...(file.onFailure ? { onFailure: file.onFailure } : {}),
     ...input.options,
-    dagName: file.name,
   };
   const started = await ctx.runs.start({
     dag: toDagSpec(file),
@@ -80,10 +79,9 @@ function iso(date: Date | null): string | null {
 }
 
 function summaryView(run: RunSummary) {
-  const options = (run.options ?? {}) as StoredOptions;
   return {
     runId: run.id,
-    dagName: options.dagName ?? null,
+    dagName: run.dagName,
     dagVersion: run.dagVersion,
     status: run.status,
     startedBy: run.startedBy,
@@ -101,7 +99,7 @@ export async function runView(runs: Pick<RunsService, "get">, runId: string) {
   if (!found) throw new ApiError("NOT_FOUND", `no run "${runId}"`);
   const { run, tasks } = found;
   const file = run.spec as DagFile;
-  const options = (run.options ?? {}) as StoredOptions;
+  const options = (run.options ?? {}) as RunOptions;
   const specOf = new Map(file.tasks.map((task) => [task.id, task]));
   const order = new Map(file.tasks.map((task, index) => [task.id, index]));
   tasks.sort((a, b) => (order.get(a.taskId) ?? 0) - (order.get(b.taskId) ?? 0));
@@ -197,7 +195,7 @@ export const runsRouter = router({
     if (!found) throw new ApiError("NOT_FOUND", `no run "${input.runId}"`);
     const file = DagFile.safeParse(found.run.spec);
     if (!file.success) throw new ApiError("PRECONDITION_FAILED", `run "${input.runId}" has an unreadable DAG and cannot run again`);
-    const options = (found.run.options ?? {}) as StoredOptions;
+    const options = (found.run.options ?? {}) as RunOptions;
     const started = await ctx.runs.start({
       dag: toDagSpec(file.data),
       file: file.data,

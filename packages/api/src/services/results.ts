@@ -22,7 +22,8 @@ export type ResultFailure =
   | { readonly kind: "evicted"; readonly message: string }
   | { readonly kind: "result_lost"; readonly message: string; readonly machine: string; readonly lostAt: string; readonly recomputedBy?: string }
   | { readonly kind: "too_large"; readonly message: string }
-  | { readonly kind: "unreachable"; readonly message: string };
+  | { readonly kind: "unreachable"; readonly message: string }
+  | { readonly kind: "invalid_request"; readonly message: string };
 
 export type Relayed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly failure: ResultFailure };
 

@@ -34,16 +34,11 @@ export type RunEvent =
   | { readonly type: "log"; readonly log: LogView }
   | { readonly type: "finished"; readonly outcome: RunOutcome };
 
-/** Options stored with a run: the run options and the DAG's name. */
-export interface StoredOptions extends RunOptions {
-  readonly dagName?: string;
-}
-
 export interface StartRunRequest {
   readonly dag: DagSpec;
   /** The DAG file as given (stored with the run so the dashboard can draw it). */
   readonly file: DagFile;
-  readonly options: StoredOptions;
+  readonly options: RunOptions;
   readonly startedBy: string | null;
   readonly dagId: string | null;
   readonly dagVersion: number | null;

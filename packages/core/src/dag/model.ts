@@ -105,6 +105,18 @@ export const TERMINAL_TASK_STATES: ReadonlySet<TaskState> = new Set<TaskState>([
   TaskState.UpstreamFailed,
 ]);
 
+/** Every task state, in the order a task usually passes through them. */
+export const TASK_STATES: readonly TaskState[] = Object.values(TaskState);
+
+export function isTaskState(value: string): value is TaskState {
+  return (TASK_STATES as readonly string[]).includes(value);
+}
+
+/** Whether a task in this state is done (succeeded, failed, cancelled or upstream failed). Takes text from the API. */
+export function isTerminalTaskState(state: string): boolean {
+  return TERMINAL_TASK_STATES.has(state as TaskState);
+}
+
 export const DEFAULT_MAX_RETRIES = 3;
 
 /**

@@ -19,6 +19,7 @@ import { edgeTypes, nodeTypes } from "../canvas/flow-types-registry.ts";
 import { dagToFlow } from "../dag-editor/dag-to-flow.ts";
 import { useAutoLayout } from "../dag-editor/use-auto-layout.ts";
 import type { ArgEdge, TaskNode } from "../dag-editor/flow-types.ts";
+import { isRunLive } from "./run-liveness.ts";
 import { RunStatusBadge } from "./run-status-badge.tsx";
 import { StateLegend, TaskCounts } from "./task-counts.tsx";
 import { RunTimeline } from "./run-timeline.tsx";
@@ -30,13 +31,11 @@ import { InlineTaskPanel } from "./inline-task-panel.tsx";
 import { createInlineDerivation } from "./inline-tasks.ts";
 import { useRunTimes } from "./use-run-times.ts";
 
-const TERMINAL_RUN = new Set(["succeeded", "failed", "cancelled", "rejected"]);
-
 export function RunView({ runId }: { runId: string }) {
   const trpc = useTRPC();
   const live = useLiveRun(runId);
   const run = live.run;
-  const isActive = run !== null && !TERMINAL_RUN.has(run.status);
+  const isActive = run !== null && isRunLive(run.status);
   const now = useNow(1000, isActive);
   const [selected, setSelected] = useState<string | null>(null);
   const [tab, setTab] = useState<"graph" | "timeline">("graph");

@@ -8,11 +8,11 @@ import { runDurationMs } from "../../lib/run-duration.ts";
 import { useTRPC } from "../../lib/trpc/trpc.ts";
 import { useDebouncedValue } from "../../lib/use-debounced-value.ts";
 import { RunStatusBadge } from "./run-status-badge.tsx";
-import { RUN_STATUSES, isFiltered, parseRunsFilter, runsFilterToInput, runsFilterToQuery, type RunsFilter } from "./runs-filter.ts";
+import { RUN_STATUSES, isTerminalRunStatus } from "@handoff/core";
+import { isFiltered, parseRunsFilter, runsFilterToInput, runsFilterToQuery, type RunsFilter } from "./runs-filter.ts";
 import { TaskCounts } from "./task-counts.tsx";
 
 const PAGE_SIZE = 25;
-const FINISHED = new Set(["succeeded", "failed", "cancelled", "rejected", "interrupted"]);
 
 export function RunsList() {
   const trpc = useTRPC();
@@ -129,7 +129,7 @@ export function RunsList() {
                 </Link>
               </td>
               <td>
-                {FINISHED.has(run.status) && (
+                {isTerminalRunStatus(run.status) && (
                   <button
                     type="button"
                     className="btn btn-small"
