@@ -1,7 +1,8 @@
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
-import type { ResultMeta } from "@handoff/protocol";
+import { PROTOCOL_VERSION, type ResultMeta } from "@handoff/protocol";
 import { SERVER_AUDIENCE, signServerProof } from "@handoff/protocol/grant";
 import { FETCH_PROOF_HEADER } from "@handoff/protocol/machine-identity";
+import { storeOnAgent } from "../gateway/store-on-agent.ts";
 import type { Engine, LiveMachine, ResultRef } from "../scheduler/engine.ts";
 
 /** Why a value could not be had, in the words the API answers with. */
@@ -107,11 +108,9 @@ export class ResultRelay {
     const machine = this.engine.machines.get(machineName);
     if (!machine) return { ok: false, failure: { kind: "not_found", message: `unknown machine "${machineName}"` } };
     if (!machine.link) return { ok: false, failure: { kind: "machine_offline", message: `machine "${machineName}" is offline` } };
-    const answer = (await machine.link.request("result:put", { v: 1, runId, taskId, value: fromJsonSafe(value) }, 30_000)) as
-      | { ok: true; result: Omit<ResultRef, "machine"> }
-      | { ok: false; error: { kind: string; message: string } };
-    if (!answer.ok) return { ok: false, failure: { kind: "unreachable", message: `"${machineName}" refused the value: ${answer.error.message}` } };
-    const ref: ResultRef = { machine: machineName, ...answer.result };
+    const stored = await storeOnAgent(machine.link, machineName, { v: PROTOCOL_VERSION, runId, taskId, value: fromJsonSafe(value) }, 30_000);
+    if (!stored.ok) return { ok: false, failure: { kind: "unreachable", message: stored.message } };
+    const ref: ResultRef = { machine: machineName, ...stored.result };
     this.engine.registerResult(runId, taskId, ref);
     return { ok: true, value: ref };
   }
