@@ -1,4 +1,16 @@
-import type { TaskRunFacts } from "./canvas-decorations.ts";
+import type { TaskState } from "@handoff/core";
+
+/** Live facts about a task in a run, shown on its node. */
+export interface TaskRunFacts {
+  readonly state: TaskState;
+  readonly machine: string | null;
+  readonly attempts: number;
+  readonly maxAttempts: number;
+  readonly reason: string | null;
+  readonly startedAt: string | null;
+  readonly finishedAt: string | null;
+  readonly resultMachine: string | null;
+}
 
 /** A task as the run view holds it (a `runs.get` / `runs.watch` task view). */
 export interface RunTaskLike {
