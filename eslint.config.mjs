@@ -55,7 +55,7 @@ const boundaries = [
     rules: {
       "@typescript-eslint/no-restricted-imports": [
         "error",
-        { patterns: [{ regex: "^@handoff/(?!core(?:/|$))", message: "packages/protocol imports only @handoff/core among our packages." }, noApps, noAppPaths] },
+        { patterns: [{ regex: "^@handoff/(?!core(?:/|$))", message: "packages/protocol imports only @handoff/core among our packages (never an app)." }, noAppPaths] },
       ],
     },
   },
@@ -97,7 +97,7 @@ const boundaries = [
 ];
 
 export default tseslint.config(
-  { ignores: ["**/node_modules/**", "**/dist/**", "**/.next/**", "**/coverage/**", "**/generated/**"] },
+  { ignores: ["**/node_modules/**", "**/dist/**", "**/.next/**", "**/coverage/**", "**/generated/**", "tests/lint-rules/.cycle-fixture-*/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
