@@ -74,7 +74,7 @@ export function readTokenFile(path: string): string {
 }
 
 /** Writes a secret file only this user can read (0600), replacing what was there. */
-export function writePrivateFile(path: string, text: string): void {
+function writePrivateFile(path: string, text: string): void {
   writeFileSync(path, text, { mode: 0o600 });
   chmodSync(path, 0o600);
 }

@@ -2,7 +2,7 @@ import type { AgentToServer, EmitEvents, ListenEvents, ServerToAgent } from "@ha
 import type { Server, Socket } from "socket.io";
 
 /** What the gateway keeps on each agent socket. */
-export interface AgentSocketData {
+interface AgentSocketData {
   /** Set when the handshake carried a valid join (or admin) token: it may bind a new machine identity. */
   hasJoinToken: boolean;
   /** This connection's challenge for its next hello; consumed by that hello (no replay). */
