@@ -1,6 +1,6 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { PROTOCOL_VERSION } from "@handoff/protocol";
+import { PROTOCOL_VERSION, type ResultPut } from "@handoff/protocol";
 import { Server } from "socket.io";
 import { io as connect, type Socket as ClientSocket } from "socket.io-client";
 import { afterEach, describe, expect, it } from "vitest";
@@ -30,7 +30,7 @@ async function linkToPeer(answer: (payload: unknown, ack: (reply: unknown) => vo
   };
 }
 
-const put = { v: PROTOCOL_VERSION, runId: "run-1", taskId: "t", value: { n: 1 } };
+const put: ResultPut = { v: PROTOCOL_VERSION, runId: "run-1", taskId: "t", value: { n: 1 } };
 const goodResult = { size: 7, contentType: "application/json", preview: '{"n":1}', truncated: false };
 let peer: Peer | undefined;
 
