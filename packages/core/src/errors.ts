@@ -1,4 +1,4 @@
-import type { MachineName, TaskId } from "./dag/model.ts";
+import type { MachineName, TaskId } from "./dag/names.ts";
 
 /** One catalogue of error kinds, shared by core, API, SDK and UI (ARCHITECTURE.md, "Names on the wire"). */
 export const ErrorKind = {

@@ -38,8 +38,8 @@ export interface ExecuteOutcome extends RunOutcome {
  * `BATCH_ALONE_BYTES` goes alone, at most ~800 KiB: under the server's 1 MiB body limit (300 concurrent
  * `startRun` calls once made one batch the server refused).
  */
-export const BATCH_MAX_ITEMS = 25;
-export const BATCH_ALONE_BYTES = 32 * 1024;
+const BATCH_MAX_ITEMS = 25;
+const BATCH_ALONE_BYTES = 32 * 1024;
 
 function isLargeCall(op: Operation): boolean {
   if (op.input === undefined) return false;

@@ -1,8 +1,9 @@
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Relayed, ResultFailure } from "@handoff/api";
-import { ApiErrorBody, fromBytesJson, isBytesJson, toBytesJson, type ResultMeta } from "@handoff/protocol";
+import { ApiErrorBody, fromBytesJson, isBytesJson, PROTOCOL_VERSION, toBytesJson, type ResultMeta } from "@handoff/protocol";
 import { SERVER_AUDIENCE, signServerProof } from "@handoff/protocol/grant";
 import { FETCH_PROOF_HEADER } from "@handoff/protocol/machine-identity";
+import { storeOnAgent } from "../gateway/store-on-agent.ts";
 import type { Engine, LiveMachine, ResultRef } from "../scheduler/engine.ts";
 
 /**
@@ -100,11 +101,9 @@ export class ResultRelay {
     if (!machine.link) return { ok: false, failure: { kind: "machine_offline", message: `machine "${machineName}" is offline` } };
     const bytes = isBytesJson(value) ? fromBytesJson(value) : undefined;
     if (bytes === null) return { ok: false, failure: { kind: "invalid_request", message: "value.$bytes: expected base64 text" } };
-    const answer = (await machine.link.request("result:put", { v: 1, runId, taskId, value: bytes ?? value }, 30_000)) as
-      | { ok: true; result: Omit<ResultRef, "machine"> }
-      | { ok: false; error: { kind: string; message: string } };
-    if (!answer.ok) return { ok: false, failure: { kind: "unreachable", message: `"${machineName}" refused the value: ${answer.error.message}` } };
-    const ref: ResultRef = { machine: machineName, ...answer.result };
+    const stored = await storeOnAgent(machine.link, machineName, { v: PROTOCOL_VERSION, runId, taskId, value: bytes ?? value }, 30_000);
+    if (!stored.ok) return { ok: false, failure: { kind: "unreachable", message: stored.message } };
+    const ref: ResultRef = { machine: machineName, ...stored.result };
     this.engine.registerResult(runId, taskId, ref);
     return { ok: true, value: ref };
   }

@@ -11,9 +11,9 @@ export class RecordingLink implements AgentLink {
   readonly sent: { event: string; payload: unknown }[] = [];
   disconnectedFor: string | undefined;
 
-  send(event: string, payload: unknown): void {
-    this.sent.push({ event, payload });
-  }
+  readonly send: AgentLink["send"] = (event, ...payload) => {
+    this.sent.push({ event, payload: payload[0] });
+  };
 
   request(): Promise<unknown> {
     return Promise.reject(new Error("RecordingLink: no result:put in unit tests"));

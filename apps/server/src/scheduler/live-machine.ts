@@ -3,12 +3,10 @@ import { withMachineSlots, type Resources } from "@handoff/core";
 import type { FunctionMeta } from "@handoff/protocol";
 import { holderUrl } from "../machines/holder-url.ts";
 
-/** The server side of one connected agent. `send` is the socket (absent while offline). */
-export interface AgentLink {
-  send(event: "task:assign" | "task:abort" | "run:ended" | "machine:forgotten", payload: unknown): void;
-  request(event: "result:put", payload: unknown, timeoutMs: number): Promise<unknown>;
-  disconnect(reason: string): void;
-}
+import type { AgentLink } from "../gateway/agent-link.ts";
+
+/** The server side of one connected agent, typed from protocol's catalogue (absent while offline). */
+export type { AgentLink };
 
 export interface LiveMachine {
   readonly name: string;

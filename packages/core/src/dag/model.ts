@@ -3,10 +3,9 @@
  * scheduler runs. Plain data only (no functions, no classes) so it crosses the wire unchanged.
  */
 import type { RetryableErrorKind } from "../errors.ts";
+import type { FunctionName, MachineName, TaskId } from "./names.ts";
 
-export type TaskId = string;
-export type MachineName = string;
-export type FunctionName = string;
+export type { FunctionName, MachineName, TaskId } from "./names.ts";
 
 /** A resource map such as `{ cpu: 2, memory: 4000, gpu: 1 }`; any numeric key is allowed. */
 export type Resources = Readonly<Record<string, number>>;

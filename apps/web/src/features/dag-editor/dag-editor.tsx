@@ -4,7 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow, useStoreApi, type Connection, type EdgeChange, type NodeChange } from "@xyflow/react";
 import type { DagFile } from "@handoff/protocol";
 import { useRouter, useSearchParams } from "next/navigation";
-import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
+import { useCallback, useEffect, useEffectEvent, useMemo, useRef, useState, type DragEvent } from "react";
 import type { CatalogueEntry, RunStartOptions } from "../../lib/trpc/api-types.ts";
 import { useTRPC } from "../../lib/trpc/trpc.ts";
 import { CanvasDecorationsContext, type CanvasDecorations } from "../canvas/canvas-decorations.ts";
@@ -141,8 +141,7 @@ function DagEditorInner() {
       .catch((error: unknown) => setNotice({ text: `cannot open the DAG of run "${runId}": ${(error as Error).message}`, tone: "error" }));
   };
   const keepOpen = useRef<string | null>(null);
-  // Reopens only when the URL changes (the editor object is new on every render).
-  useEffect(() => {
+  const openFromUrl = useEffectEvent(() => {
     if (dagParam !== null && dagParam === keepOpen.current && versionParam === null) {
       keepOpen.current = null;
       return;
@@ -176,7 +175,9 @@ function DagEditorInner() {
         } else openFile(got.file, { name: got.name, version: got.version });
       })
       .catch((error: unknown) => setNotice({ text: `cannot open DAG "${dagParam}": ${(error as Error).message}`, tone: "error" }));
-  }, [dagParam, versionParam, runParam]);
+  });
+  // Reopens only when the URL changes (the editor object is new on every render).
+  useEffect(() => openFromUrl(), [dagParam, versionParam, runParam]);
 
   // Canvas objects derived from the file; node data is cached per task object so unchanged tasks keep their identity.
   const dataCache = useRef(new WeakMap<TaskJson, TaskNodeData>());

@@ -3,7 +3,7 @@ import { useMutation, useQuery } from "@tanstack/react-query";
 import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useNodesState, type NodeMouseHandler, type Viewport } from "@xyflow/react";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { Fragment, memo, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import { Fragment, memo, useCallback, useEffect, useMemo, useState } from "react";
 import { failureText } from "../../lib/failure-text.ts";
 import { formatDuration } from "../../lib/format.ts";
 import { useTRPC } from "../../lib/trpc/trpc.ts";
@@ -67,12 +67,11 @@ export function RunView({ runId }: { runId: string }) {
   const decorations = useMemo<CanvasDecorations>(() => ({ problems: new Map(), placement: {}, inputsByFn, run: factsStore }), [inputsByFn, factsStore]);
   const canvasKey = useMemo(() => graphKey(graph.nodes), [graph]);
   // The pane's size, so a large DAG opens at its overview zoom on the first render.
-  const canvasRef = useRef<HTMLDivElement>(null);
   const [paneSize, setPaneSize] = useState<{ width: number; height: number } | null>(null);
-  useLayoutEffect(() => {
-    const element = canvasRef.current;
-    if (element !== null && paneSize === null) setPaneSize({ width: element.clientWidth, height: element.clientHeight });
-  });
+  // Measured once, when the pane mounts (a callback ref runs in the commit, before paint, like a layout effect).
+  const canvasRef = useCallback((element: HTMLDivElement | null) => {
+    if (element !== null) setPaneSize((size) => size ?? { width: element.clientWidth, height: element.clientHeight });
+  }, []);
   const initialViewport = useMemo(() => (paneSize === null ? null : fitViewportFor(graph.nodes.map((node) => node.position), paneSize.width, paneSize.height)), [graph, paneSize]);
 
   const task = tasks?.find((candidate) => candidate.taskId === selected) ?? null;

@@ -2,7 +2,7 @@
 import { useMutation, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useEffectEvent, useMemo, useState } from "react";
 import { formatDuration, formatTime } from "../../lib/format.ts";
 import { runDurationMs } from "../../lib/run-duration.ts";
 import { useTRPC } from "../../lib/trpc/trpc.ts";
@@ -31,10 +31,11 @@ export function RunsList() {
   const [byText, setByText] = useState(filter.startedBy);
   const dag = useDebouncedValue(dagText, 300);
   const startedBy = useDebouncedValue(byText, 300);
-  useEffect(() => {
+  const applyTypedText = useEffectEvent((dag: string, startedBy: string) => {
     if (dag.trim() !== filter.dag || startedBy.trim() !== filter.startedBy) setFilter({ ...filter, dag: dag.trim(), startedBy: startedBy.trim() });
-    // Only a change of the typed text moves the URL.
-  }, [dag, startedBy]);
+  });
+  // Only a change of the typed text moves the URL.
+  useEffect(() => applyTypedText(dag, startedBy), [dag, startedBy]);
 
   const cursor = cursors[cursors.length - 1];
   const runs = useQuery(
