@@ -71,7 +71,7 @@ export function createAttemptRunner(options: AttemptRunnerOptions): AttemptRunne
       const where = input.machine === machine ? "" : ` (the server placed it on ${input.machine} and sent no fetch grant)`;
       return lost(`input "${input.taskId}" is not stored on ${machine}${evicted === undefined ? "" : `: evicted (${evicted})`}${where}`);
     }
-    const value = await store.get(runId, input.taskId);
+    const value = await store.get(runId, input.taskId, { isShared: true });
     if (value === undefined) return lost(`input "${input.taskId}" was evicted from ${machine} while being read`);
     return { ok: true, value, isEncoded: false };
   };
@@ -134,7 +134,7 @@ export function createAttemptRunner(options: AttemptRunnerOptions): AttemptRunne
     let preview: ReturnType<typeof previewValue>;
     try {
       preview = previewValue(outcome.value, PREVIEW_BYTES);
-      await store.put(item.runId, item.taskId, outcome.value);
+      await store.put(item.runId, item.taskId, outcome.value, { isOwned: true });
     } catch (error) {
       return { ...failed(item, { kind: "function_failed", message: `the function's result cannot be stored: ${describe(error)}` }, outcome.metrics.wallMs), metrics };
     }

@@ -50,7 +50,7 @@ export function createResultFetcher({ store, prove }: { readonly store: ResultSt
             const { runId, taskId } = item.request;
             // A copy: the answer's bytes are a view into the whole batch, which must not stay alive through one value.
             await store.putBytes(runId, taskId, new Uint8Array(answer.bytes), answer.contentType);
-            const value = await store.get(runId, taskId);
+            const value = await store.get(runId, taskId, { isShared: true });
             if (value === undefined) return item.reject(new Error(`result ${runId}/${taskId} was evicted locally before it could be read`));
             item.resolve({ ok: true, value, size: answer.bytes.byteLength });
           }),
@@ -76,7 +76,7 @@ export function createResultFetcher({ store, prove }: { readonly store: ResultSt
     const storeTaskId = request.storeTaskId ?? request.taskId;
     const meta = store.meta(request.runId, storeTaskId);
     if (meta !== undefined) {
-      const value = await store.get(request.runId, storeTaskId);
+      const value = await store.get(request.runId, storeTaskId, { isShared: true });
       if (value !== undefined) return { ok: true, value, size: meta.size, fromStore: true };
     }
     return download(request);
