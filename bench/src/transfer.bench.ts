@@ -7,7 +7,7 @@ import { startStack } from "@handoff/cli/testing";
 import { writeBenchFunctions } from "./support/bench-functions.ts";
 import { rawTcpMiBs } from "./support/raw-tcp.ts";
 import { fmt, summarize } from "./support/stats.ts";
-import { measureTransfer } from "./support/transfer.ts";
+import { measureTransfer } from "./support/shapes.ts";
 
 const repetitions = Math.min(20, Math.max(1, Number(process.argv[2] ?? 5) || 5));
 const profileDir = process.env["HANDOFF_BENCH_PROFILE"];
