@@ -59,7 +59,11 @@ export async function measureFanIn(stack: Stack, count: number, from = "A", to =
   tasks.push({ id: "sink", fn: "bench.total", args: tasks.map((task) => task.id), argumentInclusion: "as_list", placement: { kind: "pinned", machine: to } });
   const { runId } = await stack.client.startRun(file("fan-in", tasks));
   const run = await stack.client.watchRun(runId, () => undefined);
-  if (run?.status !== "succeeded") throw new Error(`fan-in ${run?.status ?? "?"}`);
+  if (run?.status !== "succeeded") {
+    const failed = (await stack.client.getRun(runId)).tasks.filter((task) => task.state === "failed").slice(0, 3);
+    const errors = await Promise.all(failed.map(async (task) => (await stack.client.trpc.runs.attempts.query({ runId, taskId: task.taskId })).map((attempt) => `${task.taskId}: ${attempt.error?.kind ?? ""} ${attempt.error?.message ?? ""}`)));
+    throw new Error(`fan-in ${run?.status ?? "?"}: ${errors.flat().join("; ").slice(0, 2000)}`);
+  }
   const attempts = await stack.client.trpc.runs.attempts.query({ runId, taskId: "sink" });
   const sink = attempts[0]!;
   const metrics = sink.metrics as { transfers?: { ms: number }[]; wallMs?: number } | null;

@@ -164,7 +164,10 @@ export function createAttemptRunner(options: AttemptRunnerOptions): AttemptRunne
 function encodeInGrant(token: string): GrantEncode | undefined {
   const payload = token.split(".")[0] ?? "";
   try {
-    const parsed = Grant.safeParse(JSON.parse(Buffer.from(payload, "base64url").toString("utf8")));
+    const raw: unknown = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
+    // Most grants carry no encode: skip the schema (measured ~50 µs a grant, half a second for a 10,000-input sink).
+    if (typeof raw !== "object" || raw === null || !("encode" in raw)) return undefined;
+    const parsed = Grant.safeParse(raw);
     return parsed.success ? parsed.data.encode : undefined;
   } catch {
     return undefined;
