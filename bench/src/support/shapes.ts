@@ -60,7 +60,11 @@ export async function measureFanIn(stack: Stack, count: number, from = "A", to =
   const { runId } = await stack.client.startRun(file("fan-in", tasks));
   const run = await stack.client.watchRun(runId, () => undefined);
   if (run?.status !== "succeeded") {
-    const failed = (await stack.client.getRun(runId)).tasks.filter((task) => task.state === "failed").slice(0, 3);
+    const detail = await stack.client.getRun(runId);
+    const states = new Map<string, number>();
+    for (const task of detail.tasks) states.set(task.state, (states.get(task.state) ?? 0) + 1);
+    console.error(`fan-in ${detail.status}: task states ${JSON.stringify(Object.fromEntries(states))}; run ${JSON.stringify({ ...detail, tasks: undefined }).slice(0, 1000)}`);
+    const failed = detail.tasks.filter((task) => task.state !== "succeeded").slice(0, 3);
     const errors = await Promise.all(failed.map(async (task) => (await stack.client.trpc.runs.attempts.query({ runId, taskId: task.taskId })).map((attempt) => `${task.taskId}: ${attempt.error?.kind ?? ""} ${attempt.error?.message ?? ""}`)));
     throw new Error(`fan-in ${run?.status ?? "?"}: ${errors.flat().join("; ").slice(0, 2000)}`);
   }
