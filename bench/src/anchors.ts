@@ -3,7 +3,7 @@
  * side. Both: 2 workers (our agents A and B with 4 slots each; Dask's LocalCluster of 2 processes × 1 thread), a
  * warm-up, then the best of 3 with fresh keys (our median and spread printed beside it). Ours adds the transfer's
  * ratio to raw loopback TCP measured between repetitions, the fan-in of 10,000 × 1 KiB into a sink on the other
- * machine, and idle agent RSS with 4 slots beside an idle Dask worker's.
+ * machine, and idle agent RSS with 4 slots (after its idle workers retired) beside an idle Dask worker's.
  * Run: `npx -y pnpm@10.34.9 --filter @handoff/bench anchors`
  */
 import { setTimeout as sleep } from "node:timers/promises";
@@ -35,7 +35,8 @@ const ours: { wide: number[]; chain: number[]; transfer: number[]; raw: number[]
   idleRssMb: undefined,
 };
 try {
-  await sleep(3_000); // idle: joined, nothing run yet
+  // Idle: joined, nothing run yet, past the executor's idle-worker retirement (30 s).
+  await sleep(35_000);
   ours.idleRssMb = processRssMb(stack.agents.get("A")?.pid);
   await measureWide(stack, 200);
   await measureChain(stack, 50);

@@ -23,11 +23,11 @@ export type ExecutorOptions = {
   /** Function modules (absolute or relative paths) each worker loads. */
   readonly modules: readonly string[];
   /**
-   * Worker threads in the pool at most: how many jobs run at once. One starts with the pool; the others start when
-   * jobs wait and retire after `idleWorkerMs` without work (an idle agent holds one worker, not `slots`).
+   * Worker threads in the pool at most: how many jobs run at once. One starts with the pool (it reads the catalogue);
+   * workers start when jobs wait and retire after `idleWorkerMs` without work (an idle agent holds none).
    */
   readonly slots: number;
-  /** How long a worker beyond the first may stay idle before it is retired (default 30 s). */
+  /** How long a worker may stay idle before it is retired (default 30 s). */
   readonly idleWorkerMs?: number;
   /** This machine's name (`currentTask().machine`, the target of every edge). */
   readonly machine: string;
@@ -116,7 +116,7 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
     if (slot.idleTimer !== undefined) clearTimeout(slot.idleTimer);
     slot.idleTimer = setTimeout(() => {
       slot.idleTimer = undefined;
-      if (slot.job !== undefined || slot.isRetired || slots.size <= 1 || isClosed) return;
+      if (slot.job !== undefined || slot.isRetired || isClosed) return;
       slot.isRetired = true;
       slots.delete(slot);
       void slot.worker.terminate();
@@ -175,7 +175,7 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
       if (job.abortReason !== undefined) finish(job, abortedOutcome(job, job.abortReason));
       else finish(job, { ok: false, kind: "function_failed", message: why, metrics: { wallMs } });
     }
-    if (!isClosed && !slot.isRetired && (slots.size === 0 || queue.length > 0)) void replace();
+    if (!isClosed && !slot.isRetired && queue.length > 0) void replace();
   };
 
   const spawn = (): Promise<{ slot: Slot; functions: readonly FunctionMeta[] }> =>
@@ -266,7 +266,7 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
       finish(job, abortedOutcome(job, reason));
       slots.delete(slot);
       void slot.worker.terminate();
-      if (!isClosed && (slots.size === 0 || queue.length > 0)) void replace();
+      if (!isClosed && queue.length > 0) void replace();
     }, graceMs);
   };
 
