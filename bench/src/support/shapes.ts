@@ -11,7 +11,7 @@ export async function measureWide(stack: Stack, count = 10_000): Promise<number>
   const start = performance.now();
   const outcome = await stack.client.execute(file("wide", wide), { materialize: true });
   const ms = performance.now() - start;
-  if (outcome.results["sink"] !== count) throw new Error(`sink counted ${String(outcome.results["sink"])}`);
+  if (outcome.results["sink"] !== count) throw new Error(`wide run ${outcome.status}: sink counted ${String(outcome.results["sink"])}`);
   return (count + 1) / (ms / 1000);
 }
 
