@@ -1,5 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import path from "node:path";
+import { answeringDialog } from "./page-helpers.ts";
 import { SCREENSHOTS, signIn, startE2eStack, type Stack, requireChromium } from "./stack.ts";
 import { wideDag } from "./wide-dag.ts";
 
@@ -128,7 +129,7 @@ test("filters the runs list, keeping the filters in the URL", async () => {
 test("a drained machine receives no new task; undrained, it is back", async () => {
   await page.goto(`${stack.url}/cluster`);
   const beta = page.getByTestId("machine-beta");
-  await beta.getByTestId("drain").click();
+  await answeringDialog(page, "confirm", true, () => beta.getByTestId("drain").click());
   await expect(beta.getByText("draining", { exact: true })).toBeVisible();
   const tasks = Array.from({ length: 8 }, (_, index) => ({ id: `nap${index}`, fn: "std.sleep", extraArgs: [200, index] }));
   const runId = await startRun({ format: "handoff.dag", version: 1, name: `e2e-drain-${SUFFIX}`, strategy: "load_balanced", tasks });
