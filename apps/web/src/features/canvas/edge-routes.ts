@@ -131,3 +131,38 @@ function unit(a: Point, b: Point): Point {
   const length = Math.hypot(b.x - a.x, b.y - a.y);
   return length === 0 ? { x: 0, y: 0 } : { x: (b.x - a.x) / length, y: (b.y - a.y) / length };
 }
+
+/** What `edgeCorridors` needs of a card and of an edge (React Flow's nodes and edges fit). */
+export interface RoutedCard {
+  readonly id: string;
+  readonly position: Point;
+  readonly size: { readonly width: number; readonly height: number };
+}
+export interface RoutedEdge {
+  readonly id: string;
+  readonly source: string;
+  readonly target: string;
+  /** The target's input port, top to bottom (0 for an `as_list` port). */
+  readonly portIndex: number;
+}
+
+/**
+ * The corridor of every edge that would pass under a card other than its own two (see `edgeCorridor`), by
+ * edge id; edges absent from the map keep their curve. Handle positions follow the card layout: the output
+ * mid-right, input port `i` at `(i + 1) × portSpacing + 4` from the top.
+ */
+export function edgeCorridors(cards: readonly RoutedCard[], edges: readonly RoutedEdge[], portSpacing: number): Map<string, number> {
+  const byId = new Map(cards.map((card) => [card.id, card]));
+  const index = indexCards(cards.map((card) => ({ id: card.id, x: card.position.x, y: card.position.y, width: card.size.width, height: card.size.height })));
+  const corridors = new Map<string, number>();
+  for (const edge of edges) {
+    const source = byId.get(edge.source);
+    const target = byId.get(edge.target);
+    if (source === undefined || target === undefined) continue;
+    const from = { x: source.position.x + source.size.width, y: source.position.y + source.size.height / 2 };
+    const to = { x: target.position.x, y: target.position.y + (edge.portIndex + 1) * portSpacing + 4 };
+    const y = edgeCorridor(from, to, edge.source, edge.target, index);
+    if (y !== null) corridors.set(edge.id, y);
+  }
+  return corridors;
+}
