@@ -15,6 +15,8 @@ let page: Page;
 test.beforeAll(async ({ browser }) => {
   stack = await startE2eStack();
   page = await browser.newPage();
+  // Each test imports over the last one's unsaved DAG: "discard unsaved changes?" is answered yes.
+  page.on("dialog", (dialog) => void dialog.accept());
   await signIn(page, stack, "/editor");
 });
 
@@ -37,8 +39,7 @@ async function importFile(file: unknown): Promise<void> {
 }
 
 async function zoom(): Promise<number> {
-  const transform = await page.locator(".react-flow__viewport").first().evaluate((element) => getComputedStyle(element).transform);
-  return new DOMMatrixReadOnly(transform).a;
+  return page.locator(".react-flow__viewport").first().evaluate((element) => new DOMMatrixReadOnly(getComputedStyle(element).transform).a);
 }
 
 type Rect = { x: number; y: number; width: number; height: number };

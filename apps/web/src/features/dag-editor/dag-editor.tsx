@@ -13,6 +13,7 @@ import { EdgeMeshHiddenContext } from "../canvas/edge-mesh-hidden-context.ts";
 import { FindTaskPalette, useJumpToTask } from "../canvas/find-task-palette.tsx";
 import { HighlightStoreContext } from "../canvas/highlight-store.ts";
 import { MIN_ZOOM, fitViewportFor } from "../canvas/overview.ts";
+import { OverviewCanvas, useIsOverviewPainted } from "../canvas/overview-canvas.tsx";
 import { useEdgeMeshHidden } from "../canvas/use-edge-mesh-hidden.ts";
 import { edgeTypes, nodeTypes } from "../canvas/flow-types-registry.ts";
 import { addTask, connectArg, moveTasks, removeEdges, removeTasks } from "./dag-edits.ts";
@@ -39,6 +40,8 @@ import { VersionsPanel } from "./versions-panel.tsx";
 
 // At overview zoom a large DAG's edges are not handed to React Flow (see canvas/overview.ts).
 const NO_EDGES: ArgEdge[] = [];
+// Far out, a very large DAG is painted (canvas/overview-canvas.tsx) and React Flow holds no cards.
+const NO_NODES: TaskNode[] = [];
 
 type Notice = { text: string; tone: "error" | "info" };
 
@@ -99,7 +102,8 @@ function DagEditorInner() {
   }, [notice]);
 
   const inputsByFn = useMemo(() => new Map((catalogue.data ?? []).map((entry) => [entry.fn.name, entry.fn.inputs])), [catalogue.data]);
-  const { nodes, edges, highlight, setMeasured, forgetGuesses } = useCanvasElements(file, selection, inputsByFn, flowStore);
+  const isOverviewPainted = useIsOverviewPainted(file.tasks.length);
+  const { nodes, edges, overviewCards, highlight, setMeasured, forgetGuesses } = useCanvasElements(file, selection, inputsByFn, flowStore, isOverviewPainted);
 
   /** Opens a file at its overview zoom (so a large DAG renders once, already fitted), then fits to the measured cards. */
   const openFile = (opened: DagFile, source: { name: string; version: number; file?: DagFile } | null) => {
@@ -359,8 +363,15 @@ function DagEditorInner() {
            <HighlightStoreContext.Provider value={highlight}>
            <EdgeMeshHiddenContext.Provider value={isMeshHidden}>
             <ReactFlow<TaskNode, ArgEdge>
-              nodes={nodes}
-              edges={isMeshHidden ? NO_EDGES : edges}
+              nodes={isOverviewPainted ? NO_NODES : nodes}
+              edges={isMeshHidden || isOverviewPainted ? NO_EDGES : edges}
+              onPaneClick={(event) => {
+                // In the painted overview a click on a card finds it (there are no card elements to click).
+                if (!isOverviewPainted) return;
+                const at = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
+                const hit = overviewCards.find((card) => at.x >= card.x && at.x <= card.x + card.width && at.y >= card.y && at.y <= card.y + card.height);
+                if (hit !== undefined) findTask(hit.id);
+              }}
               nodeTypes={nodeTypes}
               edgeTypes={edgeTypes}
               onNodesChange={onNodesChange}
@@ -378,6 +389,7 @@ function DagEditorInner() {
               <Background gap={16} size={1} />
               <Controls />
               <MiniMap pannable zoomable />
+              {isOverviewPainted && <OverviewCanvas cards={overviewCards} />}
               {fitRequest > 0 && <FitWhenReady request={fitRequest} />}
             </ReactFlow>
            </EdgeMeshHiddenContext.Provider>

@@ -6,7 +6,7 @@ import { edgeCorridors } from "../canvas/edge-routes.ts";
 import { createHighlightStore } from "../canvas/highlight-store.ts";
 import { inputPorts } from "../canvas/input-ports.ts";
 import { lineageRoles } from "../canvas/lineage.ts";
-import { APPROX_NODE_SIZE, PORT_SPACING, farCardSize } from "../canvas/overview.ts";
+import { APPROX_NODE_SIZE, PORT_SPACING, cardMinHeight, farCardSize } from "../canvas/overview.ts";
 import { dagToFlow } from "./dag-to-flow.ts";
 import { argIndexOfHandle, type ArgEdge, type TaskNode, type TaskNodeData } from "./flow-types.ts";
 import { createStableFlowElements } from "./stable-flow-elements.ts";
@@ -14,12 +14,15 @@ import type { Selection } from "./use-editor-state.ts";
 
 type Size = { width: number; height: number };
 
+/** Above this many edges, edges keep their curves (routing them on every measurement would cost frames). */
+const ROUTED_EDGES_MAX = 4_000;
+
 /**
  * The editor's canvas objects, derived from the file: nodes (with the size they will measure when that is known
  * without the DOM), edges (with a corridor when a card stands in their way), and the lineage highlight of the
  * selection. Unchanged tasks keep their node and edge objects, so React Flow re-renders only what changed.
  */
-export function useCanvasElements(file: DagFile, selection: Selection, inputsByFn: ReadonlyMap<string, FunctionInputs>, flowStore: ReturnType<typeof useStoreApi<TaskNode, ArgEdge>>) {
+export function useCanvasElements(file: DagFile, selection: Selection, inputsByFn: ReadonlyMap<string, FunctionInputs>, flowStore: ReturnType<typeof useStoreApi<TaskNode, ArgEdge>>, isOverviewPainted: boolean) {
   const [measured, setMeasured] = useState<ReadonlyMap<string, Size>>(new Map());
   // Sizes given to cards before React Flow measured them; kept, since a correct guess is never reported
   // back as a measurement. Forgotten when another DAG is opened (`forgetGuesses`).
@@ -48,9 +51,10 @@ export function useCanvasElements(file: DagFile, selection: Selection, inputsByF
     });
   }, [graph, selection, measured, inputsByFn, flowStore]);
 
+  // Routing is skipped for very large DAGs (the layered auto-layout keeps their edges between neighbouring columns).
   const corridors = useMemo(
     () =>
-      edgeCorridors(
+      graph.edges.length > ROUTED_EDGES_MAX ? new Map<string, number>() : edgeCorridors(
         graph.nodes.map((node) => ({ id: node.id, position: node.position, size: measured.get(node.id) ?? guessedSizes.current.get(node.id) ?? APPROX_NODE_SIZE })),
         graph.edges.map((edge) => ({ id: edge.id, source: edge.source, target: edge.target, portIndex: argIndexOfHandle(edge.targetHandle) ?? 0 })),
         PORT_SPACING,
@@ -69,6 +73,11 @@ export function useCanvasElements(file: DagFile, selection: Selection, inputsByF
     highlight.set(lineageRoles(file.tasks, selection.tasks));
   }, [file, selection, highlight]);
 
+  const overviewCards = useMemo(
+    () => (isOverviewPainted ? graph.nodes.map((node) => ({ id: node.id, x: node.position.x, y: node.position.y, width: APPROX_NODE_SIZE.width, height: cardMinHeight(1) })) : []),
+    [graph, isOverviewPainted],
+  );
+
   const forgetGuesses = () => guessedSizes.current.clear();
-  return { nodes, edges, highlight, setMeasured, forgetGuesses };
+  return { nodes, edges, overviewCards, highlight, setMeasured, forgetGuesses };
 }

@@ -1,7 +1,7 @@
 "use client";
 import { Background, Controls, MiniMap, ReactFlow, useNodesState, useReactFlow, type NodeMouseHandler, type Viewport } from "@xyflow/react";
-import { memo, useEffect, useMemo, useState } from "react";
-import type { CanvasDecorations } from "../canvas/canvas-decorations.ts";
+import { memo, useCallback, useEffect, useMemo, useState } from "react";
+import { useCanvasDecorations, type CanvasDecorations } from "../canvas/canvas-decorations.ts";
 import { edgeCorridors } from "../canvas/edge-routes.ts";
 import { EdgeMeshHiddenContext } from "../canvas/edge-mesh-hidden-context.ts";
 import { FindTaskPalette, useJumpToTask } from "../canvas/find-task-palette.tsx";
@@ -11,11 +11,14 @@ import { HighlightStoreContext, createHighlightStore } from "../canvas/highlight
 import { inputPorts } from "../canvas/input-ports.ts";
 import { lineageRoles } from "../canvas/lineage.ts";
 import { APPROX_NODE_SIZE, MIN_ZOOM, PORT_SPACING, cardMinHeight, farCardSize } from "../canvas/overview.ts";
+import { OverviewCanvas, useIsOverviewPainted } from "../canvas/overview-canvas.tsx";
 import { useEdgeMeshHidden } from "../canvas/use-edge-mesh-hidden.ts";
+import { taskStateStyle } from "../../lib/task-states.ts";
 import { argIndexOfHandle, type ArgEdge, type TaskNode } from "../dag-editor/flow-types.ts";
 
 // Hidden edges are not handed to React Flow at all: 2,000 edge components cost a render even when invisible.
 const NO_EDGES: ArgEdge[] = [];
+const NO_NODES: TaskNode[] = [];
 
 export interface RunCanvasProps {
   readonly graph: { nodes: TaskNode[]; edges: ArgEdge[] };
@@ -76,6 +79,15 @@ export const RunCanvas = memo(function RunCanvas({ graph, selected, onSelect, fa
   const findable = useMemo(() => tasks.map((task) => ({ id: task.id, fn: task.fn, label: task.label })), [tasks]);
   const onNodeClick: NodeMouseHandler<TaskNode> = (_event, node) => onSelect(node.id);
   const isMeshHidden = useEdgeMeshHidden(edges.length);
+  // Far out, a very large run is painted in its tasks' state colours instead of drawn as cards.
+  const isOverviewPainted = useIsOverviewPainted(graph.nodes.length);
+  const facts = useCanvasDecorations().run;
+  const overviewCards = useMemo(() => graph.nodes.map((node) => ({ id: node.id, x: node.position.x, y: node.position.y, width: APPROX_NODE_SIZE.width, height: cardMinHeight(1) })), [graph]);
+  const fillOf = useCallback((taskId: string) => {
+    const state = facts?.get(taskId)?.state;
+    return state === undefined ? undefined : taskStateStyle(state).color;
+  }, [facts]);
+  const subscribeFacts = useCallback((listener: () => void) => facts?.subscribeAll(listener) ?? (() => undefined), [facts]);
   return (
     <HighlightStoreContext.Provider value={highlight}>
       <FindTaskPalette tasks={findable} onPick={(taskId) => { onSelect(taskId); jumpToTask(taskId); }}>
@@ -88,8 +100,8 @@ export const RunCanvas = memo(function RunCanvas({ graph, selected, onSelect, fa
         <ReactFlow<TaskNode, ArgEdge>
           className={isMeshHidden ? "edges-hidden" : undefined}
           {...(initialViewport === null ? {} : { defaultViewport: initialViewport })}
-          nodes={nodes}
-          edges={isMeshHidden ? NO_EDGES : edges}
+          nodes={isOverviewPainted ? NO_NODES : nodes}
+          edges={isMeshHidden || isOverviewPainted ? NO_EDGES : edges}
           onNodesChange={onNodesChange}
           nodeTypes={nodeTypes}
           edgeTypes={edgeTypes}
@@ -106,6 +118,7 @@ export const RunCanvas = memo(function RunCanvas({ graph, selected, onSelect, fa
           <Background gap={16} size={1} />
           <Controls showInteractive={false} />
           <MiniMap pannable zoomable />
+          {isOverviewPainted && <OverviewCanvas cards={overviewCards} fillOf={fillOf} subscribe={subscribeFacts} />}
           <FitWhenReady request={0} />
         </ReactFlow>
       </EdgeMeshHiddenContext.Provider>
