@@ -139,7 +139,7 @@ test("new cards never land on top of existing ones: palette, and paste", async (
   await page.keyboard.press("Control+v");
   await page.keyboard.press("Control+v");
   await expect(page.locator(".react-flow__node")).toHaveCount(10);
-  await page.getByRole("button", { name: "Fit" }).click();
+  await page.getByRole("button", { name: "Fit", exact: true }).click();
   await page.waitForTimeout(400);
   const boxes = await page.locator(".react-flow__node").evaluateAll((elements) => elements.map((e) => ({ id: e.getAttribute("data-id"), ...e.getBoundingClientRect().toJSON() as { x: number; y: number; width: number; height: number } })));
   const clashes: string[] = [];
@@ -151,7 +151,7 @@ test("new cards never land on top of existing ones: palette, and paste", async (
 test("labels stay readable at middle zoom (at least 10 px on screen)", async () => {
   await importFile(wideDag(`e2e-labels-${SUFFIX}`, 8, 8));
   await expect(node("t0_0")).toBeVisible({ timeout: 30_000 });
-  await page.getByRole("button", { name: "Fit" }).click();
+  await page.getByRole("button", { name: "Fit", exact: true }).click();
   // From reading zoom down to the overview, one zoom-out click at a time.
   for (let clicks = 0; clicks < 12 && (await zoom()) < 1; clicks++) await page.locator(".react-flow__controls-zoomin").click();
   const measured: { zoom: number; px: number }[] = [];

@@ -1,25 +1,20 @@
 "use client";
-import type { TaskJson } from "@handoff/protocol";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow, useStoreApi, type Connection } from "@xyflow/react";
+import { ReactFlowProvider, useReactFlow, useStoreApi, type Connection } from "@xyflow/react";
 import type { DagFile } from "@handoff/protocol";
 import { useRouter, useSearchParams } from "next/navigation";
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
 import type { CatalogueEntry, RunStartOptions } from "../../lib/trpc/api-types.ts";
 import { useTRPC } from "../../lib/trpc/trpc.ts";
-import { CanvasDecorationsContext, type CanvasDecorations } from "../canvas/canvas-decorations.ts";
-import { FitWhenReady } from "../canvas/fit-when-ready.tsx";
-import { EdgeMeshHiddenContext } from "../canvas/edge-mesh-hidden-context.ts";
-import { FindTaskPalette, useJumpToTask } from "../canvas/find-task-palette.tsx";
-import { HighlightStoreContext } from "../canvas/highlight-store.ts";
-import { MIN_ZOOM, fitViewportFor } from "../canvas/overview.ts";
-import { OverviewCanvas, useIsOverviewPainted } from "../canvas/overview-canvas.tsx";
-import { useEdgeMeshHidden } from "../canvas/use-edge-mesh-hidden.ts";
-import { edgeTypes, nodeTypes } from "../canvas/flow-types-registry.ts";
+import type { CanvasDecorations } from "../canvas/canvas-decorations.ts";
+import { useJumpToTask } from "../canvas/find-task-palette.tsx";
+import { fitViewportFor } from "../canvas/overview.ts";
+import { useIsOverviewPainted } from "../canvas/overview-canvas.tsx";
 import { addTask, connectArg, moveTasks, removeEdges, removeTasks } from "./dag-edits.ts";
 import { DagInspector } from "./dag-inspector.tsx";
 import { DraftBanner, type RestoredDraft } from "./draft-banner.tsx";
 import { EdgeInspector } from "./edge-inspector.tsx";
+import { EditorCanvas } from "./editor-canvas.tsx";
 import { EditorToolbar } from "./editor-toolbar.tsx";
 import { emptyDag } from "./empty-dag.ts";
 import type { ArgEdge, TaskNode } from "./flow-types.ts";
@@ -38,10 +33,6 @@ import { useFlowChanges } from "./use-flow-changes.ts";
 import { useUnsavedGuard } from "./use-unsaved-guard.ts";
 import { VersionsPanel } from "./versions-panel.tsx";
 
-// At overview zoom a large DAG's edges are not handed to React Flow (see canvas/overview.ts).
-const NO_EDGES: ArgEdge[] = [];
-// Far out, a very large DAG is painted (canvas/overview-canvas.tsx) and React Flow holds no cards.
-const NO_NODES: TaskNode[] = [];
 
 type Notice = { text: string; tone: "error" | "info" };
 
@@ -174,7 +165,6 @@ function DagEditorInner() {
       .catch((error: unknown) => setNotice({ text: `cannot open DAG "${dagParam}": ${(error as Error).message}`, tone: "error" }));
   }, [dagParam, versionParam, runParam]);
 
-  const isMeshHidden = useEdgeMeshHidden(edges.length);
   const decorations = useMemo<CanvasDecorations>(() => ({ problems: check.problems.byTask, placement: check.placement, inputsByFn, run: null }), [check.problems, check.placement, inputsByFn]);
 
   const { onNodesChange, onEdgesChange } = useFlowChanges({ edit, commit, setSelection, selectionRef, setMeasured });
@@ -287,7 +277,6 @@ function DagEditorInner() {
     openFile(needsLayout ? withPositions(result.file, await layoutOffMainThread(result.file.tasks)) : result.file, null);
   };
 
-  const findable = useMemo(() => file.tasks.map((task) => ({ id: task.id, fn: task.fn, label: task.label })), [file.tasks]);
   const selectedTask = selection.tasks.size === 1 && selection.edges.size === 0 ? file.tasks.find((task) => selection.tasks.has(task.id)) : undefined;
   const selectedEdge = selection.tasks.size === 0 && selection.edges.size === 1 ? edges.find((edge) => selection.edges.has(edge.id)) : undefined;
 
@@ -357,44 +346,21 @@ function DagEditorInner() {
               onClose={() => setPanel(null)}
             />
           )}
-          <FindTaskPalette tasks={findable} onPick={findTask} />
-          {isMeshHidden && <span className="canvas-hint">{edges.length} edges hidden at this zoom — zoom in to see them</span>}
-          <CanvasDecorationsContext.Provider value={decorations}>
-           <HighlightStoreContext.Provider value={highlight}>
-           <EdgeMeshHiddenContext.Provider value={isMeshHidden}>
-            <ReactFlow<TaskNode, ArgEdge>
-              nodes={isOverviewPainted ? NO_NODES : nodes}
-              edges={isMeshHidden || isOverviewPainted ? NO_EDGES : edges}
-              onPaneClick={(event) => {
-                // In the painted overview a click on a card finds it (there are no card elements to click).
-                if (!isOverviewPainted) return;
-                const at = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
-                const hit = overviewCards.find((card) => at.x >= card.x && at.x <= card.x + card.width && at.y >= card.y && at.y <= card.y + card.height);
-                if (hit !== undefined) findTask(hit.id);
-              }}
-              nodeTypes={nodeTypes}
-              edgeTypes={edgeTypes}
-              onNodesChange={onNodesChange}
-              onEdgesChange={onEdgesChange}
-              onConnect={onConnect}
-              onDelete={onDelete}
-              deleteKeyCode={["Delete", "Backspace"]}
-              defaultViewport={{ x: 40, y: 40, zoom: 1 }}
-              minZoom={MIN_ZOOM}
-              className={isMeshHidden ? "edges-hidden" : undefined}
-              maxZoom={1.5}
-              onlyRenderVisibleElements
-              proOptions={{ hideAttribution: true }}
-            >
-              <Background gap={16} size={1} />
-              <Controls />
-              <MiniMap pannable zoomable />
-              {isOverviewPainted && <OverviewCanvas cards={overviewCards} />}
-              {fitRequest > 0 && <FitWhenReady request={fitRequest} />}
-            </ReactFlow>
-           </EdgeMeshHiddenContext.Provider>
-           </HighlightStoreContext.Provider>
-          </CanvasDecorationsContext.Provider>
+          <EditorCanvas
+            tasks={file.tasks}
+            nodes={nodes}
+            edges={edges}
+            isOverviewPainted={isOverviewPainted}
+            overviewCards={overviewCards}
+            decorations={decorations}
+            highlight={highlight}
+            fitRequest={fitRequest}
+            onNodesChange={onNodesChange}
+            onEdgesChange={onEdgesChange}
+            onConnect={onConnect}
+            onDelete={onDelete}
+            onFind={findTask}
+          />
         </div>
       </section>
       <aside className="editor-side right">
