@@ -157,8 +157,13 @@ test("labels stay readable at middle zoom (at least 10 px on screen)", async () 
   const measured: { zoom: number; px: number }[] = [];
   for (let clicks = 0; clicks < 30; clicks++) {
     await page.locator(".react-flow__controls-zoomout").click();
-    await page.waitForTimeout(120);
-    const current = await zoom();
+    // The zoom-out button animates: read once the zoom has settled.
+    let current = await zoom();
+    for (let previous = -1; previous !== current; ) {
+      previous = current;
+      await page.waitForTimeout(150);
+      current = await zoom();
+    }
     if (current < 0.3) break;
     if (current >= 0.7) continue;
     const label = page.locator(".task-node.mid .task-node-label").first();
