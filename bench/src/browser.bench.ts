@@ -18,6 +18,8 @@ const webBuild = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "
 const executablePath = process.env.HANDOFF_CHROMIUM_PATH ?? "/usr/bin/chromium";
 /** A folder: when set, a Chromium trace of each 1,000-task measurement is written there (open it in DevTools' Performance panel). */
 const traceDir = process.env.HANDOFF_BENCH_TRACE;
+/** Which measurements to run, e.g. `HANDOFF_BENCH_ONLY=a,c` (default: all of a, b, c, d). */
+const only = new Set((process.env.HANDOFF_BENCH_ONLY ?? "a,b,c,d").split(",").map((part) => part.trim()));
 const TRACE_CATEGORIES = ["devtools.timeline", "disabled-by-default-devtools.timeline", "disabled-by-default-devtools.timeline.frame", "blink.user_timing", "v8.execute", "toplevel", "disabled-by-default-v8.cpu_profiler"];
 
 if (!existsSync(executablePath) || !existsSync(webBuild)) {
@@ -231,31 +233,39 @@ try {
   // Warm-up: the first navigation compiles the page's scripts; measure the ones after.
   await editorInteractive(page, 2, 5);
 
-  const smallEditor = await editorInteractive(page, 2, 5);
-  const bigEditor = await traced(page, "editor-1000", () => editorInteractive(page, 40, 25));
-  console.log("(a) editor, navigation → 1,000-task DAG imported, drawn and a node selected by a click (target < 1,000 ms)");
-  console.log(`    1,000 tasks: ${fmt(bigEditor.totalMs)} ms (import → interactive ${fmt(bigEditor.importMs)} ms)`);
-  console.log(`    baseline, 10 tasks: ${fmt(smallEditor.totalMs)} ms (import → interactive ${fmt(smallEditor.importMs)} ms)`);
+  if (only.has("a")) {
+    const smallEditor = await editorInteractive(page, 2, 5);
+    const bigEditor = await traced(page, "editor-1000", () => editorInteractive(page, 40, 25));
+    console.log("(a) editor, navigation → 1,000-task DAG imported, drawn and a node selected by a click (target: import → interactive < 1,000 ms)");
+    console.log(`    1,000 tasks: ${fmt(bigEditor.totalMs)} ms (import → interactive ${fmt(bigEditor.importMs)} ms)`);
+    console.log(`    baseline, 10 tasks: ${fmt(smallEditor.totalMs)} ms (import → interactive ${fmt(smallEditor.importMs)} ms)`);
+  }
 
-  const smallRun = await liveRunFrames(page, 2, 5);
-  const bigRun = await traced(page, "live-1000", () => liveRunFrames(page, 40, 25));
   const line = (figures: FrameFigures): string =>
     `frame p50 ${fmt(figures.p50FrameMs, 1)} ms (${fmt(1000 / Math.max(1, figures.p50FrameMs), 0)} fps), p95 ${fmt(figures.p95FrameMs, 1)} ms, longest ${fmt(figures.longestFrameMs)} ms, ${figures.framesOver50} of ${fmt(figures.frames)} frames over 50 ms, ${figures.longTasks} long tasks (longest ${fmt(figures.longestTaskMs)} ms), ${fmt(figures.runMs / 1000, 1)} s`;
-  console.log("(b) run view while the run's tasks change state live (target: p95 ≤ 33 ms, no frame over 100 ms)");
-  console.log(`    1,000 tasks: ${line(bigRun)}`);
-  console.log(`    baseline, 10 tasks: ${line(smallRun)}`);
+  if (only.has("b")) {
+    const smallRun = await liveRunFrames(page, 2, 5);
+    const bigRun = await traced(page, "live-1000", () => liveRunFrames(page, 40, 25));
+    console.log("(b) run view while the run's tasks change state live (target: p95 ≤ 33 ms, no frame over 100 ms)");
+    console.log(`    1,000 tasks: ${line(bigRun)}`);
+    console.log(`    baseline, 10 tasks: ${line(smallRun)}`);
+  }
 
-  const smallPan = await liveRunFrames(page, 2, 5, true);
-  const bigPan = await traced(page, "live-pan-1000", () => liveRunFrames(page, 40, 25, true));
-  console.log("(c) run view while the run changes state live AND the user pans and zooms (target: p95 ≤ 33 ms, no frame over 100 ms, median ≥ 30 fps)");
-  console.log(`    1,000 tasks: ${line(bigPan)}`);
-  console.log(`    baseline, 10 tasks: ${line(smallPan)}`);
+  if (only.has("c")) {
+    const smallPan = await liveRunFrames(page, 2, 5, true);
+    const bigPan = await traced(page, "live-pan-1000", () => liveRunFrames(page, 40, 25, true));
+    console.log("(c) run view while the run changes state live AND the user pans and zooms (target: p95 ≤ 33 ms, no frame over 100 ms, median ≥ 30 fps)");
+    console.log(`    1,000 tasks: ${line(bigPan)}`);
+    console.log(`    baseline, 10 tasks: ${line(smallPan)}`);
+  }
 
-  const smallOverview = await overview10k(page, 2, 5);
-  const bigOverview = await traced(page, "overview-10000", () => overview10k(page, 100, 100));
-  console.log("(d) editor, 10,000-task DAG imported until its overview is drawn, then panned (target: < 3,000 ms, median ≥ 30 fps)");
-  console.log(`    10,000 tasks (${fmt(bigOverview.bytes / 1024 / 1024, 1)} MiB): open ${fmt(bigOverview.openMs)} ms; panning ${line(bigOverview.pan)}`);
-  console.log(`    baseline, 10 tasks: open ${fmt(smallOverview.openMs)} ms; panning ${line(smallOverview.pan)}`);
+  if (only.has("d")) {
+    const smallOverview = await overview10k(page, 2, 5);
+    const bigOverview = await traced(page, "overview-10000", () => overview10k(page, 100, 100));
+    console.log("(d) editor, 10,000-task DAG imported until its overview is drawn, then panned (target: < 3,000 ms, median ≥ 30 fps)");
+    console.log(`    10,000 tasks (${fmt(bigOverview.bytes / 1024 / 1024, 1)} MiB): open ${fmt(bigOverview.openMs)} ms; panning ${line(bigOverview.pan)}`);
+    console.log(`    baseline, 10 tasks: open ${fmt(smallOverview.openMs)} ms; panning ${line(smallOverview.pan)}`);
+  }
 } finally {
   await browser.close();
   await stack.stop();

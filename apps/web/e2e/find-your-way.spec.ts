@@ -148,6 +148,26 @@ test("new cards never land on top of existing ones: palette, and paste", async (
   await shot("p14-5-05-no-overlap");
 });
 
+test("a very large DAG opens as a painted overview; a click on a painted card finds that task", async () => {
+  await importFile(wideDag(`e2e-overview-${SUFFIX}`, 50, 50));
+  const overview = page.getByTestId("overview-canvas");
+  await expect(overview).toHaveAttribute("data-cards", "2500", { timeout: 60_000 });
+  // React Flow holds no cards while the overview is painted.
+  await expect(page.locator(".react-flow__node")).toHaveCount(0);
+  await shot("p14-5-08-painted-overview");
+  // The auto-layout puts a card of the first layer at flow position (0, 0): click the middle of its top.
+  const viewport = await page.locator(".react-flow__viewport").first().evaluate((element) => {
+    const matrix = new DOMMatrixReadOnly(getComputedStyle(element).transform);
+    const box = element.parentElement!.getBoundingClientRect();
+    return { x: box.x + matrix.e, y: box.y + matrix.f, zoom: matrix.a };
+  });
+  await page.mouse.click(viewport.x + 100 * viewport.zoom, viewport.y + 20 * viewport.zoom);
+  await expect(page.getByTestId("inspector-id")).toHaveValue(/^t0_\d+$/);
+  const found = await page.getByTestId("inspector-id").inputValue();
+  await expect(node(found)).toBeInViewport();
+  await expect(node(found)).toHaveClass(/selected/);
+});
+
 test("labels stay readable at middle zoom (at least 10 px on screen)", async () => {
   await importFile(wideDag(`e2e-labels-${SUFFIX}`, 8, 8));
   await expect(node("t0_0")).toBeVisible({ timeout: 30_000 });

@@ -16,26 +16,26 @@ export const DETOUR_STUB = 24;
 const BUCKET = 256;
 const SAMPLES = 24;
 
-/** Cards bucketed by x, so the cards an edge could pass under are found without testing all of them. */
+/** Cards bucketed by their left edge, so the cards an edge could pass under are found without testing all of them. */
 export interface CardIndex {
-  near(minX: number, maxX: number): Iterable<CardBox>;
+  /** Calls `visit` for every card overlapping the box (each card once). */
+  each(minX: number, maxX: number, minY: number, maxY: number, visit: (card: CardBox) => void): void;
 }
 
 export function indexCards(cards: readonly CardBox[]): CardIndex {
   const buckets = new Map<number, CardBox[]>();
+  let widest = 0;
   for (const card of cards) {
-    for (let b = Math.floor((card.x - CLEARANCE) / BUCKET); b <= Math.floor((card.x + card.width + CLEARANCE) / BUCKET); b++) {
-      (buckets.get(b) ?? buckets.set(b, []).get(b)!).push(card);
-    }
+    widest = Math.max(widest, card.width);
+    const bucket = Math.floor(card.x / BUCKET);
+    (buckets.get(bucket) ?? buckets.set(bucket, []).get(bucket)!).push(card);
   }
   return {
-    *near(minX, maxX) {
-      const seen = new Set<CardBox>();
-      for (let b = Math.floor(minX / BUCKET); b <= Math.floor(maxX / BUCKET); b++) {
+    each(minX, maxX, minY, maxY, visit) {
+      // A card starting up to `widest` left of the box can still reach into it.
+      for (let b = Math.floor((minX - widest) / BUCKET); b <= Math.floor(maxX / BUCKET); b++) {
         for (const card of buckets.get(b) ?? []) {
-          if (seen.has(card)) continue;
-          seen.add(card);
-          yield card;
+          if (card.x < maxX && card.x + card.width > minX && card.y < maxY && card.y + card.height > minY) visit(card);
         }
       }
     },
@@ -87,13 +87,22 @@ export function detourPoints(from: Point, to: Point, y: number): Point[] {
  * @example edgeCorridor({ x: 200, y: 40 }, { x: 800, y: 40 }, "a", "c", index) // 140 when "b" sits at x 400, y 0
  */
 export function edgeCorridor(from: Point, to: Point, sourceId: string, targetId: string, cards: CardIndex): number | null {
-  const minX = Math.min(from.x, to.x) - DETOUR_STUB;
-  const maxX = Math.max(from.x, to.x) + DETOUR_STUB;
+  // The curve stays inside its control points' box (convex hull): only cards overlapping it can be in its way.
+  const distance = to.x - from.x;
+  const offset = distance >= 0 ? 0.5 * distance : 0.25 * 25 * Math.sqrt(-distance);
+  const curveMinX = Math.min(from.x, to.x - offset);
+  const curveMaxX = Math.max(to.x, from.x + offset);
   const others: CardBox[] = [];
-  for (const card of cards.near(minX, maxX)) if (card.id !== sourceId && card.id !== targetId && card.x < maxX && card.x + card.width > minX) others.push(card);
+  const collect = (card: CardBox) => {
+    if (card.id !== sourceId && card.id !== targetId) others.push(card);
+  };
+  cards.each(curveMinX, curveMaxX, Math.min(from.y, to.y) - CLEARANCE, Math.max(from.y, to.y) + CLEARANCE, collect);
   if (others.length === 0) return null;
   const curve = bezierPoints(from, to);
   if (!curve.some((point) => others.some((card) => isInside(point, card)))) return null;
+  // The detour may run above or below the edge: every card between its stubs is in play.
+  others.length = 0;
+  cards.each(Math.min(from.x, to.x) - DETOUR_STUB, Math.max(from.x, to.x) + DETOUR_STUB, -Infinity, Infinity, collect);
   const candidates = new Set<number>([from.y, to.y]);
   for (const card of others) {
     candidates.add(card.y - CLEARANCE * 2);
