@@ -107,6 +107,8 @@ async function signedInPage(): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   const page = await context.newPage();
   await page.addInitScript({ content: FRAME_RECORDER });
+  // Each import replaces the last one's unsaved DAG (restored from its draft): "discard unsaved changes?" yes.
+  page.on("dialog", (dialog) => void dialog.accept());
   // Signs in through the form: no token ever travels in a URL.
   await page.goto(`${stack.url}/login?next=%2Fruns`);
   await page.fill('input[name="token"]', stack.adminToken);
