@@ -21,15 +21,6 @@ export interface OverviewCard {
 
 const DEFAULT_FILL = "#c7cedb";
 
-/**
- * True while zoomed out to plain boxes. Both canvases then stop culling cards to the viewport: far out nearly
- * every card is in view anyway, and culling re-filtered all of them and re-rendered React Flow's node layer on
- * every pan frame (the largest script cost while panning a 1,000-task run in the trace).
- */
-export function useIsFarZoom(): boolean {
-  return useStore((state: { transform: [number, number, number] }) => state.transform[2] < DETAIL_MIN_ZOOM);
-}
-
 /** True while a DAG of `taskCount` tasks is shown as the painted overview (render inside a ReactFlowProvider). */
 export function useIsOverviewPainted(taskCount: number): boolean {
   return useStore((state: { transform: [number, number, number] }) => taskCount >= OVERVIEW_CANVAS_MIN_TASKS && state.transform[2] < DETAIL_MIN_ZOOM);

@@ -9,7 +9,7 @@ import { FitWhenReady } from "../canvas/fit-when-ready.tsx";
 import { edgeTypes, nodeTypes } from "../canvas/flow-types-registry.ts";
 import { HighlightStoreContext, type HighlightStore } from "../canvas/highlight-store.ts";
 import { MIN_ZOOM } from "../canvas/overview.ts";
-import { OverviewCanvas, useIsFarZoom, type OverviewCard } from "../canvas/overview-canvas.tsx";
+import { OverviewCanvas, type OverviewCard } from "../canvas/overview-canvas.tsx";
 import { useEdgeMeshHidden } from "../canvas/use-edge-mesh-hidden.ts";
 import type { ArgEdge, TaskNode } from "./flow-types.ts";
 
@@ -40,7 +40,6 @@ export function EditorCanvas(props: EditorCanvasProps) {
   const { tasks, nodes, edges, isOverviewPainted, overviewCards, decorations, highlight, fitRequest, onFind } = props;
   const flow = useReactFlow<TaskNode, ArgEdge>();
   const isMeshHidden = useEdgeMeshHidden(edges.length);
-  const isFar = useIsFarZoom();
   const findable = useMemo(() => tasks.map((task) => ({ id: task.id, fn: task.fn, label: task.label })), [tasks]);
   return (
     <>
@@ -70,7 +69,7 @@ export function EditorCanvas(props: EditorCanvasProps) {
               minZoom={MIN_ZOOM}
               className={isMeshHidden ? "edges-hidden" : undefined}
               maxZoom={1.5}
-              onlyRenderVisibleElements={!isFar}
+              onlyRenderVisibleElements
               proOptions={{ hideAttribution: true }}
             >
               <Background gap={16} size={1} />

@@ -11,7 +11,7 @@ import { HighlightStoreContext, createHighlightStore } from "../canvas/highlight
 import { inputPorts } from "../canvas/input-ports.ts";
 import { lineageRoles } from "../canvas/lineage.ts";
 import { APPROX_NODE_SIZE, MIN_ZOOM, PORT_SPACING, cardMinHeight, farCardSize } from "../canvas/overview.ts";
-import { OverviewCanvas, useIsFarZoom, useIsOverviewPainted } from "../canvas/overview-canvas.tsx";
+import { OverviewCanvas, useIsOverviewPainted } from "../canvas/overview-canvas.tsx";
 import { useEdgeMeshHidden } from "../canvas/use-edge-mesh-hidden.ts";
 import { taskStateStyle } from "../../lib/task-states.ts";
 import { argIndexOfHandle, type ArgEdge, type TaskNode } from "../dag-editor/flow-types.ts";
@@ -79,7 +79,6 @@ export const RunCanvas = memo(function RunCanvas({ graph, selected, onSelect, fa
   const findable = useMemo(() => tasks.map((task) => ({ id: task.id, fn: task.fn, label: task.label })), [tasks]);
   const onNodeClick: NodeMouseHandler<TaskNode> = (_event, node) => onSelect(node.id);
   const isMeshHidden = useEdgeMeshHidden(edges.length);
-  const isFar = useIsFarZoom();
   // Far out, a very large run is painted in its tasks' state colours instead of drawn as cards.
   const isOverviewPainted = useIsOverviewPainted(graph.nodes.length);
   const facts = useCanvasDecorations().run;
@@ -111,7 +110,7 @@ export const RunCanvas = memo(function RunCanvas({ graph, selected, onSelect, fa
           nodesDraggable={false}
           nodesConnectable={false}
           elementsSelectable
-          onlyRenderVisibleElements={!isFar}
+          onlyRenderVisibleElements
           minZoom={MIN_ZOOM}
           maxZoom={1.5}
           proOptions={{ hideAttribution: true }}
