@@ -7,19 +7,22 @@ import { APPROX_NODE_SIZE } from "./overview.ts";
 /** The zoom a jump lands at (at least): the detailed card, readable. */
 const JUMP_ZOOM = 0.9;
 
-/** Centres the canvas on a task at reading zoom (render inside a ReactFlowProvider). */
-export function useJumpToTask(): (taskId: string) => void {
+/**
+ * Centres the canvas on a task at reading zoom (render inside a ReactFlowProvider). `positionOf` answers for
+ * tasks React Flow does not hold (the painted overview of a very large DAG holds none).
+ */
+export function useJumpToTask(positionOf: (taskId: string) => { x: number; y: number } | undefined): (taskId: string) => void {
   const flow = useReactFlow();
   return useCallback(
     (taskId: string) => {
       const node = flow.getInternalNode(taskId);
-      if (node === undefined) return;
-      const width = node.measured.width ?? APPROX_NODE_SIZE.width;
-      const height = node.measured.height ?? APPROX_NODE_SIZE.height;
-      const { x, y } = node.internals.positionAbsolute;
-      void flow.setCenter(x + width / 2, y + height / 2, { zoom: Math.max(flow.getZoom(), JUMP_ZOOM), duration: 250 });
+      const at = node?.internals.positionAbsolute ?? positionOf(taskId);
+      if (at === undefined) return;
+      const width = node?.measured.width ?? APPROX_NODE_SIZE.width;
+      const height = node?.measured.height ?? APPROX_NODE_SIZE.height;
+      void flow.setCenter(at.x + width / 2, at.y + height / 2, { zoom: Math.max(flow.getZoom(), JUMP_ZOOM), duration: 250 });
     },
-    [flow],
+    [flow, positionOf],
   );
 }
 

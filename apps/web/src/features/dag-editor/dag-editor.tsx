@@ -245,7 +245,8 @@ function DagEditorInner() {
   const refs = useMemo(() => ({ file: fileRef, selection: selectionRef }), []);
   const saveFromKeys = useCallback(() => saveNow.current(), []);
   useEditorKeys(editor, refs, saveFromKeys);
-  const jumpToTask = useJumpToTask();
+  const positionOf = useCallback((taskId: string) => fileRef.current.tasks.find((task) => task.id === taskId)?.position, []);
+  const jumpToTask = useJumpToTask(positionOf);
   const findTask = (taskId: string) => {
     setSelection({ tasks: new Set([taskId]), edges: new Set() });
     jumpToTask(taskId);

@@ -70,7 +70,8 @@ export const RunCanvas = memo(function RunCanvas({ graph, selected, onSelect, fa
   }, [selected, setNodes]);
 
   const flow = useReactFlow();
-  const jumpToTask = useJumpToTask();
+  const positions = useMemo(() => new Map(graph.nodes.map((node) => [node.id, node.position])), [graph]);
+  const jumpToTask = useJumpToTask(useCallback((taskId: string) => positions.get(taskId), [positions]));
   const toggleFailures = () => {
     const next = !showFailures;
     setShowFailures(next);
