@@ -9,7 +9,7 @@ import { FitWhenReady } from "../canvas/fit-when-ready.tsx";
 import { edgeTypes, nodeTypes } from "../canvas/flow-types-registry.ts";
 import { HighlightStoreContext, type HighlightStore } from "../canvas/highlight-store.ts";
 import { MIN_ZOOM } from "../canvas/overview.ts";
-import { OverviewCanvas, type OverviewCard } from "../canvas/overview-canvas.tsx";
+import { OVERVIEW_CANVAS_MIN_TASKS, OverviewCanvas, type OverviewCard } from "../canvas/overview-canvas.tsx";
 import { useEdgeMeshHidden } from "../canvas/use-edge-mesh-hidden.ts";
 import type { ArgEdge, TaskNode } from "./flow-types.ts";
 
@@ -76,7 +76,8 @@ export function EditorCanvas(props: EditorCanvasProps) {
               <Controls />
               <MiniMap pannable zoomable />
               {isOverviewPainted && <OverviewCanvas cards={overviewCards} />}
-              {fitRequest > 0 && <FitWhenReady request={fitRequest} />}
+              {/* A painted-overview DAG was fitted from its positions when opened (it has no measured cards to fit). */}
+              {fitRequest > 0 && tasks.length < OVERVIEW_CANVAS_MIN_TASKS && <FitWhenReady request={fitRequest} />}
             </ReactFlow>
           </EdgeMeshHiddenContext.Provider>
         </HighlightStoreContext.Provider>

@@ -11,7 +11,7 @@ import { HighlightStoreContext, createHighlightStore } from "../canvas/highlight
 import { inputPorts } from "../canvas/input-ports.ts";
 import { lineageRoles } from "../canvas/lineage.ts";
 import { APPROX_NODE_SIZE, MIN_ZOOM, PORT_SPACING, cardMinHeight, farCardSize } from "../canvas/overview.ts";
-import { OverviewCanvas, useIsOverviewPainted } from "../canvas/overview-canvas.tsx";
+import { OVERVIEW_CANVAS_MIN_TASKS, OverviewCanvas, useIsOverviewPainted } from "../canvas/overview-canvas.tsx";
 import { useEdgeMeshHidden } from "../canvas/use-edge-mesh-hidden.ts";
 import { taskStateStyle } from "../../lib/task-states.ts";
 import { argIndexOfHandle, type ArgEdge, type TaskNode } from "../dag-editor/flow-types.ts";
@@ -120,7 +120,7 @@ export const RunCanvas = memo(function RunCanvas({ graph, selected, onSelect, fa
           <Controls showInteractive={false} />
           <MiniMap pannable zoomable />
           {isOverviewPainted && <OverviewCanvas cards={overviewCards} fillOf={fillOf} subscribe={subscribeFacts} />}
-          <FitWhenReady request={0} />
+          {graph.nodes.length < OVERVIEW_CANVAS_MIN_TASKS && <FitWhenReady request={0} />}
         </ReactFlow>
       </EdgeMeshHiddenContext.Provider>
     </HighlightStoreContext.Provider>
