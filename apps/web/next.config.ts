@@ -4,7 +4,7 @@ import type { NextConfig } from "next";
 const config: NextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
-  transpilePackages: ["@handoff/core", "@handoff/protocol"],
+  transpilePackages: ["@handoff/core", "@handoff/protocol", "@handoff/dag-code", "@handoff/examples"],
 };
 
 export default config;

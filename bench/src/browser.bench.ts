@@ -11,6 +11,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Page } from "@playwright/test";
 import { startStack } from "@handoff/cli/testing";
+import { isTerminalRunStatus } from "@handoff/core";
 import type { DagFile } from "@handoff/protocol";
 
 const fmt = (n: number, digits = 0): string => n.toLocaleString("en-US", { maximumFractionDigits: digits });
@@ -149,7 +150,7 @@ async function editorInteractive(page: Page, layers: number, width: number): Pro
 async function isFinished(runId: string): Promise<boolean> {
   const page = await stack.client.trpc.runs.list.query({ limit: 20 });
   const status = page.items.find((item) => item.runId === runId)?.status;
-  return status === "succeeded" || status === "failed" || status === "cancelled";
+  return status !== undefined && isTerminalRunStatus(status);
 }
 
 /**

@@ -10,6 +10,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startStack } from "@handoff/cli/testing";
+import { isTerminalRunStatus } from "@handoff/core";
 import type { DagFile } from "@handoff/protocol";
 import { HandoffApiError } from "@handoff/sdk";
 
@@ -54,7 +55,7 @@ try {
     let cursor: string | undefined;
     do {
       const page = await stack.client.listRuns({ limit: 200, ...(cursor === undefined ? {} : { cursor }) });
-      count += page.items.filter((run) => ids.has(run.runId) && run.status !== "running" && run.status !== "queued").length;
+      count += page.items.filter((run) => ids.has(run.runId) && isTerminalRunStatus(run.status)).length;
       cursor = page.nextCursor ?? undefined;
     } while (cursor !== undefined);
     return count;
@@ -77,7 +78,7 @@ try {
       if (value === expected(root)) counts.readable += 1;
       else counts.wrong += 1;
     } catch (error) {
-      if (error instanceof HandoffApiError && error.code === "result_lost") {
+      if (error instanceof HandoffApiError && error.kind === "result_lost") {
         counts.lostAfterEnd += 1;
         lost.push({ runId, root });
       } else counts.other.push(`${runId}: ${error instanceof Error ? error.message : String(error)}`);

@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
-import { wordCountDag } from "./pipeline.ts";
+import { EXAMPLE_BUILDERS } from "./example-builders.ts";
 
-/** Regenerates examples/word-count.dag.json (what `npm run handoff -- run` takes). */
-const dag = wordCountDag(["The quick brown fox jumps over the lazy dog", "The dog sleeps; the fox runs", "A fox, a dog and the moon"]);
-writeFileSync(new URL("../word-count.dag.json", import.meta.url), `${JSON.stringify(dag.toJSON(), null, 2)}\n`);
+/** Regenerates the example DAG files (examples/*.dag.json: what `npm run handoff -- run` takes and the dashboard's Open… lists). */
+for (const [name, build] of Object.entries(EXAMPLE_BUILDERS)) {
+  writeFileSync(new URL(`../${name}.dag.json`, import.meta.url), `${JSON.stringify(build().toJSON(), null, 2)}\n`);
+}

@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { machineSlots } from "@handoff/core";
 import { previewValue, type AgentWelcome, type FunctionMeta, type HeldResult } from "@handoff/protocol";
 import { signFetchProof, signHelloProof } from "@handoff/protocol/machine-identity";
 import { AGENT_VERSION } from "./agent-version.ts";
@@ -84,7 +85,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const identity = loadMachineIdentity(dataDir);
   if (identity.isNew) log("info", `created this machine's identity key in ${dataDir}`);
   const capacity = detectCapacity(options.capacity);
-  const slots = Math.max(1, Math.floor(capacity.slots ?? 1));
+  const slots = machineSlots(capacity);
 
   const executor = await createExecutor({ modules: options.functions ?? [], slots, machine: name, onProblem: (message) => log("error", message) });
   const store = createResultStore({

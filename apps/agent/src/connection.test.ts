@@ -212,7 +212,7 @@ describe("when a consumer fetches a result through an edge with an encode step",
     server.socketOf("machine-a").emit("task:assign", { v: 1, items: [use] });
     const report = await server.waitFor(finishedFor(use.attemptId), "the failed fetch");
     expect(report).toMatchObject({ ok: false, error: { kind: "result_lost" } });
-    if (!report.ok) expect(report.error.message).toMatch(/forbidden \(bad_signature\)/);
+    if (!report.ok) expect(report.error.message).toMatch(/grant is refused \(bad_signature\)/);
   });
 });
 

@@ -1,17 +1,23 @@
 import {
-  AgentChallenge,
   AgentEvent,
-  AgentWelcome,
-  GrantRefreshed,
+  AgentToServer,
   PROTOCOL_VERSION,
   ResultPut,
   RunEnded,
   TaskAbort,
+  TaskAssign,
   TaskAssignItem,
   formatIssues,
-  type Ack,
+  parseReply,
+  type AgentChallenge,
   type AgentHeartbeat,
   type AgentHello,
+  type AgentWelcome,
+  type EmitEvents,
+  type GrantRefreshed,
+  type ListenEvents,
+  type ResultPutReply,
+  type ServerToAgent,
   type TaskFinishedItem,
   type ResultEvictedItem,
   type TaskLogItem,
@@ -37,7 +43,7 @@ export type ConnectionOptions = {
   readonly onWelcome: (welcome: AgentWelcome) => void;
   readonly onAssign: (item: TaskAssignItem) => void;
   readonly onAbort: (abort: TaskAbort) => void;
-  readonly onResultPut: (put: ResultPut) => Promise<Ack>;
+  readonly onResultPut: (put: ResultPut) => Promise<ResultPutReply>;
   /** A run ended: its values may age out now. */
   readonly onRunEnded?: (runId: string) => void;
   /** The connection gave up (unauthorized, forbidden, a hello the server cannot read); it is closed already. */
@@ -67,11 +73,11 @@ export type Connection = {
 const MAX_QUEUED_LOGS = 100_000;
 const FATAL_KINDS = new Set(["unauthorized", "forbidden", "invalid_message"]);
 
-const AssignEnvelope = z.object({ v: z.literal(PROTOCOL_VERSION), items: z.array(z.unknown()).min(1) });
-const HelloAnswer = z.union([
-  z.object({ ok: z.literal(true), welcome: z.unknown() }),
-  z.object({ ok: z.literal(false), error: z.object({ kind: z.string(), message: z.string() }) }),
-]);
+// Items are read one by one, so one malformed item does not drop the others beside it.
+const AssignEnvelope = TaskAssign.extend({ items: z.array(z.unknown()).min(1) });
+const RefusalData = z.object({ kind: z.string() });
+
+type AgentSocket = Socket<ListenEvents<ServerToAgent>, EmitEvents<AgentToServer>>;
 
 /**
  * The agent's side of the socket.io link to the server (path `/socket.io`, websocket only): hello on every
@@ -89,7 +95,7 @@ export function connectToServer(options: ConnectionOptions): Connection {
   const reconnectDelayMaxMs = options.reconnectDelayMaxMs ?? 5_000;
   const { log } = options;
 
-  const socket: Socket = io(options.serverUrl, {
+  const socket: AgentSocket = io(options.serverUrl, {
     path: "/socket.io",
     auth: options.token === undefined ? {} : { token: options.token },
     transports: ["websocket"],
@@ -161,35 +167,38 @@ export function connectToServer(options: ConnectionOptions): Connection {
   };
 
   async function hello(): Promise<void> {
+    const helloTimeoutMs = options.helloTimeoutMs ?? 10_000;
     let answer: unknown;
     try {
-      const challenge = AgentChallenge.safeParse(await socket.timeout(options.helloTimeoutMs ?? 10_000).emitWithAck(AgentEvent.Challenge, { v: PROTOCOL_VERSION }));
-      if (!challenge.success) return fatal({ kind: "invalid_message", message: `the server answered agent:challenge with ${issuesOf(challenge.error, undefined)}` });
+      const challenge = parseReply(AgentToServer, AgentEvent.Challenge, await socket.timeout(helloTimeoutMs).emitWithAck(AgentEvent.Challenge, { v: PROTOCOL_VERSION }));
+      if (!challenge.ok) return fatal(challenge.error);
       const fields = options.hello();
-      const payload: AgentHello = { v: PROTOCOL_VERSION, ...fields, identity: options.identify(challenge.data, fields.name) };
-      answer = await socket.timeout(options.helloTimeoutMs ?? 10_000).emitWithAck(AgentEvent.Hello, payload);
+      const payload: AgentHello = { v: PROTOCOL_VERSION, ...fields, identity: options.identify(challenge.reply, fields.name) };
+      answer = await socket.timeout(helloTimeoutMs).emitWithAck(AgentEvent.Hello, payload);
     } catch {
       if (socket.connected) socket.disconnect();
       retryLater("the server did not answer agent:hello");
       return;
     }
-    const parsed = HelloAnswer.safeParse(answer);
-    if (!parsed.success) return fatal({ kind: "invalid_message", message: `the server answered agent:hello with ${issuesOf(parsed.error, answer)}` });
-    if (!parsed.data.ok) {
-      const { kind, message } = parsed.data.error;
+    const parsed = parseReply(AgentToServer, AgentEvent.Hello, answer);
+    if (!parsed.ok) return fatal(parsed.error);
+    if (!parsed.reply.ok) {
+      const { kind, message } = parsed.reply.error;
       if (FATAL_KINDS.has(kind)) return fatal({ kind, message: `the server refused this agent (${kind}): ${message}` });
       socket.disconnect();
       retryLater(`the server refused agent:hello (${kind}: ${message})`);
       return;
     }
-    const welcome = AgentWelcome.safeParse(parsed.data.welcome);
-    if (!welcome.success) return fatal({ kind: "invalid_message", message: `the server's welcome is malformed: ${issuesOf(welcome.error, parsed.data.welcome)}` });
     if (!socket.connected) return;
+    welcomed(parsed.reply.welcome);
+  }
+
+  function welcomed(welcome: AgentWelcome): void {
     manualRetries = 0;
     isWelcomed = true;
-    options.onWelcome(welcome.data);
+    options.onWelcome(welcome);
     stopHeartbeat();
-    heartbeatTimer = setInterval(beat, welcome.data.heartbeatIntervalMs);
+    heartbeatTimer = setInterval(beat, welcome.heartbeatIntervalMs);
     beat();
     flush();
   }
@@ -209,8 +218,8 @@ export function connectToServer(options: ConnectionOptions): Connection {
 
   socket.on("connect_error", (error: Error & { data?: unknown }) => {
     if (isClosed) return;
-    const data = error.data as { kind?: unknown } | undefined;
-    const kind = typeof data?.kind === "string" ? data.kind : undefined;
+    const refusal = RefusalData.safeParse(error.data);
+    const kind = refusal.success ? refusal.data.kind : undefined;
     if (socket.active) {
       log("warn", `cannot reach ${options.serverUrl}: ${error.message}`);
       return;
@@ -219,7 +228,7 @@ export function connectToServer(options: ConnectionOptions): Connection {
     retryLater(`the server refused the connection: ${error.message}`);
   });
 
-  socket.on(AgentEvent.TaskAssign, (payload: unknown) => {
+  socket.on(AgentEvent.TaskAssign, (payload) => {
     const envelope = AssignEnvelope.safeParse(payload);
     if (!envelope.success) return log("error", `ignored a malformed ${AgentEvent.TaskAssign}: ${issuesOf(envelope.error, payload)}`);
     envelope.data.items.forEach((raw, index) => {
@@ -232,7 +241,7 @@ export function connectToServer(options: ConnectionOptions): Connection {
     });
   });
 
-  socket.on(AgentEvent.TaskAbort, (payload: unknown) => {
+  socket.on(AgentEvent.TaskAbort, (payload) => {
     const abort = TaskAbort.safeParse(payload);
     if (!abort.success) return log("error", `ignored a malformed ${AgentEvent.TaskAbort}: ${issuesOf(abort.error, payload)}`);
     options.onAbort(abort.data);
@@ -242,14 +251,14 @@ export function connectToServer(options: ConnectionOptions): Connection {
     fatal({ kind: "forbidden", message: "an admin forgot this machine (its identity is revoked); a join token admits it again as a new machine" });
   });
 
-  socket.on(AgentEvent.RunEnded, (payload: unknown) => {
+  socket.on(AgentEvent.RunEnded, (payload) => {
     const ended = RunEnded.safeParse(payload);
     if (!ended.success) return log("error", `ignored a malformed ${AgentEvent.RunEnded}: ${issuesOf(ended.error, payload)}`);
     options.onRunEnded?.(ended.data.runId);
   });
 
-  socket.on(AgentEvent.ResultPut, (payload: unknown, ack?: unknown) => {
-    const reply = typeof ack === "function" ? (ack as (answer: Ack) => void) : () => undefined;
+  socket.on(AgentEvent.ResultPut, (payload, ack) => {
+    const reply = typeof ack === "function" ? ack : () => undefined;
     const put = ResultPut.safeParse(payload);
     if (!put.success) {
       const message = `malformed ${AgentEvent.ResultPut}: ${issuesOf(put.error, payload)}`;
@@ -292,12 +301,15 @@ export function connectToServer(options: ConnectionOptions): Connection {
     isWelcomed: () => isWelcomed,
     async refreshGrant(grant) {
       if (!isWelcomed) return undefined;
+      let answer: unknown;
       try {
-        const answer = GrantRefreshed.safeParse(await socket.timeout(10_000).emitWithAck(AgentEvent.GrantRefresh, { v: PROTOCOL_VERSION, grant }));
-        return answer.success ? answer.data : undefined;
+        answer = await socket.timeout(10_000).emitWithAck(AgentEvent.GrantRefresh, { v: PROTOCOL_VERSION, grant });
       } catch {
         return undefined;
       }
+      const parsed = parseReply(AgentToServer, AgentEvent.GrantRefresh, answer);
+      if (!parsed.ok) log("error", parsed.error.message);
+      return parsed.ok && parsed.reply.ok ? parsed.reply : undefined;
     },
     close,
   };

@@ -32,7 +32,7 @@ export const AGENT_USAGE = `usage: HANDOFF_JOIN_TOKEN=TOKEN handoff-agent --serv
                             (a join token is needed only for the first join: the machine's identity key is
                             its credential afterwards; tokens never go on the command line)
   --name NAME               this machine's name (default: the hostname)
-  --capacity k=v,...        resources, e.g. cpu=8,memory=16000,gpu=1 (cpu, memory in MB and slots are detected when absent)
+  --capacity k=v,...        resources, e.g. cpu=8,memory=16000,gpu=1 (cpu, memory in MB are detected when absent; slots default to the whole cpu)
   --functions FILE...       function modules (.ts, .mts, .mjs, .js) besides the standard library
   --data-dir DIR            the machine's identity key and spilled results (HANDOFF_AGENT_DATA_DIR;
                             default $XDG_DATA_HOME/handoff/agent/NAME or ~/.local/share/handoff/agent/NAME)

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 /** Function modules written into a fresh folder outside the repo (no node_modules there), like a user's. */
-export const TS_MODULE = `
+const TS_MODULE = `
 import { currentTask, defineFunction } from "@handoff/sdk";
 import { z } from "zod";
 
@@ -77,7 +77,7 @@ export const waitForAbort = defineFunction({
 });
 `;
 
-export const MJS_MODULE = `
+const MJS_MODULE = `
 import { defineFunction, defineFunctions } from "@handoff/sdk";
 
 export const registry = defineFunctions(defineFunction({ name: "mjs.triple", run: (x) => x * 3 }));

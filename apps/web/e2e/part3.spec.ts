@@ -1,5 +1,6 @@
-import { expect, test, type Dialog, type Locator, type Page } from "@playwright/test";
+import { expect, test, type Locator, type Page } from "@playwright/test";
 import path from "node:path";
+import { answeringDialog as answerDialog } from "./page-helpers.ts";
 import { SCREENSHOTS, signIn, startE2eStack, type Stack, requireChromium } from "./stack.ts";
 
 requireChromium();
@@ -49,17 +50,7 @@ async function connect(source: string, target: string, handle = "in-new"): Promi
 
 /** Runs `act` expecting exactly one dialog of `type`, answered with `accept`; returns its message. */
 async function answeringDialog(type: string, accept: boolean, act: () => Promise<unknown>): Promise<string> {
-  const seen = new Promise<Dialog>((resolve) => page.once("dialog", resolve));
-  const [dialog] = await Promise.all([
-    seen.then(async (d) => {
-      if (accept) await d.accept();
-      else await d.dismiss();
-      return d;
-    }),
-    act(),
-  ]);
-  expect(dialog.type()).toBe(type);
-  return dialog.message();
+  return answerDialog(page, type, accept, act);
 }
 
 async function api(procedure: string, body: unknown): Promise<Response> {

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 
 import { expect, test, type Page } from "@playwright/test";
-import { startStack } from "@handoff/cli/testing";
+import { exampleFunctionModules, startStack, type AgentSpec } from "@handoff/cli/testing";
 
 /** What the specs use of the stack. */
 export interface Stack {
@@ -24,14 +24,16 @@ export const SCREENSHOTS = path.join(import.meta.dirname, "..", "test-results", 
  * `@handoff/cli/testing`. `HANDOFF_E2E_URL` + `HANDOFF_E2E_ADMIN_TOKEN` point
  * the specs at a stack that is already running instead (debugging).
  */
-export async function startE2eStack(): Promise<Stack> {
+export async function startE2eStack(options: { readonly withExamples?: boolean; readonly agents?: readonly AgentSpec[] } = {}): Promise<Stack> {
   const url = process.env.HANDOFF_E2E_URL;
   const adminToken = process.env.HANDOFF_E2E_ADMIN_TOKEN;
   if (url !== undefined && adminToken !== undefined) return { url, adminToken, stop: async () => undefined };
   if (!existsSync(path.join(import.meta.dirname, "..", ".next", "BUILD_ID"))) {
     throw new Error("the dashboard is not built: run `pnpm --filter @handoff/web build` before the browser tests");
   }
-  return startStack({ agents: AGENTS, web: true });
+  // With the examples' functions (as `npm start`'s local agent has them), the example DAGs run as they are.
+  const agents = options.agents ?? (options.withExamples === true ? AGENTS.map((agent) => ({ ...agent, functions: exampleFunctionModules() })) : AGENTS);
+  return startStack({ agents, web: true });
 }
 
 /** Signs the page in as a person does: the login form, with the admin token typed in (never in a URL). */

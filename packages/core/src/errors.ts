@@ -1,4 +1,4 @@
-import type { MachineName, TaskId } from "./dag/model.ts";
+import type { MachineName, TaskId } from "./dag/names.ts";
 
 /** One catalogue of error kinds, shared by core, API, SDK and UI (ARCHITECTURE.md, "Names on the wire"). */
 export const ErrorKind = {
@@ -15,9 +15,28 @@ export const ErrorKind = {
   Cancelled: "cancelled",
   MachineLost: "machine_lost",
   ResultLost: "result_lost",
+  /** An attempt a restarted server could not adopt: aborted, and its task runs again. */
+  Interrupted: "interrupted",
+  /** A value its holder dropped (retention or disk budget); `results.recompute` rebuilds it. */
+  Evicted: "evicted",
+  /** A value whose holder is offline now (it may come back). */
+  MachineOffline: "machine_offline",
+  /** A holder could not run an edge's encode transform on a value it serves. */
+  EncodeFailed: "encode_failed",
+  /** A holder that did not answer. */
+  Unreachable: "unreachable",
   Unauthorized: "unauthorized",
   Forbidden: "forbidden",
   TooLarge: "too_large",
+  TooManyRequests: "too_many_requests",
+  NotFound: "not_found",
+  /** A request that is malformed (its fields say where). */
+  InvalidRequest: "invalid_request",
+  /** Someone else changed the same thing at the same time; try again. */
+  Conflict: "conflict",
+  /** The request is fine but the state of things does not allow it now (a run still going, an unreadable stored DAG). */
+  PreconditionFailed: "precondition_failed",
+  Internal: "internal",
 } as const;
 export type ErrorKind = (typeof ErrorKind)[keyof typeof ErrorKind];
 

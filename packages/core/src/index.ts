@@ -2,6 +2,7 @@ export * from "./dag/model.ts";
 export { ErrorKind, TASK_ERROR_KINDS, RETRYABLE_ERROR_KINDS, type DagProblem, type TaskError, type TaskErrorKind, type RetryableErrorKind } from "./errors.ts";
 export { validateDag, taskIndex } from "./dag/validate-dag.ts";
 export { validateRunOptions } from "./dag/validate-run-options.ts";
+export { checkDag, type DagCheckContext } from "./dag/check-dag.ts";
 export {
   Bounds,
   boundProblem,
@@ -30,8 +31,20 @@ export {
   type Allocation,
   type WaitReason,
 } from "./placement/allocate.ts";
+export { attemptCost, groupPlacementCost, placementCost, SLOT_ONLY } from "./placement/attempt-cost.ts";
+export { machineSlots, withMachineSlots } from "./placement/machine-slots.ts";
+export { collocationRoots } from "./placement/collocation-roots.ts";
+export { previewPlacement, type PlacementPreview } from "./placement/preview-placement.ts";
 export { checkFeasibility, neededFunctions, type MachineInfo, type FunctionNeed } from "./placement/check-feasibility.ts";
 export { ResourceLedger, type ClaimResult, type Claim } from "./ledger/resource-ledger.ts";
+export {
+  RunStatus,
+  RUN_STATUSES,
+  TERMINAL_RUN_STATUSES,
+  isRunStatus,
+  isTerminalRunStatus,
+  type RunOutcomeStatus,
+} from "./run/run-status.ts";
 export { decide, type Decision } from "./scheduler/decide.ts";
 export { createSchedulerState, type SchedulerState, type SchedulerConfig } from "./scheduler/scheduler-state.ts";
 export { compileDag, type CompiledDag, type CompiledTask } from "./scheduler/compile-dag.ts";
@@ -43,7 +56,6 @@ export type {
   RunId,
   RunOptions,
   RunOutcome,
-  RunStatus,
   SchedulerCommand,
   SchedulerEvent,
   TaskChange,

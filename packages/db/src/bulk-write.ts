@@ -4,18 +4,20 @@ import type { DatabaseProvider, TransactionClient } from "./database-client.ts";
 // ~0.5 ms (PostgreSQL) each. These helpers write many rows per statement with portable SQL
 // (CTE + VALUES, UPDATE ... FROM, INSERT ... ON CONFLICT: SQLite ≥ 3.33 and PostgreSQL both have them).
 
-export type ColumnType = "text" | "int" | "timestamp";
+export type ColumnType = "text" | "int" | "bool" | "timestamp";
 export type Columns = Readonly<Record<string, ColumnType>>;
 type Row = Readonly<Record<string, unknown>>;
 
 const maxParamsPerStatement = 30_000; // SQLite allows 32766, PostgreSQL 65535
 
-const pgCast: Record<ColumnType, string> = { text: "text", int: "integer", timestamp: "timestamp(3)" };
+const pgCast: Record<ColumnType, string> = { text: "text", int: "integer", bool: "boolean", timestamp: "timestamp(3)" };
 
 const quote = (name: string) => `"${name}"`;
 
 function encode(provider: DatabaseProvider, type: ColumnType, value: unknown): unknown {
   if (value === null || value === undefined) return null;
+  // SQLite keeps booleans as 0/1, as Prisma reads them.
+  if (type === "bool") return provider === "sqlite" ? (value === true ? 1 : 0) : value === true;
   if (type === "timestamp") {
     if (!(value instanceof Date)) throw new TypeError(`expected a Date, got ${typeof value}`);
     // SQLite: the format Prisma's better-sqlite3 adapter writes; PostgreSQL: cast from text (UTC, like Prisma).

@@ -1,6 +1,7 @@
 export { openDatabase, parseDatabaseUrl, type Database } from "./open-database.ts";
 export { isUniqueViolation } from "./is-unique-violation.ts";
 export type { DatabaseLocation } from "./deploy-migrations.ts";
+export type { TaskCounts } from "./task-counts.ts";
 export type { DatabaseClient, DatabaseProvider, TransactionClient } from "./database-client.ts";
 export {
   createMachineRepository,
@@ -21,8 +22,6 @@ export {
 export {
   createRunRepository,
   maxResultPreviewBytes,
-  RunStatus,
-  TaskState,
   type AttemptChange,
   type AttemptRecord,
   type ChangeBatch,

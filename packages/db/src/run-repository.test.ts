@@ -82,7 +82,7 @@ describeEachDatabase("when runs are stored", (database) => {
     expect(stored?.run).toMatchObject({ status: "succeeded", startedAt: t0, finishedAt: t1, outcome: { kind: "succeeded" } });
     expect(stored?.tasks[0]).toEqual({
       runId: run.id, taskId: "a", state: "succeeded", reason: null, machine: "m1", attempts: 1,
-      resultMachine: "m1", resultSize: 42, resultPreview: "[1,2]", resultStoreId: null, lostAt: null, lostMachine: null, errorKind: null, errorMessage: null, startedAt: t0, finishedAt: t1,
+      resultMachine: "m1", resultSize: 42, resultPreview: "[1,2]", resultStoreId: null, lostAt: null, lostMachine: null, errorKind: null, errorMessage: null, startedAt: t0, finishedAt: t1, inline: false,
     });
     expect(stored?.tasks[1]).toMatchObject({ state: "upstream_failed", errorKind: "upstream_failed", errorMessage: "c failed", machine: null });
     expect(stored?.tasks[2]).toMatchObject({ state: "waiting_for_dependencies", reason: "needs a" });
@@ -164,6 +164,19 @@ describeEachDatabase("when runs are stored", (database) => {
     expect(failed.runs.map((r) => r.id)).toEqual(ids.filter((_, i) => i % 2 === 1).reverse());
     const either = await runs.list({ dagId: dag.dag.id, status: ["failed", "succeeded"] });
     expect(either.runs).toHaveLength(7);
+  });
+
+  it("counts each run's tasks by state in one query, inline tasks (never scheduled) apart", async () => {
+    const { runs } = database().db;
+    const spec = { tasks: [{ id: "a" }, { id: "b", type: "inline" }, { id: "c" }] };
+    const run = await runs.create(newRun({ spec }));
+    const other = await runs.create(newRun());
+    await runs.applyChanges({ tasks: [{ runId: run.id, taskId: "a", state: "succeeded" }] });
+    const counts = await runs.countTasks([run.id, other.id, "no-such-run"]);
+    expect(counts.get(run.id)).toEqual({ succeeded: 1, inline: 1, waiting_for_dependencies: 1 });
+    expect(counts.get(other.id)).toEqual({ waiting_for_resources: 1, waiting_for_dependencies: 2 });
+    expect(counts.get("no-such-run")).toEqual({});
+    expect((await runs.get(run.id))?.tasks.map((t) => t.inline)).toEqual([false, true, false]);
   });
 
   it("marks queued and running runs interrupted and leaves finished ones alone", async () => {

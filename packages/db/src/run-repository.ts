@@ -1,31 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { bulkInsert, bulkUpdate, bulkUpsert, groupByShape, mergeByKey, type Columns } from "./bulk-write.ts";
 import type { DatabaseClient, DatabaseProvider, TransactionClient } from "./database-client.ts";
+import { countTasks, inlineTaskIds, type TaskCounts } from "./task-counts.ts";
 import { fromJsonColumn, fromOptionalJsonColumn, toJsonColumn, toOptionalJsonColumn } from "./json-column.ts";
 import type { Attempt, Run, Task } from "./generated/sqlite/client.ts";
-
-export const RunStatus = {
-  Queued: "queued",
-  Running: "running",
-  Succeeded: "succeeded",
-  Failed: "failed",
-  Cancelled: "cancelled",
-  Rejected: "rejected",
-  Interrupted: "interrupted",
-} as const;
-export type RunStatus = (typeof RunStatus)[keyof typeof RunStatus];
-
-export const TaskState = {
-  WaitingForDependencies: "waiting_for_dependencies",
-  WaitingForResources: "waiting_for_resources",
-  Running: "running",
-  Retrying: "retrying",
-  Succeeded: "succeeded",
-  Failed: "failed",
-  Cancelled: "cancelled",
-  UpstreamFailed: "upstream_failed",
-} as const;
-export type TaskState = (typeof TaskState)[keyof typeof TaskState];
+import { RunStatus, type TaskState } from "@handoff/core";
 
 /** Longest stored result preview, in UTF-8 bytes; longer previews are cut. */
 export const maxResultPreviewBytes = 4096;
@@ -73,6 +52,8 @@ export interface TaskRecord {
   errorMessage: string | null;
   startedAt: Date | null;
   finishedAt: Date | null;
+  /** Never scheduled: evaluated inside each consumer, so its state stays as created. */
+  inline: boolean;
 }
 
 export interface AttemptRecord {
@@ -105,14 +86,15 @@ export interface NewRun {
   reason?: string | null;
   /** Unique among runs: a second run with the same key fails with a unique violation (nothing written). */
   idempotencyKey?: string | null;
-  tasks: readonly { taskId: string; state: TaskState; reason?: string | null }[];
+  /** `inline` defaults to what the spec's task says (`type: "inline"`). */
+  tasks: readonly { taskId: string; state: TaskState; reason?: string | null; inline?: boolean }[];
 }
 
 type Patch<T> = { [K in keyof T]?: T[K] };
 
 /** Fields left out stay as they are; `null` clears a field. */
 export type RunChange = { runId: string } & Patch<Pick<RunRecord, "status" | "startedAt" | "finishedAt" | "outcome">>;
-export type TaskChange = { runId: string; taskId: string } & Patch<Omit<TaskRecord, "runId" | "taskId">>;
+export type TaskChange = { runId: string; taskId: string } & Patch<Omit<TaskRecord, "runId" | "taskId" | "inline">>;
 /** Creates the attempt the first time its id is seen, then updates it. */
 export type AttemptChange = Pick<AttemptRecord, "id" | "runId" | "taskId" | "number" | "state"> &
   Patch<Omit<AttemptRecord, "id" | "runId" | "taskId" | "number" | "state">>;
@@ -161,6 +143,8 @@ export interface RunRepository {
   applyChanges(batch: ChangeBatch): Promise<void>;
   /** Newest first. */
   list(filter?: RunFilter): Promise<RunPage>;
+  /** Task counts by state for each run (inline tasks as `inline`), in one query. */
+  countTasks(runIds: readonly string[]): Promise<Map<string, TaskCounts>>;
   get(runId: string): Promise<{ run: RunRecord; tasks: TaskRecord[] } | undefined>;
   /** The run that holds this idempotency key, if any. */
   findByIdempotencyKey(key: string): Promise<{ id: string; createdAt: Date } | undefined>;
@@ -312,8 +296,9 @@ export function createRunRepository(client: DatabaseClient, provider: DatabasePr
               ...(run.createdAt === undefined ? {} : { createdAt: run.createdAt }),
             },
           });
-          const tasks = run.tasks.map((t) => ({ runId: id, taskId: t.taskId, state: t.state, reason: t.reason ?? null, attempts: 0 }));
-          await bulkInsert(tx, provider, "Task", { runId: "text", taskId: "text", state: "text", reason: "text", attempts: "int" }, tasks);
+          const inline = inlineTaskIds(run.spec);
+          const tasks = run.tasks.map((t) => ({ runId: id, taskId: t.taskId, state: t.state, reason: t.reason ?? null, attempts: 0, inline: t.inline ?? inline.has(t.taskId) }));
+          await bulkInsert(tx, provider, "Task", { runId: "text", taskId: "text", state: "text", reason: "text", attempts: "int", inline: "bool" }, tasks);
           return created;
         },
         { timeout: 120_000, maxWait: 30_000 },
@@ -364,6 +349,8 @@ export function createRunRepository(client: DatabaseClient, provider: DatabasePr
         nextCursor: rows.length > limit ? page[page.length - 1]?.id : undefined,
       };
     },
+
+    countTasks: (runIds) => countTasks(client, runIds),
 
     async findByIdempotencyKey(key) {
       const row = await client.run.findUnique({ where: { idempotencyKey: key }, select: { id: true, createdAt: true } });

@@ -104,3 +104,10 @@ function valueAt(root: unknown, path: readonly PathSegment[]): { found: boolean;
   }
   return { found: current !== undefined, value: current };
 }
+
+/** The issues on one line, `path: message; …` (`(root)` for the value itself), for logs and error messages. */
+export function describeIssues(issues: readonly Issue[], input: unknown): string {
+  return formatIssues(issues, input)
+    .map((issue) => `${issue.path || "(root)"}: ${issue.message}`)
+    .join("; ");
+}

@@ -1,4 +1,5 @@
 import { MAX_VALUE_DEPTH, valueDepthProblem } from "@handoff/core";
+import { BYTES_JSON_KEY, fromBase64, toBase64 } from "./bytes-json.ts";
 import { formatPath } from "./format-issues.ts";
 import { describeKind, isPlainObject } from "./json-value.ts";
 
@@ -20,7 +21,6 @@ export class ValueCodecError extends Error {
   }
 }
 
-const BYTES_KEY = "$bytes";
 const ESCAPE_KEY = "$escape";
 const PREVIEW_HEX_BYTES = 32;
 
@@ -130,7 +130,7 @@ function containsLongBytes(value: unknown): boolean {
 }
 
 function bytesToJson(bytes: Uint8Array): string {
-  return `{"${BYTES_KEY}":"${toBase64(bytes)}"}`;
+  return `{"${BYTES_JSON_KEY}":"${toBase64(bytes)}"}`;
 }
 
 function toJsonText(value: unknown, renderBytes: (bytes: Uint8Array) => string): { text: string; hasBytes: boolean } {
@@ -188,7 +188,7 @@ function toJsonText(value: unknown, renderBytes: (bytes: Uint8Array) => string):
         const body = `{${parts.join(",")}}`;
         // A user object that looks like one of our markers is wrapped so it decodes as itself.
         const keys = Object.keys(v);
-        const looksLikeMarker = keys.length === 1 && (keys[0] === BYTES_KEY || keys[0] === ESCAPE_KEY);
+        const looksLikeMarker = keys.length === 1 && (keys[0] === BYTES_JSON_KEY || keys[0] === ESCAPE_KEY);
         return looksLikeMarker ? `{"${ESCAPE_KEY}":${body}}` : body;
       }
     }
@@ -203,7 +203,7 @@ function revive(v: unknown): unknown {
   const keys = Object.keys(record);
   if (keys.length === 1) {
     const only = record[keys[0] as string];
-    if (keys[0] === BYTES_KEY && typeof only === "string") return fromBase64(only);
+    if (keys[0] === BYTES_JSON_KEY && typeof only === "string") return decodeBase64(only);
     if (keys[0] === ESCAPE_KEY && only !== null && typeof only === "object" && !Array.isArray(only)) {
       return reviveFields(only as Record<string, unknown>);
     }
@@ -220,23 +220,8 @@ function reviveFields(record: Record<string, unknown>): Record<string, unknown> 
   return out;
 }
 
-function toBase64(bytes: Uint8Array): string {
-  let binary = "";
-  const chunk = 0x8000;
-  for (let i = 0; i < bytes.byteLength; i += chunk) {
-    binary += String.fromCharCode(...bytes.subarray(i, i + chunk));
-  }
-  return btoa(binary);
-}
-
-function fromBase64(text: string): Uint8Array {
-  let binary: string;
-  try {
-    binary = atob(text);
-  } catch {
-    throw new ValueCodecError("", "invalid base64 in a $bytes field", "decode");
-  }
-  const out = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
-  return out;
+function decodeBase64(text: string): Uint8Array {
+  const bytes = fromBase64(text);
+  if (bytes === null) throw new ValueCodecError("", "invalid base64 in a $bytes field", "decode");
+  return bytes;
 }

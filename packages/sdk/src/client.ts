@@ -1,8 +1,8 @@
 import { createTRPCClient, httpBatchLink, httpLink, httpSubscriptionLink, splitLink, TRPCClientError, type Operation, type TRPCClient } from "@trpc/client";
 import { EventSource } from "eventsource";
-import type { DagFile } from "@handoff/protocol";
+import { ApiErrorBody, toBytesJson, type DagFile } from "@handoff/protocol";
 import type { Resources, RunOptions, RunOutcome } from "@handoff/core";
-import type { AppRouter, MachineView, RunView, WatchEvent } from "@handoff/server/router";
+import type { AppRouter, MachineView, RunView, WatchEvent } from "@handoff/api";
 import { Dag } from "./dag-builder.ts";
 
 export interface ClientOptions {
@@ -38,8 +38,8 @@ export interface ExecuteOutcome extends RunOutcome {
  * `BATCH_ALONE_BYTES` goes alone, at most ~800 KiB: under the server's 1 MiB body limit (300 concurrent
  * `startRun` calls once made one batch the server refused).
  */
-export const BATCH_MAX_ITEMS = 25;
-export const BATCH_ALONE_BYTES = 32 * 1024;
+const BATCH_MAX_ITEMS = 25;
+const BATCH_ALONE_BYTES = 32 * 1024;
 
 function isLargeCall(op: Operation): boolean {
   if (op.input === undefined) return false;
@@ -61,15 +61,20 @@ export interface ResultReference {
   readonly truncated: boolean;
 }
 
-/** Raised for refused calls; `kind` is the API's code (`UNAUTHORIZED`, `BAD_REQUEST`…), `problems` the DAG's problems. */
+/**
+ * Raised for refused calls, in the API's one error shape: `kind` from the error catalogue (`not_found`,
+ * `result_lost`, `evicted`, `invalid_task`…; read it, never the message), `details` (for `result_lost`, the
+ * `machine` and `lostAt` of the loss), `problems` the DAG's problems; `code` is the transport's (tRPC's
+ * `NOT_FOUND`…, or `HTTP 409` on a raw route).
+ */
 export class HandoffApiError extends Error {
   override readonly name = "HandoffApiError";
   constructor(
     message: string,
     readonly code: string,
     readonly problems: readonly { kind: string; message: string; taskId?: string }[] = [],
-    /** What the server added to a refusal: for `result_lost`, the `machine` and `lostAt` (ISO) of the loss. */
     readonly details: Readonly<Record<string, unknown>> = {},
+    readonly kind: string = "internal",
   ) {
     super(message);
   }
@@ -77,10 +82,20 @@ export class HandoffApiError extends Error {
 
 function toApiError(error: unknown): Error {
   if (error instanceof TRPCClientError) {
-    const data = (error as TRPCClientError<AppRouter>).data as { code?: string; problems?: HandoffApiError["problems"] } | undefined;
-    return new HandoffApiError(error.message, data?.code ?? "UNKNOWN", data?.problems ?? []);
+    const data = (error as TRPCClientError<AppRouter>).data as
+      | { code?: string; kind?: string; details?: Record<string, unknown>; problems?: HandoffApiError["problems"] }
+      | undefined;
+    return new HandoffApiError(error.message, data?.code ?? "UNKNOWN", data?.problems ?? [], data?.details ?? {}, data?.kind ?? "internal");
   }
   return error instanceof Error ? error : new Error(String(error));
+}
+
+/** A raw route's refusal (`{ error: ApiErrorBody }`) as a `HandoffApiError`. */
+async function refusedResponse(response: Response): Promise<HandoffApiError> {
+  const parsed = ApiErrorBody.safeParse(((await response.json().catch(() => ({}))) as { error?: unknown }).error);
+  const code = `HTTP ${response.status}`;
+  if (!parsed.success) return new HandoffApiError(`the server answered ${code}`, code);
+  return new HandoffApiError(parsed.data.message, code, [], parsed.data.details ?? {}, parsed.data.kind);
 }
 
 async function call<T>(run: () => Promise<T>): Promise<T> {
@@ -217,11 +232,7 @@ export function createClient(options: ClientOptions) {
     getValue: async (runId: string, taskId: string, opts: { fromMachine?: string } = {}): Promise<unknown> => {
       const query = opts.fromMachine ? `?fromMachine=${encodeURIComponent(opts.fromMachine)}` : "";
       const response = await fetch(`${base}/api/results/${encodeURIComponent(runId)}/${encodeURIComponent(taskId)}${query}`, { headers: { authorization } });
-      if (!response.ok) {
-        const body = (await response.json().catch(() => ({}))) as { error?: { kind?: string; message?: string } & Record<string, unknown> };
-        const { kind, message, ...details } = body.error ?? {};
-        throw new HandoffApiError(message ?? `HTTP ${response.status}`, kind ?? String(response.status), [], details);
-      }
+      if (!response.ok) throw await refusedResponse(response);
       const bytes = new Uint8Array(await response.arrayBuffer());
       return response.headers.get("content-type")?.startsWith("application/json") ? (JSON.parse(new TextDecoder().decode(bytes)) as unknown) : bytes;
     },
@@ -249,7 +260,7 @@ export function createClient(options: ClientOptions) {
           runId,
           taskId,
           machine: opts.machine,
-          value: value instanceof Uint8Array ? { $bytes: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64") } : value,
+          value: value instanceof Uint8Array ? toBytesJson(value) : value,
         }),
       ),
 

@@ -3,19 +3,10 @@ import type { MachineName, Resources } from "@handoff/core";
 import { FunctionMeta, formatIssues, functionNamespace, type FunctionInputs } from "@handoff/protocol";
 import { z } from "zod";
 import { FunctionRegistry } from "./function-registry.ts";
+import type { HandoffFunction } from "./handoff-function.ts";
 
 export { FunctionRegistry };
-
-/**
- * A function a task can run: its catalogue entry (plain data that travels) and the code (which does
- * not). `run` may return a value or a promise of one.
- */
-export interface HandoffFunction {
-  readonly meta: FunctionMeta;
-  readonly run: (...args: unknown[]) => unknown;
-  /** The zod schema the extra args were described with, for executors that want to check them. */
-  readonly params?: z.ZodType;
-}
+export type { HandoffFunction };
 
 export interface DefineFunctionOptions<Args extends unknown[]> {
   /** Dotted name, e.g. `image.resize`; the text before the last dot is its namespace. */

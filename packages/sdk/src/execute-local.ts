@@ -2,6 +2,7 @@ import { availableParallelism } from "node:os";
 import {
   createSchedulerState,
   decide,
+  machineSlots,
   type DagSpec,
   type InputRef,
   type OnFailure,
@@ -18,6 +19,7 @@ import { defineFunctions, type FunctionRegistry, type HandoffFunction } from "./
 import { runWithTaskContext, type TaskContext, type TaskLog } from "./current-task.ts";
 import { stdFunctions } from "./std/index.ts";
 import { isNonRetryable } from "./non-retryable-error.ts";
+import { evaluateCall, isPromiseLike, type InputEvaluation } from "./evaluate-inputs.ts";
 
 export const LOCAL_MACHINE = "local";
 
@@ -124,11 +126,12 @@ export async function executeLocal(dag: Dag | DagSpec, options: ExecuteLocalOpti
   const spec = dag instanceof Dag ? dag.toSpec() : dag;
   const registry = toRegistry(options.functions);
   const runId = options.runId ?? `local-${Date.now().toString(36)}-${(runCounter++).toString(36)}`;
-  const slots = options.maxConcurrency ?? Math.max(1, availableParallelism());
+  const slots = options.maxConcurrency ?? machineSlots({ cpu: availableParallelism(), ...options.capacity });
   const tasks = options.capacity ? spec.tasks : spec.tasks.map(localOnly);
 
   const state = createSchedulerState({ localMachine: LOCAL_MACHINE });
   const values = new Map<string, unknown>();
+  const evaluation = localEvaluation(registry, values);
   const attempts = new Map<string, LocalAttempt>();
   let timer: LongTimeout | undefined;
   let settle: (outcome: RunOutcome) => void = () => undefined;
@@ -197,12 +200,7 @@ export async function executeLocal(dag: Dag | DagSpec, options: ExecuteLocalOpti
     const context = new LocalTaskContext(attempt, log, command.attempt, runId, command.taskId);
     let result: unknown;
     try {
-      result = runWithTaskContext(context, () => {
-        const args = resolveInputs(command.inputs, registry, values);
-        return isPromiseLike(args)
-          ? args.then((resolved) => callFunction(registry, command.fn, resolved, command.extraArgs, command.argumentInclusion))
-          : callFunction(registry, command.fn, args, command.extraArgs, command.argumentInclusion);
-      });
+      result = runWithTaskContext(context, () => evaluateCall(evaluation, command));
     } catch (error) {
       reportSoon(command.attemptId, attempt, { ok: false, error });
       return;
@@ -293,56 +291,16 @@ function toRegistry(functions: ExecuteLocalOptions["functions"]): FunctionRegist
   return std.merge(own);
 }
 
-/** Resolves inputs synchronously when it can; only an async inline task or transform makes it a promise. */
-function resolveInputs(inputs: readonly InputRef[], registry: FunctionRegistry, values: ReadonlyMap<string, unknown>): unknown[] | Promise<unknown[]> {
-  const resolved = inputs.map((input) => resolveInput(input, registry, values));
-  return resolved.some(isPromiseLike) ? Promise.all(resolved) : resolved;
-}
-
-function resolveInput(input: InputRef, registry: FunctionRegistry, values: ReadonlyMap<string, unknown>): unknown {
-  let value: unknown;
-  if (input.kind === "result") {
-    if (!values.has(input.taskId)) throw new Error(`input "${input.taskId}" has no stored value`);
-    value = values.get(input.taskId);
-  } else {
-    const args = resolveInputs(input.inputs, registry, values);
-    value = isPromiseLike(args)
-      ? args.then((resolved) => callFunction(registry, input.fn, resolved, input.extraArgs, input.argumentInclusion))
-      : callFunction(registry, input.fn, args, input.extraArgs, input.argumentInclusion);
-  }
-  for (const transform of [input.encode, input.decode]) {
-    if (!transform) continue;
-    value = isPromiseLike(value)
-      ? value.then((resolved) => callTransform(registry, transform, resolved))
-      : callTransform(registry, transform, value);
-  }
-  return value;
-}
-
-function callTransform(registry: FunctionRegistry, transform: { fn: string; args?: readonly unknown[] }, value: unknown): unknown {
-  const fn = lookup(registry, transform.fn);
-  return fn.run(value, LOCAL_MACHINE, LOCAL_MACHINE, ...(transform.args ?? []));
-}
-
-export function callFunction(
-  registry: FunctionRegistry,
-  name: string,
-  args: readonly unknown[],
-  extraArgs: readonly unknown[],
-  argumentInclusion: "variadic" | "as_list",
-): unknown {
-  const fn = lookup(registry, name);
-  return argumentInclusion === "as_list" ? fn.run(args, ...extraArgs) : fn.run(...args, ...extraArgs);
-}
-
-function lookup(registry: FunctionRegistry, name: string): HandoffFunction {
-  const fn = registry.get(name);
-  if (!fn) throw new Error(`function "${name}" is not registered in this process`);
-  return fn;
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function";
+/** In-process every value is in `values` and every machine is this one. */
+function localEvaluation(registry: FunctionRegistry, values: ReadonlyMap<string, unknown>): InputEvaluation<Extract<InputRef, { kind: "result" }>> {
+  return {
+    registry,
+    machine: LOCAL_MACHINE,
+    leaf: (input) => {
+      if (!values.has(input.taskId)) throw new Error(`input "${input.taskId}" has no stored value`);
+      return { value: values.get(input.taskId), source: LOCAL_MACHINE };
+    },
+  };
 }
 
 function errorMessage(error: unknown): string {

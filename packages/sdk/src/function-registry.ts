@@ -1,5 +1,5 @@
 import type { FunctionMeta } from "@handoff/protocol";
-import type { HandoffFunction } from "./define-function.ts";
+import type { HandoffFunction } from "./handoff-function.ts";
 
 /** Thrown when two different pieces of code claim one function name. */
 export class DuplicateFunctionError extends Error {

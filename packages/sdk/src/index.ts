@@ -14,6 +14,7 @@ export { currentTask, findCurrentTask, runWithTaskContext, NoTaskContextError, t
 export { std, stdFunctions } from "./std/index.ts";
 export { ResultStore, type StoreLookup, type FetchRemote, type GetWithTimeoutOptions } from "./result-store.ts";
 export { LocationRegistry, type LocationLookup } from "./location-registry.ts";
-export { executeLocal, callFunction, LOCAL_MACHINE, type ExecuteLocalOptions, type LogEntry } from "./execute-local.ts";
+export { evaluateCall, evaluateInputs, callFunction, callTransform, type InputEvaluation, type InlineInput, type LeafInput, type EdgeCall } from "./evaluate-inputs.ts";
+export { executeLocal, LOCAL_MACHINE, type ExecuteLocalOptions, type LogEntry } from "./execute-local.ts";
 export type { RunOutcome, RunOptions, DagSpec, TaskSpec } from "@handoff/core";
 export { createClient, HandoffApiError, type ClientOptions, type ExecuteOptions, type ExecuteOutcome, type StartOptions, type Materialized, type DagInput, type HandoffClient, type ResultReference } from "./client.ts";

@@ -1,4 +1,4 @@
-import { HELLO_PROOF_CONTEXT, generateMachineKey, loadMachineKey, signFetchProof, signHelloProof } from "@handoff/protocol/machine-identity";
+import { generateMachineKey, loadMachineKey, signFetchProof, signHelloProof } from "@handoff/protocol/machine-identity";
 import type { KeyObject } from "node:crypto";
 import { io, type Socket } from "socket.io-client";
 
@@ -53,8 +53,6 @@ export async function connectFakeAgent(url: string, token: string | undefined): 
   };
   return fake;
 }
-
-export { HELLO_PROOF_CONTEXT };
 
 /** Answers every assignment at once as succeeded, with the given result metadata. */
 export function succeedEveryAssignment(socket: Socket, result: (taskId: string) => { size: number; contentType: string; preview: string; truncated: boolean }): void {

@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 
 // Issue #10 §5 (umask 077) and issue #11 §4 (the printed sign-in link signs in), on a real `handoff start`.
-const handoffBin = fileURLToPath(new URL("../../../packages/cli/bin/handoff.mjs", import.meta.url));
+const handoffBin = fileURLToPath(new URL("../../../apps/cli/bin/handoff.mjs", import.meta.url));
 const root = mkdtempSync(path.join(tmpdir(), "handoff-first-start-"));
 const dataDir = path.join(root, "data");
 const children: ChildProcess[] = [];

@@ -14,7 +14,7 @@ import { dagFile } from "./fixtures.ts";
 
 // Issue #10 §1, §2, §5, §6: a machine name is an identity (an Ed25519 key), not a claim.
 
-const handoffBin = fileURLToPath(new URL("../../../packages/cli/bin/handoff.mjs", import.meta.url));
+const handoffBin = fileURLToPath(new URL("../../../apps/cli/bin/handoff.mjs", import.meta.url));
 let stack: Stack;
 let dir: string;
 let pidModule: string;
@@ -186,7 +186,7 @@ describe("when a grant is replayed by someone else", () => {
     })();
     const replayed = await fetch(runPath, { headers: { Authorization: `Bearer ${grant}` } });
     expect(replayed.status).toBe(403);
-    expect(await replayed.json()).toEqual({ kind: "forbidden", reason: "wrong_audience" });
+    expect(await replayed.json()).toEqual({ error: { kind: "forbidden", message: "the grant is refused (wrong_audience)", details: { reason: "wrong_audience" } } });
     const other = loadMachineKey(generateMachineKey().privateKeyPem);
     const forged = await fetch(runPath, { headers: { Authorization: `Bearer ${grant}`, "X-Handoff-Proof": signFetchProof(other.privateKey, [grant], Date.now()) } });
     expect(forged.status).toBe(403);

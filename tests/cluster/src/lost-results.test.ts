@@ -76,13 +76,16 @@ describe("when an agent is SIGKILLed and started again under its name", () => {
     // At once: the hello that brought "b" back already made its old locations lost (not "not found", not "offline").
     for (const taskId of ["root", "m1", "sink"]) {
       const got = await valueOrError(stack, runId, taskId);
-      expect("error" in got && got.error.code).toBe("result_lost");
+      expect("error" in got && got.error.kind).toBe("result_lost");
       if (!("error" in got)) continue;
       expect(got.error.details["machine"]).toBe("b");
       expect(Date.parse(String(got.error.details["lostAt"]))).toBeGreaterThanOrEqual(before - 1000);
       expect(got.error.message).toContain('machine "b"');
     }
-    await expect(stack.client.getResult(runId, "sink")).rejects.toThrow(/result_lost: .*machine "b"/);
+    // The kind travels as a field, never as a prefix of the message.
+    const refused = await stack.client.getResult(runId, "sink").catch((error: unknown) => error);
+    expect(refused).toMatchObject({ kind: "result_lost", details: { machine: "b" } });
+    expect((refused as Error).message).toMatch(/^the result of "sink" .*machine "b"/);
     const view = await stack.client.getRun(runId);
     expect(view.tasks.find((task) => task.taskId === "sink")?.lost?.machine).toBe("b");
 
@@ -90,7 +93,7 @@ describe("when an agent is SIGKILLed and started again under its name", () => {
     await stack.restartServer();
     await stack.waitForMachines(["a1", "b"]);
     const afterRestart = await valueOrError(stack, runId, "sink");
-    expect("error" in afterRestart && afterRestart.error.code).toBe("result_lost");
+    expect("error" in afterRestart && afterRestart.error.kind).toBe("result_lost");
 
     const recomputed = await stack.client.recompute(runId, "sink");
     expect(recomputed.outcome?.status).toBe("succeeded");
@@ -130,7 +133,7 @@ describe("when an agent is SIGKILLed and started again under its name", () => {
         continue;
       }
       // Only a run that had already ended when "b" died may have lost its output; it says where and when.
-      expect(got.error.code).toBe("result_lost");
+      expect(got.error.kind).toBe("result_lost");
       expect(got.error.details["machine"]).toBe("b");
       const finishedAt = Date.parse((await stack.client.getRun(runId)).finishedAt!);
       expect(finishedAt).toBeLessThanOrEqual(killedAt);

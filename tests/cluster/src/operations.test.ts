@@ -9,7 +9,7 @@ import { dagFile, tempFile, writeFunctionModules } from "./fixtures.ts";
 // Operating a cluster: draining machines, load history, run timelines with transfers, re-runs and run
 // filters (issue #6's API), and the machine-loss cases of issue #5 that need their own timeouts.
 const modules = writeFunctionModules();
-const handoffBin = fileURLToPath(new URL("../../../packages/cli/bin/handoff.mjs", import.meta.url));
+const handoffBin = fileURLToPath(new URL("../../../apps/cli/bin/handoff.mjs", import.meta.url));
 const functions = [modules.mjs];
 let stack: Stack;
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "@handoff/sdk";
 
 // The README's quick start, as a newcomer types it: `npm start` (pnpm runs the CLI's start script in
-// packages/cli), then in a second process `npm run handoff -- run examples/word-count.dag.json` from the
+// apps/cli), then in a second process `npm run handoff -- run examples/word-count.dag.json` from the
 // repository root, then the README's SDK snippet as a script.
 const repo = fileURLToPath(new URL("../../../", import.meta.url));
 const require = createRequire(import.meta.url);
@@ -40,7 +40,7 @@ beforeAll(async () => {
   system = spawn(
     process.execPath,
     ["--import", tsx, "src/main.ts", "start", "--port", "0", "--no-web", "--functions", path.join(repo, "examples/src/pipeline.ts"), "--functions", double],
-    { cwd: path.join(repo, "packages/cli"), env: { ...process.env, HANDOFF_DATA_DIR: dataDir, HANDOFF_TOKEN: "" }, detached: true, stdio: ["ignore", "pipe", "pipe"] },
+    { cwd: path.join(repo, "apps/cli"), env: { ...process.env, HANDOFF_DATA_DIR: dataDir, HANDOFF_TOKEN: "" }, detached: true, stdio: ["ignore", "pipe", "pipe"] },
   );
   system.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
   system.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -70,7 +70,7 @@ describe("the README's quick start, from a clean data directory", () => {
   });
 
   it("runs examples/word-count.dag.json from a second process in the repository root", async () => {
-    const result = spawnSync(process.execPath, [path.join(repo, "packages/cli/bin/handoff.mjs"), "run", "examples/word-count.dag.json"], {
+    const result = spawnSync(process.execPath, [path.join(repo, "apps/cli/bin/handoff.mjs"), "run", "examples/word-count.dag.json"], {
       cwd: repo,
       encoding: "utf8",
       env: { ...process.env, HANDOFF_URL: url, HANDOFF_DATA_DIR: dataDir, HANDOFF_TOKEN: "" },
@@ -90,7 +90,7 @@ describe("the README's quick start, from a clean data directory", () => {
       // The first attempt times out after 3 s, so the CLI's live view has started before the failure.
       { id: "bad", fn: "std.sleep", extraArgs: [60_000], timeoutMs: 3_000, maxRetries: 1, retryBackoff: { initialMs: 2_000 } },
     ] }));
-    const result = spawnSync(process.execPath, [path.join(repo, "packages/cli/bin/handoff.mjs"), "run", dag], {
+    const result = spawnSync(process.execPath, [path.join(repo, "apps/cli/bin/handoff.mjs"), "run", dag], {
       cwd: repo,
       encoding: "utf8",
       env: { ...process.env, HANDOFF_URL: url, HANDOFF_DATA_DIR: dataDir, HANDOFF_TOKEN: "" },

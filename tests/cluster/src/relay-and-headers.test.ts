@@ -112,3 +112,19 @@ describe("every response of the origin", () => {
     expectSecurityHeaders(response.headers);
   });
 });
+
+describe("when the API stores a value on a machine (result:put)", () => {
+  it("keeps it on a real agent and records where it lives", async () => {
+    const ref = await stack.client.storeResult("stored-run", "kept", { n: 42 }, { machine: "alpha" });
+    expect(ref).toMatchObject({ machine: "alpha", contentType: "application/json", preview: '{"n":42}' });
+    expect(await stack.client.lookupDataLocation("stored-run", "kept")).toBe("alpha");
+  });
+
+  it("refuses a malformed reply from the agent with an error naming the machine and the field, and records nothing", async () => {
+    mallory.socket.once("result:put", (_payload: unknown, ack: (reply: unknown) => void) => ack({ ok: true, result: { size: "huge" } }));
+    await expect(stack.client.storeResult("stored-run", "bad", { n: 1 }, { machine: "mallory" })).rejects.toThrow(
+      /"mallory" gave a bad answer: the reply to result:put is malformed: result\.size: expected number/,
+    );
+    expect(await stack.client.lookupDataLocation("stored-run", "bad")).toBeNull();
+  });
+});

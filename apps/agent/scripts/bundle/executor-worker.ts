@@ -10,6 +10,7 @@ import * as zod from "zod";
 import * as zodMini from "zod/mini";
 import * as zodV4 from "zod/v4";
 import * as zodCore from "zod/v4/core";
+import { PROVIDED_PACKAGES } from "../../src/functions/provided-packages.mjs";
 
 /** The module hooks, bundled with sucrase into one ES module's source by scripts/bundle.mjs (esbuild `define`). */
 declare const HANDOFF_MODULE_HOOKS_SOURCE: string;
@@ -24,9 +25,6 @@ const PROVIDED: Readonly<Record<string, object>> = {
   "zod/mini": zodMini,
   "zod/v4/core": zodCore,
 };
-
-/** Packages whose unlisted subpaths are refused with a clear error rather than found in some other node_modules. */
-const PROVIDED_PACKAGES = ["@handoff/sdk", "@handoff/protocol", "zod"];
 
 /** Exposes the provided packages, registers the hooks, then runs the worker itself (src/executor/worker-main.ts). */
 export async function startExecutorWorker(): Promise<void> {

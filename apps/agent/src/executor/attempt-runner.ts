@@ -1,6 +1,5 @@
 import { clearLongTimeout, previewValue, setLongTimeout, type TaskAssignItem, type TaskErrorJson, type TaskFinishedItem, type TaskLogItem } from "@handoff/protocol";
 import { Grant, type GrantEncode } from "@handoff/protocol/grant";
-import type { ResultFetchError } from "../results/result-fetch-error.ts";
 import type { ResultFetcher } from "../results/result-fetcher.ts";
 import type { ResultStore } from "../results/result-store.ts";
 import type { Executor, JobOutcome } from "./executor.ts";
@@ -51,7 +50,7 @@ export function createAttemptRunner(options: AttemptRunnerOptions): AttemptRunne
       try {
         const fetchStarted = performance.now();
         let outcome = await fetcher.fetch({ url: input.fetch.url, runId, taskId: input.taskId, grant: input.fetch.grant, storeTaskId });
-        if (!outcome.ok && outcome.error.kind === "forbidden" && outcome.error.reason === "expired" && options.refreshGrant !== undefined) {
+        if (!outcome.ok && outcome.error.kind === "forbidden" && outcome.error.details.reason === "expired" && options.refreshGrant !== undefined) {
           const renewed = await options.refreshGrant(input.fetch.grant);
           if (renewed !== undefined) outcome = await fetcher.fetch({ url: renewed.url, runId, taskId: input.taskId, grant: renewed.grant, storeTaskId });
         }
@@ -61,7 +60,7 @@ export function createAttemptRunner(options: AttemptRunnerOptions): AttemptRunne
         }
         const refusal = outcome.error;
         if (refusal.kind === "encode_failed") return { ok: false, error: { kind: "function_failed", message: `edge encode of input "${input.taskId}": ${refusal.message}` } };
-        return lost(`input "${input.taskId}" could not be fetched from ${input.machine}: ${describeRefusal(refusal)}`);
+        return lost(`input "${input.taskId}" could not be fetched from ${input.machine}: ${refusal.message}`);
       } catch (error) {
         return lost(`input "${input.taskId}" could not be fetched from ${input.machine} at ${input.fetch.url}: ${describe(error)}`);
       }
@@ -168,19 +167,6 @@ function encodeInGrant(token: string): GrantEncode | undefined {
     return parsed.success ? parsed.data.encode : undefined;
   } catch {
     return undefined;
-  }
-}
-
-function describeRefusal(refusal: ResultFetchError): string {
-  switch (refusal.kind) {
-    case "forbidden":
-    case "evicted":
-      return `${refusal.kind} (${refusal.reason})`;
-    case "unauthorized":
-    case "not_found":
-      return refusal.kind;
-    case "encode_failed":
-      return `${refusal.kind}: ${refusal.message}`;
   }
 }
 

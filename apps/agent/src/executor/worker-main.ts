@@ -3,9 +3,9 @@ import { performance } from "node:perf_hooks";
 import { parentPort, type TransferListItem } from "node:worker_threads";
 import { valueDepthProblem } from "@handoff/core";
 import { formatPath } from "@handoff/protocol";
-import { findCurrentTask, isNonRetryable, runWithTaskContext, type FunctionRegistry, type TaskContext } from "@handoff/sdk";
+import { callTransform, findCurrentTask, isNonRetryable, runWithTaskContext, type FunctionRegistry, type TaskContext } from "@handoff/sdk";
 import { loadFunctionModules } from "../functions/load-modules.ts";
-import { callTransform, evaluateCall } from "./evaluate-call.ts";
+import { evaluateCall } from "./evaluate-call.ts";
 import type { FromWorker, ToWorker, WorkerMetrics } from "./worker-messages.ts";
 
 // One executor worker: loads the function modules once, then runs one job at a time (the pool never sends a second

@@ -1,9 +1,7 @@
 // Plain JavaScript: it runs first in each executor worker, before any TypeScript loader exists.
 import { register } from "node:module";
 import { register as registerTsx } from "tsx/esm/api";
-
-/** Bare specifiers a function module may import without having its own node_modules. */
-export const PROVIDED_PACKAGES = ["@handoff/sdk", "@handoff/protocol", "zod"];
+import { PROVIDED_PACKAGES } from "./provided-packages.mjs";
 
 let registered = false;
 

@@ -147,7 +147,7 @@ async function readRefusal(response: IncomingMessage): Promise<ResultFetchError>
   } catch {
     body = undefined;
   }
-  const parsed = ResultFetchError.safeParse(body);
+  const parsed = ResultFetchError.safeParse((body as { error?: unknown } | undefined)?.error);
   if (!parsed.success) throw new Error(`result server answered ${response.statusCode} with an unexpected body`);
   return parsed.data;
 }

@@ -160,21 +160,21 @@ describe("when a fetch is not allowed", () => {
     const response = await fetch(`${server.url}/results/run-1/t`);
     expect(response.status).toBe(401);
     expect(response.headers.get("www-authenticate")).toBe("Bearer");
-    expect(await response.json()).toEqual({ kind: "unauthorized" });
+    expect(await response.json()).toEqual({ error: { kind: "unauthorized", message: expect.any(String) as string } });
   });
 
   it("answers 403 to an expired grant", async () => {
     await holderStore.put("run-1", "t", 1);
     const grant = grantFor("run-1", "t", { expiresAt: clock });
     const outcome = await fetchResult({ prove, url: server.url, runId: "run-1", taskId: "t", grant });
-    expect(outcome).toEqual({ ok: false, error: { kind: "forbidden", reason: "expired" } });
+    expect(outcome).toMatchObject({ ok: false, error: { kind: "forbidden", details: { reason: "expired" } } });
   });
 
   it("answers 403 to a grant for another holder", async () => {
     await holderStore.put("run-1", "t", 1);
     const grant = grantFor("run-1", "t", { holder: "machine-c" });
     const outcome = await fetchResult({ prove, url: server.url, runId: "run-1", taskId: "t", grant });
-    expect(outcome).toEqual({ ok: false, error: { kind: "forbidden", reason: "wrong_holder" } });
+    expect(outcome).toMatchObject({ ok: false, error: { kind: "forbidden", details: { reason: "wrong_holder" } } });
   });
 
   it("answers 403 to a tampered grant", async () => {
@@ -190,7 +190,7 @@ describe("when a fetch is not allowed", () => {
       taskId: "secret",
       grant: `${forgedPayload}.${signature}`,
     });
-    expect(outcome).toEqual({ ok: false, error: { kind: "forbidden", reason: "bad_signature" } });
+    expect(outcome).toMatchObject({ ok: false, error: { kind: "forbidden", details: { reason: "bad_signature" } } });
   });
 
   it("answers 403 to a valid grant for a different result", async () => {
@@ -202,14 +202,14 @@ describe("when a fetch is not allowed", () => {
       taskId: "secret",
       grant: grantFor("run-1", "public"),
     });
-    expect(outcome).toEqual({ ok: false, error: { kind: "forbidden", reason: "wrong_result" } });
+    expect(outcome).toMatchObject({ ok: false, error: { kind: "forbidden", details: { reason: "wrong_result" } } });
   });
 });
 
 describe("when the result is not on the holder", () => {
   it("answers 404 not_found for a result it never had", async () => {
     const outcome = await fetchResult({ prove, url: server.url, runId: "run-1", taskId: "t", grant: grantFor("run-1", "t") });
-    expect(outcome).toEqual({ ok: false, error: { kind: "not_found" } });
+    expect(outcome).toMatchObject({ ok: false, error: { kind: "not_found" } });
   });
 
   it("answers 404 evicted for a result it evicted", async () => {
@@ -217,7 +217,7 @@ describe("when the result is not on the holder", () => {
     clock += 60_000;
     expect(await holderStore.evictExpired()).toBe(1);
     const outcome = await fetchResult({ prove, url: server.url, runId: "run-1", taskId: "t", grant: grantFor("run-1", "t") });
-    expect(outcome).toEqual({ ok: false, error: { kind: "evicted", reason: "retention" } });
+    expect(outcome).toMatchObject({ ok: false, error: { kind: "evicted", details: { reason: "retention" } } });
   });
 });
 
@@ -253,7 +253,7 @@ describe("when one machine needs the same remote result several times", () => {
   it("downloads again after a refused fetch", async () => {
     const fetcher = createResultFetcher({ store: newStore("local"), prove });
     const request = { url: server.url, runId: "run-1", taskId: "late", grant: grantFor("run-1", "late") };
-    expect(await fetcher.fetch(request)).toEqual({ ok: false, error: { kind: "not_found" } });
+    expect(await fetcher.fetch(request)).toMatchObject({ ok: false, error: { kind: "not_found" } });
     await holderStore.put("run-1", "late", "here now");
     expect(await fetcher.fetch(request)).toEqual({ ok: true, value: "here now", size: 10 });
     expect(resultRequests).toBe(2);
@@ -306,7 +306,7 @@ describe("when a grant carries the edge's encode step", () => {
     const early = await startResultServer({ store: holderStore, secret: () => undefined, machine: "machine-a", now: () => clock });
     try {
       await holderStore.put("run-e", "source", 1);
-      expect(await fetchResult({ prove, url: early.url, runId: "run-e", taskId: "source", grant: grantFor("run-e", "source") })).toEqual({ ok: false, error: { kind: "unauthorized" } });
+      expect(await fetchResult({ prove, url: early.url, runId: "run-e", taskId: "source", grant: grantFor("run-e", "source") })).toMatchObject({ ok: false, error: { kind: "unauthorized" } });
     } finally {
       await early.close();
     }
@@ -319,12 +319,12 @@ describe("when someone other than the grant's audience presents it", () => {
     const grant = grantFor("run-1", "secret");
     const replayed = await fetch(`${server.url}/results/run-1/secret`, { headers: { Authorization: `Bearer ${grant}` } });
     expect(replayed.status).toBe(403);
-    expect(await replayed.json()).toEqual({ kind: "forbidden", reason: "wrong_audience" });
+    expect(await replayed.json()).toEqual({ error: { kind: "forbidden", message: "the grant is refused (wrong_audience)", details: { reason: "wrong_audience" } } });
     const impostor = loadMachineKey(generateMachineKey().privateKeyPem);
     const forged = signFetchProof(impostor.privateKey, [grant], clock);
-    expect(await fetchResult({ url: server.url, runId: "run-1", taskId: "secret", grant, prove: () => forged })).toEqual({ ok: false, error: { kind: "forbidden", reason: "wrong_audience" } });
+    expect(await fetchResult({ url: server.url, runId: "run-1", taskId: "secret", grant, prove: () => forged })).toMatchObject({ ok: false, error: { kind: "forbidden", details: { reason: "wrong_audience" } } });
     const stale = signFetchProof(consumer.privateKey, [grant], clock - 120_000);
-    expect(await fetchResult({ url: server.url, runId: "run-1", taskId: "secret", grant, prove: () => stale })).toEqual({ ok: false, error: { kind: "forbidden", reason: "wrong_audience" } });
+    expect(await fetchResult({ url: server.url, runId: "run-1", taskId: "secret", grant, prove: () => stale })).toMatchObject({ ok: false, error: { kind: "forbidden", details: { reason: "wrong_audience" } } });
     const batch = await fetch(`${server.url}/results/batch`, { method: "POST", body: JSON.stringify({ grants: [grant] }) });
     expect(batch.status).toBe(200);
     expect((await batch.text()).includes("wrong_audience")).toBe(true);
@@ -347,8 +347,8 @@ describe("when a consumer fetches many inputs from one holder at once", () => {
     ]);
 
     expect(outcomes.slice(0, 300).map((outcome) => (outcome.ok ? outcome.value : outcome.error))).toEqual(Array.from({ length: 300 }, (_, index) => ({ index })));
-    expect(outcomes[300]).toEqual({ ok: false, error: { kind: "not_found" } });
-    expect(outcomes[301]).toEqual({ ok: false, error: { kind: "forbidden", reason: "wrong_holder" } });
+    expect(outcomes[300]).toMatchObject({ ok: false, error: { kind: "not_found" } });
+    expect(outcomes[301]).toMatchObject({ ok: false, error: { kind: "forbidden", details: { reason: "wrong_holder" } } });
     expect(outcomes[302]?.ok && (outcomes[302].value as Uint8Array).byteLength).toBe(300 * 1024);
     // One batch for the 302 small ones (and the refused), one request for the value over the batch item limit.
     expect(resultRequests).toBe(2);
@@ -357,6 +357,6 @@ describe("when a consumer fetches many inputs from one holder at once", () => {
   it("answers a malformed batch with 400 and changes nothing", async () => {
     const response = await fetch(`${server.url}/results/batch`, { method: "POST", body: JSON.stringify({ grants: [1, 2] }) });
     expect(response.status).toBe(400);
-    expect(await response.json()).toMatchObject({ kind: "bad_request", message: expect.stringContaining("grants must be an array") as string });
+    expect(await response.json()).toMatchObject({ error: { kind: "invalid_request", message: expect.stringContaining("grants must be an array") as string } });
   });
 });

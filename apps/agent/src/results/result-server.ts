@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { pipeline } from "node:stream/promises";
 import { verifyAudience, verifyGrant, type Grant, type GrantEncode, type GrantSecret } from "@handoff/protocol/grant";
 import { FETCH_PROOF_HEADER, FETCH_PROOF_MAX_SKEW_MS, verifyFetchProof } from "@handoff/protocol/machine-identity";
-import type { ResultFetchError } from "./result-fetch-error.ts";
+import { Refusal, type ResultFetchError } from "./result-fetch-error.ts";
 import type { ResultStore } from "./result-store.ts";
 import { readExact } from "./read-exact.ts";
 import { encodeValue } from "./value-bytes.ts";
@@ -73,29 +73,29 @@ export async function startResultServer(options: ResultServerOptions): Promise<R
     if (path === "/results/batch" && request.method === "POST") return handleBatch(request, response);
     if (request.method !== "GET") {
       response.setHeader("Allow", "GET");
-      return sendJson(response, 405, { kind: "method_not_allowed" });
+      return sendJson(response, 405, { error: { kind: "invalid_request", message: "only GET /results/:run/:task and POST /results/batch" } });
     }
     const machine = currentMachine();
     if (path === "/healthz") return sendJson(response, 200, { ok: true, machine });
 
     const match = resultPath.exec(path);
     const ids = match === null ? undefined : decodeIds(match[1] ?? "", match[2] ?? "");
-    if (ids === undefined) return sendJson(response, 404, { kind: "no_route" });
+    if (ids === undefined) return sendJson(response, 404, { error: { kind: "not_found", message: "no such route" } });
     const { runId, taskId } = ids;
 
     const token = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? "")?.[1];
     if (token === undefined) {
       response.setHeader("WWW-Authenticate", "Bearer");
-      return sendError(response, 401, { kind: "unauthorized" });
+      return sendError(response, 401, Refusal.unauthorized());
     }
     const secret = currentSecret();
-    if (secret === undefined) return sendError(response, 401, { kind: "unauthorized" });
+    if (secret === undefined) return sendError(response, 401, Refusal.unauthorized());
     const at = now();
     const verification = verifyGrant(secret, token, { now: at, holder: machine });
-    if (!verification.ok) return sendError(response, 403, { kind: "forbidden", reason: verification.reason });
-    if (!fromAudience(secret, verification.grant, request, [token], at)) return sendError(response, 403, { kind: "forbidden", reason: "wrong_audience" });
+    if (!verification.ok) return sendError(response, 403, Refusal.forbidden(verification.reason));
+    if (!fromAudience(secret, verification.grant, request, [token], at)) return sendError(response, 403, Refusal.forbidden("wrong_audience"));
     if (verification.grant.runId !== runId || verification.grant.taskId !== taskId) {
-      return sendError(response, 403, { kind: "forbidden", reason: "wrong_result" });
+      return sendError(response, 403, Refusal.forbidden("wrong_result"));
     }
 
     const { encode } = verification.grant;
@@ -105,7 +105,7 @@ export async function startResultServer(options: ResultServerOptions): Promise<R
     const stream = store.openStream(runId, taskId);
     if (meta === undefined || stream === undefined) {
       const evicted = store.evictionReason(runId, taskId);
-      return sendError(response, 404, evicted === undefined ? { kind: "not_found" } : { kind: "evicted", reason: evicted });
+      return sendError(response, 404, Refusal.missing(evicted));
     }
     response.writeHead(200, {
       "Content-Type": meta.contentType,
@@ -123,16 +123,16 @@ export async function startResultServer(options: ResultServerOptions): Promise<R
    */
   async function handleBatch(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const secret = currentSecret();
-    if (secret === undefined) return sendError(response, 401, { kind: "unauthorized" });
+    if (secret === undefined) return sendError(response, 401, Refusal.unauthorized());
     let grants: unknown;
     try {
       const body = await readBody(request, BATCH_BODY_MAX_BYTES);
       grants = (JSON.parse(body.toString("utf8")) as { grants?: unknown }).grants;
     } catch (error) {
-      return sendJson(response, 400, { kind: "bad_request", message: (error as Error).message });
+      return sendJson(response, 400, { error: { kind: "invalid_request", message: (error as Error).message } });
     }
     if (!Array.isArray(grants) || grants.length > BATCH_MAX_ITEMS || grants.some((grant) => typeof grant !== "string")) {
-      return sendJson(response, 400, { kind: "bad_request", message: `grants must be an array of at most ${BATCH_MAX_ITEMS} strings` });
+      return sendJson(response, 400, { error: { kind: "invalid_request", message: `grants must be an array of at most ${BATCH_MAX_ITEMS} strings` } });
     }
     const machine = currentMachine();
     const at = now();
@@ -144,13 +144,13 @@ export async function startResultServer(options: ResultServerOptions): Promise<R
     for (const token of grants as string[]) {
       const verification = verifyGrant(secret, token, { now: at, holder: machine });
       if (!verification.ok) {
-        entries.push({ ok: false, error: { kind: "forbidden", reason: verification.reason } });
+        entries.push({ ok: false, error: Refusal.forbidden(verification.reason) });
         continue;
       }
       const audienceKey = verification.grant.audienceKey ?? `server:${verification.grant.audience}`;
       if (!proven.has(audienceKey)) proven.set(audienceKey, fromAudience(secret, verification.grant, request, grants as string[], at));
       if (proven.get(audienceKey) !== true) {
-        entries.push({ ok: false, error: { kind: "forbidden", reason: "wrong_audience" } });
+        entries.push({ ok: false, error: Refusal.forbidden("wrong_audience") });
         continue;
       }
       const { runId, taskId, encode } = verification.grant;
@@ -163,7 +163,7 @@ export async function startResultServer(options: ResultServerOptions): Promise<R
       const stream = meta === undefined || inMemory !== undefined ? undefined : store.openStream(runId, taskId);
       if (meta === undefined || (inMemory === undefined && stream === undefined)) {
         const evicted = store.evictionReason(runId, taskId);
-        entries.push({ ok: false, error: evicted === undefined ? { kind: "not_found" } : { kind: "evicted", reason: evicted } });
+        entries.push({ ok: false, error: Refusal.missing(evicted) });
         continue;
       }
       bodies.push(inMemory ?? (await readExact(stream!, meta.size)));
@@ -187,20 +187,20 @@ export async function startResultServer(options: ResultServerOptions): Promise<R
   ): Promise<void> {
     const { runId, taskId, machine } = request;
     if (options.encode === undefined) {
-      return sendError(response, 500, { kind: "encode_failed", message: `machine ${machine} cannot run edge transforms` });
+      return sendError(response, 500, Refusal.encodeFailed(`machine ${machine} cannot run edge transforms`));
     }
     const value = await store.get(runId, taskId);
     if (value === undefined) {
       const evicted = store.evictionReason(runId, taskId);
-      return sendError(response, 404, evicted === undefined ? { kind: "not_found" } : { kind: "evicted", reason: evicted });
+      return sendError(response, 404, Refusal.missing(evicted));
     }
     const outcome = await options.encode({ runId, taskId, encode: request.encode, audience: request.audience, value, holder: machine });
-    if (!outcome.ok) return sendError(response, 500, { kind: "encode_failed", message: `${request.encode.fn} failed on ${machine}: ${outcome.message}` });
+    if (!outcome.ok) return sendError(response, 500, Refusal.encodeFailed(`${request.encode.fn} failed on ${machine}: ${outcome.message}`));
     let encoded: ReturnType<typeof encodeValue>;
     try {
       encoded = encodeValue(outcome.value);
     } catch (error) {
-      return sendError(response, 500, { kind: "encode_failed", message: `${request.encode.fn} returned a value that cannot travel: ${(error as Error).message}` });
+      return sendError(response, 500, Refusal.encodeFailed(`${request.encode.fn} returned a value that cannot travel: ${(error as Error).message}`));
     }
     response.writeHead(200, {
       "Content-Type": encoded.contentType,
@@ -217,7 +217,7 @@ export async function startResultServer(options: ResultServerOptions): Promise<R
     });
     handle(request, response).catch(() => {
       // The fetching agent went away mid-stream, or the file could not be read: end this response only.
-      if (!response.headersSent) sendJson(response, 500, { kind: "internal" });
+      if (!response.headersSent) sendJson(response, 500, { error: { kind: "internal", message: "the result server failed to answer" } });
       else response.destroy();
     });
   });
@@ -261,8 +261,9 @@ function decodeIds(runSegment: string, taskSegment: string): { runId: string; ta
   }
 }
 
+/** A refusal in the API's one error shape, `{ error: { kind, message, details? } }`. */
 function sendError(response: ServerResponse, status: number, error: ResultFetchError): void {
-  sendJson(response, status, error);
+  sendJson(response, status, { error });
 }
 
 function sendJson(response: ServerResponse, status: number, body: unknown): void {

@@ -3,7 +3,7 @@ import { decodeValue as decodeFrame, encodeValue as encodeFrame, ValueFrame } fr
 /**
  * How a value is stored and moved between agents: the shared codec's payload (`@handoff/protocol` `encodeValue`)
  * without its one-byte frame tag, which travels as the content type instead. JSON-able values (nested `Uint8Array`
- * included, as `{"$bytes": base64}`) become UTF-8 JSON; a top-level `Uint8Array` travels as its raw bytes.
+ * included, in protocol's `{"$bytes": base64}` form, `toBytesJson`) become UTF-8 JSON; a top-level `Uint8Array` travels as its raw bytes.
  */
 export const ValueContentType = {
   Json: "application/json",

@@ -1,35 +1,9 @@
+import type { AuditEntry, AuditKind, AuditService } from "@handoff/api";
 import type { AuditPage, Database } from "@handoff/db";
 import type { Logger } from "../log.ts";
-import type { Principal } from "./tokens.ts";
-
-/** What the audit trail records. */
-export const AuditKind = {
-  TokenCreated: "token.created",
-  TokenRevoked: "token.revoked",
-  MachineDrained: "machine.drained",
-  MachineUndrained: "machine.undrained",
-  MachineForgotten: "machine.forgotten",
-  MachineAddressSet: "machine.address_set",
-  SignedIn: "auth.signed_in",
-  SignedOut: "auth.signed_out",
-  SignInCodeMinted: "auth.sign_in_code_minted",
-  AuthFailed: "auth.failed",
-  AuthThrottled: "auth.throttled",
-} as const;
-export type AuditKind = (typeof AuditKind)[keyof typeof AuditKind];
-export const AuditKinds = Object.values(AuditKind) as [AuditKind, ...AuditKind[]];
 
 /** Bounds of the table: events older than 90 days go, and never more than 100,000 rows. */
 export const AuditRetention = { maxAgeMs: 90 * 24 * 3_600_000, maxEvents: 100_000, pruneEvery: 500 } as const;
-
-export interface AuditEntry {
-  readonly kind: AuditKind;
-  /** Who did it; omitted for failures (no valid credential). */
-  readonly actor?: Pick<Principal, "tokenId" | "name"> | undefined;
-  /** From where: the client address (see clientAddress). */
-  readonly ip?: string | undefined;
-  readonly details?: Record<string, unknown>;
-}
 
 /**
  * The audit trail: who did what, when and from where. `record` never throws (an audit write that fails is
@@ -37,7 +11,7 @@ export interface AuditEntry {
  * @example
  * ctx.audit.record({ kind: AuditKind.MachineForgotten, actor: ctx.principal, ip: ctx.clientAddress, details: { machine: name } });
  */
-export class AuditLog {
+export class AuditLog implements AuditService {
   private sincePrune = 0;
   private readonly now: () => number;
 

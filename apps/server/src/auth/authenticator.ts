@@ -1,11 +1,13 @@
 import type { IncomingMessage } from "node:http";
 import type { Logger } from "../log.ts";
-import { AuditKind, type AuditLog } from "./audit-log.ts";
+import { AuditKind } from "@handoff/api";
+import type { AuditLog } from "./audit-log.ts";
 import { clientAddress } from "./client-address.ts";
 import type { FailureThrottle } from "./failure-throttle.ts";
 import { readSessionCookie } from "./session-cookie.ts";
 import type { SessionService } from "./sessions.ts";
-import type { Principal, TokenService } from "./tokens.ts";
+import type { Principal } from "@handoff/api";
+import type { TokenService } from "./tokens.ts";
 
 export type Authentication =
   /** No credential was presented. */

@@ -1,4 +1,4 @@
-import type { Principal } from "./tokens.ts";
+import type { Principal } from "@handoff/api";
 
 /** setTimeout's ceiling; longer waits re-arm. */
 const maxTimerMs = 2 ** 31 - 1;
@@ -6,7 +6,7 @@ const maxTimerMs = 2 ** 31 - 1;
 /**
  * Signals for requests still open (SSE subscriptions): each aborts when the token or the session behind
  * the request is revoked through this server, or when the credential expires. `runs.watch` and every
- * other subscription end with UNAUTHORIZED then (see `endsWithCredential` in api/trpc.ts).
+ * other subscription end with UNAUTHORIZED then (see `endsWithCredential` in @handoff/api's trpc.ts).
  */
 export class LiveCredentials {
   private readonly byToken = new Map<string, Set<AbortController>>();

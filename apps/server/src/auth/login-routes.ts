@@ -1,11 +1,14 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { AuditKind, type AuditLog } from "./audit-log.ts";
+import { AuditKind } from "@handoff/api";
+import type { AuditLog } from "./audit-log.ts";
 import type { Authentication, Authenticator } from "./authenticator.ts";
 import { isSameOrigin } from "./same-origin.ts";
 import { readSessionCookie, sessionCookie } from "./session-cookie.ts";
 import type { SessionService } from "./sessions.ts";
 import type { SignInCodeService } from "./sign-in-codes.ts";
-import type { Principal, TokenService } from "./tokens.ts";
+import type { Principal } from "@handoff/api";
+import type { TokenService } from "./tokens.ts";
+import { sendFailure } from "../http/send-json.ts";
 
 export interface AuthRoutesOptions {
   readonly tokens: TokenService;
@@ -34,24 +37,25 @@ export function createAuthRoutes(options: AuthRoutesOptions): {
     if (isSameOrigin(request, options.publicUrl())) return false;
     request.resume();
     const origin = request.headers.origin;
-    json(response, 403, {
-      error: { kind: "forbidden", message: origin ? `requests from origin ${origin} cannot sign in or out here` : "sign-in and sign-out need an Origin header from this server's pages" },
+    sendFailure(response, {
+      kind: "forbidden",
+      message: origin ? `requests from origin ${origin} cannot sign in or out here` : "sign-in and sign-out need an Origin header from this server's pages",
     });
     return true;
   };
 
   const refused = (response: ServerResponse, outcome: Authentication & { kind: "refused" }, message: string): void => {
     if (outcome.retryAfterSeconds !== undefined) {
-      return json(response, 429, { error: { kind: "too_many_requests", message: `too many failed sign-ins from ${outcome.address}; retry in ${outcome.retryAfterSeconds} s` } }, { "Retry-After": String(outcome.retryAfterSeconds) });
+      return sendFailure(response, { kind: "too_many_requests", message: `too many failed sign-ins from ${outcome.address}; retry in ${outcome.retryAfterSeconds} s` }, { "Retry-After": String(outcome.retryAfterSeconds) });
     }
-    json(response, 401, { error: { kind: "unauthorized", message } });
+    sendFailure(response, { kind: "unauthorized", message });
   };
 
   return {
     async login(request, response) {
       if (refuseCrossSite(request, response)) return;
       const form = await readCredentials(request);
-      if (form.kind === "invalid") return json(response, form.status, { error: { kind: form.status === 413 ? "too_large" : "invalid_request", message: form.message } });
+      if (form.kind === "invalid") return sendFailure(response, { kind: form.status === 413 ? "too_large" : "invalid_request", message: form.message });
       const address = authenticator.addressOf(request);
       let principal: Principal | undefined;
       if (form.token !== undefined) {
@@ -63,7 +67,7 @@ export function createAuthRoutes(options: AuthRoutesOptions): {
         if (!principal) return refused(response, authenticator.refuse(address, "sign-in code", request.url), "this sign-in code is unknown, used or expired (codes work once, for 10 minutes)");
       }
       if (principal.kind !== "admin" && principal.kind !== "user") {
-        return json(response, 403, { error: { kind: "forbidden", message: `a ${principal.kind} token cannot sign in to the dashboard` } });
+        return sendFailure(response, { kind: "forbidden", message: `a ${principal.kind} token cannot sign in to the dashboard` });
       }
       const previous = await sessions.authenticate(readSessionCookie(request));
       if (previous?.sessionId) await sessions.revoke(previous.sessionId);
@@ -136,8 +140,3 @@ async function readBody(request: IncomingMessage, limit: number): Promise<string
   return Buffer.concat(chunks).toString("utf8");
 }
 
-function json(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, { ...headers, "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) });
-  response.end(text);
-}

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Database, SessionRecord, TokenRecord } from "@handoff/db";
-import { hashToken, isTokenLive, type Principal } from "./tokens.ts";
+import type { Principal } from "@handoff/api";
+import { hashToken, isTokenLive } from "./tokens.ts";
 
 /** A session ends after 12 h without a request, and 7 days after sign-in at the latest. */
 export const SessionPolicy = { idleMs: 12 * 3_600_000, absoluteMs: 7 * 24 * 3_600_000 } as const;

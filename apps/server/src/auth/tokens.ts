@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
+import { MaxTokenLifetimeHours, type Principal } from "@handoff/api";
 import type { Database, TokenKind, TokenRecord } from "@handoff/db";
 
 /** Rights per token kind. */
@@ -9,8 +10,6 @@ export const TokenRights = {
   scrape: "GET /metrics only",
 } as const satisfies Record<TokenKind, string>;
 
-/** Bounds of `expiresInHours` (tRPC, CLI, dashboard): up to one year. */
-export const MaxTokenLifetimeHours = 24 * 366;
 
 export function hashToken(secret: string): string {
   return createHash("sha256").update(secret).digest("hex");
@@ -21,15 +20,6 @@ export function generateSecret(kind: TokenKind): string {
   return `hf_${kind}_${randomBytes(32).toString("base64url")}`;
 }
 
-export interface Principal {
-  readonly tokenId: string;
-  readonly name: string;
-  readonly kind: TokenKind;
-  /** Set when the request came with a dashboard session rather than the token itself. */
-  readonly sessionId?: string;
-  /** When the credential stops working on its own (token expiry, session's absolute end). */
-  readonly expiresAt?: Date;
-}
 
 /** Whether a token works at `now`: not revoked, not expired. */
 export function isTokenLive(record: Pick<TokenRecord, "revokedAt" | "expiresAt">, now: number): boolean {

@@ -1,25 +1,16 @@
 import { randomBytes } from "node:crypto";
 import type { Server as HttpServer } from "node:http";
-import { Server, type Socket } from "socket.io";
-import { AgentEvent, AgentHeartbeat, AgentHello, GrantRefresh, PROTOCOL_VERSION, ResultEvicted, TaskFinished, TaskLogs, formatIssues } from "@handoff/protocol";
+import { Server } from "socket.io";
+import { AgentEvent, AgentHeartbeat, AgentHello, GrantRefresh, PROTOCOL_VERSION, ResultEvicted, TaskFinished, TaskLogs, describeIssues } from "@handoff/protocol";
 import { HELLO_PROOF_CONTEXT, verifyHelloProof } from "@handoff/protocol/machine-identity";
 import type { z } from "zod";
 import type { TokenService } from "../auth/tokens.ts";
 import type { Logger } from "../log.ts";
 import { announcedPort } from "../machines/holder-url.ts";
 import { refreshGrant } from "../machines/refresh-grant.ts";
-import type { AgentLink, Engine } from "../scheduler/engine.ts";
-
-interface SocketData {
-  /** Set when the handshake carried a valid join (or admin) token: it may bind a new machine identity. */
-  hasJoinToken: boolean;
-  /** This connection's challenge for its next hello; consumed by that hello (no replay). */
-  nonce?: string;
-  machine?: string;
-  link?: AgentLink;
-}
-
-type AgentSocket = Socket<Record<string, (...args: never[]) => void>, Record<string, (...args: never[]) => void>, Record<string, never>, SocketData>;
+import type { Engine } from "../scheduler/engine.ts";
+import { createAgentLink } from "./agent-link.ts";
+import type { AgentServer } from "./agent-socket.ts";
 
 /**
  * socket.io at `/socket.io` for agents only. The handshake takes a join (or admin) token in `auth.token`, or none;
@@ -27,9 +18,9 @@ type AgentSocket = Socket<Record<string, (...args: never[]) => void>, Record<str
  * known identity needs no token; a new one needs the join token. Every message is parsed with zod; a malformed one is
  * answered (when it has an ack) with the field path and otherwise dropped — the connection and everyone else carry on.
  */
-export function attachAgentGateway(http: HttpServer, options: { engine: Engine; tokens: TokenService; log: Logger; maxMessageBytes: number }): Server {
+export function attachAgentGateway(http: HttpServer, options: { engine: Engine; tokens: TokenService; log: Logger; maxMessageBytes: number }): AgentServer {
   const { engine, tokens, log } = options;
-  const io = new Server(http, {
+  const io: AgentServer = new Server(http, {
     path: "/socket.io",
     maxHttpBufferSize: options.maxMessageBytes,
     serveClient: false,
@@ -45,21 +36,16 @@ export function attachAgentGateway(http: HttpServer, options: { engine: Engine; 
         if (principal && principal.kind !== "join" && principal.kind !== "admin") {
           return next(Object.assign(new Error(`forbidden: a ${principal.kind} token cannot connect an agent`), { data: { kind: "forbidden" } }));
         }
-        (socket.data as SocketData).hasJoinToken = principal !== undefined;
+        socket.data.hasJoinToken = principal !== undefined;
         next();
       },
       (error: unknown) => next(error instanceof Error ? error : new Error(String(error))),
     );
   });
 
-  io.on("connection", (raw) => {
-    const socket = raw as unknown as AgentSocket;
+  io.on("connection", (socket) => {
     const data = socket.data;
-    const link: AgentLink = {
-      send: (event, payload) => void socket.emit(event, payload as never),
-      request: (event, payload, timeoutMs) => socket.timeout(timeoutMs).emitWithAck(event, payload as never),
-      disconnect: () => void socket.disconnect(true),
-    };
+    const link = createAgentLink(socket);
 
     const parse = <T>(schema: z.ZodType<T>, what: string, payload: unknown): T | undefined => {
       const parsed = schema.safeParse(payload);
@@ -68,14 +54,14 @@ export function attachAgentGateway(http: HttpServer, options: { engine: Engine; 
       return undefined;
     };
 
-    socket.on(AgentEvent.Challenge, (_payload: unknown, ack?: unknown) => {
+    socket.on(AgentEvent.Challenge, (_payload, ack) => {
       if (typeof ack !== "function") return;
       data.nonce = randomBytes(24).toString("base64url");
-      (ack as (answer: unknown) => void)({ v: PROTOCOL_VERSION, nonce: data.nonce, context: HELLO_PROOF_CONTEXT });
+      ack({ v: PROTOCOL_VERSION, nonce: data.nonce, context: HELLO_PROOF_CONTEXT });
     });
 
-    socket.on(AgentEvent.Hello, (payload: unknown, ack?: unknown) => {
-      const reply = typeof ack === "function" ? (ack as (answer: unknown) => void) : () => undefined;
+    socket.on(AgentEvent.Hello, (payload, ack) => {
+      const reply = typeof ack === "function" ? ack : () => undefined;
       const nonce = data.nonce;
       data.nonce = undefined; // one hello per challenge
       const hello = AgentHello.safeParse(payload);
@@ -104,7 +90,6 @@ export function attachAgentGateway(http: HttpServer, options: { engine: Engine; 
         (admitted) => {
           if (!admitted.ok) return reply({ ok: false, error: { kind: admitted.kind, message: admitted.message } });
           data.machine = name;
-          data.link = link;
           reply({ ok: true, welcome: admitted.welcome });
         },
         (error: unknown) => {
@@ -114,9 +99,9 @@ export function attachAgentGateway(http: HttpServer, options: { engine: Engine; 
       );
     });
 
-    socket.on(AgentEvent.GrantRefresh, (payload: unknown, ack?: unknown) => {
+    socket.on(AgentEvent.GrantRefresh, (payload, ack) => {
       if (typeof ack !== "function") return;
-      const reply = ack as (answer: unknown) => void;
+      const reply = ack;
       if (!data.machine) return reply({ ok: false, error: { kind: "unauthorized", message: "grant:refresh before a welcome" } });
       const request = GrantRefresh.safeParse(payload);
       if (!request.success) return reply({ ok: false, error: { kind: "invalid_message", message: `grant:refresh: ${describeIssues(request.error.issues, payload)}` } });
@@ -124,25 +109,25 @@ export function attachAgentGateway(http: HttpServer, options: { engine: Engine; 
       reply(refreshed.ok ? refreshed : { ok: false, error: { kind: refreshed.kind, message: refreshed.message } });
     });
 
-    socket.on(AgentEvent.Heartbeat, (payload: unknown) => {
+    socket.on(AgentEvent.Heartbeat, (payload) => {
       if (!data.machine) return;
       const beat = parse(AgentHeartbeat, AgentEvent.Heartbeat, payload);
       if (beat) engine.heartbeat(data.machine, link, beat);
     });
 
-    socket.on(AgentEvent.TaskFinished, (payload: unknown) => {
+    socket.on(AgentEvent.TaskFinished, (payload) => {
       if (!data.machine) return;
       const finished = parse(TaskFinished, AgentEvent.TaskFinished, payload);
       if (finished) engine.finished(data.machine, link, finished.items);
     });
 
-    socket.on(AgentEvent.TaskLogs, (payload: unknown) => {
+    socket.on(AgentEvent.TaskLogs, (payload) => {
       if (!data.machine) return;
       const logs = parse(TaskLogs, AgentEvent.TaskLogs, payload);
       if (logs) engine.logs(data.machine, link, logs.items);
     });
 
-    socket.on(AgentEvent.ResultEvicted, (payload: unknown) => {
+    socket.on(AgentEvent.ResultEvicted, (payload) => {
       if (!data.machine) return;
       const evicted = parse(ResultEvicted, AgentEvent.ResultEvicted, payload);
       if (evicted) engine.resultsEvicted(data.machine, link, evicted.items);
@@ -154,10 +139,4 @@ export function attachAgentGateway(http: HttpServer, options: { engine: Engine; 
   });
 
   return io;
-}
-
-function describeIssues(issues: Parameters<typeof formatIssues>[0], input: unknown): string {
-  return formatIssues(issues, input)
-    .map((issue) => `${issue.path || "(root)"}: ${issue.message}`)
-    .join("; ");
 }

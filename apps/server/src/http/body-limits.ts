@@ -1,4 +1,4 @@
-import type { IncomingMessage } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 
 /** The tRPC procedures whose input is a whole DAG file: they take up to `maxDagBytes`. */
 const DAG_PROCEDURES = new Set(["dags.check", "dags.save", "runs.start"]);
@@ -58,4 +58,37 @@ export function readBody(request: IncomingMessage, limit: number, cutOffBytes: n
     });
     request.on("error", reject);
   });
+}
+
+/**
+ * For a handler that may answer before reading the whole body (a limit passed mid-body): such an answer says
+ * `Connection: close` and is ended once the rest of the body has arrived (discarded), then the connection closes
+ * cleanly. Answering early on a kept-alive connection left Node's parser stalled on the client's next request
+ * there, and closing at once could reset the client before it read the answer. A client still sending after
+ * `lingerBytes` more gets the answer then, and the cut-off closes the connection later.
+ */
+export function answerAfterBody(request: IncomingMessage, response: ServerResponse, lingerBytes: number): void {
+  const writeHead = response.writeHead.bind(response) as (...args: unknown[]) => ServerResponse;
+  response.writeHead = ((...args: unknown[]) => {
+    if (!request.complete) response.setHeader("Connection", "close");
+    return writeHead(...args);
+  }) as typeof response.writeHead;
+  const end = response.end.bind(response) as (...args: unknown[]) => ServerResponse;
+  response.end = ((...args: unknown[]) => {
+    if (request.complete || request.destroyed) return end(...args);
+    let lingered = 0;
+    const endNow = (): void => {
+      request.off("data", onData);
+      if (!response.writableEnded) end(...args);
+    };
+    const onData = (chunk: Buffer): void => {
+      lingered += chunk.byteLength;
+      if (lingered > lingerBytes) endNow();
+    };
+    request.on("data", onData);
+    request.once("end", endNow);
+    request.once("close", endNow);
+    request.resume();
+    return response;
+  }) as typeof response.end;
 }

@@ -1,19 +1,10 @@
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
-import type { ResultMeta } from "@handoff/protocol";
+import type { Relayed, ResultFailure } from "@handoff/api";
+import { ApiErrorBody, fromBytesJson, isBytesJson, PROTOCOL_VERSION, toBytesJson, type ResultMeta } from "@handoff/protocol";
 import { SERVER_AUDIENCE, signServerProof } from "@handoff/protocol/grant";
 import { FETCH_PROOF_HEADER } from "@handoff/protocol/machine-identity";
+import { storeOnAgent } from "../gateway/store-on-agent.ts";
 import type { Engine, LiveMachine, ResultRef } from "../scheduler/engine.ts";
-
-/** Why a value could not be had, in the words the API answers with. */
-export type RelayFailure =
-  | { readonly kind: "not_found"; readonly message: string }
-  | { readonly kind: "machine_offline"; readonly message: string }
-  | { readonly kind: "evicted"; readonly message: string }
-  | { readonly kind: "result_lost"; readonly message: string; readonly machine: string; readonly lostAt: string; readonly recomputedBy?: string }
-  | { readonly kind: "too_large"; readonly message: string }
-  | { readonly kind: "unreachable"; readonly message: string };
-
-export type Relayed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly failure: RelayFailure };
 
 /**
  * Brings a value from the machine that holds it to an API caller. The server signs a grant with the
@@ -60,7 +51,7 @@ export class ResultRelay {
       chunks.push(chunk);
     }
     const bytes = Buffer.concat(chunks);
-    const value: unknown = encoding.name === "bytes" ? { $bytes: bytes.toString("base64") } : JSON.parse(bytes.toString("utf8"));
+    const value: unknown = encoding.name === "bytes" ? toBytesJson(bytes) : JSON.parse(bytes.toString("utf8"));
     return { ok: true, value: { value, size, machine: machine.name } };
   }
 
@@ -91,8 +82,9 @@ export class ResultRelay {
       for await (const chunk of response as AsyncIterable<Buffer>) chunks.push(chunk);
       let kind = "not_found";
       try {
-        const parsed = (JSON.parse(Buffer.concat(chunks).toString("utf8")) as { kind?: unknown }).kind;
-        if (typeof parsed === "string") kind = parsed;
+        // The holder refuses in the API's one error shape, `{ error: { kind, message } }`.
+        const parsed = ApiErrorBody.safeParse((JSON.parse(Buffer.concat(chunks).toString("utf8")) as { error?: unknown }).error);
+        if (parsed.success) kind = parsed.data.kind;
       } catch {
         // keep not_found
       }
@@ -107,11 +99,11 @@ export class ResultRelay {
     const machine = this.engine.machines.get(machineName);
     if (!machine) return { ok: false, failure: { kind: "not_found", message: `unknown machine "${machineName}"` } };
     if (!machine.link) return { ok: false, failure: { kind: "machine_offline", message: `machine "${machineName}" is offline` } };
-    const answer = (await machine.link.request("result:put", { v: 1, runId, taskId, value: fromJsonSafe(value) }, 30_000)) as
-      | { ok: true; result: Omit<ResultRef, "machine"> }
-      | { ok: false; error: { kind: string; message: string } };
-    if (!answer.ok) return { ok: false, failure: { kind: "unreachable", message: `"${machineName}" refused the value: ${answer.error.message}` } };
-    const ref: ResultRef = { machine: machineName, ...answer.result };
+    const bytes = isBytesJson(value) ? fromBytesJson(value) : undefined;
+    if (bytes === null) return { ok: false, failure: { kind: "invalid_request", message: "value.$bytes: expected base64 text" } };
+    const stored = await storeOnAgent(machine.link, machineName, { v: PROTOCOL_VERSION, runId, taskId, value: bytes ?? value }, 30_000);
+    if (!stored.ok) return { ok: false, failure: { kind: "unreachable", message: stored.message } };
+    const ref: ResultRef = { machine: machineName, ...stored.result };
     this.engine.registerResult(runId, taskId, ref);
     return { ok: true, value: ref };
   }
@@ -160,7 +152,7 @@ export function safeFileName(taskId: string): string {
  * Why a recorded result cannot be read now, in words a user can act on; undefined when it can be tried.
  * With `machine` (the holder's live entry) it also says when the holder is offline.
  */
-export function unavailable(ref: ResultRef, taskId: string, machine: LiveMachine | undefined): RelayFailure | undefined {
+export function unavailable(ref: ResultRef, taskId: string, machine: LiveMachine | undefined): ResultFailure | undefined {
   if (ref.lost) {
     const lostAt = new Date(ref.lost.at).toISOString();
     const next = ref.recomputedBy ? `run "${ref.recomputedBy}" is recomputing it` : "results.recompute rebuilds it from lineage";
@@ -183,17 +175,7 @@ export function unavailable(ref: ResultRef, taskId: string, machine: LiveMachine
   return undefined;
 }
 
-function refusal(kind: string, taskId: string, machine: string): RelayFailure {
+function refusal(kind: string, taskId: string, machine: string): ResultFailure {
   if (kind === "evicted") return { kind: "evicted", message: `the result of "${taskId}" was evicted from "${machine}"` };
   return { kind: "not_found", message: `"${machine}" does not hold the result of "${taskId}"` };
-}
-
-/** JSON cannot carry bytes: the API takes them as `{ $bytes: base64 }`. */
-export function fromJsonSafe(value: unknown): unknown {
-  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
-    const keys = Object.keys(value);
-    const bytes = (value as { $bytes?: unknown }).$bytes;
-    if (keys.length === 1 && typeof bytes === "string") return new Uint8Array(Buffer.from(bytes, "base64"));
-  }
-  return value;
 }

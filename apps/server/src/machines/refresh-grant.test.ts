@@ -1,6 +1,6 @@
 import { signGrant, verifyGrant } from "@handoff/protocol/grant";
 import { describe, expect, it } from "vitest";
-import type { LiveMachine } from "../scheduler/engine.ts";
+import type { LiveMachine } from "../scheduler/live-machine.ts";
 import { refreshGrant, type GrantIssuer } from "./refresh-grant.ts";
 
 const holder = { name: "a", grantSecret: "holder-secret-0123456789abcdef", link: {}, resultUrl: "http://127.0.0.1:7411" } as unknown as LiveMachine;

@@ -1,5 +1,5 @@
 import { verifyGrant } from "@handoff/protocol/grant";
-import type { LiveMachine } from "../scheduler/engine.ts";
+import type { LiveMachine } from "../scheduler/live-machine.ts";
 
 export type RefreshedGrant = { readonly ok: true; readonly grant: string; readonly url: string };
 export type GrantRefreshRefusal = { readonly ok: false; readonly kind: "forbidden" | "not_found" | "machine_offline"; readonly message: string };

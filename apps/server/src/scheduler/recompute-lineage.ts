@@ -56,7 +56,7 @@ export async function recomputeLineage(
   if (!parsed.success) return { ok: false, error: { kind: "precondition_failed", message: `the DAG stored with run "${runId}" is unreadable` } };
   const lineage = lineageFile(parsed.data, taskId);
   if (!lineage.ok) return lineage;
-  const { dagName: _dagName, ...options } = (found.run.options ?? {}) as RunOptions & { dagName?: string };
+  const options = (found.run.options ?? {}) as RunOptions;
   try {
     const started = await context.engine.submit({
       dag: toDagSpec(lineage.file),

@@ -1,5 +1,5 @@
 import type { Database, TaskRecord } from "@handoff/db";
-import type { ResultRef } from "./engine.ts";
+import type { ResultRef } from "./result-locations.ts";
 
 export const resultKey = (runId: string, taskId: string): string => `${runId}\u0000${taskId}`;
 

@@ -1,16 +1,7 @@
-import { TaskState } from "@handoff/core";
+import { TaskState, isTerminalTaskState } from "@handoff/core";
 
-/** Every task state in the order a task usually passes through them, with the words and colour the UI uses. */
-export const TASK_STATES: readonly TaskState[] = [
-  TaskState.WaitingForDependencies,
-  TaskState.WaitingForResources,
-  TaskState.Running,
-  TaskState.Retrying,
-  TaskState.Succeeded,
-  TaskState.Failed,
-  TaskState.Cancelled,
-  TaskState.UpstreamFailed,
-];
+/** Every task state, in the order a task usually passes through them (core's one list). */
+export { TASK_STATES, isTaskState } from "@handoff/core";
 
 export interface TaskStateStyle {
   readonly label: string;
@@ -20,23 +11,27 @@ export interface TaskStateStyle {
 }
 
 export function taskStateStyle(state: TaskState): TaskStateStyle {
+  return { ...taskStateLook(state), isTerminal: isTerminalTaskState(state) };
+}
+
+function taskStateLook(state: TaskState): Omit<TaskStateStyle, "isTerminal"> {
   switch (state) {
     case TaskState.WaitingForDependencies:
-      return { label: "waiting for dependencies", color: "#8a94a6", isTerminal: false };
+      return { label: "waiting for dependencies", color: "#8a94a6" };
     case TaskState.WaitingForResources:
-      return { label: "waiting for resources", color: "#c98a1b", isTerminal: false };
+      return { label: "waiting for resources", color: "#c98a1b" };
     case TaskState.Running:
-      return { label: "running", color: "#2f6fdf", isTerminal: false };
+      return { label: "running", color: "#2f6fdf" };
     case TaskState.Retrying:
-      return { label: "retrying", color: "#9b5de5", isTerminal: false };
+      return { label: "retrying", color: "#9b5de5" };
     case TaskState.Succeeded:
-      return { label: "succeeded", color: "#1f9d55", isTerminal: true };
+      return { label: "succeeded", color: "#1f9d55" };
     case TaskState.Failed:
-      return { label: "failed", color: "#d64545", isTerminal: true };
+      return { label: "failed", color: "#d64545" };
     case TaskState.Cancelled:
-      return { label: "cancelled", color: "#5f6b7a", isTerminal: true };
+      return { label: "cancelled", color: "#5f6b7a" };
     case TaskState.UpstreamFailed:
-      return { label: "upstream failed", color: "#e07b53", isTerminal: true };
+      return { label: "upstream failed", color: "#e07b53" };
   }
 }
 
@@ -55,8 +50,4 @@ export function runStatusColor(status: string): string {
     default:
       return "#8a94a6";
   }
-}
-
-export function isTaskState(value: string): value is TaskState {
-  return (TASK_STATES as readonly string[]).includes(value);
 }

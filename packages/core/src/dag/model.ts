@@ -3,10 +3,9 @@
  * scheduler runs. Plain data only (no functions, no classes) so it crosses the wire unchanged.
  */
 import type { RetryableErrorKind } from "../errors.ts";
+import type { FunctionName, MachineName, TaskId } from "./names.ts";
 
-export type TaskId = string;
-export type MachineName = string;
-export type FunctionName = string;
+export type { FunctionName, MachineName, TaskId } from "./names.ts";
 
 /** A resource map such as `{ cpu: 2, memory: 4000, gpu: 1 }`; any numeric key is allowed. */
 export type Resources = Readonly<Record<string, number>>;
@@ -104,6 +103,18 @@ export const TERMINAL_TASK_STATES: ReadonlySet<TaskState> = new Set<TaskState>([
   TaskState.Cancelled,
   TaskState.UpstreamFailed,
 ]);
+
+/** Every task state, in the order a task usually passes through them. */
+export const TASK_STATES: readonly TaskState[] = Object.values(TaskState);
+
+export function isTaskState(value: string): value is TaskState {
+  return (TASK_STATES as readonly string[]).includes(value);
+}
+
+/** Whether a task in this state is done (succeeded, failed, cancelled or upstream failed). Takes text from the API. */
+export function isTerminalTaskState(state: string): boolean {
+  return TERMINAL_TASK_STATES.has(state as TaskState);
+}
 
 export const DEFAULT_MAX_RETRIES = 3;
 

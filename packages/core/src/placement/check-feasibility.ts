@@ -1,6 +1,8 @@
-import { SLOTS, TaskType, argSource, type DagSpec, type MachineName, type Resources, type TaskId, type TaskSpec } from "../dag/model.ts";
+import { TaskType, argSource, type DagSpec, type MachineName, type Resources, type TaskId, type TaskSpec } from "../dag/model.ts";
 import type { DagProblem } from "../errors.ts";
-import { describeLacks, fits, lacking, mergeCosts } from "./resources.ts";
+import { placementCost } from "./attempt-cost.ts";
+import { collocationRoots } from "./collocation-roots.ts";
+import { describeLacks, fits, lacking } from "./resources.ts";
 
 /** A machine as the submit-time check sees it. */
 export interface MachineInfo {
@@ -91,18 +93,6 @@ export function neededFunctions(dag: DagSpec): Map<TaskId, FunctionNeed[]> {
   return needs;
 }
 
-/**
- * Slots a collocation group needs: one per task (or the task's own `slots` cost when larger).
- * Kept in one place because the dispatch-time claim may count differently (see report).
- */
-function groupCost(members: readonly TaskSpec[]): Record<string, number> {
-  // The scheduler claims the group's merged cost once, plus one slot per running member: the
-  // least a machine must hold is the merged cost and one slot.
-  const cost = mergeCosts(members.map((member) => member.cost ?? {}));
-  cost[SLOTS] = (cost[SLOTS] ?? 0) + 1;
-  return cost;
-}
-
 interface GroupVerdict {
   readonly reason: string;
   readonly closestMachine: MachineName | null;
@@ -148,7 +138,7 @@ function judgeGroup(
     }
     return { reason: `no single online machine offers all of ${[...functions].join(", ")}`, closestMachine: null, lacks: {} };
   }
-  const cost = groupCost(members);
+  const cost = placementCost(members.map((member) => member.cost));
   if (eligible.some((machine) => fits(machine.capacity, cost))) return null;
   let closest: MachineInfo | null = null;
   let closestLacks: Record<string, number> = {};
@@ -191,41 +181,11 @@ export function checkFeasibility(
 
   const byId = new Map<TaskId, TaskSpec>();
   for (const task of dag.tasks) if (!byId.has(task.id)) byId.set(task.id, task);
-  const rootOf = new Map<TaskId, TaskId>();
-  const findRoot = (task: TaskSpec): TaskId => {
-    // Most tasks are not collocated: their own root, without the walk below.
-    if (task.placement?.kind !== "collocated" && !rootOf.has(task.id)) {
-      rootOf.set(task.id, task.id);
-      return task.id;
-    }
-    const path: TaskId[] = [];
-    let current: TaskSpec | undefined = task;
-    let root: TaskId | undefined;
-    const seen = new Set<TaskId>();
-    while (current !== undefined) {
-      const known = rootOf.get(current.id);
-      if (known !== undefined) {
-        root = known;
-        break;
-      }
-      path.push(current.id);
-      seen.add(current.id);
-      const placement = current.placement;
-      if (placement?.kind !== "collocated" || seen.has(placement.with) || !byId.has(placement.with)) {
-        root = current.id;
-        break;
-      }
-      current = byId.get(placement.with);
-    }
-    const resolved = root ?? task.id;
-    for (const id of path) rootOf.set(id, resolved);
-    return resolved;
-  };
-
+  const rootOf = collocationRoots(dag.tasks);
   const membersOf = new Map<TaskId, TaskSpec[]>();
   const regular = [...byId.values()].filter((task) => !isInline(task));
   for (const task of regular) {
-    const root = findRoot(task);
+    const root = rootOf.get(task.id) ?? task.id;
     let members = membersOf.get(root);
     if (members === undefined) {
       members = [];

@@ -1,5 +1,4 @@
 import {
-  SLOTS,
   argSource,
   type DagSpec,
   type EdgeTransform,
@@ -9,6 +8,8 @@ import {
   type TaskSpec,
 } from "../dag/model.ts";
 import { mergeCosts } from "../placement/resources.ts";
+import { SLOT_ONLY, attemptCost } from "../placement/attempt-cost.ts";
+import { collocationRoots } from "../placement/collocation-roots.ts";
 
 /** One input of a compiled task, in call order. */
 export interface CompiledInput {
@@ -108,14 +109,10 @@ export function compileDag(
     return deps;
   };
 
+  const roots = collocationRoots(specs);
   const rootOf = (index: number): number => {
-    let current = index;
-    for (let hops = 0; hops <= specs.length; hops++) {
-      const placement = specs[current]!.placement;
-      if (placement?.kind !== "collocated") return current;
-      current = indexOf(placement.with);
-    }
-    throw new Error(`compileDag: collocation cycle at "${specs[index]!.id}" (validate the DAG first)`);
+    const id = specs[index]!.id;
+    return indexOf(roots.get(id) ?? id);
   };
 
   // Collocation first (rare): which roots have members, so attempt costs can be set in one pass.
@@ -148,7 +145,7 @@ export function compileDag(
       dependents: [],
       group,
       cost,
-      attemptCost: isGrouped ? SLOT_ONLY : spec.cost === undefined ? SLOT_ONLY : { ...cost, [SLOTS]: Math.max(1, cost[SLOTS] ?? 1) },
+      attemptCost: isGrouped ? SLOT_ONLY : attemptCost(spec.cost),
       placement: spec.placement ?? AUTO,
     };
   });
@@ -177,8 +174,6 @@ export function compileDag(
 
   return { tasks, byId, groups, functions, regularCount };
 }
-
-const SLOT_ONLY: Resources = Object.freeze({ [SLOTS]: 1 });
 const AUTO: Placement = Object.freeze({ kind: "auto" });
 
 /** Direct regular inputs and the regular tasks behind inline ones, each once, in argument order. */

@@ -1,9 +1,11 @@
-import { DEFAULT_MAX_RETRIES, SLOTS, TaskState, type DagSpec, type MachineName, type TaskSpec } from "../dag/model.ts";
+import { DEFAULT_MAX_RETRIES, TERMINAL_TASK_STATES, TaskState, type DagSpec, type MachineName, type TaskSpec } from "../dag/model.ts";
 import type { TaskError } from "../errors.ts";
-import { validateDag } from "../dag/validate-dag.ts";
+import { checkDag } from "../dag/check-dag.ts";
 import { validateRunOptions } from "../dag/validate-run-options.ts";
-import { checkFeasibility, neededFunctions } from "../placement/check-feasibility.ts";
+import { neededFunctions } from "../placement/check-feasibility.ts";
+import { withMachineSlots } from "../placement/machine-slots.ts";
 import { compileDag, type CompiledTask } from "./compile-dag.ts";
+import { RunStatus, type RunOutcomeStatus } from "../run/run-status.ts";
 import type {
   RunResume,
   AttemptId,
@@ -12,7 +14,6 @@ import type {
   RunId,
   RunOptions,
   RunOutcome,
-  RunStatus,
   SchedulerCommand,
   SchedulerEvent,
 } from "./messages.ts";
@@ -71,7 +72,7 @@ export function decide(state: SchedulerState, event: SchedulerEvent): Decision {
 }
 
 function joinMachine(state: SchedulerState, machine: MachineAnnouncement): void {
-  const capacity = SLOTS in machine.capacity ? machine.capacity : { ...machine.capacity, [SLOTS]: 1 };
+  const capacity = withMachineSlots(machine.capacity);
   state.machines.set(machine.name, {
     name: machine.name,
     capacity,
@@ -111,8 +112,6 @@ function changeMachineStatus(
   for (const runId of [...state.activeRuns]) loseResults(state, state.runs.get(runId)!, name, now, out);
 }
 
-const finished = new Set<TaskState>([TaskState.Succeeded, TaskState.Failed, TaskState.Cancelled, TaskState.UpstreamFailed]);
-
 /**
  * The results that lived only on `machine` are gone. Every succeeded task whose value a not-yet-finished
  * task still needs, and every lost sink (the run's output, needed by its caller), runs again from lineage — and, recursively, the producers of its own inputs when
@@ -136,7 +135,7 @@ function loseResults(state: SchedulerState, run: RunState, machine: MachineName,
   run.tasks.forEach((task, index) => {
     const compiled = run.compiled.tasks[index]!;
     if (compiled.isInline) return;
-    if (!finished.has(task.state)) needs(index);
+    if (!TERMINAL_TASK_STATES.has(task.state)) needs(index);
     // A sink's value is the run's output: its caller still needs it, so it is recomputed like a consumed one.
     else if (compiled.dependents.length === 0 && task.state === TaskState.Succeeded && task.resultMachine === machine && !lost.has(index)) {
       lost.add(index);
@@ -166,7 +165,7 @@ function loseResults(state: SchedulerState, run: RunState, machine: MachineName,
     task.remaining = run.compiled.tasks[index]!.deps.filter((dep) => run.tasks[dep]!.state !== TaskState.Succeeded).length;
     for (const dependent of run.compiled.tasks[index]!.dependents) {
       const next = run.tasks[dependent]!;
-      if (lost.has(dependent) || finished.has(next.state)) continue;
+      if (lost.has(dependent) || TERMINAL_TASK_STATES.has(next.state)) continue;
       next.remaining += 1;
       if (next.state === TaskState.WaitingForResources || next.state === TaskState.Retrying) {
         // Still queued: dispatch skips it until its inputs exist again.
@@ -202,29 +201,16 @@ function submitRun(
   resume?: RunResume,
 ): void {
   if (state.runs.has(runId)) throw new Error(`run "${runId}" was already submitted`);
-  const structural = [...validateDag(dag), ...validateRunOptions(options)];
   const needs = neededFunctions(dag);
-  const feasibility = checkFeasibility(
-    dag,
-    [...state.machines.values()].map((machine) => ({
-      name: machine.name,
-      capacity: machine.capacity,
-      functions: machine.functions,
-      status: machine.status,
-    })),
-    needs,
-  );
-  // With a malformed DAG, capacity verdicts mean little; unknown functions are still worth naming.
   // A resumed run was accepted before; its machines may simply not have reconnected yet.
-  const problems = resume
-    ? structural
-    : structural.length === 0
-      ? feasibility
-      : [...structural, ...feasibility.filter((problem) => problem.kind === "unknown_function")];
+  const machines = resume
+    ? null
+    : [...state.machines.values()].map((machine) => ({ name: machine.name, capacity: machine.capacity, functions: machine.functions, status: machine.status }));
+  const problems = checkDag(dag, { machines, needs, also: validateRunOptions(options) });
   if (problems.length > 0) {
     out.push({
       type: "run_finished",
-      outcome: { status: "rejected", runId, results: {}, failures: [], problems, allocations: {} },
+      outcome: { status: RunStatus.Rejected, runId, results: {}, failures: [], problems, allocations: {} },
     });
     return;
   }
@@ -563,7 +549,7 @@ function memberDone(state: SchedulerState, run: RunState, index: number): void {
   if (left - 1 === 0) state.ledger.release(groupClaimant(run.runId, run.compiled.tasks[root]!.id));
 }
 
-function finishRun(state: SchedulerState, run: RunState, out: SchedulerCommand[], forced?: RunStatus): void {
+function finishRun(state: SchedulerState, run: RunState, out: SchedulerCommand[], forced?: RunOutcomeStatus): void {
   for (const group of run.compiled.groups.values()) {
     state.ledger.release(groupClaimant(run.runId, run.compiled.tasks[group.root]!.id));
   }
@@ -577,7 +563,7 @@ function finishRun(state: SchedulerState, run: RunState, out: SchedulerCommand[]
     if (task.machine !== null) allocations[id] = task.machine;
   });
   const hasFailed = run.failures.some((failure) => failure.kind !== "cancelled");
-  const status: RunStatus = forced ?? (hasFailed ? "failed" : run.cancelReason !== null ? "cancelled" : "succeeded");
+  const status: RunOutcomeStatus = forced ?? (hasFailed ? RunStatus.Failed : run.cancelReason !== null ? RunStatus.Cancelled : RunStatus.Succeeded);
   const outcome: RunOutcome = { status, runId: run.runId, results, failures: run.failures, problems: [], allocations };
   out.push({ type: "run_finished", outcome });
 }

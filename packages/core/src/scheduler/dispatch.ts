@@ -1,6 +1,7 @@
 import { SLOTS, TaskState, type MachineName } from "../dag/model.ts";
 import { allocate, type AllocateOptions, type AllocMachine, type AllocTask, type Allocation } from "../placement/allocate.ts";
 import { describeLacks } from "../placement/resources.ts";
+import { groupPlacementCost } from "../placement/attempt-cost.ts";
 import type { AttemptId, SchedulerCommand } from "./messages.ts";
 import { emitChange, groupClaimant } from "./run-helpers.ts";
 import type { RunState, SchedulerState } from "./scheduler-state.ts";
@@ -89,8 +90,7 @@ function dispatchRun(
       (groupsInBatch ??= new Set()).add(group.root);
       (firstOfGroup ??= new Set()).add(index);
       const placement = group.placement.kind === "pinned" ? group.placement : { kind: "auto" as const };
-      const cost = { ...group.mergedCost, [SLOTS]: (group.mergedCost[SLOTS] ?? 0) + 1 };
-      batch.push({ id: compiled.id, cost, placement, functions: group.functions });
+      batch.push({ id: compiled.id, cost: groupPlacementCost(group.mergedCost), placement, functions: group.functions });
     }
     // A second member of a group being placed in this batch waits for the next dispatch.
   }

@@ -10,6 +10,7 @@ import type {
   TaskState,
 } from "../dag/model.ts";
 import type { DagProblem, TaskError, TaskErrorKind } from "../errors.ts";
+import type { RunOutcomeStatus } from "../run/run-status.ts";
 
 export type RunId = string;
 export type AttemptId = string;
@@ -135,11 +136,9 @@ export interface TaskFailure {
   readonly attempts: number;
 }
 
-export type RunStatus = "succeeded" | "failed" | "cancelled" | "rejected";
-
 /** A run's outcome: one tagged value, whatever happened. */
 export interface RunOutcome {
-  readonly status: RunStatus;
+  readonly status: RunOutcomeStatus;
   readonly runId: RunId;
   /** Every succeeded task's result (values in-process, references in the cluster). */
   readonly results: Readonly<Record<TaskId, unknown>>;

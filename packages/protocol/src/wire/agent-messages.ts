@@ -97,6 +97,10 @@ export const AgentHello = z.object({
 });
 export type AgentHello = z.infer<typeof AgentHello>;
 
+/** `agent:challenge` (agent → server, with ack): asks for a nonce to sign in the next hello. */
+export const ChallengeRequest = z.object({ v: version });
+export type ChallengeRequest = z.infer<typeof ChallengeRequest>;
+
 /** The server's answer to `agent:challenge`: a fresh nonce for this connection's next hello, and the context to sign. */
 export const AgentChallenge = z.object({ v: version, nonce: z.string().min(16).max(200), context: z.string().min(1).max(200) });
 export type AgentChallenge = z.infer<typeof AgentChallenge>;
@@ -115,6 +119,10 @@ export const AgentWelcome = z.object({
   heartbeatIntervalMs: z.number().int().positive(),
 });
 export type AgentWelcome = z.infer<typeof AgentWelcome>;
+
+/** `machine:forgotten` (server → agent): an admin revoked this machine's identity. */
+export const MachineForgotten = z.object({ v: version, machine: name });
+export type MachineForgotten = z.infer<typeof MachineForgotten>;
 
 export const AgentHeartbeat = z.object({
   v: version,
@@ -208,9 +216,22 @@ export type TaskAbort = z.infer<typeof TaskAbort>;
 export const ResultPut = z.object({ v: version, runId: name, taskId: name, value: z.unknown() });
 export type ResultPut = z.infer<typeof ResultPut>;
 
-export const AckOk = z.object({ ok: z.literal(true) });
-export const AckError = z.object({ ok: z.literal(false), error: z.object({ kind: z.string(), message: z.string() }) });
-export type Ack<T extends object = object> = ({ ok: true } & T) | z.infer<typeof AckError>;
+export const AckError = z.object({ ok: z.literal(false), error: z.object({ kind: z.string().max(100), message: z.string().max(64 * 1024) }) });
+export type AckError = z.infer<typeof AckError>;
+
+// ---- replies (acks) ---------------------------------------------------------------------------
+
+/** The server's answer to `agent:hello`: welcome, or why not. */
+export const HelloReply = z.discriminatedUnion("ok", [z.object({ ok: z.literal(true), welcome: AgentWelcome }), AckError]);
+export type HelloReply = z.infer<typeof HelloReply>;
+
+/** The server's answer to `grant:refresh`. */
+export const GrantRefreshReply = z.discriminatedUnion("ok", [GrantRefreshed, AckError]);
+export type GrantRefreshReply = z.infer<typeof GrantRefreshReply>;
+
+/** The agent's answer to `result:put`: where the stored value now is described. */
+export const ResultPutReply = z.discriminatedUnion("ok", [z.object({ ok: z.literal(true), result: ResultMeta }), AckError]);
+export type ResultPutReply = z.infer<typeof ResultPutReply>;
 
 /** socket.io event names, commands imperative, events past tense. */
 export const AgentEvent = {

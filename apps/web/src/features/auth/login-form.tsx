@@ -1,6 +1,6 @@
 "use client";
 import { useSearchParams } from "next/navigation";
-import { useEffect, useRef, useState, type FormEvent } from "react";
+import { useEffect, useEffectEvent, useRef, useState, type FormEvent } from "react";
 import { describeLoginResponse } from "./login-errors.ts";
 import { safeNextPath } from "./safe-next-path.ts";
 
@@ -14,10 +14,11 @@ export function LoginForm() {
   // the page posts it once, same-origin, and the server answers with a session cookie.
   const code = params.get("code");
   const triedCode = useRef(false);
+  const signInWithCode = useEffectEvent((code: string) => void signIn({ code }));
   useEffect(() => {
     if (code === null || code === "" || triedCode.current) return;
     triedCode.current = true;
-    void signIn({ code });
+    signInWithCode(code);
   }, [code]);
 
   function submit(event: FormEvent<HTMLFormElement>): void {

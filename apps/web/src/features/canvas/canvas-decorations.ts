@@ -1,21 +1,10 @@
 "use client";
 import type { FunctionInputs } from "@handoff/protocol";
-import type { TaskState } from "@handoff/core";
 import { createContext, useCallback, useContext, useSyncExternalStore } from "react";
 import type { TaskProblem } from "../dag-editor/task-problems.ts";
-import type { RunFactsStore } from "./run-facts-store.ts";
+import type { RunFactsStore, TaskRunFacts } from "./run-facts-store.ts";
 
-/** Live facts about a task in a run, shown on its node. */
-export interface TaskRunFacts {
-  readonly state: TaskState;
-  readonly machine: string | null;
-  readonly attempts: number;
-  readonly maxAttempts: number;
-  readonly reason: string | null;
-  readonly startedAt: string | null;
-  readonly finishedAt: string | null;
-  readonly resultMachine: string | null;
-}
+export type { TaskRunFacts } from "./run-facts-store.ts";
 
 /**
  * What the canvas shows on top of the DAG file, kept out of node data so a node re-renders only when its

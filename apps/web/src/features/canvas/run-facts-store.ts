@@ -1,4 +1,18 @@
-import type { TaskRunFacts } from "./canvas-decorations.ts";
+import type { TaskState } from "@handoff/core";
+
+/** Live facts about a task in a run, shown on its node. */
+export interface TaskRunFacts {
+  readonly state: TaskState;
+  readonly machine: string | null;
+  readonly attempts: number;
+  readonly maxAttempts: number;
+  readonly reason: string | null;
+  readonly startedAt: string | null;
+  readonly finishedAt: string | null;
+  readonly resultMachine: string | null;
+  /** An inline task's scheduled consumers, which evaluate it (its state and machines are theirs). */
+  readonly inlineIn?: readonly string[];
+}
 
 /** A task as the run view holds it (a `runs.get` / `runs.watch` task view). */
 export interface RunTaskLike {
@@ -11,6 +25,7 @@ export interface RunTaskLike {
   readonly startedAt: string | null;
   readonly finishedAt: string | null;
   readonly result: { readonly machine: string } | null;
+  readonly inlineIn?: readonly string[];
 }
 
 export interface RunFactsStore {
@@ -48,6 +63,7 @@ export function createRunFactsStore(): RunFactsStore {
           startedAt: task.startedAt,
           finishedAt: task.finishedAt,
           resultMachine: task.result?.machine ?? null,
+          ...(task.inlineIn === undefined ? {} : { inlineIn: task.inlineIn }),
         });
         changed.push(task.taskId);
       }

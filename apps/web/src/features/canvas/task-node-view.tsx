@@ -12,6 +12,8 @@ import { useHighlightRole } from "./highlight-store.ts";
 import { inputPorts } from "./input-ports.ts";
 import type { LineageRole } from "./lineage.ts";
 import { DETAIL_MIN_ZOOM, PORT_SPACING, cardMinHeight, zoomTier } from "./overview.ts";
+import { PlacementChip } from "./placement-chip.tsx";
+import { inlineBadgeText, placementLabel } from "./placement-label.ts";
 
 export { DETAIL_MIN_ZOOM };
 // A card re-renders when the zoom crosses a tier, not on every zoom step.
@@ -135,11 +137,7 @@ function TaskNodeViewInner({ id, data, selected }: NodeProps<TaskNode>) {
                 {key} {amount}
               </span>
             ))}
-            {placement !== undefined && (
-              <span className="chip" title={placement.reason ?? "where this task would run now"} data-testid={`placement-${id}`} style={{ color: placement.machine === null ? "var(--danger)" : "var(--accent)" }}>
-                → {placement.machine ?? "no machine"}
-              </span>
-            )}
+            {placement !== undefined && <PlacementChip id={id} label={placementLabel(task, placement)} />}
           </>
         )}
       </div>
@@ -179,11 +177,11 @@ function ElapsedChip({ startedAt }: { startedAt: string | null }) {
 }
 
 function RunFactsBadges({ facts, label, color }: { facts: TaskRunFacts; label: string; color: string }) {
-  const retrying = facts.state === "retrying" || (facts.attempts > 1 && facts.state === "running");
+  const retrying = facts.inlineIn === undefined && (facts.state === "retrying" || (facts.attempts > 1 && facts.state === "running"));
   return (
     <>
       <span className="badge" style={{ background: color }}>
-        {facts.state === "retrying" ? `retrying ${facts.attempts}/${facts.maxAttempts}` : label}
+        {facts.inlineIn !== undefined ? inlineBadgeText(facts.inlineIn) : facts.state === "retrying" ? `retrying ${facts.attempts}/${facts.maxAttempts}` : label}
       </span>
       {retrying && facts.state !== "retrying" && <span className="chip">{`${facts.attempts}/${facts.maxAttempts}`}</span>}
     </>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { areaPath, linePath, linearScale, recentSamples, resourceSeries, resourcesOf, seriesMax, type LoadSample } from "./chart-scale.ts";
+import { areaPath, linePath, linearScale, recentSamples, resourceSeries, resourcesOf, seriesMax, timeAxisTicks, type LoadSample } from "./chart-scale.ts";
 
 const x = linearScale([0, 10], [0, 100]);
 const y = linearScale([0, 1], [40, 0]);
@@ -54,5 +54,13 @@ describe("load series", () => {
   it("scales the y axis to the largest value", () => {
     expect(seriesMax([[{ at: 0, value: 3 }], [{ at: 0, value: null }]])).toBe(3);
     expect(seriesMax([], 100)).toBe(100);
+  });
+});
+
+describe("a load chart's time axis", () => {
+  it("runs from the oldest sample to now, in seconds or minutes ago", () => {
+    expect(timeAxisTicks(0, 50_000, 3)).toEqual([{ at: 0, label: "−50 s" }, { at: 0.5, label: "−25 s" }, { at: 1, label: "now" }]);
+    expect(timeAxisTicks(0, 300_000, 3).map((tick) => tick.label)).toEqual(["−5 min", "−2.5 min", "now"]);
+    expect(timeAxisTicks(5, 5, 1).map((tick) => tick.label)).toEqual(["now", "now"]);
   });
 });

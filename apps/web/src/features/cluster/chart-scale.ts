@@ -89,3 +89,25 @@ export function resourcesOf(samples: readonly LoadSample[]): string[] {
   for (const sample of samples) for (const name of Object.keys(sample.capacity)) names.add(name);
   return [...names].sort((a, b) => (a === "slots" ? 1 : b === "slots" ? -1 : a.localeCompare(b)));
 }
+
+/**
+ * Labels for a chart's time axis over `[first, last]` (epoch ms), relative to the newest sample: `count` evenly
+ * spaced ticks from the oldest to "now", each with its position as a fraction of the width.
+ * @example timeAxisTicks(0, 60_000, 3) // [{ at: 0, label: "−1 min" }, { at: 0.5, label: "−30 s" }, { at: 1, label: "now" }]
+ */
+export function timeAxisTicks(first: number, last: number, count = 3): { at: number; label: string }[] {
+  const span = Math.max(0, last - first);
+  const ticks = Math.max(2, Math.min(10, Math.floor(count)));
+  return Array.from({ length: ticks }, (_, index) => {
+    const at = index / (ticks - 1);
+    const agoMs = Math.round(span * (1 - at));
+    return { at, label: agoMs === 0 ? "now" : `−${formatAgo(agoMs)}` };
+  });
+}
+
+function formatAgo(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = seconds / 60;
+  return `${Number.isInteger(minutes) ? minutes : minutes.toFixed(1)} min`;
+}

@@ -1,6 +1,6 @@
 "use client";
 import { memo } from "react";
-import { areaPath, linePath, linearScale, recentSamples, resourceSeries, resourcesOf, seriesMax, type LoadSample, type SeriesPoint } from "./chart-scale.ts";
+import { areaPath, linePath, linearScale, recentSamples, resourceSeries, resourcesOf, seriesMax, timeAxisTicks, type LoadSample, type SeriesPoint } from "./chart-scale.ts";
 import { formatAmount } from "./resource-usage.ts";
 
 const WIDTH = 300;
@@ -24,18 +24,32 @@ function Sparkline({ label, area, line, max, unit, color, testId, isRounded = fa
           {latestLine === null ? "" : ` / ${show(latestLine)}${unit}`}
         </span>
       </div>
+      <div className="spark-plot">
+      <span className="spark-scale" title="top of the chart" data-testid={`${testId}-scale`}>
+        {show(max)}
+        {unit}
+      </span>
       <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} preserveAspectRatio="none" width="100%" height={HEIGHT} role="img" aria-label={`${label} over time`}>
         <path d={areaPath(area, x, y, HEIGHT)} fill={color} opacity={0.25} />
         <path d={linePath(area, x, y)} fill="none" stroke={color} strokeWidth={1.5} vectorEffect="non-scaling-stroke" />
         {line !== null && <path d={linePath(line, x, y)} fill="none" stroke="#1d2430" strokeWidth={1} strokeDasharray="4 3" vectorEffect="non-scaling-stroke" />}
       </svg>
+      </div>
+      <div className="spark-axis muted" data-testid={`${testId}-axis`}>
+        {timeAxisTicks(first, last, 3).map((tick) => (
+          <span key={tick.at} className="spark-tick" style={{ left: `${tick.at * 100}%`, transform: `translateX(-${tick.at * 100}%)` }}>
+            {tick.label}
+          </span>
+        ))}
+      </div>
     </div>
   );
 }
 
 /**
  * A machine's load over the last minutes: claimed against capacity (dashed) per resource, then the CPU and
- * memory the agent measured. One sample a second from `machines.history`.
+ * memory the agent measured. One sample a second from `machines.history`. Each chart has a time axis (seconds
+ * or minutes before the newest sample) and its scale with its unit; the latest figure is the card's only one.
  */
 function LoadChartsInner({ samples: all }: { samples: readonly LoadSample[] }) {
   const samples = recentSamples(all, LOAD_WINDOW_MS);
@@ -49,8 +63,8 @@ function LoadChartsInner({ samples: all }: { samples: readonly LoadSample[] }) {
         const series = resourceSeries(samples, resource);
         return <Sparkline key={resource} label={`${resource} claimed`} area={series.claimed} line={series.capacity} max={seriesMax([series.claimed, series.capacity])} unit="" color="#2f6fdf" testId={`load-${resource}`} />;
       })}
-      <Sparkline label="CPU measured" area={cpu} line={null} max={100} unit=" %" color="#c98a1b" testId="load-cpu-measured" isRounded />
-      <Sparkline label="memory" area={memoryUsed} line={memoryTotal} max={seriesMax([memoryUsed, memoryTotal])} unit=" MB" color="#9b5de5" testId="load-memory-measured" isRounded />
+      <Sparkline label="machine CPU" area={cpu} line={null} max={100} unit=" %" color="#c98a1b" testId="load-cpu-measured" isRounded />
+      <Sparkline label="machine memory" area={memoryUsed} line={memoryTotal} max={seriesMax([memoryUsed, memoryTotal])} unit=" MB" color="#9b5de5" testId="load-memory-measured" isRounded />
     </div>
   );
 }

@@ -10,6 +10,12 @@ const STATUS_COLOR: Record<MachineView["status"], string> = { online: "#1f9d55",
 
 const NO_SAMPLES: readonly LoadSample[] = [];
 
+/** What Drain asks before it takes a machine out of placement (undrain needs no question: it only adds capacity). */
+export function drainQuestion(name: string, runningAttempts: number): string {
+  const running = runningAttempts === 0 ? "nothing is running on it" : `its ${runningAttempts} running attempt${runningAttempts === 1 ? "" : "s"} finish`;
+  return `Drain machine "${name}"? It takes no new tasks; ${running}, and its results stay reachable. Undrain brings it back.`;
+}
+
 function MachineCardInner({
   machine,
   now,
@@ -48,7 +54,11 @@ function MachineCardInner({
             type="button"
             className="btn btn-small"
             disabled={isBusy}
-            onClick={() => onDrain(machine.name, machine.status !== "draining")}
+            onClick={() => {
+              const isDrain = machine.status !== "draining";
+              if (isDrain && !window.confirm(drainQuestion(machine.name, machine.runningAttempts))) return;
+              onDrain(machine.name, isDrain);
+            }}
             data-testid={machine.status === "draining" ? "undrain" : "drain"}
             title={machine.status === "draining" ? "Accept new tasks again" : "No new tasks; running ones finish"}
           >
@@ -90,13 +100,6 @@ function MachineCardInner({
           <dd>{heartbeat === null ? "never" : `${formatDuration(heartbeat)} ago`}</dd>
           <dt>agent</dt>
           <dd>{machine.agentVersion ?? "—"}</dd>
-          <dt>CPU</dt>
-          <dd>{machine.cpuPercent === null ? "—" : `${Math.round(machine.cpuPercent)} %`}</dd>
-          <dt>memory</dt>
-          <dd>
-            {machine.memoryUsedMb === null ? "—" : `${Math.round(machine.memoryUsedMb)} MB`}
-            {machine.memoryTotalMb === null ? "" : ` of ${Math.round(machine.memoryTotalMb)} MB`}
-          </dd>
           {Object.keys(machine.labels).length > 0 && (
             <>
               <dt>labels</dt>

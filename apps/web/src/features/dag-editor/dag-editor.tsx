@@ -3,7 +3,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { ReactFlowProvider, useReactFlow, useStoreApi, type Connection } from "@xyflow/react";
 import type { DagFile } from "@handoff/protocol";
 import { useRouter, useSearchParams } from "next/navigation";
-import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
+import { useCallback, useEffect, useEffectEvent, useMemo, useRef, useState, type DragEvent } from "react";
 import type { CatalogueEntry, RunStartOptions } from "../../lib/trpc/api-types.ts";
 import { useTRPC } from "../../lib/trpc/trpc.ts";
 import type { CanvasDecorations } from "../canvas/canvas-decorations.ts";
@@ -128,8 +128,7 @@ function DagEditorInner() {
       .catch((error: unknown) => setNotice({ text: `cannot open the DAG of run "${runId}": ${(error as Error).message}`, tone: "error" }));
   };
   const keepOpen = useRef<string | null>(null);
-  // Reopens only when the URL changes (the editor object is new on every render).
-  useEffect(() => {
+  const openFromUrl = useEffectEvent(() => {
     if (dagParam !== null && dagParam === keepOpen.current && versionParam === null) {
       keepOpen.current = null;
       return;
@@ -163,7 +162,9 @@ function DagEditorInner() {
         } else openFile(got.file, { name: got.name, version: got.version });
       })
       .catch((error: unknown) => setNotice({ text: `cannot open DAG "${dagParam}": ${(error as Error).message}`, tone: "error" }));
-  }, [dagParam, versionParam, runParam]);
+  });
+  // Reopens only when the URL changes (the editor object is new on every render).
+  useEffect(() => openFromUrl(), [dagParam, versionParam, runParam]);
 
   const decorations = useMemo<CanvasDecorations>(() => ({ problems: check.problems.byTask, placement: check.placement, inputsByFn, run: null }), [check.problems, check.placement, inputsByFn]);
 
@@ -304,7 +305,15 @@ function DagEditorInner() {
           }}
           onLayout={() => void layout()}
           onFit={() => void flow.fitView({ padding: 0.2, duration: 200 })}
+          onOpenFile={(opened) => {
+            if (!confirmLeave()) return;
+            openFile(opened, null);
+            setRestored(null);
+            router.push("/editor");
+          }}
           onImport={(input) => void onImport(input)}
+          onImportCode={(imported) => confirmLeave() && openFile(imported, null)}
+          onSelectAll={() => setSelection({ tasks: new Set(fileRef.current.tasks.map((task) => task.id)), edges: new Set() })}
           onSave={() => save.mutate({ file })}
           onTogglePanel={(next) => setPanel(panel === next ? null : next)}
         />

@@ -50,7 +50,7 @@ export function DagInspector({ file, general, problemCount, onChange }: { file: 
         </div>
       )}
       <p className="muted" style={{ margin: 0 }}>
-        Drag functions from the palette, connect an output (right) to an input port (left). Select a task or edge to edit it. Ctrl+Z / Ctrl+Shift+Z undo and redo, Ctrl+C / Ctrl+V copy and paste, Delete removes.
+        Drag functions from the palette, connect an output (right) to an input port (left). Select a task or edge to edit it. Press ? for the keyboard shortcuts.
       </p>
     </div>
   );

@@ -1,4 +1,5 @@
 "use client";
+import { placementLabel } from "../canvas/placement-label.ts";
 import { argSource, RETRYABLE_ERROR_KINDS } from "@handoff/core";
 import type { DagFile, TaskJson } from "@handoff/protocol";
 import { useEffect, useState } from "react";
@@ -69,8 +70,14 @@ export function TaskInspector({ file, task, catalogue, machines, problems, place
         {meta === undefined && <p className="error">No online machine offers “{task.fn}”.</p>}
         {placement !== undefined && (
           <p style={{ margin: 0 }} data-testid="inspector-placement">
-            Would run on <strong>{placement.machine ?? "no machine"}</strong>
-            {placement.reason !== undefined && <span className="muted"> — {placement.reason}</span>}
+            {task.type === "inline" ? (
+              <span className="muted">{placementLabel(task, placement).title}</span>
+            ) : (
+              <>
+                Would run on <strong>{placement.machine ?? "no machine"}</strong>
+                {placement.reason !== undefined && <span className="muted"> — {placement.reason}</span>}
+              </>
+            )}
           </p>
         )}
         {problems.length > 0 && (

@@ -1,4 +1,4 @@
-import { checkFeasibility, validateDag, validateSignatures, type DagProblem, type FunctionCatalogue, type MachineInfo } from "@handoff/core";
+import { checkDag, type DagProblem, type FunctionCatalogue, type MachineInfo } from "@handoff/core";
 import { parseDagFile, toDagSpec, validateJsonSchema, type DagFile } from "@handoff/protocol";
 
 /** One thing wrong with a task, as the node shows it. */
@@ -59,10 +59,10 @@ export interface SchemaProblem {
 }
 
 /**
- * Everything the editor can find without asking the server: the file schema (zod), core's `validateDag`
- * (cycles, missing inputs, bad fields; with the machines' function catalogue, calls that do not match their
- * function's signature, checked by the same JSON Schema validator as the server's) and, when the DAG is well
- * formed and machines are known, core's `checkFeasibility` (functions nobody offers, costs no machine can ever hold).
+ * Everything the editor can find without asking the server: the file schema (zod), then core's `checkDag`, the
+ * policy the server applies before a run (cycles, missing inputs, bad fields; with the machines' function catalogue,
+ * calls that do not match their function's signature; with the machines, functions nobody offers and costs no
+ * machine can ever hold).
  */
 export function checkDagLocally(file: DagFile, machines: readonly MachineInfo[] | null, catalogue: FunctionCatalogue | null = null): (DagProblem | SchemaProblem)[] {
   const problems: (DagProblem | SchemaProblem)[] = [];
@@ -74,10 +74,7 @@ export function checkDagLocally(file: DagFile, machines: readonly MachineInfo[] 
       problems.push({ kind: "schema", taskId, message: issue.path === "" || taskId !== null ? issue.message : `${issue.path}: ${issue.message}` });
     }
   }
-  const spec = toDagSpec(file);
-  const structural = validateDag(spec);
-  problems.push(...structural);
-  if (catalogue !== null) problems.push(...validateSignatures(spec, { catalogue, validateParams: validateJsonSchema }));
-  if (structural.length === 0 && machines !== null) problems.push(...checkFeasibility(spec, machines));
+  const signatures = catalogue === null ? undefined : { catalogue, validateParams: validateJsonSchema };
+  problems.push(...checkDag(toDagSpec(file), { machines, ...(signatures === undefined ? {} : { signatures }) }));
   return problems;
 }

@@ -2,13 +2,9 @@
 import { useEffect, type RefObject } from "react";
 import type { DagFile } from "@handoff/protocol";
 import { copyTasks, pasteTasks } from "./dag-edits.ts";
+import { isTypingTarget } from "./keyboard-shortcuts.ts";
 import type { EditorState, Selection } from "./use-editor-state.ts";
 import { placePasted } from "./place-new-tasks.ts";
-
-function isTyping(target: EventTarget | null): boolean {
-  if (!(target instanceof HTMLElement)) return false;
-  return target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName);
-}
 
 /**
  * The editor's keyboard: Ctrl+S saves from anywhere (a field being typed in is committed first), and outside
@@ -26,7 +22,7 @@ export function useEditorKeys(editor: EditorState, refs: { file: RefObject<DagFi
         save();
         return;
       }
-      if (isTyping(event.target)) return;
+      if (isTypingTarget(event.target)) return;
       if (key === "z" && !event.shiftKey) editor.undo();
       else if ((key === "z" && event.shiftKey) || key === "y") editor.redo();
       else if (key === "c" && refs.selection.current.tasks.size > 0) editor.setClipboard(copyTasks(refs.file.current, refs.selection.current.tasks));

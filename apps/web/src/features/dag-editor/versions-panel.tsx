@@ -3,6 +3,7 @@ import type { DagFile } from "@handoff/protocol";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { formatTime } from "../../lib/format.ts";
 import { useTRPC } from "../../lib/trpc/trpc.ts";
+import { VersionDiff } from "./version-diff.tsx";
 
 /** The saved versions of a DAG: open one in the editor, or restore it (save it again as the newest version). */
 export function VersionsPanel({ name, current, onOpen, onClose }: { name: string; current: number | null; onOpen: (file: DagFile, version: number) => void; onClose: () => void }) {
@@ -18,7 +19,7 @@ export function VersionsPanel({ name, current, onOpen, onClose }: { name: string
   );
   const fetchVersion = (version: number) => queryClient.fetchQuery(trpc.dags.get.queryOptions({ name, version }));
   return (
-    <div className="panel" data-testid="versions-panel" style={{ position: "absolute", right: 10, top: 10, zIndex: 20, width: 340, maxHeight: "80%", overflow: "auto", boxShadow: "0 8px 30px rgba(0,0,0,.18)" }}>
+    <div className="panel" data-testid="versions-panel" style={{ position: "absolute", right: 10, top: 10, zIndex: 20, width: 420, maxHeight: "80%", overflow: "auto", boxShadow: "0 8px 30px rgba(0,0,0,.18)" }}>
       <div className="row section">
         <h2 style={{ margin: 0 }}>Versions of {name}</h2>
         <span className="spacer" />
@@ -63,6 +64,7 @@ export function VersionsPanel({ name, current, onOpen, onClose }: { name: string
           ))}
         </tbody>
       </table>
+      {(versions.data ?? []).length > 1 && <VersionDiff name={name} versions={(versions.data ?? []).map((row) => row.version)} />}
     </div>
   );
 }

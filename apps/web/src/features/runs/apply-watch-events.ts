@@ -1,4 +1,4 @@
-import { isTaskState } from "../../lib/task-states.ts";
+import { isTaskState, isTerminalRunStatus, isTerminalTaskState } from "@handoff/core";
 import type { LiveLogView, RunView, TaskView, WatchEvent, WatchMessage } from "../../lib/trpc/api-types.ts";
 
 /** The event inside a tracked message (`{ id, data }`), or the message itself. */
@@ -70,8 +70,8 @@ export function applyWatchEvents(live: LiveRun, events: readonly WatchEvent[]): 
           maxAttempts: change.maxAttempts,
           inline: previous?.inline ?? false,
           startedAt: isStarting ? when : (previous?.startedAt ?? null),
-          finishedAt: isTerminal(state) ? when : null,
-          error: change.error ?? (isTerminal(state) ? (previous?.error ?? null) : null),
+          finishedAt: isTerminalTaskState(state) ? when : null,
+          error: change.error ?? (isTerminalTaskState(state) ? (previous?.error ?? null) : null),
           result: change.result ?? previous?.result ?? null,
           // A new success carries a new result: any earlier loss is history.
           lost: change.result ? null : (previous?.lost ?? null),
@@ -80,7 +80,7 @@ export function applyWatchEvents(live: LiveRun, events: readonly WatchEvent[]): 
           index!.set(change.taskId, tasks.length);
           tasks.push(next);
         } else tasks[at] = next;
-        if (run.status !== "running" && !isTerminalRun(run.status)) run = { ...run, status: "running" };
+        if (run.status !== "running" && !isTerminalRunStatus(run.status)) run = { ...run, status: "running" };
         break;
       }
       case "log":
@@ -100,12 +100,4 @@ export function applyWatchEvents(live: LiveRun, events: readonly WatchEvent[]): 
     logs = merged.length > MAX_LIVE_LOGS ? merged.slice(merged.length - MAX_LIVE_LOGS) : merged;
   }
   return { run, logs };
-}
-
-function isTerminal(state: TaskView["state"]): boolean {
-  return state === "succeeded" || state === "failed" || state === "cancelled" || state === "upstream_failed";
-}
-
-function isTerminalRun(status: string): boolean {
-  return status === "succeeded" || status === "failed" || status === "cancelled" || status === "rejected";
 }

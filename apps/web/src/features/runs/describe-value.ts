@@ -1,3 +1,4 @@
+import { bytesJsonSize, isBytesJson } from "@handoff/protocol";
 /** Whether a result may be shown inline after loading it, given its size and type. */
 export const MAX_INLINE_VALUE_BYTES = 2 * 1024 * 1024;
 
@@ -10,9 +11,7 @@ export function describeValue(contentType: string, body: ArrayBuffer): string {
   const text = new TextDecoder().decode(body);
   try {
     const value: unknown = JSON.parse(text);
-    if (typeof value === "object" && value !== null && typeof (value as { $bytes?: unknown }).$bytes === "string") {
-      return `bytes (${Math.floor(((value as { $bytes: string }).$bytes.length * 3) / 4)} bytes, base64)`;
-    }
+    if (isBytesJson(value)) return `bytes (${bytesJsonSize(value)} bytes, base64)`;
     return JSON.stringify(value, null, 2);
   } catch {
     return text;

@@ -2,6 +2,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { memo, useEffect, useMemo, useRef, useState } from "react";
 import { formatBytes, formatDuration } from "../../lib/format.ts";
+import { runDurationMs } from "../../lib/run-duration.ts";
 import { isTaskState, taskStateStyle } from "../../lib/task-states.ts";
 import { useTRPC } from "../../lib/trpc/trpc.ts";
 import { producersOf, timeTicks, timelineLayout, type TimelineBar, type TimelineLayout } from "./timeline-layout.ts";
@@ -67,9 +68,12 @@ export function RunTimeline({
   return (
     <div ref={ref} className="timeline" data-testid="timeline">
       <div className="row muted" style={{ fontSize: 12, marginBottom: 4 }}>
-        <span>
-          {layout === null ? "" : `${layout.bars.length} attempt${layout.bars.length === 1 ? "" : "s"} on ${layout.lanes.length} machine${layout.lanes.length === 1 ? "" : "s"} · ${formatDuration(layout.endMs - layout.startMs)}`}
-        </span>
+        {layout !== null && data !== undefined && (
+          <span>
+            {`${layout.bars.length} attempt${layout.bars.length === 1 ? "" : "s"} on ${layout.lanes.length} machine${layout.lanes.length === 1 ? "" : "s"} · `}
+            <span data-testid="timeline-duration">{formatDuration(runDurationMs(data, isActive ? now : Date.now()))}</span>
+          </span>
+        )}
         <span className="spacer" />
         <span>lighter bar: waiting · arrow: value moved between machines</span>
         <label className="row">

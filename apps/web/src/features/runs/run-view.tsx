@@ -3,8 +3,9 @@ import { useMutation, useQuery } from "@tanstack/react-query";
 import { ReactFlowProvider } from "@xyflow/react";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { Fragment, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
-import { elapsedMs, formatDuration } from "../../lib/format.ts";
+import { Fragment, useCallback, useEffect, useMemo, useState } from "react";
+import { failureText } from "../../lib/failure-text.ts";
+import { formatDuration } from "../../lib/format.ts";
 import { useTRPC } from "../../lib/trpc/trpc.ts";
 import { useNow } from "../../lib/use-now.ts";
 import { CanvasDecorationsContext, type CanvasDecorations } from "../canvas/canvas-decorations.ts";
@@ -14,19 +15,23 @@ import { dagToFlow } from "../dag-editor/dag-to-flow.ts";
 import { useAutoLayout } from "../dag-editor/use-auto-layout.ts";
 import type { ArgEdge, TaskNode } from "../dag-editor/flow-types.ts";
 import { RunCanvas } from "./run-canvas.tsx";
+import { isRunLive } from "./run-liveness.ts";
 import { RunStatusBadge } from "./run-status-badge.tsx";
 import { StateLegend, TaskCounts } from "./task-counts.tsx";
 import { RunTimeline } from "./run-timeline.tsx";
 import { TaskPanel } from "./task-panel.tsx";
 import { useLiveRun } from "./use-live-run.ts";
-
-const TERMINAL_RUN = new Set(["succeeded", "failed", "cancelled", "rejected"]);
+import { runDurationMs } from "../../lib/run-duration.ts";
+import type { TaskView } from "../../lib/trpc/api-types.ts";
+import { InlineTaskPanel } from "./inline-task-panel.tsx";
+import { createInlineDerivation } from "./inline-tasks.ts";
+import { useRunTimes } from "./use-run-times.ts";
 
 export function RunView({ runId }: { runId: string }) {
   const trpc = useTRPC();
   const live = useLiveRun(runId);
   const run = live.run;
-  const isActive = run !== null && !TERMINAL_RUN.has(run.status);
+  const isActive = run !== null && isRunLive(run.status);
   const now = useNow(1000, isActive);
   const [selected, setSelected] = useState<string | null>(null);
   const [tab, setTab] = useState<"graph" | "timeline">("graph");
@@ -49,30 +54,35 @@ export function RunView({ runId }: { runId: string }) {
 
   // Nodes subscribe to their own task's facts: a batch of events re-renders only the nodes it changed.
   const [factsStore] = useState(createRunFactsStore);
-  const tasks = run?.tasks;
+  // Inline tasks never change state: they are shown through the consumers that evaluate them.
+  const deriveInline = useMemo(() => (file === null ? null : createInlineDerivation<TaskView>(file)), [file]);
+  const tasks = useMemo(() => (run === null || deriveInline === null ? undefined : deriveInline(run.tasks)), [run, deriveInline]);
   useEffect(() => {
     if (tasks !== undefined) factsStore.update(tasks);
   }, [tasks, factsStore]);
   const decorations = useMemo<CanvasDecorations>(() => ({ problems: new Map(), placement: {}, inputsByFn, run: factsStore }), [inputsByFn, factsStore]);
   const canvasKey = useMemo(() => graphKey(graph.nodes), [graph]);
   // The pane's size, so a large DAG opens at its overview zoom on the first render.
-  const canvasRef = useRef<HTMLDivElement>(null);
   const [paneSize, setPaneSize] = useState<{ width: number; height: number } | null>(null);
-  useLayoutEffect(() => {
-    const element = canvasRef.current;
-    if (element !== null && paneSize === null) setPaneSize({ width: element.clientWidth, height: element.clientHeight });
-  });
+  // Measured once, when the pane mounts (a callback ref runs in the commit, before paint, like a layout effect).
+  const canvasRef = useCallback((element: HTMLDivElement | null) => {
+    if (element !== null) setPaneSize((size) => size ?? { width: element.clientWidth, height: element.clientHeight });
+  }, []);
   const initialViewport = useMemo(() => (paneSize === null ? null : fitViewportFor(graph.nodes.map((node) => node.position), paneSize.width, paneSize.height)), [graph, paneSize]);
 
-  const task = run?.tasks.find((candidate) => candidate.taskId === selected) ?? null;
+  const task = tasks?.find((candidate) => candidate.taskId === selected) ?? null;
   // The failed tasks' ids, as one array that keeps its identity while the set is unchanged.
   const failedKey = (run?.tasks ?? []).filter((t) => t.state === "failed").map((t) => t.taskId).join("\u0000");
   const failed = useMemo(() => (failedKey === "" ? [] : failedKey.split("\u0000")), [failedKey]);
   const counts = useMemo(() => {
     const result: Record<string, number> = {};
-    for (const t of run?.tasks ?? []) result[t.state] = (result[t.state] ?? 0) + 1;
+    for (const t of run?.tasks ?? []) {
+      const key = t.inline ? "inline" : t.state;
+      result[key] = (result[key] ?? 0) + 1;
+    }
     return result;
   }, [run]);
+  const times = useRunTimes(runId, run, isActive);
 
   if (run === null) {
     return (
@@ -81,7 +91,7 @@ export function RunView({ runId }: { runId: string }) {
       </div>
     );
   }
-  const duration = run.durationMs ?? elapsedMs(run.startedAt, run.finishedAt, now);
+  const duration = runDurationMs(times ?? run, now);
 
   return (
     <div style={{ display: "flex", flexDirection: "column", height: "100%" }}>
@@ -98,7 +108,9 @@ export function RunView({ runId }: { runId: string }) {
         )}
         <RunStatusBadge status={run.status} />
         <TaskCounts counts={counts} />
-        <span className="muted">{formatDuration(duration)}</span>
+        <span className="muted" data-testid="run-duration" title="from the run's start to its end">
+          {formatDuration(duration)}
+        </span>
         {run.startedBy !== null && <span className="muted">by {run.startedBy}</span>}
         <span className="mono muted">{run.runId}</span>
         <span className="spacer" />
@@ -170,14 +182,16 @@ export function RunView({ runId }: { runId: string }) {
                   run.outcome.failures.map((failure) => (
                     <Fragment key={failure.taskId}>
                       <dt>{failure.taskId}</dt>
-                      <dd className="error">
-                        {failure.kind}: {failure.message}
+                      <dd className="error" data-testid={`run-failure-${failure.taskId}`}>
+                        {failureText(failure.kind, failure.message)}
                       </dd>
                     </Fragment>
                   ))}
               </dl>
               <p className="muted">Select a task to see its attempts, logs and result.</p>
             </div>
+          ) : task.inline ? (
+            <InlineTaskPanel key={task.taskId} runId={runId} task={task} tasks={tasks ?? []} now={now} />
           ) : (
             <TaskPanel key={task.taskId} runId={runId} task={task} cost={run.file.tasks.find((candidate) => candidate.id === task.taskId)?.cost} logs={live.logs} now={now} />
           )}

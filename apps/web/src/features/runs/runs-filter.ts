@@ -1,5 +1,4 @@
-export const RUN_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled", "rejected", "interrupted"] as const;
-export type RunStatus = (typeof RUN_STATUSES)[number];
+import { isRunStatus, type RunStatus } from "@handoff/core";
 
 /** The runs list's filters as the URL carries them; times are `datetime-local` values (local time, no zone). */
 export interface RunsFilter {
@@ -13,10 +12,6 @@ export interface RunsFilter {
 export const NO_FILTER: RunsFilter = { status: null, dag: "", startedBy: "", from: "", to: "" };
 
 const LOCAL_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/;
-
-function isRunStatus(value: string): value is RunStatus {
-  return (RUN_STATUSES as readonly string[]).includes(value);
-}
 
 /**
  * Reads the filters from a query string; unknown statuses and malformed times are dropped, so a hand-edited

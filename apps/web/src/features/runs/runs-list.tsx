@@ -2,16 +2,17 @@
 import { useMutation, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useEffectEvent, useMemo, useState } from "react";
 import { formatDuration, formatTime } from "../../lib/format.ts";
+import { runDurationMs } from "../../lib/run-duration.ts";
 import { useTRPC } from "../../lib/trpc/trpc.ts";
 import { useDebouncedValue } from "../../lib/use-debounced-value.ts";
 import { RunStatusBadge } from "./run-status-badge.tsx";
-import { RUN_STATUSES, isFiltered, parseRunsFilter, runsFilterToInput, runsFilterToQuery, type RunsFilter } from "./runs-filter.ts";
+import { RUN_STATUSES, isTerminalRunStatus } from "@handoff/core";
+import { isFiltered, parseRunsFilter, runsFilterToInput, runsFilterToQuery, type RunsFilter } from "./runs-filter.ts";
 import { TaskCounts } from "./task-counts.tsx";
 
 const PAGE_SIZE = 25;
-const FINISHED = new Set(["succeeded", "failed", "cancelled", "rejected", "interrupted"]);
 
 export function RunsList() {
   const trpc = useTRPC();
@@ -30,10 +31,11 @@ export function RunsList() {
   const [byText, setByText] = useState(filter.startedBy);
   const dag = useDebouncedValue(dagText, 300);
   const startedBy = useDebouncedValue(byText, 300);
-  useEffect(() => {
+  const applyTypedText = useEffectEvent((dag: string, startedBy: string) => {
     if (dag.trim() !== filter.dag || startedBy.trim() !== filter.startedBy) setFilter({ ...filter, dag: dag.trim(), startedBy: startedBy.trim() });
-    // Only a change of the typed text moves the URL.
-  }, [dag, startedBy]);
+  });
+  // Only a change of the typed text moves the URL.
+  useEffect(() => applyTypedText(dag, startedBy), [dag, startedBy]);
 
   const cursor = cursors[cursors.length - 1];
   const runs = useQuery(
@@ -110,15 +112,17 @@ export function RunsList() {
         </thead>
         <tbody>
           {(runs.data?.items ?? []).map((run) => (
-            <tr key={run.runId} className="clickable" onClick={() => router.push(`/runs/${encodeURIComponent(run.runId)}`)}>
+            <tr key={run.runId} className="clickable" data-testid={`run-row-${run.runId}`} onClick={() => router.push(`/runs/${encodeURIComponent(run.runId)}`)}>
               <td>
                 <RunStatusBadge status={run.status} />
               </td>
               <td>{run.dagName ?? <span className="muted">(unsaved)</span>}</td>
               <td>{run.dagVersion === null ? "—" : `v${run.dagVersion}`}</td>
-              <td>{"taskCounts" in run ? <TaskCounts counts={run.taskCounts as Partial<Record<string, number>>} /> : "—"}</td>
+              <td>
+                <TaskCounts counts={run.taskCounts} />
+              </td>
               <td>{formatTime(run.startedAt ?? run.createdAt)}</td>
-              <td>{formatDuration(run.durationMs)}</td>
+              <td>{formatDuration(runDurationMs(run, Date.now()))}</td>
               <td>{run.startedBy ?? "—"}</td>
               <td>
                 <Link href={`/runs/${encodeURIComponent(run.runId)}`} className="mono" onClick={(event) => event.stopPropagation()}>
@@ -126,7 +130,7 @@ export function RunsList() {
                 </Link>
               </td>
               <td>
-                {FINISHED.has(run.status) && (
+                {isTerminalRunStatus(run.status) && (
                   <button
                     type="button"
                     className="btn btn-small"

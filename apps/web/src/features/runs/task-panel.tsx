@@ -1,12 +1,15 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
+import { failureText } from "../../lib/failure-text.ts";
 import { elapsedMs, formatBytes, formatDuration, formatTime } from "../../lib/format.ts";
 import type { LiveLogView, TaskView } from "../../lib/trpc/api-types.ts";
 import { useTRPC } from "../../lib/trpc/trpc.ts";
 import { MAX_INLINE_VALUE_BYTES, describeValue } from "./describe-value.ts";
 import { RecomputeSection } from "./recompute-section.tsx";
 import { TaskStateBadge } from "./run-status-badge.tsx";
+import { useTaskAttempts } from "./use-task-attempts.ts";
+import { AttemptsTable } from "./attempts-table.tsx";
 
 interface MeasuredMetrics {
   readonly wallMs?: number;
@@ -20,8 +23,7 @@ function measured(metrics: unknown): MeasuredMetrics {
 
 export function TaskPanel({ runId, task, cost, logs, now }: { runId: string; task: TaskView; cost: Readonly<Record<string, number>> | undefined; logs: readonly LiveLogView[]; now: number }) {
   const trpc = useTRPC();
-  // Refetched whenever the task's state or attempt count moves.
-  const attempts = useQuery(trpc.runs.attempts.queryOptions({ runId, taskId: task.taskId }, { refetchInterval: task.finishedAt === null ? 2_000 : false }));
+  const attempts = useTaskAttempts(runId, task);
   const stored = useQuery(trpc.runs.logs.queryOptions({ runId, taskId: task.taskId, limit: 500 }));
   const allLogs = useMemo(() => {
     const byId = new Map<string, LiveLogView>();
@@ -76,7 +78,7 @@ export function TaskPanel({ runId, task, cost, logs, now }: { runId: string; tas
         </dl>
         {task.error !== null && (
           <div className="notice">
-            <strong>{task.error.kind}</strong>: {task.error.message}
+            <span data-testid="task-error">{failureText(task.error.kind, task.error.message)}</span>
           </div>
         )}
       </div>
@@ -145,29 +147,7 @@ export function TaskPanel({ runId, task, cost, logs, now }: { runId: string; tas
       <div className="section stack">
         <h3 style={{ margin: 0 }}>Attempts</h3>
         {attempts.error !== null && <p className="notice">{attempts.error.message}</p>}
-        <table className="table" data-testid="task-attempts">
-          <thead>
-            <tr>
-              <th>#</th>
-              <th>machine</th>
-              <th>state</th>
-              <th>took</th>
-            </tr>
-          </thead>
-          <tbody>
-            {(attempts.data ?? []).map((attempt) => (
-              <tr key={attempt.id} title={attempt.error === null ? undefined : `${attempt.error.kind}: ${attempt.error.message}`}>
-                <td>{attempt.number}</td>
-                <td>{attempt.machine ?? "—"}</td>
-                <td>
-                  <TaskStateBadge state={attempt.state} />
-                  {attempt.error !== null && <div className="error" style={{ fontSize: 11 }}>{attempt.error.message}</div>}
-                </td>
-                <td>{formatDuration(elapsedMs(attempt.startedAt, attempt.finishedAt, now))}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <AttemptsTable attempts={attempts.data ?? []} now={now} testId="task-attempts" />
       </div>
     </div>
   );

@@ -1,0 +1,24 @@
+import type { EmitEvents, NoticeEvent, PayloadOf, RequestEvent, ServerToAgent } from "@handoff/protocol";
+import type { AgentServerSocket } from "./agent-socket.ts";
+
+/**
+ * The server's side of one connected agent, typed from protocol's `ServerToAgent` catalogue: an event name picks its
+ * payload type. A request's reply is `unknown` until read with `parseReply(ServerToAgent, event, reply)`.
+ */
+export interface AgentLink {
+  send<E extends NoticeEvent<ServerToAgent>>(event: E, ...payload: Parameters<EmitEvents<ServerToAgent>[E]>): void;
+  request(event: AgentRequest, payload: PayloadOf<ServerToAgent, AgentRequest>, timeoutMs: number): Promise<unknown>;
+  disconnect(reason: string): void;
+}
+
+/** Today one event waits for the agent's reply: `result:put`. */
+type AgentRequest = RequestEvent<ServerToAgent>;
+
+/** The link over one agent's socket. */
+export function createAgentLink(socket: AgentServerSocket): AgentLink {
+  return {
+    send: (event, ...payload) => void socket.emit(event, ...payload),
+    request: (event, payload, timeoutMs) => socket.timeout(timeoutMs).emitWithAck(event, payload),
+    disconnect: () => void socket.disconnect(true),
+  };
+}

@@ -1,0 +1,114 @@
+import type { TaskChange } from "@handoff/core";
+import type { AttemptChange } from "@handoff/db";
+
+export interface OpenAttempt {
+  readonly runId: string;
+  readonly taskId: string;
+  readonly number: number;
+  readonly machine: string;
+  readonly startedAt: number;
+}
+
+export interface AttemptError {
+  readonly kind: string;
+  readonly message: string;
+}
+
+/** Closed attempts are kept this long so their late log lines still find their task. */
+export const RECENT_ATTEMPT_MS = 60_000;
+
+/** An attempt the book closed: its row, the machine it ran on, and how long since it was assigned. */
+export interface ClosedAttempt {
+  readonly attemptId: string;
+  readonly machine: string;
+  readonly row: AttemptChange;
+  readonly assignedForMs: number | undefined;
+}
+
+/**
+ * What the scheduler shell knows of each attempt beyond the core's state: attempts started and not yet closed in
+ * the database, their reported metrics and errors, when they were assigned, and the recently closed ones.
+ */
+export class AttemptBook {
+  readonly open = new Map<string, OpenAttempt>();
+  private readonly metrics = new Map<string, unknown>();
+  private readonly errors = new Map<string, AttemptError>();
+  private readonly recent = new Map<string, { runId: string; taskId: string; machine: string; closedAt: number }>();
+  private readonly assignedAt = new Map<string, number>();
+
+  opened(attemptId: string, attempt: OpenAttempt): void {
+    this.open.set(attemptId, attempt);
+  }
+
+  assigned(attemptId: string, now: number): void {
+    this.assignedAt.set(attemptId, now);
+  }
+
+  assignedTime(attemptId: string): number | undefined {
+    return this.assignedAt.get(attemptId);
+  }
+
+  reportedMetrics(attemptId: string, metrics: unknown): void {
+    this.metrics.set(attemptId, metrics);
+  }
+
+  /** Why an attempt ended, as reported or observed (the core's task change does not always carry it). */
+  failed(attemptId: string, error: AttemptError): void {
+    this.errors.set(attemptId, error);
+  }
+
+  hasError(attemptId: string): boolean {
+    return this.errors.has(attemptId);
+  }
+
+  /** The open or recently closed attempt `attemptId` (a closed one for a minute), for its log lines. */
+  find(attemptId: string, now: number): { runId: string; taskId: string; machine: string } | undefined {
+    const open = this.open.get(attemptId);
+    if (open) return open;
+    const recent = this.recent.get(attemptId);
+    return recent && now - recent.closedAt < RECENT_ATTEMPT_MS ? recent : undefined;
+  }
+
+  /** Closes every open attempt of the change's task that it ends: a new attempt starting closes the older ones, never itself. */
+  close(change: TaskChange, now: number): ClosedAttempt[] {
+    const closed: ClosedAttempt[] = [];
+    for (const [attemptId, open] of this.open) {
+      if (open.runId !== change.runId || open.taskId !== change.taskId) continue;
+      if (change.state === "running" && (change.attemptId === undefined || change.attemptId === attemptId)) continue;
+      this.open.delete(attemptId);
+      const metrics = this.metrics.get(attemptId);
+      this.metrics.delete(attemptId);
+      const started = this.assignedAt.get(attemptId);
+      this.assignedAt.delete(attemptId);
+      this.remember(attemptId, { runId: open.runId, taskId: open.taskId, machine: open.machine, closedAt: now });
+      const error = this.errors.get(attemptId) ?? change.error;
+      this.errors.delete(attemptId);
+      const state =
+        change.state === "succeeded" && error === undefined
+          ? "succeeded"
+          : error?.kind === "cancelled" || (error === undefined && change.state === "cancelled")
+            ? "cancelled"
+            : "failed";
+      const row: AttemptChange = {
+        id: attemptId,
+        runId: open.runId,
+        taskId: open.taskId,
+        number: open.number,
+        state,
+        finishedAt: new Date(change.at),
+        ...(error && state !== "succeeded" ? { errorKind: error.kind, errorMessage: error.message } : {}),
+        ...(metrics === undefined ? {} : { metrics }),
+      };
+      closed.push({ attemptId, machine: open.machine, row, assignedForMs: started === undefined ? undefined : now - started });
+    }
+    return closed;
+  }
+
+  private remember(attemptId: string, recent: { runId: string; taskId: string; machine: string; closedAt: number }): void {
+    for (const [oldId, old] of this.recent) {
+      if (recent.closedAt - old.closedAt < RECENT_ATTEMPT_MS) break; // insertion order: the rest are newer
+      this.recent.delete(oldId);
+    }
+    this.recent.set(attemptId, recent);
+  }
+}

@@ -1,0 +1,126 @@
+import { openTestDatabase, type TestDatabase } from "@handoff/db/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLogger } from "../log.ts";
+import { helloFrom, RecordingLink } from "./engine.test-support.ts";
+import { FakeClock } from "./fake-clock.ts";
+import { InMemoryMachineRegistry, type MachineEvent } from "./machine-registry.ts";
+
+let fixture: TestDatabase;
+beforeAll(async () => {
+  fixture = await openTestDatabase("sqlite");
+}, 60_000);
+afterAll(() => fixture?.dispose());
+
+const connection = { hasJoinToken: true, address: "10.0.0.7", resultPort: 7411 };
+
+function registry(): { registry: InMemoryMachineRegistry; clock: FakeClock; events: MachineEvent[] } {
+  const clock = new FakeClock(1_700_000_000_000);
+  const events: MachineEvent[] = [];
+  const created = new InMemoryMachineRegistry({
+    db: fixture.db,
+    log: createLogger("silent"),
+    clock,
+    timers: clock,
+    heartbeatMs: 1000,
+    machineTimeoutMs: 5000,
+    claimedOf: () => ({ slots: 1 }),
+    writeFailed: (error) => expect.fail(String(error)),
+  });
+  created.onEvent((event) => events.push(event));
+  return { registry: created, clock, events };
+}
+
+describe("when agents connect to the machine registry", () => {
+  it("binds a new identity with a join token, brings the machine online at its socket's address, and stores it", async () => {
+    const { registry: machines, events } = registry();
+    const link = new RecordingLink();
+    const admitted = await machines.connect(helloFrom("reg-a"), link, connection);
+    expect(admitted).toMatchObject({ ok: true, machine: { name: "reg-a", status: "online", publicKey: "key-reg-a", resultUrl: "http://10.0.0.7:7411" } });
+    expect(events).toEqual([]); // announcing is the caller's, after it has dealt with the hello
+    expect(machines.linked("reg-a", link)?.name).toBe("reg-a");
+    expect(machines.linked("reg-a", new RecordingLink())).toBeUndefined();
+    expect((await fixture.db.machines.list()).find((record) => record.name === "reg-a")).toMatchObject({ status: "online", publicKey: "key-reg-a" });
+  });
+
+  it("refuses an unknown machine without a join token, and another key for a bound name, changing nothing", async () => {
+    const { registry: machines } = registry();
+    await machines.start();
+    expect(await machines.connect(helloFrom("reg-new"), new RecordingLink(), { ...connection, hasJoinToken: false })).toMatchObject({ ok: false, kind: "unauthorized" });
+    const other = helloFrom("reg-a", { identity: { publicKey: "key-other", signature: "x" } });
+    expect(await machines.connect(other, new RecordingLink(), connection)).toMatchObject({ ok: false, kind: "forbidden" });
+    expect(machines.machines.has("reg-new")).toBe(false);
+    machines.stop();
+  });
+
+  it("takes the machine offline when its socket closes, naming the attempts lost with it, and ignores an old socket", async () => {
+    const { registry: machines, events } = registry();
+    const link = new RecordingLink();
+    const admitted = await machines.connect(helloFrom("reg-b"), link, connection);
+    if (!admitted.ok) return expect.fail(admitted.message);
+    admitted.machine.running.add("run/t#1");
+    machines.disconnect("reg-b", new RecordingLink(), "stale");
+    expect(events).toEqual([]);
+    machines.disconnect("reg-b", link, "socket closed");
+    expect(events).toEqual([{ type: "machine_went_offline", name: "reg-b", lostAttempts: ["run/t#1"], reason: "socket closed" }]);
+    expect(admitted.machine).toMatchObject({ status: "offline", link: undefined });
+    expect(admitted.machine.running.size).toBe(0);
+  });
+
+  it("disconnects a machine whose heartbeats stopped once the timeout passes, not before", async () => {
+    const { registry: machines, clock, events } = registry();
+    await machines.start();
+    events.length = 0;
+    const link = new RecordingLink();
+    await machines.connect(helloFrom("reg-c"), link, connection);
+    clock.advance(3000);
+    machines.heartbeat("reg-c", link, { v: 1, at: 0, cpuPercent: 12, memoryUsedMb: 100, memoryTotalMb: 1000, running: [] });
+    clock.advance(5000);
+    expect(link.disconnectedFor).toBeUndefined();
+    clock.advance(1000);
+    expect(link.disconnectedFor).toBe("missed heartbeats");
+    expect(events).toEqual([{ type: "machine_went_offline", name: "reg-c", lostAttempts: [], reason: "no heartbeat for 6000 ms" }]);
+    machines.stop();
+  });
+
+  it("samples each machine's load once a second and answers the samples after a time", async () => {
+    const { registry: machines, clock } = registry();
+    await machines.start();
+    const link = new RecordingLink();
+    await machines.connect(helloFrom("reg-d"), link, connection);
+    machines.heartbeat("reg-d", link, { v: 1, at: 0, cpuPercent: 40, memoryUsedMb: 200, memoryTotalMb: 1000, running: [] });
+    clock.advance(3000);
+    const [history] = machines.loadHistory("reg-d", 0);
+    expect(history?.samples).toHaveLength(3);
+    expect(history?.samples[0]).toMatchObject({ claimed: { slots: 1 }, cpuPercent: 40, running: 0 });
+    const since = history!.samples[1]!.at;
+    expect(machines.loadHistory("reg-d", since)[0]?.samples).toHaveLength(1);
+    expect(machines.loadHistory("no-such-machine", 0)).toEqual([]);
+    machines.stop();
+  });
+
+  it("drains and undrains a machine, telling the scheduler each status once", async () => {
+    const { registry: machines, events } = registry();
+    await machines.connect(helloFrom("reg-e"), new RecordingLink(), connection);
+    await machines.setDraining("reg-e", true);
+    await machines.setDraining("reg-e", true);
+    await machines.setDraining("reg-e", false);
+    expect(events).toEqual([
+      { type: "machine_status_changed", name: "reg-e", status: "draining" },
+      { type: "machine_status_changed", name: "reg-e", status: "online" },
+    ]);
+    expect(await machines.setDraining("no-such-machine", true)).toBeUndefined();
+  });
+
+  it("forgets an identity: the agent is told, disconnected, and the name is free for a join token", async () => {
+    const { registry: machines, events } = registry();
+    const link = new RecordingLink();
+    await machines.connect(helloFrom("reg-f"), link, connection);
+    expect(await machines.forget("reg-f")).toBe(true);
+    expect(link.payloads("machine:forgotten")).toEqual([{ v: 1, machine: "reg-f" }]);
+    expect(link.disconnectedFor).toBe("forgotten by an admin");
+    expect(events.map((event) => event.type)).toEqual(["machine_went_offline"]);
+    const again = await machines.connect(helloFrom("reg-f", { identity: { publicKey: "key-new", signature: "x" } }), new RecordingLink(), connection);
+    expect(again).toMatchObject({ ok: true, machine: { publicKey: "key-new" } });
+    expect(await machines.forget("no-such-machine")).toBe(false);
+  });
+});

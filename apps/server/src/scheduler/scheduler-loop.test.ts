@@ -1,0 +1,127 @@
+import type { TaskFinishedItem } from "@handoff/protocol";
+import { openTestDatabase, type TestDatabase } from "@handoff/db/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { assigned, dagOf, helloFrom, RecordingLink, settle, testEngine } from "./engine.test-support.ts";
+import { FakeClock } from "./fake-clock.ts";
+import type { RunEvent } from "./run-events.ts";
+
+let fixture: TestDatabase;
+beforeAll(async () => {
+  fixture = await openTestDatabase("sqlite");
+}, 60_000);
+afterAll(() => fixture?.dispose());
+
+const connection = { hasJoinToken: true, address: "127.0.0.1", resultPort: 7411 };
+const ok = (attemptId: string, preview: string): TaskFinishedItem => ({ ok: true, attemptId, result: { size: preview.length, contentType: "application/json", preview, truncated: false }, metrics: { wallMs: 5 } });
+
+async function cluster(machine: string) {
+  const clock = new FakeClock(1_700_000_000_000);
+  const engine = testEngine(fixture.db, clock);
+  await engine.start();
+  const link = new RecordingLink();
+  const joined = await engine.connectAgent(helloFrom(machine), link, connection);
+  if (!joined.ok) throw new Error(joined.message);
+  return { clock, engine, link };
+}
+
+describe("when the scheduler loop runs a DAG", () => {
+  it("assigns each ready task once, passes results along, writes every change and publishes the outcome", async () => {
+    const { clock, engine, link } = await cluster("loop-a");
+    const { dag, file } = dagOf([
+      { id: "a", fn: "std.constant", extraArgs: [1] },
+      { id: "b", fn: "std.identity", args: ["a"] },
+    ]);
+    const runId = await engine.submit({ dag, file, options: {}, startedBy: null, dagId: null, dagVersion: null });
+    const events: RunEvent[] = [];
+    engine.subscribe(runId, (event) => events.push(event));
+    await settle(clock, engine);
+    expect(assigned(link)).toEqual([{ attemptId: `${runId}/a#1`, taskId: "a" }]);
+    clock.advance(20);
+    engine.finished("loop-a", link, [ok(`${runId}/a#1`, "1")]);
+    engine.finished("loop-a", new RecordingLink(), [ok(`${runId}/b#1`, "stale socket")]);
+    await settle(clock, engine);
+    expect(assigned(link).map((item) => item.taskId)).toEqual(["a", "b"]);
+    const assignB = link.payloads("task:assign")[1] as { items: { inputs: unknown[] }[] };
+    expect(assignB.items[0]?.inputs).toEqual([{ kind: "result", taskId: "a", machine: "loop-a" }]); // same machine: no fetch, no grant
+    engine.finished("loop-a", link, [ok(`${runId}/b#1`, "1")]);
+    const outcome = await engine.outcome(runId);
+    expect(outcome).toMatchObject({ runId, status: "succeeded" });
+    expect(events.map((event) => (event.type === "task" ? `${event.change.taskId}:${event.change.state}` : event.type))).toContain("b:succeeded");
+    expect(events.at(-1)).toMatchObject({ type: "finished" });
+    const stored = await fixture.db.runs.get(runId);
+    expect(stored?.run.status).toBe("succeeded");
+    expect(stored?.tasks.map((task) => [task.taskId, task.state, task.resultMachine])).toEqual([["a", "succeeded", "loop-a"], ["b", "succeeded", "loop-a"]]);
+    expect((await fixture.db.runs.listAttempts(runId, "a"))[0]).toMatchObject({ state: "succeeded", machine: "loop-a" });
+    expect(link.payloads("run:ended")).toEqual([{ v: 1, runId }]);
+    expect(engine.isActive(runId)).toBe(false);
+    expect(await engine.lookupResult(runId, "b")).toMatchObject({ machine: "loop-a", preview: "1" });
+    await engine.stop();
+  });
+
+  it("retries a failed attempt when its backoff is over, on the fake clock's time", async () => {
+    const { clock, engine, link } = await cluster("loop-b");
+    const { dag, file } = dagOf([{ id: "a", fn: "std.constant", extraArgs: [1], maxRetries: 1, retryBackoff: { initialMs: 1000, factor: 2, maxMs: 1000 } }]);
+    const runId = await engine.submit({ dag, file, options: {}, startedBy: null, dagId: null, dagVersion: null });
+    let retryAt: number | undefined;
+    engine.subscribe(runId, (event) => {
+      if (event.type === "task" && event.change.retryAt !== undefined) retryAt = event.change.retryAt;
+    });
+    await settle(clock, engine);
+    engine.finished("loop-b", link, [{ ok: false, attemptId: `${runId}/a#1`, error: { kind: "function_failed", message: "boom" }, metrics: { wallMs: 1 } }]);
+    await settle(clock, engine);
+    expect(retryAt! - clock.now()).toBeGreaterThanOrEqual(500); // equal jitter: half the backoff at least
+    clock.advance(retryAt! - clock.now() - 1);
+    await settle(clock, engine);
+    expect(assigned(link).map((item) => item.attemptId)).toEqual([`${runId}/a#1`]);
+    clock.advance(1);
+    await settle(clock, engine);
+    expect(assigned(link).map((item) => item.attemptId)).toEqual([`${runId}/a#1`, `${runId}/a#2`]);
+    expect((await fixture.db.runs.listAttempts(runId, "a"))[0]).toMatchObject({ state: "failed", errorKind: "function_failed", errorMessage: "boom" });
+    await engine.stop();
+  });
+
+  it("fails the running attempt with machine_lost when its machine goes offline, and drops later reports over the old socket", async () => {
+    const { clock, engine, link } = await cluster("loop-c");
+    const { dag, file } = dagOf([{ id: "a", fn: "std.constant", extraArgs: [1], maxRetries: 0 }]);
+    const runId = await engine.submit({ dag, file, options: {}, startedBy: null, dagId: null, dagVersion: null });
+    await settle(clock, engine);
+    engine.disconnectAgent("loop-c", link, "socket closed");
+    engine.finished("loop-c", link, [ok(`${runId}/a#1`, "1")]);
+    const ending = engine.outcome(runId);
+    clock.advance(60_000); // no machine left: the run fails once the no-machine grace is over
+    const outcome = await ending;
+    expect(outcome?.status).toBe("failed");
+    expect((await fixture.db.runs.listAttempts(runId, "a"))[0]).toMatchObject({ state: "failed", errorKind: "machine_lost" });
+    expect((await fixture.db.runs.listAttempts(runId, "a"))[0]?.errorMessage).toMatch(/machine "loop-c" went offline during the attempt \(socket closed\)/);
+    await engine.stop();
+  });
+
+  it("keeps log lines of an attempt for a minute after it closed, and drops those of unknown attempts", async () => {
+    const { clock, engine, link } = await cluster("loop-d");
+    const { dag, file } = dagOf([{ id: "a", fn: "std.constant", extraArgs: [1] }]);
+    const runId = await engine.submit({ dag, file, options: {}, startedBy: null, dagId: null, dagVersion: null });
+    await settle(clock, engine);
+    engine.finished("loop-d", link, [ok(`${runId}/a#1`, "1")]);
+    await engine.outcome(runId);
+    const line = (message: string, attemptId = `${runId}/a#1`) => ({ attemptId, level: "info" as const, message, at: clock.now() });
+    engine.logs("loop-d", link, [line("late"), line("stranger", `${runId}/a#9`)]);
+    clock.advance(60_000);
+    engine.logs("loop-d", link, [line("too late")]);
+    await settle(clock, engine);
+    expect((await fixture.db.logs.list({ runId })).logs.map((stored) => stored.message)).toEqual(["late"]);
+    await engine.stop();
+  });
+
+  it("cancels a run: its running attempt is aborted on the agent and the run ends cancelled", async () => {
+    const { clock, engine, link } = await cluster("loop-e");
+    const { dag, file } = dagOf([{ id: "a", fn: "std.constant", extraArgs: [1] }]);
+    const runId = await engine.submit({ dag, file, options: {}, startedBy: null, dagId: null, dagVersion: null });
+    await settle(clock, engine);
+    expect(engine.cancel(runId, "changed my mind")).toBe(true);
+    expect(link.payloads("task:abort")).toEqual([{ v: 1, attemptId: `${runId}/a#1`, reason: "cancelled" }]);
+    expect((await engine.outcome(runId))?.status).toBe("cancelled");
+    expect(engine.cancel(runId)).toBe(false);
+    expect((await fixture.db.runs.listAttempts(runId, "a"))[0]).toMatchObject({ state: "cancelled" });
+    await engine.stop();
+  });
+});

@@ -1,0 +1,47 @@
+import type { ApiServices } from "@handoff/api";
+import type { Database } from "@handoff/db";
+import type { AuditLog } from "../auth/audit-log.ts";
+import type { SignInCodeService } from "../auth/sign-in-codes.ts";
+import type { TokenService } from "../auth/tokens.ts";
+import type { ResultRelay } from "../http/result-relay.ts";
+import type { Engine } from "../scheduler/engine.ts";
+import { createDagsService } from "./dags-service.ts";
+import { createMachinesService, type ServerMachines } from "./machines-service.ts";
+import { createResultsService } from "./results-service.ts";
+import { createRunsService } from "./runs-service.ts";
+import { createTokensService } from "./tokens-service.ts";
+
+export interface ApiServicesOptions {
+  readonly engine: Engine;
+  readonly db: Database;
+  readonly relay: ResultRelay;
+  readonly tokens: TokenService;
+  readonly audit: AuditLog;
+  readonly codes: SignInCodeService;
+  readonly localMachine: string | undefined;
+  readonly maxMessageBytes: number;
+  readonly publicUrl: () => string;
+}
+
+/**
+ * Every service the API's routers use, built over the engine's public methods and the repositories. `machines` is
+ * returned with its server-side extras (`live`, `publicKeyOf`) for the server's own use.
+ * @example
+ * const services = createApiServices({ engine, db, relay, tokens, audit, codes, localMachine, maxMessageBytes, publicUrl });
+ * createCallerFactory(appRouter)({ ...services, principal, clientAddress, credentialSignal: undefined });
+ */
+export function createApiServices(options: ApiServicesOptions): ApiServices & { readonly machines: ServerMachines } {
+  const { engine, db } = options;
+  const machines = createMachinesService({ engine, localMachine: options.localMachine, publicUrl: options.publicUrl });
+  return {
+    machines,
+    runs: createRunsService({ engine, db }),
+    dags: createDagsService({ engine, db }),
+    results: createResultsService({ engine, db, relay: options.relay, machines }),
+    tokens: createTokensService({ tokens: options.tokens, db }),
+    audit: options.audit,
+    signIn: options.codes,
+    publicUrl: options.publicUrl,
+    maxMessageBytes: options.maxMessageBytes,
+  };
+}

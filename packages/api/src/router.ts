@@ -1,0 +1,30 @@
+import { AuditKind } from "./services/audit.ts";
+import { auditRouter } from "./routers/audit.ts";
+import { dagsRouter } from "./routers/dags.ts";
+import { machinesRouter } from "./routers/machines.ts";
+import { resultsRouter } from "./routers/results.ts";
+import { runsRouter } from "./routers/runs.ts";
+import { tokensRouter } from "./routers/tokens.ts";
+import { adminProcedure, router, userProcedure } from "./trpc.ts";
+
+export const appRouter = router({
+  auth: router({
+    me: userProcedure.query(({ ctx }) => ({ tokenId: ctx.principal.tokenId, name: ctx.principal.name, kind: ctx.principal.kind as "admin" | "user" })),
+    /** A one-time sign-in link for the caller's token: works once, for 10 minutes (open it in a browser). */
+    signInLink: adminProcedure.mutation(async ({ ctx }) => {
+      const { code, expiresAt } = await ctx.signIn.mint(ctx.principal.tokenId);
+      ctx.audit.record({ kind: AuditKind.SignInCodeMinted, actor: ctx.principal, ip: ctx.clientAddress });
+      return { url: `${ctx.publicUrl()}/login?code=${code}`, expiresAt: expiresAt.toISOString() };
+    }),
+  }),
+  audit: auditRouter,
+  machines: machinesRouter,
+  dags: dagsRouter,
+  runs: runsRouter,
+  results: resultsRouter,
+  tokens: tokensRouter,
+});
+
+/** The API's type: the dashboard and the SDK client import it (type only). */
+export type AppRouter = typeof appRouter;
+export type { RunView, WatchEvent } from "./routers/runs.ts";

@@ -1,0 +1,312 @@
+import { z } from "zod";
+import { tracked } from "@trpc/server";
+import { boundedNumber, DagFile, toDagSpec, type AttemptMetrics } from "@handoff/protocol";
+import { Bounds, DEFAULT_MAX_RETRIES, RunStatus, type RunOptions, type RunOutcome } from "@handoff/core";
+import type { RunSummary } from "@handoff/db";
+import type { ApiContext } from "../context.ts";
+import { materializeResults } from "../materialize-results.ts";
+import type { RunEvent, RunsService } from "../services/runs.ts";
+import { ApiError, router, userProcedure } from "../trpc.ts";
+
+export const RunOptionsInput = z
+  .object({
+    strategy: z.enum(["first_available", "load_balanced"]).optional(),
+    maxRetries: boundedNumber(Bounds.maxRetries).optional(),
+    maxConcurrency: z.number().int().min(1).max(1_000_000).optional(),
+    onFailure: z.enum(["fail_fast", "continue"]).optional(),
+    timeoutMs: boundedNumber(Bounds.timeoutMs).optional(),
+  })
+  .strict();
+
+export const StartInput = z.object({
+  dag: z.union([z.object({ file: DagFile }).strict(), z.object({ name: z.string().min(1).max(200), version: z.number().int().positive().optional() }).strict()]),
+  options: RunOptionsInput.optional(),
+  /** The same key (per token) within 24 h answers with the run it started instead of starting another. */
+  idempotencyKey: z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces").optional(),
+});
+
+const RunId = z.object({ runId: z.string().min(1).max(200) });
+const Status = z.enum(RunStatus);
+
+async function startRun(ctx: ApiContext & { principal: NonNullable<ApiContext["principal"]> }, input: z.infer<typeof StartInput>): Promise<string> {
+  let file: DagFile;
+  let dagId: string | null = null;
+  let dagVersion: number | null = null;
+  if ("file" in input.dag) {
+    file = input.dag.file;
+  } else {
+    const dag = await ctx.dags.getByName(input.dag.name);
+    if (!dag) throw new ApiError("NOT_FOUND", `no DAG named "${input.dag.name}"`);
+    const version = await ctx.dags.getVersion(dag.id, input.dag.version);
+    if (!version) throw new ApiError("NOT_FOUND", `DAG "${input.dag.name}" has no version ${input.dag.version ?? "(latest)"}`);
+    const parsed = DagFile.safeParse(version.spec);
+    if (!parsed.success) throw new ApiError("INTERNAL_SERVER_ERROR", `stored DAG "${input.dag.name}" v${version.version} is unreadable`);
+    file = parsed.data;
+    dagId = dag.id;
+    dagVersion = version.version;
+  }
+  const options: RunOptions = {
+    ...(file.strategy ? { strategy: file.strategy } : {}),
+    ...(file.onFailure ? { onFailure: file.onFailure } : {}),
+    ...input.options,
+  };
+  const started = await ctx.runs.start({
+    dag: toDagSpec(file),
+    file,
+    options,
+    startedBy: ctx.principal.name,
+    dagId,
+    dagVersion,
+    dagName: file.name ?? null,
+    ...(input.idempotencyKey === undefined ? {} : { idempotency: { tokenId: ctx.principal.tokenId, key: input.idempotencyKey } }),
+  });
+  if (started.kind === "rejected") throw new ApiError("BAD_REQUEST", started.message, started.problems);
+  return started.runId;
+}
+
+/** The producers a task's arguments name (task ids, or edges from a task). */
+function dependenciesOf(args: unknown): string[] {
+  if (!Array.isArray(args)) return [];
+  return args.flatMap((arg: unknown) => {
+    if (typeof arg === "string") return [arg];
+    if (arg !== null && typeof arg === "object" && "from" in arg && typeof arg.from === "string") return [arg.from];
+    return [];
+  });
+}
+
+function iso(date: Date | null): string | null {
+  return date ? date.toISOString() : null;
+}
+
+function summaryView(run: RunSummary) {
+  return {
+    runId: run.id,
+    dagName: run.dagName,
+    dagVersion: run.dagVersion,
+    status: run.status,
+    startedBy: run.startedBy,
+    createdAt: run.createdAt.toISOString(),
+    startedAt: iso(run.startedAt),
+    finishedAt: iso(run.finishedAt),
+    durationMs: run.finishedAt ? run.finishedAt.getTime() - (run.startedAt ?? run.createdAt).getTime() : null,
+  };
+}
+
+export type RunView = Awaited<ReturnType<typeof runView>>;
+
+export async function runView(runs: Pick<RunsService, "get">, runId: string) {
+  const found = await runs.get(runId);
+  if (!found) throw new ApiError("NOT_FOUND", `no run "${runId}"`);
+  const { run, tasks } = found;
+  const file = run.spec as DagFile;
+  const options = (run.options ?? {}) as RunOptions;
+  const specOf = new Map(file.tasks.map((task) => [task.id, task]));
+  const order = new Map(file.tasks.map((task, index) => [task.id, index]));
+  tasks.sort((a, b) => (order.get(a.taskId) ?? 0) - (order.get(b.taskId) ?? 0));
+  const taskCounts: Record<string, number> = {};
+  for (const task of tasks) {
+    const key = specOf.get(task.taskId)?.type === "inline" ? "inline" : task.state;
+    taskCounts[key] = (taskCounts[key] ?? 0) + 1;
+  }
+  return {
+    ...summaryView(run),
+    options,
+    file,
+    /** The run this one recomputes a value of (`reason: "recompute"`), if any. */
+    parentRunId: run.parentRunId,
+    reason: run.reason,
+    outcome: (run.outcome ?? null) as RunOutcome | null,
+    taskCounts,
+    tasks: tasks.map((task) => ({
+      taskId: task.taskId,
+      state: task.state,
+      reason: task.reason,
+      machine: task.machine,
+      attempts: task.attempts,
+      maxAttempts: (specOf.get(task.taskId)?.maxRetries ?? options.maxRetries ?? DEFAULT_MAX_RETRIES) + 1,
+      inline: specOf.get(task.taskId)?.type === "inline",
+      startedAt: iso(task.startedAt),
+      finishedAt: iso(task.finishedAt),
+      error: task.errorKind ? { kind: task.errorKind, message: task.errorMessage ?? "" } : null,
+      result: task.resultMachine ? { machine: task.resultMachine, size: task.resultSize ?? 0, preview: task.resultPreview ?? "" } : null,
+      /** Set when the result was lost with its machine (results.recompute rebuilds it). */
+      lost: task.lostAt ? { at: task.lostAt.toISOString(), machine: task.lostMachine ?? task.resultMachine ?? "" } : null,
+    })),
+  };
+}
+
+export type WatchEvent = { type: "snapshot"; run: RunView } | RunEvent;
+
+export const runsRouter = router({
+  start: userProcedure.input(StartInput).mutation(async ({ ctx, input }) => ({ runId: await startRun(ctx, input) })),
+
+  /** Starts a run and answers with its outcome when it ends. */
+  execute: userProcedure.input(StartInput.extend({ materialize: z.boolean().optional() })).mutation(async ({ ctx, input }) => {
+    const runId = await startRun(ctx, input);
+    const outcome = (await ctx.runs.outcome(runId))!;
+    if (!input.materialize || outcome.status !== "succeeded") return outcome;
+    return materializeResults(ctx.results, runId, outcome, ctx.maxMessageBytes);
+  }),
+
+  cancel: userProcedure.input(RunId).mutation(async ({ ctx, input }) => {
+    if (!ctx.runs.cancel(input.runId, `cancelled by ${ctx.principal.name}`)) {
+      const found = await ctx.runs.get(input.runId);
+      if (!found) throw new ApiError("NOT_FOUND", `no run "${input.runId}"`);
+      return { ok: true as const, alreadyFinished: true };
+    }
+    return { ok: true as const, alreadyFinished: false };
+  }),
+
+  list: userProcedure
+    .input(
+      z
+        .object({
+          cursor: z.string().max(200).optional(),
+          limit: z.number().int().min(1).max(200).default(50),
+          status: Status.optional(),
+          /** The DAG's name. */
+          dag: z.string().min(1).max(200).optional(),
+          startedBy: z.string().min(1).max(200).optional(),
+          /** Runs created at or after (ISO 8601). */
+          from: z.string().datetime({ offset: true }).optional(),
+          /** Runs created before (ISO 8601). */
+          to: z.string().datetime({ offset: true }).optional(),
+        })
+        .strict()
+        .optional(),
+    )
+    .query(async ({ ctx, input }) => {
+      const page = await ctx.runs.list({
+        limit: input?.limit ?? 50,
+        ...(input?.cursor ? { cursor: input.cursor } : {}),
+        ...(input?.status ? { status: input.status } : {}),
+        ...(input?.dag ? { dagName: input.dag } : {}),
+        ...(input?.startedBy ? { startedBy: input.startedBy } : {}),
+        ...(input?.from ? { from: new Date(input.from) } : {}),
+        ...(input?.to ? { to: new Date(input.to) } : {}),
+      });
+      const counts = await ctx.runs.countTasks(page.runs.map((run) => run.id));
+      return { items: page.runs.map((run) => ({ ...summaryView(run), taskCounts: counts.get(run.id) ?? {} })), nextCursor: page.nextCursor ?? null };
+    }),
+
+  /** Starts the same DAG again with the same options (and the same saved version, if it was one). */
+  rerun: userProcedure.input(RunId).mutation(async ({ ctx, input }) => {
+    const found = await ctx.runs.get(input.runId);
+    if (!found) throw new ApiError("NOT_FOUND", `no run "${input.runId}"`);
+    const file = DagFile.safeParse(found.run.spec);
+    if (!file.success) throw new ApiError("PRECONDITION_FAILED", `run "${input.runId}" has an unreadable DAG and cannot run again`);
+    const options = (found.run.options ?? {}) as RunOptions;
+    const started = await ctx.runs.start({
+      dag: toDagSpec(file.data),
+      file: file.data,
+      options,
+      startedBy: ctx.principal.name,
+      dagId: found.run.dagId,
+      dagVersion: found.run.dagVersion,
+      dagName: found.run.dagName ?? file.data.name ?? null,
+    });
+    if (started.kind === "rejected") throw new ApiError("BAD_REQUEST", started.message, started.problems);
+    return { runId: started.runId };
+  }),
+
+  /** Every attempt of the run with its machine, timings, and the values it fetched from other machines (the Gantt view). */
+  timeline: userProcedure.input(RunId).query(async ({ ctx, input }) => {
+    const found = await ctx.runs.get(input.runId);
+    if (!found) throw new ApiError("NOT_FOUND", `no run "${input.runId}"`);
+    const file = found.run.spec as DagFile;
+    const specOf = new Map(file.tasks.map((task) => [task.id, task]));
+    const attempts = await ctx.runs.attempts(input.runId);
+    return {
+      runId: found.run.id,
+      status: found.run.status,
+      startedAt: iso(found.run.startedAt ?? found.run.createdAt),
+      finishedAt: iso(found.run.finishedAt),
+      tasks: found.tasks.map((task) => ({
+        taskId: task.taskId,
+        fn: specOf.get(task.taskId)?.fn ?? null,
+        cost: specOf.get(task.taskId)?.cost ?? {},
+        deps: dependenciesOf(specOf.get(task.taskId)?.args),
+        state: task.state,
+        machine: task.machine,
+      })),
+      attempts: attempts.map((attempt) => ({
+        id: attempt.id,
+        taskId: attempt.taskId,
+        number: attempt.number,
+        machine: attempt.machine,
+        state: attempt.state,
+        startedAt: iso(attempt.startedAt),
+        finishedAt: iso(attempt.finishedAt),
+        errorKind: attempt.errorKind,
+        metrics: (attempt.metrics ?? null) as AttemptMetrics | null,
+      })),
+    };
+  }),
+
+  get: userProcedure.input(RunId).query(async ({ ctx, input }) => {
+    return runView(ctx.runs, input.runId);
+  }),
+
+  attempts: userProcedure.input(RunId.extend({ taskId: z.string().min(1).max(200) })).query(async ({ ctx, input }) => {
+    return (await ctx.runs.attempts(input.runId, input.taskId)).map((attempt) => ({
+      id: attempt.id,
+      number: attempt.number,
+      machine: attempt.machine,
+      state: attempt.state,
+      startedAt: iso(attempt.startedAt),
+      finishedAt: iso(attempt.finishedAt),
+      error: attempt.errorKind ? { kind: attempt.errorKind, message: attempt.errorMessage ?? "" } : null,
+      metrics: attempt.metrics,
+    }));
+  }),
+
+  logs: userProcedure
+    .input(RunId.extend({ taskId: z.string().min(1).max(200).optional(), afterId: z.number().int().nonnegative().optional(), limit: z.number().int().min(1).max(5000).optional() }))
+    .query(async ({ ctx, input }) => {
+      const page = await ctx.runs.logs({
+        runId: input.runId,
+        ...(input.taskId ? { taskId: input.taskId } : {}),
+        ...(input.afterId === undefined ? {} : { afterId: input.afterId }),
+        ...(input.limit === undefined ? {} : { limit: input.limit }),
+      });
+      return {
+        logs: page.logs.map((log) => ({ id: log.id, taskId: log.taskId, attemptId: log.attemptId, level: log.level, message: log.message, at: log.timestamp.toISOString() })),
+        nextCursor: page.nextCursor ?? null,
+        hasMore: page.hasMore,
+      };
+    }),
+
+  /** A snapshot, then every change as it happens, until the run finishes. */
+  watch: userProcedure.input(RunId).subscription(async function* ({ ctx, input, signal: requestSignal }) {
+    // Ends when the client leaves or the credential that opened it is revoked (see endsWithCredential).
+    const signal = ctx.credentialSignal && requestSignal ? AbortSignal.any([requestSignal, ctx.credentialSignal]) : requestSignal;
+    const buffer: RunEvent[] = [];
+    let wake: (() => void) | undefined;
+    const unsubscribe = ctx.runs.subscribe(input.runId, (event) => {
+      buffer.push(event);
+      wake?.();
+    });
+    try {
+      const run = await runView(ctx.runs, input.runId);
+      let sequence = 0;
+      yield tracked(String(sequence++), { type: "snapshot", run } as WatchEvent);
+      const active = ctx.runs.isActive(input.runId);
+      if (!active && buffer.length === 0) return;
+      while (!signal?.aborted) {
+        if (buffer.length === 0) {
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            signal?.addEventListener("abort", () => resolve(), { once: true });
+          });
+          wake = undefined;
+          continue;
+        }
+        const event = buffer.shift()!;
+        yield tracked(String(sequence++), event as WatchEvent);
+        if (event.type === "finished") return;
+      }
+    } finally {
+      unsubscribe();
+    }
+  }),
+});

@@ -1,0 +1,72 @@
+import type { DagProblem, DagSpec, RunOptions, RunOutcome } from "@handoff/core";
+import type { AttemptRecord, LogPage, LogQuery, RunFilter, RunPage, RunRecord, TaskCounts, TaskRecord } from "@handoff/db";
+import type { DagFile } from "@handoff/protocol";
+import type { ResultReference } from "./results.ts";
+
+/** A task's change as watchers see it. */
+export interface TaskChangeView {
+  readonly taskId: string;
+  readonly state: string;
+  readonly at: number;
+  readonly attempts: number;
+  readonly maxAttempts: number;
+  readonly machine?: string;
+  readonly reason?: string;
+  /** While retrying after a backoff: when (epoch ms) the next attempt may start. */
+  readonly retryAt?: number;
+  readonly error?: { readonly kind: string; readonly message: string };
+  readonly result?: ResultReference;
+}
+
+/** A log line as watchers see it (`id` is null until it is stored). */
+export interface LogView {
+  readonly id: number | null;
+  readonly taskId: string | null;
+  readonly attemptId: string | null;
+  readonly level: string;
+  readonly message: string;
+  readonly at: string;
+}
+
+/** What a run's watchers are told, in order, until `finished`. */
+export type RunEvent =
+  | { readonly type: "task"; readonly change: TaskChangeView }
+  | { readonly type: "log"; readonly log: LogView }
+  | { readonly type: "finished"; readonly outcome: RunOutcome };
+
+export interface StartRunRequest {
+  readonly dag: DagSpec;
+  /** The DAG file as given (stored with the run so the dashboard can draw it). */
+  readonly file: DagFile;
+  readonly options: RunOptions;
+  readonly startedBy: string | null;
+  readonly dagId: string | null;
+  readonly dagVersion: number | null;
+  readonly dagName: string | null;
+  /** The same key from the same token within 24 h answers with the run it started. */
+  readonly idempotency?: { readonly tokenId: string; readonly key: string };
+}
+
+export type StartedRun =
+  | { readonly kind: "started"; readonly runId: string; readonly isExisting: boolean }
+  | { readonly kind: "rejected"; readonly message: string; readonly problems: readonly DagProblem[] };
+
+/**
+ * Runs: starting them (checked against the live cluster), watching them, and reading what they stored. Reads of one
+ * run wait for the scheduler's pending writes, so they see every change already published to watchers.
+ */
+export interface RunsService {
+  start(request: StartRunRequest): Promise<StartedRun>;
+  /** The run's outcome, once it has ended (waits). */
+  outcome(runId: string): Promise<RunOutcome | undefined>;
+  /** False when the run is not active (finished, or unknown). */
+  cancel(runId: string, reason: string): boolean;
+  isActive(runId: string): boolean;
+  subscribe(runId: string, listener: (event: RunEvent) => void): () => void;
+  get(runId: string): Promise<{ run: RunRecord; tasks: TaskRecord[] } | undefined>;
+  list(filter: RunFilter): Promise<RunPage>;
+  /** Task counts by state for each run (inline tasks apart), in one query for a page of runs. */
+  countTasks(runIds: readonly string[]): Promise<Map<string, TaskCounts>>;
+  attempts(runId: string, taskId?: string): Promise<AttemptRecord[]>;
+  logs(query: LogQuery): Promise<LogPage>;
+}

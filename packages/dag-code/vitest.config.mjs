@@ -1,0 +1,3 @@
+import { defineHandoffTestConfig } from "../../vitest.shared.mjs";
+
+export default defineHandoffTestConfig({ propertyRuns: 100 });

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Task" ADD COLUMN     "inline" BOOLEAN NOT NULL DEFAULT false;
+
