@@ -11,6 +11,7 @@ import { detectCapacity } from "./machine/detect-capacity.ts";
 import { defaultAgentDataDir } from "./identity/agent-data-dir.ts";
 import { loadMachineIdentity } from "./identity/machine-identity.ts";
 import { createLoadSampler } from "./machine/load-sampler.ts";
+import { defaultMemoryBudgetBytes } from "./results/memory-budget.ts";
 import { createResultFetcher } from "./results/result-fetcher.ts";
 import { startResultServer, type ResultServer } from "./results/result-server.ts";
 import { createResultStore } from "./results/result-store.ts";
@@ -90,7 +91,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const executor = await createExecutor({ modules: options.functions ?? [], slots, machine: name, onProblem: (message) => log("error", message) });
   const store = createResultStore({
     dir: join(dataDir, "results"),
-    memoryBudgetBytes: (options.memoryBudgetMb ?? 256) * MB,
+    memoryBudgetBytes: options.memoryBudgetMb === undefined ? defaultMemoryBudgetBytes() : options.memoryBudgetMb * MB,
     diskBudgetBytes: (options.diskBudgetMb ?? 10_240) * MB,
     retentionMs: options.retentionMs ?? 24 * 3_600_000,
     // `connection` exists by the time anything is evicted (evictions run on timers and later puts).

@@ -36,7 +36,7 @@ export const AGENT_USAGE = `usage: HANDOFF_JOIN_TOKEN=TOKEN handoff-agent --serv
   --functions FILE...       function modules (.ts, .mts, .mjs, .js) besides the standard library
   --data-dir DIR            the machine's identity key and spilled results (HANDOFF_AGENT_DATA_DIR;
                             default $XDG_DATA_HOME/handoff/agent/NAME or ~/.local/share/handoff/agent/NAME)
-  --memory-budget-mb N      results kept in memory before spilling (default 256)
+  --memory-budget-mb N      results kept in memory before spilling (default a quarter of the machine's memory, 256 MiB–64 GiB)
   --disk-budget-mb N        results kept on disk before the oldest are evicted (default 10240)
   --retention-minutes N     how long results of finished runs are kept (default 1440)
   --result-host HOST        host the result server binds (default: the local address of the connection to the server)

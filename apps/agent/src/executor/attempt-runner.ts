@@ -70,7 +70,7 @@ export function createAttemptRunner(options: AttemptRunnerOptions): AttemptRunne
       const where = input.machine === machine ? "" : ` (the server placed it on ${input.machine} and sent no fetch grant)`;
       return lost(`input "${input.taskId}" is not stored on ${machine}${evicted === undefined ? "" : `: evicted (${evicted})`}${where}`);
     }
-    const value = await store.get(runId, input.taskId);
+    const value = await store.get(runId, input.taskId, { isShared: true });
     if (value === undefined) return lost(`input "${input.taskId}" was evicted from ${machine} while being read`);
     return { ok: true, value, isEncoded: false };
   };
@@ -133,7 +133,7 @@ export function createAttemptRunner(options: AttemptRunnerOptions): AttemptRunne
     let preview: ReturnType<typeof previewValue>;
     try {
       preview = previewValue(outcome.value, PREVIEW_BYTES);
-      await store.put(item.runId, item.taskId, outcome.value);
+      await store.put(item.runId, item.taskId, outcome.value, { isOwned: true });
     } catch (error) {
       return { ...failed(item, { kind: "function_failed", message: `the function's result cannot be stored: ${describe(error)}` }, outcome.metrics.wallMs), metrics };
     }
@@ -163,7 +163,10 @@ export function createAttemptRunner(options: AttemptRunnerOptions): AttemptRunne
 function encodeInGrant(token: string): GrantEncode | undefined {
   const payload = token.split(".")[0] ?? "";
   try {
-    const parsed = Grant.safeParse(JSON.parse(Buffer.from(payload, "base64url").toString("utf8")));
+    const raw: unknown = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
+    // Most grants carry no encode: skip the schema (measured ~50 µs a grant, half a second for a 10,000-input sink).
+    if (typeof raw !== "object" || raw === null || !("encode" in raw)) return undefined;
+    const parsed = Grant.safeParse(raw);
     return parsed.success ? parsed.data.encode : undefined;
   } catch {
     return undefined;

@@ -22,8 +22,13 @@ export type JobLog = { readonly level: "info" | "warn" | "error"; readonly messa
 export type ExecutorOptions = {
   /** Function modules (absolute or relative paths) each worker loads. */
   readonly modules: readonly string[];
-  /** Worker threads in the pool: how many jobs run at once. */
+  /**
+   * Worker threads in the pool at most: how many jobs run at once. One starts with the pool (it reads the catalogue);
+   * workers start when jobs wait and retire after `idleWorkerMs` without work (an idle agent holds none).
+   */
   readonly slots: number;
+  /** How long a worker may stay idle before it is retired (default 30 s). */
+  readonly idleWorkerMs?: number;
   /** This machine's name (`currentTask().machine`, the target of every edge). */
   readonly machine: string;
   /** How long an aborted function may take to settle before its worker is terminated (default 200 ms). */
@@ -69,7 +74,7 @@ type Job = {
   slot: Slot | undefined;
 };
 
-type Slot = { worker: Worker; isReady: boolean; job: Job | undefined; isRetired: boolean };
+type Slot = { worker: Worker; isReady: boolean; job: Job | undefined; isRetired: boolean; idleTimer: ReturnType<typeof setTimeout> | undefined };
 
 const workerUrl = new URL("./worker-entry.mjs", import.meta.url);
 
@@ -83,6 +88,7 @@ const workerUrl = new URL("./worker-entry.mjs", import.meta.url);
  */
 export async function createExecutor(options: ExecutorOptions): Promise<Executor> {
   const graceMs = options.abortGraceMs ?? 200;
+  const idleWorkerMs = options.idleWorkerMs ?? 30_000;
   const slots = new Set<Slot>();
   const queue: Job[] = [];
   const jobsByAttempt = new Map<string, Job>();
@@ -106,16 +112,36 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
     metrics: metrics ?? { wallMs: job.startedAt === 0 ? 0 : performance.now() - job.startedAt },
   });
 
+  const retireWhenIdle = (slot: Slot): void => {
+    if (slot.idleTimer !== undefined) clearTimeout(slot.idleTimer);
+    slot.idleTimer = setTimeout(() => {
+      slot.idleTimer = undefined;
+      if (slot.job !== undefined || slot.isRetired || isClosed) return;
+      slot.isRetired = true;
+      slots.delete(slot);
+      void slot.worker.terminate();
+    }, idleWorkerMs);
+    slot.idleTimer.unref();
+  };
+
   const dispatch = (): void => {
     for (const slot of slots) {
-      if (queue.length === 0) return;
       if (!slot.isReady || slot.job !== undefined || slot.isRetired) continue;
+      if (queue.length === 0) {
+        if (slot.idleTimer === undefined) retireWhenIdle(slot);
+        continue;
+      }
+      if (slot.idleTimer !== undefined) clearTimeout(slot.idleTimer);
+      slot.idleTimer = undefined;
       const job = queue.shift() as Job;
       slot.job = job;
       job.slot = slot;
       job.startedAt = performance.now();
       slot.worker.postMessage(job.message);
     }
+    // Jobs still waiting start more workers, up to `slots` (a starting worker counts: it takes the next job).
+    const starting = [...slots].filter((slot) => !slot.isReady).length;
+    for (let more = Math.min(queue.length - starting, options.slots - slots.size); more > 0 && !isClosed; more--) void replace();
   };
 
   const onMessage = (slot: Slot, message: FromWorker): void => {
@@ -149,14 +175,14 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
       if (job.abortReason !== undefined) finish(job, abortedOutcome(job, job.abortReason));
       else finish(job, { ok: false, kind: "function_failed", message: why, metrics: { wallMs } });
     }
-    if (!isClosed && !slot.isRetired) void replace();
+    if (!isClosed && !slot.isRetired && queue.length > 0) void replace();
   };
 
   const spawn = (): Promise<{ slot: Slot; functions: readonly FunctionMeta[] }> =>
     new Promise((resolve, reject) => {
       // execArgv: [] so a parent started with `--import tsx` does not register tsx twice in the worker.
       const worker = new Worker(workerUrl, { execArgv: [] });
-      const slot: Slot = { worker, isReady: false, job: undefined, isRetired: false };
+      const slot: Slot = { worker, isReady: false, job: undefined, isRetired: false, idleTimer: undefined };
       slots.add(slot);
       let isStarted = false;
       worker.on("message", (message: FromWorker) => {
@@ -211,13 +237,6 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
   };
 
   const first = await spawn();
-  const rest = await Promise.allSettled(Array.from({ length: Math.max(0, options.slots - 1) }, () => spawn()));
-  const failed = rest.find((r) => r.status === "rejected");
-  if (failed !== undefined) {
-    isClosed = true;
-    await Promise.all([...slots].map((slot) => slot.worker.terminate()));
-    throw failed.reason;
-  }
 
   const enqueue = (attemptId: string | undefined, message: Job["message"], onLog: Job["onLog"], timeoutMs: number | undefined): Promise<JobOutcome> =>
     new Promise((resolve) => {
@@ -247,7 +266,7 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
       finish(job, abortedOutcome(job, reason));
       slots.delete(slot);
       void slot.worker.terminate();
-      if (!isClosed) void replace();
+      if (!isClosed && queue.length > 0) void replace();
     }, graceMs);
   };
 
@@ -273,6 +292,7 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
       for (const job of [...queue]) finish(job, abortedOutcome(job, "cancelled"));
       const workers = [...slots];
       slots.clear();
+      for (const slot of workers) if (slot.idleTimer !== undefined) clearTimeout(slot.idleTimer);
       for (const slot of workers) if (slot.job !== undefined) finish(slot.job, abortedOutcome(slot.job, "cancelled"));
       await Promise.all(workers.map((slot) => slot.worker.terminate()));
     },

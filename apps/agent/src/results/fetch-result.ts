@@ -1,5 +1,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
+import { Readable } from "node:stream";
 import { FETCH_PROOF_HEADER } from "@handoff/protocol/machine-identity";
+import { directGet, type BodySink } from "./direct-get.ts";
 import { readExact } from "./read-exact.ts";
 import { ResultFetchError } from "./result-fetch-error.ts";
 import type { ResultStore } from "./result-store.ts";
@@ -14,7 +16,10 @@ export type FetchResultRequest = {
   readonly grant: string;
   /** Signs the grants presented (this machine's identity key): the holder serves only the grant's audience. */
   readonly prove?: FetchProver;
-  /** When given, the bytes are streamed into this store (large values straight to disk) and read back from it. */
+  /**
+   * When given, the bytes are streamed into this store (large values straight to disk) and read back from it; a
+   * binary value then comes back as a view of the stored bytes (shared memory: pass it on, do not modify it).
+   */
   readonly store?: ResultStore;
   /**
    * The task id to store the value under (default `taskId`). A value served through an edge's encode step is not the
@@ -43,25 +48,54 @@ const maxErrorBodyBytes = 64 * 1024;
  */
 export async function fetchResult(request: FetchResultRequest): Promise<FetchResultOutcome> {
   const { runId, taskId, store } = request;
-  const target = new URL(`results/${encodeURIComponent(runId)}/${encodeURIComponent(taskId)}`, withSlash(request.url));
-  const response = await get(target, request.grant, request.prove, request.signal);
-
-  if (response.statusCode !== 200) return { ok: false, error: await readRefusal(response) };
-
-  const contentType = response.headers["x-handoff-content-type"];
-  const size = Number(response.headers["content-length"]);
-  if (!isValueContentType(contentType) || !Number.isSafeInteger(size) || size < 0) {
-    response.destroy();
-    throw new Error(`result server at ${request.url} sent no usable X-Handoff-Content-Type / Content-Length`);
-  }
-  if (store === undefined) {
-    return { ok: true, value: decodeValue(await readExact(response, size), contentType), size };
-  }
   const storeTaskId = request.storeTaskId ?? taskId;
-  await store.putStream(runId, storeTaskId, response, { contentType, size });
-  const value = await store.get(runId, storeTaskId);
+  const url = new URL(`results/${encodeURIComponent(runId)}/${encodeURIComponent(taskId)}`, withSlash(request.url));
+  const headers = { Authorization: `Bearer ${request.grant}`, ...(request.prove === undefined ? {} : { [FETCH_PROOF_HEADER]: request.prove([request.grant]) }) };
+  let body: Uint8Array | undefined;
+  let contentType: ValueContentType | undefined;
+  let toDisk: Promise<void> | undefined;
+  // Ends the transfer when writing it to disk fails (the signal of the request ends it too).
+  const stop = new AbortController();
+  const signal = request.signal === undefined ? stop.signal : AbortSignal.any([request.signal, stop.signal]);
+  const transfer = directGet({
+    url,
+    headers,
+    signal,
+    sinkFor: (head, resume): BodySink => {
+      if (head.status !== 200) {
+        if (head.size > maxErrorBodyBytes) throw new Error(`result server at ${request.url} answered ${head.status} with a ${head.size}-byte body`);
+        body = new Uint8Array(head.size);
+        return { kind: "buffer", target: body };
+      }
+      const announced = head.headers.get("x-handoff-content-type");
+      if (!isValueContentType(announced)) throw new Error(`result server at ${request.url} sent no usable X-Handoff-Content-Type`);
+      contentType = announced;
+      if (store === undefined || store.fitsInMemory(head.size)) {
+        // Shared memory: the value goes on to a worker thread without another copy.
+        body = new Uint8Array(new SharedArrayBuffer(head.size));
+        return { kind: "buffer", target: body };
+      }
+      // Larger than the memory budget: straight to disk, never whole in memory.
+      const readable = new Readable({ read: resume });
+      toDisk = store.putStream(runId, storeTaskId, readable, { contentType, size: head.size });
+      toDisk.catch(() => stop.abort());
+      return { kind: "chunks", onChunk: (chunk) => readable.push(chunk), onEnd: (error) => (error === undefined ? readable.push(null) : readable.destroy(error)) };
+    },
+  });
+  let answer: Awaited<typeof transfer>;
+  try {
+    answer = await transfer;
+  } catch (error) {
+    if (toDisk !== undefined) await toDisk; // its own error names the cause better than the aborted transfer
+    throw error;
+  }
+  if (answer.status !== 200) return { ok: false, error: parseRefusal(answer.status, body ?? new Uint8Array()) };
+  if (store === undefined) return { ok: true, value: decodeValue(body!, contentType!), size: answer.size };
+  if (toDisk !== undefined) await toDisk;
+  else await store.putBytes(runId, storeTaskId, body!, contentType!);
+  const value = await store.get(runId, storeTaskId, { isShared: true });
   if (value === undefined) throw new Error(`result ${runId}/${storeTaskId} was evicted locally before it could be read`);
-  return { ok: true, value, size };
+  return { ok: true, value, size: answer.size };
 }
 
 /** What a batch answers for one grant (see the result server's `POST /results/batch`). */
@@ -120,34 +154,14 @@ function withSlash(url: string): string {
  */
 const holderConnections = new HttpAgent({ keepAlive: true, maxSockets: 16, scheduling: "fifo" });
 
-function get(url: URL, grant: string, prove: FetchProver | undefined, signal: AbortSignal | undefined): Promise<IncomingMessage> {
-  return new Promise((resolve, reject) => {
-    const headers = { Authorization: `Bearer ${grant}`, ...(prove === undefined ? {} : { [FETCH_PROOF_HEADER]: prove([grant]) }) };
-    const outgoing = httpRequest(url, { method: "GET", headers, signal, agent: holderConnections });
-    outgoing.once("response", resolve);
-    outgoing.once("error", reject);
-    outgoing.end();
-  });
-}
-
-async function readRefusal(response: IncomingMessage): Promise<ResultFetchError> {
-  const chunks: Buffer[] = [];
-  let length = 0;
-  for await (const chunk of response as AsyncIterable<Buffer>) {
-    length += chunk.byteLength;
-    if (length > maxErrorBodyBytes) {
-      response.destroy();
-      break;
-    }
-    chunks.push(chunk);
-  }
+function parseRefusal(status: number, bytes: Uint8Array): ResultFetchError {
   let body: unknown;
   try {
-    body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+    body = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8"));
   } catch {
     body = undefined;
   }
   const parsed = ResultFetchError.safeParse((body as { error?: unknown } | undefined)?.error);
-  if (!parsed.success) throw new Error(`result server answered ${response.statusCode} with an unexpected body`);
+  if (!parsed.success) throw new Error(`result server answered ${status} with an unexpected body`);
   return parsed.data;
 }

@@ -8,6 +8,7 @@ export type ResultFetcher = {
 
 /** Downloads asked for in the same turn of the event loop from the same holder share requests of up to this many. */
 const BATCH_SIZE = 500;
+const BATCHES_IN_FLIGHT = 4;
 
 type Waiting = {
   readonly request: Omit<FetchResultRequest, "store">;
@@ -38,26 +39,34 @@ export function createResultFetcher({ store, prove }: { readonly store: ResultSt
       const [only] = waiting;
       return single(only!.request).then(only!.resolve, only!.reject);
     }
-    for (let start = 0; start < waiting.length; start += BATCH_SIZE) {
-      const chunk = waiting.slice(start, start + BATCH_SIZE);
-      try {
-        const answers = await fetchResultBatch(url, chunk.map((item) => item.request.grant), prove);
-        await Promise.all(
-          chunk.map(async (item, index) => {
-            const answer = answers?.[index];
-            if (answer === undefined || (!answer.ok && answer.error.kind === "single")) return single(item.request).then(item.resolve, item.reject);
-            if (!answer.ok) return answer.error.kind === "single" ? undefined : item.resolve({ ok: false, error: answer.error });
-            const { runId, taskId } = item.request;
-            // A copy: the answer's bytes are a view into the whole batch, which must not stay alive through one value.
-            await store.putBytes(runId, taskId, new Uint8Array(answer.bytes), answer.contentType);
-            const value = await store.get(runId, taskId);
-            if (value === undefined) return item.reject(new Error(`result ${runId}/${taskId} was evicted locally before it could be read`));
-            item.resolve({ ok: true, value, size: answer.bytes.byteLength });
-          }),
-        );
-      } catch (error) {
-        for (const item of chunk) item.reject(error);
-      }
+    const chunks: Waiting[][] = [];
+    for (let start = 0; start < waiting.length; start += BATCH_SIZE) chunks.push(waiting.slice(start, start + BATCH_SIZE));
+    // A few batches in flight at once: the holder prepares one while the previous crosses the wire.
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (next < chunks.length) await fetchBatch(url, chunks[next++]!);
+    };
+    await Promise.all(Array.from({ length: Math.min(BATCHES_IN_FLIGHT, chunks.length) }, lane));
+  }
+
+  async function fetchBatch(url: string, chunk: Waiting[]): Promise<void> {
+    try {
+      const answers = await fetchResultBatch(url, chunk.map((item) => item.request.grant), prove);
+      await Promise.all(
+        chunk.map(async (item, index) => {
+          const answer = answers?.[index];
+          if (answer === undefined || (!answer.ok && answer.error.kind === "single")) return single(item.request).then(item.resolve, item.reject);
+          if (!answer.ok) return answer.error.kind === "single" ? undefined : item.resolve({ ok: false, error: answer.error });
+          const { runId, taskId } = item.request;
+          // A copy: the answer's bytes are a view into the whole batch, which must not stay alive through one value.
+          await store.putBytes(runId, taskId, new Uint8Array(answer.bytes), answer.contentType);
+          const value = await store.get(runId, taskId, { isShared: true });
+          if (value === undefined) return item.reject(new Error(`result ${runId}/${taskId} was evicted locally before it could be read`));
+          item.resolve({ ok: true, value, size: answer.bytes.byteLength });
+        }),
+      );
+    } catch (error) {
+      for (const item of chunk) item.reject(error);
     }
   }
 
@@ -76,7 +85,7 @@ export function createResultFetcher({ store, prove }: { readonly store: ResultSt
     const storeTaskId = request.storeTaskId ?? request.taskId;
     const meta = store.meta(request.runId, storeTaskId);
     if (meta !== undefined) {
-      const value = await store.get(request.runId, storeTaskId);
+      const value = await store.get(request.runId, storeTaskId, { isShared: true });
       if (value !== undefined) return { ok: true, value, size: meta.size, fromStore: true };
     }
     return download(request);

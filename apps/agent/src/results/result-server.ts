@@ -102,8 +102,9 @@ export async function startResultServer(options: ResultServerOptions): Promise<R
     if (encode !== undefined) return serveEncoded(response, { runId, taskId, encode, audience: verification.grant.audience, machine });
 
     const meta = store.meta(runId, taskId);
-    const stream = store.openStream(runId, taskId);
-    if (meta === undefined || stream === undefined) {
+    const inMemory = store.bytesInMemory(runId, taskId);
+    const stream = inMemory === undefined ? store.openStream(runId, taskId) : undefined;
+    if (meta === undefined || (inMemory === undefined && stream === undefined)) {
       const evicted = store.evictionReason(runId, taskId);
       return sendError(response, 404, Refusal.missing(evicted));
     }
@@ -113,7 +114,9 @@ export async function startResultServer(options: ResultServerOptions): Promise<R
       "X-Handoff-Content-Type": meta.contentType,
       "Cache-Control": "no-store",
     });
-    await pipeline(stream, response);
+    // A value in memory goes to the socket in one write, without a copy; one on disk streams from its file.
+    if (inMemory !== undefined) response.end(Buffer.from(inMemory.buffer, inMemory.byteOffset, inMemory.byteLength));
+    else await pipeline(stream!, response);
   }
 
   /**

@@ -38,8 +38,11 @@ export type ResultStoreOptions = {
 export type ResultStore = {
   /** This store instance: random, new each time a store is created (its files and values belong to it alone). */
   readonly id: string;
-  /** Stores a value (JSON-able data or a `Uint8Array`), replacing any value under the same key. */
-  put(runId: string, taskId: string, value: unknown): Promise<void>;
+  /**
+   * Stores a value (JSON-able data or a `Uint8Array`), replacing any value under the same key. A `Uint8Array` is
+   * copied unless `isOwned` says the caller hands its bytes over (a value that arrived from a worker thread).
+   */
+  put(runId: string, taskId: string, value: unknown, options?: PutOptions): Promise<void>;
   /**
    * Stores a value that arrives as encoded bytes (a fetch from another machine). A value larger than the memory
    * budget is written straight to disk and never held in memory whole. Rejects if the stream does not carry `size` bytes.
@@ -50,10 +53,16 @@ export type ResultStore = {
     readable: Readable,
     encoding: { readonly contentType: ValueContentType; readonly size: number },
   ): Promise<void>;
+  /** Whether a value of `size` encoded bytes would be kept in memory (else it goes straight to disk). */
+  fitsInMemory(size: number): boolean;
   has(runId: string, taskId: string): boolean;
   meta(runId: string, taskId: string): ResultMeta | undefined;
-  /** The decoded value, or `undefined` when there is none (JSON cannot hold `undefined`, so this is unambiguous). */
-  get(runId: string, taskId: string): Promise<unknown>;
+  /**
+   * The decoded value, or `undefined` when there is none (JSON cannot hold `undefined`, so this is unambiguous).
+   * A binary value is a copy, unless `isShared`: then it is a view of the stored bytes (over a `SharedArrayBuffer`
+   * when the value was fetched), which a worker receives without a copy and which must not be modified.
+   */
+  get(runId: string, taskId: string, options?: GetOptions): Promise<unknown>;
   /** The encoded bytes as a stream, from memory or disk; `undefined` when there is no value. */
   openStream(runId: string, taskId: string): Readable | undefined;
   /** The encoded bytes when the value is held in memory (not a copy: do not modify); `undefined` otherwise. */
@@ -73,6 +82,9 @@ export type ResultStore = {
   evictExpired(): Promise<number>;
   stats(): ResultStoreStats;
 };
+
+export type PutOptions = { readonly isOwned?: boolean };
+export type GetOptions = { readonly isShared?: boolean };
 
 type Entry = {
   readonly key: string;
@@ -291,7 +303,7 @@ export function createResultStore(options: ResultStoreOptions): ResultStore {
 
   return {
     id: instanceId,
-    async put(runId, taskId, value) {
+    async put(runId, taskId, value, putOptions) {
       const encoded = encodeValue(value);
       if (encoded.bytes.byteLength > memoryBudgetBytes) {
         await storeOnDisk(runId, taskId, encoded.contentType, encoded.bytes.byteLength, (path) =>
@@ -299,13 +311,15 @@ export function createResultStore(options: ResultStoreOptions): ResultStore {
         );
         return;
       }
-      // Copy, so a caller that later mutates its array cannot change the stored result.
-      await storeInMemory(runId, taskId, encoded.contentType, encoded.bytes.slice());
+      // Copy, so a caller that later mutates its array cannot change the stored result (shared memory always is).
+      const isOwned = putOptions?.isOwned === true && !(encoded.bytes.buffer instanceof SharedArrayBuffer);
+      await storeInMemory(runId, taskId, encoded.contentType, isOwned ? encoded.bytes : encoded.bytes.slice());
     },
 
     async putStream(runId, taskId, readable, { contentType, size }) {
       if (size <= memoryBudgetBytes) {
-        await storeInMemory(runId, taskId, contentType, await readExact(readable, size));
+        // Shared memory: the value goes on to a worker thread without another copy.
+        await storeInMemory(runId, taskId, contentType, await readExact(readable, size, { isShared: true }));
         return;
       }
       await storeOnDisk(runId, taskId, contentType, size, async (path) => {
@@ -332,6 +346,8 @@ export function createResultStore(options: ResultStoreOptions): ResultStore {
       return this.putStream(runId, taskId, Readable.from([bytes]), { contentType, size: bytes.byteLength });
     },
 
+    fitsInMemory: (size) => size <= memoryBudgetBytes,
+
     has: (runId, taskId) => entries.has(keyOf(runId, taskId)),
 
     meta(runId, taskId) {
@@ -341,12 +357,13 @@ export function createResultStore(options: ResultStoreOptions): ResultStore {
       return { size, contentType, location, storedAt };
     },
 
-    async get(runId, taskId) {
+    async get(runId, taskId, getOptions) {
       const entry = entries.get(keyOf(runId, taskId));
       if (entry === undefined) return undefined;
       if (entry.bytes !== undefined) {
         // Binary values are copied so a consumer cannot mutate the stored result; JSON is parsed into new objects anyway.
-        const bytes = entry.contentType === ValueContentType.Binary ? entry.bytes.slice() : entry.bytes;
+        const isCopied = entry.contentType === ValueContentType.Binary && getOptions?.isShared !== true;
+        const bytes = isCopied ? entry.bytes.slice() : entry.bytes;
         return decodeValue(bytes, entry.contentType);
       }
       if (entry.path === undefined) return undefined;

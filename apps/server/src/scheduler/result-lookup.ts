@@ -1,5 +1,5 @@
 import type { Database, TaskRecord } from "@handoff/db";
-import type { ResultRef } from "./result-locations.ts";
+import type { ResultRef } from "./result-ref.ts";
 
 export const resultKey = (runId: string, taskId: string): string => `${runId}\u0000${taskId}`;
 

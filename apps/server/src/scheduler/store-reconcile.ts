@@ -1,7 +1,7 @@
 import type { LostStore } from "@handoff/db";
 import type { Logger } from "../log.ts";
 import type { LiveMachine } from "./live-machine.ts";
-import type { ResultRef } from "./result-locations.ts";
+import type { ResultRef } from "./result-ref.ts";
 
 export interface StoreReconcileContext {
   readonly results: Map<string, ResultRef>;

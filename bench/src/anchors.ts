@@ -1,0 +1,83 @@
+/**
+ * The anchor: the cluster bench's shapes on our stack and on Dask distributed (Debian's python3-distributed), side by
+ * side. Both: 2 workers (our agents A and B with 4 slots each; Dask's LocalCluster of 2 processes × 1 thread), a
+ * warm-up, then the best of 3 with fresh keys (our median and spread printed beside it). Ours adds the transfer's
+ * ratio to raw loopback TCP measured between repetitions, the fan-in of 10,000 × 1 KiB into a sink on the other
+ * machine, and idle agent RSS with 4 slots (after its idle workers retired) beside an idle Dask worker's.
+ * Run: `npx -y pnpm@10.34.9 --filter @handoff/bench anchors`
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import { startStack } from "@handoff/cli/testing";
+import { writeBenchFunctions } from "./support/bench-functions.ts";
+import { runDaskAnchor } from "./support/dask-anchor.ts";
+import { processRssMb } from "./support/process-rss.ts";
+import { rawTcpMiBs } from "./support/raw-tcp.ts";
+import { measureChain, measureFanIn, measureTransfer, measureWide } from "./support/shapes.ts";
+import { fmt, summarize } from "./support/stats.ts";
+
+const REPETITIONS = 3;
+const SIZE_MIB = 256;
+const size = SIZE_MIB * 2 ** 20;
+
+const functions = writeBenchFunctions();
+const stack = await startStack({
+  localMachine: "A",
+  agents: ["A", "B"].map((name) => ({ name, capacity: { cpu: 4, slots: 4 }, functions: [functions] })),
+});
+const ours: { wide: number[]; chain: number[]; transfer: number[]; raw: number[]; ratio: number[]; fanIn: number[]; fanInBeforeCall: number[]; idleRssMb: number | undefined } = {
+  wide: [],
+  chain: [],
+  transfer: [],
+  raw: [],
+  ratio: [],
+  fanIn: [],
+  fanInBeforeCall: [],
+  idleRssMb: undefined,
+};
+try {
+  // Idle: joined, nothing run yet, past the executor's idle-worker retirement (30 s).
+  await sleep(35_000);
+  ours.idleRssMb = processRssMb(stack.agents.get("A")?.pid);
+  await measureWide(stack, 200);
+  await measureChain(stack, 50);
+  await measureTransfer(stack, 1024);
+  await measureFanIn(stack, 100);
+  for (let i = 0; i < REPETITIONS; i++) {
+    ours.wide.push(await measureWide(stack));
+    ours.chain.push((await measureChain(stack)).msPerHop);
+    const raw = await rawTcpMiBs(size);
+    const transfer = SIZE_MIB / ((await measureTransfer(stack, size)).endToEndMs / 1000);
+    ours.raw.push(raw);
+    ours.transfer.push(transfer);
+    ours.ratio.push(transfer / raw);
+    const fanIn = await measureFanIn(stack, 10_000);
+    ours.fanIn.push(fanIn.fetchMs);
+    ours.fanInBeforeCall.push(fanIn.beforeCallMs);
+    console.log(`  repetition ${i + 1} of ${REPETITIONS} done`);
+  }
+} finally {
+  await stack.stop();
+}
+
+console.log("\nDask distributed (LocalCluster, 2 processes × 1 thread)…");
+const dask = runDaskAnchor(SIZE_MIB);
+if (!dask.ok) console.log(`\n!!! DASK ANCHOR SKIPPED: ${dask.reason} !!!\n`);
+const theirs = dask.ok ? dask.figures : undefined;
+
+const best = (samples: number[], higherIsBetter: boolean): number => (higherIsBetter ? Math.max(...samples) : Math.min(...samples));
+const row = (label: string, samples: number[], dask: number | undefined, unit: string, higherIsBetter: boolean, digits = 1): void => {
+  const ourBest = best(samples, higherIsBetter);
+  const ratio = dask === undefined ? "—" : fmt(higherIsBetter ? ourBest / dask : dask / ourBest, 2);
+  console.log(
+    `${label.padEnd(34)} ours ${fmt(ourBest, digits).padStart(9)} ${unit.padEnd(9)} Dask ${(dask === undefined ? "—" : fmt(dask, digits)).padStart(9)}   ours/Dask ${ratio.padStart(5)} (>1 = ahead)   ours ${summarize(samples, digits).text}`,
+  );
+};
+console.log(`\nbest of ${REPETITIONS} after warm-up`);
+row("10,000 no-ops + sink", ours.wide, theirs?.wideTasksPerSecond, "tasks/s", true, 0);
+row("chain of 1,000", ours.chain, theirs?.chainMsPerHop, "ms/hop", false, 2);
+row(`${SIZE_MIB} MiB worker to worker`, ours.transfer, theirs?.transferMiBs, "MiB/s", true, 0);
+console.log(`${"".padEnd(34)} raw loopback TCP ${summarize(ours.raw, 0).text} MiB/s; ours/raw ${summarize(ours.ratio, 2).text} (target ≥ 0.7)`);
+console.log(`${"10,000 × 1 KiB into a sink on B".padEnd(34)} sink's input fetch ${summarize(ours.fanIn, 0).text} ms (target ≤ 300); assignment to call ${summarize(ours.fanInBeforeCall, 0).text} ms`);
+console.log(
+  `${"idle RSS".padEnd(34)} agent with 4 slots ${ours.idleRssMb === undefined ? "—" : fmt(ours.idleRssMb, 0)} MB; Dask worker ${theirs === undefined ? "—" : fmt(theirs.workerIdleRssMb, 0)} MB (target ≤ 100)`,
+);

@@ -1,0 +1,11 @@
+/** Formats a figure for the benches' output: thousands separators, at most `digits` decimals. */
+export const fmt = (n: number, digits = 1): string => n.toLocaleString("en-US", { maximumFractionDigits: digits });
+
+/** The median and the spread (min–max) of repeated measurements, as printed by the benches. */
+export function summarize(samples: readonly number[], digits = 1): { readonly median: number; readonly text: string } {
+  if (samples.length === 0) return { median: Number.NaN, text: "no samples" };
+  const sorted = [...samples].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  const median = sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  return { median, text: `median ${fmt(median, digits)} (${fmt(sorted[0]!, digits)}–${fmt(sorted.at(-1)!, digits)}, n=${sorted.length})` };
+}
