@@ -110,7 +110,7 @@ test("'?' lists the keyboard shortcuts; Ctrl+A selects every task, not the page"
   await page.keyboard.press("?");
   const sheet = page.getByTestId("shortcuts-sheet");
   await expect(sheet).toBeVisible();
-  for (const keys of ["Ctrl+S", "Ctrl+Z", "Ctrl+A", "Ctrl+C / Ctrl+V", "Delete / Backspace", "?"]) await expect(sheet.locator("kbd", { hasText: keys }).first()).toBeVisible();
+  for (const keys of ["Ctrl+S", "Ctrl+Z", "Ctrl+A", "Ctrl+C / Ctrl+V", "Delete / Backspace", "Ctrl+K", "?"]) await expect(sheet.locator("kbd", { hasText: keys }).first()).toBeVisible();
   await screenshot(page, "p7-04-shortcuts-sheet");
   await page.keyboard.press("Escape");
   await expect(sheet).toHaveCount(0);

@@ -2,16 +2,41 @@
 import { BaseEdge, EdgeLabelRenderer, getBezierPath, type EdgeProps } from "@xyflow/react";
 import { memo } from "react";
 import type { ArgEdge } from "../dag-editor/flow-types.ts";
+import { detourPoints, roundedPath } from "./edge-routes.ts";
+import { useHighlightRole } from "./highlight-store.ts";
+import { isLineageEdge } from "./lineage.ts";
 
-function ArgEdgeViewInner({ id, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, data, selected, markerEnd }: EdgeProps<ArgEdge>) {
-  const [path, labelX, labelY] = getBezierPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition });
+/** A curve, or, when a card stands in its way, a right-angled detour along the corridor the canvas chose for it. */
+function edgePath(props: Pick<EdgeProps<ArgEdge>, "sourceX" | "sourceY" | "targetX" | "targetY" | "sourcePosition" | "targetPosition">, corridorY: number | undefined): [string, number, number] {
+  const { sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition } = props;
+  if (corridorY === undefined) {
+    const [path, labelX, labelY] = getBezierPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition });
+    return [path, labelX, labelY];
+  }
+  return [roundedPath(detourPoints({ x: sourceX, y: sourceY }, { x: targetX, y: targetY }, corridorY)), (sourceX + targetX) / 2, corridorY];
+}
+
+function ArgEdgeViewInner(props: EdgeProps<ArgEdge>) {
+  const { id, source, target, data, selected, markerEnd } = props;
+  const [path, labelX, labelY] = edgePath(props, data?.corridorY);
+  const sourceRole = useHighlightRole(source);
+  const targetRole = useHighlightRole(target);
+  const isHighlighted = isLineageEdge(sourceRole, targetRole);
+  const isDimmed = sourceRole !== undefined && !isHighlighted;
+  const stroke = selected ? "var(--accent)" : isHighlighted ? "#3d5a99" : "#8f9bb0";
   const transforms = [data?.encode === undefined ? null : `enc ${data.encode.fn}`, data?.decode === undefined ? null : `dec ${data.decode.fn}`].filter((part) => part !== null);
   return (
     <>
-      <BaseEdge id={id} path={path} markerEnd={markerEnd} style={{ stroke: selected ? "var(--accent)" : "#8f9bb0", strokeWidth: selected ? 2.2 : 1.5 }} />
+      <BaseEdge
+        id={id}
+        path={path}
+        markerEnd={markerEnd}
+        className={isHighlighted ? "edge-lineage" : isDimmed ? "edge-dimmed" : undefined}
+        style={{ stroke, strokeWidth: selected ? 2.2 : isHighlighted ? 2.4 : 1.5, opacity: isDimmed ? 0.18 : 1 }}
+      />
       {transforms.length > 0 && (
         <EdgeLabelRenderer>
-          <div className="edge-label" style={{ position: "absolute", transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)`, pointerEvents: "all" }}>
+          <div className="edge-label" style={{ position: "absolute", transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)`, pointerEvents: "all", opacity: isDimmed ? 0.3 : 1 }}>
             {transforms.join(" · ")}
           </div>
         </EdgeLabelRenderer>
@@ -21,4 +46,3 @@ function ArgEdgeViewInner({ id, sourceX, sourceY, targetX, targetY, sourcePositi
 }
 
 export const ArgEdgeView = memo(ArgEdgeViewInner);
-

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MIN_ZOOM, cardMinHeight, farCardSize, fitViewportFor, isEdgeMeshHidden } from "./overview.ts";
+import { MIN_ZOOM, cardMinHeight, farCardSize, fitViewportFor, isEdgeMeshHidden, zoomTier } from "./overview.ts";
 
 describe("fitViewportFor", () => {
   it("fits the cards' bounds in the pane, centred", () => {
@@ -33,5 +33,14 @@ describe("farCardSize", () => {
   });
   it("leaves a card at reading zoom to be measured", () => {
     expect(farCardSize(1, 0.8)).toBeUndefined();
+  });
+});
+
+describe("zoomTier", () => {
+  it("draws plain boxes far out, large labels at middle zooms, full cards near", () => {
+    expect(zoomTier(0.1)).toBe("far");
+    expect(zoomTier(0.35)).toBe("mid-far");
+    expect(zoomTier(0.5)).toBe("mid");
+    expect(zoomTier(0.9)).toBe("near");
   });
 });

@@ -4,6 +4,25 @@ import { getViewportForBounds, type Viewport } from "@xyflow/react";
 export const APPROX_NODE_SIZE = { width: 200, height: 84 } as const;
 /** Below this zoom the text is unreadable: nodes draw as plain cards (a 1,000-task DAG fitted in view). */
 export const DETAIL_MIN_ZOOM = 0.3;
+/** Up to this zoom a card shows only its id and function, in large type (the detailed card's 12 px text would be under 8 px on screen). */
+export const MID_MAX_ZOOM = 0.7;
+/** Below this zoom the middle tier's type is larger still. */
+export const MID_FAR_MAX_ZOOM = 0.45;
+
+export type ZoomTier = "far" | "mid-far" | "mid" | "near";
+
+/**
+ * How a card draws at `zoom`: a plain box far out, its id in large type at middle zooms (≥ 10 px on screen
+ * across each tier, see the CSS of `.task-node.mid`), the full card near.
+ * @example zoomTier(0.4) // "mid-far"
+ */
+export function zoomTier(zoom: number): ZoomTier {
+  if (zoom < DETAIL_MIN_ZOOM) return "far";
+  if (zoom < MID_FAR_MAX_ZOOM) return "mid-far";
+  if (zoom < MID_MAX_ZOOM) return "mid";
+  return "near";
+}
+
 /** Vertical distance between a card's input ports. */
 export const PORT_SPACING = 16;
 

@@ -33,6 +33,8 @@ export interface RunFactsStore {
   update(tasks: readonly RunTaskLike[]): void;
   get(taskId: string): TaskRunFacts | undefined;
   subscribe(taskId: string, listener: () => void): () => void;
+  /** Called once after every `update` that changed any task (the painted overview repaints then). */
+  subscribeAll(listener: () => void): () => void;
 }
 
 /**
@@ -45,6 +47,7 @@ export function createRunFactsStore(): RunFactsStore {
   const sources = new Map<string, RunTaskLike>();
   const facts = new Map<string, TaskRunFacts>();
   const listeners = new Map<string, Set<() => void>>();
+  const anyListeners = new Set<() => void>();
   return {
     update(tasks) {
       const changed: string[] = [];
@@ -65,12 +68,17 @@ export function createRunFactsStore(): RunFactsStore {
         changed.push(task.taskId);
       }
       for (const taskId of changed) for (const listener of listeners.get(taskId) ?? []) listener();
+      if (changed.length > 0) for (const listener of anyListeners) listener();
     },
     get: (taskId) => facts.get(taskId),
     subscribe(taskId, listener) {
       const set = listeners.get(taskId) ?? listeners.set(taskId, new Set()).get(taskId)!;
       set.add(listener);
       return () => set.delete(listener);
+    },
+    subscribeAll(listener) {
+      anyListeners.add(listener);
+      return () => anyListeners.delete(listener);
     },
   };
 }

@@ -8,13 +8,18 @@ import { useNow } from "../../lib/use-now.ts";
 import { useCanvasDecorations, useTaskRunFacts, type TaskRunFacts } from "./canvas-decorations.ts";
 import { useBatchedUpdateNodeInternals } from "./batched-node-internals.ts";
 import { useIsEdgeMeshHiddenForCards } from "./edge-mesh-hidden-context.ts";
+import { useHighlightRole } from "./highlight-store.ts";
 import { inputPorts } from "./input-ports.ts";
+import type { LineageRole } from "./lineage.ts";
+import { DETAIL_MIN_ZOOM, PORT_SPACING, cardMinHeight, zoomTier } from "./overview.ts";
 import { PlacementChip } from "./placement-chip.tsx";
 import { inlineBadgeText, placementLabel } from "./placement-label.ts";
-import { DETAIL_MIN_ZOOM, PORT_SPACING, cardMinHeight } from "./overview.ts";
 
 export { DETAIL_MIN_ZOOM };
-const isZoomedOut = (state: { transform: [number, number, number] }): boolean => state.transform[2] < DETAIL_MIN_ZOOM;
+// A card re-renders when the zoom crosses a tier, not on every zoom step.
+const selectZoomTier = (state: { transform: [number, number, number] }) => zoomTier(state.transform[2]);
+
+const ROLE_CLASS: Record<LineageRole, string> = { focus: "lineage-focus", upstream: "lineage-up", downstream: "lineage-down", dim: "dimmed" };
 
 function TaskNodeViewInner({ id, data, selected }: NodeProps<TaskNode>) {
   const { task } = data;
@@ -24,8 +29,10 @@ function TaskNodeViewInner({ id, data, selected }: NodeProps<TaskNode>) {
   const problems = decorations.problems.get(id) ?? [];
   const placement = decorations.placement[id];
   const facts = useTaskRunFacts(decorations.run, id);
+  const role = useHighlightRole(id);
   // Far out with the edge mesh hidden nothing is attached to a card: it draws no handles.
-  const isFar = useStore(isZoomedOut);
+  const tier = useStore(selectZoomTier);
+  const isFar = tier === "far";
   const isBare = useIsEdgeMeshHiddenForCards() && isFar;
   const updateNodeInternals = useBatchedUpdateNodeInternals();
   const flowStore = useStoreApi();
@@ -46,7 +53,14 @@ function TaskNodeViewInner({ id, data, selected }: NodeProps<TaskNode>) {
   const classes = ["task-node"];
   if (selected) classes.push("selected");
   if (problems.length > 0) classes.push("has-problems");
+  if (role !== undefined) classes.push(ROLE_CLASS[role]);
   const minHeight = cardMinHeight(ports.length);
+  const handles = (
+    <>
+      {ports.map((port, index) => <Handle key={port.id} type="target" id={port.id} position={Position.Left} style={{ top: (index + 1) * PORT_SPACING + 4 }} />)}
+      <Handle type="source" id={OUTPUT_HANDLE} position={Position.Right} />
+    </>
+  );
 
   if (isFar) {
     // Zoomed far out the text would be sub-pixel: a plain card in the state's colour paints far faster.
@@ -60,9 +74,26 @@ function TaskNodeViewInner({ id, data, selected }: NodeProps<TaskNode>) {
         data-problems={problems.length}
         title={id}
       >
-        {!isBare &&
-          ports.map((port, index) => <Handle key={port.id} type="target" id={port.id} position={Position.Left} style={{ top: (index + 1) * PORT_SPACING + 4 }} />)}
-        {!isBare && <Handle type="source" id={OUTPUT_HANDLE} position={Position.Right} />}
+        {!isBare && handles}
+      </div>
+    );
+  }
+
+  if (tier === "mid-far" || tier === "mid") {
+    // Middle zoom: the id and function only, in type large enough to read at this zoom (see overview.ts).
+    classes.push("mid", tier);
+    return (
+      <div
+        className={classes.join(" ")}
+        style={{ minHeight, ...(style === null ? {} : { borderColor: style.color, background: `${style.color}22` }) }}
+        data-testid={`task-node-${id}`}
+        data-state={facts?.state}
+        data-problems={problems.length}
+        title={`${id} · ${task.fn}${style === null ? "" : ` · ${style.label}`}`}
+      >
+        {handles}
+        <div className="task-node-label">{task.label ?? id}</div>
+        <div className="task-node-label-fn">{task.fn}</div>
       </div>
     );
   }

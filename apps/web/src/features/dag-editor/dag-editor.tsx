@@ -1,51 +1,40 @@
 "use client";
-import type { TaskJson } from "@handoff/protocol";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow, useStoreApi, type Connection, type EdgeChange, type NodeChange } from "@xyflow/react";
+import { ReactFlowProvider, useReactFlow, useStoreApi, type Connection } from "@xyflow/react";
 import type { DagFile } from "@handoff/protocol";
 import { useRouter, useSearchParams } from "next/navigation";
 import { useCallback, useEffect, useEffectEvent, useMemo, useRef, useState, type DragEvent } from "react";
 import type { CatalogueEntry, RunStartOptions } from "../../lib/trpc/api-types.ts";
 import { useTRPC } from "../../lib/trpc/trpc.ts";
-import { CanvasDecorationsContext, type CanvasDecorations } from "../canvas/canvas-decorations.ts";
-import { FitWhenReady } from "../canvas/fit-when-ready.tsx";
-import { EdgeMeshHiddenContext } from "../canvas/edge-mesh-hidden-context.ts";
-import { inputPorts } from "../canvas/input-ports.ts";
-import { MIN_ZOOM, farCardSize, fitViewportFor } from "../canvas/overview.ts";
-import { useEdgeMeshHidden } from "../canvas/use-edge-mesh-hidden.ts";
-import { edgeTypes, nodeTypes } from "../canvas/flow-types-registry.ts";
-import { addTask, connectArg, copyTasks, moveTasks, pasteTasks, removeEdges, removeTasks } from "./dag-edits.ts";
-import { dagToFlow } from "./dag-to-flow.ts";
-import { DagCodeMenu } from "./dag-code-menu.tsx";
+import type { CanvasDecorations } from "../canvas/canvas-decorations.ts";
+import { useJumpToTask } from "../canvas/find-task-palette.tsx";
+import { fitViewportFor } from "../canvas/overview.ts";
+import { useIsOverviewPainted } from "../canvas/overview-canvas.tsx";
+import { addTask, connectArg, moveTasks, removeEdges, removeTasks } from "./dag-edits.ts";
 import { DagInspector } from "./dag-inspector.tsx";
 import { DraftBanner, type RestoredDraft } from "./draft-banner.tsx";
-import { downloadText } from "./download-text.ts";
 import { EdgeInspector } from "./edge-inspector.tsx";
+import { EditorCanvas } from "./editor-canvas.tsx";
+import { EditorToolbar } from "./editor-toolbar.tsx";
 import { emptyDag } from "./empty-dag.ts";
-import type { ArgEdge, TaskNode, TaskNodeData } from "./flow-types.ts";
+import type { ArgEdge, TaskNode } from "./flow-types.ts";
 import { importDagText, withPositions } from "./import-dag-text.ts";
-import { createStableFlowElements } from "./stable-flow-elements.ts";
 import { layoutOffMainThread, warmLayoutWorker } from "./layout-off-main-thread.ts";
-import { OpenDagSelect } from "./open-dag-select.tsx";
 import { FUNCTION_DRAG_TYPE, Palette } from "./palette.tsx";
+import { placeNewTask } from "./place-new-tasks.ts";
 import { RunOptionsForm } from "./run-options-form.tsx";
-import { KeyboardShortcuts } from "./shortcuts-sheet.tsx";
 import { TaskInspector } from "./task-inspector.tsx";
+import { useCanvasElements } from "./use-canvas-elements.ts";
 import { useDagCheck } from "./use-dag-check.ts";
 import { useDraft } from "./use-draft.ts";
+import { useEditorKeys } from "./use-editor-keys.ts";
 import { useEditorState, type Selection } from "./use-editor-state.ts";
+import { useFlowChanges } from "./use-flow-changes.ts";
 import { useUnsavedGuard } from "./use-unsaved-guard.ts";
 import { VersionsPanel } from "./versions-panel.tsx";
 
-// At overview zoom a large DAG's edges are not handed to React Flow (see canvas/overview.ts).
-const NO_EDGES: ArgEdge[] = [];
 
 type Notice = { text: string; tone: "error" | "info" };
-
-function isTyping(target: EventTarget | null): boolean {
-  if (!(target instanceof HTMLElement)) return false;
-  return target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName);
-}
 
 function problemsFromError(error: unknown): string {
   const data = (error as { data?: { problems?: unknown } } | null)?.data;
@@ -82,8 +71,6 @@ function DagEditorInner() {
   const check = useDagCheck(file, machines.data, strategy);
   const [notice, setNotice] = useState<Notice | null>(null);
   const [panel, setPanel] = useState<"run" | "versions" | null>(null);
-  const [measured, setMeasured] = useState<ReadonlyMap<string, { width: number; height: number }>>(new Map());
-  const importInput = useRef<HTMLInputElement>(null);
   const isModified = editor.saved === null ? file.tasks.length > 0 : editor.saved.file !== file;
   const confirmLeave = useUnsavedGuard(isModified);
   const draft = useDraft(file, editor.saved);
@@ -105,9 +92,9 @@ function DagEditorInner() {
     return () => clearTimeout(timer);
   }, [notice]);
 
-  // Sizes given to cards before React Flow measured them (see below); kept, since a correct guess is never
-  // reported back as a measurement. Forgotten when another DAG is opened.
-  const guessedSizes = useRef(new Map<string, { width: number; height: number }>());
+  const inputsByFn = useMemo(() => new Map((catalogue.data ?? []).map((entry) => [entry.fn.name, entry.fn.inputs])), [catalogue.data]);
+  const isOverviewPainted = useIsOverviewPainted(file.tasks.length);
+  const { nodes, edges, overviewCards, highlight, setMeasured, forgetGuesses } = useCanvasElements(file, selection, inputsByFn, flowStore, isOverviewPainted);
 
   /** Opens a file at its overview zoom (so a large DAG renders once, already fitted), then fits to the measured cards. */
   const openFile = (opened: DagFile, source: { name: string; version: number; file?: DagFile } | null) => {
@@ -118,7 +105,7 @@ function DagEditorInner() {
       height,
     );
     if (viewport !== null) void flow.setViewport(viewport);
-    guessedSizes.current.clear();
+    forgetGuesses();
     editor.open(opened, source);
     requestFit();
   };
@@ -179,95 +166,9 @@ function DagEditorInner() {
   // Reopens only when the URL changes (the editor object is new on every render).
   useEffect(() => openFromUrl(), [dagParam, versionParam, runParam]);
 
-  // Canvas objects derived from the file; node data is cached per task object so unchanged tasks keep their identity.
-  const dataCache = useRef(new WeakMap<TaskJson, TaskNodeData>());
-  const graph = useMemo(() => dagToFlow(file), [file]);
-  // Unchanged nodes and edges keep their objects, so React Flow re-renders only what a change touched.
-  const stable = useRef(createStableFlowElements());
-  const inputsByFn = useMemo(() => new Map((catalogue.data ?? []).map((entry) => [entry.fn.name, entry.fn.inputs])), [catalogue.data]);
-  const nodes = useMemo(() => {
-    // A card not measured yet is given the size it will have if that is known (far out, a plain box), so
-    // opening a large DAG at its overview zoom renders its cards once instead of measuring them and
-    // rendering them all again with their sizes (a wrong guess is corrected by React Flow's measurement).
-    const zoom = flowStore.getState().transform[2];
-    return graph.nodes.map((node): TaskNode => {
-      let data = dataCache.current.get(node.data.task);
-      if (data === undefined) {
-        data = node.data;
-        dataCache.current.set(node.data.task, data);
-      }
-      let size = measured.get(node.id) ?? guessedSizes.current.get(node.id);
-      if (size === undefined) {
-        size = farCardSize(inputPorts(node.data.task, inputsByFn.get(node.data.task.fn), true).length, zoom);
-        if (size !== undefined) guessedSizes.current.set(node.id, size);
-      }
-      return stable.current.node(data === node.data ? node : { ...node, data }, selection.tasks.has(node.id), size);
-    });
-  }, [graph, selection, measured, inputsByFn, flowStore]);
-  const tasksById = useMemo(() => new Map(file.tasks.map((task) => [task.id, task])), [file]);
-  const edges = useMemo(
-    () => graph.edges.map((edge) => stable.current.edge(edge, tasksById.get(edge.target)!, selection.edges.has(edge.id))),
-    [graph, selection, tasksById],
-  );
-
-  const isMeshHidden = useEdgeMeshHidden(edges.length);
   const decorations = useMemo<CanvasDecorations>(() => ({ problems: check.problems.byTask, placement: check.placement, inputsByFn, run: null }), [check.problems, check.placement, inputsByFn]);
 
-  const onNodesChange = useCallback(
-    (changes: NodeChange<TaskNode>[]) => {
-      const positions = new Map<string, { x: number; y: number }>();
-      let isDragging = false;
-      let dragEnded = false;
-      const sizes = new Map<string, { width: number; height: number }>();
-      let nextSelection: Set<string> | null = null;
-      for (const change of changes) {
-        switch (change.type) {
-          case "position":
-            if (change.position !== undefined) positions.set(change.id, change.position);
-            if (change.dragging === true) isDragging = true;
-            if (change.dragging === false) dragEnded = true;
-            break;
-          case "dimensions":
-            if (change.dimensions !== undefined) sizes.set(change.id, change.dimensions);
-            break;
-          case "select":
-            nextSelection ??= new Set(selectionRef.current.tasks);
-            if (change.selected) nextSelection.add(change.id);
-            else nextSelection.delete(change.id);
-            break;
-          case "add":
-          case "remove":
-          case "replace":
-            break;
-        }
-      }
-      if (positions.size > 0) edit((current) => moveTasks(current, positions), isDragging);
-      if (dragEnded) commit();
-      if (sizes.size > 0) setMeasured((previous) => new Map([...previous, ...sizes]));
-      if (nextSelection !== null) {
-        const tasks = nextSelection;
-        setSelection((previous) => ({ tasks, edges: previous.edges }));
-      }
-    },
-    [edit, commit, setSelection],
-  );
-
-  const onEdgesChange = useCallback(
-    (changes: EdgeChange<ArgEdge>[]) => {
-      let next: Set<string> | null = null;
-      for (const change of changes) {
-        if (change.type !== "select") continue;
-        next ??= new Set(selectionRef.current.edges);
-        if (change.selected) next.add(change.id);
-        else next.delete(change.id);
-      }
-      if (next !== null) {
-        const edgesSelected = next;
-        setSelection((previous) => ({ tasks: previous.tasks, edges: edgesSelected }));
-      }
-    },
-    [setSelection],
-  );
+  const { onNodesChange, onEdgesChange } = useFlowChanges({ edit, commit, setSelection, selectionRef, setMeasured });
 
   const onConnect = useCallback(
     (connection: Connection) => {
@@ -293,8 +194,9 @@ function DagEditorInner() {
 
   const addFromCatalogue = useCallback(
     (entry: CatalogueEntry, position?: { x: number; y: number }) => {
-      const at = position ?? flow.screenToFlowPosition({ x: window.innerWidth / 2, y: window.innerHeight / 2 });
-      const result = addTask(fileRef.current, entry.fn.name, at, entry.fn.defaultCost);
+      const wanted = position ?? flow.screenToFlowPosition({ x: window.innerWidth / 2, y: window.innerHeight / 2 });
+      // Never on top of a card already there.
+      const result = addTask(fileRef.current, entry.fn.name, placeNewTask(fileRef.current, wanted), entry.fn.defaultCost);
       editor.change(result.file);
       setSelection({ tasks: new Set([result.taskId]), edges: new Set() });
     },
@@ -309,32 +211,6 @@ function DagEditorInner() {
     if (entry === undefined) return;
     addFromCatalogue(entry, flow.screenToFlowPosition({ x: event.clientX - 100, y: event.clientY - 30 }));
   };
-
-  // Keyboard: undo/redo, copy/paste (Delete is React Flow's own).
-  useEffect(() => {
-    const onKey = (event: KeyboardEvent) => {
-      if (!(event.ctrlKey || event.metaKey)) return;
-      const key = event.key.toLowerCase();
-      if (key === "s" && !event.shiftKey && !event.altKey) {
-        // Ctrl+S saves, from anywhere in the editor (a field being typed in is committed first).
-        event.preventDefault();
-        saveNow.current();
-        return;
-      }
-      if (isTyping(event.target)) return;
-      if (key === "z" && !event.shiftKey) editor.undo();
-      else if ((key === "z" && event.shiftKey) || key === "y") editor.redo();
-      else if (key === "c" && selectionRef.current.tasks.size > 0) editor.setClipboard(copyTasks(fileRef.current, selectionRef.current.tasks));
-      else if (key === "v" && editor.clipboard.length > 0) {
-        const pasted = pasteTasks(fileRef.current, editor.clipboard, { x: 40, y: 40 });
-        editor.change(pasted.file);
-        setSelection({ tasks: new Set(pasted.taskIds), edges: new Set() });
-      } else return;
-      event.preventDefault();
-    };
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, [editor, setSelection]);
 
   const sentFile = useRef<DagFile | null>(null);
   const save = useMutation(
@@ -366,6 +242,15 @@ function DagEditorInner() {
     setTimeout(() => {
       if (fileRef.current.tasks.length > 0 && !save.isPending) save.mutate({ file: fileRef.current });
     }, 0);
+  };
+  const refs = useMemo(() => ({ file: fileRef, selection: selectionRef }), []);
+  const saveFromKeys = useCallback(() => saveNow.current(), []);
+  useEditorKeys(editor, refs, saveFromKeys);
+  const positionOf = useCallback((taskId: string) => fileRef.current.tasks.find((task) => task.id === taskId)?.position, []);
+  const jumpToTask = useJumpToTask(positionOf);
+  const findTask = (taskId: string) => {
+    setSelection({ tasks: new Set([taskId]), edges: new Set() });
+    jumpToTask(taskId);
   };
   const start = useMutation(
     trpc.runs.start.mutationOptions({
@@ -403,74 +288,35 @@ function DagEditorInner() {
         <Palette entries={catalogue.data ?? []} isLoading={catalogue.isLoading} onAdd={(entry) => addFromCatalogue(entry)} />
       </aside>
       <section className="editor-center">
-        <div className="toolbar" data-testid="editor-toolbar">
-          <OpenDagSelect
-            onOpen={(name) => {
-              if (confirmLeave()) router.push(`/editor?dag=${encodeURIComponent(name)}`);
-            }}
-            onNew={() => {
-              if (!confirmLeave()) return;
-              editor.open(emptyDag(), null);
-              setRestored(null);
-              router.push("/editor");
-            }}
-            onOpenFile={(opened) => {
-              if (!confirmLeave()) return;
-              openFile(opened, null);
-              setRestored(null);
-              router.push("/editor");
-            }}
-          />
-          <strong className="mono">{file.name}</strong>
-          <span className="muted" data-testid="save-state">
-            {editor.saved === null ? "not saved" : `v${editor.saved.version}${isModified ? " · modified" : ""}`}
-            {isModified && draft.storageFull ? " · draft not kept (browser storage full)" : ""}
-          </span>
-          <span className="sep" />
-          <button type="button" className="btn btn-small" onClick={editor.undo} disabled={!editor.canUndo} title="Undo (Ctrl+Z)">
-            Undo
-          </button>
-          <button type="button" className="btn btn-small" onClick={editor.redo} disabled={!editor.canRedo} title="Redo (Ctrl+Shift+Z)">
-            Redo
-          </button>
-          <button type="button" className="btn btn-small" onClick={() => void layout()} disabled={file.tasks.length === 0}>
-            Auto-layout
-          </button>
-          <button type="button" className="btn btn-small" onClick={() => void flow.fitView({ padding: 0.2, duration: 200 })}>
-            Fit
-          </button>
-          <span className="sep" />
-          <button type="button" className="btn btn-small" onClick={() => importInput.current?.click()}>
-            Import
-          </button>
-          <input ref={importInput} type="file" accept=".json,application/json" hidden data-testid="import-input" onChange={(event) => void onImport(event.target)} />
-          <button type="button" className="btn btn-small" onClick={() => downloadText(`${file.name}.dag.json`, `${JSON.stringify(file, null, 2)}\n`)}>
-            Export
-          </button>
-          <DagCodeMenu file={file} onImport={(imported) => confirmLeave() && openFile(imported, null)} />
-          <span className="sep" />
-          <label className="row muted" title="strategy used by the placement preview and saved with the DAG">
-            <select value={strategy} onChange={(event) => editor.change({ ...file, strategy: event.target.value === "load_balanced" ? "load_balanced" : "first_available" })} data-testid="strategy">
-              <option value="first_available">first available</option>
-              <option value="load_balanced">load balanced</option>
-            </select>
-          </label>
-          <KeyboardShortcuts onSelectAll={() => setSelection({ tasks: new Set(fileRef.current.tasks.map((task) => task.id)), edges: new Set() })} />
-          <span className="spacer" />
-          <span className={check.problemCount === 0 || file.tasks.length === 0 ? "muted" : "error"} data-testid="problem-count">
-            {check.isChecking ? "checking… " : ""}
-            {file.tasks.length === 0 ? "empty" : check.problemCount === 0 ? "valid" : `${check.problemCount} problem${check.problemCount === 1 ? "" : "s"}`}
-          </span>
-          <button type="button" className="btn btn-small" onClick={() => setPanel(panel === "versions" ? null : "versions")} disabled={editor.saved === null}>
-            Versions
-          </button>
-          <button type="button" className="btn btn-small" onClick={() => save.mutate({ file })} disabled={save.isPending || file.tasks.length === 0} data-testid="save" title="Save (Ctrl+S)">
-            {save.isPending ? "Saving…" : "Save"}
-          </button>
-          <button type="button" className="btn btn-small btn-primary" onClick={() => setPanel(panel === "run" ? null : "run")} disabled={file.tasks.length === 0} data-testid="run">
-            Run…
-          </button>
-        </div>
+        <EditorToolbar
+          editor={editor}
+          isModified={isModified}
+          isStorageFull={draft.storageFull}
+          check={check}
+          isSaving={save.isPending}
+          onOpen={(name) => {
+            if (confirmLeave()) router.push(`/editor?dag=${encodeURIComponent(name)}`);
+          }}
+          onNew={() => {
+            if (!confirmLeave()) return;
+            editor.open(emptyDag(), null);
+            setRestored(null);
+            router.push("/editor");
+          }}
+          onLayout={() => void layout()}
+          onFit={() => void flow.fitView({ padding: 0.2, duration: 200 })}
+          onOpenFile={(opened) => {
+            if (!confirmLeave()) return;
+            openFile(opened, null);
+            setRestored(null);
+            router.push("/editor");
+          }}
+          onImport={(input) => void onImport(input)}
+          onImportCode={(imported) => confirmLeave() && openFile(imported, null)}
+          onSelectAll={() => setSelection({ tasks: new Set(fileRef.current.tasks.map((task) => task.id)), edges: new Set() })}
+          onSave={() => save.mutate({ file })}
+          onTogglePanel={(next) => setPanel(panel === next ? null : next)}
+        />
         <div className="canvas" onDragOver={(event) => { if (event.dataTransfer.types.includes(FUNCTION_DRAG_TYPE)) { event.preventDefault(); event.dataTransfer.dropEffect = "copy"; } }} onDrop={onDrop} data-testid="canvas">
           {notice !== null && (
             <div className={`canvas-message notice ${notice.tone === "info" ? "notice-info" : ""}`} role={notice.tone === "error" ? "alert" : "status"} data-testid="canvas-notice" style={{ whiteSpace: "pre-wrap" }}>
@@ -510,33 +356,21 @@ function DagEditorInner() {
               onClose={() => setPanel(null)}
             />
           )}
-          {isMeshHidden && <span className="canvas-hint">{edges.length} edges hidden at this zoom — zoom in to see them</span>}
-          <CanvasDecorationsContext.Provider value={decorations}>
-           <EdgeMeshHiddenContext.Provider value={isMeshHidden}>
-            <ReactFlow<TaskNode, ArgEdge>
-              nodes={nodes}
-              edges={isMeshHidden ? NO_EDGES : edges}
-              nodeTypes={nodeTypes}
-              edgeTypes={edgeTypes}
-              onNodesChange={onNodesChange}
-              onEdgesChange={onEdgesChange}
-              onConnect={onConnect}
-              onDelete={onDelete}
-              deleteKeyCode={["Delete", "Backspace"]}
-              defaultViewport={{ x: 40, y: 40, zoom: 1 }}
-              minZoom={MIN_ZOOM}
-              className={isMeshHidden ? "edges-hidden" : undefined}
-              maxZoom={1.5}
-              onlyRenderVisibleElements
-              proOptions={{ hideAttribution: true }}
-            >
-              <Background gap={16} size={1} />
-              <Controls />
-              <MiniMap pannable zoomable />
-              {fitRequest > 0 && <FitWhenReady request={fitRequest} />}
-            </ReactFlow>
-           </EdgeMeshHiddenContext.Provider>
-          </CanvasDecorationsContext.Provider>
+          <EditorCanvas
+            tasks={file.tasks}
+            nodes={nodes}
+            edges={edges}
+            isOverviewPainted={isOverviewPainted}
+            overviewCards={overviewCards}
+            decorations={decorations}
+            highlight={highlight}
+            fitRequest={fitRequest}
+            onNodesChange={onNodesChange}
+            onEdgesChange={onEdgesChange}
+            onConnect={onConnect}
+            onDelete={onDelete}
+            onFind={findTask}
+          />
         </div>
       </section>
       <aside className="editor-side right">

@@ -17,6 +17,8 @@ export type ArgEdgeData = {
   index: number;
   encode?: EdgeTransformJson;
   decode?: EdgeTransformJson;
+  /** The y of the horizontal corridor the edge detours along when a card stands in its way (canvas/edge-routes.ts). */
+  corridorY?: number;
 };
 export type ArgEdge = Edge<ArgEdgeData, "arg">;
 

@@ -8,6 +8,7 @@ export const EDITOR_SHORTCUTS: readonly { readonly keys: string; readonly action
   { keys: "Delete / Backspace", action: "Remove the selected tasks or edges" },
   { keys: "Shift+drag", action: "Select tasks in a box" },
   { keys: "Ctrl+click", action: "Add a task to the selection" },
+  { keys: "Ctrl+K", action: "Find a task by id, label or function and jump to it" },
   { keys: "?", action: "Show or hide this list" },
   { keys: "Esc", action: "Close this list" },
 ];

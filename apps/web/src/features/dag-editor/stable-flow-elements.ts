@@ -12,7 +12,7 @@ type Size = { readonly width: number; readonly height: number };
  */
 export function createStableFlowElements() {
   const nodes = new WeakMap<TaskJson, { node: TaskNode; selected: boolean; size: Size | undefined }>();
-  const edges = new WeakMap<TaskJson, Map<string, { edge: ArgEdge; selected: boolean }>>();
+  const edges = new WeakMap<TaskJson, Map<string, { edge: ArgEdge; selected: boolean; corridorY: number | undefined }>>();
   return {
     node(from: TaskNode, selected: boolean, size: Size | undefined): TaskNode {
       const task = from.data.task;
@@ -22,12 +22,12 @@ export function createStableFlowElements() {
       nodes.set(task, { node, selected, size });
       return node;
     },
-    edge(from: ArgEdge, target: TaskJson, selected: boolean): ArgEdge {
+    edge(from: ArgEdge, target: TaskJson, selected: boolean, corridorY?: number): ArgEdge {
       const byId = edges.get(target) ?? edges.set(target, new Map()).get(target)!;
       const cached = byId.get(from.id);
-      if (cached !== undefined && cached.selected === selected) return cached.edge;
-      const edge: ArgEdge = { ...from, selected };
-      byId.set(from.id, { edge, selected });
+      if (cached !== undefined && cached.selected === selected && cached.corridorY === corridorY) return cached.edge;
+      const edge: ArgEdge = { ...from, selected, ...(corridorY === undefined || from.data === undefined ? {} : { data: { ...from.data, corridorY } }) };
+      byId.set(from.id, { edge, selected, corridorY });
       return edge;
     },
   };

@@ -1,24 +1,20 @@
 "use client";
 import { useMutation, useQuery } from "@tanstack/react-query";
-import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useNodesState, type NodeMouseHandler, type Viewport } from "@xyflow/react";
+import { ReactFlowProvider } from "@xyflow/react";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { Fragment, memo, useCallback, useEffect, useMemo, useState } from "react";
+import { Fragment, useCallback, useEffect, useMemo, useState } from "react";
 import { failureText } from "../../lib/failure-text.ts";
 import { formatDuration } from "../../lib/format.ts";
 import { useTRPC } from "../../lib/trpc/trpc.ts";
 import { useNow } from "../../lib/use-now.ts";
 import { CanvasDecorationsContext, type CanvasDecorations } from "../canvas/canvas-decorations.ts";
-import { EdgeMeshHiddenContext } from "../canvas/edge-mesh-hidden-context.ts";
-import { inputPorts } from "../canvas/input-ports.ts";
-import { MIN_ZOOM, farCardSize, fitViewportFor } from "../canvas/overview.ts";
+import { fitViewportFor } from "../canvas/overview.ts";
 import { createRunFactsStore } from "../canvas/run-facts-store.ts";
-import { useEdgeMeshHidden } from "../canvas/use-edge-mesh-hidden.ts";
-import { FitWhenReady } from "../canvas/fit-when-ready.tsx";
-import { edgeTypes, nodeTypes } from "../canvas/flow-types-registry.ts";
 import { dagToFlow } from "../dag-editor/dag-to-flow.ts";
 import { useAutoLayout } from "../dag-editor/use-auto-layout.ts";
 import type { ArgEdge, TaskNode } from "../dag-editor/flow-types.ts";
+import { RunCanvas } from "./run-canvas.tsx";
 import { isRunLive } from "./run-liveness.ts";
 import { RunStatusBadge } from "./run-status-badge.tsx";
 import { StateLegend, TaskCounts } from "./task-counts.tsx";
@@ -75,6 +71,9 @@ export function RunView({ runId }: { runId: string }) {
   const initialViewport = useMemo(() => (paneSize === null ? null : fitViewportFor(graph.nodes.map((node) => node.position), paneSize.width, paneSize.height)), [graph, paneSize]);
 
   const task = tasks?.find((candidate) => candidate.taskId === selected) ?? null;
+  // The failed tasks' ids, as one array that keeps its identity while the set is unchanged.
+  const failedKey = (run?.tasks ?? []).filter((t) => t.state === "failed").map((t) => t.taskId).join("\u0000");
+  const failed = useMemo(() => (failedKey === "" ? [] : failedKey.split("\u0000")), [failedKey]);
   const counts = useMemo(() => {
     const result: Record<string, number> = {};
     for (const t of run?.tasks ?? []) {
@@ -148,7 +147,7 @@ export function RunView({ runId }: { runId: string }) {
             </button>
           </div>
           {tab === "graph" ? (
-            <div className="canvas" style={{ position: "relative" }} ref={canvasRef}>
+            <div className="canvas" style={{ position: "relative" }} ref={canvasRef} data-testid="run-canvas">
               <div style={{ position: "absolute", left: 10, top: 8, zIndex: 5, background: "rgba(255,255,255,.9)", padding: "4px 8px", borderRadius: 6 }}>
                 <StateLegend />
               </div>
@@ -157,7 +156,7 @@ export function RunView({ runId }: { runId: string }) {
               ) : (
                 <ReactFlowProvider>
                   <CanvasDecorationsContext.Provider value={decorations}>
-                    <RunCanvas key={canvasKey} graph={graph} onSelect={setSelected} initialViewport={initialViewport} inputsByFn={inputsByFn} />
+                    <RunCanvas key={canvasKey} graph={graph} selected={selected} onSelect={setSelected} failed={failed} initialViewport={initialViewport} inputsByFn={inputsByFn} />
                   </CanvasDecorationsContext.Provider>
                 </ReactFlowProvider>
               )}
@@ -202,62 +201,6 @@ export function RunView({ runId }: { runId: string }) {
   );
 }
 
-// Hidden edges are not handed to React Flow at all: 2,000 edge components cost a render even when invisible.
-const NO_EDGES: ArgEdge[] = [];
-
 function graphKey(nodes: readonly TaskNode[]): string {
   return nodes.map((n) => n.id).join("\u0000");
 }
-
-/** The run's DAG, read-only. React Flow owns the nodes so their measured sizes feed fitView and the minimap. */
-const RunCanvas = memo(function RunCanvas({
-  graph,
-  onSelect,
-  initialViewport,
-  inputsByFn,
-}: {
-  graph: { nodes: TaskNode[]; edges: ArgEdge[] };
-  onSelect: (taskId: string | null) => void;
-  initialViewport: Viewport | null;
-  inputsByFn: CanvasDecorations["inputsByFn"];
-}) {
-  // Opened far out, cards get their known plain-box size up front: no measuring pass re-renders all of them.
-  const [nodes, , onNodesChange] = useNodesState<TaskNode>(
-    graph.nodes.map((node) => {
-      const size = initialViewport === null ? undefined : farCardSize(inputPorts(node.data.task, inputsByFn.get(node.data.task.fn), false).length, initialViewport.zoom);
-      return { ...node, draggable: false, connectable: false, ...(size === undefined ? {} : { measured: size }) };
-    }),
-  );
-  const onNodeClick: NodeMouseHandler<TaskNode> = (_event, node) => onSelect(node.id);
-  const isMeshHidden = useEdgeMeshHidden(graph.edges.length);
-  return (
-    <>
-    {isMeshHidden && <span className="canvas-hint">{graph.edges.length} edges hidden at this zoom — zoom in to see them</span>}
-    <EdgeMeshHiddenContext.Provider value={isMeshHidden}>
-    <ReactFlow<TaskNode, ArgEdge>
-      className={isMeshHidden ? "edges-hidden" : undefined}
-      {...(initialViewport === null ? {} : { defaultViewport: initialViewport })}
-      nodes={nodes}
-      edges={isMeshHidden ? NO_EDGES : graph.edges}
-      onNodesChange={onNodesChange}
-      nodeTypes={nodeTypes}
-      edgeTypes={edgeTypes}
-      onNodeClick={onNodeClick}
-      onPaneClick={() => onSelect(null)}
-      nodesDraggable={false}
-      nodesConnectable={false}
-      elementsSelectable
-      onlyRenderVisibleElements
-      minZoom={MIN_ZOOM}
-      maxZoom={1.5}
-      proOptions={{ hideAttribution: true }}
-    >
-      <Background gap={16} size={1} />
-      <Controls showInteractive={false} />
-      <MiniMap pannable zoomable />
-      <FitWhenReady request={0} />
-    </ReactFlow>
-    </EdgeMeshHiddenContext.Provider>
-    </>
-  );
-});
