@@ -134,7 +134,9 @@ export class Engine {
 
   /** Loads the runs a previous server process left in flight (they resume once their machines are back), then the machines. */
   async start(): Promise<void> {
-    this.resumer.load(await this.db.runs.listInFlight());
+    // Read before the registry marks every machine offline: who was connected to the previous process.
+    const lastConnected = (await this.db.machines.list()).filter((record) => record.status !== "offline").map((record) => record.name);
+    this.resumer.load(await this.db.runs.listInFlight(), lastConnected);
     await this.registry.start();
   }
 

@@ -14,12 +14,13 @@ const connection = { hasJoinToken: true, address: "127.0.0.1", resultPort: 7411 
 const ok = (attemptId: string, preview: string): TaskFinishedItem => ({ ok: true, attemptId, result: { size: 1, contentType: "application/json", preview, truncated: false }, metrics: { wallMs: 5 } });
 
 /** A first server process that ran `a` and left `b` running on machine `m`, then stopped. */
-async function leftInFlight(): Promise<string> {
+async function leftInFlight(alsoConnected: readonly string[] = []): Promise<string> {
   const clock = new FakeClock(1_700_000_000_000);
   const engine = testEngine(fixture.db, clock);
   await engine.start();
   const link = new RecordingLink();
   await engine.connectAgent(helloFrom("m"), link, connection);
+  for (const name of alsoConnected) await engine.connectAgent(helloFrom(name), new RecordingLink(), connection);
   const { dag, file } = dagOf([
     { id: "a", fn: "std.constant", extraArgs: [1] },
     { id: "b", fn: "std.identity", args: ["a"] },
@@ -54,6 +55,30 @@ describe("when a restarted server resumes the runs left in flight", () => {
       [`${runId}/a#1`, "succeeded"],
       [`${runId}/b#1`, "succeeded"],
     ]);
+    await engine.stop();
+  });
+
+  it("waits for every machine the previous process had connected, not only those its rows name (a killed server's rows lag)", async () => {
+    const runId = await leftInFlight(["n"]);
+    const clock = new FakeClock(1_700_000_100_000);
+    const engine = testEngine(fixture.db, clock, { resumeGraceMs: 30_000 });
+    await engine.start();
+    let ended = false;
+    const ending = engine.outcome(runId).then((outcome) => ((ended = true), outcome));
+    const link = new RecordingLink();
+    await engine.connectAgent(helloFrom("m", { running: [`${runId}/b#1`] }), link, connection);
+    engine.finished("m", link, [ok(`${runId}/b#1`, "1")]); // held until the run resumes
+    clock.advance(5_000);
+    await settle(clock, engine);
+    // "n" may hold work the database never saw: the run still waits, b's report is held, nothing is written.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(ended).toBe(false);
+    expect((await fixture.db.runs.listAttempts(runId)).find((attempt) => attempt.taskId === "b")?.state).toBe("running");
+    await engine.connectAgent(helloFrom("n"), new RecordingLink(), connection);
+    clock.advance(1_000);
+    await settle(clock, engine);
+    expect((await ending)?.status).toBe("succeeded");
+    expect(assigned(link)).toEqual([]);
     await engine.stop();
   });
 

@@ -34,6 +34,8 @@ export interface ResumeCoordinatorOptions {
 export class ResumeCoordinator {
   private resuming = new Map<string, InFlightRun>();
   private heldAttempts = new Map<string, string>();
+  /** Machines connected to the previous server process: any of them may hold work for a waiting run it never wrote. */
+  private lastConnected = new Set<string>();
   private heldReports = new Map<string, HeldReport>();
   /** Held attempts their returning agents say they are still running: adopted when the run resumes. */
   private heldRunning = new Map<string, string>();
@@ -44,7 +46,13 @@ export class ResumeCoordinator {
 
   constructor(private readonly options: ResumeCoordinatorOptions) {}
 
-  load(inFlight: readonly InFlightRun[]): void {
+  /**
+   * `lastConnected`: the machines the previous process had connected (online or draining in the database). The
+   * database lags behind the agents (write-behind; a killed server never flushed), so an early resume waits for all
+   * of them, not only for those the stored rows name: their re-announced results and running attempts are adopted.
+   */
+  load(inFlight: readonly InFlightRun[], lastConnected: readonly string[] = []): void {
+    this.lastConnected = new Set(lastConnected);
     for (const entry of inFlight) {
       this.resuming.set(entry.run.id, entry);
       for (const attempt of entry.attempts) {
@@ -102,7 +110,7 @@ export class ResumeCoordinator {
   // Waiting for held attempts to finish is not needed: those still running are adopted.
   machineReturned(): void {
     if (this.resuming.size === 0) return;
-    const needed = new Set<string>(this.heldAttempts.values());
+    const needed = new Set<string>([...this.lastConnected, ...this.heldAttempts.values()]);
     for (const { tasks } of this.resuming.values()) {
       for (const task of tasks) if (task.state === "succeeded" && task.resultMachine !== null) needed.add(task.resultMachine);
     }
@@ -130,6 +138,7 @@ export class ResumeCoordinator {
     this.heldAttempts = new Map();
     this.heldReports = new Map();
     this.heldRunning = new Map();
+    this.lastConnected = new Set();
     this.carryOut(plan, why);
   }
 
