@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Database, SessionRecord, TokenRecord } from "@handoff/db";
 import type { Principal } from "@handoff/api";
+import { InMemoryCredentialCache, type CredentialCache } from "./credential-cache.ts";
 import { hashToken, isTokenLive } from "./tokens.ts";
 
 /** A session ends after 12 h without a request, and 7 days after sign-in at the latest. */
@@ -10,9 +11,11 @@ export interface SessionServiceOptions {
   readonly now?: () => number;
   readonly recheckMs?: number;
   readonly maxCached?: number;
+  /** Where verified sessions are kept (in memory by default; a shared one for several replicas). */
+  readonly cache?: CredentialCache<CachedSession>;
 }
 
-interface CachedSession {
+export interface CachedSession {
   session: SessionRecord;
   token: TokenRecord;
   readAt: number;
@@ -24,11 +27,10 @@ interface CachedSession {
  * behind them. Like tokens, a cached session is read again after `recheckMs`.
  */
 export class SessionService {
-  private readonly cache = new Map<string, CachedSession>();
+  private readonly cache: CredentialCache<CachedSession>;
   private readonly revokeListeners = new Set<(sessionId: string) => void>();
   private readonly now: () => number;
   private readonly recheckMs: number;
-  private readonly maxCached: number;
 
   constructor(
     private readonly db: Database,
@@ -36,7 +38,7 @@ export class SessionService {
   ) {
     this.now = options.now ?? Date.now;
     this.recheckMs = options.recheckMs ?? 5_000;
-    this.maxCached = options.maxCached ?? 10_000;
+    this.cache = options.cache ?? new InMemoryCredentialCache(options.maxCached ?? 10_000);
   }
 
   /** Opens a session for a token that was just verified; answers the cookie secret (never stored). */
@@ -69,7 +71,7 @@ export class SessionService {
         return undefined;
       }
       entry = { ...found, readAt: now };
-      this.remember(hash, entry);
+      this.cache.set(hash, entry);
     }
     const { session, token } = entry;
     if (!isSessionLive(session, now) || !isTokenLive(token, now)) return undefined;
@@ -85,7 +87,7 @@ export class SessionService {
   /** Logout: ends one session at once (on this server; within `recheckMs` on others). */
   async revoke(sessionId: string): Promise<boolean> {
     const revoked = await this.db.sessions.revoke(sessionId, new Date(this.now()));
-    for (const [hash, entry] of this.cache) if (entry.session.id === sessionId) this.cache.delete(hash);
+    this.cache.deleteWhere((entry) => entry.session.id === sessionId);
     for (const listener of this.revokeListeners) listener(sessionId);
     return revoked;
   }
@@ -100,7 +102,7 @@ export class SessionService {
   }
 
   private forgetToken(tokenId: string): void {
-    for (const [hash, entry] of this.cache) if (entry.token.id === tokenId) this.cache.delete(hash);
+    this.cache.deleteWhere((entry) => entry.token.id === tokenId);
   }
 
   onRevoke(listener: (sessionId: string) => void): () => void {
@@ -113,14 +115,6 @@ export class SessionService {
     return this.db.sessions.deleteEndedBefore(new Date(this.now() - 24 * 3_600_000));
   }
 
-  private remember(hash: string, entry: CachedSession): void {
-    this.cache.delete(hash);
-    if (this.cache.size >= this.maxCached) {
-      const oldest = this.cache.keys().next();
-      if (!oldest.done) this.cache.delete(oldest.value);
-    }
-    this.cache.set(hash, entry);
-  }
 }
 
 export function isSessionLive(session: Pick<SessionRecord, "revokedAt" | "expiresAt" | "lastSeenAt">, now: number): boolean {

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { MaxTokenLifetimeHours, type Principal } from "@handoff/api";
 import type { Database, TokenKind, TokenRecord } from "@handoff/db";
+import { InMemoryCredentialCache, type CredentialCache } from "./credential-cache.ts";
 
 /** Rights per token kind. */
 export const TokenRights = {
@@ -35,6 +36,15 @@ export interface TokenServiceOptions {
   /** How long a cached token is trusted before it is read again (a revocation by another server shows after this). */
   readonly recheckMs?: number;
   readonly maxCached?: number;
+  /** Where verified tokens are kept (in memory by default; a shared one for several replicas). */
+  readonly cache?: CredentialCache<CachedToken>;
+}
+
+/** A verified token as cached: its record, when it was read, and when `lastUsedAt` was last written. */
+export interface CachedToken {
+  record: TokenRecord;
+  readAt: number;
+  touchedAt: number;
 }
 
 /**
@@ -43,11 +53,10 @@ export interface TokenServiceOptions {
  * (5 s), since cached tokens are read again after that. Expiry is checked at every use.
  */
 export class TokenService {
-  private readonly cache = new Map<string, { record: TokenRecord; readAt: number; touchedAt: number }>();
+  private readonly cache: CredentialCache<CachedToken>;
   private readonly revokeListeners = new Set<(tokenId: string) => void>();
   private readonly now: () => number;
   private readonly recheckMs: number;
-  private readonly maxCached: number;
 
   constructor(
     private readonly db: Database,
@@ -55,7 +64,7 @@ export class TokenService {
   ) {
     this.now = options.now ?? Date.now;
     this.recheckMs = options.recheckMs ?? 5_000;
-    this.maxCached = options.maxCached ?? 10_000;
+    this.cache = options.cache ?? new InMemoryCredentialCache(options.maxCached ?? 10_000);
   }
 
   async create(
@@ -86,7 +95,7 @@ export class TokenService {
         return undefined;
       }
       entry = { record, readAt: now, touchedAt: entry?.touchedAt ?? 0 };
-      this.remember(hash, entry);
+      this.cache.set(hash, entry);
     }
     if (!isTokenLive(entry.record, now)) return undefined;
     // `lastUsedAt` is informative: written at most once a minute per token.
@@ -105,7 +114,7 @@ export class TokenService {
 
   async revoke(id: string): Promise<"revoked" | "already_revoked" | "not_found"> {
     const result = await this.db.tokens.revoke(id, new Date(this.now()));
-    for (const [hash, entry] of this.cache) if (entry.record.id === id) this.cache.delete(hash);
+    this.cache.deleteWhere((entry) => entry.record.id === id);
     if (result.kind !== "not_found") for (const listener of this.revokeListeners) listener(id);
     return result.kind;
   }
@@ -116,12 +125,4 @@ export class TokenService {
     return () => this.revokeListeners.delete(listener);
   }
 
-  private remember(hash: string, entry: { record: TokenRecord; readAt: number; touchedAt: number }): void {
-    this.cache.delete(hash);
-    if (this.cache.size >= this.maxCached) {
-      const oldest = this.cache.keys().next();
-      if (!oldest.done) this.cache.delete(oldest.value);
-    }
-    this.cache.set(hash, entry);
-  }
 }
