@@ -83,6 +83,18 @@ export const TASK_ERROR_KINDS = [
 export type TaskErrorKind = (typeof TASK_ERROR_KINDS)[number];
 
 /**
+ * The kinds an agent may report for a failed attempt. The others (`upstream_failed`, `infeasible`) are the
+ * scheduler's own verdicts: an agent claiming one is read as the function's failure (`attemptErrorKind`).
+ */
+export const ATTEMPT_ERROR_KINDS = [ErrorKind.FunctionFailed, ErrorKind.NonRetryable, ErrorKind.Timeout, ErrorKind.Cancelled, ErrorKind.MachineLost, ErrorKind.ResultLost] as const;
+export type AttemptErrorKind = (typeof ATTEMPT_ERROR_KINDS)[number];
+
+/** An agent's reported kind as the scheduler takes it: one of `ATTEMPT_ERROR_KINDS`, else `function_failed`. */
+export function attemptErrorKind(kind: string): AttemptErrorKind {
+  return (ATTEMPT_ERROR_KINDS as readonly string[]).includes(kind) ? (kind as AttemptErrorKind) : ErrorKind.FunctionFailed;
+}
+
+/**
  * The kinds a task's `retryOn` may name: the failures a retry spends the retry budget on. `non_retryable`
  * never retries; `machine_lost` and `result_lost` retry on their own budget (not the task's fault).
  */

@@ -1,5 +1,5 @@
 export * from "./dag/model.ts";
-export { ErrorKind, TASK_ERROR_KINDS, RETRYABLE_ERROR_KINDS, type DagProblem, type TaskError, type TaskErrorKind, type RetryableErrorKind } from "./errors.ts";
+export { ErrorKind, TASK_ERROR_KINDS, RETRYABLE_ERROR_KINDS, ATTEMPT_ERROR_KINDS, attemptErrorKind, type AttemptErrorKind, type DagProblem, type TaskError, type TaskErrorKind, type RetryableErrorKind } from "./errors.ts";
 export { validateDag, taskIndex } from "./dag/validate-dag.ts";
 export { validateRunOptions } from "./dag/validate-run-options.ts";
 export { checkDag, type DagCheckContext } from "./dag/check-dag.ts";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Bounds, RETRYABLE_ERROR_KINDS, type DagSpec, type TaskSpec } from "@handoff/core";
+import { Bounds, RETRYABLE_ERROR_KINDS, Strategy, type DagSpec, type TaskSpec } from "@handoff/core";
 import { boundedNumber } from "./bounded-number.ts";
 import { FunctionNameText, MAX_NAME_LENGTH } from "./function-name.ts";
 import { formatIssues, type SchemaIssue } from "./format-issues.ts";
@@ -68,7 +68,7 @@ export const DagFile = z
     version: z.literal(DAG_FILE_VERSION),
     name: z.string().min(1, "must not be empty").max(MAX_NAME_LENGTH, `must be at most ${MAX_NAME_LENGTH} characters`),
     description: z.string().max(10_000).optional(),
-    strategy: z.enum(["first_available", "load_balanced"]).optional(),
+    strategy: z.enum(Strategy).optional(),
     onFailure: z.enum(["fail_fast", "continue"]).optional(),
     tasks: z.array(TaskJson),
   })

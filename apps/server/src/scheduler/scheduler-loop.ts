@@ -1,4 +1,4 @@
-import { createSchedulerState, decide, type RunOutcome, type SchedulerCommand, type SchedulerEvent, type SchedulerState, type TaskChange } from "@handoff/core";
+import { attemptErrorKind, createSchedulerState, decide, type RunOutcome, type SchedulerCommand, type SchedulerEvent, type SchedulerState, type TaskChange } from "@handoff/core";
 import type { ResultEvictedItem, TaskAssignItem, TaskFinishedItem, TaskLogItem } from "@handoff/protocol";
 import type { Logger } from "../log.ts";
 import { AttemptBook } from "./attempt-book.ts";
@@ -232,7 +232,7 @@ export class SchedulerLoop {
       return;
     }
     this.attempts.failed(item.attemptId, item.error);
-    this.dispatch({ type: "attempt_failed", now, attemptId: item.attemptId, machine: machine.name, error: { kind: reportedKind(item.error.kind), message: item.error.message } });
+    this.dispatch({ type: "attempt_failed", now, attemptId: item.attemptId, machine: machine.name, error: { kind: attemptErrorKind(item.error.kind), message: item.error.message } });
   }
 
   logs(machine: LiveMachine, items: readonly TaskLogItem[]): void {
@@ -310,7 +310,3 @@ export class SchedulerLoop {
   }
 }
 
-/** What an agent may say about a failed attempt; anything else is the function's failure. */
-function reportedKind(kind: string): "timeout" | "cancelled" | "result_lost" | "machine_lost" | "non_retryable" | "function_failed" {
-  return kind === "timeout" || kind === "cancelled" || kind === "result_lost" || kind === "machine_lost" || kind === "non_retryable" ? kind : "function_failed";
-}

@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { DagFile, toDagSpec } from "@handoff/protocol";
-import { validateDag } from "@handoff/core";
+import { Strategy as StrategyName, validateDag } from "@handoff/core";
 import { ApiError, router, userProcedure } from "../trpc.ts";
 
-const Strategy = z.enum(["first_available", "load_balanced"]);
+const Strategy = z.enum(StrategyName);
 
 export const dagsRouter = router({
   /** Validation, feasibility against the live cluster, and where each task would run right now. */
