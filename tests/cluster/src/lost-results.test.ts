@@ -119,8 +119,11 @@ describe("when an agent is SIGKILLed and started again under its name", () => {
         interval: 200,
       })
       .toBeGreaterThanOrEqual(3);
+    // Taken once "b" is dead (its SIGKILL answered), not before: a run may end while the signal is on its way.
+    await stack.killAgent("b");
     const killedAt = Date.now();
-    await restartAgent(stack, "b");
+    await stack.startAgent(agent("b"));
+    await stack.waitForMachines(["b"]);
 
     const outcomes = await Promise.all(started.map(async ({ runId }) => (await stack.client.watchRun(runId, () => undefined))!));
     expect(outcomes.map((outcome) => outcome.status)).toEqual(Array.from({ length: runs }, () => "succeeded"));
