@@ -1,15 +1,7 @@
+import type { LoadSample } from "@handoff/api";
 import type { LiveMachine } from "./live-machine.ts";
 
-/** One sample of a machine's load, taken every second (the cluster page's charts). */
-export interface LoadSample {
-  readonly at: number;
-  readonly capacity: Record<string, number>;
-  readonly claimed: Record<string, number>;
-  readonly cpuPercent: number | null;
-  readonly memoryUsedMb: number | null;
-  readonly memoryTotalMb: number | null;
-  readonly running: number;
-}
+export type { LoadSample };
 
 /** 15 minutes at one sample a second. */
 export const HISTORY_SAMPLES = 900;

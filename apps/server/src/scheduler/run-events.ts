@@ -1,34 +1,7 @@
 import { EventEmitter } from "node:events";
-import type { RunOutcome } from "@handoff/core";
-import type { ResultRef } from "./result-locations.ts";
+import type { LogView, RunEvent, TaskChangeView } from "@handoff/api";
 
-export type RunEvent =
-  | { readonly type: "task"; readonly change: TaskChangeView }
-  | { readonly type: "log"; readonly log: LogView }
-  | { readonly type: "finished"; readonly outcome: RunOutcome };
-
-export interface TaskChangeView {
-  readonly taskId: string;
-  readonly state: string;
-  readonly at: number;
-  readonly attempts: number;
-  readonly maxAttempts: number;
-  readonly machine?: string;
-  readonly reason?: string;
-  /** While retrying after a backoff: when (epoch ms) the next attempt may start. */
-  readonly retryAt?: number;
-  readonly error?: { readonly kind: string; readonly message: string };
-  readonly result?: ResultRef;
-}
-
-export interface LogView {
-  readonly id: number | null;
-  readonly taskId: string | null;
-  readonly attemptId: string | null;
-  readonly level: string;
-  readonly message: string;
-  readonly at: string;
-}
+export type { LogView, RunEvent, TaskChangeView };
 
 /**
  * Publishing a run's changes to whoever watches it (the dashboard's subscriptions, the SDK's waits). In memory
