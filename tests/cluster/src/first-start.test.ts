@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { freePort } from "@handoff/cli/testing";
 
 // Issue #10 §5 (umask 077) and issue #11 §4 (the printed sign-in link signs in), on a real `handoff start`.
 const handoffBin = fileURLToPath(new URL("../../../apps/cli/bin/handoff.mjs", import.meta.url));
@@ -16,17 +16,6 @@ afterAll(async () => {
   for (const child of children) child.kill("SIGKILL");
   rmSync(root, { recursive: true, force: true });
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
 
 /** Starts `handoff start` and answers what it printed once it is up, with a stop function. */
 async function start(): Promise<{ output: string; url: string; stop: () => Promise<void> }> {

@@ -65,7 +65,8 @@ export interface Stack {
 
 const cliMain = fileURLToPath(new URL("../main.ts", import.meta.url));
 
-async function freePort(): Promise<number> {
+/** A TCP port free on 127.0.0.1 right now (the kernel picks it). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once("error", reject);
