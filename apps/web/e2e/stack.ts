@@ -42,6 +42,9 @@ export async function signIn(page: Page, stack: Stack, next = "/runs"): Promise<
   await page.fill('input[name="token"]', stack.adminToken);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page).toHaveURL(new RegExp(`${next.replace(/[/]/g, "\\/")}$`));
+  // The editor answers its inputs once hydrated; its palette fills only then (a file set into the import input
+  // before that was lost once: the page stayed on an empty DAG).
+  if (next.startsWith("/editor")) await expect(page.locator('[data-testid^="palette-std."]').first()).toBeVisible();
 }
 
 /** A one-time sign-in link (`/login?code=…`), as `handoff start` prints it, minted through the API. */
