@@ -19,8 +19,8 @@ export {
   type NewDag,
   type SaveDagVersionResult,
 } from "./dag-repository.ts";
+export { createRunRepository, type RunRepository } from "./run-repository.ts";
 export {
-  createRunRepository,
   maxResultPreviewBytes,
   type AttemptChange,
   type AttemptRecord,
@@ -32,11 +32,10 @@ export {
   type RunPage,
   type RunRecord,
   type LostStore,
-  type RunRepository,
   type RunSummary,
   type TaskChange,
   type TaskRecord,
-} from "./run-repository.ts";
+} from "./run-records.ts";
 export {
   createLogRepository,
   LogLevel,

@@ -1,7 +1,7 @@
 import { expect, it } from "vitest";
 import { isUniqueViolation } from "./is-unique-violation.ts";
 import { describeEachDatabase } from "./testing/describe-each-database.ts";
-import { maxResultPreviewBytes, type NewRun } from "./run-repository.ts";
+import { maxResultPreviewBytes, type NewRun } from "./run-records.ts";
 
 const newRun = (overrides: Partial<NewRun> = {}): NewRun => ({
   dagId: null,
