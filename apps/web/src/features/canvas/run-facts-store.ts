@@ -14,18 +14,10 @@ export interface TaskRunFacts {
   readonly inlineIn?: readonly string[];
 }
 
-/** A task as the run view holds it (a `runs.get` / `runs.watch` task view). */
-export interface RunTaskLike {
+/** A task as the run view holds it (a `runs.get` / `runs.watch` task view): its facts, with its result's holder. */
+export interface RunTaskLike extends Omit<TaskRunFacts, "resultMachine"> {
   readonly taskId: string;
-  readonly state: TaskRunFacts["state"];
-  readonly machine: string | null;
-  readonly attempts: number;
-  readonly maxAttempts: number;
-  readonly reason: string | null;
-  readonly startedAt: string | null;
-  readonly finishedAt: string | null;
   readonly result: { readonly machine: string } | null;
-  readonly inlineIn?: readonly string[];
 }
 
 export interface RunFactsStore {
