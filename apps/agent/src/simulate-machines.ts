@@ -36,7 +36,8 @@ const RESULT_MEMORY_MB = 16;
 /**
  * Many machines in one process, for load tests and benches: each is a real agent (its own identity key, socket.io
  * connection, hello, heartbeats, result store and signed result server) whose functions are the standard library,
- * called on the process's own thread instead of in worker threads (`inProcess`).
+ * called on the process's own thread instead of in worker threads (`inProcess`). Each carries the label
+ * `simulator=<prefix>`, so the dashboard and placement can tell them from real machines.
  * @example
  * const sim = await simulateMachines({ serverUrl, token, count: 200, dataDir: "/tmp/sim" });
  * await sim.welcomed;
@@ -60,6 +61,7 @@ export async function simulateMachines(options: SimulateOptions): Promise<Simula
           capacity: options.capacity ?? DEFAULT_CAPACITY,
           dataDir: join(options.dataDir, name),
           memoryBudgetMb: RESULT_MEMORY_MB,
+          labels: { simulator: prefix },
           inProcess: true,
           ...(options.resultHost === undefined ? {} : { resultHost: options.resultHost }),
           ...(options.log === undefined ? {} : { log: options.log }),
