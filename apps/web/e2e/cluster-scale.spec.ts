@@ -27,10 +27,11 @@ test.beforeAll(async ({ browser }) => {
   page.on("response", async (response) => {
     if (!response.url().includes("machines.history")) return;
     const body = await response.text().catch(() => "");
-    const parsed = JSON.parse(body || "[]") as { result?: { data: HistoryAnswer } }[];
+    // The batch link may carry other procedures in the same request: keep the history answers.
+    const parsed = JSON.parse(body || "[]") as { result?: { data: HistoryAnswer | unknown } }[];
     for (const item of Array.isArray(parsed) ? parsed : [parsed]) {
-      const data = item.result?.data;
-      if (data) answers.push({ names: data.machines.length, samples: data.machines.map((entry) => entry.samples.length), cluster: data.cluster?.length, bytes: body.length });
+      const data = item.result?.data as HistoryAnswer | undefined;
+      if (data !== undefined && data !== null && typeof data === "object" && Array.isArray((data as HistoryAnswer).machines)) answers.push({ names: data.machines.length, samples: data.machines.map((entry) => entry.samples.length), cluster: data.cluster?.length, bytes: body.length });
     }
   });
   await signIn(page, stack, "/cluster");

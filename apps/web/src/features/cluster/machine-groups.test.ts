@@ -32,7 +32,8 @@ describe("groupMachines", () => {
   it("groups by a label's value, sorted, machines without it last", () => {
     const groups = groupMachines(list, { kind: "label", key: "zone" });
     expect(groups.map((group) => group.title)).toEqual(["zone=a", "zone=b", `zone=${NO_LABEL}`]);
-    expect(groups[0]!.machines.map((m) => m.name)).toEqual(["gpu-10", "cpu-2"]);
+    expect(groups[0]!.machines.map((m) => m.name)).toEqual(["cpu-2", "gpu-10"]);
+    expect(groupMachines([machine("s-10", "online"), machine("s-2", "online")], { kind: "none" })[0]!.machines.map((m) => m.name)).toEqual(["s-2", "s-10"]);
     expect(labelKeys(list)).toEqual(["gpu", "zone"]);
   });
 });

@@ -23,11 +23,17 @@ export function filterMachines(machines: readonly MachineView[], query: string, 
   });
 }
 
-/** Groups in a stable order: statuses online → draining → offline; label values sorted, machines without the label last. */
+const byName = (a: MachineView, b: MachineView): number => a.name.localeCompare(b.name, "en", { numeric: true });
+
+/**
+ * Groups in a stable order: statuses online → draining → offline; label values sorted, machines without the label
+ * last. Machines within a group in natural order of their names (sim-2 before sim-10).
+ */
 export function groupMachines(machines: readonly MachineView[], by: GroupBy): MachineGroup[] {
-  if (by.kind === "none") return [{ key: "all", title: "All machines", machines }];
+  const sorted = [...machines].sort(byName);
+  if (by.kind === "none") return [{ key: "all", title: "All machines", machines: sorted }];
   const groups = new Map<string, MachineView[]>();
-  for (const machine of machines) {
+  for (const machine of sorted) {
     const key = by.kind === "status" ? machine.status : (machine.labels[by.key] ?? NO_LABEL);
     const members = groups.get(key) ?? [];
     members.push(machine);
