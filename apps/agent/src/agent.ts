@@ -7,6 +7,7 @@ import { AGENT_VERSION } from "./agent-version.ts";
 import { connectToServer, type AgentLog, type ConnectionFatal, type ConnectionOptions } from "./connection.ts";
 import { createAttemptRunner } from "./executor/attempt-runner.ts";
 import { createExecutor } from "./executor/executor.ts";
+import { createInProcessExecutor } from "./executor/in-process-executor.ts";
 import { detectCapacity } from "./machine/detect-capacity.ts";
 import { defaultAgentDataDir } from "./identity/agent-data-dir.ts";
 import { loadMachineIdentity } from "./identity/machine-identity.ts";
@@ -49,6 +50,11 @@ export type AgentOptions = {
   readonly log?: AgentLog;
   /** The server refused this agent for good (bad token…). Default: log it; the agent stops either way. */
   readonly onFatal?: (error: ConnectionFatal) => void;
+  /**
+   * Run functions on the agent's own thread with the standard library only (no worker threads, no modules): what
+   * `--simulate` uses to hold many machines in one process.
+   */
+  readonly inProcess?: boolean;
   readonly connection?: Pick<ConnectionOptions, "flushDelayMs" | "maxBatchItems" | "reconnectDelayMs" | "reconnectDelayMaxMs" | "helloTimeoutMs">;
 };
 
@@ -88,7 +94,11 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const capacity = detectCapacity(options.capacity);
   const slots = machineSlots(capacity);
 
-  const executor = await createExecutor({ modules: options.functions ?? [], slots, machine: name, onProblem: (message) => log("error", message) });
+  if (options.inProcess === true && (options.functions?.length ?? 0) > 0) throw new Error("an in-process agent offers the standard library only: it loads no function modules");
+  const executor =
+    options.inProcess === true
+      ? createInProcessExecutor({ machine: name, slots })
+      : await createExecutor({ modules: options.functions ?? [], slots, machine: name, onProblem: (message) => log("error", message) });
   const store = createResultStore({
     dir: join(dataDir, "results"),
     memoryBudgetBytes: options.memoryBudgetMb === undefined ? defaultMemoryBudgetBytes() : options.memoryBudgetMb * MB,

@@ -1,8 +1,9 @@
 import { pathToFileURL } from "node:url";
 import { startAgent } from "./agent.ts";
 import { FunctionModuleError } from "./executor/executor.ts";
-import { readTokenFile } from "./identity/agent-data-dir.ts";
-import { AGENT_USAGE, parseAgentArgs } from "./parse-agent-args.ts";
+import { defaultAgentDataDir, readTokenFile } from "./identity/agent-data-dir.ts";
+import { AGENT_USAGE, parseAgentArgs, type AgentArgs } from "./parse-agent-args.ts";
+import { simulateMachines, type SimulatedMachines } from "./simulate-machines.ts";
 
 /**
  * `handoff-agent`: parses flags (exit 2 on a bad one, naming it), starts the agent, stops it on SIGINT/SIGTERM (exit
@@ -29,6 +30,7 @@ export async function runAgentCli(argv: readonly string[]): Promise<void> {
       process.exit(2);
     }
   }
+  if (args.simulate !== undefined) return await runSimulation({ ...args, simulate: args.simulate }, token);
   let agent: Awaited<ReturnType<typeof startAgent>>;
   try {
     agent = await startAgent({
@@ -62,6 +64,41 @@ export async function runAgentCli(argv: readonly string[]): Promise<void> {
     if (isShuttingDown) return;
     void agent.stop().then(() => process.exit(process.exitCode ?? 1));
   });
+}
+
+/** `--simulate N`: N machines in this process until SIGINT/SIGTERM; exits 1 when the server refuses them. */
+async function runSimulation(args: AgentArgs & { simulate: number }, token: string | undefined): Promise<void> {
+  const prefix = args.name ?? "sim";
+  const started = performance.now();
+  let sim: SimulatedMachines;
+  try {
+    sim = await simulateMachines({
+      serverUrl: args.serverUrl,
+      ...(token === undefined ? {} : { token }),
+      count: args.simulate,
+      prefix,
+      ...(args.capacity === undefined ? {} : { capacity: args.capacity }),
+      dataDir: args.dataDir ?? defaultAgentDataDir(prefix, process.env),
+      ...(args.resultHost === undefined ? {} : { resultHost: args.resultHost }),
+      log: (level, message) => {
+        if (level !== "info") process.stderr.write(`${message}\n`);
+      },
+    });
+  } catch (error) {
+    process.stderr.write(`handoff-agent: cannot start the simulation: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
+  const stop = (code: number) => () => void sim.stop().then(() => process.exit(code), () => process.exit(1));
+  process.once("SIGINT", stop(0));
+  process.once("SIGTERM", stop(0));
+  try {
+    await sim.welcomed;
+  } catch (error) {
+    process.stderr.write(`handoff-agent: stopping the simulation: ${error instanceof Error ? error.message : String(error)}\n`);
+    stop(1)();
+    return;
+  }
+  process.stdout.write(`handoff-agent: ${args.simulate} simulated machines (${prefix}-1…${prefix}-${args.simulate}) joined ${args.serverUrl} in ${Math.round(performance.now() - started)} ms\n`);
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

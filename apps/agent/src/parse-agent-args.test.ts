@@ -58,6 +58,11 @@ describe("when the agent's flags are valid", () => {
     expect(parseAgentArgs(base, dir, {})).toEqual({ ok: true, args: { serverUrl: "http://server:3000", functions: [] } });
   });
 
+  it("reads --simulate as a number of machines", () => {
+    const parsed = parseAgentArgs([...base, "--simulate", "200", "--name", "east"]);
+    expect(parsed.ok && "args" in parsed ? [parsed.args.simulate, parsed.args.name] : parsed).toEqual([200, "east"]);
+  });
+
   it("asks for help", () => {
     expect(parseAgentArgs(["--help"])).toEqual({ ok: true, help: true });
   });
@@ -89,6 +94,10 @@ describe("when a flag is wrong", () => {
     [[...base, "--name", "a", "--name", "b"], "--name", /is given twice/],
     [[...base, "--colour", "red"], "--colour", /unknown flag/],
     [[...base, "stray"], "stray", /unexpected argument/],
+    [[...base, "--simulate", "0"], "--simulate", /from 1 to 1000, got "0"/],
+    [[...base, "--simulate", "1001"], "--simulate", /from 1 to 1000, got "1001"/],
+    [[...base, "--simulate", "2.5"], "--simulate", /whole number/],
+    [[...base, "--simulate", "5", "--result-port", "9000"], "--simulate", /drop --result-port/],
   ] as const)("%j is refused naming %s", (argv, flag, message) => {
     const error = errorOf([...argv]);
     expect(error?.flag).toBe(flag);

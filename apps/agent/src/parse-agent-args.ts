@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { extname, resolve } from "node:path";
 import { boundProblem, Bounds } from "@handoff/core";
 import { MODULE_EXTENSIONS } from "./functions/load-modules.ts";
+import { MAX_SIMULATED_MACHINES } from "./simulate-machines.ts";
 
 /** What `handoff-agent` (and `handoff agent`) accept, checked; paths resolved against the working directory. */
 export type AgentArgs = {
@@ -19,6 +20,8 @@ export type AgentArgs = {
   readonly retentionMs?: number;
   readonly resultHost?: string;
   readonly resultPort?: number;
+  /** Simulate this many machines in one process (standard library only, named `NAME-1`…; NAME defaults to `sim`). */
+  readonly simulate?: number;
 };
 
 export type AgentArgsError = { readonly flag: string; readonly message: string };
@@ -41,9 +44,13 @@ export const AGENT_USAGE = `usage: HANDOFF_JOIN_TOKEN=TOKEN handoff-agent --serv
   --retention-minutes N     how long results of finished runs are kept (default 1440)
   --result-host HOST        host the result server binds (default: the local address of the connection to the server)
   --result-port PORT        port of the result server (default: any free port)
+  --simulate N              run N simulated machines in this process (1 to ${MAX_SIMULATED_MACHINES}), for load tests:
+                            real connections, identities and result servers; the standard library only,
+                            called on the process's thread; named NAME-1…NAME-N (--name, default sim), each
+                            with its identity in DIR/NAME-i (--data-dir)
   --help                    this text`;
 
-const FLAGS = new Set(["--server", "--token", "--token-file", "--name", "--capacity", "--functions", "--data-dir", "--memory-budget-mb", "--disk-budget-mb", "--retention-minutes", "--result-host", "--result-port", "--help"]);
+const FLAGS = new Set(["--server", "--token", "--token-file", "--name", "--capacity", "--functions", "--data-dir", "--memory-budget-mb", "--disk-budget-mb", "--retention-minutes", "--result-host", "--result-port", "--simulate", "--help"]);
 const RESOURCE_KEY = /^[A-Za-z_][\w.-]{0,99}$/;
 
 /**
@@ -149,6 +156,15 @@ export function parseAgentArgs(argv: readonly string[], cwd: string = process.cw
     if (!/^\d+$/.test(port) || resultPort > 65_535) return fail("--result-port", `must be a port number from 0 to 65535, got ${JSON.stringify(port)}`);
   }
 
+  let simulate: number | undefined;
+  const simulateText = values.get("--simulate");
+  if (simulateText !== undefined) {
+    simulate = Number(simulateText);
+    if (!/^\d+$/.test(simulateText) || simulate < 1 || simulate > MAX_SIMULATED_MACHINES) return fail("--simulate", `must be a whole number of machines from 1 to ${MAX_SIMULATED_MACHINES}, got ${JSON.stringify(simulateText)}`);
+    if (files.length > 0) return fail("--simulate", "simulated machines offer the standard library only: drop --functions");
+    if (port !== undefined) return fail("--simulate", "each simulated machine takes a free port of its own: drop --result-port");
+  }
+
   const dataDir = values.get("--data-dir") ?? (env["HANDOFF_AGENT_DATA_DIR"] === "" ? undefined : env["HANDOFF_AGENT_DATA_DIR"]);
   const resultHost = values.get("--result-host");
   return {
@@ -166,6 +182,7 @@ export function parseAgentArgs(argv: readonly string[], cwd: string = process.cw
       ...(retentionMs === undefined ? {} : { retentionMs }),
       ...(resultHost === undefined ? {} : { resultHost }),
       ...(resultPort === undefined ? {} : { resultPort }),
+      ...(simulate === undefined ? {} : { simulate }),
     },
   };
 }

@@ -4,7 +4,7 @@ export type { ApiContext, ApiServices } from "./context.ts";
 export type { Caller, Principal } from "./services/caller.ts";
 export { AuditKind, AuditKinds, type AuditEntry, type AuditService } from "./services/audit.ts";
 export type { DagsService, PlacementPreview } from "./services/dags.ts";
-export type { AddressChange, LoadSample, MachinesService, MachineView } from "./services/machines.ts";
+export type { AddressChange, ClusterLoadSample, LoadSample, MachinesService, MachineView } from "./services/machines.ts";
 export type { Recomputed, Relayed, ResultFailure, ResultReference, ResultsService } from "./services/results.ts";
 export type { LogView, RunEvent, RunsService, StartedRun, StartRunRequest, TaskChangeView } from "./services/runs.ts";
 export type { SignInService } from "./services/sign-in.ts";

@@ -5,6 +5,7 @@ import { valueDepthProblem } from "@handoff/core";
 import { formatPath } from "@handoff/protocol";
 import { callTransform, findCurrentTask, isNonRetryable, runWithTaskContext, type FunctionRegistry, type TaskContext } from "@handoff/sdk";
 import { loadFunctionModules } from "../functions/load-modules.ts";
+import { describeError as describe } from "../describe-error.ts";
 import { evaluateCall } from "./evaluate-call.ts";
 import type { FromWorker, ToWorker, WorkerMetrics } from "./worker-messages.ts";
 
@@ -87,15 +88,6 @@ function transferable(value: unknown): TransferListItem[] {
   return [];
 }
 
-function describe(error: unknown): string {
-  if (error instanceof Error) return error.message === "" ? error.name : error.message;
-  if (typeof error === "string") return error;
-  try {
-    return JSON.stringify(error) ?? String(error);
-  } catch {
-    return String(error);
-  }
-}
 
 port.on("message", (message: ToWorker) => {
   switch (message.type) {

@@ -6,7 +6,7 @@ import type { Logger } from "../log.ts";
 import type { AdmissionRefusal } from "../machines/admit-machine.ts";
 import { createSystemTimers, systemClock, type Clock, type Timers } from "./clock.ts";
 import type { AgentLink, LiveMachine } from "./live-machine.ts";
-import type { LoadSample } from "./load-history.ts";
+import type { ClusterLoadSample, LoadSample } from "./load-history.ts";
 import { InMemoryMachineRegistry, type AgentConnection, type MachineRegistry } from "./machine-registry.ts";
 import { Metrics } from "./metrics.ts";
 import { previewPlacement, type PlacementPreview } from "./placement-preview.ts";
@@ -211,8 +211,12 @@ export class Engine {
   }
 
   /** Load samples (one a second, the last 15 minutes) of one machine or all, since `since` (epoch ms). */
-  loadHistory(name?: string, since = 0): { name: string; samples: LoadSample[] }[] {
-    return this.registry.loadHistory(name, since);
+  loadHistory(names?: readonly string[], since = 0): { name: string; samples: LoadSample[] }[] {
+    return this.registry.loadHistory(names, since);
+  }
+
+  clusterLoad(since = 0): ClusterLoadSample[] {
+    return this.registry.clusterLoad(since);
   }
 
   claimed(name: string): Record<string, number> {

@@ -89,12 +89,29 @@ describe("when agents connect to the machine registry", () => {
     await machines.connect(helloFrom("reg-d"), link, connection);
     machines.heartbeat("reg-d", link, { v: 1, at: 0, cpuPercent: 40, memoryUsedMb: 200, memoryTotalMb: 1000, running: [] });
     clock.advance(3000);
-    const [history] = machines.loadHistory("reg-d", 0);
+    const [history] = machines.loadHistory(["reg-d"], 0);
     expect(history?.samples).toHaveLength(3);
     expect(history?.samples[0]).toMatchObject({ claimed: { slots: 1 }, cpuPercent: 40, running: 0 });
     const since = history!.samples[1]!.at;
-    expect(machines.loadHistory("reg-d", since)[0]?.samples).toHaveLength(1);
-    expect(machines.loadHistory("no-such-machine", 0)).toEqual([]);
+    expect(machines.loadHistory(["reg-d"], since)[0]?.samples).toHaveLength(1);
+    expect(machines.loadHistory(["no-such-machine"], 0)).toEqual([]);
+    machines.stop();
+  });
+
+  it("sums the online machines' load into one cluster series at each sampling instant", async () => {
+    const { registry: machines, clock } = registry();
+    await machines.start();
+    const [first, second] = [new RecordingLink(), new RecordingLink()];
+    await machines.connect(helloFrom("reg-e"), first, connection);
+    await machines.connect(helloFrom("reg-f"), second, connection);
+    machines.heartbeat("reg-e", first, { v: 1, at: 0, cpuPercent: 20, memoryUsedMb: 100, memoryTotalMb: 1000, running: [] });
+    machines.heartbeat("reg-f", second, { v: 1, at: 0, cpuPercent: 60, memoryUsedMb: 300, memoryTotalMb: 2000, running: [] });
+    clock.advance(2000);
+    const cluster = machines.clusterLoad(0);
+    expect(cluster).toHaveLength(2);
+    expect(cluster[1]).toMatchObject({ online: 2, cpuPercent: 40, memoryUsedMb: 400, memoryTotalMb: 3000, claimed: { slots: 2 } });
+    expect(machines.clusterLoad(cluster[1]!.at)).toEqual([]);
+    expect(machines.loadHistory(["reg-f", "reg-e", "reg-f"], 0).map((entry) => entry.name)).toEqual(["reg-e", "reg-f"]);
     machines.stop();
   });
 

@@ -5,7 +5,7 @@ import type { Logger } from "../log.ts";
 import { admitMachine, type AdmissionRefusal } from "../machines/admit-machine.ts";
 import type { Clock, TimerHandle, Timers } from "./clock.ts";
 import { newGrantSecret, newMachine, resultUrlOf, type AgentLink, type LiveMachine } from "./live-machine.ts";
-import { LoadHistory, type LoadSample } from "./load-history.ts";
+import { LoadHistory, type ClusterLoadSample, type LoadSample } from "./load-history.ts";
 
 /** What the registry tells the scheduler; it never calls the scheduler itself. */
 export type MachineEvent =
@@ -43,7 +43,8 @@ export interface MachineRegistry {
   setAddress(name: string, address: string | null): Promise<LiveMachine | undefined>;
   forget(name: string): Promise<boolean>;
   infos(): MachineInfo[];
-  loadHistory(name: string | undefined, since: number): { name: string; samples: LoadSample[] }[];
+  loadHistory(names: readonly string[] | undefined, since: number): { name: string; samples: LoadSample[] }[];
+  clusterLoad(since: number): ClusterLoadSample[];
 }
 
 export interface MachineRegistryOptions {
@@ -265,8 +266,12 @@ export class InMemoryMachineRegistry implements MachineRegistry {
     }));
   }
 
-  loadHistory(name: string | undefined, since: number): { name: string; samples: LoadSample[] }[] {
-    const names = name === undefined ? [...this.machines.keys()].sort() : this.machines.has(name) ? [name] : [];
-    return names.map((machineName) => ({ name: machineName, samples: this.history.since(machineName, since) }));
+  loadHistory(names: readonly string[] | undefined, since: number): { name: string; samples: LoadSample[] }[] {
+    const known = names === undefined ? [...this.machines.keys()].sort() : [...new Set(names)].filter((name) => this.machines.has(name)).sort();
+    return known.map((machineName) => ({ name: machineName, samples: this.history.since(machineName, since) }));
+  }
+
+  clusterLoad(since: number): ClusterLoadSample[] {
+    return this.history.clusterSince(since);
   }
 }

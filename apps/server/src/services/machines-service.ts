@@ -55,7 +55,8 @@ export function createMachinesService(options: MachinesServiceOptions): ServerMa
     resourcesAvailable: (name, request) => engine.resourcesAvailable(name, request),
     free: (name) => engine.free(name),
     setDraining: async (name, draining) => viewOf(await engine.setDraining(name, draining)),
-    loadHistory: (name, sinceMs) => engine.loadHistory(name, sinceMs),
+    loadHistory: (names, sinceMs) => engine.loadHistory(names, sinceMs),
+    clusterLoad: (sinceMs) => engine.clusterLoad(sinceMs),
     forget: (name) => engine.forgetMachine(name),
     async setAddress(name, address) {
       const problem = address === null ? undefined : checkAddressOverride(address);

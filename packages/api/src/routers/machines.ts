@@ -6,6 +6,28 @@ import { ApiError, adminProcedure, router, userProcedure } from "../trpc.ts";
 
 const MachineName = z.string().min(1).max(200);
 const Resources = z.record(z.string().min(1).max(100), z.number().finite().nonnegative());
+/** Machines one history query may name (a dashboard page's worth). */
+const MAX_HISTORY_NAMES = 500;
+const Amounts = z.record(z.string(), z.number());
+const LoadSampleSchema = z.object({
+  at: z.number(),
+  capacity: Amounts,
+  claimed: Amounts,
+  cpuPercent: z.number().nullable(),
+  memoryUsedMb: z.number().nullable(),
+  memoryTotalMb: z.number().nullable(),
+  running: z.number(),
+});
+const ClusterLoadSampleSchema = z.object({
+  at: z.number(),
+  online: z.number(),
+  capacity: Amounts,
+  claimed: Amounts,
+  cpuPercent: z.number().nullable(),
+  memoryUsedMb: z.number(),
+  memoryTotalMb: z.number(),
+  running: z.number(),
+});
 
 export const machinesRouter = router({
   list: userProcedure.query(({ ctx }): MachineView[] => ctx.machines.list()),
@@ -48,12 +70,30 @@ export const machinesRouter = router({
     return machine;
   }),
 
-  /** Load over time: one sample a second per machine (claimed vs capacity, measured CPU and memory), the last 15 minutes. */
+  /**
+   * Load over time, one sample a second, the last 15 minutes: per machine (claimed vs capacity, measured CPU and
+   * memory) for `name` or `names` (every machine when neither), and with `cluster` the online machines' sums. Poll
+   * with `sinceMs` (the newest `at` you hold) to receive only what is new.
+   */
   history: userProcedure
-    .input(z.object({ name: MachineName.optional(), sinceMs: z.number().int().nonnegative().optional() }).strict().optional())
+    .input(
+      z
+        .object({
+          name: MachineName.optional(),
+          names: z.array(MachineName).max(MAX_HISTORY_NAMES).optional(),
+          sinceMs: z.number().int().nonnegative().optional(),
+          cluster: z.boolean().optional(),
+        })
+        .strict()
+        .refine((input) => input.name === undefined || input.names === undefined, { message: "give name or names, not both", path: ["names"] })
+        .optional(),
+    )
+    .output(z.object({ machines: z.array(z.object({ name: z.string(), samples: z.array(LoadSampleSchema) })), cluster: z.array(ClusterLoadSampleSchema).optional() }))
     .query(({ ctx, input }) => {
       if (input?.name !== undefined && !ctx.machines.get(input.name)) throw new ApiError("NOT_FOUND", `unknown machine "${input.name}"`);
-      return { machines: ctx.machines.loadHistory(input?.name, input?.sinceMs ?? 0) };
+      const sinceMs = input?.sinceMs ?? 0;
+      const names = input?.name === undefined ? input?.names : [input.name];
+      return { machines: ctx.machines.loadHistory(names, sinceMs), ...(input?.cluster === true ? { cluster: ctx.machines.clusterLoad(sinceMs) } : {}) };
     }),
 
   /** A fresh join token and the command that starts an agent pointed at this server. */

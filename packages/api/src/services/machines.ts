@@ -31,6 +31,20 @@ export interface LoadSample {
   readonly running: number;
 }
 
+/** The whole cluster's load at one sampling instant: the online machines' sums (CPU is their mean). */
+export interface ClusterLoadSample {
+  readonly at: number;
+  /** Machines online at that instant. */
+  readonly online: number;
+  readonly capacity: Record<string, number>;
+  readonly claimed: Record<string, number>;
+  /** Mean over the online machines that reported one; null when none did. */
+  readonly cpuPercent: number | null;
+  readonly memoryUsedMb: number;
+  readonly memoryTotalMb: number;
+  readonly running: number;
+}
+
 export type AddressChange =
   | { readonly kind: "changed"; readonly machine: MachineView }
   | { readonly kind: "not_found" }
@@ -47,7 +61,10 @@ export interface MachinesService {
   free(name: string): Record<string, number>;
   /** A draining machine takes no new tasks; undefined when the machine is unknown. */
   setDraining(name: string, draining: boolean): Promise<MachineView | undefined>;
-  loadHistory(name: string | undefined, sinceMs: number): { name: string; samples: LoadSample[] }[];
+  /** The samples taken after `sinceMs` of the named machines (every machine when `names` is undefined), unknown names skipped. */
+  loadHistory(names: readonly string[] | undefined, sinceMs: number): { name: string; samples: LoadSample[] }[];
+  /** The cluster's summed load taken after `sinceMs` (one sample per sampling instant). */
+  clusterLoad(sinceMs: number): ClusterLoadSample[];
   /** Revokes the machine's identity and frees its name; false when the machine is unknown. */
   forget(name: string): Promise<boolean>;
   /** Overrides the host the machine's results are reached at (null: its socket's address). */
