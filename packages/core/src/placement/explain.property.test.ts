@@ -34,7 +34,7 @@ const machines = fc
       for (const [key, amount] of Object.entries(machine.extra)) total[key] = (total[key] ?? 0) + amount;
       return {
         name: machine.name,
-        status: machine.status as ExplainMachine["status"],
+        status: machine.status,
         free: machine.free,
         total,
         ...(machine.functions === undefined ? {} : { functions: new Set(machine.functions) }),
