@@ -60,8 +60,7 @@ describe("when a task waits for capacity while the other machine drains", () => 
     expect(nextAttempt?.placement).toMatchObject({ machine: "beta", turnedDown: [{ reason: "lacks", resources: ["slots"], count: 1 }] });
     // "after" read hold's result: its explanation counts the input bytes already on the machine it chose.
     const [afterAttempt] = await trpc.runs.attempts.query({ runId, taskId: "after" });
-    expect(afterAttempt?.placement).toMatchObject({ inputBytes: { total: expect.any(Number) } });
-    expect((afterAttempt?.placement as { inputBytes: { total: number } }).inputBytes.total).toBeGreaterThan(0);
+    expect(afterAttempt?.placement?.inputBytes?.total).toBeGreaterThan(0);
 
     // The run's live updates carried the same explanation when "next" started (the watch began after "hold" did).
     const started = events.flatMap((event) => (event.type === "task" && event.change.state === "running" ? [event.change] : []));
