@@ -77,7 +77,7 @@ export function TaskInspector({ file, task, catalogue, machines, problems, place
               <>
                 Would run on <strong>{placement.machine ?? "no machine"}</strong>
                 {placement.reason !== undefined && <span className="muted"> — {placement.reason}</span>}
-                {placement.explanation !== undefined && <PlacementWhy explanation={placement.explanation} testId="inspector-why" />}
+                {placement.explanation !== undefined && <PlacementWhy explanation={placement.explanation} testId="inspector-why" showMachine={false} />}
               </>
             )}
           </div>

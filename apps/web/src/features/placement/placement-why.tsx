@@ -17,12 +17,19 @@ const RULE_TEXT: Record<NonNullable<PlacementWhyView["rule"]>, string> = {
  * Why a task goes (or would go) where it does, or why it waits: the rule and the machines turned down, counted per
  * reason. One component for the task panel and the editor's inspector, over core's one explanation.
  */
-export function PlacementWhy({ explanation, testId }: { explanation: PlacementWhyView; testId: string }) {
+export function PlacementWhy({ explanation, testId, showMachine = true }: { explanation: PlacementWhyView; testId: string; showMachine?: boolean }) {
   return (
     <div className="stack" data-testid={testId} style={{ gap: 4 }}>
       {explanation.machine !== null && explanation.rule !== undefined && (
         <div>
-          on <strong data-testid={`${testId}-machine`}>{explanation.machine}</strong>: <span data-testid={`${testId}-rule`}>{RULE_TEXT[explanation.rule]}</span>
+          {showMachine ? (
+            <>
+              on <strong data-testid={`${testId}-machine`}>{explanation.machine}</strong>:{" "}
+            </>
+          ) : (
+            <span className="muted">because </span>
+          )}
+          <span data-testid={`${testId}-rule`}>{RULE_TEXT[explanation.rule]}</span>
           {explanation.inputBytes !== undefined && explanation.inputBytes.total > 0 && (
             <span className="muted">
               {" "}
