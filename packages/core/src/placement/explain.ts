@@ -1,5 +1,5 @@
 import type { MachineName, Resources, Strategy, TaskId } from "../dag/model.ts";
-import { fits, lacking } from "./resources.ts";
+import { lacking } from "./resources.ts";
 
 // Why a task went where it went, or why it waits: one explanation for the scheduler (per placement attempt), the
 // editor's preview and the on-demand query. Counts, not lists: the full candidate list is `classifyCandidates`.
@@ -90,13 +90,29 @@ function offersAll(machine: ExplainMachine, functions: readonly string[]): boole
  * the cost, does it have room now — and if all yes, the strategy preferred another.
  */
 export function classifyMachine(request: ExplainRequest, machine: ExplainMachine): { readonly verdict: TurnDown; readonly lacks?: Readonly<Record<string, number>> } {
-  if (request.pinnedTo !== undefined && machine.name !== request.pinnedTo) return { verdict: TurnDown.PinnedElsewhere };
-  if (machine.status === "offline") return { verdict: TurnDown.Offline };
-  if (machine.status === "draining") return { verdict: TurnDown.Draining };
-  if (!offersAll(machine, request.functions)) return { verdict: TurnDown.FunctionNotOffered };
-  if (machine.total !== undefined && !fits(machine.total, request.cost)) return { verdict: TurnDown.TooSmall, lacks: lacking(machine.total, request.cost) };
-  if (!fits(machine.free, request.cost)) return { verdict: TurnDown.Lacks, lacks: lacking(machine.free, request.cost) };
-  return { verdict: TurnDown.RankedLower };
+  const verdict = verdictOf(request, machine, Object.keys(request.cost));
+  if (verdict === TurnDown.TooSmall) return { verdict, lacks: lacking(machine.total ?? {}, request.cost) };
+  if (verdict === TurnDown.Lacks) return { verdict, lacks: lacking(machine.free, request.cost) };
+  return { verdict };
+}
+
+/** `classifyMachine`'s verdict without allocating (the scheduler's path). Free capacity is checked before total: free ≤ total. */
+function verdictOf(request: ExplainRequest, machine: ExplainMachine, costKeys: readonly string[]): TurnDown {
+  if (request.pinnedTo !== undefined && machine.name !== request.pinnedTo) return TurnDown.PinnedElsewhere;
+  if (machine.status === "offline") return TurnDown.Offline;
+  if (machine.status === "draining") return TurnDown.Draining;
+  if (!offersAll(machine, request.functions)) return TurnDown.FunctionNotOffered;
+  if (shortKeys(machine.free, request.cost, costKeys) === "") return TurnDown.RankedLower;
+  return machine.total !== undefined && shortKeys(machine.total, request.cost, costKeys) !== "" ? TurnDown.TooSmall : TurnDown.Lacks;
+}
+
+/** The cost keys `capacity` is short of, joined by commas (in `costKeys`' order); "" when it fits. */
+function shortKeys(capacity: Resources, cost: Resources, costKeys: readonly string[]): string {
+  let short = "";
+  for (const key of costKeys) {
+    if ((capacity[key] ?? 0) < (cost[key] ?? 0)) short = short === "" ? key : `${short},${key}`;
+  }
+  return short;
 }
 
 /** Every machine with its verdict (the on-demand query for one task; never stored). */
@@ -123,15 +139,17 @@ export function explainPlacement(
   chosen: MachineName | null,
   options: ExplainOptions,
 ): PlacementExplanation {
+  // Sorted once, so every machine's short keys come in one order and group together.
+  const costKeys = Object.keys(request.cost).sort();
   const counts = new Map<string, { reason: TurnDown; resources?: string[]; count: number }>();
   for (const machine of machines) {
     if (machine.name === chosen) continue;
-    const { verdict, lacks } = classifyMachine(request, machine);
-    const resources = lacks === undefined ? undefined : Object.keys(lacks).sort();
-    const key = resources === undefined ? verdict : `${verdict}:${resources.join(",")}`;
+    const verdict = verdictOf(request, machine, costKeys);
+    const short = verdict === TurnDown.TooSmall ? shortKeys(machine.total ?? {}, request.cost, costKeys) : verdict === TurnDown.Lacks ? shortKeys(machine.free, request.cost, costKeys) : "";
+    const key = short === "" ? verdict : `${verdict}:${short}`;
     const known = counts.get(key);
     if (known !== undefined) known.count += 1;
-    else counts.set(key, resources === undefined ? { reason: verdict, count: 1 } : { reason: verdict, resources, count: 1 });
+    else counts.set(key, short === "" ? { reason: verdict, count: 1 } : { reason: verdict, resources: short.split(","), count: 1 });
   }
   const turnedDown = [...counts.values()].sort((a, b) => b.count - a.count || (a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0));
   const inputBytes = options.inputBytes === undefined || chosen === null ? undefined : { here: options.inputBytes.on(chosen), total: options.inputBytes.total };

@@ -109,7 +109,7 @@ function dispatchRun(
   // Why here / why waiting, once per placement attempt (O(machines) each, like allocate's own work for it).
   const entries = new Map<string, AllocTask>();
   for (const entry of batch) entries.set(entry.id, entry);
-  let known: ExplainMachine[] | undefined;
+  let known: readonly ExplainMachine[] | undefined;
   const explain = (index: number, chosen: MachineName | null): PlacementExplanation | undefined => {
     const entry = entries.get(run.compiled.tasks[index]!.id);
     return entry === undefined ? undefined : explainAttempt(state, run, index, entry, (known ??= explainMachines(state)), chosen);

@@ -1,4 +1,4 @@
-import { TaskState, type MachineName, type TaskId } from "../dag/model.ts";
+import { TaskState, type MachineName, type Resources, type TaskId } from "../dag/model.ts";
 import type { AllocTask } from "../placement/allocate.ts";
 import { groupPlacementCost } from "../placement/attempt-cost.ts";
 import {
@@ -11,26 +11,55 @@ import {
   type PlacementExplanation,
 } from "../placement/explain.ts";
 import type { RunId } from "./messages.ts";
-import type { RunState, SchedulerState } from "./scheduler-state.ts";
+import type { MachineEntry, RunState, SchedulerState } from "./scheduler-state.ts";
+import type { ResourceLedger } from "../ledger/resource-ledger.ts";
 
 // The scheduler's side of "why here, why waiting": the machines and the request as `dispatch` saw them, explained
 // once per placement attempt, and the on-demand view of one task (`explainTask`).
 
-/** Every known machine with its free capacity read from the ledger when asked (frozen views, no copies). */
-export function explainMachines(state: SchedulerState): ExplainMachine[] {
-  const list: ExplainMachine[] = [];
-  for (const machine of state.machines.values()) {
-    const { ledger } = state;
-    list.push({
-      name: machine.name,
-      status: machine.status,
-      get free() {
-        return ledger.freeView(machine.name);
-      },
-      total: machine.capacity,
-      functions: machine.functions,
-    });
+/** A known machine as explanations see it: status and free capacity read live (getters on the prototype: no closures). */
+class LedgerMachine implements ExplainMachine {
+  constructor(
+    readonly entry: MachineEntry,
+    private readonly ledger: ResourceLedger,
+  ) {}
+  get name(): MachineName {
+    return this.entry.name;
   }
+  get status(): ExplainMachine["status"] {
+    return this.entry.status;
+  }
+  get free(): Resources {
+    return this.ledger.freeView(this.entry.name);
+  }
+  get total(): Resources {
+    return this.entry.capacity;
+  }
+  get functions(): ReadonlySet<string> {
+    return this.entry.functions;
+  }
+}
+
+// Built once per set of machines, not per dispatch: allocating a view per machine at every decision doubled the
+// scheduler's garbage. Checked by identity (a machine that joins again is a new entry).
+const views = new WeakMap<SchedulerState, LedgerMachine[]>();
+
+/** Every known machine with its free capacity read from the ledger when asked (frozen views, no copies). */
+export function explainMachines(state: SchedulerState): readonly ExplainMachine[] {
+  const known = views.get(state);
+  if (known !== undefined && known.length === state.machines.size) {
+    let index = 0;
+    let isSame = true;
+    for (const entry of state.machines.values()) {
+      if (known[index++]!.entry !== entry) {
+        isSame = false;
+        break;
+      }
+    }
+    if (isSame) return known;
+  }
+  const list = [...state.machines.values()].map((entry) => new LedgerMachine(entry, state.ledger));
+  views.set(state, list);
   return list;
 }
 
