@@ -34,7 +34,22 @@ export {
 export { attemptCost, groupPlacementCost, placementCost, SLOT_ONLY } from "./placement/attempt-cost.ts";
 export { machineSlots, withMachineSlots } from "./placement/machine-slots.ts";
 export { collocationRoots } from "./placement/collocation-roots.ts";
-export { previewPlacement, type PlacementPreview } from "./placement/preview-placement.ts";
+export { previewPlacement, type PlacementPreview, type PreviewMachine } from "./placement/preview-placement.ts";
+export {
+  explainPlacement,
+  classifyCandidates,
+  classifyMachine,
+  describeTurnedDown,
+  TurnDown,
+  type CandidateVerdict,
+  type ExplainMachine,
+  type ExplainOptions,
+  type ExplainRequest,
+  type PlacementExplanation,
+  type PlacementRule,
+  type TurnedDown,
+} from "./placement/explain.ts";
+export { explainTask, type TaskExplanation } from "./scheduler/explain-attempt.ts";
 export { checkFeasibility, neededFunctions, type MachineInfo, type FunctionNeed } from "./placement/check-feasibility.ts";
 export { ResourceLedger, type ClaimResult, type Claim } from "./ledger/resource-ledger.ts";
 export {

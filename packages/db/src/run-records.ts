@@ -69,6 +69,8 @@ export interface AttemptRecord {
   errorKind: string | null;
   errorMessage: string | null;
   metrics: unknown;
+  /** Why it ran on its machine (core's `PlacementExplanation`), as recorded at assignment. */
+  placement: unknown;
 }
 
 export interface NewRun {
@@ -164,7 +166,7 @@ export function toRunSummary(row: Omit<Run, "spec">): RunSummary {
 export const toTaskRecord = (row: Task): TaskRecord => ({ ...row, state: row.state as TaskState });
 
 export function toAttemptRecord(row: Attempt): AttemptRecord {
-  return { ...row, state: row.state as TaskState, metrics: fromOptionalJsonColumn(row.metrics) };
+  return { ...row, state: row.state as TaskState, metrics: fromOptionalJsonColumn(row.metrics), placement: fromOptionalJsonColumn(row.placement) };
 }
 
 export function truncatePreview(preview: string): string {

@@ -68,7 +68,7 @@ describeEachDatabase("when runs are stored", (database) => {
     await runs.applyChanges({
       runs: [{ runId: run.id, status: "running", startedAt: t0 }],
       tasks: [{ runId: run.id, taskId: "a", state: "running", machine: "m1", attempts: 1, startedAt: t0, reason: null }],
-      attempts: [{ id: `${run.id}/a#1`, runId: run.id, taskId: "a", number: 1, state: "running", machine: "m1", startedAt: t0 }],
+      attempts: [{ id: `${run.id}/a#1`, runId: run.id, taskId: "a", number: 1, state: "running", machine: "m1", startedAt: t0, placement: { machine: "m1", rule: "first_fit" } }],
     });
     await runs.applyChanges({
       runs: [{ runId: run.id, status: "succeeded", finishedAt: t1, outcome: { kind: "succeeded" } }],
@@ -87,7 +87,7 @@ describeEachDatabase("when runs are stored", (database) => {
     expect(stored?.tasks[1]).toMatchObject({ state: "upstream_failed", errorKind: "upstream_failed", errorMessage: "c failed", machine: null });
     expect(stored?.tasks[2]).toMatchObject({ state: "waiting_for_dependencies", reason: "needs a" });
     expect(await runs.listAttempts(run.id, "a")).toEqual([
-      { id: `${run.id}/a#1`, runId: run.id, taskId: "a", number: 1, machine: "m1", state: "succeeded", startedAt: t0, finishedAt: t1, errorKind: null, errorMessage: null, metrics: { durationMs: 1001 } },
+      { id: `${run.id}/a#1`, runId: run.id, taskId: "a", number: 1, machine: "m1", state: "succeeded", startedAt: t0, finishedAt: t1, errorKind: null, errorMessage: null, metrics: { durationMs: 1001 }, placement: { machine: "m1", rule: "first_fit" } },
     ]);
   });
 

@@ -68,6 +68,7 @@ const attemptOptionalColumns = {
   errorKind: "text",
   errorMessage: "text",
   metrics: "text",
+  placement: "text",
 } as const satisfies Columns;
 
 function pick(columns: Columns, names: readonly string[]): Columns {
@@ -85,7 +86,9 @@ async function applyTaskChanges(tx: TransactionClient, provider: DatabaseProvide
 
 async function applyAttemptChanges(tx: TransactionClient, provider: DatabaseProvider, changes: readonly AttemptChange[]): Promise<void> {
   const merged = mergeByKey(changes, (c) => c.id).map((c) =>
-    c.metrics === undefined ? c : { ...c, metrics: toOptionalJsonColumn(c.metrics) },
+    c.metrics === undefined && c.placement === undefined
+      ? c
+      : { ...c, ...(c.metrics === undefined ? {} : { metrics: toOptionalJsonColumn(c.metrics) }), ...(c.placement === undefined ? {} : { placement: toOptionalJsonColumn(c.placement) }) },
   );
   for (const { fields, rows } of groupByShape(merged, Object.keys(attemptOptionalColumns)).values()) {
     const columns = { ...attemptRequiredColumns, ...pick(attemptOptionalColumns, fields) };

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { checkDag, fits, functionCatalogue, TaskState, type DagProblem, type DagSpec, type Resources, type RunOptions, type RunOutcome, type SchedulerState, type Strategy } from "@handoff/core";
+import { checkDag, explainTask, fits, functionCatalogue, TaskState, type TaskExplanation, type DagProblem, type DagSpec, type Resources, type RunOptions, type RunOutcome, type SchedulerState, type Strategy } from "@handoff/core";
 import type { Database, TokenKind } from "@handoff/db";
 import { validateJsonSchema, type AgentHeartbeat, type AgentHello, type AgentWelcome, type ResultEvictedItem, type TaskFinishedItem, type TaskLogItem } from "@handoff/protocol";
 import type { Logger } from "../log.ts";
@@ -239,6 +239,11 @@ export class Engine {
   /** Validation (with each call checked against the online machines' function signatures) and feasibility against the live cluster. */
   check(dag: DagSpec): DagProblem[] {
     return checkDag(dag, { machines: this.registry.infos(), signatures: { catalogue: functionCatalogue([...this.registry.machines.values()]), validateParams: validateJsonSchema } });
+  }
+
+  /** Why a task of a run the scheduler holds runs where it does, or what it waits for (undefined: not held). */
+  explainTask(runId: string, taskId: string): TaskExplanation | undefined {
+    return explainTask(this.loop.state, runId, taskId);
   }
 
   previewPlacement(dag: DagSpec, strategy: Strategy): PlacementPreview {

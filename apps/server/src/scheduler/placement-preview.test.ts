@@ -19,10 +19,15 @@ describe("when the editor previews where tasks would start", () => {
     ]);
     const machines = [machine("m1"), machine("drained", "draining")];
     const preview = previewPlacement({ machines, free: () => ({ cpu: 2, slots: 2 }) }, dag, "first_available");
-    expect(preview["a"]).toEqual({ machine: "m1" });
-    expect(preview["b"]).toEqual({ machine: "m1", reason: 'collocated with "a"' });
+    expect(preview["a"]).toMatchObject({ machine: "m1", explanation: { machine: "m1", rule: "first_fit", turnedDown: [{ reason: "draining", count: 1 }] } });
+    expect(preview["b"]).toMatchObject({ machine: "m1", reason: 'collocated with "a"', explanation: { rule: "collocated" } });
     expect(preview["c"]).toEqual({ machine: null, reason: "inline: evaluated on each consumer's machine" });
     expect(preview["d"]?.machine).toBeNull();
     expect(preview["d"]?.reason).toEqual(expect.any(String));
+    // The one machine it may go to is draining; the other is turned down as not the one it is pinned to.
+    expect(preview["d"]?.explanation?.turnedDown).toEqual([
+      { reason: "draining", count: 1 },
+      { reason: "pinned_elsewhere", count: 1 },
+    ]);
   });
 });

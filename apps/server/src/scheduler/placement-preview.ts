@@ -12,8 +12,13 @@ export interface PreviewContext {
 /** Where each task would start right now, on its own, under `strategy` (the editor's placement preview): core's
  * `previewPlacement` over the online machines and their free capacity. */
 export function previewPlacement(ctx: PreviewContext, dag: DagSpec, strategy: Strategy): PlacementPreview {
-  const machines = [...ctx.machines]
-    .filter((machine) => machine.status === "online")
-    .map((machine) => ({ name: machine.name, free: ctx.free(machine.name), total: machine.capacity, functions: new Set(machine.functions.map((fn) => fn.name)) }));
+  // Every known machine: only online ones are placed on; draining and offline ones are counted in the explanation.
+  const machines = [...ctx.machines].map((machine) => ({
+    name: machine.name,
+    status: machine.status,
+    free: ctx.free(machine.name),
+    total: machine.capacity,
+    functions: new Set(machine.functions.map((fn) => fn.name)),
+  }));
   return previewInCore(dag, machines, { strategy, ...(ctx.localMachine === undefined ? {} : { localMachine: ctx.localMachine }) });
 }

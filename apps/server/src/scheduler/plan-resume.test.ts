@@ -11,7 +11,7 @@ function task(taskId: string, fields: Partial<TaskRecord> = {}): TaskRecord {
 }
 
 function attempt(taskId: string, number: number, fields: Partial<AttemptRecord> = {}): AttemptRecord {
-  return { id: `r/${taskId}#${number}`, runId: "r", taskId, number, machine: "m1", state: "running", startedAt: new Date(NOW - 5_000), finishedAt: null, errorKind: null, errorMessage: null, metrics: null, ...fields };
+  return { id: `r/${taskId}#${number}`, runId: "r", taskId, number, machine: "m1", state: "running", startedAt: new Date(NOW - 5_000), finishedAt: null, errorKind: null, errorMessage: null, metrics: null, placement: null, ...fields };
 }
 
 function run(tasks: TaskRecord[], attempts: AttemptRecord[] = [], spec: unknown = file): InFlightRun {

@@ -9,6 +9,7 @@ import type { Metrics } from "./metrics.ts";
 import type { AdoptedAttempt } from "./plan-resume.ts";
 import type { ResultLocations, ResultRef } from "./result-locations.ts";
 import type { RunEvent, RunEvents } from "./run-events.ts";
+import { resultRefBytes } from "./result-ref.ts";
 import { succeededResult, taskChangeView, taskRowOf } from "./task-row.ts";
 import { wireInput, type GrantContext } from "./wire-input.ts";
 import type { WriteBehind } from "./write-behind.ts";
@@ -48,6 +49,7 @@ export class SchedulerLoop {
     this.state = createSchedulerState({
       ...(options.localMachine === undefined ? {} : { localMachine: options.localMachine }),
       noMachineGraceMs: options.noMachineGraceMs,
+      resultBytes: resultRefBytes,
     });
   }
 
@@ -154,6 +156,7 @@ export class SchedulerLoop {
       state: "running",
       machine: command.machine,
       startedAt: new Date(now),
+      ...(command.placement === undefined ? {} : { placement: command.placement }),
     });
     if (!machine?.link) return; // the machine just went away: the status change fails the attempt
     machine.running.add(command.attemptId);

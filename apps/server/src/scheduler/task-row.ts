@@ -52,5 +52,6 @@ export function taskChangeView(change: TaskChange): TaskChangeView {
     ...(change.retryAt === undefined ? {} : { retryAt: change.retryAt }),
     ...(change.error === undefined ? {} : { error: { kind: change.error.kind, message: change.error.message } }),
     ...(result ? { result } : {}),
+    ...(change.placement === undefined ? {} : { placement: change.placement }),
   };
 }

@@ -2,6 +2,7 @@ import type { RunsService, StartedRun } from "@handoff/api";
 import type { Database } from "@handoff/db";
 import { RunRejectedError, type Engine } from "../scheduler/engine.ts";
 import { startOnce } from "./idempotent-start.ts";
+import { storedExplanation } from "./stored-explanation.ts";
 
 export interface RunsServiceOptions {
   readonly engine: Engine;
@@ -45,6 +46,11 @@ export function createRunsService(options: RunsServiceOptions): RunsService {
     async attempts(runId, taskId) {
       await engine.flushed();
       return db.runs.listAttempts(runId, taskId);
+    },
+    async explainTask(runId, taskId) {
+      const live = engine.explainTask(runId, taskId);
+      if (live !== undefined) return { ...live, live: true };
+      return storedExplanation(db, runId, taskId);
     },
     async logs(query) {
       await engine.flushed();

@@ -1,10 +1,11 @@
 import { z } from "zod";
 import { tracked } from "@trpc/server";
 import { boundedNumber, DagFile, toDagSpec, type AttemptMetrics } from "@handoff/protocol";
-import { Bounds, DEFAULT_MAX_RETRIES, RunStatus, type RunOptions, type RunOutcome } from "@handoff/core";
+import { Bounds, DEFAULT_MAX_RETRIES, RunStatus, type PlacementExplanation, type RunOptions, type RunOutcome } from "@handoff/core";
 import type { RunSummary } from "@handoff/db";
 import type { ApiContext } from "../context.ts";
 import { materializeResults } from "../materialize-results.ts";
+import { TaskExplanationOutput } from "./placement-explanation.ts";
 import type { RunEvent, RunsService } from "../services/runs.ts";
 import { ApiError, router, userProcedure } from "../trpc.ts";
 
@@ -257,8 +258,20 @@ export const runsRouter = router({
       finishedAt: iso(attempt.finishedAt),
       error: attempt.errorKind ? { kind: attempt.errorKind, message: attempt.errorMessage ?? "" } : null,
       metrics: attempt.metrics,
+      /** Why it ran on its machine (core's PlacementExplanation), when recorded. */
+      placement: (attempt.placement ?? null) as PlacementExplanation | null,
     }));
   }),
+
+  /** Why a task runs where it does, or what it waits for: counted reasons, and every machine's verdict while the run is live. */
+  explainTask: userProcedure
+    .input(RunId.extend({ taskId: z.string().min(1).max(200) }).strict())
+    .output(TaskExplanationOutput)
+    .query(async ({ ctx, input }) => {
+      const found = await ctx.runs.explainTask(input.runId, input.taskId);
+      if (!found) throw new ApiError("NOT_FOUND", `no task "${input.taskId}" in run "${input.runId}"`);
+      return found;
+    }),
 
   logs: userProcedure
     .input(RunId.extend({ taskId: z.string().min(1).max(200).optional(), afterId: z.number().int().nonnegative().optional(), limit: z.number().int().min(1).max(5000).optional() }))

@@ -1,8 +1,8 @@
-import type { DagProblem, DagSpec, Strategy } from "@handoff/core";
+import type { DagProblem, DagSpec, PlacementExplanation, Strategy } from "@handoff/core";
 import type { DagRepository } from "@handoff/db";
 
 /** Where each task would start right now, on its own (the editor's placement preview). */
-export type PlacementPreview = Record<string, { machine: string | null; reason?: string }>;
+export type PlacementPreview = Record<string, { machine: string | null; reason?: string; explanation?: PlacementExplanation }>;
 
 /** Saved DAGs (versioned) and checks of a DAG against the live cluster. */
 export interface DagsService extends Pick<DagRepository, "create" | "saveVersion" | "getByName" | "getVersion" | "listVersions" | "list"> {

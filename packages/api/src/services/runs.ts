@@ -1,4 +1,4 @@
-import type { DagProblem, DagSpec, RunOptions, RunOutcome } from "@handoff/core";
+import type { DagProblem, DagSpec, PlacementExplanation, RunOptions, RunOutcome, TaskExplanation } from "@handoff/core";
 import type { AttemptRecord, LogPage, LogQuery, RunFilter, RunPage, RunRecord, TaskCounts, TaskRecord } from "@handoff/db";
 import type { DagFile } from "@handoff/protocol";
 import type { ResultReference } from "./results.ts";
@@ -16,6 +16,8 @@ export interface TaskChangeView {
   readonly retryAt?: number;
   readonly error?: { readonly kind: string; readonly message: string };
   readonly result?: ResultReference;
+  /** Running: why on this machine; waiting for resources: why not yet (the scheduler's last placement attempt). */
+  readonly placement?: PlacementExplanation;
 }
 
 /** A log line as watchers see it (`id` is null until it is stored). */
@@ -47,6 +49,13 @@ export interface StartRunRequest {
   readonly idempotency?: { readonly tokenId: string; readonly key: string };
 }
 
+/** `explainTask`'s answer: core's `TaskExplanation`, and whether it comes from the live scheduler. */
+export type TaskExplanationView = Omit<TaskExplanation, "dependencies"> & {
+  /** Null when read from storage (the scheduler no longer holds the run). */
+  readonly dependencies: TaskExplanation["dependencies"] | null;
+  readonly live: boolean;
+};
+
 export type StartedRun =
   | { readonly kind: "started"; readonly runId: string; readonly isExisting: boolean }
   | { readonly kind: "rejected"; readonly message: string; readonly problems: readonly DagProblem[] };
@@ -68,5 +77,10 @@ export interface RunsService {
   /** Task counts by state for each run (inline tasks apart), in one query for a page of runs. */
   countTasks(runIds: readonly string[]): Promise<Map<string, TaskCounts>>;
   attempts(runId: string, taskId?: string): Promise<AttemptRecord[]>;
+  /**
+   * Why one task runs where it does or what it waits for, now: from the scheduler while the run is held there
+   * (every machine's verdict included), else from the stored attempts (`live: false`, no candidates).
+   */
+  explainTask(runId: string, taskId: string): Promise<TaskExplanationView | undefined>;
   logs(query: LogQuery): Promise<LogPage>;
 }

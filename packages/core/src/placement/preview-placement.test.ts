@@ -8,7 +8,7 @@ const machine = (name: string, free: Record<string, number>): AllocMachine => ({
 describe("previewPlacement", () => {
   it("places a task with the cost one attempt claims, a slot included", () => {
     const tasks: TaskSpec[] = [{ id: "a", fn: "f", cost: { cpu: 1 } }];
-    expect(previewPlacement({ tasks }, [machine("busy", { cpu: 4, slots: 0 }), machine("free", { cpu: 4, slots: 1 })])).toEqual({ a: { machine: "free" } });
+    expect(previewPlacement({ tasks }, [machine("busy", { cpu: 4, slots: 0 }), machine("free", { cpu: 4, slots: 1 })])).toMatchObject({ a: { machine: "free" } });
   });
 
   it("places a collocation group where the members' merged cost fits, and its members there", () => {
@@ -18,7 +18,7 @@ describe("previewPlacement", () => {
     ];
     // m1 fits each member alone but not both: the scheduler would place the group on m2.
     const preview = previewPlacement({ tasks }, [machine("m1", { cpu: 3, slots: 4 }), machine("m2", { cpu: 4, slots: 4 })]);
-    expect(preview).toEqual({ a: { machine: "m2" }, b: { machine: "m2", reason: 'collocated with "a"' } });
+    expect(preview).toMatchObject({ a: { machine: "m2" }, b: { machine: "m2", reason: 'collocated with "a"' } });
   });
 
   it("says why an inline task has no machine, and previews a DAG whose collocation loops", () => {

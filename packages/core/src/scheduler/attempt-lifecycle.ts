@@ -14,6 +14,7 @@ export function enqueue(run: RunState, index: number, now: number, out: Schedule
   const task = run.tasks[index]!;
   if (task.state !== TaskState.Retrying) task.state = TaskState.WaitingForResources;
   task.reason = reason;
+  task.placement = undefined;
   if (!task.isQueued) {
     task.isQueued = true;
     run.queue.push(index);
@@ -47,6 +48,7 @@ export function startAttempt(state: SchedulerState, run: RunState, index: number
     extraArgs: spec.extraArgs ?? [],
     argumentInclusion: spec.argumentInclusion ?? "variadic",
     ...(spec.timeoutMs === undefined ? {} : { timeoutMs: spec.timeoutMs }),
+    ...(task.placement === undefined ? {} : { placement: task.placement }),
   });
   if (spec.timeoutMs !== undefined) state.timers.push(now + spec.timeoutMs, { kind: "attempt_timeout", attemptId });
 }

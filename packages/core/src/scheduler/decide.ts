@@ -232,6 +232,7 @@ function submitRun(
         isQueued: false,
         noMachineSince: null,
         lastError: null,
+        placement: undefined,
       }),
     ),
     queue: [],

@@ -2,6 +2,8 @@ import { SLOTS, TaskState, type MachineName } from "../dag/model.ts";
 import { allocate, type AllocateOptions, type AllocMachine, type AllocTask, type Allocation } from "../placement/allocate.ts";
 import { describeLacks } from "../placement/resources.ts";
 import { groupPlacementCost } from "../placement/attempt-cost.ts";
+import type { ExplainMachine, PlacementExplanation } from "../placement/explain.ts";
+import { explainAttempt, explainMachines } from "./explain-attempt.ts";
 import type { AttemptId, SchedulerCommand } from "./messages.ts";
 import { emitChange, groupClaimant } from "./run-helpers.ts";
 import type { RunState, SchedulerState } from "./scheduler-state.ts";
@@ -104,11 +106,20 @@ function dispatchRun(
 
   const keep: number[] = [];
   let placed = 0;
+  // Why here / why waiting, once per placement attempt (O(machines) each, like allocate's own work for it).
+  const entries = new Map<string, AllocTask>();
+  for (const entry of batch) entries.set(entry.id, entry);
+  let known: readonly ExplainMachine[] | undefined;
+  const explain = (index: number, chosen: MachineName | null): PlacementExplanation | undefined => {
+    const entry = entries.get(run.compiled.tasks[index]!.id);
+    return entry === undefined ? undefined : explainAttempt(state, run, index, entry, (known ??= explainMachines(state)), chosen);
+  };
   for (const index of taken) {
     const compiled = run.compiled.tasks[index]!;
     const task = run.tasks[index]!;
     const machine = allocation.placed.get(compiled.id);
     if (machine !== undefined) {
+      const explanation = explain(index, machine);
       const attemptId = `${run.runId}/${compiled.id}#${task.attempts + 1}`;
       const group = run.compiled.groups.get(compiled.group);
       const claims = [{ claimant: attemptId, machine, cost: compiled.attemptCost }];
@@ -117,6 +128,7 @@ function dispatchRun(
       }
       const claimed = state.ledger.claimMany(claims);
       if (claimed.ok) {
+        task.placement = explanation;
         if (group) run.groupMachine.set(group.root, machine);
         startAttempt(state, run, index, machine, attemptId, now, out);
         placed += 1;
@@ -125,7 +137,7 @@ function dispatchRun(
       setWaiting(state, run, index, `claim on "${machine}" failed: lacks ${describeLacks(claimed.lacks)}`, false, now, out);
     } else {
       const wait = allocation.waiting.get(compiled.id);
-      if (wait) setWaiting(state, run, index, wait.message, wait.kind === "no_eligible_machine", now, out);
+      if (wait) setWaiting(state, run, index, wait.message, wait.kind === "no_eligible_machine", now, out, explain(index, null));
       else setWaiting(state, run, index, "waiting for its collocation group to be placed", false, now, out);
     }
     keep.push(index);
@@ -152,6 +164,7 @@ function setWaiting(
   hasNoMachine: boolean,
   now: number,
   out: SchedulerCommand[],
+  placement?: PlacementExplanation,
 ): void {
   const task = run.tasks[index]!;
   if (hasNoMachine) {
@@ -162,7 +175,9 @@ function setWaiting(
   } else {
     task.noMachineSince = null;
   }
-  if (task.state === TaskState.WaitingForResources && task.reason === reason) return;
+  const isSameWhy = task.placement?.summary === placement?.summary;
+  task.placement = placement;
+  if (task.state === TaskState.WaitingForResources && task.reason === reason && isSameWhy) return;
   task.state = TaskState.WaitingForResources;
   task.reason = reason;
   emitChange(run, index, now, out);

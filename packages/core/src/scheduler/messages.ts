@@ -10,6 +10,7 @@ import type {
   TaskState,
 } from "../dag/model.ts";
 import type { DagProblem, TaskError, TaskErrorKind } from "../errors.ts";
+import type { PlacementExplanation } from "../placement/explain.ts";
 import type { RunOutcomeStatus } from "../run/run-status.ts";
 
 export type RunId = string;
@@ -127,6 +128,8 @@ export interface TaskChange {
   readonly result?: unknown;
   /** When a task waits to retry: the time (ms, the scheduler's clock) its next attempt may start. */
   readonly retryAt?: number;
+  /** Running: why on this machine; waiting for resources: why not yet (the last placement attempt). */
+  readonly placement?: PlacementExplanation;
 }
 
 export interface TaskFailure {
@@ -163,6 +166,8 @@ export type SchedulerCommand =
       readonly extraArgs: readonly unknown[];
       readonly argumentInclusion: ArgumentInclusion;
       readonly timeoutMs?: number;
+      /** Why this machine (recorded with the attempt). */
+      readonly placement?: PlacementExplanation;
     }
   | {
       readonly type: "abort_attempt";

@@ -1,3 +1,4 @@
+import { TaskState } from "../dag/model.ts";
 import type { TaskError } from "../errors.ts";
 import type { CompiledTask } from "./compile-dag.ts";
 import type { RunId, SchedulerCommand, TaskChange } from "./messages.ts";
@@ -28,6 +29,7 @@ export function emitChange(
   if (task.machine !== null) change.machine = task.machine;
   if (task.currentAttempt !== null) change.attemptId = task.currentAttempt;
   if (task.reason !== undefined) change.reason = task.reason;
+  if (task.placement !== undefined && (task.state === TaskState.Running || task.state === TaskState.WaitingForResources)) change.placement = task.placement;
   if (extra !== undefined) {
     if ("error" in extra) change.error = extra.error;
     if ("result" in extra) change.result = extra.result;

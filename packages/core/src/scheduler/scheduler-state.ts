@@ -1,5 +1,6 @@
 import type { MachineName, Resources, TaskState } from "../dag/model.ts";
 import type { TaskError } from "../errors.ts";
+import type { PlacementExplanation } from "../placement/explain.ts";
 import { ResourceLedger } from "../ledger/resource-ledger.ts";
 import type { CompiledDag } from "./compile-dag.ts";
 import type { AttemptId, MachineStatus, RunId, RunOptions, TaskFailure } from "./messages.ts";
@@ -32,6 +33,8 @@ export interface TaskRuntime {
   isQueued: boolean;
   noMachineSince: number | null;
   lastError: TaskError | null;
+  /** Why the current attempt runs where it does, or why the task waits (its last placement attempt). */
+  placement?: PlacementExplanation | undefined;
 }
 
 export interface ResolvedRunOptions extends Required<Omit<RunOptions, "timeoutMs" | "maxConcurrency">> {
@@ -77,10 +80,12 @@ export interface SchedulerConfig {
   readonly noMachineGraceMs?: number;
   /** Attempts lost with their machine that do not count against `maxRetries`, per task. */
   readonly maxMachineLosses?: number;
+  /** The size in bytes of a task's result, when the shell knows it: placement explanations count input bytes. */
+  readonly resultBytes?: (result: unknown) => number | undefined;
 }
 
 export interface SchedulerState {
-  readonly config: Required<Omit<SchedulerConfig, "localMachine">> & { readonly localMachine: MachineName | undefined };
+  readonly config: Required<Omit<SchedulerConfig, "localMachine" | "resultBytes">> & Pick<SchedulerConfig, "resultBytes"> & { readonly localMachine: MachineName | undefined };
   readonly machines: Map<MachineName, MachineEntry>;
   readonly ledger: ResourceLedger;
   readonly runs: Map<RunId, RunState>;
@@ -97,6 +102,7 @@ export function createSchedulerState(config: SchedulerConfig = {}): SchedulerSta
       localMachine: config.localMachine,
       noMachineGraceMs: config.noMachineGraceMs ?? 30_000,
       maxMachineLosses: config.maxMachineLosses ?? 3,
+      ...(config.resultBytes === undefined ? {} : { resultBytes: config.resultBytes }),
     },
     machines: new Map(),
     ledger: new ResourceLedger(),

@@ -1,5 +1,6 @@
 "use client";
 import { placementLabel } from "../canvas/placement-label.ts";
+import { PlacementWhy, type PlacementWhyView } from "../placement/placement-why.tsx";
 import { argSource, RETRYABLE_ERROR_KINDS } from "@handoff/core";
 import type { DagFile, TaskJson } from "@handoff/protocol";
 import { useEffect, useState } from "react";
@@ -19,7 +20,7 @@ interface Props {
   catalogue: readonly CatalogueEntry[];
   machines: readonly MachineView[];
   problems: readonly TaskProblem[];
-  placement: { machine: string | null; reason?: string } | undefined;
+  placement: { machine: string | null; reason?: string; explanation?: PlacementWhyView } | undefined;
   onChange: (file: DagFile) => void;
   onRenamed: (taskId: string) => void;
 }
@@ -69,16 +70,17 @@ export function TaskInspector({ file, task, catalogue, machines, problems, place
         {meta?.description !== undefined && <p className="muted" style={{ margin: 0 }}>{meta.description}</p>}
         {meta === undefined && <p className="error">No online machine offers “{task.fn}”.</p>}
         {placement !== undefined && (
-          <p style={{ margin: 0 }} data-testid="inspector-placement">
+          <div style={{ margin: 0 }} data-testid="inspector-placement">
             {task.type === "inline" ? (
               <span className="muted">{placementLabel(task, placement).title}</span>
             ) : (
               <>
                 Would run on <strong>{placement.machine ?? "no machine"}</strong>
                 {placement.reason !== undefined && <span className="muted"> — {placement.reason}</span>}
+                {placement.explanation !== undefined && <PlacementWhy explanation={placement.explanation} testId="inspector-why" showMachine={false} />}
               </>
             )}
-          </p>
+          </div>
         )}
         {problems.length > 0 && (
           <div className="notice" data-testid="inspector-problems">

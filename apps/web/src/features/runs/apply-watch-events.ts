@@ -1,5 +1,5 @@
 import { isTaskState, isTerminalRunStatus, isTerminalTaskState } from "@handoff/core";
-import type { LiveLogView, RunView, TaskView, WatchEvent, WatchMessage } from "../../lib/trpc/api-types.ts";
+import type { LiveLogView, RunView, TaskChangeView, TaskView, WatchEvent, WatchMessage } from "../../lib/trpc/api-types.ts";
 
 /** The event inside a tracked message (`{ id, data }`), or the message itself. */
 export function unwrapWatchMessage(message: WatchMessage): WatchEvent {
@@ -13,7 +13,7 @@ function isoTime(at: number | string): string {
 
 /** What the run view shows: the run (null until the snapshot arrives) and the logs streamed since. */
 /** A task as the live view knows it: while it waits to retry, `retryAt` (epoch ms) says when the next attempt may start. */
-export type LiveTask = TaskView & { readonly retryAt?: number };
+export type LiveTask = TaskView & { readonly retryAt?: number; readonly placement?: TaskChangeView["placement"] };
 
 export interface LiveRun {
   readonly run: RunView | null;
@@ -62,6 +62,8 @@ export function applyWatchEvents(live: LiveRun, events: readonly WatchEvent[]): 
         const isStarting = state === "running" && previous?.state !== "running";
         const next: LiveTask = {
           ...(state === "retrying" && change.retryAt !== undefined ? { retryAt: change.retryAt } : {}),
+          // Why here (running) or why waiting, as the scheduler decided it; other states drop it.
+          ...(change.placement === undefined ? {} : { placement: change.placement }),
           taskId: change.taskId,
           state,
           reason: change.reason ?? null,

@@ -10,6 +10,8 @@ import { RecomputeSection } from "./recompute-section.tsx";
 import { TaskStateBadge } from "./run-status-badge.tsx";
 import { useTaskAttempts } from "./use-task-attempts.ts";
 import { AttemptsTable } from "./attempts-table.tsx";
+import type { LiveTask } from "./apply-watch-events.ts";
+import { WhySection } from "./why-section.tsx";
 
 interface MeasuredMetrics {
   readonly wallMs?: number;
@@ -21,7 +23,7 @@ function measured(metrics: unknown): MeasuredMetrics {
   return typeof metrics === "object" && metrics !== null ? (metrics as MeasuredMetrics) : {};
 }
 
-export function TaskPanel({ runId, task, cost, logs, now }: { runId: string; task: TaskView; cost: Readonly<Record<string, number>> | undefined; logs: readonly LiveLogView[]; now: number }) {
+export function TaskPanel({ runId, task, cost, logs, now }: { runId: string; task: TaskView & Pick<LiveTask, "placement">; cost: Readonly<Record<string, number>> | undefined; logs: readonly LiveLogView[]; now: number }) {
   const trpc = useTRPC();
   const attempts = useTaskAttempts(runId, task);
   const stored = useQuery(trpc.runs.logs.queryOptions({ runId, taskId: task.taskId, limit: 500 }));
@@ -82,6 +84,8 @@ export function TaskPanel({ runId, task, cost, logs, now }: { runId: string; tas
           </div>
         )}
       </div>
+
+      {!task.inline && <WhySection runId={runId} task={task} />}
 
       {task.result !== null && <ResultSection runId={runId} taskId={task.taskId} result={task.result} />}
       {task.state === "succeeded" && !task.inline && (task.lost !== null || task.result === null) && <RecomputeSection runId={runId} taskId={task.taskId} lost={task.lost} />}

@@ -1,0 +1,175 @@
+import { TaskState, type MachineName, type Resources, type TaskId } from "../dag/model.ts";
+import type { AllocTask } from "../placement/allocate.ts";
+import { groupPlacementCost } from "../placement/attempt-cost.ts";
+import {
+  classifyCandidates,
+  explainPlacement,
+  type CandidateVerdict,
+  type ExplainMachine,
+  type ExplainOptions,
+  type ExplainRequest,
+  type PlacementExplanation,
+} from "../placement/explain.ts";
+import type { RunId } from "./messages.ts";
+import type { MachineEntry, RunState, SchedulerState } from "./scheduler-state.ts";
+import type { ResourceLedger } from "../ledger/resource-ledger.ts";
+
+// The scheduler's side of "why here, why waiting": the machines and the request as `dispatch` saw them, explained
+// once per placement attempt, and the on-demand view of one task (`explainTask`).
+
+/** A known machine as explanations see it: status and free capacity read live (getters on the prototype: no closures). */
+class LedgerMachine implements ExplainMachine {
+  constructor(
+    readonly entry: MachineEntry,
+    private readonly ledger: ResourceLedger,
+  ) {}
+  get name(): MachineName {
+    return this.entry.name;
+  }
+  get status(): ExplainMachine["status"] {
+    return this.entry.status;
+  }
+  get free(): Resources {
+    return this.ledger.freeView(this.entry.name);
+  }
+  get total(): Resources {
+    return this.entry.capacity;
+  }
+  get functions(): ReadonlySet<string> {
+    return this.entry.functions;
+  }
+}
+
+// Built once per set of machines, not per dispatch: allocating a view per machine at every decision doubled the
+// scheduler's garbage. Checked by identity (a machine that joins again is a new entry).
+const views = new WeakMap<SchedulerState, LedgerMachine[]>();
+
+/** Every known machine with its free capacity read from the ledger when asked (frozen views, no copies). */
+export function explainMachines(state: SchedulerState): readonly ExplainMachine[] {
+  const known = views.get(state);
+  if (known !== undefined && known.length === state.machines.size) {
+    let index = 0;
+    let isSame = true;
+    for (const entry of state.machines.values()) {
+      if (known[index++]!.entry !== entry) {
+        isSame = false;
+        break;
+      }
+    }
+    if (isSame) return known;
+  }
+  const list = [...state.machines.values()].map((entry) => new LedgerMachine(entry, state.ledger));
+  views.set(state, list);
+  return list;
+}
+
+function explainOptions(state: SchedulerState, run: RunState, index: number): ExplainOptions {
+  const inputBytes = inputBytesOf(state, run, index);
+  return {
+    strategy: run.options.strategy,
+    ...(state.config.localMachine === undefined ? {} : { localMachine: state.config.localMachine }),
+    ...(inputBytes === undefined ? {} : { inputBytes }),
+  };
+}
+
+/** The bytes of the task's inputs held per machine, when the shell told the core how to size a result. */
+function inputBytesOf(state: SchedulerState, run: RunState, index: number): ExplainOptions["inputBytes"] {
+  const { resultBytes } = state.config;
+  if (resultBytes === undefined) return undefined;
+  const deps = run.compiled.tasks[index]!.deps;
+  if (deps.length === 0) return undefined;
+  let total = 0;
+  const on = new Map<MachineName, number>();
+  for (const dep of deps) {
+    const producer = run.tasks[dep]!;
+    const bytes = producer.resultMachine === null ? undefined : resultBytes(producer.result);
+    if (bytes === undefined || producer.resultMachine === null) continue;
+    total += bytes;
+    on.set(producer.resultMachine, (on.get(producer.resultMachine) ?? 0) + bytes);
+  }
+  return { total, on: (machine) => on.get(machine) ?? 0 };
+}
+
+/** The request `dispatch` placed for task `index` (the batch entry it gave `allocate`). */
+export function requestOf(run: RunState, index: number, entry: AllocTask): ExplainRequest {
+  const compiled = run.compiled.tasks[index]!;
+  const group = run.compiled.groups.get(compiled.group);
+  const isFollower = group !== undefined && group.root !== index && run.groupMachine.has(group.root) && entry.placement.kind === "pinned";
+  return {
+    cost: entry.cost,
+    functions: entry.functions ?? [],
+    ...(entry.placement.kind === "pinned" ? { pinnedTo: entry.placement.machine } : {}),
+    ...(isFollower ? { collocatedWith: run.compiled.tasks[group.root]!.id } : {}),
+  };
+}
+
+/** Explains one placement attempt of `dispatch`: `chosen` is allocate's machine, or null when the task waits. */
+export function explainAttempt(
+  state: SchedulerState,
+  run: RunState,
+  index: number,
+  entry: AllocTask,
+  machines: readonly ExplainMachine[],
+  chosen: MachineName | null,
+): PlacementExplanation {
+  return explainPlacement(requestOf(run, index, entry), machines, chosen, explainOptions(state, run, index));
+}
+
+/** What one task is doing and why, now: the on-demand query (full candidate list included). */
+export interface TaskExplanation {
+  readonly taskId: TaskId;
+  readonly state: TaskState;
+  readonly reason?: string;
+  /** Its regular dependencies: how many have succeeded of how many. */
+  readonly dependencies: { readonly done: number; readonly total: number; readonly waitingFor: readonly TaskId[] };
+  /** The last placement decision (of the running attempt, or of the last try while it waits). */
+  readonly placement?: PlacementExplanation;
+  /** Every known machine's verdict for this task against the cluster now; absent for inline and finished tasks. */
+  readonly candidates?: readonly CandidateVerdict[];
+}
+
+const LISTED_DEPENDENCIES = 20;
+
+/**
+ * Explains one task of a run the scheduler holds, against the cluster as it is now: O(machines + deps), for one
+ * task, on request. Undefined for an unknown run or task.
+ * @example explainTask(state, "run-1", "resize")?.candidates // [{ machine: "m1", verdict: "lacks", lacks: { cpu: 2 } }, …]
+ */
+export function explainTask(state: SchedulerState, runId: RunId, taskId: TaskId): TaskExplanation | undefined {
+  const run = state.runs.get(runId);
+  const index = run?.compiled.byId.get(taskId);
+  if (run === undefined || index === undefined) return undefined;
+  const task = run.tasks[index]!;
+  const compiled = run.compiled.tasks[index]!;
+  const pending = compiled.deps.filter((dep) => run.tasks[dep]!.state !== TaskState.Succeeded);
+  const base = {
+    taskId,
+    state: task.state,
+    ...(task.reason === undefined ? {} : { reason: task.reason }),
+    dependencies: {
+      done: compiled.deps.length - pending.length,
+      total: compiled.deps.length,
+      waitingFor: pending.slice(0, LISTED_DEPENDENCIES).map((dep) => run.compiled.tasks[dep]!.id),
+    },
+    ...(task.placement === undefined ? {} : { placement: task.placement }),
+  };
+  const isLive = task.state === TaskState.Running || task.state === TaskState.WaitingForResources || task.state === TaskState.Retrying || task.state === TaskState.WaitingForDependencies;
+  if (compiled.isInline || !isLive) return base;
+  const chosen = task.state === TaskState.Running ? task.machine : null;
+  return { ...base, candidates: classifyCandidates(currentRequest(run, index), explainMachines(state), chosen) };
+}
+
+/** The request the task would be placed with now (as `dispatch` builds it). */
+function currentRequest(run: RunState, index: number): ExplainRequest {
+  const compiled = run.compiled.tasks[index]!;
+  const functions = run.compiled.functions[index]!;
+  const group = run.compiled.groups.get(compiled.group);
+  if (group === undefined) {
+    return { cost: compiled.attemptCost, functions, ...(compiled.placement.kind === "pinned" ? { pinnedTo: compiled.placement.machine } : {}) };
+  }
+  const placedOn = run.groupMachine.get(group.root);
+  if (placedOn !== undefined) {
+    return { cost: compiled.attemptCost, functions, pinnedTo: placedOn, ...(group.root === index ? {} : { collocatedWith: run.compiled.tasks[group.root]!.id }) };
+  }
+  return { cost: groupPlacementCost(group.mergedCost), functions: group.functions, ...(group.placement.kind === "pinned" ? { pinnedTo: group.placement.machine } : {}) };
+}
