@@ -106,6 +106,12 @@ async function call<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
+/** The run's outcome when a watch batch carries its end. */
+function finishedOutcome(events: Extract<WatchEvent, { type: "batch" }>["events"]): RunOutcome | null {
+  for (const event of events) if (event.type === "finished") return event.outcome;
+  return null;
+}
+
 function dagRef(dag: DagInput): { file: DagFile } | { name: string; version?: number } {
   if (dag instanceof Dag) return { file: dag.toJSON() };
   if ("format" in dag) return { file: dag };
@@ -193,23 +199,22 @@ export function createClient(options: ClientOptions) {
     listRuns: (input: { cursor?: string; limit?: number } = {}) => call(() => trpc.runs.list.query(input)),
 
     /**
-     * Live events of a run: a snapshot first, then every change, until it finishes. Resolves when the
-     * run has finished (with its outcome) or `signal` aborts.
+     * Live events of a run: a snapshot first, then one `batch` per scheduler tick (every task change, log line and
+     * the run's end of that tick, in order), until it finishes. Resolves when the run has finished (with its
+     * outcome) or `signal` aborts.
      */
-    watchRun: (runId: string, onEvent: (event: WatchEvent) => void, signal?: AbortSignal): Promise<RunOutcome | undefined> =>
+    watchRun: (runId: string, onMessage: (message: WatchEvent) => void, signal?: AbortSignal): Promise<RunOutcome | undefined> =>
       new Promise((resolve, reject) => {
         const subscription = trpc.runs.watch.subscribe(
           { runId },
           {
             onData: (tracked) => {
-              const event = tracked.data;
-              onEvent(event);
-              if (event.type === "finished") {
+              const message = tracked.data;
+              onMessage(message);
+              const outcome = message.type === "snapshot" ? (message.run.finishedAt ? message.run.outcome : null) : finishedOutcome(message.events);
+              if (outcome) {
                 subscription.unsubscribe();
-                resolve(event.outcome);
-              } else if (event.type === "snapshot" && event.run.outcome && event.run.finishedAt) {
-                subscription.unsubscribe();
-                resolve(event.run.outcome);
+                resolve(outcome);
               }
             },
             onError: (error) => {

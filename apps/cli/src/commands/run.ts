@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { Bounds, isTerminalTaskState } from "@handoff/core";
 import { parseDagFile } from "@handoff/protocol";
 import { HandoffApiError } from "@handoff/sdk";
-import type { WatchEvent } from "@handoff/api";
+import type { TaskChangeView, WatchEvent } from "@handoff/api";
 import { enumFlag, intFlag, parseFlags, UsageError } from "../args.ts";
 import { connect } from "../connect.ts";
 import { describeRetry, type PendingRetry } from "../retry-status.ts";
@@ -77,28 +77,31 @@ export async function run(argv: readonly string[]): Promise<number> {
   };
   // The countdown of a waiting retry moves on its own.
   const ticker = tty ? setInterval(() => retries.size > 0 && draw(), 1_000) : undefined;
-  const onEvent = (event: WatchEvent): void => {
-    if (event.type === "snapshot") {
-      for (const task of event.run.tasks) {
+  const onTaskChange = (change: TaskChangeView): void => {
+    states.set(change.taskId, { state: change.state, machine: change.machine ?? states.get(change.taskId)?.machine ?? "", attempts: change.attempts, error: change.error?.message ?? "" });
+    if (change.state === "retrying" && change.retryAt !== undefined) {
+      const retry = { taskId: change.taskId, attempts: change.attempts, maxAttempts: change.maxAttempts, retryAt: change.retryAt };
+      retries.set(change.taskId, retry);
+      const why = change.error ? ` after ${change.error.kind}: ${change.error.message}` : "";
+      if (!tty) console.log(`${describeRetry(retry, Date.now())}${why}`);
+    } else {
+      retries.delete(change.taskId);
+    }
+  };
+  // One message per scheduler tick: the whole batch is applied, then the line is drawn once.
+  const onMessage = (message: WatchEvent): void => {
+    if (message.type === "snapshot") {
+      for (const task of message.run.tasks) {
         states.set(task.taskId, { state: task.state, machine: task.machine ?? "", attempts: task.attempts, error: task.error?.message ?? "" });
         // Already waiting when the view started: the reason says when ("… (in 2000 ms)").
         if (!tty && task.state === "retrying" && task.reason) console.log(`${task.taskId}: ${task.reason}`);
       }
-    } else if (event.type === "task") {
-      const { change } = event;
-      states.set(change.taskId, { state: change.state, machine: change.machine ?? states.get(change.taskId)?.machine ?? "", attempts: change.attempts, error: change.error?.message ?? "" });
-      if (change.state === "retrying" && change.retryAt !== undefined) {
-        const retry = { taskId: change.taskId, attempts: change.attempts, maxAttempts: change.maxAttempts, retryAt: change.retryAt };
-        retries.set(change.taskId, retry);
-        const why = change.error ? ` after ${change.error.kind}: ${change.error.message}` : "";
-        if (!tty) console.log(`${describeRetry(retry, Date.now())}${why}`);
-      } else {
-        retries.delete(change.taskId);
-      }
+    } else {
+      for (const event of message.events) if (event.type === "task") onTaskChange(event.change);
     }
     draw();
   };
-  const outcome = await client.watchRun(runId, onEvent).finally(() => clearInterval(ticker));
+  const outcome = await client.watchRun(runId, onMessage).finally(() => clearInterval(ticker));
   if (tty) process.stdout.write("\n");
   const view = await client.getRun(runId);
   console.log(

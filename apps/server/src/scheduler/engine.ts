@@ -297,7 +297,8 @@ export class Engine {
     return outcome;
   }
 
-  subscribe(runId: string, listener: (event: RunEvent) => void): () => void {
+  /** Calls `listener` with each tick's batch of the run's events. */
+  subscribe(runId: string, listener: (batch: readonly RunEvent[]) => void): () => void {
     return this.runEvents.subscribe(runId, listener);
   }
 

@@ -33,7 +33,7 @@ describe("when the scheduler loop runs a DAG", () => {
     ]);
     const runId = await engine.submit({ dag, file, options: {}, startedBy: null, dagId: null, dagVersion: null });
     const events: RunEvent[] = [];
-    engine.subscribe(runId, (event) => events.push(event));
+    engine.subscribe(runId, (batch) => events.push(...batch));
     await settle(clock, engine);
     expect(assigned(link)).toEqual([{ attemptId: `${runId}/a#1`, taskId: "a" }]);
     clock.advance(20);
@@ -63,8 +63,8 @@ describe("when the scheduler loop runs a DAG", () => {
     const { dag, file } = dagOf([{ id: "a", fn: "std.constant", extraArgs: [1], maxRetries: 1, retryBackoff: { initialMs: 1000, factor: 2, maxMs: 1000 } }]);
     const runId = await engine.submit({ dag, file, options: {}, startedBy: null, dagId: null, dagVersion: null });
     let retryAt: number | undefined;
-    engine.subscribe(runId, (event) => {
-      if (event.type === "task" && event.change.retryAt !== undefined) retryAt = event.change.retryAt;
+    engine.subscribe(runId, (batch) => {
+      for (const event of batch) if (event.type === "task" && event.change.retryAt !== undefined) retryAt = event.change.retryAt;
     });
     await settle(clock, engine);
     engine.finished("loop-b", link, [{ ok: false, attemptId: `${runId}/a#1`, error: { kind: "function_failed", message: "boom" }, metrics: { wallMs: 1 } }]);
@@ -122,6 +122,24 @@ describe("when the scheduler loop runs a DAG", () => {
     expect((await engine.outcome(runId))?.status).toBe("cancelled");
     expect(engine.cancel(runId)).toBe(false);
     expect((await fixture.db.runs.listAttempts(runId, "a"))[0]).toMatchObject({ state: "cancelled" });
+    await engine.stop();
+  });
+
+  it("publishes a tick's changes to a watcher as one batch: a burst of finished tasks is one message, in order", async () => {
+    const { clock, engine, link } = await cluster("loop-f");
+    const ids = Array.from({ length: 20 }, (_, i) => `t${i}`);
+    const { dag, file } = dagOf([...ids.map((id) => ({ id, fn: "std.constant", extraArgs: [1] })), { id: "sink", fn: "std.identity", args: ["t0"] }]);
+    const runId = await engine.submit({ dag, file, options: { maxConcurrency: 100 }, startedBy: null, dagId: null, dagVersion: null });
+    const batches: (readonly RunEvent[])[] = [];
+    engine.subscribe(runId, (batch) => batches.push(batch));
+    await settle(clock, engine);
+    batches.length = 0;
+    clock.advance(5);
+    engine.finished("loop-f", link, ids.map((id) => ok(`${runId}/${id}#1`, "1")));
+    await settle(clock, engine);
+    expect(batches).toHaveLength(1);
+    const succeeded = batches[0]!.filter((event) => event.type === "task" && event.change.state === "succeeded").map((event) => (event.type === "task" ? event.change.taskId : ""));
+    expect(succeeded).toEqual(ids);
     await engine.stop();
   });
 });

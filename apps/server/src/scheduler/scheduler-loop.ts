@@ -33,7 +33,8 @@ export interface SchedulerLoopOptions {
 
 /**
  * The scheduler loop: feeds events to the core's `decide` and carries out its commands — assignments sent once
- * per tick (one message per machine), task and attempt rows queued for the write-behind, changes published.
+ * per tick (one message per machine), task and attempt rows queued for the write-behind, changes published
+ * (one batch per run and tick).
  */
 export class SchedulerLoop {
   readonly state: SchedulerState;
@@ -185,6 +186,7 @@ export class SchedulerLoop {
     this.closeAttempts(change);
     this.options.metrics.taskChanged(change.state);
     this.options.runEvents.publish(change.runId, { type: "task", change: taskChangeView(change) } satisfies RunEvent);
+    this.scheduleFlush();
   }
 
   /** Writes the end of every open attempt of this task: the task left `running`. */
@@ -294,7 +296,10 @@ export class SchedulerLoop {
     this.options.timers.soon(() => this.flush());
   }
 
-  /** Sends the tick's assignments (one message per machine), then queues the tick's writes in one transaction. */
+  /**
+   * Sends the tick's assignments (one message per machine), publishes the tick's run events (one batch per run),
+   * then queues the tick's writes in one transaction.
+   */
   flush(): void {
     this.isFlushScheduled = false;
     const assigns = this.pendingAssigns;
@@ -309,6 +314,7 @@ export class SchedulerLoop {
         if (decidedAt !== undefined) metrics.observeDispatch((sentAt - decidedAt) / 1000);
       }
     }
+    this.options.runEvents.flush();
     this.options.writer.start();
   }
 }

@@ -1,12 +1,13 @@
 import { z } from "zod";
-import { tracked } from "@trpc/server";
 import { boundedNumber, DagFile, toDagSpec, type AttemptMetrics } from "@handoff/protocol";
 import { Bounds, DEFAULT_MAX_RETRIES, RunStatus, type PlacementExplanation, type RunOptions, type RunOutcome } from "@handoff/core";
 import type { RunSummary } from "@handoff/db";
 import type { ApiContext } from "../context.ts";
 import { materializeResults } from "../materialize-results.ts";
 import { TaskExplanationOutput } from "./placement-explanation.ts";
-import type { RunEvent, RunsService } from "../services/runs.ts";
+import type { RunsService } from "../services/runs.ts";
+import { trackedAsyncIterable } from "../async-iterable-output.ts";
+import { watchMessageOutput, watchRunMessages, type WatchMessageOf } from "./run-watch.ts";
 import { ApiError, router, userProcedure } from "../trpc.ts";
 
 export const RunOptionsInput = z
@@ -136,7 +137,14 @@ export async function runView(runs: Pick<RunsService, "get">, runId: string) {
   };
 }
 
-export type WatchEvent = { type: "snapshot"; run: RunView } | RunEvent;
+/** A message of `runs.watch`: the run's snapshot, or one tick's batch of events. */
+export type WatchEvent = WatchMessageOf<RunView>;
+
+/** The snapshot is the view `runs.get` answers, built above from the stored run (its DAG file was checked when it started). */
+const RunViewOutput = z.custom<RunView>(
+  (value) => typeof value === "object" && value !== null && "runId" in value && "tasks" in value && Array.isArray(value.tasks),
+  "expected a run view",
+);
 
 export const runsRouter = router({
   start: userProcedure.input(StartInput).mutation(async ({ ctx, input }) => ({ runId: await startRun(ctx, input) })),
@@ -289,37 +297,13 @@ export const runsRouter = router({
       };
     }),
 
-  /** A snapshot, then every change as it happens, until the run finishes. */
-  watch: userProcedure.input(RunId).subscription(async function* ({ ctx, input, signal: requestSignal }) {
-    // Ends when the client leaves or the credential that opened it is revoked (see endsWithCredential).
-    const signal = ctx.credentialSignal && requestSignal ? AbortSignal.any([requestSignal, ctx.credentialSignal]) : requestSignal;
-    const buffer: RunEvent[] = [];
-    let wake: (() => void) | undefined;
-    const unsubscribe = ctx.runs.subscribe(input.runId, (event) => {
-      buffer.push(event);
-      wake?.();
-    });
-    try {
-      const run = await runView(ctx.runs, input.runId);
-      let sequence = 0;
-      yield tracked(String(sequence++), { type: "snapshot", run } as WatchEvent);
-      const active = ctx.runs.isActive(input.runId);
-      if (!active && buffer.length === 0) return;
-      while (!signal?.aborted) {
-        if (buffer.length === 0) {
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-            signal?.addEventListener("abort", () => resolve(), { once: true });
-          });
-          wake = undefined;
-          continue;
-        }
-        const event = buffer.shift()!;
-        yield tracked(String(sequence++), event as WatchEvent);
-        if (event.type === "finished") return;
-      }
-    } finally {
-      unsubscribe();
-    }
-  }),
+  /** A snapshot, then each scheduler tick's changes as one batch, until the run finishes (see run-watch.ts). */
+  watch: userProcedure
+    .input(RunId)
+    .output(trackedAsyncIterable(watchMessageOutput(RunViewOutput)))
+    .subscription(({ ctx, input, signal: requestSignal }) => {
+      // Ends when the client leaves or the credential that opened it is revoked (see endsWithCredential).
+      const signal = ctx.credentialSignal && requestSignal ? AbortSignal.any([requestSignal, ctx.credentialSignal]) : requestSignal;
+      return watchRunMessages(ctx.runs, input.runId, () => runView(ctx.runs, input.runId), signal);
+    }),
 });

@@ -71,7 +71,8 @@ export interface RunsService {
   /** False when the run is not active (finished, or unknown). */
   cancel(runId: string, reason: string): boolean;
   isActive(runId: string): boolean;
-  subscribe(runId: string, listener: (event: RunEvent) => void): () => void;
+  /** Calls `listener` with each scheduler tick's events of the run, in order (one batch per tick). */
+  subscribe(runId: string, listener: (batch: readonly RunEvent[]) => void): () => void;
   get(runId: string): Promise<{ run: RunRecord; tasks: TaskRecord[] } | undefined>;
   list(filter: RunFilter): Promise<RunPage>;
   /** Task counts by state for each run (inline tasks apart), in one query for a page of runs. */

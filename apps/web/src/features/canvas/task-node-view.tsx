@@ -1,6 +1,6 @@
 "use client";
 import { Handle, Position, useStore, useStoreApi, type NodeProps } from "@xyflow/react";
-import { memo, useEffect, useRef } from "react";
+import { memo, useDeferredValue, useEffect, useRef } from "react";
 import { OUTPUT_HANDLE, type TaskNode } from "../dag-editor/flow-types.ts";
 import { elapsedMs, formatDuration } from "../../lib/format.ts";
 import { taskStateStyle } from "../../lib/task-states.ts";
@@ -11,7 +11,7 @@ import { useIsEdgeMeshHiddenForCards } from "./edge-mesh-hidden-context.ts";
 import { useHighlightRole } from "./highlight-store.ts";
 import { inputPorts } from "./input-ports.ts";
 import type { LineageRole } from "./lineage.ts";
-import { DETAIL_MIN_ZOOM, PORT_SPACING, cardMinHeight, zoomTier } from "./overview.ts";
+import { DETAIL_MIN_ZOOM, PORT_SPACING, cardMinHeight, zoomTier, type ZoomTier } from "./overview.ts";
 import { PlacementChip } from "./placement-chip.tsx";
 import { inlineBadgeText, placementLabel } from "./placement-label.ts";
 
@@ -21,19 +21,40 @@ const selectZoomTier = (state: { transform: [number, number, number] }) => zoomT
 
 const ROLE_CLASS: Record<LineageRole, string> = { focus: "lineage-focus", upstream: "lineage-up", downstream: "lineage-down", dim: "dimmed" };
 
+/**
+ * A card reads what can change for many cards at once (the zoom tier, the hidden edge mesh, its run facts, its
+ * highlight role) and hands the card body deferred copies: crossing a zoom tier, a completion burst of 1,000
+ * tasks or a lineage highlight then re-draws the cards in an interruptible background render, in slices
+ * between frames, instead of one long task that freezes a pan or zoom. Selection stays immediate.
+ */
 function TaskNodeViewInner({ id, data, selected }: NodeProps<TaskNode>) {
-  const { task } = data;
+  const decorations = useCanvasDecorations();
+  const tier = useDeferredValue(useStore(selectZoomTier));
+  const isMeshHidden = useDeferredValue(useIsEdgeMeshHiddenForCards());
+  const facts = useDeferredValue(useTaskRunFacts(decorations.run, id));
+  const role = useDeferredValue(useHighlightRole(id));
+  return <TaskCard id={id} task={data.task} selected={selected} tier={tier} isMeshHidden={isMeshHidden} facts={facts} role={role} />;
+}
+
+interface TaskCardProps {
+  readonly id: string;
+  readonly task: TaskNode["data"]["task"];
+  readonly selected: boolean;
+  readonly tier: ZoomTier;
+  readonly isMeshHidden: boolean;
+  readonly facts: TaskRunFacts | undefined;
+  readonly role: LineageRole | undefined;
+}
+
+const TaskCard = memo(function TaskCard({ id, task, selected, tier, isMeshHidden, facts, role }: TaskCardProps) {
   const decorations = useCanvasDecorations();
   const isRun = decorations.run !== null;
   const ports = inputPorts(task, decorations.inputsByFn.get(task.fn), !isRun);
   const problems = decorations.problems.get(id) ?? [];
   const placement = decorations.placement[id];
-  const facts = useTaskRunFacts(decorations.run, id);
-  const role = useHighlightRole(id);
   // Far out with the edge mesh hidden nothing is attached to a card: it draws no handles.
-  const tier = useStore(selectZoomTier);
   const isFar = tier === "far";
-  const isBare = useIsEdgeMeshHiddenForCards() && isFar;
+  const isBare = isMeshHidden && isFar;
   const updateNodeInternals = useBatchedUpdateNodeInternals();
   const flowStore = useStoreApi();
   const portKey = isBare ? "" : ports.map((port) => port.id).join(",");
@@ -150,7 +171,7 @@ function TaskNodeViewInner({ id, data, selected }: NodeProps<TaskNode>) {
       <Handle type="source" id={OUTPUT_HANDLE} position={Position.Right} />
     </div>
   );
-}
+});
 
 function RunFacts({ facts, label, color }: { facts: TaskRunFacts; label: string; color: string }) {
   return (

@@ -90,9 +90,16 @@ describe("applyWatchEvents", () => {
 });
 
 describe("unwrapWatchMessage", () => {
-  it("takes the event out of a tracked message", () => {
+  it("takes the snapshot out of a tracked message", () => {
     const event: WatchEvent = { type: "snapshot", run: snapshot };
-    expect(unwrapWatchMessage({ id: "0", data: event })).toBe(event);
+    expect(unwrapWatchMessage({ id: "0", data: event })).toEqual([event]);
+  });
+
+  it("takes a tick's batch apart into its events, in order", () => {
+    const outcome = { status: "succeeded" as const, runId: "r1", results: {}, failures: [], problems: [], allocations: {} };
+    const events: WatchEvent[] = [task("a", { taskId: "a", state: "succeeded", attempts: 1, maxAttempts: 1, at: 0 }), { type: "finished", outcome }];
+    const batch = { type: "batch" as const, events: events.filter((event) => event.type !== "snapshot") };
+    expect(unwrapWatchMessage({ id: "1", data: batch })).toEqual(events);
   });
 });
 

@@ -1,9 +1,10 @@
 import { isTaskState, isTerminalRunStatus, isTerminalTaskState } from "@handoff/core";
-import type { LiveLogView, RunView, TaskChangeView, TaskView, WatchEvent, WatchMessage } from "../../lib/trpc/api-types.ts";
+import type { LiveLogView, RunView, TaskChangeView, TaskView, WatchEvent, WatchMessage, WatchMessageData } from "../../lib/trpc/api-types.ts";
 
-/** The event inside a tracked message (`{ id, data }`), or the message itself. */
-export function unwrapWatchMessage(message: WatchMessage): WatchEvent {
-  return typeof message === "object" && message !== null && "data" in message && "id" in message ? message.data : (message as WatchEvent);
+/** The events inside a tracked message (`{ id, data }`, or the data itself): the snapshot, or a tick's batch. */
+export function unwrapWatchMessage(message: WatchMessage): readonly WatchEvent[] {
+  const data = typeof message === "object" && message !== null && "data" in message && "id" in message ? message.data : (message as WatchMessageData);
+  return data.type === "batch" ? data.events : [data];
 }
 
 /** Event times travel as epoch milliseconds or ISO text; the view keeps ISO text. */

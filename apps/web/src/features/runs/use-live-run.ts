@@ -6,8 +6,8 @@ import { useTRPC } from "../../lib/trpc/trpc.ts";
 import { EMPTY_LIVE_RUN, applyWatchEvents, unwrapWatchMessage, type LiveRun } from "./apply-watch-events.ts";
 
 /**
- * The run as `runs.watch` streams it (snapshot, then deltas), applied at most once per animation frame
- * however fast events arrive.
+ * The run as `runs.watch` streams it (snapshot, then one batch of changes per scheduler tick), applied at most
+ * once per animation frame however fast batches arrive.
  */
 export function useLiveRun(runId: string): LiveRun & { status: string; error: string | null } {
   const trpc = useTRPC();
@@ -34,7 +34,7 @@ export function useLiveRun(runId: string): LiveRun & { status: string; error: st
       { runId },
       {
         onData: (message) => {
-          queue.current.push(unwrapWatchMessage(message));
+          for (const event of unwrapWatchMessage(message)) queue.current.push(event);
           frame.current ??= requestAnimationFrame(flush);
         },
       },
