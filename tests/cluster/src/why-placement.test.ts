@@ -63,7 +63,9 @@ describe("when a task waits for capacity while the other machine drains", () => 
     expect(afterAttempt?.placement?.inputBytes?.total).toBeGreaterThan(0);
 
     // The run's live updates carried the same explanation when "next" started (the watch began after "hold" did).
-    const started = events.flatMap((event) => (event.type === "task" && event.change.state === "running" ? [event.change] : []));
+    const started = events
+      .flatMap((message) => (message.type === "batch" ? message.events : []))
+      .flatMap((event) => (event.type === "task" && event.change.state === "running" ? [event.change] : []));
     expect(started.find((change) => change.taskId === "next")?.placement).toMatchObject({ machine: "beta", turnedDown: [{ reason: "lacks", resources: ["slots"], count: 1 }] });
   });
 
