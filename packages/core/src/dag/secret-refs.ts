@@ -80,10 +80,11 @@ export function checkSecretRefs(dag: DagSpec, known: ReadonlySet<string> | undef
       }
     }
     if (!Array.isArray(task.args)) continue;
-    task.args.forEach((arg, index) => {
+    (task.args as readonly unknown[]).forEach((arg: unknown, index: number) => {
       if (typeof arg !== "object" || arg === null) return;
       for (const side of ["encode", "decode"] as const) {
-        const args = arg[side]?.args;
+        const transform = (arg as Record<string, unknown>)[side];
+        const args = typeof transform === "object" && transform !== null ? (transform as { args?: unknown }).args : undefined;
         if (!Array.isArray(args)) continue;
         for (const ref of findSecretRefs(args)) report(`args[${index}].${side}.args${ref.path}`, `secret "${ref.name}": secrets can be used only in a task's extraArgs, not in an edge transform's args`);
       }
