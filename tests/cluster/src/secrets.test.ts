@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStack, type Stack } from "@handoff/cli/testing";
 import { openTestDatabase, postgresTestServer, type TestDatabase } from "@handoff/db/testing";
 import { createClient, HandoffApiError } from "@handoff/sdk";
+import { connectFakeAgent } from "./fake-agent.ts";
 import { dagFile, tempFile } from "./fixtures.ts";
 
 /** Functions that use a secret: one hashes it into a file, one logs it and returns it, one throws it in its message. */
@@ -157,6 +158,25 @@ for (const provider of ["sqlite", "postgresql"] as const) {
       expect(checked.problems.map((problem) => problem.field)).toEqual(["extraArgs[0]"]);
     });
 
+    it("answers an agent only for an attempt it runs now, and only the secrets that attempt's task refers to", async () => {
+      const mallory = await connectFakeAgent(stack.url, await stack.joinToken());
+      try {
+        expect((await mallory.hello("mallory", { functions: [{ name: "evil.hold", namespace: "evil", inputs: { kind: "variadic" }, codeHash: "evil" }] })).ok).toBe(true);
+        const resolve = async (attemptId: string): Promise<{ ok: boolean; values?: unknown; error?: { kind: string; message: string } }> =>
+          (await mallory.socket.timeout(10_000).emitWithAck("secret:resolve", { v: 1, attemptId, names: ["warehouse"] })) as never;
+        const madeUp = await resolve("some-run/use#1");
+        expect(madeUp).toEqual({ ok: false, error: { kind: "forbidden", message: 'secret:resolve: attempt some-run/use#1 is not running on "mallory"' } });
+        const assigned = new Promise<string>((resolveAttempt) => mallory.socket.once("task:assign", (payload: { items: { attemptId: string }[] }) => resolveAttempt(payload.items[0]!.attemptId)));
+        const { runId } = await stack.client.startRun(dagFile("hold", [{ id: "hold", fn: "evil.hold", placement: { kind: "pinned", machine: "mallory" } }]));
+        const own = await resolve(await assigned);
+        expect(own).toEqual({ ok: false, error: { kind: "forbidden", message: 'secret:resolve: task "hold" does not refer to "warehouse"' } });
+        expect(JSON.stringify([madeUp, own])).not.toContain(value);
+        await stack.client.trpc.runs.cancel.mutate({ runId });
+      } finally {
+        mallory.close();
+      }
+    });
+
     it("lets only admin tokens manage secrets, and takes no value from the command line", async () => {
       const user = await stack.client.trpc.tokens.create.mutate({ name: "alice", kind: "user" });
       const asUser = createClient({ url: stack.url, token: user.token });
@@ -185,3 +205,18 @@ for (const provider of ["sqlite", "postgresql"] as const) {
     });
   });
 }
+
+describe("the server's secrets key file", () => {
+  it("stops the start when the group or others may read it", () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "handoff-loose-key-"));
+    writeFileSync(path.join(dataDir, "secrets.key"), `${"ab".repeat(32)}\n`, { mode: 0o644 });
+    const started = spawnSync(process.execPath, ["--import", tsx, cliMain, "start", "--no-agent", "--no-web", "--port", "0", "--data-dir", dataDir], {
+      encoding: "utf8",
+      timeout: 60_000,
+      env: Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("HANDOFF_SECRETS_"))),
+    });
+    expect(started.status).toBe(2);
+    expect(started.stderr).toContain(`the secrets key ${path.join(dataDir, "secrets.key")} has mode 644`);
+    expect(started.stderr).toContain("chmod 600");
+  }, 90_000);
+});
