@@ -1,8 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { checkDag } from "./check-dag.ts";
+import type { DagProblem } from "../errors.ts";
 import type { DagSpec } from "./model.ts";
 import { checkSecretRefs, findSecretRefs, isSecretRef } from "./secret-refs.ts";
 import { functionCatalogue, type ParamsValidator } from "./validate-signatures.ts";
+
+const where = (problem: DagProblem): [string | null | undefined, string | undefined] => ["taskId" in problem ? problem.taskId : undefined, "field" in problem ? problem.field : undefined];
 
 describe("secret references", () => {
   it("finds references at any depth, with their paths, and nothing else", () => {
@@ -31,7 +34,7 @@ describe("secret references", () => {
         { id: "b", fn: "f", args: [{ from: "a", encode: { fn: "g", args: [{ secret: "k" }] } }] },
       ],
     };
-    expect(checkSecretRefs(dag, new Set(["k"])).map((problem) => [problem.taskId, problem.field])).toEqual([
+    expect(checkSecretRefs(dag, new Set(["k"])).map(where)).toEqual([
       ["a", "extraArgs[0]"],
       ["b", "args[0].encode.args[0]"],
     ]);
@@ -44,7 +47,7 @@ describe("secret references", () => {
     const catalogue = functionCatalogue([{ name: "m", status: "online", functions: [{ name: "db.load", inputs: { kind: "variadic" }, params: { type: "array" } }] }]);
     const dag: DagSpec = { tasks: [{ id: "load", fn: "db.load", extraArgs: [{ secret: "warehouse" }, 3] }] };
     const problems = checkDag(dag, { machines: null, signatures: { catalogue, validateParams: strings }, secretNames: new Set() });
-    expect(problems.map((problem) => problem.field)).toEqual(["extraArgs[1]", "extraArgs[0]"]);
+    expect(problems.map((problem) => where(problem)[1])).toEqual(["extraArgs[1]", "extraArgs[0]"]);
     expect(problems[1]!.message).toContain('unknown secret "warehouse"');
   });
 });
