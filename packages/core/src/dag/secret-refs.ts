@@ -66,11 +66,14 @@ export function isWithinRef(issuePath: string, refPath: string): boolean {
  */
 export function checkSecretRefs(dag: DagSpec, known: ReadonlySet<string> | undefined): DagProblem[] {
   const problems: DagProblem[] = [];
-  if (!Array.isArray(dag.tasks)) return problems;
-  for (const task of dag.tasks) {
-    if (typeof task !== "object" || task === null || typeof task.id !== "string") continue;
+  const tasks: readonly unknown[] = Array.isArray(dag.tasks) ? (dag.tasks as readonly unknown[]) : [];
+  for (const raw of tasks) {
+    if (typeof raw !== "object" || raw === null) continue;
+    const task = raw as { readonly id?: unknown; readonly extraArgs?: unknown; readonly args?: unknown };
+    const taskId = task.id;
+    if (typeof taskId !== "string") continue;
     const report = (field: string, message: string): void => {
-      problems.push({ kind: "invalid_task", taskId: task.id, field, message: `task "${task.id}": ${field}: ${message}` });
+      problems.push({ kind: "invalid_task", taskId, field, message: `task "${taskId}": ${field}: ${message}` });
     };
     if (Array.isArray(task.extraArgs)) {
       for (const ref of findSecretRefs(task.extraArgs)) {
