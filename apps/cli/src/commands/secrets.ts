@@ -67,6 +67,7 @@ export async function secrets(argv: readonly string[]): Promise<number> {
       console.log(`deleted secret ${name}`);
       return 0;
     }
+    case undefined:
     default:
       throw new UsageError(`unknown secrets command "${sub ?? ""}"\n\n${usage}`);
   }
