@@ -141,6 +141,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     executor,
     onLog: (item) => connection.sendLog(item),
     refreshGrant: (grant) => connection.refreshGrant(grant),
+    resolveSecrets: (attemptId, names) => connection.resolveSecrets(attemptId, names),
   });
   const sampleLoad = createLoadSampler();
   const evictTimer = setInterval(() => void store.evictExpired().catch((error: unknown) => log("error", `evicting expired results failed: ${String(error)}`)), 60_000);

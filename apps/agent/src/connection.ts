@@ -24,6 +24,7 @@ import {
 } from "@handoff/protocol";
 import { io, type Socket } from "socket.io-client";
 import { z } from "zod";
+import type { ResolveSecrets } from "./executor/attempt-secrets.ts";
 
 export type AgentLogLevel = "info" | "warn" | "error";
 export type AgentLog = (level: AgentLogLevel, message: string) => void;
@@ -65,6 +66,8 @@ export type Connection = {
   sendLog(item: TaskLogItem): void;
   /** Asks the server for a fresh grant in place of an expired one; undefined when it refuses or is unreachable. */
   refreshGrant(grant: string): Promise<GrantRefreshed | undefined>;
+  /** Asks the server for the values of the secrets an attempt of this agent refers to (`secret:resolve`). */
+  resolveSecrets: ResolveSecrets;
   /** Connected and welcomed: reports flow. */
   isWelcomed(): boolean;
   close(): void;
@@ -310,6 +313,21 @@ export function connectToServer(options: ConnectionOptions): Connection {
       const parsed = parseReply(AgentToServer, AgentEvent.GrantRefresh, answer);
       if (!parsed.ok) log("error", parsed.error.message);
       return parsed.ok && parsed.reply.ok ? parsed.reply : undefined;
+    },
+    async resolveSecrets(attemptId, names) {
+      if (!isWelcomed) return { ok: false, error: { kind: "function_failed", message: "the agent is not connected to the server: its secrets cannot be fetched" } };
+      let answer: unknown;
+      try {
+        answer = await socket.timeout(10_000).emitWithAck(AgentEvent.SecretResolve, { v: PROTOCOL_VERSION, attemptId, names: [...names] });
+      } catch {
+        return { ok: false, error: { kind: "function_failed", message: "the server did not answer secret:resolve within 10 s" } };
+      }
+      const parsed = parseReply(AgentToServer, AgentEvent.SecretResolve, answer);
+      if (!parsed.ok) return { ok: false, error: { kind: "function_failed", message: parsed.error.message } };
+      if (parsed.reply.ok) return { ok: true, values: parsed.reply.values };
+      // Refused (no such secret, not this task's): the same call would be refused again.
+      const { kind, message } = parsed.reply.error;
+      return { ok: false, error: { kind: kind === "internal" ? "function_failed" : "non_retryable", message: `secrets: ${message}` } };
     },
     close,
   };

@@ -5,6 +5,7 @@ import { machines, tokens } from "./commands/admin.ts";
 import { dag } from "./commands/dag.ts";
 import { results } from "./commands/results.ts";
 import { run } from "./commands/run.ts";
+import { secrets } from "./commands/secrets.ts";
 import { agentEntry, start } from "./commands/start.ts";
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
@@ -15,6 +16,7 @@ const usage = `handoff <command>
   run        run a DAG file with live progress: handoff run dag.json
   machines   list machines, capacity and load; drain | undrain | forget NAME; address NAME HOST
   tokens     list | create | revoke tokens
+  secrets    list | set NAME (value from stdin or a 0600 file) | delete NAME: named secrets tasks refer to
   results    recompute RUN TASK: bring a lost value back from lineage
   dag        export DAG.json as TypeScript SDK code; import DAG.ts back (parsed, never run)
 Every command answers --help.`;
@@ -35,6 +37,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return machines(rest);
     case "tokens":
       return tokens(rest);
+    case "secrets":
+      return secrets(rest);
     case "results":
       return results(rest);
     case "dag":

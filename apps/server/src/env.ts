@@ -39,6 +39,10 @@ const EnvSchema = z.object({
   HANDOFF_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10),
   /** Directory of the built dashboard (apps/web); without it only the API is served. */
   HANDOFF_WEB_DIR: z.string().min(1).optional(),
+  /** The key that seals named secrets (32 bytes as 64 hex digits or base64); absent: `<data dir>/secrets.key` (0600, made at first start). */
+  HANDOFF_SECRETS_KEY: z.string().min(1).optional(),
+  /** Keys that sealed secrets before a rotation, comma-separated: secrets under them are re-sealed with the current key at start. */
+  HANDOFF_SECRETS_PREVIOUS_KEYS: z.string().min(1).optional(),
 });
 
 export interface ServerConfig {
@@ -58,6 +62,9 @@ export interface ServerConfig {
   readonly webDir: string | undefined;
   readonly trustProxyHops: number;
   readonly authThrottle: ThrottlePolicy;
+  /** `HANDOFF_SECRETS_KEY` as given (parsed by `loadSecretsKeys`), and the previous keys of a rotation. */
+  readonly secretsKey: string | undefined;
+  readonly previousSecretsKeys: readonly string[];
 }
 
 export class ConfigError extends Error {
@@ -89,5 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     webDir: e.HANDOFF_WEB_DIR,
     trustProxyHops: e.HANDOFF_TRUST_PROXY,
     authThrottle: { ...DefaultThrottlePolicy, maxFailures: e.HANDOFF_AUTH_FAILURES_PER_MINUTE },
+    secretsKey: e.HANDOFF_SECRETS_KEY,
+    previousSecretsKeys: e.HANDOFF_SECRETS_PREVIOUS_KEYS?.split(",").map((key) => key.trim()).filter((key) => key !== "") ?? [],
   };
 }

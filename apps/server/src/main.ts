@@ -20,6 +20,8 @@ import { createHttpServer, type WebHandler } from "./http/server.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { Engine } from "./scheduler/engine.ts";
 import { createApiServices } from "./services/api-services.ts";
+import { SecretVault } from "./secrets/secret-vault.ts";
+import { loadSecretsKeys } from "./secrets/secrets-key.ts";
 
 export interface RunningServer {
   readonly url: string;
@@ -54,11 +56,16 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const { config } = options;
   const log = options.log ?? createLogger(config.logLevel);
   makeFilesPrivate(config.dataDir, config.databaseUrl);
+  // Before the database opens: a key file others can read stops the start.
+  const secretsKeys = loadSecretsKeys(config);
   const db = await openDatabase(config.databaseUrl);
   makeFilesPrivate(config.dataDir, config.databaseUrl);
   const { tokens, sessions, codes, audit, live, authenticator } = createAuth(db, config, log);
   const bootstrapAdminToken = await ensureAdminToken(db, tokens, config.dataDir);
+  const vault = new SecretVault({ db, keys: secretsKeys, log });
+  await vault.start();
   const engine = new Engine({
+    secretNames: () => vault.names(),
     db,
     log,
     noMachineGraceMs: config.noMachineGraceMs,
@@ -81,6 +88,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     localMachine: config.localMachine,
     maxMessageBytes: config.maxMessageBytes,
     publicUrl: () => publicUrl,
+    vault,
   });
   const http = createHttpServer({
     config,
@@ -96,7 +104,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     publicUrl: () => publicUrl,
     web: options.web,
   });
-  const io = attachAgentGateway(http, { engine, tokens, log, maxMessageBytes: config.maxMessageBytes });
+  const io = attachAgentGateway(http, { engine, tokens, log, maxMessageBytes: config.maxMessageBytes, secrets: { engine, vault, audit, log } });
 
   await new Promise<void>((resolve, reject) => {
     http.once("error", reject);

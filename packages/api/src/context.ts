@@ -4,6 +4,7 @@ import type { DagsService } from "./services/dags.ts";
 import type { MachinesService } from "./services/machines.ts";
 import type { ResultsService } from "./services/results.ts";
 import type { RunsService } from "./services/runs.ts";
+import type { SecretsService } from "./services/secrets.ts";
 import type { SignInService } from "./services/sign-in.ts";
 import type { TokensService } from "./services/tokens.ts";
 
@@ -14,6 +15,7 @@ export interface ApiServices {
   readonly dags: DagsService;
   readonly results: ResultsService;
   readonly tokens: TokensService;
+  readonly secrets: SecretsService;
   readonly audit: AuditService;
   readonly signIn: SignInService;
   /** The URL agents and browsers use to reach this server. */

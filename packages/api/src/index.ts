@@ -10,3 +10,5 @@ export type { LogView, RunEvent, RunsService, StartedRun, StartRunRequest, TaskC
 export type { SignInService } from "./services/sign-in.ts";
 export { MaxTokenLifetimeHours, type TokensService } from "./services/tokens.ts";
 export type { Materialized } from "./materialize-results.ts";
+export type { SecretsService } from "./services/secrets.ts";
+export type { SecretView } from "./routers/secrets.ts";

@@ -4,6 +4,7 @@ import { dagsRouter } from "./routers/dags.ts";
 import { machinesRouter } from "./routers/machines.ts";
 import { resultsRouter } from "./routers/results.ts";
 import { runsRouter } from "./routers/runs.ts";
+import { secretsRouter } from "./routers/secrets.ts";
 import { tokensRouter } from "./routers/tokens.ts";
 import { adminProcedure, router, userProcedure } from "./trpc.ts";
 
@@ -23,6 +24,7 @@ export const appRouter = router({
   runs: runsRouter,
   results: resultsRouter,
   tokens: tokensRouter,
+  secrets: secretsRouter,
 });
 
 /** The API's type: the dashboard and the SDK client import it (type only). */

@@ -3,6 +3,7 @@ export { ErrorKind, TASK_ERROR_KINDS, RETRYABLE_ERROR_KINDS, ATTEMPT_ERROR_KINDS
 export { validateDag, taskIndex } from "./dag/validate-dag.ts";
 export { validateRunOptions } from "./dag/validate-run-options.ts";
 export { checkDag, type DagCheckContext } from "./dag/check-dag.ts";
+export { checkSecretRefs, findSecretRefs, isSecretRef, secretNamesIn, SECRET_NAME_PATTERN, type FoundSecretRef, type SecretRef } from "./dag/secret-refs.ts";
 export {
   Bounds,
   boundProblem,

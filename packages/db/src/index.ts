@@ -73,3 +73,4 @@ export {
   type AuditRepository,
   type NewAuditEvent,
 } from "./audit-repository.ts";
+export { createSecretRepository, type SecretMeta, type SecretRecord, type SecretRepository } from "./secret-repository.ts";

@@ -14,6 +14,7 @@ import { createTokenRepository, type TokenRepository } from "./token-repository.
 import { createSessionRepository, type SessionRepository } from "./session-repository.ts";
 import { createSignInCodeRepository, type SignInCodeRepository } from "./sign-in-code-repository.ts";
 import { createAuditRepository, type AuditRepository } from "./audit-repository.ts";
+import { createSecretRepository, type SecretRepository } from "./secret-repository.ts";
 
 export interface Database {
   provider: DatabaseProvider;
@@ -25,6 +26,7 @@ export interface Database {
   sessions: SessionRepository;
   signInCodes: SignInCodeRepository;
   audit: AuditRepository;
+  secrets: SecretRepository;
   /** The raw client, for what no repository covers yet (prefer adding a repository function). */
   client: DatabaseClient;
   close(): Promise<void>;
@@ -82,6 +84,7 @@ export async function openDatabase(url: string): Promise<Database> {
     sessions: createSessionRepository(client),
     signInCodes: createSignInCodeRepository(client),
     audit: createAuditRepository(client),
+    secrets: createSecretRepository(client),
     client,
     close: () => client.$disconnect(),
   };

@@ -34,3 +34,4 @@ export {
   type RequestEvent,
 } from "./wire/agent-events.ts";
 export { setLongTimeout, clearLongTimeout, type LongTimeout } from "./timers/long-timeout.ts";
+export { findSecretRefs, isSecretRef, secretNamesIn, type FoundSecretRef, type SecretRef } from "@handoff/core";

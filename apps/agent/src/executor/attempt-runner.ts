@@ -2,6 +2,7 @@ import { clearLongTimeout, previewValue, setLongTimeout, type TaskAssignItem, ty
 import { Grant, type GrantEncode } from "@handoff/protocol/grant";
 import type { ResultFetcher } from "../results/result-fetcher.ts";
 import type { ResultStore } from "../results/result-store.ts";
+import { createRedactor, redactReport, secretNamesOf, withSecrets, type ResolveSecrets } from "./attempt-secrets.ts";
 import type { Executor, JobOutcome } from "./executor.ts";
 import { resolveInputs, type InputValue, type ResultInput } from "./resolve-inputs.ts";
 
@@ -13,6 +14,8 @@ export type AttemptRunnerOptions = {
   readonly onLog: (item: TaskLogItem) => void;
   /** A fresh grant (and the holder's URL) for one that expired while the attempt waited; undefined when refused. */
   readonly refreshGrant?: (grant: string) => Promise<{ readonly grant: string; readonly url: string } | undefined>;
+  /** The values of the named secrets an attempt refers to (asked only when it refers to some). */
+  readonly resolveSecrets?: ResolveSecrets;
 };
 
 export type AttemptRunner = {
@@ -85,7 +88,28 @@ export function createAttemptRunner(options: AttemptRunnerOptions): AttemptRunne
   const abortMessage = (reason: "cancelled" | "timeout"): TaskErrorJson =>
     reason === "timeout" ? { kind: "timeout", message: "the attempt timed out" } : { kind: "cancelled", message: "the attempt was cancelled" };
 
+  const resolving = new Set<string>();
+  const keep = (text: string): string => text;
+
+  /** Runs the item; one that refers to secrets gets their values first, and everything it reports is redacted. */
   async function run(item: TaskAssignItem): Promise<TaskFinishedItem> {
+    const names = secretNamesOf(item);
+    if (names.length === 0) return runCall(item, item, keep);
+    if (options.resolveSecrets === undefined) return failed(item, { kind: "non_retryable", message: `this agent cannot resolve secrets (${names.join(", ")})` }, 0);
+    if (resolving.has(item.attemptId)) return failed(item, { kind: "function_failed", message: `attempt ${item.attemptId} is already running on ${machine}` }, 0);
+    resolving.add(item.attemptId);
+    let resolved: Awaited<ReturnType<ResolveSecrets>>;
+    try {
+      resolved = await options.resolveSecrets(item.attemptId, names);
+    } finally {
+      resolving.delete(item.attemptId);
+    }
+    if (!resolved.ok) return failed(item, resolved.error, 0);
+    const redact = createRedactor(resolved.values);
+    return redactReport(await runCall(item, withSecrets(item, resolved.values), redact), redact);
+  }
+
+  async function runCall(item: TaskAssignItem, call: TaskAssignItem, redact: (text: string) => string): Promise<TaskFinishedItem> {
     const startedAt = performance.now();
     const elapsed = (): number => performance.now() - startedAt;
     if (pending.has(item.attemptId) || executor.running().includes(item.attemptId)) {
@@ -99,7 +123,7 @@ export function createAttemptRunner(options: AttemptRunnerOptions): AttemptRunne
       // An abort while inputs are still being fetched ends the attempt at once; a shared download carries on.
       const abortedWhileFetching = new Promise<undefined>((resolve) => state.aborted.signal.addEventListener("abort", () => resolve(undefined), { once: true }));
       const transfers: Transfer[] = [];
-      const inputs = await Promise.race([resolveInputs(item.inputs, getValue(item.runId, transfers)), abortedWhileFetching]);
+      const inputs = await Promise.race([resolveInputs(call.inputs, getValue(item.runId, transfers)), abortedWhileFetching]);
       if (state.abortReason !== undefined || inputs === undefined) return failed(item, abortMessage(state.abortReason ?? "cancelled"), elapsed());
       if (!inputs.ok) return failed(item, inputs.error, elapsed());
       state.isInPool = true;
@@ -107,10 +131,10 @@ export function createAttemptRunner(options: AttemptRunnerOptions): AttemptRunne
       clearLongTimeout(timer);
       const outcome = await executor.run(
         item.attemptId,
-        { runId: item.runId, taskId: item.taskId, attempt: item.attempt, fn: item.fn, inputs: inputs.inputs, extraArgs: item.extraArgs, argumentInclusion: item.argumentInclusion },
+        { runId: item.runId, taskId: item.taskId, attempt: item.attempt, fn: item.fn, inputs: inputs.inputs, extraArgs: call.extraArgs, argumentInclusion: item.argumentInclusion },
         {
           ...(remainingMs === undefined ? {} : { timeoutMs: remainingMs }),
-          onLog: (log) => options.onLog({ attemptId: item.attemptId, ...log }),
+          onLog: (log) => options.onLog({ attemptId: item.attemptId, ...log, message: redact(log.message) }),
         },
       );
       return await report(item, outcome, transfers);
@@ -156,7 +180,7 @@ export function createAttemptRunner(options: AttemptRunnerOptions): AttemptRunne
     return true;
   }
 
-  return { run, abort, isRunning: (attemptId) => pending.has(attemptId), running: () => [...pending.keys()] };
+  return { run, abort, isRunning: (attemptId) => pending.has(attemptId) || resolving.has(attemptId), running: () => [...pending.keys(), ...resolving] };
 }
 
 /** The grant's `encode`, read without verifying (only the holder can verify; here it only names a cache key). */

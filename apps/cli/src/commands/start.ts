@@ -29,7 +29,8 @@ export function exampleFunctionModules(): string[] {
  */
 export function spawnAgent(args: readonly string[], options: { quiet?: boolean; joinToken?: string } = {}): ChildProcess {
   const require = createRequire(import.meta.url);
-  const { HANDOFF_JOIN_TOKEN: _inherited, ...env } = process.env;
+  // The agent's functions could read its environment: the server's secrets keys never go there.
+  const { HANDOFF_JOIN_TOKEN: _inherited, HANDOFF_SECRETS_KEY: _secretsKey, HANDOFF_SECRETS_PREVIOUS_KEYS: _previousKeys, ...env } = process.env;
   return spawn(process.execPath, ["--import", require.resolve("tsx"), agentEntry(), ...args], {
     stdio: options.quiet ? ["ignore", "ignore", "inherit"] : ["ignore", "inherit", "inherit"],
     env: options.joinToken === undefined ? env : { ...env, HANDOFF_JOIN_TOKEN: options.joinToken },

@@ -37,6 +37,8 @@ export interface StackOptions {
   readonly localMachine?: string;
   /** Print the processes' output (debugging). */
   readonly verbose?: boolean;
+  /** Receives everything the server process prints (stdout and stderr). */
+  readonly serverOutput?: (chunk: string) => void;
 }
 
 export interface Stack {
@@ -117,7 +119,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       process.execPath,
       ["--import", tsx, cliMain, "start", "--no-agent", ...(options.web ? [] : ["--no-web"]), "--port", String(port), "--data-dir", dataDir],
       {
-        stdio: ["ignore", stdio, options.verbose ? "inherit" : "pipe"],
+        stdio: ["ignore", options.serverOutput ? "pipe" : stdio, options.verbose ? "inherit" : "pipe"],
         env: {
           ...process.env,
           HANDOFF_LOG_LEVEL: options.verbose ? "info" : "warn",
@@ -130,7 +132,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     let stderr = "";
     server.stderr?.on("data", (chunk: Buffer) => {
       stderr = (stderr + chunk.toString("utf8")).slice(-4000);
+      options.serverOutput?.(chunk.toString("utf8"));
     });
+    server.stdout?.on("data", (chunk: Buffer) => options.serverOutput?.(chunk.toString("utf8")));
     const started = server;
     await until("the server's /healthz", async () => {
       if (started.exitCode !== null) throw new Error(`server exited with ${started.exitCode}: ${stderr}`);

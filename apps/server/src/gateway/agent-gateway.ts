@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Server as HttpServer } from "node:http";
 import { Server } from "socket.io";
-import { AgentEvent, AgentHeartbeat, AgentHello, GrantRefresh, PROTOCOL_VERSION, ResultEvicted, TaskFinished, TaskLogs, describeIssues } from "@handoff/protocol";
+import { AgentEvent, AgentHeartbeat, AgentHello, GrantRefresh, PROTOCOL_VERSION, ResultEvicted, SecretResolve, TaskFinished, TaskLogs, describeIssues } from "@handoff/protocol";
 import { HELLO_PROOF_CONTEXT, verifyHelloProof } from "@handoff/protocol/machine-identity";
 import type { z } from "zod";
 import type { TokenService } from "../auth/tokens.ts";
@@ -9,6 +9,7 @@ import type { Logger } from "../log.ts";
 import { announcedPort } from "../machines/holder-url.ts";
 import { refreshGrant } from "../machines/refresh-grant.ts";
 import type { Engine } from "../scheduler/engine.ts";
+import { resolveAttemptSecrets, type AttemptSecretsContext } from "../secrets/resolve-attempt-secrets.ts";
 import { createAgentLink } from "./agent-link.ts";
 import type { AgentServer } from "./agent-socket.ts";
 
@@ -18,7 +19,7 @@ import type { AgentServer } from "./agent-socket.ts";
  * known identity needs no token; a new one needs the join token. Every message is parsed with zod; a malformed one is
  * answered (when it has an ack) with the field path and otherwise dropped — the connection and everyone else carry on.
  */
-export function attachAgentGateway(http: HttpServer, options: { engine: Engine; tokens: TokenService; log: Logger; maxMessageBytes: number }): AgentServer {
+export function attachAgentGateway(http: HttpServer, options: { engine: Engine; tokens: TokenService; log: Logger; maxMessageBytes: number; secrets?: AttemptSecretsContext }): AgentServer {
   const { engine, tokens, log } = options;
   const io: AgentServer = new Server(http, {
     path: "/socket.io",
@@ -107,6 +108,17 @@ export function attachAgentGateway(http: HttpServer, options: { engine: Engine; 
       if (!request.success) return reply({ ok: false, error: { kind: "invalid_message", message: `grant:refresh: ${describeIssues(request.error.issues, payload)}` } });
       const refreshed = refreshGrant(engine, data.machine, request.data.grant);
       reply(refreshed.ok ? refreshed : { ok: false, error: { kind: refreshed.kind, message: refreshed.message } });
+    });
+
+    socket.on(AgentEvent.SecretResolve, (payload, ack) => {
+      if (typeof ack !== "function") return;
+      if (!data.machine || !options.secrets) return ack({ ok: false, error: { kind: "unauthorized", message: "secret:resolve before a welcome" } });
+      const request = SecretResolve.safeParse(payload);
+      if (!request.success) return ack({ ok: false, error: { kind: "invalid_message", message: `secret:resolve: ${describeIssues(request.error.issues, payload)}` } });
+      resolveAttemptSecrets(options.secrets, data.machine, link, request.data).then(ack, (error: unknown) => {
+        log.error("secret:resolve failed", { machine: data.machine, error: error instanceof Error ? error.message : String(error) });
+        ack({ ok: false, error: { kind: "internal", message: "secret:resolve failed on the server" } });
+      });
     });
 
     socket.on(AgentEvent.Heartbeat, (payload) => {

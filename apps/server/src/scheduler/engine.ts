@@ -16,6 +16,7 @@ import { createInMemoryRunEvents, type RunEvent, type RunEvents } from "./run-ev
 import { SchedulerLoop } from "./scheduler-loop.ts";
 import { DEFAULT_GRANT_TTL_MS, grantFor, type GrantContext } from "./wire-input.ts";
 import { createWriteBehind, type WriteBehind } from "./write-behind.ts";
+import { attemptSecretNames } from "../secrets/attempt-secret-names.ts";
 
 export type { AgentLink, LiveMachine } from "./live-machine.ts";
 export type { LoadSample } from "./load-history.ts";
@@ -63,6 +64,8 @@ export interface EngineOptions {
   /** The time and the timers (tests pass a `FakeClock` for both). */
   readonly clock?: Clock;
   readonly timers?: Timers;
+  /** The named secrets that exist (a task referring to another is refused before it runs); absent: none are checked. */
+  readonly secretNames?: () => ReadonlySet<string>;
 }
 
 /**
@@ -238,7 +241,21 @@ export class Engine {
 
   /** Validation (with each call checked against the online machines' function signatures) and feasibility against the live cluster. */
   check(dag: DagSpec): DagProblem[] {
-    return checkDag(dag, { machines: this.registry.infos(), signatures: { catalogue: functionCatalogue([...this.registry.machines.values()]), validateParams: validateJsonSchema } });
+    const secretNames = this.options.secretNames?.();
+    return checkDag(dag, {
+      machines: this.registry.infos(),
+      signatures: { catalogue: functionCatalogue([...this.registry.machines.values()]), validateParams: validateJsonSchema },
+      ...(secretNames === undefined ? {} : { secretNames }),
+    });
+  }
+
+  /** The secrets attempt `attemptId` may receive, when it runs now on `name` over `link`; undefined otherwise. */
+  attemptSecrets(name: string, link: AgentLink, attemptId: string): { readonly runId: string; readonly taskId: string; readonly names: ReadonlySet<string> } | undefined {
+    if (!this.registry.linked(name, link)) return undefined;
+    const attempt = this.loop.state.attempts.get(attemptId);
+    const run = attempt === undefined ? undefined : this.loop.state.runs.get(attempt.runId);
+    if (attempt === undefined || run === undefined || attempt.machine !== name) return undefined;
+    return { runId: attempt.runId, taskId: run.compiled.tasks[attempt.task]?.id ?? "", names: attemptSecretNames(run.compiled, attempt.task) };
   }
 
   /** Why a task of a run the scheduler holds runs where it does, or what it waits for (undefined: not held). */

@@ -10,6 +10,8 @@ import { ResultRelay } from "../http/result-relay.ts";
 import { createLogger } from "../log.ts";
 import { Engine } from "../scheduler/engine.ts";
 import { createApiServices } from "./api-services.ts";
+import { SecretVault } from "../secrets/secret-vault.ts";
+import { parseSecretsKey } from "../secrets/secrets-key.ts";
 
 // The routers of @handoff/api answering through tRPC's createCaller, over the server's real services: a real engine
 // on a real database (SQLite and PostgreSQL). Nothing of ours is replaced.
@@ -48,6 +50,7 @@ describeEachDatabase("when the API is called through services built over the eng
       localMachine: "m1",
       maxMessageBytes: 1 << 20,
       publicUrl: () => "http://127.0.0.1:4400",
+      vault: new SecretVault({ db, keys: { current: parseSecretsKey("ab".repeat(32), "test key"), previous: [], source: "environment" }, log }),
     });
     admin = (await tokens.authenticate((await tokens.create("admin", "admin", null)).token))!;
     user = (await tokens.authenticate((await tokens.create("alice", "user", null)).token))!;

@@ -9,6 +9,8 @@ import { createDagsService } from "./dags-service.ts";
 import { createMachinesService, type ServerMachines } from "./machines-service.ts";
 import { createResultsService } from "./results-service.ts";
 import { createRunsService } from "./runs-service.ts";
+import { createSecretsService } from "./secrets-service.ts";
+import type { SecretVault } from "../secrets/secret-vault.ts";
 import { createTokensService } from "./tokens-service.ts";
 
 export interface ApiServicesOptions {
@@ -21,13 +23,14 @@ export interface ApiServicesOptions {
   readonly localMachine: string | undefined;
   readonly maxMessageBytes: number;
   readonly publicUrl: () => string;
+  readonly vault: SecretVault;
 }
 
 /**
  * Every service the API's routers use, built over the engine's public methods and the repositories. `machines` is
  * returned with its server-side extras (`live`, `publicKeyOf`) for the server's own use.
  * @example
- * const services = createApiServices({ engine, db, relay, tokens, audit, codes, localMachine, maxMessageBytes, publicUrl });
+ * const services = createApiServices({ engine, db, relay, tokens, audit, codes, localMachine, maxMessageBytes, publicUrl, vault });
  * createCallerFactory(appRouter)({ ...services, principal, clientAddress, credentialSignal: undefined });
  */
 export function createApiServices(options: ApiServicesOptions): ApiServices & { readonly machines: ServerMachines } {
@@ -39,6 +42,7 @@ export function createApiServices(options: ApiServicesOptions): ApiServices & { 
     dags: createDagsService({ engine, db }),
     results: createResultsService({ engine, db, relay: options.relay, machines }),
     tokens: createTokensService({ tokens: options.tokens, db }),
+    secrets: createSecretsService(options.vault),
     audit: options.audit,
     signIn: options.codes,
     publicUrl: options.publicUrl,

@@ -14,6 +14,11 @@ export const AuditKind = {
   SignInCodeMinted: "auth.sign_in_code_minted",
   AuthFailed: "auth.failed",
   AuthThrottled: "auth.throttled",
+  SecretCreated: "secret.created",
+  SecretUpdated: "secret.updated",
+  SecretDeleted: "secret.deleted",
+  /** An agent received secrets for an attempt (names, machine, run, task; never a value). */
+  SecretUsed: "secret.used",
 } as const;
 export type AuditKind = (typeof AuditKind)[keyof typeof AuditKind];
 export const AuditKinds = Object.values(AuditKind) as [AuditKind, ...AuditKind[]];

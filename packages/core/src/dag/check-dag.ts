@@ -1,6 +1,7 @@
 import type { DagSpec, TaskId } from "./model.ts";
 import type { DagProblem } from "../errors.ts";
 import { checkFeasibility, neededFunctions, type FunctionNeed, type MachineInfo } from "../placement/check-feasibility.ts";
+import { checkSecretRefs } from "./secret-refs.ts";
 import { validateDag } from "./validate-dag.ts";
 import type { SignatureContext } from "./validate-signatures.ts";
 
@@ -13,17 +14,20 @@ export interface DagCheckContext {
   readonly needs?: ReadonlyMap<TaskId, readonly FunctionNeed[]>;
   /** Other problems that block the run as structural ones do (the run's options). */
   readonly also?: readonly DagProblem[];
+  /** The secrets that exist: a reference to another one is a problem. Absent: only the references' form is checked. */
+  readonly secretNames?: ReadonlySet<string>;
 }
 
 /**
  * What is checked before a run starts, the one policy for the scheduler, the server (`runs.start`, `dags.check`)
  * and the editor: every structural problem (`validateDag`, with signatures when given) and, against the machines,
- * feasibility (`checkFeasibility`). On a malformed DAG capacity verdicts mean little, so only its functions that no
+ * feasibility (`checkFeasibility`), and the tasks' secret references (`checkSecretRefs`). On a malformed DAG capacity verdicts mean little, so only its functions that no
  * machine offers are added.
  * @example checkDag(dag, { machines, signatures: { catalogue, validateParams: validateJsonSchema } }) // [] when it may run
  */
 export function checkDag(dag: DagSpec, context: DagCheckContext): DagProblem[] {
   const structural = validateDag(dag, context.signatures);
+  structural.push(...checkSecretRefs(dag, context.secretNames));
   if (context.also !== undefined) structural.push(...context.also);
   if (context.machines === null) return structural;
   const feasibility = checkFeasibility(dag, context.machines, context.needs ?? neededFunctions(dag));

@@ -1,5 +1,6 @@
 import { ArgumentInclusion, type DagSpec, type FunctionName, type MachineName, type TaskSpec } from "./model.ts";
 import type { DagProblem } from "../errors.ts";
+import { findSecretRefs, isWithinRef } from "./secret-refs.ts";
 
 /** How a function takes its inputs and extra args, as its catalogue entry declares them. */
 export interface FunctionSignature {
@@ -57,7 +58,10 @@ const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" 
 
 function describeParams(context: SignatureContext, schema: Readonly<Record<string, unknown>> | undefined, values: readonly unknown[], field: string, what: string): Found[] {
   if (schema === undefined) return [];
-  return context.validateParams(schema, values).map((issue) => ({ field: issue.path === "" ? field : `${field}${issue.path}`, message: `${what}${issue.path === "" ? "" : ` ${issue.path}`}: ${issue.message}` }));
+  // A secret reference stands for a value only the agent sees: the schema cannot judge it.
+  const refs = findSecretRefs(values);
+  return context.validateParams(schema, values)
+    .filter((issue) => !refs.some((ref) => isWithinRef(issue.path, ref.path))).map((issue) => ({ field: issue.path === "" ? field : `${field}${issue.path}`, message: `${what}${issue.path === "" ? "" : ` ${issue.path}`}: ${issue.message}` }));
 }
 
 /** What is wrong with calling `signature` the way `task` does (its inputs and extra args). */

@@ -68,6 +68,17 @@ export const WireInput: z.ZodType<WireInput> = z.lazy(() =>
 
 // ---- agent → server -------------------------------------------------------------------------
 
+/**
+ * `secret:resolve` (agent → server, with ack): the values of the secrets an attempt assigned to this agent refers to.
+ * The server answers only the connection its attempt was assigned to, only for names the attempt's task refers to.
+ */
+export const SecretResolve = z.object({ v: version, attemptId: name, names: z.array(z.string().min(1).max(100)).min(1).max(100) });
+export type SecretResolve = z.infer<typeof SecretResolve>;
+/** A secret's value: text, at most 64 KiB. */
+export const MAX_SECRET_BYTES = 64 * 1024;
+export const SecretResolved = z.object({ ok: z.literal(true), values: z.record(z.string(), z.string().max(MAX_SECRET_BYTES)) });
+export type SecretResolved = z.infer<typeof SecretResolved>;
+
 export const AgentHello = z.object({
   v: version,
   name,
@@ -225,6 +236,10 @@ export type AckError = z.infer<typeof AckError>;
 export const HelloReply = z.discriminatedUnion("ok", [z.object({ ok: z.literal(true), welcome: AgentWelcome }), AckError]);
 export type HelloReply = z.infer<typeof HelloReply>;
 
+/** The server's answer to `secret:resolve`. */
+export const SecretResolveReply = z.discriminatedUnion("ok", [SecretResolved, AckError]);
+export type SecretResolveReply = z.infer<typeof SecretResolveReply>;
+
 /** The server's answer to `grant:refresh`. */
 export const GrantRefreshReply = z.discriminatedUnion("ok", [GrantRefreshed, AckError]);
 export type GrantRefreshReply = z.infer<typeof GrantRefreshReply>;
@@ -238,6 +253,7 @@ export const AgentEvent = {
   Challenge: "agent:challenge",
   Hello: "agent:hello",
   GrantRefresh: "grant:refresh",
+  SecretResolve: "secret:resolve",
   /** An admin forgot this machine: the agent stops (a join token admits it again as a new machine). */
   MachineForgotten: "machine:forgotten",
   Heartbeat: "agent:heartbeat",

@@ -9,6 +9,7 @@ const LINKS = [
   { href: "/runs", label: "Runs", isAdminOnly: false },
   { href: "/cluster", label: "Cluster", isAdminOnly: false },
   { href: "/tokens", label: "Tokens", isAdminOnly: false },
+  { href: "/secrets", label: "Secrets", isAdminOnly: true },
   { href: "/audit", label: "Audit", isAdminOnly: true },
 ] as const;
 
