@@ -68,6 +68,12 @@ export function isParamArg(arg: unknown): arg is ParamArgJson {
   return arg !== null && typeof arg === "object" && !Array.isArray(arg) && Object.keys(arg).length === 1 && typeof (arg as { param?: unknown }).param === "string";
 }
 
+/** The producer a DAG file's task argument reads from: its id, or null for a parameter input (no producer). */
+export function producerOf(arg: string | { readonly from: string } | ParamArgJson): string | null {
+  if (typeof arg === "string") return arg;
+  return "from" in arg ? arg.from : null;
+}
+
 /** Whether a value inside `extraArgs` is a parameter reference (`{ "$param": "n" }`: exactly that one key, a string). */
 export function isParamRef(value: unknown): value is { readonly $param: string } {
   if (value === null || typeof value !== "object" || Array.isArray(value) || !isPlainObject(value)) return false;
@@ -75,9 +81,12 @@ export function isParamRef(value: unknown): value is { readonly $param: string }
   return keys.length === 1 && keys[0] === PARAM_REF_KEY && typeof value[PARAM_REF_KEY] === "string";
 }
 
-/** A `{ "$param": name }` value for `extraArgs`. */
-export function paramRef(name: string): { $param: string } {
-  return { [PARAM_REF_KEY]: name } as { $param: string };
+/**
+ * Stands for a run parameter's value anywhere inside `extraArgs` (`{ "$param": name }` in the DAG file).
+ * @example dag.addTask({ id: "load", fn: "std.bytes", extraArgs: [paramRef("size"), 7] });
+ */
+export function paramRef(name: string): { readonly $param: string } {
+  return { [PARAM_REF_KEY]: name } as { readonly $param: string };
 }
 
 /** One place a task refers to a parameter: its path inside the task (`args[1]`, `extraArgs[0].width`) and the name. */

@@ -20,6 +20,7 @@ export {
   ParamArgJson,
   ParamValues,
   isParamArg,
+  producerOf,
   isParamRef,
   paramRef,
   paramReferences,
