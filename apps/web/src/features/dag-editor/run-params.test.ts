@@ -1,0 +1,30 @@
+import { describe, expect, it } from "vitest";
+import { paramFields } from "./params-form.ts";
+import { runParamsSchema, runParamValues } from "./run-params.ts";
+import { checkDagLocally } from "./task-problems.ts";
+
+const params = { n: { type: "integer" as const, default: 3, description: "how many" }, label: { type: "string" as const } };
+
+describe("the run dialog's parameters", () => {
+  it("become the extra-args form's fields, one per parameter in order", () => {
+    expect(paramFields(runParamsSchema(params))).toEqual([
+      { index: 0, title: "n (default 3)", description: "how many", kind: "integer", isRequired: false },
+      { index: 1, title: "label (required)", kind: "string", isRequired: false },
+    ]);
+  });
+
+  it("read back by name, leaving empty fields to their defaults", () => {
+    expect(runParamValues(params, [undefined, "x"])).toEqual({ label: "x" });
+    expect(runParamValues(params, [5])).toEqual({ n: 5 });
+  });
+});
+
+describe("the editor's check of parameters", () => {
+  it("marks a task referring to an undeclared param", () => {
+    const problems = checkDagLocally(
+      { format: "handoff.dag", version: 1, name: "d", params, tasks: [{ id: "t", fn: "std.constant", extraArgs: [{ $param: "size" }] }, { id: "u", fn: "std.sum", args: [{ param: "n" }] }] },
+      null,
+    );
+    expect(problems).toEqual([{ kind: "schema", taskId: "t", message: 'task "t": extraArgs[0]: refers to undeclared param "size"' }]);
+  });
+});
