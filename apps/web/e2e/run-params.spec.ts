@@ -45,11 +45,15 @@ async function runsOfDag(): Promise<unknown[]> {
 }
 
 test("the editor marks a task that refers to an undeclared param", async () => {
-  await importFile(file([{ id: "lonely", fn: "std.constant", extraArgs: [{ $param: "size" }], position: { x: 0, y: 0 } }]), "undeclared.dag.json");
-  await expect(page.getByTestId("task-node-lonely")).toBeVisible();
+  await importFile(good, "params.dag.json");
+  await expect(page.getByTestId("task-node-base")).toBeVisible();
+  await expect(page.getByTestId("problem-count")).toHaveText(/valid/);
+  await page.getByTestId("task-node-base").click();
+  await page.getByTestId("inspector-extra-args").fill('[{"$param":"size"}]');
+  await page.getByTestId("inspector-extra-args").blur();
   await expect(page.getByTestId("problem-count")).toHaveText(/1 problem/);
-  await page.getByTestId("task-node-lonely").click();
   await expect(page.getByTestId("inspector-problems")).toContainText('refers to undeclared param "size"');
+  await screenshot(page, "params-00-undeclared");
 });
 
 test("the run dialog's form refuses a bad value before anything runs, then runs with the values given", async () => {

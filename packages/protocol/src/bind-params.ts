@@ -107,7 +107,7 @@ function substitute(file: DagFile, values: Readonly<Record<string, JsonValue>>):
     let id = `${PARAM_TASK_PREFIX}${name}`;
     for (let n = 2; ids.has(id); n += 1) id = `${PARAM_TASK_PREFIX}${name}~${n}`;
     ids.add(id);
-    const position = consumer.position === undefined ? {} : { position: { x: consumer.position.x - 260, y: consumer.position.y } };
+    const position = consumer.position === undefined ? {} : { position: { x: consumer.position.x - 260, y: consumer.position.y + 160 } };
     inputTasks.set(name, { id, fn: PARAM_INPUT_FN, type: "inline", extraArgs: [values[name] ?? null], label: `param ${name}`, ...position });
     return id;
   };

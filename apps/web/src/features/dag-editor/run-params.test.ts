@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { checkExtraArgs } from "./check-extra-args.ts";
 import { paramFields } from "./params-form.ts";
 import { runParamsSchema, runParamValues } from "./run-params.ts";
 import { checkDagLocally } from "./task-problems.ts";
@@ -26,5 +27,13 @@ describe("the editor's check of parameters", () => {
       null,
     );
     expect(problems).toEqual([{ kind: "schema", taskId: "t", message: 'task "t": extraArgs[0]: refers to undeclared param "size"' }]);
+  });
+});
+
+describe("the inspector's extra args with a run parameter", () => {
+  it("leaves a position that holds a param reference to the run's check", () => {
+    const schema = { type: "array", prefixItems: [{ type: "number" }, { type: "number" }] };
+    expect(checkExtraArgs('[{"$param":"n"}, 7]', schema)).toEqual({ ok: true, value: [{ $param: "n" }, 7] });
+    expect(checkExtraArgs('[{"$param":"n"}, "x"]', schema)).toEqual({ ok: false, message: expect.stringMatching(/^\[1\]: /) });
   });
 });
