@@ -3,6 +3,8 @@ import { bindForCheck, bindParams } from "./bind-params.ts";
 import { parseDagFile, type DagFile } from "./dag-file.ts";
 import { toDagSpec } from "./dag-spec.ts";
 
+const matching = (pattern: RegExp): string => expect.stringMatching(pattern) as string;
+
 function file(extra: Partial<DagFile> = {}): DagFile {
   const parsed = parseDagFile({
     format: "handoff.dag",
@@ -50,7 +52,7 @@ describe("a DAG file's parameters", () => {
     const paths = parsed.issues.map((issue) => issue.path);
     expect(paths).toEqual(expect.arrayContaining(["params.n.default", "params.m.type"]));
     const named = parseDagFile({ format: "handoff.dag", version: 1, name: "d", params: { "1x": { type: "string" } }, tasks: [] });
-    expect(named.ok === false && named.issues).toEqual([{ path: 'params["1x"]', message: expect.stringMatching(/^param name "1x": must be an identifier/) }]);
+    expect(named.ok === false && named.issues).toEqual([{ path: 'params["1x"]', message: matching(/^param name "1x": must be an identifier/) }]);
   });
 });
 
@@ -73,8 +75,8 @@ describe("binding a run's parameters", () => {
   });
 
   it("refuses, naming each param and why: wrong type, out of range, missing, undeclared", () => {
-    expect(bindParams(file(), { n: "three", label: "x" })).toEqual({ ok: false, issues: [{ path: "params.n", message: expect.stringMatching(/^param "n": .*integer/) }] });
-    expect(bindParams(file(), { n: 0, label: "x" })).toEqual({ ok: false, issues: [{ path: "params.n", message: expect.stringMatching(/^param "n": .*1/) }] });
+    expect(bindParams(file(), { n: "three", label: "x" })).toEqual({ ok: false, issues: [{ path: "params.n", message: matching(/^param "n": .*integer/) }] });
+    expect(bindParams(file(), { n: 0, label: "x" })).toEqual({ ok: false, issues: [{ path: "params.n", message: matching(/^param "n": .*1/) }] });
     expect(bindParams(file(), {})).toEqual({ ok: false, issues: [{ path: "params.label", message: 'param "label": required (it has no default)' }] });
     expect(bindParams(file(), { label: "x", m: 1 })).toEqual({
       ok: false,

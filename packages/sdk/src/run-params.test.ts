@@ -4,6 +4,8 @@ import { executeLocal } from "./execute-local.ts";
 import { paramRef } from "@handoff/protocol";
 import { DagFileError } from "./dag-file-error.ts";
 
+const matching = (pattern: RegExp): string => expect.stringMatching(pattern) as string;
+
 function sizedDag(): Dag {
   return new Dag("sized", { params: { n: { type: "integer", minimum: 1, default: 2, description: "how many" }, scale: { type: "number" } } })
     .addTask({ id: "base", fn: "std.constant", extraArgs: [{ list: [paramRef("n"), 10] }] })
@@ -32,8 +34,8 @@ describe("a DAG with run parameters, run in-process", () => {
     const messages = outcome.problems.map((problem) => problem.message);
     expect(messages).toEqual([
       'param "extra": not declared (DAG "sized" declares n, scale)',
-      expect.stringMatching(/^param "n": .*1/),
-      expect.stringMatching(/^param "scale": .*number/),
+      matching(/^param "n": .*1/),
+      matching(/^param "scale": .*number/),
     ]);
     const missing = await executeLocal(sizedDag());
     expect(missing.problems.map((problem) => problem.message)).toEqual(['param "scale": required (it has no default)']);

@@ -4,6 +4,8 @@ import { paramFields } from "./params-form.ts";
 import { runParamsSchema, runParamValues } from "./run-params.ts";
 import { checkDagLocally } from "./task-problems.ts";
 
+const matching = (pattern: RegExp): string => expect.stringMatching(pattern) as string;
+
 const params = { n: { type: "integer" as const, default: 3, description: "how many" }, label: { type: "string" as const } };
 
 describe("the run dialog's parameters", () => {
@@ -34,6 +36,6 @@ describe("the inspector's extra args with a run parameter", () => {
   it("leaves a position that holds a param reference to the run's check", () => {
     const schema = { type: "array", prefixItems: [{ type: "number" }, { type: "number" }] };
     expect(checkExtraArgs('[{"$param":"n"}, 7]', schema)).toEqual({ ok: true, value: [{ $param: "n" }, 7] });
-    expect(checkExtraArgs('[{"$param":"n"}, "x"]', schema)).toEqual({ ok: false, message: expect.stringMatching(/^\[1\]: /) });
+    expect(checkExtraArgs('[{"$param":"n"}, "x"]', schema)).toEqual({ ok: false, message: matching(/^\[1\]: /) });
   });
 });
