@@ -16,7 +16,7 @@ describe("a DAG exported as code and imported back", () => {
         expect(normalizedJson(read.dag)).toBe(normalizedJson(file));
       }),
     );
-  });
+  }, 60_000);
 
   it("exports to the same text again (the output is deterministic and a fixed point)", () => {
     fc.assert(
@@ -26,5 +26,5 @@ describe("a DAG exported as code and imported back", () => {
         expect(read.ok && exportDagCode(read.dag)).toBe(code);
       }),
     );
-  });
+  }, 60_000);
 });

@@ -2,7 +2,7 @@ import type { DagFile, TaskJson } from "@handoff/protocol";
 import { DAG_OPTIONS, TASK_FIELDS } from "./dag-shape.ts";
 import { jsonDoc, printDoc, printKey, type Doc } from "./print-code.ts";
 
-type EdgeArg = Exclude<NonNullable<TaskJson["args"]>[number], string>;
+type EdgeArg = Extract<NonNullable<TaskJson["args"]>[number], { from: string }>;
 type EdgeTransform = NonNullable<EdgeArg["encode"]>;
 
 /** The import line every exported module starts with; `edge` only when an input has transforms. */
@@ -25,7 +25,7 @@ export const SDK_MODULE = "@handoff/sdk";
  * //   });
  */
 export function exportDagCode(file: DagFile): string {
-  const usesEdge = file.tasks.some((task) => task.args?.some((arg) => typeof arg !== "string"));
+  const usesEdge = file.tasks.some((task) => task.args?.some((arg) => typeof arg !== "string" && "from" in arg));
   const header = `import { ${usesEdge ? "Dag, edge" : "Dag"} } from ${JSON.stringify(SDK_MODULE)};\n\n`;
   const options = ordered(file, DAG_OPTIONS, () => null);
   const name = JSON.stringify(file.name);
@@ -49,9 +49,9 @@ function ordered(value: Record<string, unknown>, order: readonly string[], speci
   return order.filter((key) => value[key] !== undefined).map((key) => [key, special(key, value[key]) ?? jsonDoc(value[key])]);
 }
 
-/** A task id stays a string; `{ from, encode?, decode? }` becomes `edge(from, { encode, decode })`. */
-function argDoc(arg: string | EdgeArg): Doc {
-  if (typeof arg === "string") return jsonDoc(arg);
+/** A task id stays a string, a parameter input `{ param }` too; `{ from, encode?, decode? }` becomes `edge(from, { encode, decode })`. */
+function argDoc(arg: NonNullable<TaskJson["args"]>[number]): Doc {
+  if (typeof arg === "string" || !("from" in arg)) return jsonDoc(arg);
   const transforms: [string, Doc][] = [];
   if (arg.encode !== undefined) transforms.push(["encode", transformDoc(arg.encode)]);
   if (arg.decode !== undefined) transforms.push(["decode", transformDoc(arg.decode)]);

@@ -39,7 +39,7 @@ describe("when the module holds code the importer cannot follow", () => {
     ["a legacy octal", `${HEAD}export const dag = new Dag("x").addTask({ id: "a", fn: "f", extraArgs: [010] });\n`, "010", /^syntax error: Octal literals are not allowed/],
     ["a plain __proto__ key", `${HEAD}export const dag = new Dag("x").addTask({ id: "a", fn: "f", extraArgs: [{ __proto__: 1 }] });\n`, "__proto__", /^a plain `__proto__` key sets the prototype/],
     ["a field written twice", `${HEAD}export const dag = new Dag("x").addTask({ id: "a", fn: "f", id: "b" });\n`, "id", /^the field "id" is written twice/],
-    ["an option new Dag does not take", `${HEAD}export const dag = new Dag("x", { tasks: [] });\n`, "tasks", /^`tasks` is not an option of `new Dag` \(description, strategy, onFailure\)/],
+    ["an option new Dag does not take", `${HEAD}export const dag = new Dag("x", { tasks: [] });\n`, "tasks", /^`tasks` is not an option of `new Dag` \(description, strategy, onFailure, params\)/],
     ["a syntax error", `${HEAD}export const dag = new Dag("x"\n  .addTask({ id: "a" fn: "f" });\n`, "fn", /^syntax error: ',' expected/],
     ["a module without a DAG", `${HEAD}\n`, "import", /^no DAG found/],
   ];

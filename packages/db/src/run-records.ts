@@ -28,10 +28,14 @@ export interface RunRecord {
   parentRunId: string | null;
   /** Why it was started from `parentRunId`: `recompute`. */
   reason: string | null;
+  /** The run parameters' values it ran with, by name (null when its DAG declares none). */
+  params: unknown;
+  /** The DAG file as written, before its parameters were bound into `spec` (null without parameters). */
+  template: unknown;
 }
 
-/** A run without its (possibly large) spec, for lists. */
-export type RunSummary = Omit<RunRecord, "spec">;
+/** A run without its (possibly large) spec and template, for lists. */
+export type RunSummary = Omit<RunRecord, "spec" | "template">;
 
 export interface TaskRecord {
   runId: string;
@@ -88,6 +92,8 @@ export interface NewRun {
   reason?: string | null;
   /** Unique among runs: a second run with the same key fails with a unique violation (nothing written). */
   idempotencyKey?: string | null;
+  params?: unknown;
+  template?: unknown;
   /** `inline` defaults to what the spec's task says (`type: "inline"`). */
   tasks: readonly { taskId: string; state: TaskState; reason?: string | null; inline?: boolean }[];
 }
@@ -151,12 +157,15 @@ export function toRunRecord(row: Run): RunRecord {
     options: fromJsonColumn(row.options),
     status: row.status as RunStatus,
     outcome: fromOptionalJsonColumn(row.outcome),
+    params: fromOptionalJsonColumn(row.params),
+    template: fromOptionalJsonColumn(row.template),
   };
 }
 
-export function toRunSummary(row: Omit<Run, "spec">): RunSummary {
+export function toRunSummary(row: Omit<Run, "spec" | "template">): RunSummary {
   return {
     ...row,
+    params: fromOptionalJsonColumn(row.params),
     options: fromJsonColumn(row.options),
     status: row.status as RunStatus,
     outcome: fromOptionalJsonColumn(row.outcome),

@@ -135,6 +135,8 @@ export function createRunRepository(client: DatabaseClient, provider: DatabasePr
               parentRunId: run.parentRunId ?? null,
               reason: run.reason ?? null,
               idempotencyKey: run.idempotencyKey ?? null,
+              params: toOptionalJsonColumn(run.params),
+              template: toOptionalJsonColumn(run.template),
               ...(run.createdAt === undefined ? {} : { createdAt: run.createdAt }),
             },
           });
@@ -180,7 +182,7 @@ export function createRunRepository(client: DatabaseClient, provider: DatabasePr
             ? {}
             : { createdAt: { ...(filter.from === undefined ? {} : { gte: filter.from }), ...(filter.to === undefined ? {} : { lt: filter.to }) } }),
         },
-        omit: { spec: true },
+        omit: { spec: true, template: true },
         orderBy: [{ createdAt: "desc" }, { id: "desc" }],
         take: limit + 1,
         ...(filter.cursor === undefined ? {} : { cursor: { id: filter.cursor }, skip: 1 }),
@@ -237,7 +239,7 @@ export function createRunRepository(client: DatabaseClient, provider: DatabasePr
     async findRecompute(parentRunId, taskId) {
       const row = await client.run.findFirst({
         where: { parentRunId, reason: "recompute", tasks: { some: { taskId } } },
-        omit: { spec: true },
+        omit: { spec: true, template: true },
         orderBy: [{ createdAt: "desc" }, { id: "desc" }],
       });
       if (row === null) return undefined;

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { parseDagFile, parseTaskJson, toDagSpec, type DagFile } from "./dag-file.ts";
+import { parseDagFile, parseTaskJson, type DagFile } from "./dag-file.ts";
+import { toDagSpec } from "./dag-spec.ts";
 
 const complete: DagFile = {
   format: "handoff.dag",

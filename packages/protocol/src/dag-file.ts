@@ -1,9 +1,10 @@
 import { z } from "zod";
-import { Bounds, RETRYABLE_ERROR_KINDS, Strategy, type DagSpec, type TaskSpec } from "@handoff/core";
+import { Bounds, RETRYABLE_ERROR_KINDS, Strategy } from "@handoff/core";
 import { boundedNumber } from "./bounded-number.ts";
 import { FunctionNameText, MAX_NAME_LENGTH } from "./function-name.ts";
 import { formatIssues, type SchemaIssue } from "./format-issues.ts";
 import { JsonValue } from "./json-value.ts";
+import { DagParams, ParamArgJson, paramReferences } from "./dag-params.ts";
 
 export const DAG_FILE_FORMAT = "handoff.dag";
 export const DAG_FILE_VERSION = 1;
@@ -42,7 +43,9 @@ export type CanvasPosition = z.infer<typeof CanvasPosition>;
 export const TaskJson = z.strictObject({
   id: TaskIdText,
   fn: FunctionNameText,
-  args: z.array(z.union([TaskIdText, EdgeArgJson])).optional(),
+  /** Inputs in call order: a producer's id, an edge from one, or a run parameter (`{ param: "n" }`). */
+  args: z.array(z.union([TaskIdText, EdgeArgJson, ParamArgJson])).optional(),
+  /** Follow the inputs; `{ "$param": "n" }` anywhere inside is replaced by the run's value of `n`. */
   extraArgs: z.array(JsonValue).optional(),
   argumentInclusion: z.enum(["variadic", "as_list"]).optional(),
   type: z.enum(["regular", "inline"]).optional(),
@@ -70,6 +73,8 @@ export const DagFile = z
     description: z.string().max(10_000).optional(),
     strategy: z.enum(Strategy).optional(),
     onFailure: z.enum(["fail_fast", "continue"]).optional(),
+    /** The run parameters, by name: each a JSON Schema with a `type`, maybe a `default` and a `description`. */
+    params: DagParams.optional(),
     tasks: z.array(TaskJson),
   })
   .superRefine((file, ctx) => {
@@ -78,6 +83,10 @@ export const DagFile = z
       const first = firstIndex.get(task.id);
       if (first === undefined) firstIndex.set(task.id, index);
       else ctx.addIssue({ code: "custom", path: ["tasks", index, "id"], message: `duplicate task id (first used at tasks[${first}])` });
+      for (const reference of paramReferences(task)) {
+        if (file.params !== undefined && Object.hasOwn(file.params, reference.name)) continue;
+        ctx.addIssue({ code: "custom", path: ["tasks", index, ...reference.path], message: `refers to undeclared param "${reference.name}"` });
+      }
     });
   });
 export type DagFile = z.infer<typeof DagFile>;
@@ -109,17 +118,6 @@ export function parseTaskJson(input: unknown): ParseResult<TaskJson> {
     message: id === null ? message : path === "" ? `task ${JSON.stringify(id)}: ${message}` : `task ${JSON.stringify(id)}: ${path}: ${message}`,
   }));
   return { ok: false, issues };
-}
-
-/** The run-time view of a DAG file: the same tasks without editor-only fields. */
-export function toDagSpec(file: DagFile): DagSpec {
-  return { tasks: file.tasks.map(toTaskSpec) };
-}
-
-/** Drops `position` and `label`, keeping every other field as written. */
-export function toTaskSpec(task: TaskJson): TaskSpec {
-  const { position: _position, label: _label, ...spec } = task;
-  return spec;
 }
 
 const TASK_PATH = /^tasks\[(\d+)\](.*)$/;

@@ -7,10 +7,28 @@ export {
   DagFile,
   parseDagFile,
   parseTaskJson,
-  toDagSpec,
-  toTaskSpec,
   type ParseResult,
 } from "./dag-file.ts";
+export { toDagSpec, toTaskSpec } from "./dag-spec.ts";
+export {
+  PARAM_REF_KEY,
+  PARAM_TYPES,
+  MAX_PARAMS,
+  ParamName,
+  ParamSchema,
+  DagParams,
+  ParamArgJson,
+  ParamValues,
+  isParamArg,
+  producerOf,
+  isParamRef,
+  paramRef,
+  paramReferences,
+  substituteParamRefs,
+  type ParamType,
+  type ParamReference,
+} from "./dag-params.ts";
+export { bindParams, bindForCheck, PARAM_INPUT_FN, type BindResult, type BoundDag } from "./bind-params.ts";
 export { boundedNumber } from "./bounded-number.ts";
 export { describeIssues, formatIssues, formatPath, type SchemaIssue } from "./format-issues.ts";
 export { FUNCTION_NAME_PATTERN, MAX_NAME_LENGTH, FunctionNameText, functionNamespace } from "./function-name.ts";

@@ -1,6 +1,6 @@
 import { createTRPCClient, httpBatchLink, httpLink, httpSubscriptionLink, splitLink, TRPCClientError, type Operation, type TRPCClient } from "@trpc/client";
 import { EventSource } from "eventsource";
-import { ApiErrorBody, toBytesJson, type DagFile } from "@handoff/protocol";
+import { ApiErrorBody, toBytesJson, type DagFile, type JsonValue } from "@handoff/protocol";
 import type { Resources, RunOptions, RunOutcome } from "@handoff/core";
 import type { AppRouter, MachineView, RunView, WatchEvent } from "@handoff/api";
 import { Dag } from "./dag-builder.ts";
@@ -18,6 +18,8 @@ export interface StartOptions extends RunOptions {
    * another: retry a call that timed out without running the DAG twice. 1–200 printable ASCII characters.
    */
   readonly idempotencyKey?: string;
+  /** Values of the DAG's run parameters by name; the server checks them against their schemas before anything runs. */
+  readonly params?: Readonly<Record<string, JsonValue>>;
 }
 
 export interface ExecuteOptions extends StartOptions {
@@ -160,9 +162,15 @@ export function createClient(options: ClientOptions) {
      * each and together); larger ones stay references with their size, and `materialized` says which.
      */
     execute: (dag: DagInput, opts: ExecuteOptions = {}): Promise<ExecuteOutcome> => {
-      const { materialize, idempotencyKey, ...runOptions } = opts;
+      const { materialize, idempotencyKey, params, ...runOptions } = opts;
       return call(() =>
-        trpc.runs.execute.mutate({ dag: dagRef(dag), options: runOptions, ...(materialize === undefined ? {} : { materialize }), ...(idempotencyKey === undefined ? {} : { idempotencyKey }) }),
+        trpc.runs.execute.mutate({
+          dag: dagRef(dag),
+          options: runOptions,
+          ...(materialize === undefined ? {} : { materialize }),
+          ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+          ...(params === undefined ? {} : { params }),
+        }),
       );
     },
 
@@ -188,8 +196,15 @@ export function createClient(options: ClientOptions) {
     },
 
     startRun: (dag: DagInput, opts: StartOptions = {}): Promise<{ runId: string }> => {
-      const { idempotencyKey, ...runOptions } = opts;
-      return call(() => trpc.runs.start.mutate({ dag: dagRef(dag), options: runOptions, ...(idempotencyKey === undefined ? {} : { idempotencyKey }) }));
+      const { idempotencyKey, params, ...runOptions } = opts;
+      return call(() =>
+        trpc.runs.start.mutate({
+          dag: dagRef(dag),
+          options: runOptions,
+          ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+          ...(params === undefined ? {} : { params }),
+        }),
+      );
     },
 
     cancelRun: (runId: string) => call(() => trpc.runs.cancel.mutate({ runId })),

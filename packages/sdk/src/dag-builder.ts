@@ -8,6 +8,7 @@ import {
   type FunctionName,
   type OnFailure,
   type Strategy,
+  type TaskArg,
   type TaskId,
   type TaskSpec,
 } from "@handoff/core";
@@ -17,20 +18,36 @@ import {
   MAX_NAME_LENGTH,
   parseDagFile,
   parseTaskJson,
-  toTaskSpec,
+  toDagSpec,
+  DagParams,
+  paramReferences,
+  formatIssues,
   type CanvasPosition,
   type DagFile,
+  type ParamArgJson,
   type TaskJson,
 } from "@handoff/protocol";
 import { DagFileError, DuplicateTaskError } from "./dag-file-error.ts";
 
-/** A task as the builder holds it: core's `TaskSpec` plus the editor's canvas position and label. */
-export type DagTask = TaskSpec & { readonly position?: CanvasPosition; readonly label?: string };
+/**
+ * A task as the builder holds it: core's `TaskSpec` plus the editor's canvas position and label; an input may be a
+ * run parameter (`param("n")`), and `paramRef("n")` anywhere inside `extraArgs` stands for its value.
+ */
+export type DagTask = Omit<TaskSpec, "args"> & {
+  readonly args?: readonly (TaskArg | ParamArgJson)[];
+  readonly position?: CanvasPosition;
+  readonly label?: string;
+};
 
 export interface DagOptions {
   readonly description?: string;
   readonly strategy?: Strategy;
   readonly onFailure?: OnFailure;
+  /**
+   * Run parameters by name, each a JSON Schema with a `type` and maybe a `default` and `description`; given when a
+   * run starts (`params` of `startRun`/`execute`/`executeLocal`, `--param n=3`) and checked before anything runs.
+   */
+  readonly params?: DagParams;
 }
 
 /**
@@ -51,6 +68,7 @@ export class Dag {
   readonly description: string | undefined;
   readonly strategy: Strategy | undefined;
   readonly onFailure: OnFailure | undefined;
+  readonly params: DagParams | undefined;
   readonly #tasks = new Map<TaskId, TaskJson>();
 
   constructor(name?: string, options: DagOptions = {}) {
@@ -62,6 +80,14 @@ export class Dag {
     this.description = options.description;
     this.strategy = options.strategy;
     this.onFailure = options.onFailure;
+    if (options.params !== undefined) {
+      const parsed = DagParams.safeParse(options.params);
+      if (!parsed.success) {
+        const issues = formatIssues(parsed.error.issues, options.params).map((issue) => ({ path: `params${issue.path.startsWith("[") || issue.path === "" ? "" : "."}${issue.path}`, message: issue.message }));
+        throw new DagFileError(issues, `cannot declare the params of DAG "${this.name}"`);
+      }
+      this.params = structuredClone(parsed.data);
+    }
   }
 
   /** Adds one task; throws `DuplicateTaskError` for a taken id and `DagFileError` for a malformed task. */
@@ -83,14 +109,22 @@ export class Dag {
     return [...this.#tasks.values()];
   }
 
-  /** Every graph problem at once (empty means valid), from core's `validateDag`. */
+  /** Every graph problem at once (empty means valid), from core's `validateDag`, and each use of an undeclared param. */
   validate(): DagProblem[] {
-    return validateDag(this.toSpec());
+    const undeclared = [...this.#tasks.values()].flatMap((task) =>
+      paramReferences(task)
+        .filter((reference) => this.params === undefined || !Object.hasOwn(this.params, reference.name))
+        .map((reference): DagProblem => {
+          const field = reference.path.map((segment, index) => (typeof segment === "number" ? `[${segment}]` : index === 0 ? segment : `.${segment}`)).join("");
+          return { kind: "invalid_task", taskId: task.id, field, message: `task "${task.id}": ${field}: refers to undeclared param "${reference.name}"` };
+        }),
+    );
+    return [...undeclared, ...validateDag(this.toSpec())];
   }
 
-  /** The run-time view: tasks without editor-only fields. */
+  /** The run-time view: tasks without editor-only fields (parameters as their defaults, else a sample: see `toDagSpec`). */
   toSpec(): DagSpec {
-    return { tasks: [...this.#tasks.values()].map(toTaskSpec) };
+    return toDagSpec(this.toJSON());
   }
 
   /** The versioned DAG file (so `JSON.stringify(dag)` writes it). */
@@ -102,6 +136,7 @@ export class Dag {
       ...(this.description === undefined ? {} : { description: this.description }),
       ...(this.strategy === undefined ? {} : { strategy: this.strategy }),
       ...(this.onFailure === undefined ? {} : { onFailure: this.onFailure }),
+      ...(this.params === undefined ? {} : { params: structuredClone(this.params) }),
       tasks: [...this.#tasks.values()].map((task) => structuredClone(task)),
     };
   }
@@ -110,8 +145,8 @@ export class Dag {
   static fromJSON(input: unknown): Dag {
     const parsed = parseDagFile(input);
     if (!parsed.ok) throw new DagFileError(parsed.issues);
-    const { name, description, strategy, onFailure, tasks } = parsed.dag;
-    const dag = new Dag(name, { description, strategy, onFailure });
+    const { name, description, strategy, onFailure, params, tasks } = parsed.dag;
+    const dag = new Dag(name, { description, strategy, onFailure, ...(params === undefined ? {} : { params }) });
     for (const task of tasks) dag.addTask(task);
     return dag;
   }
@@ -133,4 +168,12 @@ export function edge(from: TaskId, transforms: { encode?: EdgeTransformInput; de
     ...(transforms.encode === undefined ? {} : { encode: toTransform(transforms.encode) }),
     ...(transforms.decode === undefined ? {} : { decode: toTransform(transforms.decode) }),
   };
+}
+
+/**
+ * A task input that takes a run parameter's value.
+ * @example dag.addTask({ id: "sum", fn: "std.sum", args: ["load", param("n")] });
+ */
+export function param(name: string): ParamArgJson {
+  return { param: name };
 }

@@ -3,6 +3,7 @@ import {
   createSchedulerState,
   decide,
   machineSlots,
+  type DagProblem,
   type DagSpec,
   type InputRef,
   type OnFailure,
@@ -13,7 +14,7 @@ import {
   type Strategy,
   type TaskSpec,
 } from "@handoff/core";
-import { clearLongTimeout, setLongTimeout, type LongTimeout } from "@handoff/protocol";
+import { bindParams, clearLongTimeout, setLongTimeout, toDagSpec, type LongTimeout } from "@handoff/protocol";
 import { Dag } from "./dag-builder.ts";
 import { defineFunctions, type FunctionRegistry, type HandoffFunction } from "./define-function.ts";
 import { runWithTaskContext, type TaskContext, type TaskLog } from "./current-task.ts";
@@ -49,9 +50,23 @@ export interface ExecuteLocalOptions {
   /** Receives every state change and log line as it happens. */
   readonly onTaskChange?: (command: Extract<SchedulerCommand, { type: "task_changed" }>["change"]) => void;
   readonly onLog?: (entry: LogEntry) => void;
+  /** Values of the DAG's run parameters (see `DagOptions.params`), checked and bound as the server does. */
+  readonly params?: Readonly<Record<string, unknown>>;
 }
 
 let runCounter = 0;
+
+/** The DAG to run with its parameters bound (protocol's `bindParams`, as the server does); a refusal names each one. */
+function bindLocalParams(dag: Dag | DagSpec, given: Readonly<Record<string, unknown>> | undefined): { ok: true; spec: DagSpec } | { ok: false; problems: DagProblem[] } {
+  if (!(dag instanceof Dag)) {
+    const names = Object.keys(given ?? {});
+    if (names.length === 0) return { ok: true, spec: dag };
+    return { ok: false, problems: names.map((name) => ({ kind: "invalid_task", taskId: null, field: `params.${name}`, message: `param "${name}": not declared (a DagSpec declares no parameters)` })) };
+  }
+  const bound = bindParams(dag.toJSON(), given ?? {});
+  if (!bound.ok) return { ok: false, problems: bound.issues.map((issue) => ({ kind: "invalid_task", taskId: null, field: issue.path, message: issue.message })) };
+  return { ok: true, spec: toDagSpec(bound.bound.file) };
+}
 
 /**
  * One attempt in flight. Its AbortSignal is made on first use: creating one costs ~5 µs on Node 20
@@ -123,9 +138,11 @@ type Settled = { readonly ok: true; readonly value: unknown } | { readonly ok: f
  * if (outcome.status === "succeeded") console.log(outcome.results.thumbnail);
  */
 export async function executeLocal(dag: Dag | DagSpec, options: ExecuteLocalOptions = {}): Promise<RunOutcome> {
-  const spec = dag instanceof Dag ? dag.toSpec() : dag;
-  const registry = toRegistry(options.functions);
   const runId = options.runId ?? `local-${Date.now().toString(36)}-${(runCounter++).toString(36)}`;
+  const bound = bindLocalParams(dag, options.params);
+  if (!bound.ok) return { status: "rejected", runId, results: {}, failures: [], problems: bound.problems, allocations: {} };
+  const spec = bound.spec;
+  const registry = toRegistry(options.functions);
   const slots = options.maxConcurrency ?? machineSlots({ cpu: availableParallelism(), ...options.capacity });
   const tasks = options.capacity ? spec.tasks : spec.tasks.map(localOnly);
 

@@ -1,4 +1,5 @@
-export { Dag, edge, type DagTask, type DagOptions, type EdgeTransformInput } from "./dag-builder.ts";
+export { paramRef } from "@handoff/protocol";
+export { Dag, edge, param, type DagTask, type DagOptions, type EdgeTransformInput } from "./dag-builder.ts";
 export { DagFileError, DuplicateTaskError } from "./dag-file-error.ts";
 export { NonRetryableError, isNonRetryable } from "./non-retryable-error.ts";
 export {

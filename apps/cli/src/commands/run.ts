@@ -1,16 +1,18 @@
 import { readFileSync } from "node:fs";
 import { Bounds, isTerminalTaskState } from "@handoff/core";
-import { parseDagFile } from "@handoff/protocol";
+import { bindParams, parseDagFile } from "@handoff/protocol";
 import { HandoffApiError } from "@handoff/sdk";
 import type { TaskChangeView, WatchEvent } from "@handoff/api";
 import { enumFlag, intFlag, parseFlags, UsageError } from "../args.ts";
 import { connect } from "../connect.ts";
+import { parseParamFlags } from "../param-flags.ts";
 import { describeRetry, type PendingRetry } from "../retry-status.ts";
 import { table, wrapText } from "../table.ts";
 
 const usage = `handoff run DAG.json [--server URL] [--token TOKEN] [--data-dir DIR] [--strategy first_available|load_balanced]
-           [--max-retries N] [--max-concurrency N] [--on-failure fail_fast|continue] [--timeout-ms N]
-Starts a run, shows live progress, and ends with a summary table. Exit code 0 when it succeeded.`;
+           [--max-retries N] [--max-concurrency N] [--on-failure fail_fast|continue] [--timeout-ms N] [--param NAME=VALUE]...
+Starts a run, shows live progress, and ends with a summary table. Exit code 0 when it succeeded.
+--param gives a run parameter the DAG declares (repeatable), read as its type: --param n=3 --param tags='["a"]'.`;
 
 export async function run(argv: readonly string[]): Promise<number> {
   const { values, positionals } = parseFlags(
@@ -24,6 +26,7 @@ export async function run(argv: readonly string[]): Promise<number> {
       "max-concurrency": { type: "string" },
       "on-failure": { type: "string" },
       "timeout-ms": { type: "string" },
+      param: { type: "string", multiple: true },
     },
     usage,
   );
@@ -42,6 +45,10 @@ export async function run(argv: readonly string[]): Promise<number> {
   const maxRetries = intFlag(values["max-retries"], "max-retries", Bounds.maxRetries.min, Bounds.maxRetries.max);
   const maxConcurrency = intFlag(values["max-concurrency"], "max-concurrency", 1, 1_000_000);
   const timeoutMs = intFlag(values["timeout-ms"], "timeout-ms", 1, Bounds.timeoutMs.max);
+  const params = parseParamFlags(values.param ?? [], parsed.dag.params ?? {});
+  // Checked here as the server checks them (the same function), so a bad value is named before anything is sent.
+  const bound = bindParams(parsed.dag, params);
+  if (!bound.ok) throw new UsageError(`bad parameters:\n${bound.issues.map((issue) => `  ${issue.message}`).join("\n")}`);
   const client = connect(values);
 
   let runId: string;
@@ -52,10 +59,15 @@ export async function run(argv: readonly string[]): Promise<number> {
       ...(maxRetries === undefined ? {} : { maxRetries }),
       ...(maxConcurrency === undefined ? {} : { maxConcurrency }),
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
+      ...(Object.keys(params).length === 0 ? {} : { params }),
     }));
   } catch (error) {
     if (error instanceof HandoffApiError && error.problems.length > 0) {
       console.error(`rejected:\n${error.problems.map((problem) => `  ${problem.kind}: ${problem.message}`).join("\n")}`);
+      return 1;
+    }
+    if (error instanceof HandoffApiError && error.kind === "invalid_request") {
+      console.error(`rejected: ${error.message}`);
       return 1;
     }
     throw error;
@@ -63,8 +75,9 @@ export async function run(argv: readonly string[]): Promise<number> {
   console.log(`run ${runId}`);
 
   const states = new Map<string, { state: string; machine: string; attempts: number; error: string }>();
-  const total = parsed.dag.tasks.length;
-  const inlineCount = parsed.dag.tasks.filter((task) => task.type === "inline").length;
+  const { tasks } = bound.bound.file;
+  const total = tasks.length;
+  const inlineCount = tasks.filter((task) => task.type === "inline").length;
   const tty = process.stdout.isTTY;
   const retries = new Map<string, PendingRetry>();
   const draw = (): void => {

@@ -39,6 +39,9 @@ export interface SubmitRequest {
   readonly reason?: "recompute";
   /** Scoped idempotency key (see api/idempotent-start.ts); a taken key fails the insert, nothing dispatched. */
   readonly idempotencyKey?: string | null;
+  /** The run parameters' values, already bound into `dag` and `file`, and the file as written (stored for re-runs). */
+  readonly params?: unknown;
+  readonly template?: unknown;
 }
 
 export class RunRejectedError extends Error {
@@ -284,6 +287,8 @@ export class Engine {
       startedBy: request.startedBy,
       ...(request.parentRunId === undefined ? {} : { parentRunId: request.parentRunId, reason: request.reason ?? "recompute" }),
       idempotencyKey: request.idempotencyKey ?? null,
+      params: request.params ?? null,
+      template: request.template ?? null,
       tasks: request.dag.tasks.map((task) => ({ taskId: task.id, state: TaskState.WaitingForDependencies })),
     });
     this.metrics.runsStarted += 1;

@@ -1,4 +1,4 @@
-import { DagFile, toDagSpec } from "@handoff/protocol";
+import { DagFile, producerOf, toDagSpec } from "@handoff/protocol";
 import type { Database } from "@handoff/db";
 import type { RunOptions } from "@handoff/core";
 import { RunRejectedError, type Engine } from "./engine.ts";
@@ -8,8 +8,6 @@ export type RecomputeError =
   | { readonly kind: "precondition_failed"; readonly message: string };
 
 export type LineageFile = { readonly ok: true; readonly file: DagFile } | { readonly ok: false; readonly error: RecomputeError };
-
-const sourceOf = (arg: NonNullable<DagFile["tasks"][number]["args"]>[number]): string => (typeof arg === "string" ? arg : arg.from);
 
 /**
  * The DAG file of one value's lineage: the task, every task upstream of it (inline ones included) and, for a
@@ -30,7 +28,10 @@ export function lineageFile(file: DagFile, taskId: string): LineageFile {
     const task = byId.get(id);
     if (!task || keep.has(id)) continue;
     keep.add(id);
-    for (const arg of task.args ?? []) stack.push(sourceOf(arg));
+    for (const arg of task.args ?? []) {
+      const source = producerOf(arg);
+      if (source !== null) stack.push(source);
+    }
     if (task.placement?.kind === "collocated") stack.push(task.placement.with);
   }
   return { ok: true, file: { ...file, tasks: file.tasks.filter((task) => keep.has(task.id)) } };

@@ -1,9 +1,10 @@
 import { z } from "zod";
-import { boundedNumber, DagFile, toDagSpec, type AttemptMetrics } from "@handoff/protocol";
+import { boundedNumber, DagFile, ParamValues, toDagSpec, type AttemptMetrics } from "@handoff/protocol";
 import { Bounds, DEFAULT_MAX_RETRIES, RunStatus, type PlacementExplanation, type RunOptions, type RunOutcome } from "@handoff/core";
 import type { RunSummary } from "@handoff/db";
 import type { ApiContext } from "../context.ts";
 import { materializeResults } from "../materialize-results.ts";
+import { bindRunParams, rebindForRerun } from "../run-params.ts";
 import { TaskExplanationOutput } from "./placement-explanation.ts";
 import type { RunsService } from "../services/runs.ts";
 import { trackedAsyncIterable } from "../async-iterable-output.ts";
@@ -25,6 +26,8 @@ export const StartInput = z.object({
   options: RunOptionsInput.optional(),
   /** The same key (per token) within 24 h answers with the run it started instead of starting another. */
   idempotencyKey: z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces").optional(),
+  /** Values of the DAG's run parameters by name; checked against their schemas before anything is written. */
+  params: ParamValues.optional(),
 });
 
 const RunId = z.object({ runId: z.string().min(1).max(200) });
@@ -52,9 +55,12 @@ async function startRun(ctx: ApiContext & { principal: NonNullable<ApiContext["p
     ...(file.onFailure ? { onFailure: file.onFailure } : {}),
     ...input.options,
   };
+  const bound = bindRunParams(file, input.params);
   const started = await ctx.runs.start({
-    dag: toDagSpec(file),
-    file,
+    dag: toDagSpec(bound.file),
+    file: bound.file,
+    params: bound.params,
+    template: bound.template,
     options,
     startedBy: ctx.principal.name,
     dagId,
@@ -117,6 +123,8 @@ export async function runView(runs: Pick<RunsService, "get">, runId: string) {
     /** The run this one recomputes a value of (`reason: "recompute"`), if any. */
     parentRunId: run.parentRunId,
     reason: run.reason,
+    /** The run parameters' values it ran with, by name (null when its DAG declares none). */
+    params: (run.params ?? null) as Record<string, unknown> | null,
     outcome: (run.outcome ?? null) as RunOutcome | null,
     taskCounts,
     tasks: tasks.map((task) => ({
@@ -199,15 +207,18 @@ export const runsRouter = router({
     }),
 
   /** Starts the same DAG again with the same options (and the same saved version, if it was one). */
-  rerun: userProcedure.input(RunId).mutation(async ({ ctx, input }) => {
+  rerun: userProcedure.input(RunId.extend({ params: ParamValues.optional() })).mutation(async ({ ctx, input }) => {
     const found = await ctx.runs.get(input.runId);
     if (!found) throw new ApiError("NOT_FOUND", `no run "${input.runId}"`);
     const file = DagFile.safeParse(found.run.spec);
     if (!file.success) throw new ApiError("PRECONDITION_FAILED", `run "${input.runId}" has an unreadable DAG and cannot run again`);
     const options = (found.run.options ?? {}) as RunOptions;
+    const bound = rebindForRerun(found.run, file.data, input.params);
     const started = await ctx.runs.start({
-      dag: toDagSpec(file.data),
-      file: file.data,
+      dag: toDagSpec(bound.file),
+      file: bound.file,
+      params: bound.params,
+      template: bound.template,
       options,
       startedBy: ctx.principal.name,
       dagId: found.run.dagId,

@@ -45,6 +45,9 @@ export interface StartRunRequest {
   readonly dagId: string | null;
   readonly dagVersion: number | null;
   readonly dagName: string | null;
+  /** The run parameters' values (bound into `file` already) and the file as written; absent without parameters. */
+  readonly params?: Readonly<Record<string, unknown>> | null;
+  readonly template?: DagFile | null;
   /** The same key from the same token within 24 h answers with the run it started. */
   readonly idempotency?: { readonly tokenId: string; readonly key: string };
 }

@@ -1,4 +1,4 @@
-import { argSource } from "@handoff/core";
+import { producerOf } from "@handoff/protocol";
 import type { TaskJson } from "@handoff/protocol";
 
 /** How a task relates to the focused tasks: one of them, feeding them, fed by them, or unrelated (dimmed). */
@@ -16,7 +16,7 @@ export function lineageRoles(tasks: readonly Pick<TaskJson, "id" | "args">[], fo
   const producers = new Map<string, string[]>();
   const consumers = new Map<string, string[]>();
   for (const task of tasks) {
-    const sources = (task.args ?? []).map(argSource);
+    const sources = (task.args ?? []).flatMap((arg) => producerOf(arg) ?? []);
     producers.set(task.id, sources);
     for (const source of sources) (consumers.get(source) ?? consumers.set(source, []).get(source)!).push(task.id);
   }

@@ -1,4 +1,4 @@
-import { argSource } from "@handoff/core";
+import { producerOf } from "@handoff/protocol";
 import type { TaskJson } from "@handoff/protocol";
 
 export interface LayoutOptions {
@@ -25,8 +25,8 @@ export function autoLayout(tasks: readonly Pick<TaskJson, "id" | "args">[], opti
   for (const task of tasks) {
     const list: string[] = [];
     for (const arg of task.args ?? []) {
-      const source = argSource(arg);
-      if (ids.has(source) && source !== task.id && !list.includes(source)) list.push(source);
+      const source = producerOf(arg);
+      if (source !== null && ids.has(source) && source !== task.id && !list.includes(source)) list.push(source);
     }
     producers.set(task.id, list);
   }

@@ -1,4 +1,4 @@
-import { formatJsonSchemaIssues, validateJsonSchema } from "@handoff/protocol";
+import { formatJsonSchemaIssues, formatPath, paramReferences, validateJsonSchema } from "@handoff/protocol";
 
 export type ExtraArgsCheck = { ok: true; value: unknown[] } | { ok: false; message: string };
 
@@ -21,6 +21,8 @@ export function checkExtraArgs(text: string, params: Record<string, unknown> | u
   }
   if (!Array.isArray(value)) return { ok: false, message: "extra args must be a JSON list, e.g. [1, \"two\"]" };
   if (params === undefined) return { ok: true, value };
-  const issues = validateJsonSchema(params, value);
+  // A run parameter (`{ "$param": "n" }`) stands for a value given at run start: checked then, not here.
+  const refs = paramReferences({ extraArgs: value }).map((reference) => formatPath(reference.path.slice(1)));
+  const issues = validateJsonSchema(params, value).filter((issue) => !refs.some((ref) => issue.path === ref || issue.path.startsWith(`${ref}.`) || issue.path.startsWith(`${ref}[`)));
   return issues.length === 0 ? { ok: true, value } : { ok: false, message: formatJsonSchemaIssues(issues) };
 }

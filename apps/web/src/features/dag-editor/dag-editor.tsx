@@ -1,7 +1,7 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { ReactFlowProvider, useReactFlow, useStoreApi, type Connection } from "@xyflow/react";
-import type { DagFile } from "@handoff/protocol";
+import type { DagFile, JsonValue } from "@handoff/protocol";
 import { useRouter, useSearchParams } from "next/navigation";
 import { useCallback, useEffect, useEffectEvent, useMemo, useRef, useState, type DragEvent } from "react";
 import type { CatalogueEntry, RunStartOptions } from "../../lib/trpc/api-types.ts";
@@ -257,10 +257,10 @@ function DagEditorInner() {
       onSuccess: ({ runId }) => router.push(`/runs/${encodeURIComponent(runId)}`),
     }),
   );
-  const run = (options: RunStartOptions) => {
+  const run = (options: RunStartOptions, params: Record<string, JsonValue>) => {
     const saved = editor.saved;
     const dag = saved !== null && saved.file === file ? { name: saved.name, version: saved.version } : { file };
-    start.mutate({ dag, options });
+    start.mutate({ dag, options, ...(Object.keys(params).length === 0 ? {} : { params }) });
   };
 
   const layout = async () => {
@@ -339,6 +339,7 @@ function DagEditorInner() {
             <RunOptionsForm
               initialStrategy={strategy}
               initialOnFailure={file.onFailure ?? "fail_fast"}
+              params={file.params}
               isBusy={start.isPending}
               error={start.error === null ? null : problemsFromError(start.error)}
               onRun={run}

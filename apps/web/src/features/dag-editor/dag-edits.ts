@@ -1,4 +1,4 @@
-import { argSource } from "@handoff/core";
+import { isParamArg, producerOf } from "@handoff/protocol";
 import type { DagFile, TaskJson } from "@handoff/protocol";
 import { describeCycle, findCyclePath } from "./find-cycle-path.ts";
 import { argIndexOfHandle, type ArgJson, type EdgeTransformJson } from "./flow-types.ts";
@@ -78,7 +78,7 @@ export function setEdgeTransform(file: DagFile, taskId: string, index: number, s
   return mapTask(file, taskId, (task) => {
     const args = [...(task.args ?? [])];
     const arg = args[index];
-    if (arg === undefined) return task;
+    if (arg === undefined || isParamArg(arg)) return task;
     const edge = typeof arg === "string" ? { from: arg } : { ...arg };
     if (transform === undefined) delete edge[side];
     else edge[side] = transform;
@@ -97,7 +97,7 @@ export function removeTasks(file: DagFile, taskIds: ReadonlySet<string>): DagFil
     .filter((task) => !taskIds.has(task.id))
     .map((task) => {
       let next = task;
-      if (task.args?.some((arg) => taskIds.has(argSource(arg)))) next = withArgs(task, task.args.filter((arg) => !taskIds.has(argSource(arg))));
+      if (task.args?.some((arg) => taskIds.has(producerOf(arg) ?? ""))) next = withArgs(task, task.args.filter((arg) => !taskIds.has(producerOf(arg) ?? "")));
       if (next.placement?.kind === "collocated" && taskIds.has(next.placement.with)) next = { ...next, placement: { kind: "auto" } };
       return next;
     });
@@ -144,14 +144,14 @@ export function renameTask(file: DagFile, from: string, to: string): EditResult 
   if (name === "") return { ok: false, message: "a task id must not be empty" };
   if (name === from) return { ok: true, file };
   if (file.tasks.some((task) => task.id === name)) return { ok: false, message: `task id "${name}" is already used` };
-  const rename = (arg: ArgJson): ArgJson => (typeof arg === "string" ? (arg === from ? name : arg) : arg.from === from ? { ...arg, from: name } : arg);
+  const rename = (arg: ArgJson): ArgJson => (typeof arg === "string" ? (arg === from ? name : arg) : isParamArg(arg) ? arg : arg.from === from ? { ...arg, from: name } : arg);
   return {
     ok: true,
     file: {
       ...file,
       tasks: file.tasks.map((task) => {
         let next = task.id === from ? { ...task, id: name } : task;
-        if (next.args?.some((arg) => argSource(arg) === from)) next = { ...next, args: next.args.map(rename) };
+        if (next.args?.some((arg) => producerOf(arg) === from)) next = { ...next, args: next.args.map(rename) };
         if (next.placement?.kind === "collocated" && next.placement.with === from) next = { ...next, placement: { kind: "collocated", with: name } };
         return next;
       }),
@@ -164,7 +164,7 @@ export function copyTasks(file: DagFile, taskIds: ReadonlySet<string>): TaskJson
   return file.tasks
     .filter((task) => taskIds.has(task.id))
     .map((task) => {
-      const args = (task.args ?? []).filter((arg) => taskIds.has(argSource(arg)));
+      const args = (task.args ?? []).filter((arg) => isParamArg(arg) || taskIds.has(producerOf(arg) ?? ""));
       const copy = withArgs(task, args);
       if (copy.placement?.kind === "collocated" && !taskIds.has(copy.placement.with)) return { ...copy, placement: { kind: "auto" } };
       return copy;
@@ -183,7 +183,7 @@ export function pasteTasks(file: DagFile, clipboard: readonly TaskJson[], offset
   const rename = (id: string): string => renamed.get(id) ?? id;
   const pasted = clipboard.map((task): TaskJson => {
     const next: TaskJson = { ...task, id: rename(task.id) };
-    if (task.args !== undefined) next.args = task.args.map((arg) => (typeof arg === "string" ? rename(arg) : { ...arg, from: rename(arg.from) }));
+    if (task.args !== undefined) next.args = task.args.map((arg) => (typeof arg === "string" ? rename(arg) : isParamArg(arg) ? arg : { ...arg, from: rename(arg.from) }));
     if (task.placement?.kind === "collocated") next.placement = { kind: "collocated", with: rename(task.placement.with) };
     const position = task.position ?? { x: 0, y: 0 };
     next.position = { x: Math.round(position.x + offset.x), y: Math.round(position.y + offset.y) };

@@ -1,4 +1,4 @@
-import { argSource } from "@handoff/core";
+import { producerOf } from "@handoff/protocol";
 import type { DagFile, TaskJson } from "@handoff/protocol";
 import { LIST_HANDLE, OUTPUT_HANDLE, argEdgeId, argHandle, type ArgEdge, type ArgEdgeData, type ArgJson, type TaskNode } from "./flow-types.ts";
 
@@ -25,10 +25,10 @@ export function dagToFlow(file: DagFile, fallbackPosition: (task: TaskJson, inde
   for (const task of file.tasks) {
     const isList = task.argumentInclusion === "as_list";
     (task.args ?? []).forEach((arg, index) => {
-      const source = argSource(arg);
-      if (!ids.has(source)) return;
+      const source = producerOf(arg);
+      if (source === null || !ids.has(source)) return;
       const data: ArgEdgeData = { index };
-      if (typeof arg !== "string") {
+      if (typeof arg !== "string" && "from" in arg) {
         if (arg.encode !== undefined) data.encode = arg.encode;
         if (arg.decode !== undefined) data.decode = arg.decode;
       }

@@ -1,4 +1,5 @@
 "use client";
+import { isParamArg } from "@handoff/protocol";
 import type { DagFile } from "@handoff/protocol";
 import { argSource } from "@handoff/core";
 import { useEffect, useState } from "react";
@@ -8,7 +9,7 @@ import type { EdgeTransformJson } from "./flow-types.ts";
 
 export function EdgeInspector({ file, target, index, catalogue, onChange, onRemoved }: { file: DagFile; target: string; index: number; catalogue: readonly CatalogueEntry[]; onChange: (file: DagFile) => void; onRemoved: () => void }) {
   const arg = file.tasks.find((task) => task.id === target)?.args?.[index];
-  if (arg === undefined) return null;
+  if (arg === undefined || isParamArg(arg)) return null;
   const source = argSource(arg);
   const edge = typeof arg === "string" ? { from: arg } : arg;
   const transforms = catalogue.filter((entry) => entry.fn.kind === "transform");

@@ -1,4 +1,4 @@
-import { argSource } from "@handoff/core";
+import { producerOf } from "@handoff/protocol";
 import type { TaskJson } from "@handoff/protocol";
 
 /**
@@ -12,7 +12,8 @@ export function findCyclePath(tasks: readonly Pick<TaskJson, "id" | "args">[], s
   const consumers = new Map<string, string[]>();
   for (const task of tasks) {
     for (const arg of task.args ?? []) {
-      const producer = argSource(arg);
+      const producer = producerOf(arg);
+      if (producer === null) continue;
       const list = consumers.get(producer);
       if (list === undefined) consumers.set(producer, [task.id]);
       else if (!list.includes(task.id)) list.push(task.id);

@@ -3,7 +3,7 @@ import type { TaskJson } from "@handoff/protocol";
 
 /** One ordered input as the DAG file writes it: a producer's id, or an edge with transforms. */
 export type ArgJson = NonNullable<TaskJson["args"]>[number];
-export type EdgeArgJson = Exclude<ArgJson, string>;
+export type EdgeArgJson = Extract<ArgJson, { from: string }>;
 export type EdgeTransformJson = NonNullable<EdgeArgJson["encode"]>;
 
 /** What a task card on the canvas carries: the task exactly as the DAG file holds it. */

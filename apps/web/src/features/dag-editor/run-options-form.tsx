@@ -1,9 +1,13 @@
 "use client";
 import { useState } from "react";
+import type { DagParams, JsonValue } from "@handoff/protocol";
 import type { RunStartOptions } from "../../lib/trpc/api-types.ts";
+import { ParamsForm } from "./params-form.tsx";
+import { runParamsSchema, runParamValues } from "./run-params.ts";
 
-/** Options for one run; empty fields keep the server's defaults. */
-export function RunOptionsForm({ initialStrategy, initialOnFailure, isBusy, error, onRun, onCancel }: { initialStrategy: "first_available" | "load_balanced"; initialOnFailure: "fail_fast" | "continue"; isBusy: boolean; error: string | null; onRun: (options: RunStartOptions) => void; onCancel: () => void }) {
+/** Options for one run, and the DAG's run parameters (the extra-args form, from their schemas); empty fields keep the server's defaults. */
+export function RunOptionsForm({ initialStrategy, initialOnFailure, params, isBusy, error, onRun, onCancel }: { initialStrategy: "first_available" | "load_balanced"; initialOnFailure: "fail_fast" | "continue"; params?: DagParams | undefined; isBusy: boolean; error: string | null; onRun: (options: RunStartOptions, params: Record<string, JsonValue>) => void; onCancel: () => void }) {
+  const [paramPositions, setParamPositions] = useState<unknown[]>([]);
   const [strategy, setStrategy] = useState(initialStrategy);
   const [onFailure, setOnFailure] = useState(initialOnFailure);
   const [maxRetries, setMaxRetries] = useState("");
@@ -24,10 +28,16 @@ export function RunOptionsForm({ initialStrategy, initialOnFailure, isBusy, erro
         if (retries !== undefined) options.maxRetries = retries;
         if (concurrency !== undefined) options.maxConcurrency = concurrency;
         if (timeout !== undefined) options.timeoutMs = timeout;
-        onRun(options);
+        onRun(options, params === undefined ? {} : runParamValues(params, paramPositions));
       }}
     >
       <h2>Run options</h2>
+      {params !== undefined && Object.keys(params).length > 0 && (
+        <fieldset className="stack" data-testid="run-params" style={{ border: 0, padding: 0, margin: 0 }}>
+          <legend className="muted">parameters</legend>
+          <ParamsForm params={runParamsSchema(params)} value={paramPositions} onCommit={setParamPositions} />
+        </fieldset>
+      )}
       <label className="field">
         <span>strategy</span>
         <select value={strategy} onChange={(event) => setStrategy(event.target.value === "load_balanced" ? "load_balanced" : "first_available")}>

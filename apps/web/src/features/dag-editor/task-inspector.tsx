@@ -2,6 +2,7 @@
 import { placementLabel } from "../canvas/placement-label.ts";
 import { PlacementWhy, type PlacementWhyView } from "../placement/placement-why.tsx";
 import { argSource, RETRYABLE_ERROR_KINDS } from "@handoff/core";
+import { isParamArg, producerOf } from "@handoff/protocol";
 import type { DagFile, TaskJson } from "@handoff/protocol";
 import { useEffect, useState } from "react";
 import type { CatalogueEntry, MachineView } from "../../lib/trpc/api-types.ts";
@@ -107,11 +108,11 @@ export function TaskInspector({ file, task, catalogue, machines, problems, place
         ) : (
           <ol className="args-list" data-testid="inspector-args">
             {(task.args ?? []).map((arg, index, args) => (
-              <li key={`${index}-${argSource(arg)}`}>
+              <li key={`${index}-${producerOf(arg) ?? "param"}`}>
                 <span className="index">{meta?.inputs.kind === "named" ? (meta.inputs.names[index] ?? index) : index}</span>
                 <span className="mono" style={{ flex: 1 }}>
-                  {argSource(arg)}
-                  {typeof arg !== "string" && (arg.encode !== undefined || arg.decode !== undefined) && <span className="muted"> (transformed)</span>}
+                  {isParamArg(arg) ? `param ${arg.param}` : argSource(arg)}
+                  {typeof arg !== "string" && "from" in arg && (arg.encode !== undefined || arg.decode !== undefined) && <span className="muted"> (transformed)</span>}
                 </span>
                 <button type="button" className="btn btn-small btn-ghost" disabled={index === 0} onClick={() => onChange(moveArg(file, task.id, index, index - 1))} aria-label={`move input ${index} up`}>
                   ↑

@@ -1,10 +1,11 @@
-import { argSource, TaskState } from "@handoff/core";
+import { TaskState } from "@handoff/core";
+import { producerOf } from "@handoff/protocol";
 import type { RunTaskLike } from "../canvas/run-facts-store.ts";
 
 interface FileTask {
   readonly id: string;
   readonly type?: string;
-  readonly args?: readonly (string | { readonly from: string })[];
+  readonly args?: readonly (string | { readonly from: string } | { readonly param: string })[];
 }
 
 /** The fields of a run's task that an inline task's view is derived from (`inlineIn` is set on the derived view). */
@@ -20,8 +21,8 @@ export function inlineConsumers(file: { readonly tasks: readonly FileTask[] }): 
   const direct = new Map<string, string[]>();
   for (const task of file.tasks) {
     for (const arg of task.args ?? []) {
-      const source = argSource(arg);
-      if (!isInline.has(source)) continue;
+      const source = producerOf(arg);
+      if (source === null || !isInline.has(source)) continue;
       const list = direct.get(source) ?? direct.set(source, []).get(source)!;
       if (!list.includes(task.id)) list.push(task.id);
     }

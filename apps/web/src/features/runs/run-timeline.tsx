@@ -44,7 +44,7 @@ export function RunTimeline({
 }: {
   runId: string;
   isActive: boolean;
-  tasks: readonly { readonly id: string; readonly args?: readonly (string | { readonly from: string })[] }[];
+  tasks: readonly { readonly id: string; readonly args?: readonly (string | { readonly from: string } | { readonly param: string })[] }[];
   selected: string | null;
   onSelect: (taskId: string) => void;
   now: number;

@@ -26,6 +26,7 @@ import type { TaskView } from "../../lib/trpc/api-types.ts";
 import { InlineTaskPanel } from "./inline-task-panel.tsx";
 import { createInlineDerivation } from "./inline-tasks.ts";
 import { useRunTimes } from "./use-run-times.ts";
+import { RunParamsLine } from "./run-params-line.tsx";
 
 export function RunView({ runId }: { runId: string }) {
   const trpc = useTRPC();
@@ -112,6 +113,7 @@ export function RunView({ runId }: { runId: string }) {
           {formatDuration(duration)}
         </span>
         {run.startedBy !== null && <span className="muted">by {run.startedBy}</span>}
+        <RunParamsLine params={run.params} />
         <span className="mono muted">{run.runId}</span>
         <span className="spacer" />
         {live.status !== "pending" && isActive && <span className="muted">stream: {live.status}</span>}

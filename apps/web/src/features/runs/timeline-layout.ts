@@ -1,4 +1,5 @@
 /** One attempt as `runs.timeline` reports it. */
+import { producerOf } from "@handoff/protocol";
 export interface TimelineAttempt {
   readonly id: string;
   readonly taskId: string;
@@ -169,8 +170,8 @@ export function timelineLayout(input: TimelineInput, now: number): TimelineLayou
 }
 
 /** Producers of each task from the DAG file's args (a string, or `{ from }`). */
-export function producersOf(tasks: readonly { readonly id: string; readonly args?: readonly (string | { readonly from: string })[] }[]): Map<string, string[]> {
-  return new Map(tasks.map((task) => [task.id, [...new Set((task.args ?? []).map((arg) => (typeof arg === "string" ? arg : arg.from)))]]));
+export function producersOf(tasks: readonly { readonly id: string; readonly args?: readonly (string | { readonly from: string } | { readonly param: string })[] }[]): Map<string, string[]> {
+  return new Map(tasks.map((task) => [task.id, [...new Set((task.args ?? []).flatMap((arg) => producerOf(arg) ?? []))]]));
 }
 
 /** Evenly spaced "nice" ticks (1, 2, 5 × 10ⁿ ms) across `[startMs, endMs]`, as offsets from the start. */

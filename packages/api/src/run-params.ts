@@ -1,0 +1,36 @@
+import { bindParams, DagFile, type JsonValue } from "@handoff/protocol";
+import { ErrorKind } from "@handoff/core";
+import { ApiError } from "./trpc.ts";
+
+/** What a run stores for its parameters: the bound file it runs, the values, and the file as written (for re-runs). */
+export interface RunParams {
+  readonly file: DagFile;
+  readonly params: Readonly<Record<string, JsonValue>> | null;
+  readonly template: DagFile | null;
+}
+
+/**
+ * Binds a run's parameters before anything is written (protocol's `bindParams`): a refusal is `invalid_request`
+ * naming each parameter and why, with the issues in `details.issues` (`[{ path: "params.n", message }]`).
+ * @example const { file, params, template } = bindRunParams(file, input.params);
+ */
+export function bindRunParams(file: DagFile, given: Readonly<Record<string, unknown>> | undefined): RunParams {
+  const bound = bindParams(file, given ?? {});
+  if (!bound.ok) {
+    throw new ApiError("BAD_REQUEST", bound.issues.map((issue) => issue.message).join("; "), undefined, ErrorKind.InvalidRequest, { issues: bound.issues });
+  }
+  const hasParams = file.params !== undefined && Object.keys(file.params).length > 0;
+  return hasParams ? { file: bound.bound.file, params: bound.bound.values, template: file } : { file, params: null, template: null };
+}
+
+/**
+ * A re-run's parameters: the old run's values unless `override` changes some, bound into the DAG as it was written
+ * (the stored template). A run without parameters runs its file again; a value given for it is refused by name.
+ */
+export function rebindForRerun(run: { readonly spec: unknown; readonly params: unknown; readonly template: unknown }, file: DagFile, override: Readonly<Record<string, unknown>> | undefined): RunParams {
+  const template = run.template === null ? null : DagFile.safeParse(run.template);
+  if (template === null) return override === undefined || Object.keys(override).length === 0 ? { file, params: null, template: null } : bindRunParams(file, override);
+  if (!template.success) throw new ApiError("PRECONDITION_FAILED", "the run's DAG as written is unreadable and cannot run again with parameters");
+  const previous = run.params !== null && typeof run.params === "object" ? (run.params as Record<string, unknown>) : {};
+  return bindRunParams(template.data, { ...previous, ...override });
+}

@@ -1,0 +1,4 @@
+-- AlterTable
+ALTER TABLE "Run" ADD COLUMN "params" TEXT;
+ALTER TABLE "Run" ADD COLUMN "template" TEXT;
+
