@@ -54,6 +54,7 @@ export type {
   MachineAnnouncement,
   MachineStatus,
   RunId,
+  RunResume,
   RunOptions,
   RunOutcome,
   SchedulerCommand,

@@ -5,6 +5,7 @@ import { Bounds, DEFAULT_MAX_RETRIES, RunStatus, type RunOptions, type RunOutcom
 import type { RunSummary } from "@handoff/db";
 import type { ApiContext } from "../context.ts";
 import { materializeResults } from "../materialize-results.ts";
+import { rerun, RerunInput, RerunOutput } from "./rerun.ts";
 import type { RunEvent, RunsService } from "../services/runs.ts";
 import { ApiError, router, userProcedure } from "../trpc.ts";
 
@@ -112,7 +113,7 @@ export async function runView(runs: Pick<RunsService, "get">, runId: string) {
     ...summaryView(run),
     options,
     file,
-    /** The run this one recomputes a value of (`reason: "recompute"`), if any. */
+    /** The run this one was started from (`reason`: `recompute` of a lost value, or `rerun` from failure), if any. */
     parentRunId: run.parentRunId,
     reason: run.reason,
     outcome: (run.outcome ?? null) as RunOutcome | null,
@@ -129,6 +130,8 @@ export async function runView(runs: Pick<RunsService, "get">, runId: string) {
       finishedAt: iso(task.finishedAt),
       error: task.errorKind ? { kind: task.errorKind, message: task.errorMessage ?? "" } : null,
       result: task.resultMachine ? { machine: task.resultMachine, size: task.resultSize ?? 0, preview: task.resultPreview ?? "" } : null,
+      /** A re-run took this result over instead of running the task: the run that produced it (and keeps it). */
+      reusedFrom: task.reusedFrom,
       /** Set when the result was lost with its machine (results.recompute rebuilds it). */
       lost: task.lostAt ? { at: task.lostAt.toISOString(), machine: task.lostMachine ?? task.resultMachine ?? "" } : null,
     })),
@@ -189,25 +192,8 @@ export const runsRouter = router({
       return { items: page.runs.map((run) => ({ ...summaryView(run), taskCounts: counts.get(run.id) ?? {} })), nextCursor: page.nextCursor ?? null };
     }),
 
-  /** Starts the same DAG again with the same options (and the same saved version, if it was one). */
-  rerun: userProcedure.input(RunId).mutation(async ({ ctx, input }) => {
-    const found = await ctx.runs.get(input.runId);
-    if (!found) throw new ApiError("NOT_FOUND", `no run "${input.runId}"`);
-    const file = DagFile.safeParse(found.run.spec);
-    if (!file.success) throw new ApiError("PRECONDITION_FAILED", `run "${input.runId}" has an unreadable DAG and cannot run again`);
-    const options = (found.run.options ?? {}) as RunOptions;
-    const started = await ctx.runs.start({
-      dag: toDagSpec(file.data),
-      file: file.data,
-      options,
-      startedBy: ctx.principal.name,
-      dagId: found.run.dagId,
-      dagVersion: found.run.dagVersion,
-      dagName: found.run.dagName ?? file.data.name ?? null,
-    });
-    if (started.kind === "rejected") throw new ApiError("BAD_REQUEST", started.message, started.problems);
-    return { runId: started.runId };
-  }),
+  /** The same DAG again (see `RerunInput`): whole, or from failure reusing the old run's results where they are. */
+  rerun: userProcedure.input(RerunInput).output(RerunOutput).mutation(({ ctx, input }) => rerun(ctx, input)),
 
   /** Every attempt of the run with its machine, timings, and the values it fetched from other machines (the Gantt view). */
   timeline: userProcedure.input(RunId).query(async ({ ctx, input }) => {

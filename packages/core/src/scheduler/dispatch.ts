@@ -3,6 +3,7 @@ import { allocate, type AllocateOptions, type AllocMachine, type AllocTask, type
 import { describeLacks } from "../placement/resources.ts";
 import { groupPlacementCost } from "../placement/attempt-cost.ts";
 import type { AttemptId, SchedulerCommand } from "./messages.ts";
+import { reusedInputHolder } from "./reused-input-holder.ts";
 import { emitChange, groupClaimant } from "./run-helpers.ts";
 import type { RunState, SchedulerState } from "./scheduler-state.ts";
 
@@ -80,7 +81,8 @@ function dispatchRun(
     const group = run.compiled.groups.get(compiled.group);
     const functions = run.compiled.functions[index]!;
     if (!group) {
-      batch.push({ id: compiled.id, cost: compiled.attemptCost, placement: compiled.placement, functions });
+      const prefer = compiled.placement.kind === "auto" ? reusedInputHolder(run, index) : undefined;
+      batch.push({ id: compiled.id, cost: compiled.attemptCost, placement: compiled.placement, functions, ...(prefer === undefined ? {} : { prefer }) });
       continue;
     }
     const placedOn = run.groupMachine.get(group.root);
