@@ -5,6 +5,7 @@ import { machines, tokens } from "./commands/admin.ts";
 import { dag } from "./commands/dag.ts";
 import { results } from "./commands/results.ts";
 import { run } from "./commands/run.ts";
+import { runs } from "./commands/runs.ts";
 import { agentEntry, start } from "./commands/start.ts";
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
@@ -16,6 +17,7 @@ const usage = `handoff <command>
   machines   list machines, capacity and load; drain | undrain | forget NAME; address NAME HOST
   tokens     list | create | revoke tokens
   results    recompute RUN TASK: bring a lost value back from lineage
+  runs       rerun RUN [--from failed | --from-task T ...]: run again, reusing results where they are
   dag        export DAG.json as TypeScript SDK code; import DAG.ts back (parsed, never run)
 Every command answers --help.`;
 
@@ -37,6 +39,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return tokens(rest);
     case "results":
       return results(rest);
+    case "runs":
+      return runs(rest);
     case "dag":
       return dag(rest);
     case undefined:
