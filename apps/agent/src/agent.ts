@@ -16,6 +16,7 @@ import { defaultMemoryBudgetBytes } from "./results/memory-budget.ts";
 import { createResultFetcher } from "./results/result-fetcher.ts";
 import { startResultServer, type ResultServer } from "./results/result-server.ts";
 import { createResultStore } from "./results/result-store.ts";
+import { createReusePins } from "./results/reuse-pins.ts";
 import { advertisedResultUrl, localAddressTowards } from "./result-url.ts";
 
 /** Finished results re-announced at each hello (see `finishedInFlight`), and the preview length they carry. */
@@ -160,6 +161,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   welcomed.catch(() => undefined); // a caller that never looks at it must not see an unhandled rejection
 
   let isStopped = false;
+  const reusePins = createReusePins();
   const connection = connectToServer({
     serverUrl: options.serverUrl,
     ...(options.token === undefined ? {} : { token: options.token }),
@@ -203,7 +205,10 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     },
     onRunEnded: (runId) => {
       for (const [attemptId, held] of finishedInFlight) if (held.runId === runId) finishedInFlight.delete(attemptId);
-      void store.unpin(runId).catch((error: unknown) => log("error", `unpinning ${runId} failed: ${String(error)}`));
+      for (const kept of [runId, ...reusePins.ended(runId)]) void store.unpin(kept).catch((error: unknown) => log("error", `unpinning ${kept} failed: ${String(error)}`));
+    },
+    onResultsPin: ({ runId, keep }) => {
+      for (const kept of reusePins.pin(runId, keep)) store.pin(kept);
     },
     onResultPut: async ({ runId, taskId, value }) => {
       try {

@@ -3,6 +3,7 @@ import {
   AgentToServer,
   PROTOCOL_VERSION,
   ResultPut,
+  ResultsPin,
   RunEnded,
   TaskAbort,
   TaskAssign,
@@ -47,6 +48,8 @@ export type ConnectionOptions = {
   readonly onResultPut: (put: ResultPut) => Promise<ResultPutReply>;
   /** A run ended: its values may age out now. */
   readonly onRunEnded?: (runId: string) => void;
+  /** A re-run reuses values kept under earlier runs: keep them until it ends. */
+  readonly onResultsPin?: (pin: ResultsPin) => void;
   /** The connection gave up (unauthorized, forbidden, a hello the server cannot read); it is closed already. */
   readonly onFatal: (error: ConnectionFatal) => void;
   readonly log: AgentLog;
@@ -252,6 +255,12 @@ export function connectToServer(options: ConnectionOptions): Connection {
 
   socket.on(AgentEvent.MachineForgotten, () => {
     fatal({ kind: "forbidden", message: "an admin forgot this machine (its identity is revoked); a join token admits it again as a new machine" });
+  });
+
+  socket.on(AgentEvent.ResultsPin, (payload) => {
+    const pin = ResultsPin.safeParse(payload);
+    if (!pin.success) return log("error", `ignored a malformed ${AgentEvent.ResultsPin}: ${issuesOf(pin.error, payload)}`);
+    options.onResultsPin?.(pin.data);
   });
 
   socket.on(AgentEvent.RunEnded, (payload) => {

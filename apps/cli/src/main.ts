@@ -5,6 +5,7 @@ import { machines, tokens } from "./commands/admin.ts";
 import { dag } from "./commands/dag.ts";
 import { results } from "./commands/results.ts";
 import { run } from "./commands/run.ts";
+import { runs } from "./commands/runs.ts";
 import { secrets } from "./commands/secrets.ts";
 import { agentEntry, start } from "./commands/start.ts";
 import { spawnSync } from "node:child_process";
@@ -18,6 +19,7 @@ const usage = `handoff <command>
   tokens     list | create | revoke tokens
   secrets    list | set NAME (value from stdin or a 0600 file) | delete NAME: named secrets tasks refer to
   results    recompute RUN TASK: bring a lost value back from lineage
+  runs       rerun RUN [--from failed | --from-task T ...]: run again, reusing results where they are
   dag        export DAG.json as TypeScript SDK code; import DAG.ts back (parsed, never run)
 Every command answers --help.`;
 
@@ -41,6 +43,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return secrets(rest);
     case "results":
       return results(rest);
+    case "runs":
+      return runs(rest);
     case "dag":
       return dag(rest);
     case undefined:

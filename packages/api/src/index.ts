@@ -6,7 +6,7 @@ export { AuditKind, AuditKinds, type AuditEntry, type AuditService } from "./ser
 export type { DagsService, PlacementPreview } from "./services/dags.ts";
 export type { AddressChange, ClusterLoadSample, LoadSample, MachinesService, MachineView } from "./services/machines.ts";
 export type { Recomputed, Relayed, ResultFailure, ResultReference, ResultsService } from "./services/results.ts";
-export type { LogView, RunEvent, RunsService, StartedRun, StartRunRequest, TaskChangeView, TaskExplanationView } from "./services/runs.ts";
+export type { LogView, RerunFrom, RerunRequest, RerunStarted, RunEvent, RunsService, StartedRun, StartRunRequest, TaskChangeView, TaskExplanationView } from "./services/runs.ts";
 export type { SignInService } from "./services/sign-in.ts";
 export { MaxTokenLifetimeHours, type TokensService } from "./services/tokens.ts";
 export type { Materialized } from "./materialize-results.ts";

@@ -70,6 +70,7 @@ export type {
   MachineAnnouncement,
   MachineStatus,
   RunId,
+  RunResume,
   RunOptions,
   RunOutcome,
   SchedulerCommand,

@@ -26,7 +26,7 @@ export interface RunRecord {
   outcome: unknown;
   /** The run this one was started from (a recompute of a lost value's lineage). */
   parentRunId: string | null;
-  /** Why it was started from `parentRunId`: `recompute`. */
+  /** Why it was started from `parentRunId`: `recompute` or `rerun`. */
   reason: string | null;
   /** The run parameters' values it ran with, by name (null when its DAG declares none). */
   params: unknown;
@@ -58,6 +58,10 @@ export interface TaskRecord {
   finishedAt: Date | null;
   /** Never scheduled: evaluated inside each consumer, so its state stays as created. */
   inline: boolean;
+  /** The code hash of the function that produced the result (a re-run reuses it only while unchanged). */
+  codeHash: string | null;
+  /** A re-run reused this result: the run that produced it, which its holder keeps it under. */
+  reusedFrom: string | null;
 }
 
 export interface AttemptRecord {

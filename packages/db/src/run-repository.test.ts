@@ -82,7 +82,7 @@ describeEachDatabase("when runs are stored", (database) => {
     expect(stored?.run).toMatchObject({ status: "succeeded", startedAt: t0, finishedAt: t1, outcome: { kind: "succeeded" } });
     expect(stored?.tasks[0]).toEqual({
       runId: run.id, taskId: "a", state: "succeeded", reason: null, machine: "m1", attempts: 1,
-      resultMachine: "m1", resultSize: 42, resultPreview: "[1,2]", resultStoreId: null, lostAt: null, lostMachine: null, errorKind: null, errorMessage: null, startedAt: t0, finishedAt: t1, inline: false,
+      resultMachine: "m1", resultSize: 42, resultPreview: "[1,2]", resultStoreId: null, lostAt: null, lostMachine: null, errorKind: null, errorMessage: null, startedAt: t0, finishedAt: t1, inline: false, codeHash: null, reusedFrom: null,
     });
     expect(stored?.tasks[1]).toMatchObject({ state: "upstream_failed", errorKind: "upstream_failed", errorMessage: "c failed", machine: null });
     expect(stored?.tasks[2]).toMatchObject({ state: "waiting_for_dependencies", reason: "needs a" });

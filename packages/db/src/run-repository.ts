@@ -58,6 +58,8 @@ const taskColumns = {
   errorMessage: "text",
   startedAt: "timestamp",
   finishedAt: "timestamp",
+  codeHash: "text",
+  reusedFrom: "text",
 } as const satisfies Columns;
 
 const attemptRequiredColumns = { id: "text", runId: "text", taskId: "text", number: "int", state: "text" } as const satisfies Columns;

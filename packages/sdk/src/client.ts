@@ -273,6 +273,22 @@ export function createClient(options: ClientOptions) {
       return outcome === undefined ? started : { ...started, outcome };
     },
 
+    /**
+     * Runs a finished run again. Without `from`, the whole DAG. With `from: "failed"`, a re-run from failure: the new
+     * run (linked to the old one) reuses the old run's succeeded results where they are — no recompute, no copy — and
+     * runs the tasks that did not succeed and everything downstream; `from: [taskIds]` runs those and what is
+     * downstream instead. Answers what it reused and what it runs; waits for the outcome only with `wait: true`.
+     *
+     * @example
+     * const { runId: again, reused } = await handoff.rerun(runId, { from: "failed" });
+     */
+    rerun: async (runId: string, opts: { from?: "failed" | readonly string[]; wait?: boolean } = {}) => {
+      const started = await call(() => trpc.runs.rerun.mutate({ runId, ...(opts.from === undefined ? {} : { from: opts.from === "failed" ? "failed" : [...opts.from] }) }));
+      if (opts.wait !== true) return started;
+      const outcome = await client.watchRun(started.runId, () => undefined);
+      return outcome === undefined ? started : { ...started, outcome };
+    },
+
     /** Stores a value on a named machine and records where it lives (admin). */
     storeResult: (runId: string, taskId: string, value: unknown, opts: { machine: string }) =>
       call(() =>

@@ -37,6 +37,16 @@ export const flaky = defineFunction({
     return currentTask().attempt;
   },
 });
+export const failOnce = defineFunction({
+  name: "t.fail_once",
+  description: "Counts its calls in a file: the first one throws, later ones return x * 10",
+  run: (x, file) => {
+    const calls = lines(file);
+    appendFileSync(file, currentTask().machine + "\\n");
+    if (calls === 0) throw new Error("first call fails");
+    return x * 10;
+  },
+});
 export const boom = defineFunction({ name: "t.boom", run: (_input, message) => { throw new Error(message); } });
 export const hang = defineFunction({
   name: "t.hang",

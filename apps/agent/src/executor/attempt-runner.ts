@@ -44,7 +44,9 @@ export function createAttemptRunner(options: AttemptRunnerOptions): AttemptRunne
   const { machine, store, fetcher, executor } = options;
   const pending = new Map<string, Pending>();
 
-  const getValue = (runId: string, transfers: Transfer[]) => async (input: ResultInput): Promise<InputValue> => {
+  const getValue = (attemptRunId: string, transfers: Transfer[]) => async (input: ResultInput): Promise<InputValue> => {
+    // A value a re-run reused stays under the run that produced it.
+    const runId = input.runId ?? attemptRunId;
     if (input.fetch !== undefined) {
       // When the grant names the edge's encode, the holder runs it and serves the encoded value, which is kept here
       // under its own key: it is not the producer's result.

@@ -12,6 +12,8 @@ import { Metrics } from "./metrics.ts";
 import { previewPlacement, type PlacementPreview } from "./placement-preview.ts";
 import { createInMemoryResultLocations, type ResultLocations, type ResultRef } from "./result-locations.ts";
 import { DEFAULT_RESUME_GRACE_MS, ResumeCoordinator } from "./resume-coordinator.ts";
+import type { ReusedResult } from "./plan-rerun.ts";
+import { reuseResults } from "./reuse-results.ts";
 import { createInMemoryRunEvents, type RunEvent, type RunEvents } from "./run-events.ts";
 import { SchedulerLoop } from "./scheduler-loop.ts";
 import { DEFAULT_GRANT_TTL_MS, grantFor, type GrantContext } from "./wire-input.ts";
@@ -34,9 +36,11 @@ export interface SubmitRequest {
   readonly dagVersion: number | null;
   /** The DAG file's name, stored for filtering runs. */
   readonly dagName?: string | null;
-  /** The run this one is started from, and why (`recompute`: the lineage of a lost value). */
+  /** The run this one is started from, and why (`recompute`: the lineage of a lost value; `rerun`: from failure). */
   readonly parentRunId?: string;
-  readonly reason?: "recompute";
+  readonly reason?: "recompute" | "rerun";
+  /** Results of earlier runs this run takes over instead of running their tasks (see `planRerun`). */
+  readonly reuse?: readonly ReusedResult[];
   /** Scoped idempotency key (see api/idempotent-start.ts); a taken key fails the insert, nothing dispatched. */
   readonly idempotencyKey?: string | null;
   /** The run parameters' values, already bound into `dag` and `file`, and the file as written (stored for re-runs). */
@@ -293,7 +297,8 @@ export class Engine {
     });
     this.metrics.runsStarted += 1;
     const now = this.clock.now();
-    this.loop.dispatch({ type: "run_submitted", now, runId, dag: request.dag, options: request.options });
+    const reused = request.reuse === undefined || request.reuse.length === 0 ? undefined : reuseResults({ machines: this.registry.machines, results: this.results, task: (row) => this.writer.task(row) }, runId, request.reuse, now);
+    this.loop.dispatch({ type: "run_submitted", now, runId, dag: request.dag, options: request.options, ...(reused ? { resume: reused } : {}) });
     this.writer.run({ runId, startedAt: new Date(now) });
     this.loop.scheduleFlush();
     return runId;

@@ -7,7 +7,7 @@ const NOW = 1_700_000_000_000;
 const file = { format: "handoff.dag", version: 1, name: "chain", tasks: [{ id: "a", fn: "std.identity" }, { id: "b", fn: "std.identity", args: ["a"] }] };
 
 function task(taskId: string, fields: Partial<TaskRecord> = {}): TaskRecord {
-  return { runId: "r", taskId, state: "waiting_for_dependencies", reason: null, machine: null, attempts: 0, resultMachine: null, resultSize: null, resultPreview: null, resultStoreId: null, lostAt: null, lostMachine: null, errorKind: null, errorMessage: null, startedAt: null, finishedAt: null, inline: false, ...fields };
+  return { runId: "r", taskId, state: "waiting_for_dependencies", reason: null, machine: null, attempts: 0, resultMachine: null, resultSize: null, resultPreview: null, resultStoreId: null, lostAt: null, lostMachine: null, errorKind: null, errorMessage: null, startedAt: null, finishedAt: null, inline: false, codeHash: null, reusedFrom: null, ...fields };
 }
 
 function attempt(taskId: string, number: number, fields: Partial<AttemptRecord> = {}): AttemptRecord {

@@ -21,6 +21,8 @@ export interface StoreChangeHooks {
 export interface ResultLocations {
   /** Records where (runId, taskId)'s value lives and wakes whoever waits for it. */
   register(runId: string, taskId: string, ref: ResultRef): void;
+  /** The run the holder keeps (runId, taskId)'s value under when it is another one (a re-run reused it). */
+  heldUnder(runId: string, taskId: string): string | undefined;
   /** Where a result can be read (lost and evicted ones included, with a recompute run's copy when there is one). */
   lookup(runId: string, taskId: string): Promise<ResultRef | undefined>;
   /** Resolves when the result exists, or with undefined after `timeoutMs`. */
@@ -44,6 +46,7 @@ export function createInMemoryResultLocations(deps: { readonly db: Database; rea
       waiters.delete(key);
       for (const resolve of waiting) resolve(ref);
     },
+    heldUnder: (runId, taskId) => results.get(resultKey(runId, taskId))?.heldUnder,
     lookup,
     async waitFor(runId, taskId, timeoutMs) {
       const known = await lookup(runId, taskId);

@@ -19,6 +19,8 @@ export function refFromRow(task: TaskRecord): ResultRef | undefined {
     preview: task.resultPreview ?? "",
     truncated: false,
     ...(task.resultStoreId === null ? {} : { storeId: task.resultStoreId }),
+    ...(task.codeHash === null ? {} : { codeHash: task.codeHash }),
+    ...(task.reusedFrom === null ? {} : { heldUnder: task.reusedFrom }),
     ...(task.lostAt === null ? {} : { lost: { at: task.lostAt.getTime(), machine: task.lostMachine ?? task.resultMachine } }),
   };
 }

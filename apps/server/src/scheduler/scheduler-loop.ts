@@ -7,6 +7,7 @@ import type { LiveMachine } from "./live-machine.ts";
 import type { MachineEvent } from "./machine-registry.ts";
 import type { Metrics } from "./metrics.ts";
 import type { AdoptedAttempt } from "./plan-resume.ts";
+import { producerCodeHash } from "./producer-code-hash.ts";
 import type { ResultLocations, ResultRef } from "./result-locations.ts";
 import type { RunEvent, RunEvents } from "./run-events.ts";
 import { resultRefBytes } from "./result-ref.ts";
@@ -168,7 +169,7 @@ export class SchedulerLoop {
       taskId: command.taskId,
       attempt: command.attempt,
       fn: command.fn,
-      inputs: command.inputs.map((input) => wireInput(this.options.grants, command.runId, input, command.machine)),
+      inputs: command.inputs.map((input) => wireInput(this.options.grants, command.runId, input, command.machine, (taskId) => this.options.results.heldUnder(command.runId, taskId))),
       extraArgs: [...command.extraArgs],
       argumentInclusion: command.argumentInclusion,
       ...(command.timeoutMs === undefined ? {} : { timeoutMs: command.timeoutMs }),
@@ -232,7 +233,8 @@ export class SchedulerLoop {
     machine.running.delete(item.attemptId);
     if (item.metrics) this.attempts.reportedMetrics(item.attemptId, item.metrics);
     if (item.ok) {
-      const ref: ResultRef = { machine: machine.name, ...item.result, ...(machine.storeId === null ? {} : { storeId: machine.storeId }) };
+      const codeHash = producerCodeHash(this.state, machine, item.attemptId);
+      const ref: ResultRef = { machine: machine.name, ...item.result, ...(machine.storeId === null ? {} : { storeId: machine.storeId }), ...(codeHash === undefined ? {} : { codeHash }) };
       this.dispatch({ type: "attempt_succeeded", now, attemptId: item.attemptId, machine: machine.name, result: ref });
       return;
     }

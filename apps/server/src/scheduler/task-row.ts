@@ -32,6 +32,8 @@ export function taskRowOf(change: TaskChange): TaskRow {
     row.resultSize = result.size;
     row.resultPreview = result.preview;
     row.resultStoreId = result.storeId ?? null;
+    row.codeHash = result.codeHash ?? null;
+    row.reusedFrom = result.heldUnder ?? null;
     row.lostAt = null;
     row.lostMachine = null;
   }

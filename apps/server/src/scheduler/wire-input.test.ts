@@ -34,4 +34,16 @@ describe("when an assignment's inputs are put on the wire", () => {
     const wire = wireInput(context(), "r", { kind: "inline", taskId: "len", fn: "std.length", inputs: [{ kind: "result", taskId: "a", machine: "holder" }], extraArgs: [1], argumentInclusion: "variadic" }, "target");
     expect(wire).toMatchObject({ kind: "inline", taskId: "len", fn: "std.length", extraArgs: [1], argumentInclusion: "variadic", inputs: [{ kind: "result", machine: "holder", fetch: { url: "http://10.0.0.1:7411" } }] });
   });
+
+  it("names the run a reused value is kept under, and signs the grant for that run", () => {
+    const ctx = context();
+    const heldUnder = (taskId: string) => (taskId === "a" ? "old" : undefined);
+    const wire = wireInput(ctx, "new", { kind: "inline", taskId: "len", fn: "std.length", inputs: [{ kind: "result", taskId: "a", machine: "holder" }], extraArgs: [], argumentInclusion: "variadic" }, "target", heldUnder);
+    const input = wire.kind === "inline" ? wire.inputs[0] : undefined;
+    if (input?.kind !== "result" || !input.fetch) return expect.fail(`expected a fetch, got ${JSON.stringify(wire)}`);
+    expect(input.runId).toBe("old");
+    expect(verifyGrant(ctx.machines.get("holder")!.grantSecret, input.fetch.grant, { now: 1_000_000, holder: "holder" })).toMatchObject({ ok: true, grant: { runId: "old", taskId: "a" } });
+    expect(wireInput(ctx, "new", { kind: "result", taskId: "a", machine: "target" }, "target", heldUnder)).toEqual({ kind: "result", taskId: "a", machine: "target", runId: "old" });
+    expect(wireInput(ctx, "new", { kind: "result", taskId: "b", machine: "target" }, "target", heldUnder)).toEqual({ kind: "result", taskId: "b", machine: "target" });
+  });
 });

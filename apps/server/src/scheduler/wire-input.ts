@@ -30,14 +30,20 @@ export function grantFor(ctx: GrantContext, holder: LiveMachine, runId: string, 
 
 const copyStep = (step: Step): { fn: string; args: unknown[] } => ({ fn: step.fn, args: [...(step.args ?? [])] });
 
-/** An input as the agent on `target` receives it: a result from another machine comes with its URL and a grant. */
-export function wireInput(ctx: GrantContext, runId: string, input: InputRef, target: string): WireInput {
+/** The run a value of `runId` is kept under when it is another one (a result a re-run reused); undefined otherwise. */
+export type HeldUnder = (taskId: string) => string | undefined;
+
+/**
+ * An input as the agent on `target` receives it: a result from another machine comes with its URL and a grant; a
+ * result a re-run reused names the run its holder keeps it under.
+ */
+export function wireInput(ctx: GrantContext, runId: string, input: InputRef, target: string, heldUnder: HeldUnder = () => undefined): WireInput {
   if (input.kind === "inline") {
     return {
       kind: "inline",
       taskId: input.taskId,
       fn: input.fn,
-      inputs: input.inputs.map((nested) => wireInput(ctx, runId, nested, target)),
+      inputs: input.inputs.map((nested) => wireInput(ctx, runId, nested, target, heldUnder)),
       extraArgs: [...input.extraArgs],
       argumentInclusion: input.argumentInclusion,
       ...(input.encode ? { encode: copyStep(input.encode) } : {}),
@@ -47,15 +53,18 @@ export function wireInput(ctx: GrantContext, runId: string, input: InputRef, tar
   const holder = ctx.machines.get(input.machine);
   const encode = input.encode ? copyStep(input.encode) : undefined;
   const decode = input.decode ? { decode: copyStep(input.decode) } : {};
+  const keptUnder = heldUnder(input.taskId);
+  const held = keptUnder === undefined || keptUnder === runId ? {} : { runId: keptUnder };
   if (input.machine !== target && holder?.resultUrl) {
     // Across machines the producer-side step runs on the holder, named in the grant.
     return {
       kind: "result",
       taskId: input.taskId,
       machine: input.machine,
+      ...held,
       ...decode,
-      fetch: { url: holder.resultUrl, grant: grantFor(ctx, holder, runId, input.taskId, target, encode) },
+      fetch: { url: holder.resultUrl, grant: grantFor(ctx, holder, keptUnder ?? runId, input.taskId, target, encode) },
     };
   }
-  return { kind: "result", taskId: input.taskId, machine: input.machine, ...(encode ? { encode } : {}), ...decode };
+  return { kind: "result", taskId: input.taskId, machine: input.machine, ...held, ...(encode ? { encode } : {}), ...decode };
 }

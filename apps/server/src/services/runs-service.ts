@@ -1,6 +1,7 @@
 import type { RunsService, StartedRun } from "@handoff/api";
 import type { Database } from "@handoff/db";
 import { RunRejectedError, type Engine } from "../scheduler/engine.ts";
+import { rerunRun } from "../scheduler/rerun-run.ts";
 import { startOnce } from "./idempotent-start.ts";
 import { storedExplanation } from "./stored-explanation.ts";
 
@@ -33,6 +34,7 @@ export function createRunsService(options: RunsServiceOptions): RunsService {
         throw error;
       }
     },
+    rerun: (request) => rerunRun({ engine, db }, request),
     outcome: (runId) => engine.outcome(runId),
     cancel: (runId, reason) => engine.cancel(runId, reason),
     isActive: (runId) => engine.isActive(runId),

@@ -7,6 +7,7 @@ import { materializeResults } from "../materialize-results.ts";
 import { bindRunParams, rebindForRerun } from "../run-params.ts";
 import { TaskExplanationOutput } from "./placement-explanation.ts";
 import type { RunsService } from "../services/runs.ts";
+import { rerun, RerunInput, RerunOutput } from "./rerun.ts";
 import { trackedAsyncIterable } from "../async-iterable-output.ts";
 import { watchMessageOutput, watchRunMessages, type WatchMessageOf } from "./run-watch.ts";
 import { ApiError, router, userProcedure } from "../trpc.ts";
@@ -120,7 +121,7 @@ export async function runView(runs: Pick<RunsService, "get">, runId: string) {
     ...summaryView(run),
     options,
     file,
-    /** The run this one recomputes a value of (`reason: "recompute"`), if any. */
+    /** The run this one was started from (`reason`: `recompute` of a lost value, or `rerun` from failure), if any. */
     parentRunId: run.parentRunId,
     reason: run.reason,
     /** The run parameters' values it ran with, by name (null when its DAG declares none). */
@@ -139,6 +140,8 @@ export async function runView(runs: Pick<RunsService, "get">, runId: string) {
       finishedAt: iso(task.finishedAt),
       error: task.errorKind ? { kind: task.errorKind, message: task.errorMessage ?? "" } : null,
       result: task.resultMachine ? { machine: task.resultMachine, size: task.resultSize ?? 0, preview: task.resultPreview ?? "" } : null,
+      /** A re-run took this result over instead of running the task: the run that produced it (and keeps it). */
+      reusedFrom: task.reusedFrom,
       /** Set when the result was lost with its machine (results.recompute rebuilds it). */
       lost: task.lostAt ? { at: task.lostAt.toISOString(), machine: task.lostMachine ?? task.resultMachine ?? "" } : null,
     })),
@@ -206,28 +209,8 @@ export const runsRouter = router({
       return { items: page.runs.map((run) => ({ ...summaryView(run), taskCounts: counts.get(run.id) ?? {} })), nextCursor: page.nextCursor ?? null };
     }),
 
-  /** Starts the same DAG again with the same options (and the same saved version, if it was one). */
-  rerun: userProcedure.input(RunId.extend({ params: ParamValues.optional() })).mutation(async ({ ctx, input }) => {
-    const found = await ctx.runs.get(input.runId);
-    if (!found) throw new ApiError("NOT_FOUND", `no run "${input.runId}"`);
-    const file = DagFile.safeParse(found.run.spec);
-    if (!file.success) throw new ApiError("PRECONDITION_FAILED", `run "${input.runId}" has an unreadable DAG and cannot run again`);
-    const options = (found.run.options ?? {}) as RunOptions;
-    const bound = rebindForRerun(found.run, file.data, input.params);
-    const started = await ctx.runs.start({
-      dag: toDagSpec(bound.file),
-      file: bound.file,
-      params: bound.params,
-      template: bound.template,
-      options,
-      startedBy: ctx.principal.name,
-      dagId: found.run.dagId,
-      dagVersion: found.run.dagVersion,
-      dagName: found.run.dagName ?? file.data.name ?? null,
-    });
-    if (started.kind === "rejected") throw new ApiError("BAD_REQUEST", started.message, started.problems);
-    return { runId: started.runId };
-  }),
+  /** The same DAG again (see `RerunInput`): whole, or from failure reusing the old run's results where they are. */
+  rerun: userProcedure.input(RerunInput).output(RerunOutput).mutation(({ ctx, input }) => rerun(ctx, input)),
 
   /** Every attempt of the run with its machine, timings, and the values it fetched from other machines (the Gantt view). */
   timeline: userProcedure.input(RunId).query(async ({ ctx, input }) => {

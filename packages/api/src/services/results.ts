@@ -13,6 +13,8 @@ export interface ResultReference extends ResultMeta {
   readonly heldUnder?: string;
   /** A lost value being recomputed: the recompute run. */
   readonly recomputedBy?: string;
+  /** The code hash of the function that produced it (a re-run reuses the value only while it is unchanged). */
+  readonly codeHash?: string;
 }
 
 /** Why a value could not be had, in the words the API answers with. */

@@ -63,12 +63,42 @@ export type StartedRun =
   | { readonly kind: "started"; readonly runId: string; readonly isExisting: boolean }
   | { readonly kind: "rejected"; readonly message: string; readonly problems: readonly DagProblem[] };
 
+/** Which tasks a re-run from failure runs: those that did not succeed, or the chosen ones (with what is downstream). */
+export type RerunFrom = "failed" | readonly string[];
+
+export interface RerunRequest {
+  readonly runId: string;
+  readonly from: RerunFrom;
+  readonly startedBy: string | null;
+}
+
+/** A re-run started (what it reuses, what it runs), or why not (nothing written). */
+export type RerunStarted =
+  | {
+      readonly ok: true;
+      readonly runId: string;
+      /** Tasks whose results it took over from the old run, where they are. */
+      readonly reused: readonly string[];
+      /** Tasks it runs (inline ones apart). */
+      readonly run: readonly string[];
+      /** Succeeded tasks of the old run it runs again, and why (lost, evicted, changed). */
+      readonly notReused: readonly { readonly taskId: string; readonly reason: string }[];
+    }
+  | {
+      readonly ok: false;
+      readonly error:
+        | { readonly kind: "not_found" | "invalid_request" | "precondition_failed"; readonly message: string }
+        | { readonly kind: "rejected"; readonly message: string; readonly problems: readonly DagProblem[] };
+    };
+
 /**
  * Runs: starting them (checked against the live cluster), watching them, and reading what they stored. Reads of one
  * run wait for the scheduler's pending writes, so they see every change already published to watchers.
  */
 export interface RunsService {
   start(request: StartRunRequest): Promise<StartedRun>;
+  /** A new run of a finished one that reuses its succeeded results where they are and runs the rest (see `RerunFrom`). */
+  rerun(request: RerunRequest): Promise<RerunStarted>;
   /** The run's outcome, once it has ended (waits). */
   outcome(runId: string): Promise<RunOutcome | undefined>;
   /** False when the run is not active (finished, or unknown). */

@@ -259,3 +259,18 @@ describe("load_balanced", () => {
     expect(result.waiting.get("dyn")).toMatchObject({ kind: "busy", closestMachine: "a", lacks: { cpu: 1 } });
   });
 });
+
+describe("when a task prefers the machine holding its reused inputs", () => {
+  const machines = [machine("m1", { cpu: 2 }), machine("m2", { cpu: 2 })];
+
+  it("goes there when it fits, whatever the strategy's order", () => {
+    for (const strategy of ["first_available", "load_balanced"] as const) {
+      expect(placements(allocate([{ ...task("b", { cpu: 1 }), prefer: "m2" }], machines, { strategy }))).toEqual({ b: "m2" });
+    }
+  });
+
+  it("falls back to the strategy when the preferred machine is busy or unknown", () => {
+    expect(placements(allocate([{ ...task("b", { cpu: 3 }), prefer: "m2" }], [machine("m1", { cpu: 4 }), machine("m2", { cpu: 2 })]))).toEqual({ b: "m1" });
+    expect(placements(allocate([{ ...task("b", { cpu: 1 }), prefer: "gone" }], machines))).toEqual({ b: "m1" });
+  });
+});

@@ -8,6 +8,8 @@ export interface AllocTask {
   readonly placement: Placement;
   /** Functions this task needs on its machine. */
   readonly functions?: readonly string[];
+  /** Tried first when it offers the functions and fits (it holds inputs a re-run reused); else the strategy decides. */
+  readonly prefer?: MachineName;
 }
 
 /** An eligible machine (online, not draining) as the allocator sees it. */
@@ -217,6 +219,8 @@ class BatchPlacer {
       return;
     }
 
+    if (this.#placePreferred(group, cost, functions)) return;
+
     if (this.#strategy === "load_balanced") {
       const candidates = this.#candidates(functions);
       if (candidates.length === 0) {
@@ -263,6 +267,15 @@ class BatchPlacer {
       this.#order.unshift(chosen);
     }
     this.#settlePlaced(group, chosen);
+  }
+
+  #placePreferred(group: Group, cost: Resources, functions: Iterable<string>): boolean {
+    const prefer = group.members.length === 0 ? group.root.prefer : undefined;
+    const machine = prefer === undefined ? undefined : this.#byName.get(prefer);
+    if (machine === undefined || !offersAll(machine, functions) || !fits(this.#free(machine.name), cost)) return false;
+    this.#take(machine.name, cost);
+    this.#settlePlaced(group, machine.name);
+    return true;
   }
 
   #free(name: MachineName): Resources {

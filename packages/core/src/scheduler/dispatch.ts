@@ -5,6 +5,7 @@ import { groupPlacementCost } from "../placement/attempt-cost.ts";
 import type { ExplainMachine, PlacementExplanation } from "../placement/explain.ts";
 import { explainAttempt, explainMachines } from "./explain-attempt.ts";
 import type { AttemptId, SchedulerCommand } from "./messages.ts";
+import { reusedInputHolder } from "./reused-input-holder.ts";
 import { emitChange, groupClaimant } from "./run-helpers.ts";
 import type { RunState, SchedulerState } from "./scheduler-state.ts";
 
@@ -82,7 +83,8 @@ function dispatchRun(
     const group = run.compiled.groups.get(compiled.group);
     const functions = run.compiled.functions[index]!;
     if (!group) {
-      batch.push({ id: compiled.id, cost: compiled.attemptCost, placement: compiled.placement, functions });
+      const prefer = compiled.placement.kind === "auto" ? reusedInputHolder(run, index) : undefined;
+      batch.push({ id: compiled.id, cost: compiled.attemptCost, placement: compiled.placement, functions, ...(prefer === undefined ? {} : { prefer }) });
       continue;
     }
     const placedOn = run.groupMachine.get(group.root);

@@ -56,3 +56,17 @@ describe("a run resumed after a server restart", () => {
     expect(driver.taskState("r", "b")?.state).toBe("waiting_for_resources");
   });
 });
+
+describe("a re-run that takes over results of an earlier run (succeeded with no attempt of its own)", () => {
+  it("places a task on the machine holding its reused inputs when it fits, not where the strategy would", () => {
+    const driver = new SchedulerDriver().machine("m1", { slots: 2 }).machine("m2", { slots: 2 });
+    const commands = resume(driver, { a: { attempts: 0, succeeded: { machine: "m2", result: "a-value" } } });
+    expect(commands.find((command) => command.type === "assign_task")).toMatchObject({ taskId: "b", machine: "m2", attempt: 1 });
+  });
+
+  it("leaves placement to the strategy for inputs made in the run itself (or resumed after a restart)", () => {
+    const driver = new SchedulerDriver().machine("m1", { slots: 2 }).machine("m2", { slots: 2 });
+    const commands = resume(driver, { a: { attempts: 1, succeeded: { machine: "m2", result: "a-value" } } });
+    expect(commands.find((command) => command.type === "assign_task")).toMatchObject({ taskId: "b", machine: "m1" });
+  });
+});

@@ -13,6 +13,7 @@ import {
   ResultEvicted,
   ResultPut,
   ResultPutReply,
+  ResultsPin,
   RunEnded,
   SecretResolve,
   SecretResolveReply,
@@ -43,6 +44,7 @@ export const ServerToAgent = {
   [AgentEvent.TaskAssign]: { payload: TaskAssign },
   [AgentEvent.TaskAbort]: { payload: TaskAbort },
   [AgentEvent.RunEnded]: { payload: RunEnded },
+  [AgentEvent.ResultsPin]: { payload: ResultsPin },
   [AgentEvent.MachineForgotten]: { payload: MachineForgotten },
   [AgentEvent.ResultPut]: { payload: ResultPut, reply: ResultPutReply },
 } as const satisfies Catalogue;

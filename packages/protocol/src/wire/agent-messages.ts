@@ -28,6 +28,8 @@ export type WireInput =
       kind: "result";
       taskId: string;
       machine: string;
+      /** The run the holder keeps the value under, when it is not the attempt's (a result a re-run reused). */
+      runId?: string;
       encode?: z.infer<typeof EdgeTransformJson>;
       decode?: z.infer<typeof EdgeTransformJson>;
       fetch?: { url: string; grant: string };
@@ -49,6 +51,7 @@ export const WireInput: z.ZodType<WireInput> = z.lazy(() =>
       kind: z.literal("result"),
       taskId: name,
       machine: name,
+      runId: name.optional(),
       encode: EdgeTransformJson.optional(),
       decode: EdgeTransformJson.optional(),
       fetch: z.object({ url: z.string().url(), grant: z.string().min(1) }).optional(),
@@ -204,6 +207,13 @@ export type ResultEvicted = z.infer<typeof ResultEvicted>;
 export const RunEnded = z.object({ v: version, runId: name });
 export type RunEnded = z.infer<typeof RunEnded>;
 
+/**
+ * A re-run reuses values this machine keeps under earlier runs (`keep`): they stay (no retention, no disk-budget
+ * eviction) until `runId` ends.
+ */
+export const ResultsPin = z.object({ v: version, runId: name, keep: z.array(name).min(1).max(10_000) });
+export type ResultsPin = z.infer<typeof ResultsPin>;
+
 export const TaskAssignItem = z.object({
   attemptId: name,
   runId: name,
@@ -264,4 +274,5 @@ export const AgentEvent = {
   ResultPut: "result:put",
   ResultEvicted: "result:evicted",
   RunEnded: "run:ended",
+  ResultsPin: "results:pin",
 } as const;

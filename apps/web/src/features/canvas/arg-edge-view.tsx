@@ -2,7 +2,9 @@
 import { BaseEdge, EdgeLabelRenderer, getBezierPath, type EdgeProps } from "@xyflow/react";
 import { memo } from "react";
 import type { ArgEdge } from "../dag-editor/flow-types.ts";
+import { formatBytes } from "../../lib/format.ts";
 import { detourPoints, roundedPath } from "./edge-routes.ts";
+import { useEdgeTransfer } from "./edge-transfers-context.ts";
 import { useHighlightRole } from "./highlight-store.ts";
 import { isLineageEdge } from "./lineage.ts";
 
@@ -24,7 +26,8 @@ function ArgEdgeViewInner(props: EdgeProps<ArgEdge>) {
   const isHighlighted = isLineageEdge(sourceRole, targetRole);
   const isDimmed = sourceRole !== undefined && !isHighlighted;
   const stroke = selected ? "var(--accent)" : isHighlighted ? "#3d5a99" : "#8f9bb0";
-  const transforms = [data?.encode === undefined ? null : `enc ${data.encode.fn}`, data?.decode === undefined ? null : `dec ${data.decode.fn}`].filter((part) => part !== null);
+  const moved = useEdgeTransfer(source, target);
+  const transforms = [data?.encode === undefined ? null : `enc ${data.encode.fn}`, data?.decode === undefined ? null : `dec ${data.decode.fn}`, moved === undefined ? null : `${formatBytes(moved.bytes)} ${moved.from}→${moved.to}`].filter((part) => part !== null);
   return (
     <>
       <BaseEdge
@@ -36,7 +39,7 @@ function ArgEdgeViewInner(props: EdgeProps<ArgEdge>) {
       />
       {transforms.length > 0 && (
         <EdgeLabelRenderer>
-          <div className="edge-label" style={{ position: "absolute", transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)`, pointerEvents: "all", opacity: isDimmed ? 0.3 : 1 }}>
+          <div className="edge-label" data-testid={moved === undefined ? undefined : `edge-moved-${source}-${target}`} style={{ position: "absolute", transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)`, pointerEvents: "all", opacity: isDimmed ? 0.3 : 1 }}>
             {transforms.join(" · ")}
           </div>
         </EdgeLabelRenderer>

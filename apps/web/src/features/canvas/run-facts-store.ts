@@ -12,6 +12,8 @@ export interface TaskRunFacts {
   readonly resultMachine: string | null;
   /** An inline task's scheduled consumers, which evaluate it (its state and machines are theirs). */
   readonly inlineIn?: readonly string[];
+  /** A re-run took this result over from an earlier run instead of running the task. */
+  readonly reusedFrom?: string | null;
 }
 
 /** A task as the run view holds it (a `runs.get` / `runs.watch` task view): its facts, with its result's holder. */
@@ -56,6 +58,7 @@ export function createRunFactsStore(): RunFactsStore {
           finishedAt: task.finishedAt,
           resultMachine: task.result?.machine ?? null,
           ...(task.inlineIn === undefined ? {} : { inlineIn: task.inlineIn }),
+          ...(task.reusedFrom === undefined || task.reusedFrom === null ? {} : { reusedFrom: task.reusedFrom }),
         });
         changed.push(task.taskId);
       }

@@ -205,6 +205,11 @@ function RunFactsBadges({ facts, label, color }: { facts: TaskRunFacts; label: s
         {facts.inlineIn !== undefined ? inlineBadgeText(facts.inlineIn) : facts.state === "retrying" ? `retrying ${facts.attempts}/${facts.maxAttempts}` : label}
       </span>
       {retrying && facts.state !== "retrying" && <span className="chip">{`${facts.attempts}/${facts.maxAttempts}`}</span>}
+      {facts.reusedFrom !== undefined && facts.reusedFrom !== null && (
+        <span className="chip chip-reused" data-testid="reused-badge" title={`reused from run ${facts.reusedFrom}: not run again, the value stayed where it was`}>
+          reused
+        </span>
+      )}
     </>
   );
 }

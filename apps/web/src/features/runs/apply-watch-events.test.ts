@@ -20,8 +20,8 @@ const snapshot: RunView = {
   reason: null,
   params: null,
   tasks: [
-    { taskId: "a", state: "running", reason: null, machine: "m1", attempts: 1, maxAttempts: 4, inline: false, startedAt: "2026-11-28T10:00:00.100Z", finishedAt: null, error: null, result: null, lost: null },
-    { taskId: "b", state: "waiting_for_dependencies", reason: null, machine: null, attempts: 0, maxAttempts: 4, inline: false, startedAt: null, finishedAt: null, error: null, result: null, lost: null },
+    { taskId: "a", state: "running", reason: null, machine: "m1", attempts: 1, maxAttempts: 4, inline: false, startedAt: "2026-11-28T10:00:00.100Z", finishedAt: null, error: null, result: null, reusedFrom: null, lost: null },
+    { taskId: "b", state: "waiting_for_dependencies", reason: null, machine: null, attempts: 0, maxAttempts: 4, inline: false, startedAt: null, finishedAt: null, error: null, result: null, reusedFrom: null, lost: null },
   ],
 };
 

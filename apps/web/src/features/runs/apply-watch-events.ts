@@ -76,6 +76,7 @@ export function applyWatchEvents(live: LiveRun, events: readonly WatchEvent[]): 
           finishedAt: isTerminalTaskState(state) ? when : null,
           error: change.error ?? (isTerminalTaskState(state) ? (previous?.error ?? null) : null),
           result: change.result ?? previous?.result ?? null,
+          reusedFrom: change.result ? (change.result.heldUnder ?? null) : (previous?.reusedFrom ?? null),
           // A new success carries a new result: any earlier loss is history.
           lost: change.result ? null : (previous?.lost ?? null),
         };

@@ -2,7 +2,6 @@
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { ReactFlowProvider } from "@xyflow/react";
 import Link from "next/link";
-import { useRouter } from "next/navigation";
 import { Fragment, useCallback, useEffect, useMemo, useState } from "react";
 import { failureText } from "../../lib/failure-text.ts";
 import { formatDuration } from "../../lib/format.ts";
@@ -27,6 +26,9 @@ import { InlineTaskPanel } from "./inline-task-panel.tsx";
 import { createInlineDerivation } from "./inline-tasks.ts";
 import { useRunTimes } from "./use-run-times.ts";
 import { RunParamsLine } from "./run-params-line.tsx";
+import { EdgeTransfersContext } from "../canvas/edge-transfers-context.ts";
+import { RerunControls, RerunFromHere, RunOrigin } from "./rerun-controls.tsx";
+import { RunDataPanel, useRunTransfers } from "./run-data-panel.tsx";
 
 export function RunView({ runId }: { runId: string }) {
   const trpc = useTRPC();
@@ -36,9 +38,8 @@ export function RunView({ runId }: { runId: string }) {
   const now = useNow(1000, isActive);
   const [selected, setSelected] = useState<string | null>(null);
   const [tab, setTab] = useState<"graph" | "timeline">("graph");
-  const router = useRouter();
   const cancel = useMutation(trpc.runs.cancel.mutationOptions());
-  const rerun = useMutation(trpc.runs.rerun.mutationOptions({ onSuccess: ({ runId: next }) => router.push(`/runs/${encodeURIComponent(next)}`) }));
+  const transfers = useRunTransfers(runId, isActive);
   // Named input ports (e.g. std.identity's "value") are labelled as in the editor.
   const catalogue = useQuery(trpc.machines.catalogue.queryOptions(undefined, { staleTime: 60_000 }));
   const inputsByFn = useMemo(() => new Map((catalogue.data ?? []).map((entry) => [entry.fn.name, entry.fn.inputs])), [catalogue.data]);
@@ -114,6 +115,7 @@ export function RunView({ runId }: { runId: string }) {
         </span>
         {run.startedBy !== null && <span className="muted">by {run.startedBy}</span>}
         <RunParamsLine params={run.params} />
+        <RunOrigin parentRunId={run.parentRunId} reason={run.reason} />
         <span className="mono muted">{run.runId}</span>
         <span className="spacer" />
         {live.status !== "pending" && isActive && <span className="muted">stream: {live.status}</span>}
@@ -125,14 +127,9 @@ export function RunView({ runId }: { runId: string }) {
             {cancel.isPending ? "Cancelling…" : "Cancel run"}
           </button>
         )}
-        {!isActive && (
-          <button type="button" className="btn btn-small" disabled={rerun.isPending} onClick={() => rerun.mutate({ runId })} data-testid="rerun" title="Start the same DAG file again with the same options">
-            {rerun.isPending ? "Starting…" : "Re-run"}
-          </button>
-        )}
+        {!isActive && <RerunControls runId={runId} hasUnsucceeded={run.tasks.some((t) => !t.inline && t.state !== "succeeded")} />}
       </div>
       {cancel.error !== null && <p className="notice">{cancel.error.message}</p>}
-      {rerun.error !== null && <p className="notice">Re-run refused: {rerun.error.message}</p>}
       {run.outcome !== null && run.outcome.problems.length > 0 && (
         <div className="notice" style={{ margin: 8 }}>
           Rejected: {run.outcome.problems.map((problem) => problem.message).join("; ")}
@@ -158,7 +155,9 @@ export function RunView({ runId }: { runId: string }) {
               ) : (
                 <ReactFlowProvider>
                   <CanvasDecorationsContext.Provider value={decorations}>
-                    <RunCanvas key={canvasKey} graph={graph} selected={selected} onSelect={setSelected} failed={failed} initialViewport={initialViewport} inputsByFn={inputsByFn} />
+                    <EdgeTransfersContext.Provider value={transfers.edges}>
+                      <RunCanvas key={canvasKey} graph={graph} selected={selected} onSelect={setSelected} failed={failed} initialViewport={initialViewport} inputsByFn={inputsByFn} />
+                    </EdgeTransfersContext.Provider>
                   </CanvasDecorationsContext.Provider>
                 </ReactFlowProvider>
               )}
@@ -191,11 +190,15 @@ export function RunView({ runId }: { runId: string }) {
                   ))}
               </dl>
               <p className="muted">Select a task to see its attempts, logs and result.</p>
+              <RunDataPanel tasks={run.tasks} moved={transfers.machines} />
             </div>
           ) : task.inline ? (
             <InlineTaskPanel key={task.taskId} runId={runId} task={task} tasks={tasks ?? []} now={now} />
           ) : (
-            <TaskPanel key={task.taskId} runId={runId} task={task} cost={run.file.tasks.find((candidate) => candidate.id === task.taskId)?.cost} logs={live.logs} now={now} />
+            <>
+              <TaskPanel key={task.taskId} runId={runId} task={task} cost={run.file.tasks.find((candidate) => candidate.id === task.taskId)?.cost} logs={live.logs} now={now} />
+              {!isActive && <RerunFromHere key={`rerun-${task.taskId}`} runId={runId} taskId={task.taskId} />}
+            </>
           )}
         </aside>
       </div>

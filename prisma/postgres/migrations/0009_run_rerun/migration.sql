@@ -1,0 +1,4 @@
+-- AlterTable
+ALTER TABLE "Task" ADD COLUMN     "codeHash" TEXT,
+ADD COLUMN     "reusedFrom" TEXT;
+
