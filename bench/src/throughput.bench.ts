@@ -41,7 +41,9 @@ const wideFile = (name: string, count: number): DagFile => {
 async function concurrentRuns(stack: Stack, runs: number, width: number): Promise<void> {
   const outcomes = await Promise.all(Array.from({ length: runs }, (_, i) => stack.client.execute(wideFile(`concurrent-${i}`, width), { materialize: true })));
   for (const outcome of outcomes) {
-    if (outcome.status !== "succeeded" || outcome.results["sink"] !== width) throw new Error(`a concurrent run ended ${outcome.status} (sink ${String(outcome.results["sink"])})`);
+    if (outcome.status !== "succeeded" || outcome.results["sink"] !== width) {
+      throw new Error(`a concurrent run ended ${outcome.status} (sink ${String(outcome.results["sink"])}): ${JSON.stringify(outcome.failures).slice(0, 1000)}`);
+    }
   }
 }
 
@@ -66,12 +68,16 @@ function postgresDatabase(): { readonly url: string; drop(): void } {
 
 async function benchOne(provider: Provider, functions: string): Promise<void> {
   const database = provider === "postgresql" ? postgresDatabase() : undefined;
-  const serverEnv = profileDir === undefined ? undefined : { NODE_OPTIONS: `--import ${hook}`, HANDOFF_BENCH_PROFILE: profileDir, HANDOFF_BENCH_PROFILE_NAME: `server-${provider}` };
+  const serverEnv = {
+    // On a shared 2-core machine a loaded agent can miss heartbeats for seconds: do not count it lost mid-bench.
+    HANDOFF_MACHINE_TIMEOUT_MS: "60000",
+    ...(profileDir === undefined ? {} : { NODE_OPTIONS: `--import ${hook}`, HANDOFF_BENCH_PROFILE: profileDir, HANDOFF_BENCH_PROFILE_NAME: `server-${provider}` }),
+  };
   const stack = await startStack({
     localMachine: "A",
     agents: ["A", "B"].map((name) => ({ name, capacity: { cpu: 4, slots: 4 }, functions: [functions] })),
     ...(database ? { databaseUrl: database.url } : {}),
-    ...(serverEnv ? { serverEnv } : {}),
+    serverEnv,
   });
   console.log(`\n[${provider}] server + agents A and B (4 slots each) on loopback; load average ${loadavg().map((n) => fmt(n)).join(" ")}`);
   try {
