@@ -1,6 +1,6 @@
 import type BetterSqlite3 from "better-sqlite3";
 import pg from "pg";
-import { bulkUpdate, bulkUpsert, encode, groupByShape, mergeByKey, prismaExec, type ColumnType, type Columns, type RawExec } from "./bulk-write.ts";
+import { bulkInsert, bulkUpdate, bulkUpsert, encode, groupByShape, mergeByKey, prismaExec, type ColumnType, type Columns, type RawExec } from "./bulk-write.ts";
 import type { DatabaseClient, DatabaseProvider } from "./database-client.ts";
 import { toOptionalJsonColumn } from "./json-column.ts";
 import { truncatePreview, type AttemptChange, type ChangeBatch, type LostStore, type RunChange, type TaskChange } from "./run-records.ts";
@@ -93,11 +93,18 @@ async function writeWithStatements(exec: RawExec, provider: DatabaseProvider, ba
   }
 }
 
+/** A new run's task rows, as `runs.create` inserts them. */
+export const newTaskColumns = { runId: "text", taskId: "text", state: "text", reason: "text", attempts: "int", inline: "bool" } as const satisfies Columns;
+
 /** The write-behind's writer for one database: `apply` writes a batch in one transaction. */
 export interface ChangeWriter {
   apply(batch: ChangeBatch): Promise<void>;
+  /** Inserts a new run's task rows inside the caller's open transaction (`exec` runs a statement in it). */
+  insertTasks(exec: RawExec, rows: readonly Row[]): Promise<void>;
   close(): Promise<void>;
 }
+
+const insertTasksWithStatements = (provider: DatabaseProvider) => (exec: RawExec, rows: readonly Row[]): Promise<void> => bulkInsert(exec, provider, "Task", newTaskColumns, rows);
 
 /** Through Prisma's interactive transaction (the fallback when the driver cannot be reached directly). */
 export function prismaChangeWriter(client: DatabaseClient, provider: DatabaseProvider): ChangeWriter {
@@ -107,6 +114,7 @@ export function prismaChangeWriter(client: DatabaseClient, provider: DatabasePro
       const prepared = prepare(batch);
       await client.$transaction((tx) => writeWithStatements(prismaExec(tx), provider, prepared), { timeout: 120_000, maxWait: 30_000 });
     },
+    insertTasks: insertTasksWithStatements(provider),
     close: () => Promise.resolve(),
   };
 }
@@ -165,6 +173,14 @@ export function sqliteChangeWriter(connection: BetterSqlite3.Database): ChangeWr
       while (connection.inTransaction) await new Promise((resolve) => setTimeout(resolve, 1));
       transaction.immediate(prepared);
     },
+    // Called inside a Prisma transaction on this same connection, so the rows join it (and roll back with it).
+    async insertTasks(_exec, rows) {
+      if (!connection.inTransaction) throw new Error("insertTasks must run inside the caller's transaction");
+      const names = Object.keys(newTaskColumns);
+      const sql = `INSERT INTO "Task" (${names.map(q).join(", ")}) VALUES (${names.map(() => "?").join(", ")})`;
+      for (const row of rows) run(sql, values(newTaskColumns, names, row));
+      return Promise.resolve();
+    },
     close: () => Promise.resolve(),
   };
 }
@@ -188,6 +204,7 @@ export function postgresChangeWriter(url: string): ChangeWriter {
         client.release();
       }
     },
+    insertTasks: insertTasksWithStatements("postgresql"),
     close: () => pool.end(),
   };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { bulkInsert, prismaExec } from "./bulk-write.ts";
+import { prismaExec } from "./bulk-write.ts";
 import { prismaChangeWriter, type ChangeWriter } from "./change-writer.ts";
 import type { DatabaseClient, DatabaseProvider, TransactionClient } from "./database-client.ts";
 import { countTasks, inlineTaskIds, type TaskCounts } from "./task-counts.ts";
@@ -83,7 +83,7 @@ export function createRunRepository(client: DatabaseClient, provider: DatabasePr
           });
           const inline = inlineTaskIds(run.spec);
           const tasks = run.tasks.map((t) => ({ runId: id, taskId: t.taskId, state: t.state, reason: t.reason ?? null, attempts: 0, inline: t.inline ?? inline.has(t.taskId) }));
-          await bulkInsert(prismaExec(tx), provider, "Task", { runId: "text", taskId: "text", state: "text", reason: "text", attempts: "int", inline: "bool" }, tasks);
+          await writer.insertTasks(prismaExec(tx), tasks);
           return created;
         },
         { timeout: 120_000, maxWait: 30_000 },
