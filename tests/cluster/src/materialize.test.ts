@@ -55,10 +55,10 @@ describe("materialized results", () => {
     expect(outcome.results["nested"]).toEqual({ img: { $bytes: "AQID" }, label: "x" });
     expect(outcome.results["long"]).toBe("y".repeat(6000));
     expect(outcome.results["described"]).toEqual(["<3 bytes: 01 02 03>"]);
-    const small = await stack.client.getResult(outcome.runId, "small");
-    expect(small.exact).toBe(true); // the case answered without a round trip
-    expect((await stack.client.getResult(outcome.runId, "nested")).exact).toBeUndefined();
-    expect((await stack.client.getResult(outcome.runId, "long")).exact).toBeUndefined();
+    const reference = (taskId: string) => stack.client.trpc.results.get.query({ runId: outcome.runId, taskId });
+    expect((await reference("small")).exact).toBe(true); // the case answered without a round trip
+    expect((await reference("nested")).exact).toBeUndefined();
+    expect((await reference("long")).exact).toBeUndefined();
   }, 120_000);
 
   it("are refused when their holder is gone, exact preview or not", async () => {
