@@ -3,15 +3,14 @@ import { prismaExec } from "./bulk-write.ts";
 import { prismaChangeWriter, type ChangeWriter } from "./change-writer.ts";
 import type { DatabaseClient, DatabaseProvider, TransactionClient } from "./database-client.ts";
 import { countTasks, inlineTaskIds, type TaskCounts } from "./task-counts.ts";
-import { toJsonColumn, toOptionalJsonColumn } from "./json-column.ts";
+import { toJsonColumn } from "./json-column.ts";
 import { RunStatus } from "@handoff/core";
 import {
   toAttemptRecord,
   toRunRecord,
   toRunSummary,
   toTaskRecord,
-  truncatePreview,
-  type AttemptChange, type AttemptRecord, type ChangeBatch, type InFlightRun, type LostStore, type NewRun, type RunChange, type RunFilter, type RunPage, type RunRecord, type RunSummary, type TaskChange, type TaskRecord,
+  type AttemptRecord, type ChangeBatch, type InFlightRun, type LostStore, type NewRun, type RunFilter, type RunPage, type RunRecord, type RunSummary, type TaskRecord,
 } from "./run-records.ts";
 
 
