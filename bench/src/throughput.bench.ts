@@ -5,7 +5,8 @@
  *  (2) a chain of 1,000: ms per hop;
  *  (3) 100 concurrent runs × 100 tasks (99 no-ops + a sink): tasks/s, and every machine's claims afterwards;
  *  (4) the server's CPU per task (µs, its `process.cpuUsage()` from `/metrics`, minus its idle rate) for 1k and 10k
- *      tasks in one DAG and 100k tasks as ten concurrent runs of 10k — it should stay flat (±20%).
+ *      tasks in one DAG and 100k tasks as ten concurrent runs of 10k, started and watched (the sink read back, no
+ *      materialize) — it should stay flat (±20%).
  * Wall-clock figures are noisy on a shared machine; the CPU figures much less so.
  *
  * `tsx src/throughput.bench.ts [sqlite] [postgresql]` (default both); PostgreSQL at `HANDOFF_TEST_POSTGRES_URL`
@@ -29,6 +30,8 @@ const repeat = Math.max(1, Math.min(10, Number(process.env["HANDOFF_BENCH_REPEAT
 const providers = (process.argv.slice(2).filter((arg) => arg === "sqlite" || arg === "postgresql") as Provider[]);
 const postgresAdminUrl = process.env["HANDOFF_TEST_POSTGRES_URL"] ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const profileDir = process.env["HANDOFF_BENCH_PROFILE"];
+/** `HANDOFF_BENCH_ONLY=1,4` prints only those figures. */
+const only = process.env["HANDOFF_BENCH_ONLY"]?.split(",").map((part) => part.trim());
 const hook = new URL("./support/cpu-profile-hook.mjs", import.meta.url).pathname;
 
 const wideFile = (name: string, count: number): DagFile => {
@@ -36,6 +39,20 @@ const wideFile = (name: string, count: number): DagFile => {
   tasks.push({ id: "sink", fn: "bench.count", args: tasks.map((task) => task.id), argumentInclusion: "as_list" });
   return { format: "handoff.dag", version: 1, name, tasks };
 };
+
+/**
+ * `runs` runs of `width` no-ops + a sink, started at once and watched (SSE) until each has succeeded; the sinks are
+ * read back. Unlike `execute`, no request waits for the whole run (undici gives up on an answer after 300 s).
+ */
+async function watchedRuns(stack: Stack, runs: number, width: number): Promise<void> {
+  const started = await Promise.all(Array.from({ length: runs }, (_, i) => stack.client.startRun(wideFile(`watched-${i}`, width))));
+  const outcomes = await Promise.all(started.map(({ runId }) => stack.client.watchRun(runId, () => undefined)));
+  for (const [i, outcome] of outcomes.entries()) {
+    if (outcome?.status !== "succeeded") throw new Error(`a watched run ended ${outcome?.status ?? "?"}: ${JSON.stringify(outcome?.failures).slice(0, 1000)}`);
+    const counted = await stack.client.getValue(started[i]!.runId, "sink");
+    if (counted !== width) throw new Error(`a watched run's sink counted ${String(counted)}`);
+  }
+}
 
 /** `runs` runs of `width` no-ops + a sink, started at once; resolves when every one has succeeded. */
 async function concurrentRuns(stack: Stack, runs: number, width: number): Promise<void> {
@@ -82,6 +99,7 @@ async function benchOne(provider: Provider, functions: string): Promise<void> {
   console.log(`\n[${provider}] server + agents A and B (4 slots each) on loopback; load average ${loadavg().map((n) => fmt(n)).join(" ")}`);
   // One figure failing (a machine overloaded past its timeout on a shared box) is printed, and the others still run.
   const figure = async (label: string, measure: () => Promise<string>): Promise<void> => {
+    if (only !== undefined && !only.includes(label.slice(1, 2))) return;
     try {
       console.log(`${label} ${await measure()}`);
     } catch (error) {
@@ -118,9 +136,9 @@ async function benchOne(provider: Provider, functions: string): Promise<void> {
 
     await figure("(4) server CPU per task:", async () => {
       const idle = await serverIdleCpuRate(stack);
-      const small = await serverCpuPerTask(stack, idle, 1001, async () => void (await measureWide(stack, 1000)));
-      const large = await serverCpuPerTask(stack, idle, 10_001, async () => void (await measureWide(stack, 10_000)));
-      const many = await serverCpuPerTask(stack, idle, 100_010, () => concurrentRuns(stack, 10, 10_000));
+      const small = await serverCpuPerTask(stack, idle, 1001, () => watchedRuns(stack, 1, 1000));
+      const large = await serverCpuPerTask(stack, idle, 10_001, () => watchedRuns(stack, 1, 10_000));
+      const many = await serverCpuPerTask(stack, idle, 100_010, () => watchedRuns(stack, 10, 10_000));
       const spread = (Math.max(small, large, many) / Math.min(small, large, many) - 1) * 100;
       return (
         `1k in one DAG ${fmt(small, 1)} µs; 10k in one DAG ${fmt(large, 1)} µs; 100k as 10 concurrent runs of 10k ${fmt(many, 1)} µs ` +
