@@ -5,8 +5,8 @@
  *  (2) a chain of 1,000: ms per hop;
  *  (3) 100 concurrent runs × 100 tasks (99 no-ops + a sink): tasks/s, and every machine's claims afterwards;
  *  (4) the server's CPU per task (µs, its `process.cpuUsage()` from `/metrics`, minus its idle rate) for 1k and 10k
- *      tasks in one DAG and 100k tasks as ten concurrent runs of 10k, started and watched (the sink read back, no
- *      materialize) — it should stay flat (±20%).
+ *      tasks in one DAG and 100k tasks as ten concurrent runs of 10k (`execute`, the sinks read back) — it should
+ *      stay flat (±20%); (5) the same with each run started and watched live over SSE instead.
  * Wall-clock figures are noisy on a shared machine; the CPU figures much less so.
  *
  * `tsx src/throughput.bench.ts [sqlite] [postgresql]` (default both); PostgreSQL at `HANDOFF_TEST_POSTGRES_URL`
@@ -54,9 +54,17 @@ async function watchedRuns(stack: Stack, runs: number, width: number): Promise<v
   }
 }
 
-/** `runs` runs of `width` no-ops + a sink, started at once; resolves when every one has succeeded. */
-async function concurrentRuns(stack: Stack, runs: number, width: number): Promise<void> {
-  const outcomes = await Promise.all(Array.from({ length: runs }, (_, i) => stack.client.execute(wideFile(`concurrent-${i}`, width), { materialize: true })));
+/**
+ * `runs` runs of `width` no-ops + a sink, started at once; resolves when every one has succeeded. `materialize: false`
+ * reads only the sinks back (after the runs), as Dask's anchor does.
+ */
+async function concurrentRuns(stack: Stack, runs: number, width: number, materialize = true): Promise<void> {
+  const outcomes = await Promise.all(
+    Array.from({ length: runs }, async (_, i) => {
+      const outcome = await stack.client.execute(wideFile(`concurrent-${i}`, width), { materialize });
+      return materialize ? outcome : { ...outcome, results: { sink: await stack.client.getValue(outcome.runId, "sink") } };
+    }),
+  );
   for (const outcome of outcomes) {
     if (outcome.status !== "succeeded" || outcome.results["sink"] !== width) {
       throw new Error(`a concurrent run ended ${outcome.status} (sink ${String(outcome.results["sink"])}): ${JSON.stringify(outcome.failures).slice(0, 1000)}`);
@@ -81,6 +89,14 @@ function postgresDatabase(): { readonly url: string; drop(): void } {
   const url = new URL(postgresAdminUrl);
   url.pathname = `/${name}`;
   return { url: url.href, drop: () => psql(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
+}
+
+function cpuLine(small: number, large: number, many: number, idle: number): string {
+  const spread = (Math.max(small, large, many) / Math.min(small, large, many) - 1) * 100;
+  return (
+    `1k in one DAG ${fmt(small, 1)} µs; 10k in one DAG ${fmt(large, 1)} µs; 100k as 10 concurrent runs of 10k ${fmt(many, 1)} µs ` +
+    `(largest/smallest − 1 = ${fmt(spread, 0)}%; target flat within ±20%); idle ${fmt(idle / 1000, 1)} ms/s subtracted`
+  );
 }
 
 async function benchOne(provider: Provider, functions: string): Promise<void> {
@@ -136,14 +152,18 @@ async function benchOne(provider: Provider, functions: string): Promise<void> {
 
     await figure("(4) server CPU per task:", async () => {
       const idle = await serverIdleCpuRate(stack);
+      const small = await serverCpuPerTask(stack, idle, 1001, () => concurrentRuns(stack, 1, 1000, false));
+      const large = await serverCpuPerTask(stack, idle, 10_001, () => concurrentRuns(stack, 1, 10_000, false));
+      const many = await serverCpuPerTask(stack, idle, 100_010, () => concurrentRuns(stack, 10, 10_000, false));
+      return cpuLine(small, large, many, idle);
+    });
+
+    await figure("(5) the same, each run started and watched live (SSE, a message per task change):", async () => {
+      const idle = await serverIdleCpuRate(stack);
       const small = await serverCpuPerTask(stack, idle, 1001, () => watchedRuns(stack, 1, 1000));
       const large = await serverCpuPerTask(stack, idle, 10_001, () => watchedRuns(stack, 1, 10_000));
       const many = await serverCpuPerTask(stack, idle, 100_010, () => watchedRuns(stack, 10, 10_000));
-      const spread = (Math.max(small, large, many) / Math.min(small, large, many) - 1) * 100;
-      return (
-        `1k in one DAG ${fmt(small, 1)} µs; 10k in one DAG ${fmt(large, 1)} µs; 100k as 10 concurrent runs of 10k ${fmt(many, 1)} µs ` +
-        `(largest/smallest − 1 = ${fmt(spread, 0)}%; target flat within ±20%); idle ${fmt(idle / 1000, 1)} ms/s subtracted`
-      );
+      return cpuLine(small, large, many, idle);
     });
   } finally {
     await stack.stop();
