@@ -195,7 +195,9 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         // A run's values (its results and the inputs fetched for it) stay until the server says it ended.
         if (report.ok) {
           store.pin(item.runId);
-          rememberFinished({ attemptId: item.attemptId, runId: item.runId, taskId: item.taskId, result: { ...report.result, preview: shortPreview(report.result.preview), truncated: report.result.truncated || report.result.preview.length > HELD_PREVIEW_CHARS } });
+          const isCut = report.result.preview.length > HELD_PREVIEW_CHARS;
+          const { exact: _exact, ...result } = report.result;
+          rememberFinished({ attemptId: item.attemptId, runId: item.runId, taskId: item.taskId, result: { ...result, preview: shortPreview(report.result.preview), truncated: report.result.truncated || isCut, ...(report.result.exact === true && !isCut ? { exact: true } : {}) } });
         }
         connection.sendFinished(report);
       });
@@ -215,7 +217,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         await store.put(runId, taskId, value);
         const meta = store.meta(runId, taskId);
         const preview = previewValue(value, 4096);
-        return { ok: true, result: { size: meta?.size ?? preview.sizeBytes, contentType: meta?.contentType ?? "application/json", preview: preview.preview, truncated: preview.truncated } };
+        return { ok: true, result: { size: meta?.size ?? preview.sizeBytes, contentType: meta?.contentType ?? "application/json", preview: preview.preview, truncated: preview.truncated, ...(preview.exact ? { exact: true } : {}) } };
       } catch (error) {
         return { ok: false, error: { kind: "invalid_message", message: `cannot store ${runId}/${taskId}: ${(error as Error).message}` } };
       }

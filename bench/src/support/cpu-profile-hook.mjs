@@ -1,5 +1,5 @@
 // Loaded with NODE_OPTIONS=--import (which refuses --cpu-prof): profiles this process until it exits and writes
-// a .cpuprofile into HANDOFF_BENCH_PROFILE (open it in Chrome DevTools or speedscope).
+// a .cpuprofile into HANDOFF_BENCH_PROFILE, named after HANDOFF_BENCH_PROFILE_NAME (default agent) (open it in Chrome DevTools or speedscope).
 import { Session } from "node:inspector";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -15,7 +15,7 @@ if (dir && isMainThread) {
   process.on("exit", () => {
     // On the main thread an inspector session answers synchronously, so this runs before the process ends.
     session.post("Profiler.stop", (error, result) => {
-      if (!error) writeFileSync(join(dir, `agent-${process.pid}.cpuprofile`), JSON.stringify(result.profile));
+      if (!error) writeFileSync(join(dir, `${process.env.HANDOFF_BENCH_PROFILE_NAME ?? "agent"}-${process.pid}.cpuprofile`), JSON.stringify(result.profile));
     });
   });
 }

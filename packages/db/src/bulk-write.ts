@@ -1,5 +1,11 @@
 import type { DatabaseProvider, TransactionClient } from "./database-client.ts";
 
+/** Runs one SQL statement with positional parameters and answers how many rows it changed. */
+export type RawExec = (sql: string, params: readonly unknown[]) => Promise<number>;
+
+/** A Prisma transaction as a `RawExec`. */
+export const prismaExec = (tx: TransactionClient): RawExec => (sql, params) => tx.$executeRawUnsafe(sql, ...params);
+
 // The scheduler's write-behind can change thousands of rows per tick; one Prisma call per row costs
 // ~0.5 ms (PostgreSQL) each. These helpers write many rows per statement with portable SQL
 // (CTE + VALUES, UPDATE ... FROM, INSERT ... ON CONFLICT: SQLite ≥ 3.33 and PostgreSQL both have them).
@@ -14,7 +20,7 @@ const pgCast: Record<ColumnType, string> = { text: "text", int: "integer", bool:
 
 const quote = (name: string) => `"${name}"`;
 
-function encode(provider: DatabaseProvider, type: ColumnType, value: unknown): unknown {
+export function encode(provider: DatabaseProvider, type: ColumnType, value: unknown): unknown {
   if (value === null || value === undefined) return null;
   // SQLite keeps booleans as 0/1, as Prisma reads them.
   if (type === "bool") return provider === "sqlite" ? (value === true ? 1 : 0) : value === true;
@@ -47,7 +53,7 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 
 /** `UPDATE table SET <set columns> FROM (VALUES ...) WHERE <keys match>` — rows must all carry the same set columns. */
 export async function bulkUpdate(
-  tx: TransactionClient,
+  exec: RawExec,
   provider: DatabaseProvider,
   table: string,
   keys: Columns,
@@ -63,20 +69,20 @@ export async function bulkUpdate(
     const assignments = Object.keys(set).map((c) => `${quote(c)} = v.${quote(c)}`).join(", ");
     const match = Object.keys(keys).map((k) => `${quote(table)}.${quote(k)} = v.${quote(k)}`).join(" AND ");
     const sql = `WITH v(${names.map(quote).join(", ")}) AS (VALUES ${values}) UPDATE ${quote(table)} SET ${assignments} FROM v WHERE ${match}`;
-    const count = await tx.$executeRawUnsafe(sql, ...params);
+    const count = await exec(sql, params);
     // A change to a row that does not exist is a caller bug: fail the whole batch (the transaction rolls back).
     if (count !== chunk.length) throw new Error(`${table}: ${chunk.length - count} of ${chunk.length} changed rows do not exist`);
   }
 }
 
 /** Plain multi-row `INSERT`: a duplicate key fails the statement (and the caller's transaction). */
-export async function bulkInsert(tx: TransactionClient, provider: DatabaseProvider, table: string, columns: Columns, rows: readonly Row[]): Promise<void> {
-  await bulkUpsert(tx, provider, table, undefined, columns, [], rows);
+export async function bulkInsert(exec: RawExec, provider: DatabaseProvider, table: string, columns: Columns, rows: readonly Row[]): Promise<void> {
+  await bulkUpsert(exec, provider, table, undefined, columns, [], rows);
 }
 
 /** `INSERT ... ON CONFLICT (key) DO UPDATE SET <update columns>` — rows must all carry the same columns. */
 export async function bulkUpsert(
-  tx: TransactionClient,
+  exec: RawExec,
   provider: DatabaseProvider,
   table: string,
   key: string | undefined,
@@ -96,7 +102,7 @@ export async function bulkUpsert(
           ? ` ON CONFLICT (${quote(key)}) DO NOTHING`
           : ` ON CONFLICT (${quote(key)}) DO UPDATE SET ${updateColumns.map((c) => `${quote(c)} = excluded.${quote(c)}`).join(", ")}`;
     const sql = `INSERT INTO ${quote(table)} (${names.map(quote).join(", ")}) VALUES ${values}${onConflict}`;
-    await tx.$executeRawUnsafe(sql, ...params);
+    await exec(sql, params);
   }
 }
 

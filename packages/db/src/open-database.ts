@@ -2,6 +2,8 @@ import path from "node:path";
 import { mkdirSync } from "node:fs";
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
+import BetterSqlite3 from "better-sqlite3";
+import { postgresChangeWriter, prismaChangeWriter, sqliteChangeWriter, type ChangeWriter } from "./change-writer.ts";
 import type { DatabaseClient, DatabaseProvider } from "./database-client.ts";
 import { createDagRepository, type DagRepository } from "./dag-repository.ts";
 import { deployMigrations, type DatabaseLocation } from "./deploy-migrations.ts";
@@ -41,24 +43,33 @@ export function parseDatabaseUrl(url: string): DatabaseLocation {
   return { provider: "sqlite", path: path.resolve(file) };
 }
 
-async function openSqlite(file: string): Promise<DatabaseClient> {
-  const client = new SqlitePrismaClient({
-    // better-sqlite3's `timeout` is SQLite's busy_timeout: wait for a lock instead of failing at once.
-    adapter: new PrismaBetterSQLite3({ url: `file:${file}`, timeout: 5000 }),
+async function openSqlite(file: string): Promise<{ client: DatabaseClient; writer: ChangeWriter }> {
+  // better-sqlite3's `timeout` is SQLite's busy_timeout: wait for a lock instead of failing at once.
+  const factory = new PrismaBetterSQLite3({ url: `file:${file}`, timeout: 5000 });
+  let connection: BetterSqlite3.Database | undefined;
+  // The adapter keeps its better-sqlite3 connection; the write-behind's writer uses the same one (see change-writer.ts).
+  const adapter: typeof factory = Object.assign(Object.create(factory) as typeof factory, {
+    connect: async () => {
+      const connected = await factory.connect();
+      const candidate = (connected as unknown as { client?: unknown }).client;
+      if (candidate instanceof BetterSqlite3) connection = candidate;
+      return connected;
+    },
   });
+  const client = new SqlitePrismaClient({ adapter });
   // WAL (set on the file by deployMigrations): readers never block the writer. NORMAL sync in WAL is
   // durable across process crashes; a power cut may lose the last commits.
   await client.$queryRawUnsafe("PRAGMA journal_mode = WAL");
   await client.$queryRawUnsafe("PRAGMA synchronous = NORMAL");
   await client.$queryRawUnsafe("PRAGMA foreign_keys = ON");
   await client.$queryRawUnsafe("PRAGMA busy_timeout = 5000");
-  return client;
+  return { client, writer: connection === undefined ? prismaChangeWriter(client, "sqlite") : sqliteChangeWriter(connection) };
 }
 
-function openPostgres(url: string): DatabaseClient {
+function openPostgres(url: string): { client: DatabaseClient; writer: ChangeWriter } {
   const client = new PostgresPrismaClient({ adapter: new PrismaPg({ connectionString: url }) });
   // Same models, same API: the SQLite client's type describes both (see DatabaseClient).
-  return client as unknown as DatabaseClient;
+  return { client: client as unknown as DatabaseClient, writer: postgresChangeWriter(url) };
 }
 
 /**
@@ -73,12 +84,12 @@ export async function openDatabase(url: string): Promise<Database> {
   const location = parseDatabaseUrl(url);
   if (location.provider === "sqlite") mkdirSync(path.dirname(location.path), { recursive: true });
   await deployMigrations(location);
-  const client = location.provider === "sqlite" ? await openSqlite(location.path) : openPostgres(location.url);
+  const { client, writer } = location.provider === "sqlite" ? await openSqlite(location.path) : openPostgres(location.url);
   return {
     provider: location.provider,
     machines: createMachineRepository(client),
     dags: createDagRepository(client),
-    runs: createRunRepository(client, location.provider),
+    runs: createRunRepository(client, location.provider, writer),
     logs: createLogRepository(client),
     tokens: createTokenRepository(client),
     sessions: createSessionRepository(client),
@@ -86,6 +97,9 @@ export async function openDatabase(url: string): Promise<Database> {
     audit: createAuditRepository(client),
     secrets: createSecretRepository(client),
     client,
-    close: () => client.$disconnect(),
+    close: async () => {
+      await writer.close();
+      await client.$disconnect();
+    },
   };
 }

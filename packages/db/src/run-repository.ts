@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { bulkInsert, bulkUpdate, bulkUpsert, groupByShape, mergeByKey, type Columns } from "./bulk-write.ts";
+import { prismaExec } from "./bulk-write.ts";
+import { prismaChangeWriter, type ChangeWriter } from "./change-writer.ts";
 import type { DatabaseClient, DatabaseProvider, TransactionClient } from "./database-client.ts";
 import { countTasks, inlineTaskIds, type TaskCounts } from "./task-counts.ts";
 import { toJsonColumn, toOptionalJsonColumn } from "./json-column.ts";
@@ -9,8 +10,7 @@ import {
   toRunRecord,
   toRunSummary,
   toTaskRecord,
-  truncatePreview,
-  type AttemptChange, type AttemptRecord, type ChangeBatch, type InFlightRun, type LostStore, type NewRun, type RunChange, type RunFilter, type RunPage, type RunRecord, type RunSummary, type TaskChange, type TaskRecord,
+  type AttemptRecord, type ChangeBatch, type InFlightRun, type LostStore, type NewRun, type RunFilter, type RunPage, type RunRecord, type RunSummary, type TaskRecord,
 } from "./run-records.ts";
 
 
@@ -43,72 +43,12 @@ export interface RunRepository {
 }
 
 
-const taskColumns = {
-  state: "text",
-  reason: "text",
-  machine: "text",
-  attempts: "int",
-  resultMachine: "text",
-  resultSize: "int",
-  resultPreview: "text",
-  resultStoreId: "text",
-  lostAt: "timestamp",
-  lostMachine: "text",
-  errorKind: "text",
-  errorMessage: "text",
-  startedAt: "timestamp",
-  finishedAt: "timestamp",
-  codeHash: "text",
-  reusedFrom: "text",
-} as const satisfies Columns;
-
-const attemptRequiredColumns = { id: "text", runId: "text", taskId: "text", number: "int", state: "text" } as const satisfies Columns;
-const attemptOptionalColumns = {
-  machine: "text",
-  startedAt: "timestamp",
-  finishedAt: "timestamp",
-  errorKind: "text",
-  errorMessage: "text",
-  metrics: "text",
-  placement: "text",
-} as const satisfies Columns;
-
-function pick(columns: Columns, names: readonly string[]): Columns {
-  return Object.fromEntries(names.map((n) => [n, columns[n]!]));
-}
-
-async function applyTaskChanges(tx: TransactionClient, provider: DatabaseProvider, changes: readonly TaskChange[]): Promise<void> {
-  const merged = mergeByKey(changes, (c) => `${c.runId}\u0000${c.taskId}`).map((c) =>
-    c.resultPreview === undefined || c.resultPreview === null ? c : { ...c, resultPreview: truncatePreview(c.resultPreview) },
-  );
-  for (const { fields, rows } of groupByShape(merged, Object.keys(taskColumns)).values()) {
-    await bulkUpdate(tx, provider, "Task", { runId: "text", taskId: "text" }, pick(taskColumns, fields), rows);
-  }
-}
-
-async function applyAttemptChanges(tx: TransactionClient, provider: DatabaseProvider, changes: readonly AttemptChange[]): Promise<void> {
-  const merged = mergeByKey(changes, (c) => c.id).map((c) =>
-    c.metrics === undefined && c.placement === undefined
-      ? c
-      : { ...c, ...(c.metrics === undefined ? {} : { metrics: toOptionalJsonColumn(c.metrics) }), ...(c.placement === undefined ? {} : { placement: toOptionalJsonColumn(c.placement) }) },
-  );
-  for (const { fields, rows } of groupByShape(merged, Object.keys(attemptOptionalColumns)).values()) {
-    const columns = { ...attemptRequiredColumns, ...pick(attemptOptionalColumns, fields) };
-    await bulkUpsert(tx, provider, "Attempt", "id", columns, ["state", ...fields], rows);
-  }
-}
-
 async function markLost(tx: TransactionClient | DatabaseClient, { machine, currentStoreId, at }: LostStore): Promise<number> {
   const { count } = await tx.task.updateMany({
     where: { resultMachine: machine, lostAt: null, resultStoreId: { not: null }, NOT: { resultStoreId: currentStoreId } },
     data: { lostAt: at, lostMachine: machine },
   });
   return count;
-}
-
-function runData(change: RunChange) {
-  const { runId: _runId, outcome, ...rest } = change;
-  return outcome === undefined ? rest : { ...rest, outcome: toOptionalJsonColumn(outcome) };
 }
 
 /**
@@ -118,7 +58,7 @@ function runData(change: RunChange) {
  * await runs.create({ dagId, dagVersion: 3, spec, options: {}, status: "queued", startedBy: "alice", tasks: [{ taskId: "a", state: "waiting_for_resources" }] });
  * await runs.applyChanges({ tasks: [{ runId, taskId: "a", state: "running", machine: "m1", attempts: 1 }] });
  */
-export function createRunRepository(client: DatabaseClient, provider: DatabaseProvider): RunRepository {
+export function createRunRepository(client: DatabaseClient, provider: DatabaseProvider, writer: ChangeWriter = prismaChangeWriter(client, provider)): RunRepository {
   return {
     async create(run) {
       const id = run.id ?? randomUUID();
@@ -144,7 +84,7 @@ export function createRunRepository(client: DatabaseClient, provider: DatabasePr
           });
           const inline = inlineTaskIds(run.spec);
           const tasks = run.tasks.map((t) => ({ runId: id, taskId: t.taskId, state: t.state, reason: t.reason ?? null, attempts: 0, inline: t.inline ?? inline.has(t.taskId) }));
-          await bulkInsert(tx, provider, "Task", { runId: "text", taskId: "text", state: "text", reason: "text", attempts: "int", inline: "bool" }, tasks);
+          await writer.insertTasks(prismaExec(tx), tasks);
           return created;
         },
         { timeout: 120_000, maxWait: 30_000 },
@@ -152,24 +92,7 @@ export function createRunRepository(client: DatabaseClient, provider: DatabasePr
       return toRunRecord(row);
     },
 
-    async applyChanges(batch) {
-      const attempts = batch.attempts ?? [];
-      const tasks = batch.tasks ?? [];
-      const runs = batch.runs ?? [];
-      const lostStores = batch.lostStores ?? [];
-      if (attempts.length + tasks.length + runs.length + lostStores.length === 0) return;
-      await client.$transaction(
-        async (tx) => {
-          await applyAttemptChanges(tx, provider, attempts);
-          await applyTaskChanges(tx, provider, tasks);
-          for (const lost of lostStores) await markLost(tx, lost);
-          for (const r of mergeByKey(runs, (c) => c.runId)) {
-            await tx.run.update({ where: { id: r.runId }, data: runData(r) });
-          }
-        },
-        { timeout: 120_000, maxWait: 30_000 },
-      );
-    },
+    applyChanges: (batch) => writer.apply(batch),
 
     async list(filter = {}) {
       const limit = Math.min(Math.max(filter.limit ?? 50, 1), 500);

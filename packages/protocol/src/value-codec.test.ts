@@ -3,6 +3,8 @@ import { describe, expect, it } from "vitest";
 import { ValueCodecError, ValueFrame, decodeValue, encodeValue, previewValue, valueSize } from "./value-codec.ts";
 
 const roundTrip = (v: unknown): unknown => decodeValue(encodeValue(v));
+const containsBytes = (v: unknown): boolean =>
+  v instanceof Uint8Array || (Array.isArray(v) ? v.some(containsBytes) : v !== null && typeof v === "object" && Object.values(v).some(containsBytes));
 
 /** JSON values with Uint8Arrays mixed in at any depth. */
 const valueWithBytes = fc.letrec((tie) => ({
@@ -135,7 +137,7 @@ describe("when bytes are not a valid frame", () => {
 
 describe("when a value is previewed", () => {
   it("shows small JSON whole", () => {
-    expect(previewValue({ a: [1, 2] })).toEqual({ preview: '{"a":[1,2]}', truncated: false, sizeBytes: 11 });
+    expect(previewValue({ a: [1, 2] })).toEqual({ preview: '{"a":[1,2]}', truncated: false, sizeBytes: 11, exact: true });
   });
 
   it("shows binary as a size and the hex of its first 32 bytes", () => {
@@ -144,13 +146,14 @@ describe("when a value is previewed", () => {
     expect(preview).toBe(`<40 bytes: ${Array.from({ length: 32 }, (_, i) => i.toString(16).padStart(2, "0")).join(" ")} …>`);
     expect(truncated).toBe(true);
     expect(sizeBytes).toBe(40);
-    expect(previewValue(new Uint8Array([255, 0]))).toEqual({ preview: "<2 bytes: ff 00>", truncated: false, sizeBytes: 2 });
+    expect(previewValue(new Uint8Array([255, 0]))).toEqual({ preview: "<2 bytes: ff 00>", truncated: false, sizeBytes: 2, exact: false });
   });
 
   it("shows nested binary the same way while counting its real encoded size", () => {
     const value = { img: new Uint8Array([1, 2, 3]) };
-    const { preview, sizeBytes } = previewValue(value);
+    const { preview, sizeBytes, exact } = previewValue(value);
     expect(preview).toBe('{"img":"<3 bytes: 01 02 03>"}');
+    expect(exact).toBe(false); // the preview describes the bytes; it is not the value
     expect(sizeBytes).toBe(valueSize(value));
   });
 
@@ -159,6 +162,17 @@ describe("when a value is previewed", () => {
     expect(truncated).toBe(true);
     expect(preview).toBe(`"${"é".repeat(5)}`);
     expect(sizeBytes).toBe(202);
+  });
+
+  it("says it is exact only when it is the stored value's whole JSON text", () => {
+    fc.assert(
+      fc.property(valueWithBytes, fc.integer({ min: 0, max: 256 }), (v, max) => {
+        const { preview, exact } = previewValue(v, max);
+        const stored = new TextDecoder().decode(encodeValue(v).subarray(1));
+        expect(exact).toBe(!containsBytes(v) && preview === stored);
+        if (exact) expect(JSON.parse(preview)).toEqual(JSON.parse(stored));
+      }),
+    );
   });
 
   it("never exceeds the byte limit", () => {

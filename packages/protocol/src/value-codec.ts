@@ -92,12 +92,13 @@ export function valueSize(value: unknown): number {
 
 /**
  * A short, human-readable rendering for the dashboard: JSON text cut to `maxBytes` UTF-8 bytes (never
- * inside a character), binary as `<N bytes: hex of the first 32>`.
- * @example previewValue(new Uint8Array([255, 0])) // { preview: "<2 bytes: ff 00>", truncated: false, sizeBytes: 2 }
+ * inside a character), binary as `<N bytes: hex of the first 32>`. `exact` says the preview is the value's whole JSON
+ * text (no bytes in it, nothing cut): `JSON.parse(preview)` is what reading the stored value gives.
+ * @example previewValue(new Uint8Array([255, 0])) // { preview: "<2 bytes: ff 00>", truncated: false, sizeBytes: 2, exact: false }
  */
-export function previewValue(value: unknown, maxBytes = 4096): { preview: string; truncated: boolean; sizeBytes: number } {
+export function previewValue(value: unknown, maxBytes = 4096): { preview: string; truncated: boolean; sizeBytes: number; exact: boolean } {
   if (value instanceof Uint8Array) {
-    return { preview: describeBytes(value), truncated: value.byteLength > PREVIEW_HEX_BYTES, sizeBytes: value.byteLength };
+    return { preview: describeBytes(value), truncated: value.byteLength > PREVIEW_HEX_BYTES, sizeBytes: value.byteLength, exact: false };
   }
   const encoded = toJsonText(value, bytesToJson);
   const sizeBytes = utf8Encoder.encode(encoded.text).byteLength;
@@ -113,7 +114,8 @@ export function previewValue(value: unknown, maxBytes = 4096): { preview: string
     text = text.slice(0, read);
     truncated = true;
   }
-  return { preview: text, truncated, sizeBytes };
+  // Without bytes and uncut, the preview is the value's whole JSON text, as stored (`encodeValue`'s payload).
+  return { preview: text, truncated, sizeBytes, exact: !encoded.hasBytes && !truncated };
 }
 
 function describeBytes(bytes: Uint8Array): string {

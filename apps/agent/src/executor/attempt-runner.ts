@@ -168,7 +168,7 @@ export function createAttemptRunner(options: AttemptRunnerOptions): AttemptRunne
     return {
       ok: true,
       attemptId: item.attemptId,
-      result: { size: meta.size, contentType: meta.contentType, preview: preview.preview, truncated: preview.truncated },
+      result: { size: meta.size, contentType: meta.contentType, preview: preview.preview, truncated: preview.truncated, ...(preview.exact ? { exact: true } : {}) },
       metrics,
     };
   }

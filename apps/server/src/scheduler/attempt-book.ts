@@ -34,6 +34,12 @@ export class AttemptBook {
   private readonly metrics = new Map<string, unknown>();
   private readonly errors = new Map<string, AttemptError>();
   private readonly recent = new Map<string, { runId: string; taskId: string; machine: string; closedAt: number }>();
+  /**
+   * `recent`'s ids in closing order, pruned from `recentHead`: iterating the map from its start to prune would step
+   * over every entry deleted before (V8 keeps them as holes until it rehashes), O(closed attempts) per close.
+   */
+  private recentOrder: string[] = [];
+  private recentHead = 0;
   private readonly assignedAt = new Map<string, number>();
 
   opened(attemptId: string, attempt: OpenAttempt): void {
@@ -105,10 +111,19 @@ export class AttemptBook {
   }
 
   private remember(attemptId: string, recent: { runId: string; taskId: string; machine: string; closedAt: number }): void {
-    for (const [oldId, old] of this.recent) {
-      if (recent.closedAt - old.closedAt < RECENT_ATTEMPT_MS) break; // insertion order: the rest are newer
+    while (this.recentHead < this.recentOrder.length) {
+      const oldId = this.recentOrder[this.recentHead]!;
+      const old = this.recent.get(oldId);
+      if (old !== undefined && recent.closedAt - old.closedAt < RECENT_ATTEMPT_MS) break; // closing order: the rest are newer
       this.recent.delete(oldId);
+      this.recentHead += 1;
     }
+    if (this.recentHead > 1024 && this.recentHead * 2 > this.recentOrder.length) {
+      this.recentOrder = this.recentOrder.slice(this.recentHead);
+      this.recentHead = 0;
+    }
+    this.recent.delete(attemptId); // closed again: it moves to the end
     this.recent.set(attemptId, recent);
+    this.recentOrder.push(attemptId);
   }
 }

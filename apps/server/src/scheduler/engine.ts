@@ -381,6 +381,6 @@ export class Engine {
     const machinesByStatus: Record<string, number> = { online: 0, offline: 0, draining: 0 };
     for (const machine of this.registry.machines.values()) machinesByStatus[machine.status] = (machinesByStatus[machine.status] ?? 0) + 1;
     const { state } = this.loop;
-    return this.metrics.render({ runsActive: state.activeRuns.length, attemptsRunning: state.attempts.size, machinesByStatus });
+    return this.metrics.render({ runsActive: state.activeRuns.length, attemptsRunning: state.attempts.size, machinesByStatus, cpu: process.cpuUsage() });
   }
 }

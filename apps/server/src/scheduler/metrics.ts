@@ -26,6 +26,8 @@ export interface MetricsSnapshot {
   readonly runsActive: number;
   readonly attemptsRunning: number;
   readonly machinesByStatus: Record<string, number>;
+  /** The server process's CPU time so far (`process.cpuUsage()`, µs). */
+  readonly cpu: { readonly user: number; readonly system: number };
 }
 
 export class Metrics {
@@ -75,6 +77,12 @@ export class Metrics {
       ...Object.entries(snapshot.machinesByStatus).map(([status, n]) => `handoff_machines{status="${status}"} ${n}`),
       ...this.dispatchLatency.render("handoff_dispatch_latency_seconds", "From the scheduler's decision to the assignment on the agent's socket."),
       ...this.attemptDuration.render("handoff_attempt_duration_seconds", "From assignment to the attempt's end, as the server saw it."),
+      "# HELP process_cpu_user_seconds_total User CPU time spent by the server process.",
+      "# TYPE process_cpu_user_seconds_total counter",
+      `process_cpu_user_seconds_total ${snapshot.cpu.user / 1e6}`,
+      "# HELP process_cpu_system_seconds_total System CPU time spent by the server process.",
+      "# TYPE process_cpu_system_seconds_total counter",
+      `process_cpu_system_seconds_total ${snapshot.cpu.system / 1e6}`,
     ];
     return `${lines.join("\n")}\n`;
   }

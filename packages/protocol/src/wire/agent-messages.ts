@@ -168,6 +168,11 @@ export const ResultMeta = z.object({
   contentType: z.enum(["application/json", "application/octet-stream"]),
   preview: z.string().max(4096),
   truncated: z.boolean(),
+  /**
+   * The preview is the value's whole JSON text (no bytes in it, nothing cut), so the server can answer the value
+   * without reading it from the holder (`execute` with `materialize`). Absent means it is not.
+   */
+  exact: z.boolean().optional(),
 });
 export type ResultMeta = z.infer<typeof ResultMeta>;
 
