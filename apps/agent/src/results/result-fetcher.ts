@@ -1,5 +1,6 @@
 import { fetchResult, fetchResultBatch, type FetchProver, type FetchResultOutcome, type FetchResultRequest } from "./fetch-result.ts";
 import type { ResultStore } from "./result-store.ts";
+import { decodeValue } from "./value-bytes.ts";
 
 export type ResultFetcher = {
   /** The value from the local store if it is here, else one download per key shared by every concurrent caller. */
@@ -59,10 +60,10 @@ export function createResultFetcher({ store, prove }: { readonly store: ResultSt
           if (!answer.ok) return answer.error.kind === "single" ? undefined : item.resolve({ ok: false, error: answer.error });
           const { runId, taskId } = item.request;
           // A copy: the answer's bytes are a view into the whole batch, which must not stay alive through one value.
-          await store.putBytes(runId, taskId, new Uint8Array(answer.bytes), answer.contentType);
-          const value = await store.get(runId, taskId, { isShared: true });
-          if (value === undefined) return item.reject(new Error(`result ${runId}/${taskId} was evicted locally before it could be read`));
-          item.resolve({ ok: true, value, size: answer.bytes.byteLength });
+          const bytes = new Uint8Array(answer.bytes);
+          await store.putBytes(runId, taskId, bytes, answer.contentType);
+          // Decoded from the stored bytes themselves (as `get` with `isShared` would, without looking the value up again).
+          item.resolve({ ok: true, value: decodeValue(bytes, answer.contentType), size: bytes.byteLength });
         }),
       );
     } catch (error) {

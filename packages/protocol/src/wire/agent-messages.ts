@@ -141,6 +141,8 @@ export const AttemptMetrics = z.object({
   cpuMs: z.number().nonnegative().optional(),
   /** Heap used by the worker at the end of the attempt (approximate). */
   heapUsedMb: z.number().nonnegative().optional(),
+  /** From the assignment's arrival to every input at hand (local reads and downloads, concurrent), exact. */
+  inputsMs: z.number().nonnegative().optional(),
   /** Inputs downloaded from other machines for this attempt: producer task, holder, bytes, milliseconds (exact). */
   transfers: z
     .array(z.object({ taskId: name, from: name, bytes: z.number().int().nonnegative(), ms: z.number().nonnegative() }))
