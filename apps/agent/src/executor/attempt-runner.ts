@@ -1,7 +1,21 @@
-import { clearLongTimeout, previewValue, setLongTimeout, type TaskAssignItem, type TaskErrorJson, type TaskFinishedItem, type TaskLogItem } from "@handoff/protocol";
+import { rm } from "node:fs/promises";
+import {
+  clearLongTimeout,
+  inputDelivery,
+  previewBytesHead,
+  previewValue,
+  setLongTimeout,
+  type FunctionMeta,
+  type InputDelivery,
+  type TaskAssignItem,
+  type TaskErrorJson,
+  type TaskFinishedItem,
+  type TaskLogItem,
+} from "@handoff/protocol";
 import { Grant, type GrantEncode } from "@handoff/protocol/grant";
 import type { ResultFetcher } from "../results/result-fetcher.ts";
 import type { ResultStore } from "../results/result-store.ts";
+import { ValueContentType } from "../results/value-bytes.ts";
 import type { Executor, JobOutcome } from "./executor.ts";
 import { resolveInputs, type InputValue, type ResultInput } from "./resolve-inputs.ts";
 
@@ -40,22 +54,34 @@ type Pending = { abortReason: "cancelled" | "timeout" | undefined; readonly abor
 export function createAttemptRunner(options: AttemptRunnerOptions): AttemptRunner {
   const { machine, store, fetcher, executor } = options;
   const pending = new Map<string, Pending>();
+  const functions = new Map<string, FunctionMeta>(executor.catalogue.map((meta) => [meta.name, meta]));
 
-  const getValue = (runId: string, transfers: Transfer[]) => async (input: ResultInput): Promise<InputValue> => {
+  // An input its function takes as a stream or a file: the bytes the store holds in memory, else its file.
+  const storedInput = async (runId: string, key: string, taskId: string, as: "stream" | "path", isEncoded: boolean): Promise<InputValue> => {
+    const bytes = as === "stream" ? store.bytesInMemory(runId, key) : undefined;
+    const path = bytes === undefined ? await store.pathOf(runId, key) : undefined;
+    if (bytes === undefined && path === undefined) return lost(`input "${taskId}" was evicted from ${machine} while being read`);
+    return { ok: true, stored: { as, ...(bytes === undefined ? { path } : { bytes }) }, isEncoded };
+  };
+
+  const getValue = (runId: string, transfers: Transfer[]) => async (input: ResultInput, as: InputDelivery): Promise<InputValue> => {
     if (input.fetch !== undefined) {
       // When the grant names the edge's encode, the holder runs it and serves the encoded value, which is kept here
       // under its own key: it is not the producer's result.
       const encode = encodeInGrant(input.fetch.grant);
       const storeTaskId = encode === undefined ? input.taskId : `${input.taskId}\u0000encode:${JSON.stringify(encode)}`;
+      // A value taken as a stream or a file is only stored (straight to disk when over the memory budget), never read whole.
+      const materialize = as === "value" ? {} : { materialize: false };
       try {
         const fetchStarted = performance.now();
-        let outcome = await fetcher.fetch({ url: input.fetch.url, runId, taskId: input.taskId, grant: input.fetch.grant, storeTaskId });
+        let outcome = await fetcher.fetch({ url: input.fetch.url, runId, taskId: input.taskId, grant: input.fetch.grant, storeTaskId, ...materialize });
         if (!outcome.ok && outcome.error.kind === "forbidden" && outcome.error.details.reason === "expired" && options.refreshGrant !== undefined) {
           const renewed = await options.refreshGrant(input.fetch.grant);
-          if (renewed !== undefined) outcome = await fetcher.fetch({ url: renewed.url, runId, taskId: input.taskId, grant: renewed.grant, storeTaskId });
+          if (renewed !== undefined) outcome = await fetcher.fetch({ url: renewed.url, runId, taskId: input.taskId, grant: renewed.grant, storeTaskId, ...materialize });
         }
         if (outcome.ok) {
           if (outcome.fromStore !== true) transfers.push({ taskId: input.taskId, from: input.machine, bytes: outcome.size, ms: Math.round((performance.now() - fetchStarted) * 1000) / 1000 });
+          if (as !== "value") return await storedInput(runId, storeTaskId, input.taskId, as, encode !== undefined);
           return { ok: true, value: outcome.value, isEncoded: encode !== undefined };
         }
         const refusal = outcome.error;
@@ -70,6 +96,7 @@ export function createAttemptRunner(options: AttemptRunnerOptions): AttemptRunne
       const where = input.machine === machine ? "" : ` (the server placed it on ${input.machine} and sent no fetch grant)`;
       return lost(`input "${input.taskId}" is not stored on ${machine}${evicted === undefined ? "" : `: evicted (${evicted})`}${where}`);
     }
+    if (as !== "value") return storedInput(runId, input.taskId, input.taskId, as, false);
     const value = await store.get(runId, input.taskId, { isShared: true });
     if (value === undefined) return lost(`input "${input.taskId}" was evicted from ${machine} while being read`);
     return { ok: true, value, isEncoded: false };
@@ -95,11 +122,14 @@ export function createAttemptRunner(options: AttemptRunnerOptions): AttemptRunne
     pending.set(item.attemptId, state);
     // The agent enforces the task's timeout too (from the moment it received the item), not only the server.
     const timer = item.timeoutMs === undefined ? undefined : setLongTimeout(() => abort(item.attemptId, "timeout"), item.timeoutMs);
+    // Where the function's result goes if it returns a stream of bytes (removed unless the store took it in).
+    const outputPath = store.spoolPath();
     try {
       // An abort while inputs are still being fetched ends the attempt at once; a shared download carries on.
       const abortedWhileFetching = new Promise<undefined>((resolve) => state.aborted.signal.addEventListener("abort", () => resolve(undefined), { once: true }));
       const transfers: Transfer[] = [];
-      const inputs = await Promise.race([resolveInputs(item.inputs, getValue(item.runId, transfers)), abortedWhileFetching]);
+      const takes = functions.get(item.fn)?.inputs;
+      const inputs = await Promise.race([resolveInputs(item.inputs, getValue(item.runId, transfers), (index) => inputDelivery(takes, index)), abortedWhileFetching]);
       const inputsMs = Math.round(elapsed() * 1000) / 1000;
       if (state.abortReason !== undefined || inputs === undefined) return failed(item, abortMessage(state.abortReason ?? "cancelled"), elapsed());
       if (!inputs.ok) return failed(item, inputs.error, elapsed());
@@ -108,22 +138,23 @@ export function createAttemptRunner(options: AttemptRunnerOptions): AttemptRunne
       clearLongTimeout(timer);
       const outcome = await executor.run(
         item.attemptId,
-        { runId: item.runId, taskId: item.taskId, attempt: item.attempt, fn: item.fn, inputs: inputs.inputs, extraArgs: item.extraArgs, argumentInclusion: item.argumentInclusion },
+        { runId: item.runId, taskId: item.taskId, attempt: item.attempt, fn: item.fn, inputs: inputs.inputs, extraArgs: item.extraArgs, argumentInclusion: item.argumentInclusion, outputPath },
         {
           ...(remainingMs === undefined ? {} : { timeoutMs: remainingMs }),
           onLog: (log) => options.onLog({ attemptId: item.attemptId, ...log }),
         },
       );
-      return await report(item, outcome, transfers, inputsMs);
+      return await report(item, outcome, transfers, inputsMs, outputPath);
     } catch (error) {
       return failed(item, { kind: "function_failed", message: `the agent could not run the attempt: ${describe(error)}` }, elapsed());
     } finally {
       clearLongTimeout(timer);
       pending.delete(item.attemptId);
+      await rm(outputPath, { force: true }).catch(() => undefined); // a streamed result not taken in (failed, aborted)
     }
   }
 
-  async function report(item: TaskAssignItem, outcome: JobOutcome, transfers: readonly Transfer[], inputsMs: number): Promise<TaskFinishedItem> {
+  async function report(item: TaskAssignItem, outcome: JobOutcome, transfers: readonly Transfer[], inputsMs: number, outputPath: string): Promise<TaskFinishedItem> {
     const metrics = {
       wallMs: outcome.metrics.wallMs,
       inputsMs,
@@ -134,8 +165,14 @@ export function createAttemptRunner(options: AttemptRunnerOptions): AttemptRunne
     if (!outcome.ok) return { ...failed(item, { kind: outcome.kind, message: outcome.message }, outcome.metrics.wallMs), metrics };
     let preview: ReturnType<typeof previewValue>;
     try {
-      preview = previewValue(outcome.value, PREVIEW_BYTES);
-      await store.put(item.runId, item.taskId, outcome.value, { isOwned: true });
+      if (outcome.streamed === undefined) {
+        preview = previewValue(outcome.value, PREVIEW_BYTES);
+        await store.put(item.runId, item.taskId, outcome.value, { isOwned: true });
+      } else {
+        // Returned as a stream of bytes: the worker wrote it to `outputPath`; the store takes the file as it is.
+        preview = previewBytesHead(outcome.streamed.head, outcome.streamed.size);
+        await store.adoptFile(item.runId, item.taskId, outputPath, { contentType: ValueContentType.Binary, size: outcome.streamed.size });
+      }
     } catch (error) {
       return { ...failed(item, { kind: "function_failed", message: `the function's result cannot be stored: ${describe(error)}` }, outcome.metrics.wallMs), metrics };
     }

@@ -26,6 +26,11 @@ export type FetchResultRequest = {
    * producer's result, so it is kept under its own key.
    */
   readonly storeTaskId?: string;
+  /**
+   * `false`: only store the value (`store` required) and answer `value: undefined` — for an input its function takes
+   * as a stream or a file, which a value larger than memory must never be read whole for. Default `true`.
+   */
+  readonly materialize?: boolean;
   readonly signal?: AbortSignal;
 };
 
@@ -93,6 +98,7 @@ export async function fetchResult(request: FetchResultRequest): Promise<FetchRes
   if (store === undefined) return { ok: true, value: decodeValue(body!, contentType!), size: answer.size };
   if (toDisk !== undefined) await toDisk;
   else await store.putBytes(runId, storeTaskId, body!, contentType!);
+  if (request.materialize === false) return { ok: true, value: undefined, size: answer.size };
   const value = await store.get(runId, storeTaskId, { isShared: true });
   if (value === undefined) throw new Error(`result ${runId}/${storeTaskId} was evicted locally before it could be read`);
   return { ok: true, value, size: answer.size };

@@ -72,8 +72,9 @@ export function createResultFetcher({ store, prove }: { readonly store: ResultSt
   }
 
   function download(request: Omit<FetchResultRequest, "store">): Promise<FetchResultOutcome> {
-    // A value served through the holder's encode step is not the producer's result: fetched alone.
-    if (request.storeTaskId !== undefined && request.storeTaskId !== request.taskId) return single(request);
+    // A value served through the holder's encode step is not the producer's result: fetched alone. So is one that is
+    // only stored (an input taken as a stream or a file: large, as a rule).
+    if ((request.storeTaskId !== undefined && request.storeTaskId !== request.taskId) || request.materialize === false) return single(request);
     return new Promise((resolve, reject) => {
       const list = queued.get(request.url);
       if (list !== undefined) return list.push({ request, resolve, reject });
@@ -86,6 +87,7 @@ export function createResultFetcher({ store, prove }: { readonly store: ResultSt
     const storeTaskId = request.storeTaskId ?? request.taskId;
     const meta = store.meta(request.runId, storeTaskId);
     if (meta !== undefined) {
+      if (request.materialize === false) return { ok: true, value: undefined, size: meta.size, fromStore: true };
       const value = await store.get(request.runId, storeTaskId, { isShared: true });
       if (value !== undefined) return { ok: true, value, size: meta.size, fromStore: true };
     }
@@ -94,7 +96,7 @@ export function createResultFetcher({ store, prove }: { readonly store: ResultSt
 
   return {
     fetch(request) {
-      const key = JSON.stringify([request.runId, request.storeTaskId ?? request.taskId]);
+      const key = JSON.stringify([request.runId, request.storeTaskId ?? request.taskId, request.materialize !== false]);
       const pending = inFlight.get(key);
       if (pending !== undefined) return pending;
       const started = fromStoreOrDownload(request).finally(() => inFlight.delete(key));

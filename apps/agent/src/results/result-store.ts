@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { close, createReadStream, createWriteStream, mkdirSync, openSync, readFile } from "node:fs";
-import { rm, writeFile } from "node:fs/promises";
+import { rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -268,6 +268,36 @@ export function createResultStore(options: ResultStoreOptions): ResultStore {
     },
 
     bytesInMemory: (runId, taskId) => entries.get(keyOf(runId, taskId))?.bytes,
+
+    spoolPath: () => `${nextPath()}.part`,
+
+    async adoptFile(runId, taskId, path, { contentType, size }) {
+      await storeOnDisk(runId, taskId, contentType, size, async (target) => {
+        try {
+          await rename(path, target);
+        } catch (error) {
+          await removeFile(path);
+          throw error;
+        }
+      });
+    },
+
+    async pathOf(runId, taskId) {
+      const entry = entries.get(keyOf(runId, taskId));
+      if (entry === undefined) return undefined;
+      if (entry.location === "memory") {
+        reservedDiskBytes += entry.size;
+        try {
+          await maintain(); // make room on disk first, as for any value written there
+        } finally {
+          reservedDiskBytes -= entry.size;
+        }
+        const spilled = maintenance.then(() => spill(entry));
+        maintenance = spilled.catch(() => undefined);
+        await spilled;
+      }
+      return entries.get(entry.key) === entry ? entry.path : undefined;
+    },
 
     async putBytes(runId, taskId, bytes, contentType) {
       if (bytes.byteLength <= memoryBudgetBytes) return storeInMemory(runId, taskId, contentType, bytes);
