@@ -83,9 +83,10 @@ async function runJob(
       post({ type: "done", jobId, ok: false, kind: "function_failed", message: `the function returned a value that ${deep.message} at ${formatPath(deep.path)}`, metrics: metrics() });
       return;
     }
-    const done: FromWorker = { type: "done", jobId, ok: true, value, metrics: metrics() };
+    const leaving = ownedBytes(value);
+    const done: FromWorker = { type: "done", jobId, ok: true, value: leaving, metrics: metrics() };
     try {
-      post(done, transferable(value));
+      post(done, transferable(leaving));
     } catch (error) {
       post({ type: "done", jobId, ok: false, kind: "function_failed", message: `the function returned a value that cannot leave its worker: ${describe(error)}`, metrics: metrics() });
     }
@@ -98,6 +99,13 @@ async function runJob(
 
 class StreamedMark {
   constructor(readonly result: StreamedResult) {}
+}
+
+// A returned byte array that is a view of part of a larger buffer leaves as a copy of its own bytes (the one copy),
+// transferred: posted as it is, structured clone would copy the whole buffer, and the store would keep all of it.
+function ownedBytes(value: unknown): unknown {
+  if (!(value instanceof Uint8Array) || value.buffer instanceof SharedArrayBuffer) return value;
+  return value.byteOffset === 0 && value.byteLength === value.buffer.byteLength ? value : value.slice();
 }
 
 // A returned byte array that owns its whole buffer moves to the main thread instead of being copied.

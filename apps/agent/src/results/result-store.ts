@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { close, createReadStream, createWriteStream, mkdirSync, openSync, readFile } from "node:fs";
+import { close, createReadStream, createWriteStream, mkdirSync, openSync, read as fsRead, readFile } from "node:fs";
 import { rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -47,6 +47,23 @@ function readWholeFile(fd: number): Promise<Buffer> {
       close(fd, () => (readError === null ? resolve(data) : reject(readError)));
     });
   });
+}
+
+// Reads a file of `size` bytes into shared memory, which a worker thread then receives without a copy.
+async function readSharedFile(fd: number, size: number): Promise<Uint8Array> {
+  const target = new Uint8Array(new SharedArrayBuffer(size));
+  const readAt = (offset: number): Promise<number> =>
+    new Promise((resolve, reject) => fsRead(fd, target, offset, Math.min(size - offset, 2 ** 30), offset, (error, bytes) => (error === null ? resolve(bytes) : reject(error))));
+  try {
+    for (let offset = 0; offset < size; ) {
+      const bytes = await readAt(offset);
+      if (bytes === 0) throw new Error(`stored file ended after ${offset} of its ${size} bytes`);
+      offset += bytes;
+    }
+  } finally {
+    close(fd, () => undefined);
+  }
+  return target;
 }
 
 /**
@@ -325,7 +342,10 @@ export function createResultStore(options: ResultStoreOptions): ResultStore {
         return decodeValue(bytes, entry.contentType);
       }
       if (entry.path === undefined) return undefined;
-      return decodeValue(await readWholeFile(openSync(entry.path, "r")), entry.contentType);
+      const fd = openSync(entry.path, "r");
+      // A binary value for a worker (`isShared`) is read into shared memory: the worker gets it without a copy.
+      if (entry.contentType === ValueContentType.Binary && getOptions?.isShared === true) return decodeValue(await readSharedFile(fd, entry.size), entry.contentType);
+      return decodeValue(await readWholeFile(fd), entry.contentType);
     },
 
     openStream,
