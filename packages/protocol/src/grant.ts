@@ -10,6 +10,9 @@ export type GrantEncode = z.infer<typeof GrantEncode>;
  * `expiresAt` (ms epoch). With `encode`, the holder serves `encode.fn(value, holder, audience, ...encode.args)` instead
  * of the stored value (the edge's encode step runs on the producer's machine).
  */
+/** A grant names at most this many values (a fan-in of more gets several). */
+export const MAX_GRANT_TASK_IDS = 100_000;
+
 export const Grant = z.object({
   runId: z.string().min(1),
   taskId: z.string().min(1),
@@ -22,8 +25,18 @@ export const Grant = z.object({
   audienceKey: z.string().min(1).max(200).optional(),
   expiresAt: z.number().int().nonnegative(),
   encode: GrantEncode.optional(),
+  /**
+   * A grant for many values of the run at once (a fan-in's inputs from one holder): every task named here may be
+   * fetched with it (`taskId` is the first of them). Signed and checked once for all, instead of once per value.
+   */
+  taskIds: z.array(z.string().min(1)).min(1).max(MAX_GRANT_TASK_IDS).optional(),
 });
 export type Grant = z.infer<typeof Grant>;
+
+/** Whether `grant` allows fetching the result of `taskId` (its own task, or one of those it names). */
+export function grantNames(grant: Grant, taskId: string): boolean {
+  return grant.taskId === taskId || (grant.taskIds?.includes(taskId) ?? false);
+}
 
 export const GrantRejection = {
   Malformed: "malformed",
@@ -70,11 +83,12 @@ function parseGrant(raw: unknown): Grant | undefined {
     const parsed = Grant.safeParse(raw);
     return parsed.success ? parsed.data : undefined;
   }
-  const { runId, taskId, holder, audience, audienceKey, expiresAt } = fields;
+  const { runId, taskId, holder, audience, audienceKey, expiresAt, taskIds } = fields;
   if (!isText(runId) || !isText(taskId) || !isText(holder) || !isText(audience)) return undefined;
   if (audienceKey !== undefined && !isText(audienceKey, 200)) return undefined;
   if (typeof expiresAt !== "number" || !Number.isSafeInteger(expiresAt) || expiresAt < 0) return undefined;
-  return { runId, taskId, holder, audience, ...(audienceKey === undefined ? {} : { audienceKey }), expiresAt };
+  if (taskIds !== undefined && !(Array.isArray(taskIds) && taskIds.length >= 1 && taskIds.length <= MAX_GRANT_TASK_IDS && taskIds.every((id) => isText(id)))) return undefined;
+  return { runId, taskId, holder, audience, ...(audienceKey === undefined ? {} : { audienceKey }), expiresAt, ...(taskIds === undefined ? {} : { taskIds: taskIds as string[] }) };
 }
 
 /**

@@ -64,42 +64,56 @@ export function createAttemptRunner(options: AttemptRunnerOptions): AttemptRunne
     return { ok: true, stored: { as, ...(bytes === undefined ? { path } : { bytes }) }, isEncoded };
   };
 
-  const getValue = (runId: string, transfers: Transfer[]) => async (input: ResultInput, as: InputDelivery): Promise<InputValue> => {
-    if (input.fetch !== undefined) {
-      // When the grant names the edge's encode, the holder runs it and serves the encoded value, which is kept here
-      // under its own key: it is not the producer's result.
-      const encode = encodeInGrant(input.fetch.grant);
-      const storeTaskId = encode === undefined ? input.taskId : `${input.taskId}\u0000encode:${JSON.stringify(encode)}`;
-      // A value taken as a stream or a file is only stored (straight to disk when over the memory budget), never read whole.
-      const materialize = as === "value" ? {} : { materialize: false };
-      try {
-        const fetchStarted = performance.now();
-        let outcome = await fetcher.fetch({ url: input.fetch.url, runId, taskId: input.taskId, grant: input.fetch.grant, storeTaskId, ...materialize });
-        if (!outcome.ok && outcome.error.kind === "forbidden" && outcome.error.details.reason === "expired" && options.refreshGrant !== undefined) {
-          const renewed = await options.refreshGrant(input.fetch.grant);
-          if (renewed !== undefined) outcome = await fetcher.fetch({ url: renewed.url, runId, taskId: input.taskId, grant: renewed.grant, storeTaskId, ...materialize });
+  const getValue = (item: TaskAssignItem, transfers: Transfer[]) => {
+    const { runId } = item;
+    // One renewal per expired grant, however many inputs it serves (a shared grant names thousands).
+    const renewals = new Map<string, Promise<{ readonly grant: string; readonly url: string } | undefined>>();
+    const renew = (grant: string): Promise<{ readonly grant: string; readonly url: string } | undefined> => {
+      let renewal = renewals.get(grant);
+      if (renewal === undefined) renewals.set(grant, (renewal = options.refreshGrant!(grant)));
+      return renewal;
+    };
+    return async (input: ResultInput, as: InputDelivery): Promise<InputValue> => {
+      if (input.fetch !== undefined) {
+        const isShared = "shared" in input.fetch;
+        const grant = "shared" in input.fetch ? item.sharedGrants?.[input.fetch.shared] : input.fetch.grant;
+        if (grant === undefined) return lost(`input "${input.taskId}" names a shared grant the assignment does not carry`);
+        // When the grant names the edge's encode, the holder runs it and serves the encoded value, which is kept here
+        // under its own key: it is not the producer's result. A shared grant never carries one.
+        const encode = isShared ? undefined : encodeInGrant(grant);
+        const storeTaskId = encode === undefined ? input.taskId : `${input.taskId}\u0000encode:${JSON.stringify(encode)}`;
+        // A value taken as a stream or a file is only stored (straight to disk when over the memory budget), never read whole.
+        const materialize = as === "value" ? {} : { materialize: false };
+        try {
+          const fetchStarted = performance.now();
+          const shared = isShared ? { isSharedGrant: true } : {};
+          let outcome = await fetcher.fetch({ url: input.fetch.url, runId, taskId: input.taskId, grant, storeTaskId, ...materialize, ...shared });
+          if (!outcome.ok && outcome.error.kind === "forbidden" && outcome.error.details.reason === "expired" && options.refreshGrant !== undefined) {
+            const renewed = await renew(grant);
+            if (renewed !== undefined) outcome = await fetcher.fetch({ url: renewed.url, runId, taskId: input.taskId, grant: renewed.grant, storeTaskId, ...materialize, ...shared });
+          }
+          if (outcome.ok) {
+            if (outcome.fromStore !== true) transfers.push({ taskId: input.taskId, from: input.machine, bytes: outcome.size, ms: Math.round((performance.now() - fetchStarted) * 1000) / 1000 });
+            if (as !== "value") return await storedInput(runId, storeTaskId, input.taskId, as, encode !== undefined);
+            return { ok: true, value: outcome.value, isEncoded: encode !== undefined };
+          }
+          const refusal = outcome.error;
+          if (refusal.kind === "encode_failed") return { ok: false, error: { kind: "function_failed", message: `edge encode of input "${input.taskId}": ${refusal.message}` } };
+          return lost(`input "${input.taskId}" could not be fetched from ${input.machine}: ${refusal.message}`);
+        } catch (error) {
+          return lost(`input "${input.taskId}" could not be fetched from ${input.machine} at ${input.fetch.url}: ${describe(error)}`);
         }
-        if (outcome.ok) {
-          if (outcome.fromStore !== true) transfers.push({ taskId: input.taskId, from: input.machine, bytes: outcome.size, ms: Math.round((performance.now() - fetchStarted) * 1000) / 1000 });
-          if (as !== "value") return await storedInput(runId, storeTaskId, input.taskId, as, encode !== undefined);
-          return { ok: true, value: outcome.value, isEncoded: encode !== undefined };
-        }
-        const refusal = outcome.error;
-        if (refusal.kind === "encode_failed") return { ok: false, error: { kind: "function_failed", message: `edge encode of input "${input.taskId}": ${refusal.message}` } };
-        return lost(`input "${input.taskId}" could not be fetched from ${input.machine}: ${refusal.message}`);
-      } catch (error) {
-        return lost(`input "${input.taskId}" could not be fetched from ${input.machine} at ${input.fetch.url}: ${describe(error)}`);
       }
-    }
-    if (!store.has(runId, input.taskId)) {
-      const evicted = store.evictionReason(runId, input.taskId);
-      const where = input.machine === machine ? "" : ` (the server placed it on ${input.machine} and sent no fetch grant)`;
-      return lost(`input "${input.taskId}" is not stored on ${machine}${evicted === undefined ? "" : `: evicted (${evicted})`}${where}`);
-    }
-    if (as !== "value") return storedInput(runId, input.taskId, input.taskId, as, false);
-    const value = await store.get(runId, input.taskId, { isShared: true });
-    if (value === undefined) return lost(`input "${input.taskId}" was evicted from ${machine} while being read`);
-    return { ok: true, value, isEncoded: false };
+      if (!store.has(runId, input.taskId)) {
+        const evicted = store.evictionReason(runId, input.taskId);
+        const where = input.machine === machine ? "" : ` (the server placed it on ${input.machine} and sent no fetch grant)`;
+        return lost(`input "${input.taskId}" is not stored on ${machine}${evicted === undefined ? "" : `: evicted (${evicted})`}${where}`);
+      }
+      if (as !== "value") return storedInput(runId, input.taskId, input.taskId, as, false);
+      const value = await store.get(runId, input.taskId, { isShared: true });
+      if (value === undefined) return lost(`input "${input.taskId}" was evicted from ${machine} while being read`);
+      return { ok: true, value, isEncoded: false };
+    };
   };
 
   const failed = (item: TaskAssignItem, error: TaskErrorJson, wallMs: number): TaskFinishedItem => ({
@@ -129,7 +143,7 @@ export function createAttemptRunner(options: AttemptRunnerOptions): AttemptRunne
       const abortedWhileFetching = new Promise<undefined>((resolve) => state.aborted.signal.addEventListener("abort", () => resolve(undefined), { once: true }));
       const transfers: Transfer[] = [];
       const takes = functions.get(item.fn)?.inputs;
-      const inputs = await Promise.race([resolveInputs(item.inputs, getValue(item.runId, transfers), (index) => inputDelivery(takes, index)), abortedWhileFetching]);
+      const inputs = await Promise.race([resolveInputs(item.inputs, getValue(item, transfers), (index) => inputDelivery(takes, index)), abortedWhileFetching]);
       const inputsMs = Math.round(elapsed() * 1000) / 1000;
       if (state.abortReason !== undefined || inputs === undefined) return failed(item, abortMessage(state.abortReason ?? "cancelled"), elapsed());
       if (!inputs.ok) return failed(item, inputs.error, elapsed());

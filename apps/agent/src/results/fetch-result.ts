@@ -31,6 +31,8 @@ export type FetchResultRequest = {
    * as a stream or a file, which a value larger than memory must never be read whole for. Default `true`.
    */
   readonly materialize?: boolean;
+  /** `grant` names many values (a fan-in's shared grant): fetched in batches with the others it names. */
+  readonly isSharedGrant?: boolean;
   readonly signal?: AbortSignal;
 };
 
@@ -108,16 +110,19 @@ export async function fetchResult(request: FetchResultRequest): Promise<FetchRes
 export type BatchItemOutcome = { readonly ok: true; readonly bytes: Uint8Array; readonly contentType: ValueContentType } | { readonly ok: false; readonly error: ResultFetchError | { readonly kind: "single" } };
 
 /**
- * Fetches many small results from one holder in one request. Answers `undefined` when the holder has no batch
+ * Fetches many small results from one holder in one request: one grant each, or (`taskIds`) the values one shared
+ * grant names, answered in `taskIds`' order. Answers `undefined` when the holder has no batch
  * endpoint (an older agent): fetch them one by one then. Network failures and malformed answers throw.
  */
-export async function fetchResultBatch(url: string, grants: readonly string[], prove?: FetchProver): Promise<BatchItemOutcome[] | undefined> {
+export async function fetchResultBatch(url: string, grants: readonly string[], prove?: FetchProver, taskIds?: readonly string[]): Promise<BatchItemOutcome[] | undefined> {
   const target = new URL("results/batch", withSlash(url));
-  const body = Buffer.from(JSON.stringify({ grants }), "utf8");
+  const body = Buffer.from(JSON.stringify(taskIds === undefined ? { grants } : { grants, taskIds }), "utf8");
+  // With one shared grant, the proof covers the names asked for too: a replayed request cannot ask for others.
+  const proven = taskIds === undefined ? grants : [...grants, ...taskIds];
   const response = await new Promise<IncomingMessage>((resolve, reject) => {
     const outgoing = httpRequest(target, {
       method: "POST",
-      headers: { "Content-Type": "application/json", "Content-Length": String(body.byteLength), ...(prove === undefined ? {} : { [FETCH_PROOF_HEADER]: prove(grants) }) },
+      headers: { "Content-Type": "application/json", "Content-Length": String(body.byteLength), ...(prove === undefined ? {} : { [FETCH_PROOF_HEADER]: prove(proven) }) },
       agent: holderConnections,
     });
     outgoing.once("response", resolve);
@@ -136,7 +141,8 @@ export async function fetchResultBatch(url: string, grants: readonly string[], p
   const all = Buffer.from((await readExact(response, size)).buffer);
   const headerLength = all.readUInt32BE(0);
   const entries = JSON.parse(all.subarray(4, 4 + headerLength).toString("utf8")) as { ok: boolean; size?: number; contentType?: string; error?: ResultFetchError | { kind: "single" } }[];
-  if (!Array.isArray(entries) || entries.length !== grants.length) throw new Error(`result server at ${url} answered ${String(entries.length)} entries for ${grants.length} grants`);
+  const asked = taskIds?.length ?? grants.length;
+  if (!Array.isArray(entries) || entries.length !== asked) throw new Error(`result server at ${url} answered ${String(entries.length)} entries for ${asked} values`);
   let offset = 4 + headerLength;
   return entries.map((entry): BatchItemOutcome => {
     if (!entry.ok) return { ok: false, error: entry.error ?? { kind: "single" } };

@@ -40,8 +40,18 @@ export function createResultFetcher({ store, prove }: { readonly store: ResultSt
       const [only] = waiting;
       return single(only!.request).then(only!.resolve, only!.reject);
     }
-    const chunks: Waiting[][] = [];
-    for (let start = 0; start < waiting.length; start += BATCH_SIZE) chunks.push(waiting.slice(start, start + BATCH_SIZE));
+    // Values under one shared grant go together (the grant is sent and checked once per request); the others apart.
+    const groups = new Map<string | undefined, Waiting[]>();
+    for (const item of waiting) {
+      const key = item.request.isSharedGrant === true ? item.request.grant : undefined;
+      const group = groups.get(key) ?? [];
+      group.push(item);
+      groups.set(key, group);
+    }
+    const chunks: { readonly items: Waiting[]; readonly sharedGrant: string | undefined }[] = [];
+    for (const [sharedGrant, group] of groups) {
+      for (let start = 0; start < group.length; start += BATCH_SIZE) chunks.push({ items: group.slice(start, start + BATCH_SIZE), sharedGrant });
+    }
     // A few batches in flight at once: the holder prepares one while the previous crosses the wire.
     let next = 0;
     const lane = async (): Promise<void> => {
@@ -50,9 +60,12 @@ export function createResultFetcher({ store, prove }: { readonly store: ResultSt
     await Promise.all(Array.from({ length: Math.min(BATCHES_IN_FLIGHT, chunks.length) }, lane));
   }
 
-  async function fetchBatch(url: string, chunk: Waiting[]): Promise<void> {
+  async function fetchBatch(url: string, { items: chunk, sharedGrant }: { readonly items: Waiting[]; readonly sharedGrant: string | undefined }): Promise<void> {
     try {
-      const answers = await fetchResultBatch(url, chunk.map((item) => item.request.grant), prove);
+      const answers =
+        sharedGrant === undefined
+          ? await fetchResultBatch(url, chunk.map((item) => item.request.grant), prove)
+          : await fetchResultBatch(url, [sharedGrant], prove, chunk.map((item) => item.request.taskId));
       await Promise.all(
         chunk.map(async (item, index) => {
           const answer = answers?.[index];
