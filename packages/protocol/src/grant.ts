@@ -88,7 +88,7 @@ function parseGrant(raw: unknown): Grant | undefined {
   if (audienceKey !== undefined && !isText(audienceKey, 200)) return undefined;
   if (typeof expiresAt !== "number" || !Number.isSafeInteger(expiresAt) || expiresAt < 0) return undefined;
   if (taskIds !== undefined && !(Array.isArray(taskIds) && taskIds.length >= 1 && taskIds.length <= MAX_GRANT_TASK_IDS && taskIds.every((id) => isText(id)))) return undefined;
-  return { runId, taskId, holder, audience, ...(audienceKey === undefined ? {} : { audienceKey }), expiresAt, ...(taskIds === undefined ? {} : { taskIds: taskIds as string[] }) };
+  return { runId, taskId, holder, audience, ...(audienceKey === undefined ? {} : { audienceKey }), expiresAt, ...(taskIds === undefined ? {} : { taskIds }) };
 }
 
 /**

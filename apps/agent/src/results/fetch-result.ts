@@ -119,16 +119,30 @@ export async function fetchResultBatch(url: string, grants: readonly string[], p
   const body = Buffer.from(JSON.stringify(taskIds === undefined ? { grants } : { grants, taskIds }), "utf8");
   // With one shared grant, the proof covers the names asked for too: a replayed request cannot ask for others.
   const proven = taskIds === undefined ? grants : [...grants, ...taskIds];
-  const response = await new Promise<IncomingMessage>((resolve, reject) => {
-    const outgoing = httpRequest(target, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", "Content-Length": String(body.byteLength), ...(prove === undefined ? {} : { [FETCH_PROOF_HEADER]: prove(proven) }) },
-      agent: holderConnections,
+  const post = (): Promise<IncomingMessage> =>
+    new Promise<IncomingMessage>((resolve, reject) => {
+      const outgoing = httpRequest(target, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "Content-Length": String(body.byteLength), ...(prove === undefined ? {} : { [FETCH_PROOF_HEADER]: prove(proven) }) },
+        agent: holderConnections,
+      });
+      outgoing.once("response", (response) => {
+        response.on("error", () => undefined); // reading it reports the error; a second one must not go uncaught
+        resolve(response);
+      });
+      // `on`, not `once`: a socket reset can emit a second error, which would otherwise crash the agent.
+      outgoing.on("error", (error: NodeJS.ErrnoException) => reject(Object.assign(error, { isReusedSocket: outgoing.reusedSocket })));
+      outgoing.end(body);
     });
-    outgoing.once("response", resolve);
-    outgoing.once("error", reject);
-    outgoing.end(body);
-  });
+  let response: IncomingMessage;
+  try {
+    response = await post();
+  } catch (error) {
+    // A kept-alive connection the holder closed while this process was busy fails at once: try once on a new one.
+    const { code, isReusedSocket } = error as NodeJS.ErrnoException & { isReusedSocket?: boolean };
+    if (isReusedSocket !== true || (code !== "ECONNRESET" && code !== "EPIPE")) throw error;
+    response = await post();
+  }
   if (response.statusCode === 404 || response.statusCode === 405) {
     response.resume();
     return undefined;

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pipeline } from "node:stream/promises";
-import { grantNames, verifyAudience, verifyGrant, type Grant, type GrantEncode, type GrantSecret } from "@handoff/protocol/grant";
+import { grantNames, verifyAudience, verifyGrant, type Grant, type GrantEncode, type GrantRejection, type GrantSecret } from "@handoff/protocol/grant";
 import { FETCH_PROOF_HEADER, FETCH_PROOF_MAX_SKEW_MS, verifyFetchProof } from "@handoff/protocol/machine-identity";
 import { Refusal, type ResultFetchError } from "./result-fetch-error.ts";
 import type { ResultStore } from "./result-store.ts";
@@ -13,6 +13,7 @@ export const BATCH_MAX_ITEMS = 1000;
 export const BATCH_ITEM_MAX_BYTES = 256 * 1024;
 const BATCH_MAX_BYTES = 32 * 2 ** 20;
 const BATCH_BODY_MAX_BYTES = 4 * 2 ** 20;
+const SHARED_CHECKS_KEPT = 16;
 
 /** One entry of a batch answer's header; `single` means "ask for this one alone" (large, or an encode grant). */
 export type BatchEntry =
@@ -150,13 +151,10 @@ export async function startResultServer(options: ResultServerOptions): Promise<R
     // One proof signs the whole list (and the names asked for under a shared grant); checked once per audience key.
     const proofCovers = taskIds === undefined ? (grants as string[]) : [...(grants as string[]), ...(taskIds as string[])];
     const proven = new Map<string, boolean>();
-    const checked = new Map<string, ReturnType<typeof verifyGrant>>();
     // Each item: its grant (checked once however many values it names) and the value asked for.
     const items = taskIds === undefined ? (grants as string[]).map((token) => ({ token, taskId: undefined })) : (taskIds as string[]).map((taskId) => ({ token: (grants as string[])[0]!, taskId }));
-    let named: ReadonlySet<string> | undefined;
     for (const { token, taskId: asked } of items) {
-      let verification = checked.get(token);
-      if (verification === undefined) checked.set(token, (verification = verifyGrant(secret, token, { now: at, holder: machine })));
+      const verification = checkGrant(secret, token, at, machine);
       if (!verification.ok) {
         entries.push({ ok: false, error: Refusal.forbidden(verification.reason) });
         continue;
@@ -168,8 +166,7 @@ export async function startResultServer(options: ResultServerOptions): Promise<R
         continue;
       }
       if (asked !== undefined) {
-        named ??= new Set([verification.grant.taskId, ...(verification.grant.taskIds ?? [])]);
-        if (!named.has(asked)) {
+        if (!verification.named.has(asked)) {
           entries.push({ ok: false, error: Refusal.forbidden("wrong_result") });
           continue;
         }
@@ -201,6 +198,22 @@ export async function startResultServer(options: ResultServerOptions): Promise<R
       "Cache-Control": "no-store",
     });
     response.end(Buffer.concat([length, header, ...bodies]));
+  }
+
+  // A shared grant (a fan-in's, naming thousands of values) comes with every batch of its consumer: checked once, then
+  // remembered until it expires (the few most recent, under the secret they were checked with).
+  const sharedChecks = new Map<string, { readonly secret: GrantSecret; readonly grant: Grant; readonly named: ReadonlySet<string> }>();
+  function checkGrant(secret: GrantSecret, token: string, at: number, machine: string): { ok: true; grant: Grant; named: ReadonlySet<string> } | { ok: false; reason: GrantRejection } {
+    const known = sharedChecks.get(token);
+    if (known !== undefined && known.secret === secret && at < known.grant.expiresAt && known.grant.holder === machine) return { ok: true, grant: known.grant, named: known.named };
+    const verification = verifyGrant(secret, token, { now: at, holder: machine });
+    if (!verification.ok) return verification;
+    const named = new Set([verification.grant.taskId, ...(verification.grant.taskIds ?? [])]);
+    if (verification.grant.taskIds !== undefined) {
+      if (sharedChecks.size >= SHARED_CHECKS_KEPT) sharedChecks.delete(sharedChecks.keys().next().value!);
+      sharedChecks.set(token, { secret, grant: verification.grant, named });
+    }
+    return { ok: true, grant: verification.grant, named };
   }
 
   async function serveEncoded(
