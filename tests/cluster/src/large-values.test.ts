@@ -111,9 +111,10 @@ describe.runIf(process.platform === "linux")("when a value larger than the memor
     expect(outcome.results["stream"]).toEqual({ size, sha256, isStream: true, machine: "b" });
     expect(outcome.results["file"]).toEqual({ size, sha256, fileSize: size, machine: "b" });
     expect(outcome.results["local"]).toEqual({ size, sha256, isStream: true, machine: "a" });
-    // Held whole even once, the value would add 300 MiB to a peak.
+    // Held whole even once, the value would add 300 MiB to a peak (taken whole by a function: +950 MiB measured). Chunks
+    // that wait for the garbage collector in three threads (the agent, two workers) measured +60 to +140 MiB.
     const growth = { a: after.a - before.a, b: after.b - before.b };
-    expect(growth.a, `peak RSS before ${JSON.stringify(before)}, after ${JSON.stringify(after)} (MiB)`).toBeLessThan(size / MiB / 3);
-    expect(growth.b, `peak RSS before ${JSON.stringify(before)}, after ${JSON.stringify(after)} (MiB)`).toBeLessThan(size / MiB / 3);
+    expect(growth.a, `peak RSS before ${JSON.stringify(before)}, after ${JSON.stringify(after)} (MiB)`).toBeLessThan((size / MiB) * (2 / 3));
+    expect(growth.b, `peak RSS before ${JSON.stringify(before)}, after ${JSON.stringify(after)} (MiB)`).toBeLessThan((size / MiB) * (2 / 3));
   });
 });
