@@ -50,11 +50,17 @@ export async function measureTransfer(stack: Stack, size: number, from = "A", to
 }
 
 /**
- * `count` values of 1 KiB made on `from`, fanned into one `as_list` sink on `to`. `fetchMs` is the slowest input fetch
- * the sink's agent reported (they run concurrently; the report keeps the first 1,000 to finish, so it can be low);
- * `beforeCallMs` is assignment to result minus the call's own wall time: grants, every fetch, and the report.
+ * `count` values of 1 KiB made on `from`, fanned into one `as_list` sink on `to`. `fetchMs` is the sink's input fetch as
+ * its agent measured it: from the assignment's arrival to every input at hand (`inputsMs`); `slowestTransferMs` the
+ * slowest single download it reported (they run concurrently; the report keeps the first 1,000); `beforeCallMs` is
+ * assignment to result minus the call's own wall time (grants, every fetch, the hand-over to the worker, the report).
  */
-export async function measureFanIn(stack: Stack, count: number, from = "A", to = "B"): Promise<{ readonly fetchMs: number; readonly beforeCallMs: number; readonly endToEndMs: number }> {
+export async function measureFanIn(
+  stack: Stack,
+  count: number,
+  from = "A",
+  to = "B",
+): Promise<{ readonly fetchMs: number; readonly slowestTransferMs: number; readonly beforeCallMs: number; readonly endToEndMs: number }> {
   const tasks: Task[] = Array.from({ length: count }, (_, i) => ({ id: `k${i}`, fn: "bench.kib", extraArgs: [i], placement: { kind: "pinned", machine: from } }));
   tasks.push({ id: "sink", fn: "bench.total", args: tasks.map((task) => task.id), argumentInclusion: "as_list", placement: { kind: "pinned", machine: to } });
   const { runId } = await stack.client.startRun(file("fan-in", tasks));
@@ -70,8 +76,8 @@ export async function measureFanIn(stack: Stack, count: number, from = "A", to =
   }
   const attempts = await stack.client.trpc.runs.attempts.query({ runId, taskId: "sink" });
   const sink = attempts[0]!;
-  const metrics = sink.metrics as { transfers?: { ms: number }[]; wallMs?: number } | null;
-  const fetchMs = (metrics?.transfers ?? []).reduce((slowest, t) => Math.max(slowest, t.ms), 0);
+  const metrics = sink.metrics as { transfers?: { ms: number }[]; wallMs?: number; inputsMs?: number } | null;
+  const slowestTransferMs = (metrics?.transfers ?? []).reduce((slowest, t) => Math.max(slowest, t.ms), 0);
   const endToEndMs = Date.parse(sink.finishedAt!) - Date.parse(sink.startedAt!);
-  return { fetchMs, beforeCallMs: endToEndMs - (metrics?.wallMs ?? 0), endToEndMs };
+  return { fetchMs: metrics?.inputsMs ?? Number.NaN, slowestTransferMs, beforeCallMs: endToEndMs - (metrics?.wallMs ?? 0), endToEndMs };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FunctionMeta } from "./function-meta.ts";
+import { FunctionInputs, FunctionMeta, inputDelivery } from "./function-meta.ts";
 import { functionNamespace } from "./function-name.ts";
 
 const sum = {
@@ -33,6 +33,22 @@ describe("when a catalogue entry is parsed", () => {
     expect(FunctionMeta.safeParse({ ...sum, colour: 1 }).success).toBe(false);
     expect(FunctionMeta.safeParse({ ...sum, codeHash: "" }).success).toBe(false);
     expect(FunctionMeta.safeParse({ ...sum, kind: "macro" }).success).toBe(false);
+  });
+});
+
+describe("when a function says how it takes its inputs", () => {
+  it("delivers whole values unless told otherwise, per name or for every input of a variadic function", () => {
+    const named = FunctionInputs.parse({ kind: "named", names: ["data", "config"], as: { data: "stream" } });
+    expect([0, 1, 2].map((index) => inputDelivery(named, index))).toEqual(["stream", "value", "value"]);
+    expect(inputDelivery(FunctionInputs.parse({ kind: "variadic", as: "path" }), 5)).toBe("path");
+    expect(inputDelivery({ kind: "variadic" }, 0)).toBe("value");
+    expect(inputDelivery(undefined, 0)).toBe("value");
+  });
+
+  it("refuses an option for a name the function does not have, or an unknown delivery", () => {
+    const unknownName = FunctionInputs.safeParse({ kind: "named", names: ["data"], as: { date: "stream" } });
+    expect(unknownName.error?.issues.map((issue) => [issue.path, issue.message])).toEqual([[["as", "date"], "is not one of the input names (data)"]]);
+    expect(FunctionInputs.safeParse({ kind: "variadic", as: "pipe" }).success).toBe(false);
   });
 });
 

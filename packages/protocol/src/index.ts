@@ -32,12 +32,12 @@ export { bindParams, bindForCheck, PARAM_INPUT_FN, type BindResult, type BoundDa
 export { boundedNumber } from "./bounded-number.ts";
 export { describeIssues, formatIssues, formatPath, type SchemaIssue } from "./format-issues.ts";
 export { FUNCTION_NAME_PATTERN, MAX_NAME_LENGTH, FunctionNameText, functionNamespace } from "./function-name.ts";
-export { FunctionInputs, FunctionKind, FunctionMeta } from "./function-meta.ts";
+export { FunctionInputs, FunctionKind, FunctionMeta, InputDelivery, inputDelivery } from "./function-meta.ts";
 export { validateJsonSchema, formatJsonSchemaIssues, type JsonSchemaIssue } from "./json-schema.ts";
 export { JsonValue, findJsonProblem, describeKind, isPlainObject, type JsonProblem } from "./json-value.ts";
 export { ApiErrorBody, toApiErrorBody, httpStatusOf, type Failure } from "./api-error.ts";
 export { BYTES_JSON_KEY, toBytesJson, isBytesJson, fromBytesJson, bytesJsonSize, type BytesJson } from "./bytes-json.ts";
-export { ValueFrame, ValueCodecError, encodeValue, decodeValue, valueSize, previewValue } from "./value-codec.ts";
+export { ValueFrame, ValueCodecError, encodeValue, decodeValue, valueSize, previewValue, previewBytesHead } from "./value-codec.ts";
 export * from "./wire/agent-messages.ts";
 export {
   AgentToServer,

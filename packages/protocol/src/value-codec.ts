@@ -118,10 +118,16 @@ export function previewValue(value: unknown, maxBytes = 4096): { preview: string
   return { preview: text, truncated, sizeBytes, exact: !encoded.hasBytes && !truncated };
 }
 
-function describeBytes(bytes: Uint8Array): string {
+/** The preview of a byte value of `size` bytes known only by its first bytes (a result written as a stream). */
+export function previewBytesHead(head: Uint8Array, size: number): { preview: string; truncated: boolean; sizeBytes: number; exact: boolean } {
+  // Bytes are never exact: their preview is a description, not the value.
+  return { preview: describeBytes(head, size), truncated: size > PREVIEW_HEX_BYTES, sizeBytes: size, exact: false };
+}
+
+function describeBytes(bytes: Uint8Array, size = bytes.byteLength): string {
   const head = Array.from(bytes.subarray(0, PREVIEW_HEX_BYTES), (b) => b.toString(16).padStart(2, "0")).join(" ");
-  const more = bytes.byteLength > PREVIEW_HEX_BYTES ? " …" : "";
-  return `<${bytes.byteLength} bytes${bytes.byteLength === 0 ? "" : `: ${head}${more}`}>`;
+  const more = size > PREVIEW_HEX_BYTES ? " …" : "";
+  return `<${size} bytes${size === 0 ? "" : `: ${head}${more}`}>`;
 }
 
 function containsLongBytes(value: unknown): boolean {

@@ -12,7 +12,13 @@ export interface DefineFunctionOptions<Args extends unknown[]> {
   /** Dotted name, e.g. `image.resize`; the text before the last dot is its namespace. */
   readonly name: string;
   readonly description?: string;
-  /** How it takes its dependencies' results (default: any number of them). */
+  /**
+   * How it takes its dependencies' results (default: any number of them, each whole). `as` delivers an input as a
+   * Node `Readable` of its bytes (`"stream"`) or a read-only file's path (`"path"`) instead: the only way to take a
+   * value larger than memory. `run` may return a stream of bytes too (an async iterable of `Uint8Array`, such as a
+   * `Readable` or an async generator): an agent writes it to its store chunk by chunk.
+   * @example { kind: "named", names: ["video"], as: { video: "stream" } }
+   */
   readonly inputs?: FunctionInputs;
   /** A zod schema for the extra args (a tuple or an object); published as JSON Schema. Give each a title: `z.number().meta({ title: "width" })`. */
   readonly params?: z.ZodType;

@@ -32,6 +32,11 @@ export interface InputEvaluation<Leaf extends LeafInput> {
   readonly machine: string;
   /** A leaf's value and the machine it came from (the transforms' `sourceMachine`). */
   readonly leaf: (input: Leaf) => { readonly value: unknown; readonly source: string };
+  /**
+   * Turns the call's argument at `index` into what its function takes (a stream or a file, `FunctionInputs.as`);
+   * absent when the leaves already deliver that (the agent opens stored inputs itself).
+   */
+  readonly deliver?: (fn: HandoffFunction, index: number, value: unknown) => unknown;
 }
 
 /**
@@ -78,10 +83,16 @@ export function evaluateCall<Leaf extends LeafInput>(
   context: InputEvaluation<Leaf>,
   call: { readonly fn: string; readonly inputs: readonly (Leaf | InlineInput<Leaf>)[]; readonly extraArgs: readonly unknown[]; readonly argumentInclusion: ArgumentInclusion },
 ): unknown {
-  const args = evaluateInputs(context, call.inputs);
-  return isPromiseLike(args)
-    ? args.then((resolved) => callFunction(context.registry, call.fn, resolved, call.extraArgs, call.argumentInclusion))
-    : callFunction(context.registry, call.fn, args, call.extraArgs, call.argumentInclusion);
+  const evaluated = evaluateInputs(context, call.inputs);
+  const { deliver } = context;
+  const delivered = (args: unknown[]): unknown[] => {
+    if (deliver === undefined) return args;
+    const fn = lookup(context.registry, call.fn);
+    return args.map((value, index) => deliver(fn, index, value));
+  };
+  return isPromiseLike(evaluated)
+    ? evaluated.then((resolved) => callFunction(context.registry, call.fn, delivered(resolved), call.extraArgs, call.argumentInclusion))
+    : callFunction(context.registry, call.fn, delivered(evaluated), call.extraArgs, call.argumentInclusion);
 }
 
 /** Calls a task's function: `args` leading and `extraArgs` following, or `args` packed into one list for `as_list`. */

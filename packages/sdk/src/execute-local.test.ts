@@ -256,3 +256,38 @@ describe("when a number would become a runaway timer or count (issue 10 §3)", (
     expect(outcome.problems.map((problem) => (problem.kind === "invalid_task" ? problem.field : problem.kind))).toEqual(["timeoutMs", "options.timeoutMs"]);
   });
 });
+
+describe("when functions stream their values in-process", () => {
+  it("gathers a streamed result, and hands it to each consumer whole, as a stream or as a file, as each asks", async () => {
+    const { readFileSync } = await import("node:fs");
+    const produce = defineFunction({
+      name: "big.produce",
+      run: () => (async function* () { yield new Uint8Array([1, 2]); yield new Uint8Array([3]); })(),
+    });
+    const viaStream = defineFunction({
+      name: "big.via_stream",
+      inputs: { kind: "named", names: ["data", "other"], as: { data: "stream" } },
+      run: async (data: AsyncIterable<Uint8Array>, other: unknown) => {
+        const bytes: number[] = [];
+        for await (const chunk of data) bytes.push(...chunk);
+        return { bytes, other };
+      },
+    });
+    const viaPath = defineFunction({
+      name: "big.via_path",
+      inputs: { kind: "variadic", as: "path" },
+      run: (...files: string[]) => files.map((file) => [...readFileSync(file)]),
+    });
+    const dag = new Dag("streams")
+      .addTask({ id: "blob", fn: "big.produce" })
+      .addTask({ id: "json", fn: "std.identity", extraArgs: [{ a: 1 }] })
+      .addTask({ id: "whole", fn: "std.identity", args: ["blob"] })
+      .addTask({ id: "stream", fn: "big.via_stream", args: ["blob", "json"] })
+      .addTask({ id: "files", fn: "big.via_path", args: ["blob", "json"] });
+    const outcome = await executeLocal(dag, { functions: [produce, viaStream, viaPath] });
+    expect(outcome.status).toBe("succeeded");
+    expect(outcome.results["whole"]).toEqual(new Uint8Array([1, 2, 3]));
+    expect(outcome.results["stream"]).toEqual({ bytes: [1, 2, 3], other: { a: 1 } });
+    expect(outcome.results["files"]).toEqual([[1, 2, 3], [...Buffer.from('{"a":1}')]]);
+  });
+});

@@ -21,6 +21,7 @@ import { runWithTaskContext, type TaskContext, type TaskLog } from "./current-ta
 import { stdFunctions } from "./std/index.ts";
 import { isNonRetryable } from "./non-retryable-error.ts";
 import { evaluateCall, isPromiseLike, type InputEvaluation } from "./evaluate-inputs.ts";
+import { collectByteStream, createLocalDelivery, isByteStream } from "./local-delivery.ts";
 
 export const LOCAL_MACHINE = "local";
 
@@ -148,7 +149,8 @@ export async function executeLocal(dag: Dag | DagSpec, options: ExecuteLocalOpti
 
   const state = createSchedulerState({ localMachine: LOCAL_MACHINE });
   const values = new Map<string, unknown>();
-  const evaluation = localEvaluation(registry, values);
+  const delivery = createLocalDelivery();
+  const evaluation = localEvaluation(registry, values, delivery.deliver);
   const attempts = new Map<string, LocalAttempt>();
   let timer: LongTimeout | undefined;
   let settle: (outcome: RunOutcome) => void = () => undefined;
@@ -206,6 +208,7 @@ export async function executeLocal(dag: Dag | DagSpec, options: ExecuteLocalOpti
       clearLongTimeout(timer);
       for (const attempt of attempts.values()) attempt.abort(new Error("run finished"));
       attempts.clear();
+      delivery.cleanUp();
       settle(outcome);
     }
   };
@@ -222,13 +225,15 @@ export async function executeLocal(dag: Dag | DagSpec, options: ExecuteLocalOpti
       reportSoon(command.attemptId, attempt, { ok: false, error });
       return;
     }
-    if (!isPromiseLike(result)) {
+    if (!isPromiseLike(result) && !isByteStream(result)) {
       reportSoon(command.attemptId, attempt, { ok: true, value: result });
       return;
     }
     const done = (settled: Settled): void => report(command.attemptId, attempt, settled);
+    // A result returned as a stream of bytes is gathered into one Uint8Array (in-process, values live in memory).
+    const value = Promise.resolve(result).then((returned) => (isByteStream(returned) ? collectByteStream(returned) : returned));
     // Settle on abort without waiting for the function's promise; its late result is dropped.
-    Promise.race([result, attempt.whenAborted()]).then(
+    Promise.race([value, attempt.whenAborted()]).then(
       (value) => done({ ok: true, value }),
       (error: unknown) => done({ ok: false, error }),
     );
@@ -309,9 +314,14 @@ function toRegistry(functions: ExecuteLocalOptions["functions"]): FunctionRegist
 }
 
 /** In-process every value is in `values` and every machine is this one. */
-function localEvaluation(registry: FunctionRegistry, values: ReadonlyMap<string, unknown>): InputEvaluation<Extract<InputRef, { kind: "result" }>> {
+function localEvaluation(
+  registry: FunctionRegistry,
+  values: ReadonlyMap<string, unknown>,
+  deliver: InputEvaluation<Extract<InputRef, { kind: "result" }>>["deliver"],
+): InputEvaluation<Extract<InputRef, { kind: "result" }>> {
   return {
     registry,
+    ...(deliver === undefined ? {} : { deliver }),
     machine: LOCAL_MACHINE,
     leaf: (input) => {
       if (!values.has(input.taskId)) throw new Error(`input "${input.taskId}" has no stored value`);

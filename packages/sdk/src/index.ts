@@ -17,5 +17,6 @@ export { ResultStore, type StoreLookup, type FetchRemote, type GetWithTimeoutOpt
 export { LocationRegistry, type LocationLookup } from "./location-registry.ts";
 export { evaluateCall, evaluateInputs, callFunction, callTransform, type InputEvaluation, type InlineInput, type LeafInput, type EdgeCall } from "./evaluate-inputs.ts";
 export { executeLocal, LOCAL_MACHINE, type ExecuteLocalOptions, type LogEntry } from "./execute-local.ts";
+export { isByteStream } from "./local-delivery.ts";
 export type { RunOutcome, RunOptions, DagSpec, TaskSpec } from "@handoff/core";
 export { createClient, HandoffApiError, type ClientOptions, type ExecuteOptions, type ExecuteOutcome, type StartOptions, type Materialized, type DagInput, type HandoffClient, type ResultReference } from "./client.ts";

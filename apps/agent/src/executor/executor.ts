@@ -1,7 +1,7 @@
 import { Worker } from "node:worker_threads";
 import { clearLongTimeout, setLongTimeout, type FunctionMeta, type LongTimeout } from "@handoff/protocol";
 import type { ModuleLoadError } from "../functions/load-modules.ts";
-import type { AttemptCall, FromWorker, ToWorker, TransformCall, WorkerMetrics } from "./worker-messages.ts";
+import type { AttemptCall, FromWorker, StreamedResult, ToWorker, TransformCall, WorkerMetrics } from "./worker-messages.ts";
 
 /** Why an attempt did not succeed, in the wire's error kinds. */
 export type AttemptFailureKind = "function_failed" | "non_retryable" | "cancelled" | "timeout";
@@ -14,7 +14,7 @@ export type AttemptFailureKind = "function_failed" | "non_retryable" | "cancelle
  * calls and misses libuv thread-pool work. `heapUsedMb` is the worker's heap at the end (approximate).
  */
 export type JobOutcome =
-  | { readonly ok: true; readonly value: unknown; readonly metrics: WorkerMetrics }
+  | { readonly ok: true; readonly value: unknown; /** The result went to the call's `outputPath` as a stream of bytes. */ readonly streamed?: StreamedResult | undefined; readonly metrics: WorkerMetrics }
   | { readonly ok: false; readonly kind: AttemptFailureKind; readonly message: string; readonly metrics: Partial<WorkerMetrics> & { wallMs: number } };
 
 export type JobLog = { readonly level: "info" | "warn" | "error"; readonly message: string; readonly at: number };
@@ -158,7 +158,7 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
         const job = slot.job;
         if (job?.jobId !== message.jobId) return;
         if (job.abortReason !== undefined) finish(job, abortedOutcome(job, job.abortReason, message.metrics));
-        else if (message.ok) finish(job, { ok: true, value: message.value, metrics: message.metrics });
+        else if (message.ok) finish(job, { ok: true, value: message.value, streamed: message.streamed, metrics: message.metrics });
         else finish(job, { ok: false, kind: message.kind, message: message.message, metrics: message.metrics });
         dispatch();
         return;

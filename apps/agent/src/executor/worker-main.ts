@@ -7,7 +7,8 @@ import { callTransform, findCurrentTask, isNonRetryable, runWithTaskContext, typ
 import { loadFunctionModules } from "../functions/load-modules.ts";
 import { describeError as describe } from "../describe-error.ts";
 import { evaluateCall } from "./evaluate-call.ts";
-import type { FromWorker, ToWorker, WorkerMetrics } from "./worker-messages.ts";
+import { isByteStream, writeByteStream } from "./byte-streams.ts";
+import type { FromWorker, StreamedResult, ToWorker, WorkerMetrics } from "./worker-messages.ts";
 
 // One executor worker: loads the function modules once, then runs one job at a time (the pool never sends a second
 // job before `done`), so the thread's event-loop active time during a job is that job's CPU time (approximately).
@@ -47,7 +48,12 @@ function contextFor(jobId: number, fields: { runId: string; taskId: string; atte
   return context;
 }
 
-async function runJob(jobId: number, fields: { runId: string; taskId: string; attempt: number }, body: (registry: FunctionRegistry) => unknown): Promise<void> {
+async function runJob(
+  jobId: number,
+  fields: { runId: string; taskId: string; attempt: number },
+  body: (registry: FunctionRegistry) => unknown,
+  outputPath?: string,
+): Promise<void> {
   const controller = new AbortController();
   controllers.set(jobId, controller);
   const startedAt = performance.now();
@@ -60,16 +66,28 @@ async function runJob(jobId: number, fields: { runId: string; taskId: string; at
   try {
     const loaded = registry;
     if (loaded === undefined) throw new Error("worker received a job before its modules were loaded");
-    const value = await runWithTaskContext(contextFor(jobId, fields, controller.signal), () => body(loaded));
+    const value = await runWithTaskContext(contextFor(jobId, fields, controller.signal), async () => {
+      const returned = await body(loaded);
+      if (!isByteStream(returned)) return returned;
+      // A result given as a stream of bytes goes to a file chunk by chunk (within the task's context: the stream's
+      // code runs as it is read), never whole in memory; the store takes the file in.
+      if (outputPath === undefined) throw new Error("only a task's function may return a stream of bytes (not an edge transform)");
+      return new StreamedMark(await writeByteStream(returned, outputPath, controller.signal));
+    });
+    if (value instanceof StreamedMark) {
+      post({ type: "done", jobId, ok: true, value: null, streamed: value.result, metrics: metrics() });
+      return;
+    }
     // Structured clone recurses: a value nested 100,000 levels would overflow the stack on its way out.
     const deep = valueDepthProblem(value);
     if (deep !== null) {
       post({ type: "done", jobId, ok: false, kind: "function_failed", message: `the function returned a value that ${deep.message} at ${formatPath(deep.path)}`, metrics: metrics() });
       return;
     }
-    const done: FromWorker = { type: "done", jobId, ok: true, value, metrics: metrics() };
+    const leaving = ownedBytes(value);
+    const done: FromWorker = { type: "done", jobId, ok: true, value: leaving, metrics: metrics() };
     try {
-      post(done, transferable(value));
+      post(done, transferable(leaving));
     } catch (error) {
       post({ type: "done", jobId, ok: false, kind: "function_failed", message: `the function returned a value that cannot leave its worker: ${describe(error)}`, metrics: metrics() });
     }
@@ -78,6 +96,17 @@ async function runJob(jobId: number, fields: { runId: string; taskId: string; at
   } finally {
     controllers.delete(jobId);
   }
+}
+
+class StreamedMark {
+  constructor(readonly result: StreamedResult) {}
+}
+
+// A returned byte array that is a view of part of a larger buffer leaves as a copy of its own bytes (the one copy),
+// transferred: posted as it is, structured clone would copy the whole buffer, and the store would keep all of it.
+function ownedBytes(value: unknown): unknown {
+  if (!(value instanceof Uint8Array) || value.buffer instanceof SharedArrayBuffer) return value;
+  return value.byteOffset === 0 && value.byteLength === value.buffer.byteLength ? value : value.slice();
 }
 
 // A returned byte array that owns its whole buffer moves to the main thread instead of being copied.
@@ -104,7 +133,7 @@ port.on("message", (message: ToWorker) => {
       return;
     case "run": {
       const { call } = message;
-      void runJob(message.jobId, call, (loaded) => evaluateCall(loaded, machine, call));
+      void runJob(message.jobId, call, (loaded) => evaluateCall(loaded, machine, call), call.outputPath);
       return;
     }
     case "transform": {

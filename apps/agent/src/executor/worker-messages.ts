@@ -18,6 +18,20 @@ export type ResolvedInput =
       readonly decode?: EdgeTransform | undefined;
     }
   | {
+      /**
+       * An input the function takes as a stream or a file (`FunctionInputs.as`): the worker opens it. `path` names the
+       * store's file; a value the store holds in memory comes as `bytes` instead (a stream over them; no copy when shared).
+       */
+      readonly kind: "stored";
+      readonly taskId: string;
+      readonly source: string;
+      readonly as: "stream" | "path";
+      readonly path?: string | undefined;
+      readonly bytes?: Uint8Array | undefined;
+      readonly encode?: EdgeTransform | undefined;
+      readonly decode?: EdgeTransform | undefined;
+    }
+  | {
       readonly kind: "inline";
       readonly taskId: string;
       readonly fn: string;
@@ -36,7 +50,12 @@ export type AttemptCall = {
   readonly inputs: readonly ResolvedInput[];
   readonly extraArgs: readonly unknown[];
   readonly argumentInclusion: "variadic" | "as_list";
+  /** Where a result the function returns as a stream of bytes is written (the store then takes the file in). */
+  readonly outputPath?: string | undefined;
 };
+
+/** A result returned as a stream of bytes and written to `outputPath`: its size and its first bytes (the preview). */
+export type StreamedResult = { readonly size: number; readonly head: Uint8Array };
 
 export type TransformCall = {
   readonly runId: string;
@@ -60,7 +79,7 @@ export type FromWorker =
   | { readonly type: "ready"; readonly functions: readonly FunctionMeta[] }
   | { readonly type: "init_failed"; readonly error: ModuleLoadError }
   | { readonly type: "log"; readonly jobId: number; readonly level: "info" | "warn" | "error"; readonly message: string; readonly at: number }
-  | { readonly type: "done"; readonly jobId: number; readonly ok: true; readonly value: unknown; readonly metrics: WorkerMetrics }
+  | { readonly type: "done"; readonly jobId: number; readonly ok: true; readonly value: unknown; readonly streamed?: StreamedResult | undefined; readonly metrics: WorkerMetrics }
   | {
       readonly type: "done";
       readonly jobId: number;

@@ -26,6 +26,13 @@ export type FetchResultRequest = {
    * producer's result, so it is kept under its own key.
    */
   readonly storeTaskId?: string;
+  /**
+   * `false`: only store the value (`store` required) and answer `value: undefined` — for an input its function takes
+   * as a stream or a file, which a value larger than memory must never be read whole for. Default `true`.
+   */
+  readonly materialize?: boolean;
+  /** `grant` names many values (a fan-in's shared grant): fetched in batches with the others it names. */
+  readonly isSharedGrant?: boolean;
   readonly signal?: AbortSignal;
 };
 
@@ -93,6 +100,7 @@ export async function fetchResult(request: FetchResultRequest): Promise<FetchRes
   if (store === undefined) return { ok: true, value: decodeValue(body!, contentType!), size: answer.size };
   if (toDisk !== undefined) await toDisk;
   else await store.putBytes(runId, storeTaskId, body!, contentType!);
+  if (request.materialize === false) return { ok: true, value: undefined, size: answer.size };
   const value = await store.get(runId, storeTaskId, { isShared: true });
   if (value === undefined) throw new Error(`result ${runId}/${storeTaskId} was evicted locally before it could be read`);
   return { ok: true, value, size: answer.size };
@@ -102,22 +110,39 @@ export async function fetchResult(request: FetchResultRequest): Promise<FetchRes
 export type BatchItemOutcome = { readonly ok: true; readonly bytes: Uint8Array; readonly contentType: ValueContentType } | { readonly ok: false; readonly error: ResultFetchError | { readonly kind: "single" } };
 
 /**
- * Fetches many small results from one holder in one request. Answers `undefined` when the holder has no batch
+ * Fetches many small results from one holder in one request: one grant each, or (`taskIds`) the values one shared
+ * grant names, answered in `taskIds`' order. Answers `undefined` when the holder has no batch
  * endpoint (an older agent): fetch them one by one then. Network failures and malformed answers throw.
  */
-export async function fetchResultBatch(url: string, grants: readonly string[], prove?: FetchProver): Promise<BatchItemOutcome[] | undefined> {
+export async function fetchResultBatch(url: string, grants: readonly string[], prove?: FetchProver, taskIds?: readonly string[]): Promise<BatchItemOutcome[] | undefined> {
   const target = new URL("results/batch", withSlash(url));
-  const body = Buffer.from(JSON.stringify({ grants }), "utf8");
-  const response = await new Promise<IncomingMessage>((resolve, reject) => {
-    const outgoing = httpRequest(target, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", "Content-Length": String(body.byteLength), ...(prove === undefined ? {} : { [FETCH_PROOF_HEADER]: prove(grants) }) },
-      agent: holderConnections,
+  const body = Buffer.from(JSON.stringify(taskIds === undefined ? { grants } : { grants, taskIds }), "utf8");
+  // With one shared grant, the proof covers the names asked for too: a replayed request cannot ask for others.
+  const proven = taskIds === undefined ? grants : [...grants, ...taskIds];
+  const post = (): Promise<IncomingMessage> =>
+    new Promise<IncomingMessage>((resolve, reject) => {
+      const outgoing = httpRequest(target, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "Content-Length": String(body.byteLength), ...(prove === undefined ? {} : { [FETCH_PROOF_HEADER]: prove(proven) }) },
+        agent: holderConnections,
+      });
+      outgoing.once("response", (response) => {
+        response.on("error", () => undefined); // reading it reports the error; a second one must not go uncaught
+        resolve(response);
+      });
+      // `on`, not `once`: a socket reset can emit a second error, which would otherwise crash the agent.
+      outgoing.on("error", (error: NodeJS.ErrnoException) => reject(Object.assign(error, { isReusedSocket: outgoing.reusedSocket })));
+      outgoing.end(body);
     });
-    outgoing.once("response", resolve);
-    outgoing.once("error", reject);
-    outgoing.end(body);
-  });
+  let response: IncomingMessage;
+  try {
+    response = await post();
+  } catch (error) {
+    // A kept-alive connection the holder closed while this process was busy fails at once: try once on a new one.
+    const { code, isReusedSocket } = error as NodeJS.ErrnoException & { isReusedSocket?: boolean };
+    if (isReusedSocket !== true || (code !== "ECONNRESET" && code !== "EPIPE")) throw error;
+    response = await post();
+  }
   if (response.statusCode === 404 || response.statusCode === 405) {
     response.resume();
     return undefined;
@@ -130,7 +155,8 @@ export async function fetchResultBatch(url: string, grants: readonly string[], p
   const all = Buffer.from((await readExact(response, size)).buffer);
   const headerLength = all.readUInt32BE(0);
   const entries = JSON.parse(all.subarray(4, 4 + headerLength).toString("utf8")) as { ok: boolean; size?: number; contentType?: string; error?: ResultFetchError | { kind: "single" } }[];
-  if (!Array.isArray(entries) || entries.length !== grants.length) throw new Error(`result server at ${url} answered ${String(entries.length)} entries for ${grants.length} grants`);
+  const asked = taskIds?.length ?? grants.length;
+  if (!Array.isArray(entries) || entries.length !== asked) throw new Error(`result server at ${url} answered ${String(entries.length)} entries for ${asked} values`);
   let offset = 4 + headerLength;
   return entries.map((entry): BatchItemOutcome => {
     if (!entry.ok) return { ok: false, error: entry.error ?? { kind: "single" } };

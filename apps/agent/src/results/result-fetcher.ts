@@ -1,5 +1,6 @@
 import { fetchResult, fetchResultBatch, type FetchProver, type FetchResultOutcome, type FetchResultRequest } from "./fetch-result.ts";
 import type { ResultStore } from "./result-store.ts";
+import { decodeValue } from "./value-bytes.ts";
 
 export type ResultFetcher = {
   /** The value from the local store if it is here, else one download per key shared by every concurrent caller. */
@@ -39,8 +40,18 @@ export function createResultFetcher({ store, prove }: { readonly store: ResultSt
       const [only] = waiting;
       return single(only!.request).then(only!.resolve, only!.reject);
     }
-    const chunks: Waiting[][] = [];
-    for (let start = 0; start < waiting.length; start += BATCH_SIZE) chunks.push(waiting.slice(start, start + BATCH_SIZE));
+    // Values under one shared grant go together (the grant is sent and checked once per request); the others apart.
+    const groups = new Map<string | undefined, Waiting[]>();
+    for (const item of waiting) {
+      const key = item.request.isSharedGrant === true ? item.request.grant : undefined;
+      const group = groups.get(key) ?? [];
+      group.push(item);
+      groups.set(key, group);
+    }
+    const chunks: { readonly items: Waiting[]; readonly sharedGrant: string | undefined }[] = [];
+    for (const [sharedGrant, group] of groups) {
+      for (let start = 0; start < group.length; start += BATCH_SIZE) chunks.push({ items: group.slice(start, start + BATCH_SIZE), sharedGrant });
+    }
     // A few batches in flight at once: the holder prepares one while the previous crosses the wire.
     let next = 0;
     const lane = async (): Promise<void> => {
@@ -49,9 +60,12 @@ export function createResultFetcher({ store, prove }: { readonly store: ResultSt
     await Promise.all(Array.from({ length: Math.min(BATCHES_IN_FLIGHT, chunks.length) }, lane));
   }
 
-  async function fetchBatch(url: string, chunk: Waiting[]): Promise<void> {
+  async function fetchBatch(url: string, { items: chunk, sharedGrant }: { readonly items: Waiting[]; readonly sharedGrant: string | undefined }): Promise<void> {
     try {
-      const answers = await fetchResultBatch(url, chunk.map((item) => item.request.grant), prove);
+      const answers =
+        sharedGrant === undefined
+          ? await fetchResultBatch(url, chunk.map((item) => item.request.grant), prove)
+          : await fetchResultBatch(url, [sharedGrant], prove, chunk.map((item) => item.request.taskId));
       await Promise.all(
         chunk.map(async (item, index) => {
           const answer = answers?.[index];
@@ -59,10 +73,10 @@ export function createResultFetcher({ store, prove }: { readonly store: ResultSt
           if (!answer.ok) return answer.error.kind === "single" ? undefined : item.resolve({ ok: false, error: answer.error });
           const { runId, taskId } = item.request;
           // A copy: the answer's bytes are a view into the whole batch, which must not stay alive through one value.
-          await store.putBytes(runId, taskId, new Uint8Array(answer.bytes), answer.contentType);
-          const value = await store.get(runId, taskId, { isShared: true });
-          if (value === undefined) return item.reject(new Error(`result ${runId}/${taskId} was evicted locally before it could be read`));
-          item.resolve({ ok: true, value, size: answer.bytes.byteLength });
+          const bytes = new Uint8Array(answer.bytes);
+          await store.putBytes(runId, taskId, bytes, answer.contentType);
+          // Decoded from the stored bytes themselves (as `get` with `isShared` would, without looking the value up again).
+          item.resolve({ ok: true, value: decodeValue(bytes, answer.contentType), size: bytes.byteLength });
         }),
       );
     } catch (error) {
@@ -71,8 +85,9 @@ export function createResultFetcher({ store, prove }: { readonly store: ResultSt
   }
 
   function download(request: Omit<FetchResultRequest, "store">): Promise<FetchResultOutcome> {
-    // A value served through the holder's encode step is not the producer's result: fetched alone.
-    if (request.storeTaskId !== undefined && request.storeTaskId !== request.taskId) return single(request);
+    // A value served through the holder's encode step is not the producer's result: fetched alone. So is one that is
+    // only stored (an input taken as a stream or a file: large, as a rule).
+    if ((request.storeTaskId !== undefined && request.storeTaskId !== request.taskId) || request.materialize === false) return single(request);
     return new Promise((resolve, reject) => {
       const list = queued.get(request.url);
       if (list !== undefined) return list.push({ request, resolve, reject });
@@ -85,6 +100,7 @@ export function createResultFetcher({ store, prove }: { readonly store: ResultSt
     const storeTaskId = request.storeTaskId ?? request.taskId;
     const meta = store.meta(request.runId, storeTaskId);
     if (meta !== undefined) {
+      if (request.materialize === false) return { ok: true, value: undefined, size: meta.size, fromStore: true };
       const value = await store.get(request.runId, storeTaskId, { isShared: true });
       if (value !== undefined) return { ok: true, value, size: meta.size, fromStore: true };
     }
@@ -93,7 +109,7 @@ export function createResultFetcher({ store, prove }: { readonly store: ResultSt
 
   return {
     fetch(request) {
-      const key = JSON.stringify([request.runId, request.storeTaskId ?? request.taskId]);
+      const key = JSON.stringify([request.runId, request.storeTaskId ?? request.taskId, request.materialize !== false]);
       const pending = inFlight.get(key);
       if (pending !== undefined) return pending;
       const started = fromStoreOrDownload(request).finally(() => inFlight.delete(key));

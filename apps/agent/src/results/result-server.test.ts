@@ -354,6 +354,31 @@ describe("when a consumer fetches many inputs from one holder at once", () => {
     expect(resultRequests).toBe(2);
   });
 
+  it("gets the values one shared grant names in batches (the grant checked once), refusing names it lacks and a proof replayed for others", async () => {
+    const names = Array.from({ length: 1200 }, (_, index) => `s${index}`);
+    for (const name of [...names, "unnamed"]) await holderStore.put("run-shared", name, { name });
+    await holderStore.put("run-shared", "big", new Uint8Array(300 * 1024).fill(3));
+    const shared = grantFor("run-shared", names[0]!, { taskIds: [...names, "big"] });
+    const fetcher = createResultFetcher({ store: newStore("consumer"), prove });
+    const ask = (taskId: string) => fetcher.fetch({ url: server.url, runId: "run-shared", taskId, grant: shared, isSharedGrant: true });
+
+    const outcomes = await Promise.all([...names.map(ask), ask("unnamed"), ask("big")]);
+
+    expect(outcomes.slice(0, 1200).map((outcome) => (outcome.ok ? outcome.value : outcome.error))).toEqual(names.map((name) => ({ name })));
+    expect(outcomes[1200]).toMatchObject({ ok: false, error: { kind: "forbidden", details: { reason: "wrong_result" } } });
+    expect(outcomes[1201]?.ok && (outcomes[1201].value as Uint8Array).byteLength).toBe(300 * 1024); // over the item limit: alone
+    // 1,201 names in batches of 500 (3 requests), and the large value alone.
+    expect(resultRequests).toBe(4);
+
+    // A proof made for some names does not let a replay ask for others under the same grant.
+    const body = (taskIds: string[]) => JSON.stringify({ grants: [shared], taskIds });
+    const proof = prove([shared, "s1"]);
+    const replayed = await fetch(`${server.url}/results/batch`, { method: "POST", headers: { [FETCH_PROOF_HEADER]: proof }, body: body(["s2"]) });
+    expect(await replayed.text()).toContain("wrong_audience");
+    const honest = await fetch(`${server.url}/results/batch`, { method: "POST", headers: { [FETCH_PROOF_HEADER]: proof }, body: body(["s1"]) });
+    expect(await honest.text()).toContain('"ok":true');
+  });
+
   it("answers a malformed batch with 400 and changes nothing", async () => {
     const response = await fetch(`${server.url}/results/batch`, { method: "POST", body: JSON.stringify({ grants: [1, 2] }) });
     expect(response.status).toBe(400);

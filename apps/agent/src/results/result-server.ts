@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pipeline } from "node:stream/promises";
-import { verifyAudience, verifyGrant, type Grant, type GrantEncode, type GrantSecret } from "@handoff/protocol/grant";
+import { grantNames, verifyAudience, verifyGrant, type Grant, type GrantEncode, type GrantRejection, type GrantSecret } from "@handoff/protocol/grant";
 import { FETCH_PROOF_HEADER, FETCH_PROOF_MAX_SKEW_MS, verifyFetchProof } from "@handoff/protocol/machine-identity";
 import { Refusal, type ResultFetchError } from "./result-fetch-error.ts";
 import type { ResultStore } from "./result-store.ts";
@@ -13,6 +13,7 @@ export const BATCH_MAX_ITEMS = 1000;
 export const BATCH_ITEM_MAX_BYTES = 256 * 1024;
 const BATCH_MAX_BYTES = 32 * 2 ** 20;
 const BATCH_BODY_MAX_BYTES = 4 * 2 ** 20;
+const SHARED_CHECKS_KEPT = 16;
 
 /** One entry of a batch answer's header; `single` means "ask for this one alone" (large, or an encode grant). */
 export type BatchEntry =
@@ -94,7 +95,7 @@ export async function startResultServer(options: ResultServerOptions): Promise<R
     const verification = verifyGrant(secret, token, { now: at, holder: machine });
     if (!verification.ok) return sendError(response, 403, Refusal.forbidden(verification.reason));
     if (!fromAudience(secret, verification.grant, request, [token], at)) return sendError(response, 403, Refusal.forbidden("wrong_audience"));
-    if (verification.grant.runId !== runId || verification.grant.taskId !== taskId) {
+    if (verification.grant.runId !== runId || !grantNames(verification.grant, taskId)) {
       return sendError(response, 403, Refusal.forbidden("wrong_result"));
     }
 
@@ -120,7 +121,8 @@ export async function startResultServer(options: ResultServerOptions): Promise<R
   }
 
   /**
-   * `POST /results/batch` with `{ "grants": [grant, ...] }`: many small values in one answer, in the grants' order —
+   * `POST /results/batch` with `{ "grants": [grant, ...] }`, or `{ "grants": [sharedGrant], "taskIds": [...] }` for
+   * values one shared grant names: many small values in one answer, in the grants' (or the names') order —
    * a 4-byte big-endian header length, the header (a JSON array of `BatchEntry`), then the values' bytes back to back.
    * Each grant is checked on its own; a refused one is an entry with its error, not a refused batch.
    */
@@ -128,35 +130,49 @@ export async function startResultServer(options: ResultServerOptions): Promise<R
     const secret = currentSecret();
     if (secret === undefined) return sendError(response, 401, Refusal.unauthorized());
     let grants: unknown;
+    let taskIds: unknown;
     try {
       const body = await readBody(request, BATCH_BODY_MAX_BYTES);
-      grants = (JSON.parse(body.toString("utf8")) as { grants?: unknown }).grants;
+      ({ grants, taskIds } = JSON.parse(body.toString("utf8")) as { grants?: unknown; taskIds?: unknown });
     } catch (error) {
       return sendJson(response, 400, { error: { kind: "invalid_request", message: (error as Error).message } });
     }
     if (!Array.isArray(grants) || grants.length > BATCH_MAX_ITEMS || grants.some((grant) => typeof grant !== "string")) {
       return sendJson(response, 400, { error: { kind: "invalid_request", message: `grants must be an array of at most ${BATCH_MAX_ITEMS} strings` } });
     }
+    if (taskIds !== undefined && (!Array.isArray(taskIds) || grants.length !== 1 || taskIds.length > BATCH_MAX_ITEMS || taskIds.some((id) => typeof id !== "string"))) {
+      return sendJson(response, 400, { error: { kind: "invalid_request", message: `taskIds must be an array of at most ${BATCH_MAX_ITEMS} strings, with exactly one (shared) grant` } });
+    }
     const machine = currentMachine();
     const at = now();
     const entries: BatchEntry[] = [];
     const bodies: Uint8Array[] = [];
     let total = 0;
-    // One proof signs the whole list; it is checked once per audience key the grants name.
+    // One proof signs the whole list (and the names asked for under a shared grant); checked once per audience key.
+    const proofCovers = taskIds === undefined ? (grants as string[]) : [...(grants as string[]), ...(taskIds as string[])];
     const proven = new Map<string, boolean>();
-    for (const token of grants as string[]) {
-      const verification = verifyGrant(secret, token, { now: at, holder: machine });
+    // Each item: its grant (checked once however many values it names) and the value asked for.
+    const items = taskIds === undefined ? (grants as string[]).map((token) => ({ token, taskId: undefined })) : (taskIds as string[]).map((taskId) => ({ token: (grants as string[])[0]!, taskId }));
+    for (const { token, taskId: asked } of items) {
+      const verification = checkGrant(secret, token, at, machine);
       if (!verification.ok) {
         entries.push({ ok: false, error: Refusal.forbidden(verification.reason) });
         continue;
       }
       const audienceKey = verification.grant.audienceKey ?? `server:${verification.grant.audience}`;
-      if (!proven.has(audienceKey)) proven.set(audienceKey, fromAudience(secret, verification.grant, request, grants as string[], at));
+      if (!proven.has(audienceKey)) proven.set(audienceKey, fromAudience(secret, verification.grant, request, proofCovers, at));
       if (proven.get(audienceKey) !== true) {
         entries.push({ ok: false, error: Refusal.forbidden("wrong_audience") });
         continue;
       }
-      const { runId, taskId, encode } = verification.grant;
+      if (asked !== undefined) {
+        if (!verification.named.has(asked)) {
+          entries.push({ ok: false, error: Refusal.forbidden("wrong_result") });
+          continue;
+        }
+      }
+      const { runId, encode } = verification.grant;
+      const taskId = asked ?? verification.grant.taskId;
       const meta = store.meta(runId, taskId);
       if (encode !== undefined || (meta !== undefined && (meta.size > BATCH_ITEM_MAX_BYTES || total + meta.size > BATCH_MAX_BYTES))) {
         entries.push({ ok: false, error: { kind: "single" } });
@@ -182,6 +198,22 @@ export async function startResultServer(options: ResultServerOptions): Promise<R
       "Cache-Control": "no-store",
     });
     response.end(Buffer.concat([length, header, ...bodies]));
+  }
+
+  // A shared grant (a fan-in's, naming thousands of values) comes with every batch of its consumer: checked once, then
+  // remembered until it expires (the few most recent, under the secret they were checked with).
+  const sharedChecks = new Map<string, { readonly secret: GrantSecret; readonly grant: Grant; readonly named: ReadonlySet<string> }>();
+  function checkGrant(secret: GrantSecret, token: string, at: number, machine: string): { ok: true; grant: Grant; named: ReadonlySet<string> } | { ok: false; reason: GrantRejection } {
+    const known = sharedChecks.get(token);
+    if (known !== undefined && known.secret === secret && at < known.grant.expiresAt && known.grant.holder === machine) return { ok: true, grant: known.grant, named: known.named };
+    const verification = verifyGrant(secret, token, { now: at, holder: machine });
+    if (!verification.ok) return verification;
+    const named = new Set([verification.grant.taskId, ...(verification.grant.taskIds ?? [])]);
+    if (verification.grant.taskIds !== undefined) {
+      if (sharedChecks.size >= SHARED_CHECKS_KEPT) sharedChecks.delete(sharedChecks.keys().next().value!);
+      sharedChecks.set(token, { secret, grant: verification.grant, named });
+    }
+    return { ok: true, grant: verification.grant, named };
   }
 
   async function serveEncoded(

@@ -63,6 +63,15 @@ export type ResultStore = {
   openStream(runId: string, taskId: string): Readable | undefined;
   /** The encoded bytes when the value is held in memory (not a copy: do not modify); `undefined` otherwise. */
   bytesInMemory(runId: string, taskId: string): Uint8Array | undefined;
+  /** A fresh path in the store's folder where a producer may write a value before `adoptFile` takes it in. */
+  spoolPath(): string;
+  /** Takes in a complete file of encoded bytes (moved, not copied) as the value: on disk, never read into memory. */
+  adoptFile(runId: string, taskId: string, path: string, encoding: { readonly contentType: ValueContentType; readonly size: number }): Promise<void>;
+  /**
+   * The file holding the value's encoded bytes (read-only: do not modify), writing a value held in memory to disk
+   * first; `undefined` when there is no value. The file lives as long as the value.
+   */
+  pathOf(runId: string, taskId: string): Promise<string | undefined>;
   /** Stores already-encoded bytes (a value fetched in a batch): in memory within the budget, else on disk. */
   putBytes(runId: string, taskId: string, bytes: Uint8Array, contentType: ValueContentType): Promise<void>;
   /** Why a value that is no longer here was evicted (remembered for the most recent evictions only). */

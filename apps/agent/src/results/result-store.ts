@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { close, createReadStream, createWriteStream, mkdirSync, openSync, readFile } from "node:fs";
-import { rm, writeFile } from "node:fs/promises";
+import { close, createReadStream, createWriteStream, mkdirSync, openSync, read as fsRead, readFile } from "node:fs";
+import { rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -47,6 +47,23 @@ function readWholeFile(fd: number): Promise<Buffer> {
       close(fd, () => (readError === null ? resolve(data) : reject(readError)));
     });
   });
+}
+
+// Reads a file of `size` bytes into shared memory, which a worker thread then receives without a copy.
+async function readSharedFile(fd: number, size: number): Promise<Uint8Array> {
+  const target = new Uint8Array(new SharedArrayBuffer(size));
+  const readAt = (offset: number): Promise<number> =>
+    new Promise((resolve, reject) => fsRead(fd, target, offset, Math.min(size - offset, 2 ** 30), offset, (error, bytes) => (error === null ? resolve(bytes) : reject(error))));
+  try {
+    for (let offset = 0; offset < size; ) {
+      const bytes = await readAt(offset);
+      if (bytes === 0) throw new Error(`stored file ended after ${offset} of its ${size} bytes`);
+      offset += bytes;
+    }
+  } finally {
+    close(fd, () => undefined);
+  }
+  return target;
 }
 
 /**
@@ -152,6 +169,9 @@ export function createResultStore(options: ResultStoreOptions): ResultStore {
 
   // One maintenance pass at a time, so two passes never spill the same entry.
   function maintain(protectedEntry?: Entry): Promise<void> {
+    // Within both budgets there is nothing to do (a running pass re-checks them itself): a fan-in's ten thousand small
+    // puts skip a promise chain each.
+    if (memoryBytes <= memoryBudgetBytes && diskBytes + reservedDiskBytes <= diskBudgetBytes) return Promise.resolve();
     const pass = maintenance.then(async () => {
       while (memoryBytes > memoryBudgetBytes) {
         const oldest = inMemory.values().next();
@@ -266,6 +286,36 @@ export function createResultStore(options: ResultStoreOptions): ResultStore {
 
     bytesInMemory: (runId, taskId) => entries.get(keyOf(runId, taskId))?.bytes,
 
+    spoolPath: () => `${nextPath()}.part`,
+
+    async adoptFile(runId, taskId, path, { contentType, size }) {
+      await storeOnDisk(runId, taskId, contentType, size, async (target) => {
+        try {
+          await rename(path, target);
+        } catch (error) {
+          await removeFile(path);
+          throw error;
+        }
+      });
+    },
+
+    async pathOf(runId, taskId) {
+      const entry = entries.get(keyOf(runId, taskId));
+      if (entry === undefined) return undefined;
+      if (entry.location === "memory") {
+        reservedDiskBytes += entry.size;
+        try {
+          await maintain(); // make room on disk first, as for any value written there
+        } finally {
+          reservedDiskBytes -= entry.size;
+        }
+        const spilled = maintenance.then(() => spill(entry));
+        maintenance = spilled.catch(() => undefined);
+        await spilled;
+      }
+      return entries.get(entry.key) === entry ? entry.path : undefined;
+    },
+
     async putBytes(runId, taskId, bytes, contentType) {
       if (bytes.byteLength <= memoryBudgetBytes) return storeInMemory(runId, taskId, contentType, bytes);
       return this.putStream(runId, taskId, Readable.from([bytes]), { contentType, size: bytes.byteLength });
@@ -292,7 +342,10 @@ export function createResultStore(options: ResultStoreOptions): ResultStore {
         return decodeValue(bytes, entry.contentType);
       }
       if (entry.path === undefined) return undefined;
-      return decodeValue(await readWholeFile(openSync(entry.path, "r")), entry.contentType);
+      const fd = openSync(entry.path, "r");
+      // A binary value for a worker (`isShared`) is read into shared memory: the worker gets it without a copy.
+      if (entry.contentType === ValueContentType.Binary && getOptions?.isShared === true) return decodeValue(await readSharedFile(fd, entry.size), entry.contentType);
+      return decodeValue(await readWholeFile(fd), entry.contentType);
     },
 
     openStream,

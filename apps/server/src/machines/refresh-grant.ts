@@ -7,7 +7,7 @@ export type GrantRefreshRefusal = { readonly ok: false; readonly kind: "forbidde
 /** What refreshing needs from the engine. */
 export interface GrantIssuer {
   readonly machines: ReadonlyMap<string, LiveMachine>;
-  grantFor(holder: LiveMachine, runId: string, taskId: string, audience: string, encode?: { fn: string; args?: readonly unknown[] }): string;
+  grantFor(holder: LiveMachine, runId: string, taskId: string, audience: string, encode?: { fn: string; args?: readonly unknown[] }, taskIds?: readonly string[]): string;
 }
 
 /**
@@ -26,7 +26,7 @@ export function refreshGrant(issuer: GrantIssuer, requester: string, token: stri
   const { grant } = verified;
   if (grant.audience !== requester) return { ok: false, kind: "forbidden", message: `grant:refresh: the grant was issued to "${grant.audience}", not "${requester}"` };
   if (!holder.link || holder.resultUrl === null) return { ok: false, kind: "machine_offline", message: `grant:refresh: "${holder.name}" is offline` };
-  return { ok: true, grant: issuer.grantFor(holder, grant.runId, grant.taskId, requester, grant.encode), url: holder.resultUrl };
+  return { ok: true, grant: issuer.grantFor(holder, grant.runId, grant.taskId, requester, grant.encode, grant.taskIds), url: holder.resultUrl };
 }
 
 function holderOf(token: string): string | undefined {

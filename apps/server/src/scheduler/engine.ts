@@ -373,8 +373,8 @@ export class Engine {
   }
 
   /** A grant for `audience` to fetch (runId, taskId) from `holder`, signed with the holder's secret. */
-  grantFor(holder: LiveMachine, runId: string, taskId: string, audience: string, encode?: { fn: string; args?: readonly unknown[] }): string {
-    return grantFor(this.grants, holder, runId, taskId, audience, encode);
+  grantFor(holder: LiveMachine, runId: string, taskId: string, audience: string, encode?: { fn: string; args?: readonly unknown[] }, taskIds?: readonly string[]): string {
+    return grantFor(this.grants, holder, runId, taskId, audience, encode, taskIds);
   }
 
   metricsText(): string {

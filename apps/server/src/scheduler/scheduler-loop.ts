@@ -12,7 +12,7 @@ import type { ResultLocations, ResultRef } from "./result-locations.ts";
 import type { RunEvent, RunEvents } from "./run-events.ts";
 import { resultRefBytes } from "./result-ref.ts";
 import { succeededResult, taskChangeView, taskRowOf } from "./task-row.ts";
-import { wireInput, type GrantContext } from "./wire-input.ts";
+import { wireInputs, type GrantContext } from "./wire-input.ts";
 import type { WriteBehind } from "./write-behind.ts";
 
 /** The core keeps finished runs for lookups; they are dropped after this long to bound memory. */
@@ -169,7 +169,7 @@ export class SchedulerLoop {
       taskId: command.taskId,
       attempt: command.attempt,
       fn: command.fn,
-      inputs: command.inputs.map((input) => wireInput(this.options.grants, command.runId, input, command.machine, (taskId) => this.options.results.heldUnder(command.runId, taskId))),
+      ...wireInputs(this.options.grants, command.runId, command.inputs, command.machine, (taskId) => this.options.results.heldUnder(command.runId, taskId)),
       extraArgs: [...command.extraArgs],
       argumentInclusion: command.argumentInclusion,
       ...(command.timeoutMs === undefined ? {} : { timeoutMs: command.timeoutMs }),

@@ -1,6 +1,6 @@
 import type { InputRef } from "@handoff/core";
 import type { WireInput } from "@handoff/protocol";
-import { SERVER_AUDIENCE, signGrant } from "@handoff/protocol/grant";
+import { MAX_GRANT_TASK_IDS, SERVER_AUDIENCE, signGrant } from "@handoff/protocol/grant";
 import type { Clock } from "./clock.ts";
 import type { LiveMachine } from "./live-machine.ts";
 
@@ -15,11 +15,15 @@ export interface GrantContext {
 
 type Step = { readonly fn: string; readonly args?: readonly unknown[] };
 
-/** A grant for `audience` to fetch (runId, taskId) from `holder`, signed with the holder's secret. */
-export function grantFor(ctx: GrantContext, holder: LiveMachine, runId: string, taskId: string, audience: string, encode?: Step): string {
+/**
+ * A grant for `audience` to fetch (runId, taskId) from `holder`, signed with the holder's secret; with `taskIds`, one
+ * grant for each of those values (`taskId` is then the first).
+ */
+export function grantFor(ctx: GrantContext, holder: LiveMachine, runId: string, taskId: string, audience: string, encode?: Step, taskIds?: readonly string[]): string {
   return signGrant(holder.grantSecret, {
     runId,
     taskId,
+    ...(taskIds === undefined ? {} : { taskIds: [...taskIds] }),
     holder: holder.name,
     audience,
     ...(audience === SERVER_AUDIENCE ? {} : { audienceKey: ctx.machines.get(audience)?.publicKey ?? undefined }),
@@ -67,4 +71,54 @@ export function wireInput(ctx: GrantContext, runId: string, input: InputRef, tar
     };
   }
   return { kind: "result", taskId: input.taskId, machine: input.machine, ...held, ...(encode ? { encode } : {}), ...decode };
+}
+
+/** From this many inputs held by one machine, an assignment carries one grant naming them all instead of one each. */
+export const SHARED_GRANT_MIN_INPUTS = 8;
+/** The task names one shared grant carries at most, in JSON characters (its base64 stays well under 1 MiB). */
+const SHARED_GRANT_MAX_CHARS = 512 * 1024;
+
+/**
+ * An attempt's inputs as its agent receives them. The task's own inputs held by one other machine, when there are
+ * many (a fan-in), share one grant naming them all (`sharedGrants`, referred to by index): signed once here and
+ * checked once by the holder, where ten thousand grants cost ten thousand signatures on each side.
+ */
+export function wireInputs(ctx: GrantContext, runId: string, inputs: readonly InputRef[], target: string, heldUnder: HeldUnder = () => undefined): { inputs: WireInput[]; sharedGrants?: string[] } {
+  const byHolder = new Map<string, string[]>();
+  for (const input of inputs) {
+    if (input.kind !== "result" || input.encode !== undefined || input.machine === target) continue;
+    // A value a re-run reused is kept under the run that made it: its grant names that run, so it goes alone.
+    if ((heldUnder(input.taskId) ?? runId) !== runId) continue;
+    const list = byHolder.get(input.machine) ?? [];
+    list.push(input.taskId);
+    byHolder.set(input.machine, list);
+  }
+  const sharedGrants: string[] = [];
+  const sharedIndex = new Map<string, number>();
+  for (const [machine, taskIds] of byHolder) {
+    const holder = ctx.machines.get(machine);
+    if (taskIds.length < SHARED_GRANT_MIN_INPUTS || !holder?.resultUrl) continue;
+    // Several grants when the names would make one too long to send back in a `grant:refresh` (1 MiB messages).
+    let part: string[] = [];
+    let partChars = 0;
+    const flush = (): void => {
+      for (const taskId of part) sharedIndex.set(`${machine}\u0000${taskId}`, sharedGrants.length);
+      sharedGrants.push(grantFor(ctx, holder, runId, part[0]!, target, undefined, part));
+      part = [];
+      partChars = 0;
+    };
+    for (const taskId of new Set(taskIds)) {
+      if (part.length === MAX_GRANT_TASK_IDS || partChars + taskId.length + 3 > SHARED_GRANT_MAX_CHARS) flush();
+      part.push(taskId);
+      partChars += taskId.length + 3;
+    }
+    if (part.length > 0) flush();
+  }
+  const wired = inputs.map((input): WireInput => {
+    const shared = input.kind === "result" && input.encode === undefined ? sharedIndex.get(`${input.machine}\u0000${input.taskId}`) : undefined;
+    if (shared === undefined || input.kind !== "result") return wireInput(ctx, runId, input, target, heldUnder);
+    const holder = ctx.machines.get(input.machine)!;
+    return { kind: "result", taskId: input.taskId, machine: input.machine, ...(input.decode ? { decode: copyStep(input.decode) } : {}), fetch: { url: holder.resultUrl!, shared } };
+  });
+  return sharedGrants.length === 0 ? { inputs: wired } : { inputs: wired, sharedGrants };
 }

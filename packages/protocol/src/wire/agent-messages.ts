@@ -32,7 +32,8 @@ export type WireInput =
       runId?: string;
       encode?: z.infer<typeof EdgeTransformJson>;
       decode?: z.infer<typeof EdgeTransformJson>;
-      fetch?: { url: string; grant: string };
+      /** `grant`, or `shared`: the index of the item's `sharedGrants` entry (one grant naming many inputs of one holder). */
+      fetch?: { url: string; grant: string } | { url: string; shared: number };
     }
   | {
       kind: "inline";
@@ -54,7 +55,7 @@ export const WireInput: z.ZodType<WireInput> = z.lazy(() =>
       runId: name.optional(),
       encode: EdgeTransformJson.optional(),
       decode: EdgeTransformJson.optional(),
-      fetch: z.object({ url: z.string().url(), grant: z.string().min(1) }).optional(),
+      fetch: z.union([z.object({ url: z.string().url(), grant: z.string().min(1) }), z.object({ url: z.string().url(), shared: z.number().int().nonnegative() })]).optional(),
     }),
     z.object({
       kind: z.literal("inline"),
@@ -120,7 +121,7 @@ export const AgentChallenge = z.object({ v: version, nonce: z.string().min(16).m
 export type AgentChallenge = z.infer<typeof AgentChallenge>;
 
 /** `grant:refresh` (agent → server, with ack): a new grant for an expired one the agent was given. */
-export const GrantRefresh = z.object({ v: version, grant: z.string().min(1).max(16 * 1024) });
+export const GrantRefresh = z.object({ v: version, grant: z.string().min(1).max(1024 * 1024) }); // a shared grant names many values
 export type GrantRefresh = z.infer<typeof GrantRefresh>;
 export const GrantRefreshed = z.object({ ok: z.literal(true), grant: z.string().min(1), url: z.string().url() });
 export type GrantRefreshed = z.infer<typeof GrantRefreshed>;
@@ -155,6 +156,8 @@ export const AttemptMetrics = z.object({
   cpuMs: z.number().nonnegative().optional(),
   /** Heap used by the worker at the end of the attempt (approximate). */
   heapUsedMb: z.number().nonnegative().optional(),
+  /** From the assignment's arrival to every input at hand (local reads and downloads, concurrent), exact. */
+  inputsMs: z.number().nonnegative().optional(),
   /** Inputs downloaded from other machines for this attempt: producer task, holder, bytes, milliseconds (exact). */
   transfers: z
     .array(z.object({ taskId: name, from: name, bytes: z.number().int().nonnegative(), ms: z.number().nonnegative() }))
@@ -229,6 +232,19 @@ export const TaskAssignItem = z.object({
   extraArgs: z.array(z.unknown()),
   argumentInclusion: z.enum(["variadic", "as_list"]),
   timeoutMs: z.number().positive().max(MAX_TIMER_DELAY_MS).optional(),
+  /** Grants each naming many inputs held by one machine (a fan-in), referred to by index from the inputs' `fetch`. */
+  sharedGrants: z.array(z.string().min(1)).max(10_000).optional(),
+}).superRefine((item, ctx) => {
+  const count = item.sharedGrants?.length ?? 0;
+  const check = (inputs: readonly WireInput[], path: (string | number)[]): void => {
+    inputs.forEach((input, index) => {
+      if (input.kind === "inline") return check(input.inputs, [...path, index, "inputs"]);
+      if (input.fetch !== undefined && "shared" in input.fetch && input.fetch.shared >= count) {
+        ctx.addIssue({ code: "custom", path: [...path, index, "fetch", "shared"], message: `names shared grant ${input.fetch.shared} of ${count}` });
+      }
+    });
+  };
+  check(item.inputs, ["inputs"]);
 });
 export type TaskAssignItem = z.infer<typeof TaskAssignItem>;
 

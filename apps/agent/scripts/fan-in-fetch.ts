@@ -1,0 +1,52 @@
+// One-off figure, not a benchmark suite: 10,000 values of 1 KiB fetched by one consumer from one holder on loopback
+// (startResultServer + createResultFetcher, both in this process), one grant per value against one shared grant
+// naming them all, interleaved. Prints wall time and this process's CPU time (holder and consumer together).
+// Run: npx tsx scripts/fan-in-fetch.ts [rounds]
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { signGrant } from "@handoff/protocol/grant";
+import { generateMachineKey, loadMachineKey, signFetchProof } from "@handoff/protocol/machine-identity";
+import { createResultFetcher } from "../src/results/result-fetcher.ts";
+import { startResultServer } from "../src/results/result-server.ts";
+import { createResultStore } from "../src/results/result-store.ts";
+
+const count = 10_000;
+const rounds = Math.max(1, Number(process.argv[2] ?? 3) || 3);
+const secret = "fan-in-fetch-script-secret-0123456789";
+const consumer = loadMachineKey(generateMachineKey().privateKeyPem);
+const prove = (grants: readonly string[]): string => signFetchProof(consumer.privateKey, grants, Date.now());
+const dir = await mkdtemp(join(tmpdir(), "handoff-fan-in-"));
+const storeIn = (name: string) => createResultStore({ dir: join(dir, name), memoryBudgetBytes: 256 * 2 ** 20, diskBudgetBytes: 2 ** 30, retentionMs: 3_600_000 });
+const holder = storeIn("holder");
+const names = Array.from({ length: count }, (_, index) => `k${index}`);
+for (const [index, name] of names.entries()) await holder.put("run", name, new Uint8Array(1024).fill(index & 255));
+const server = await startResultServer({ store: holder, secret, machine: "a" });
+const base = { runId: "run", holder: "a", audience: "b", audienceKey: consumer.publicKey };
+
+async function measure(label: string, shared: boolean, round: number): Promise<void> {
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  // Signing counts: the server does it for every assignment.
+  const sharedGrant = shared ? signGrant(secret, { ...base, taskId: names[0]!, taskIds: names, expiresAt: Date.now() + 600_000 }) : "";
+  const fetcher = createResultFetcher({ store: storeIn(`consumer-${label}-${round}`), prove });
+  const outcomes = await Promise.all(
+    names.map((taskId) =>
+      shared
+        ? fetcher.fetch({ url: server.url, runId: "run", taskId, grant: sharedGrant, isSharedGrant: true })
+        : fetcher.fetch({ url: server.url, runId: "run", taskId, grant: signGrant(secret, { ...base, taskId, expiresAt: Date.now() + 600_000 }) }),
+    ),
+  );
+  const ms = performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  if (outcomes.some((outcome) => !outcome.ok)) throw new Error(`${label}: some fetches failed`);
+  console.log(`  ${label.padEnd(22)} ${ms.toFixed(0).padStart(6)} ms wall, ${((used.user + used.system) / 1000).toFixed(0).padStart(6)} ms CPU (signing, serving and fetching ${count.toLocaleString("en")} values)`);
+}
+
+for (let round = 1; round <= rounds; round++) {
+  console.log(`round ${round}`);
+  await measure("one shared grant", true, round);
+  await measure("one grant per value", false, round);
+}
+await server.close();
+await rm(dir, { recursive: true, force: true });
