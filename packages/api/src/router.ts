@@ -6,12 +6,14 @@ import { resultsRouter } from "./routers/results.ts";
 import { runsRouter } from "./routers/runs.ts";
 import { tokensRouter } from "./routers/tokens.ts";
 import { adminProcedure, router, userProcedure } from "./trpc.ts";
+import { z } from "zod";
+import { IsoDateTime } from "./outputs/shared-outputs.ts";
 
 export const appRouter = router({
   auth: router({
-    me: userProcedure.query(({ ctx }) => ({ tokenId: ctx.principal.tokenId, name: ctx.principal.name, kind: ctx.principal.kind as "admin" | "user" })),
+    me: userProcedure.output(z.object({ tokenId: z.string(), name: z.string(), kind: z.enum(["admin", "user"]) })).query(({ ctx }) => ({ tokenId: ctx.principal.tokenId, name: ctx.principal.name, kind: ctx.principal.kind as "admin" | "user" })),
     /** A one-time sign-in link for the caller's token: works once, for 10 minutes (open it in a browser). */
-    signInLink: adminProcedure.mutation(async ({ ctx }) => {
+    signInLink: adminProcedure.output(z.object({ url: z.string(), expiresAt: IsoDateTime })).mutation(async ({ ctx }) => {
       const { code, expiresAt } = await ctx.signIn.mint(ctx.principal.tokenId);
       ctx.audit.record({ kind: AuditKind.SignInCodeMinted, actor: ctx.principal, ip: ctx.clientAddress });
       return { url: `${ctx.publicUrl()}/login?code=${code}`, expiresAt: expiresAt.toISOString() };

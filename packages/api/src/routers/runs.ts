@@ -7,6 +7,8 @@ import type { ApiContext } from "../context.ts";
 import { materializeResults } from "../materialize-results.ts";
 import type { RunEvent, RunsService } from "../services/runs.ts";
 import { ApiError, router, userProcedure } from "../trpc.ts";
+import { AttemptsOut, CancelOut, ExecuteOut, LogsOut, RunIdOut, RunListOut, RunViewOut, TimelineOut } from "../outputs/run-outputs.ts";
+import type { RunOutcomeOut } from "../outputs/shared-outputs.ts";
 
 export const RunOptionsInput = z
   .object({
@@ -92,7 +94,8 @@ function summaryView(run: RunSummary) {
   };
 }
 
-export type RunView = Awaited<ReturnType<typeof runView>>;
+/** `runs.get`'s answer (and `runs.watch`'s snapshot), as its output schema says. */
+export type RunView = z.output<typeof RunViewOut>;
 
 export async function runView(runs: Pick<RunsService, "get">, runId: string) {
   const found = await runs.get(runId);
@@ -135,20 +138,21 @@ export async function runView(runs: Pick<RunsService, "get">, runId: string) {
   };
 }
 
-export type WatchEvent = { type: "snapshot"; run: RunView } | RunEvent;
+/** In the cluster a finished run's results are references (`RunOutcomeOut`). */
+export type WatchEvent = { type: "snapshot"; run: RunView } | Exclude<RunEvent, { type: "finished" }> | { type: "finished"; outcome: RunOutcomeOut };
 
 export const runsRouter = router({
-  start: userProcedure.input(StartInput).mutation(async ({ ctx, input }) => ({ runId: await startRun(ctx, input) })),
+  start: userProcedure.input(StartInput).output(RunIdOut).mutation(async ({ ctx, input }) => ({ runId: await startRun(ctx, input) })),
 
   /** Starts a run and answers with its outcome when it ends. */
-  execute: userProcedure.input(StartInput.extend({ materialize: z.boolean().optional() })).mutation(async ({ ctx, input }) => {
+  execute: userProcedure.input(StartInput.extend({ materialize: z.boolean().optional() })).output(ExecuteOut).mutation(async ({ ctx, input }) => {
     const runId = await startRun(ctx, input);
     const outcome = (await ctx.runs.outcome(runId))!;
     if (!input.materialize || outcome.status !== "succeeded") return outcome;
     return materializeResults(ctx.results, runId, outcome, ctx.maxMessageBytes);
   }),
 
-  cancel: userProcedure.input(RunId).mutation(async ({ ctx, input }) => {
+  cancel: userProcedure.input(RunId).output(CancelOut).mutation(async ({ ctx, input }) => {
     if (!ctx.runs.cancel(input.runId, `cancelled by ${ctx.principal.name}`)) {
       const found = await ctx.runs.get(input.runId);
       if (!found) throw new ApiError("NOT_FOUND", `no run "${input.runId}"`);
@@ -175,6 +179,7 @@ export const runsRouter = router({
         .strict()
         .optional(),
     )
+    .output(RunListOut)
     .query(async ({ ctx, input }) => {
       const page = await ctx.runs.list({
         limit: input?.limit ?? 50,
@@ -190,7 +195,7 @@ export const runsRouter = router({
     }),
 
   /** Starts the same DAG again with the same options (and the same saved version, if it was one). */
-  rerun: userProcedure.input(RunId).mutation(async ({ ctx, input }) => {
+  rerun: userProcedure.input(RunId).output(RunIdOut).mutation(async ({ ctx, input }) => {
     const found = await ctx.runs.get(input.runId);
     if (!found) throw new ApiError("NOT_FOUND", `no run "${input.runId}"`);
     const file = DagFile.safeParse(found.run.spec);
@@ -210,7 +215,7 @@ export const runsRouter = router({
   }),
 
   /** Every attempt of the run with its machine, timings, and the values it fetched from other machines (the Gantt view). */
-  timeline: userProcedure.input(RunId).query(async ({ ctx, input }) => {
+  timeline: userProcedure.input(RunId).output(TimelineOut).query(async ({ ctx, input }) => {
     const found = await ctx.runs.get(input.runId);
     if (!found) throw new ApiError("NOT_FOUND", `no run "${input.runId}"`);
     const file = found.run.spec as DagFile;
@@ -243,11 +248,11 @@ export const runsRouter = router({
     };
   }),
 
-  get: userProcedure.input(RunId).query(async ({ ctx, input }) => {
+  get: userProcedure.input(RunId).output(RunViewOut).query(async ({ ctx, input }) => {
     return runView(ctx.runs, input.runId);
   }),
 
-  attempts: userProcedure.input(RunId.extend({ taskId: z.string().min(1).max(200) })).query(async ({ ctx, input }) => {
+  attempts: userProcedure.input(RunId.extend({ taskId: z.string().min(1).max(200) })).output(AttemptsOut).query(async ({ ctx, input }) => {
     return (await ctx.runs.attempts(input.runId, input.taskId)).map((attempt) => ({
       id: attempt.id,
       number: attempt.number,
@@ -262,6 +267,7 @@ export const runsRouter = router({
 
   logs: userProcedure
     .input(RunId.extend({ taskId: z.string().min(1).max(200).optional(), afterId: z.number().int().nonnegative().optional(), limit: z.number().int().min(1).max(5000).optional() }))
+    .output(LogsOut)
     .query(async ({ ctx, input }) => {
       const page = await ctx.runs.logs({
         runId: input.runId,
@@ -287,7 +293,7 @@ export const runsRouter = router({
       wake?.();
     });
     try {
-      const run = await runView(ctx.runs, input.runId);
+      const run = RunViewOut.parse(await runView(ctx.runs, input.runId));
       let sequence = 0;
       yield tracked(String(sequence++), { type: "snapshot", run } as WatchEvent);
       const active = ctx.runs.isActive(input.runId);
