@@ -3,9 +3,10 @@ import { auditRouter } from "./routers/audit.ts";
 import { dagsRouter } from "./routers/dags.ts";
 import { machinesRouter } from "./routers/machines.ts";
 import { resultsRouter } from "./routers/results.ts";
+import { runWaitRouter } from "./routers/run-wait.ts";
 import { runsRouter } from "./routers/runs.ts";
 import { tokensRouter } from "./routers/tokens.ts";
-import { adminProcedure, router, userProcedure } from "./trpc.ts";
+import { adminProcedure, mergeRouters, router, userProcedure } from "./trpc.ts";
 import { z } from "zod";
 import { IsoDateTime } from "./outputs/shared-outputs.ts";
 
@@ -22,7 +23,7 @@ export const appRouter = router({
   audit: auditRouter,
   machines: machinesRouter,
   dags: dagsRouter,
-  runs: runsRouter,
+  runs: mergeRouters(runsRouter, runWaitRouter),
   results: resultsRouter,
   tokens: tokensRouter,
 });

@@ -63,6 +63,12 @@ export const RunViewOut = z.object({
   ),
 });
 
+/** `runs.wait`: the run without its DAG file and tasks; `finished` is false when the wait timed out first. */
+export const RunWaitOut = z.object({
+  finished: z.boolean(),
+  run: RunViewOut.omit({ file: true, tasks: true }),
+});
+
 /** `runs.execute`: the outcome; with `materialize`, results that fit come back as values (`materialized` says which). */
 export const ExecuteOut = RunOutcomeOut.extend({
   results: z.record(z.string(), z.unknown()).describe("task id → its result reference (as in `runs.get`), or with `materialize` and when it fits, its value as JSON"),

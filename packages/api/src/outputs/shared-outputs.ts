@@ -6,7 +6,7 @@ import { RunStatus, TASK_ERROR_KINDS } from "@handoff/core";
  * Output schemas the routers' `.output()` share: what the API answers, parsed on the way out (a field a schema
  * does not name is not sent) and published as the OpenAPI document's response schemas.
  */
-export const IsoDateTime = z.iso.datetime({ offset: true }).describe("ISO 8601 date and time");
+export const IsoDateTime = z.string().meta({ format: "date-time", description: "ISO 8601 date and time" });
 
 /**
  * A schema for a value the server holds as `unknown` (a JSON column, core's `results`): the output parser checks
