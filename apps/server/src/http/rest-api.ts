@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { TRPCError } from "@trpc/server";
 import { appRouter, createCallerFactory, describeApiError, matchRestOperation, openApiDocument, restInput, restOperations, type ApiContext, type ApiServices } from "@handoff/api";
 import { ErrorKind } from "@handoff/core";
-import { httpStatusOf } from "@handoff/protocol";
+import { httpStatusOf, toApiErrorBody } from "@handoff/protocol";
 import type { Authentication } from "../auth/authenticator.ts";
 import type { LiveCredentials } from "../auth/live-credentials.ts";
 import type { Logger } from "../log.ts";
@@ -83,7 +83,8 @@ export function createRestApi(options: RestApiOptions): RestApiHandler {
     const matched = matchRestOperation(operations, method, url.pathname);
     if (matched.operation === undefined) {
       if (matched.allowed.length === 0) return false;
-      sendFailure(response, { kind: ErrorKind.InvalidRequest, message: `${url.pathname} answers ${matched.allowed.join(", ")}, not ${method}` }, { Allow: matched.allowed.join(", ") });
+      const allowed = [...new Set(matched.allowed)].sort().join(", ");
+      sendJson(response, 405, { error: toApiErrorBody({ kind: ErrorKind.InvalidRequest, message: `${url.pathname} answers ${allowed}, not ${method}` }) }, { Allow: allowed });
       return true;
     }
     const { operation, params } = matched;
