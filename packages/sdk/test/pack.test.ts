@@ -116,7 +116,7 @@ export async function main(): Promise<string> {
         files: ["use.ts"],
       }),
     );
-    const checked = await run(process.execPath, [tsc, "-p", "tsconfig.json"], { cwd: consumer, timeout: 300_000 }).catch((error: { stdout?: string }) => ({ stdout: error.stdout ?? String(error) }));
+    const checked = await run(process.execPath, [tsc, "-p", "tsconfig.json"], { cwd: consumer, timeout: 300_000 }).catch((error: { stdout?: string }) => ({ stdout: error.stdout ?? "tsc failed without output" }));
     expect(checked.stdout).toBe("");
   }, 300_000);
 });
