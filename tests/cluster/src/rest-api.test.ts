@@ -148,6 +148,10 @@ describe("REST calls", () => {
     const big = await call("POST", "/api/tokens", { name: "x".repeat(2 * 1024 * 1024), kind: "user" });
     expect(big.status).toBe(413);
     expect(big.json.error.kind).toBe("too_large");
+    // A DAG file may be bigger than other bodies (HANDOFF_MAX_DAG_BYTES), as on /api/trpc.
+    const bigDag = await call("POST", "/api/runs", { dag: { file: dagFile("rest-big", [{ id: "a", fn: "std.constant", extraArgs: ["y".repeat(1536 * 1024)] }]) } });
+    expect(bigDag.status).toBe(200);
+    expect((await call("GET", `/api/runs/${bigDag.json.runId}/wait?timeoutMs=60000`)).json.run.status).toBe("succeeded");
     const wrongMethod = await call("PUT", "/api/runs");
     expect(wrongMethod.status).toBe(405);
     expect(wrongMethod.json.error.kind).toBe("invalid_request");

@@ -7,14 +7,12 @@ import type { Authentication } from "../auth/authenticator.ts";
 import type { LiveCredentials } from "../auth/live-credentials.ts";
 import type { Logger } from "../log.ts";
 import { apiDocsPage } from "./api-docs-page.ts";
-import { readBody, type BodyLimits } from "./body-limits.ts";
+import { DAG_PROCEDURES, readBody, type BodyLimits } from "./body-limits.ts";
 import { sendFailure, sendJson } from "./send-json.ts";
 
 export const OPENAPI_PATH = "/api/openapi.json";
 export const API_DOCS_PATH = "/api/docs";
 
-/** Procedures whose body is a whole DAG file: they take up to `maxDagBytes` (as on /api/trpc). */
-const DAG_PROCEDURES = new Set(["dags.check", "dags.save", "runs.start", "runs.execute"]);
 
 export interface RestApiOptions {
   readonly services: ApiServices;
