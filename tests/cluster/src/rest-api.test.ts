@@ -17,20 +17,29 @@ afterAll(async () => {
 
 const bearer = () => ({ authorization: `Bearer ${stack.adminToken}` });
 
-async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = bearer()): Promise<{ status: number; json: any; headers: Headers }> {
+/** The answers these tests read, one shape for all (a cast: the assertions check the values). */
+interface Answer {
+  readonly runId: string;
+  readonly finished: boolean;
+  readonly run: { readonly runId: string; readonly status: string; readonly outcome: { readonly results: Record<string, unknown> } };
+  readonly items: readonly { readonly runId: string }[];
+  readonly error: { readonly kind: string; readonly message: string; readonly details: { readonly issues: readonly { readonly path: string }[] } };
+}
+
+async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = bearer()): Promise<{ status: number; json: Answer; headers: Headers }> {
   const response = await fetch(`${stack.url}${path}`, {
     method,
     headers: { ...headers, ...(body === undefined ? {} : { "content-type": "application/json" }) },
     ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
   });
   const text = await response.text();
-  return { status: response.status, json: text === "" ? undefined : JSON.parse(text), headers: response.headers };
+  return { status: response.status, json: (text === "" ? undefined : JSON.parse(text)) as Answer, headers: response.headers };
 }
 
 async function fetchDocument(): Promise<OpenAPIV3_1.Document> {
   const { status, json } = await call("GET", "/api/openapi.json");
   expect(status).toBe(200);
-  return json as OpenAPIV3_1.Document;
+  return json as unknown as OpenAPIV3_1.Document;
 }
 
 type Operation = { path: string; method: string; operation: OpenAPIV3_1.OperationObject };
@@ -67,7 +76,7 @@ describe("the OpenAPI document", () => {
     for (const { path, method } of operationsOf(document)) {
       const concrete = path.replace(/\{[^}]+\}/g, "x");
       const answer = await call(method.toUpperCase(), concrete, method === "get" || method === "delete" ? undefined : {}, {});
-      expect({ path, method, status: answer.status, kind: answer.json?.error?.kind }).toEqual({ path, method, status: 401, kind: "unauthorized" });
+      expect({ path, method, status: answer.status, kind: answer.json?.error?.kind as string | undefined }).toEqual({ path, method, status: 401, kind: "unauthorized" });
     }
     const wrong = await call("GET", "/api/runs", undefined, { authorization: "Bearer hf_user_not_a_token" });
     expect(wrong.status).toBe(401);
@@ -97,7 +106,7 @@ describe("REST calls", () => {
     ]);
     const started = await call("POST", "/api/runs", { dag: { file } });
     expect(started.status).toBe(200);
-    const runId = started.json.runId as string;
+    const runId = started.json.runId;
     const waited = await call("GET", `/api/runs/${encodeURIComponent(runId)}/wait?timeoutMs=60000`);
     expect(waited.status).toBe(200);
     expect(waited.json.finished).toBe(true);
@@ -106,12 +115,12 @@ describe("REST calls", () => {
     const value = await call("GET", `/api/results/${runId}/b/value`);
     expect(value.json).toMatchObject({ value: 42, machine: "alpha" });
     const listed = await call("GET", "/api/runs?limit=5&status=succeeded");
-    expect(listed.json.items.map((r: { runId: string }) => r.runId)).toContain(runId);
+    expect(listed.json.items.map((r) => r.runId)).toContain(runId);
   });
 
   it("answers a wait that times out with the run still going, then cancels it", async () => {
     const started = await call("POST", "/api/runs", { dag: { file: dagFile("rest-hang", [{ id: "h", fn: "t.hang", extraArgs: [tempFile("rest-hang")] }]) } });
-    const runId = started.json.runId as string;
+    const runId = started.json.runId;
     const waited = await call("GET", `/api/runs/${runId}/wait?timeoutMs=300`);
     expect(waited.json.finished).toBe(false);
     expect(["queued", "running"]).toContain(waited.json.run.status);
@@ -121,7 +130,7 @@ describe("REST calls", () => {
   });
 
   it("refuses bad input with 400 naming the field, and changes nothing", async () => {
-    const before = (await call("GET", "/api/runs?limit=200")).json.items.length as number;
+    const before = (await call("GET", "/api/runs?limit=200")).json.items.length;
     const bad = await call("POST", "/api/runs", { dag: { file: dagFile("rest-bad", [{ id: "a", fn: "std.constant", timeoutMs: -5 }]) } });
     expect(bad.status).toBe(400);
     expect(bad.json.error.kind).toBe("invalid_task");
