@@ -135,7 +135,7 @@ describe("REST calls", () => {
     expect(bad.status).toBe(400);
     expect(bad.json.error.kind).toBe("invalid_task");
     expect(bad.json.error.message).toContain("dag.file.tasks[0].timeoutMs");
-    expect(bad.json.error.details.issues[0].path).toBe("dag.file.tasks[0].timeoutMs");
+    expect(bad.json.error.details.issues[0]?.path).toBe("dag.file.tasks[0].timeoutMs");
     expect((await call("GET", "/api/runs?limit=200")).json.items.length).toBe(before);
 
     const query = await call("GET", "/api/runs?limit=lots");
