@@ -12,3 +12,8 @@ export { MaxTokenLifetimeHours, type TokensService } from "./services/tokens.ts"
 export type { Materialized } from "./materialize-results.ts";
 export type { SecretsService } from "./services/secrets.ts";
 export type { SecretView } from "./routers/secrets.ts";
+export { describeApiError, type DescribedError } from "./trpc.ts";
+export { REST_ROUTES, type RestRoute } from "./rest/rest-routes.ts";
+export { restOperations, matchRestOperation, restInput, type RestOperation } from "./rest/rest-operations.ts";
+export { openApiDocument, type OpenApiOptions } from "./rest/openapi-document.ts";
+export { MAX_RUN_WAIT_MS } from "./routers/run-wait.ts";

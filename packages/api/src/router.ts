@@ -3,16 +3,19 @@ import { auditRouter } from "./routers/audit.ts";
 import { dagsRouter } from "./routers/dags.ts";
 import { machinesRouter } from "./routers/machines.ts";
 import { resultsRouter } from "./routers/results.ts";
+import { runWaitRouter } from "./routers/run-wait.ts";
 import { runsRouter } from "./routers/runs.ts";
 import { secretsRouter } from "./routers/secrets.ts";
 import { tokensRouter } from "./routers/tokens.ts";
-import { adminProcedure, router, userProcedure } from "./trpc.ts";
+import { adminProcedure, mergeRouters, router, userProcedure } from "./trpc.ts";
+import { z } from "zod";
+import { IsoDateTime } from "./outputs/shared-outputs.ts";
 
 export const appRouter = router({
   auth: router({
-    me: userProcedure.query(({ ctx }) => ({ tokenId: ctx.principal.tokenId, name: ctx.principal.name, kind: ctx.principal.kind as "admin" | "user" })),
+    me: userProcedure.output(z.object({ tokenId: z.string(), name: z.string(), kind: z.enum(["admin", "user"]) })).query(({ ctx }) => ({ tokenId: ctx.principal.tokenId, name: ctx.principal.name, kind: ctx.principal.kind as "admin" | "user" })),
     /** A one-time sign-in link for the caller's token: works once, for 10 minutes (open it in a browser). */
-    signInLink: adminProcedure.mutation(async ({ ctx }) => {
+    signInLink: adminProcedure.output(z.object({ url: z.string(), expiresAt: IsoDateTime })).mutation(async ({ ctx }) => {
       const { code, expiresAt } = await ctx.signIn.mint(ctx.principal.tokenId);
       ctx.audit.record({ kind: AuditKind.SignInCodeMinted, actor: ctx.principal, ip: ctx.clientAddress });
       return { url: `${ctx.publicUrl()}/login?code=${code}`, expiresAt: expiresAt.toISOString() };
@@ -21,7 +24,7 @@ export const appRouter = router({
   audit: auditRouter,
   machines: machinesRouter,
   dags: dagsRouter,
-  runs: runsRouter,
+  runs: mergeRouters(runsRouter, runWaitRouter),
   results: resultsRouter,
   tokens: tokensRouter,
   secrets: secretsRouter,

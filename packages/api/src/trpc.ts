@@ -43,24 +43,49 @@ const CODE_OF_KIND: Partial<Record<ErrorKind, TRPCError["code"]>> = {
 const t = initTRPC.context<ApiContext>().create({
   sse: { ping: { enabled: true, intervalMs: 5_000 }, client: { reconnectAfterInactivityMs: 15_000 } },
   errorFormatter({ shape, error, input }) {
-    const rawIssues = error.code === "BAD_REQUEST" && error.cause && "issues" in error.cause ? (error.cause.issues as Parameters<typeof formatIssues>[0]) : undefined;
-    // Input errors read as `dag.file.tasks[0].timeoutMs: must be …`, not as zod's JSON dump.
-    const issues = rawIssues === undefined ? undefined : formatIssues(rawIssues, input);
-    const problems = error instanceof ApiError ? error.problems : undefined;
+    const described = describeApiError(error, input);
+    const rawIssues = error.code === "BAD_REQUEST" && error.cause && "issues" in error.cause ? error.cause.issues : undefined;
     return {
       ...shape,
-      message: issues === undefined ? shape.message : issues.map((issue) => `${issue.path || "(input)"}: ${issue.message}`).join("; "),
+      message: described.message,
       data: {
         ...shape.data,
         stack: undefined,
-        kind: (error instanceof ApiError ? error.kind : undefined) ?? errorKind(error.code, problems, issues),
-        ...(error instanceof ApiError && error.details !== undefined ? { details: error.details } : {}),
-        ...(problems ? { problems } : {}),
+        kind: described.kind,
+        ...(described.details !== undefined ? { details: described.details } : {}),
+        ...(described.problems ? { problems: described.problems } : {}),
         ...(rawIssues ? { issues: rawIssues } : {}),
       },
     };
   },
 });
+
+/** A failed call in the API's words: tRPC puts it in `error.message`/`error.data`, REST answers it as `ApiErrorBody`. */
+export interface DescribedError {
+  readonly message: string;
+  readonly kind: ErrorKind | undefined;
+  readonly details?: Readonly<Record<string, unknown>> | undefined;
+  readonly problems?: readonly DagProblem[] | undefined;
+  /** Input errors, each with its field's path (`dag.file.tasks[0].timeoutMs`). */
+  readonly issues?: readonly { readonly path: string; readonly message: string }[] | undefined;
+}
+
+/**
+ * The one reading of a failed call: input errors read as `dag.file.tasks[0].timeoutMs: must be …` (not zod's
+ * JSON dump), the kind from the error catalogue.
+ */
+export function describeApiError(error: TRPCError, input: unknown): DescribedError {
+  const rawIssues = error.code === "BAD_REQUEST" && error.cause && "issues" in error.cause ? (error.cause.issues as Parameters<typeof formatIssues>[0]) : undefined;
+  const issues = rawIssues === undefined ? undefined : formatIssues(rawIssues, input);
+  const problems = error instanceof ApiError ? error.problems : undefined;
+  return {
+    message: issues === undefined ? error.message : issues.map((issue) => `${issue.path || "(input)"}: ${issue.message}`).join("; "),
+    kind: (error instanceof ApiError ? error.kind : undefined) ?? errorKind(error.code, problems, issues),
+    details: error instanceof ApiError ? error.details : undefined,
+    problems,
+    issues,
+  };
+}
 
 /** The error catalogue's word for a failed call (ARCHITECTURE.md), in `error.data.kind`. */
 function errorKind(code: TRPCError["code"], problems: readonly DagProblem[] | undefined, issues: readonly { path: string }[] | undefined): ErrorKind | undefined {
@@ -83,6 +108,7 @@ const KIND_OF_CODE: Partial<Record<TRPCError["code"], ErrorKind>> = {
 };
 
 export const router = t.router;
+export const mergeRouters = t.mergeRouters;
 
 const authed = t.procedure.use(async ({ ctx, type, next }) => {
   if (!ctx.principal) throw new TRPCError({ code: "UNAUTHORIZED", message: "a valid admin or user token is required" });

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 
-/** The tRPC procedures whose input is a whole DAG file: they take up to `maxDagBytes`. */
-const DAG_PROCEDURES = new Set(["dags.check", "dags.save", "runs.start"]);
+/** The procedures whose input is a whole DAG file (on /api/trpc and REST): they take up to `maxDagBytes`. */
+export const DAG_PROCEDURES: ReadonlySet<string> = new Set(["dags.check", "dags.save", "runs.start", "runs.execute"]);
 
 export interface BodyLimits {
   /** Every other body (API input, login), `HANDOFF_MAX_MESSAGE_BYTES`. */

@@ -11,6 +11,7 @@ import type { Logger } from "../log.ts";
 import type { InstallHandler } from "./install.ts";
 import { answerAfterBody, cutOffAfter, trpcBodyLimit } from "./body-limits.ts";
 import { pipeRelayed, type ResultRelay } from "./result-relay.ts";
+import { createRestApi } from "./rest-api.ts";
 import { applySecurityHeaders, preparePage } from "./security-headers.ts";
 import { sendFailure, sendJson } from "./send-json.ts";
 
@@ -67,6 +68,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
   const trpcHandlers = new Map([config.maxMessageBytes, config.maxDagBytes].map((limit) => [limit, trpcWithLimit(limit)]));
   // Past the handler's limit a client that keeps sending is cut off here, so a 100 MB body is never read to its end.
   const cutOffBytes = 2 * Math.max(config.maxMessageBytes, config.maxDagBytes);
+  const rest = createRestApi({ services, authenticate: (request) => authenticator.authenticate(request), live, limits: config, cutOffBytes, log, version: SERVER_VERSION, publicUrl: options.publicUrl });
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const url = new URL(request.url ?? "/", "http://handoff.local");
@@ -109,6 +111,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
       pipeRelayed(opened.value, decodeURIComponent(resultMatch[2]!), response);
       return;
     }
+    if (pathname.startsWith("/api/") && (await rest(request, response, url))) return;
     if (pathname.startsWith("/api/")) return sendFailure(response, { kind: "not_found", message: `no API route ${pathname}` });
     return serveWeb(request, response, pathname, url, () => authenticator.authenticate(request), { web: options.web, secure: options.publicUrl().startsWith("https:") });
   };

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AuditKinds } from "../services/audit.ts";
 import { ApiError, adminProcedure, router } from "../trpc.ts";
+import { AuditPageOut } from "../outputs/catalogue-outputs.ts";
 
 export const auditRouter = router({
   /** The audit trail, newest first, a page at a time (`cursor` = the previous page's `nextCursor`). */
@@ -15,6 +16,7 @@ export const auditRouter = router({
         // Not strict: infinite queries (the dashboard) add `direction`.
         .optional(),
     )
+    .output(AuditPageOut)
     .query(async ({ ctx, input }) => {
       try {
         const page = await ctx.audit.list({ limit: input?.limit ?? 50, ...(input?.kinds ? { kinds: input.kinds } : {}), ...(input?.cursor ? { cursor: input.cursor } : {}) });

@@ -2,12 +2,13 @@ import { z } from "zod";
 import { DagFile, toDagSpec } from "@handoff/protocol";
 import { Strategy as StrategyName, validateDag } from "@handoff/core";
 import { ApiError, router, userProcedure } from "../trpc.ts";
+import { DagCheckOut, DagListOut, DagOut, DagVersionsOut, SavedDagOut } from "../outputs/catalogue-outputs.ts";
 
 const Strategy = z.enum(StrategyName);
 
 export const dagsRouter = router({
   /** Validation, feasibility against the live cluster, and where each task would run right now. */
-  check: userProcedure.input(z.object({ file: DagFile, strategy: Strategy.optional() })).query(({ ctx, input }) => {
+  check: userProcedure.input(z.object({ file: DagFile, strategy: Strategy.optional() })).output(DagCheckOut).query(({ ctx, input }) => {
     const dag = toDagSpec(input.file);
     return {
       problems: ctx.dags.check(dag),
@@ -15,7 +16,7 @@ export const dagsRouter = router({
     };
   }),
 
-  save: userProcedure.input(z.object({ file: DagFile })).mutation(async ({ ctx, input }) => {
+  save: userProcedure.input(z.object({ file: DagFile })).output(SavedDagOut).mutation(async ({ ctx, input }) => {
     const problems = validateDag(toDagSpec(input.file));
     if (problems.length > 0) throw new ApiError("BAD_REQUEST", `the DAG is invalid: ${problems.map((p) => p.message).join("; ")}`, problems);
     const existing = await ctx.dags.getByName(input.file.name);
@@ -42,6 +43,7 @@ export const dagsRouter = router({
 
   list: userProcedure
     .input(z.object({ cursor: z.string().max(200).optional(), limit: z.number().int().min(1).max(200).default(50) }).optional())
+    .output(DagListOut)
     .query(async ({ ctx, input }) => {
       const all = (await ctx.dags.list()).sort((a, b) => (a.name < b.name ? -1 : 1));
       const start = input?.cursor ? all.findIndex((dag) => dag.name > input.cursor!) : 0;
@@ -54,7 +56,7 @@ export const dagsRouter = router({
       };
     }),
 
-  versions: userProcedure.input(z.object({ name: z.string().min(1).max(200) })).query(async ({ ctx, input }) => {
+  versions: userProcedure.input(z.object({ name: z.string().min(1).max(200) })).output(DagVersionsOut).query(async ({ ctx, input }) => {
     const dag = await ctx.dags.getByName(input.name);
     if (!dag) throw new ApiError("NOT_FOUND", `no DAG named "${input.name}"`);
     return (await ctx.dags.listVersions(dag.id)).map((version) => ({
@@ -64,7 +66,7 @@ export const dagsRouter = router({
     }));
   }),
 
-  get: userProcedure.input(z.object({ name: z.string().min(1).max(200), version: z.number().int().positive().optional() })).query(async ({ ctx, input }) => {
+  get: userProcedure.input(z.object({ name: z.string().min(1).max(200), version: z.number().int().positive().optional() })).output(DagOut).query(async ({ ctx, input }) => {
     const dag = await ctx.dags.getByName(input.name);
     if (!dag) throw new ApiError("NOT_FOUND", `no DAG named "${input.name}"`);
     const version = await ctx.dags.getVersion(dag.id, input.version);

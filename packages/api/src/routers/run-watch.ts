@@ -1,9 +1,8 @@
 import { z } from "zod";
 import { tracked, type TrackedEnvelope } from "@trpc/server";
-import { RunStatus, TASK_ERROR_KINDS, type DagProblem } from "@handoff/core";
-import { ResultMeta } from "@handoff/protocol";
 import type { RunEvent, RunsService } from "../services/runs.ts";
 import { PlacementExplanationOutput } from "./placement-explanation.ts";
+import { ResultReferenceOut, RunOutcomeOut } from "../outputs/shared-outputs.ts";
 
 /**
  * `runs.watch`'s messages: a snapshot of the run, then one `batch` per scheduler tick with every change of that
@@ -13,15 +12,6 @@ import { PlacementExplanationOutput } from "./placement-explanation.ts";
 
 /** At most this many events in one message; a longer backlog (a slow client, a 10,000-task burst) is split. */
 export const MAX_EVENTS_PER_MESSAGE = 5_000;
-
-const ResultReferenceOutput = ResultMeta.extend({
-  machine: z.string(),
-  evicted: z.enum(["retention", "disk_budget"]).optional(),
-  storeId: z.string().optional(),
-  lost: z.object({ at: z.number(), machine: z.string() }).optional(),
-  heldUnder: z.string().optional(),
-  recomputedBy: z.string().optional(),
-});
 
 export const TaskChangeOutput = z.object({
   taskId: z.string(),
@@ -35,7 +25,7 @@ export const TaskChangeOutput = z.object({
   /** While retrying after a backoff: when (epoch ms) the next attempt may start. */
   retryAt: z.number().optional(),
   error: z.object({ kind: z.string(), message: z.string() }).optional(),
-  result: ResultReferenceOutput.optional(),
+  result: ResultReferenceOut.optional(),
   /** Why the task runs where it does, or what it waits for (core's placement explanation). */
   placement: PlacementExplanationOutput.optional(),
 });
@@ -51,19 +41,10 @@ export const LogOutput = z.object({
   at: z.string(),
 });
 
-export const RunOutcomeOutput = z.object({
-  status: z.enum([RunStatus.Succeeded, RunStatus.Failed, RunStatus.Cancelled, RunStatus.Rejected]),
-  runId: z.string(),
-  results: z.record(z.string(), z.unknown()),
-  failures: z.array(z.object({ taskId: z.string(), kind: z.enum(TASK_ERROR_KINDS), message: z.string(), attempts: z.number().int() })).readonly().transform((failures) => [...failures]),
-  problems: z.array(z.custom<DagProblem>((value) => typeof value === "object" && value !== null && "kind" in value && "message" in value, "expected a DAG problem")).readonly().transform((problems) => [...problems]),
-  allocations: z.record(z.string(), z.string()),
-});
-
 export const RunEventOutput = z.discriminatedUnion("type", [
   z.object({ type: z.literal("task"), change: TaskChangeOutput }),
   z.object({ type: z.literal("log"), log: LogOutput }),
-  z.object({ type: z.literal("finished"), outcome: RunOutcomeOutput }),
+  z.object({ type: z.literal("finished"), outcome: RunOutcomeOut }),
 ]);
 
 /** The watch's messages around `run`, the snapshot's schema (the same view `runs.get` answers). */

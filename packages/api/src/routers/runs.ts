@@ -11,6 +11,8 @@ import { rerun, RerunInput, RerunOutput } from "./rerun.ts";
 import { trackedAsyncIterable } from "../async-iterable-output.ts";
 import { watchMessageOutput, watchRunMessages, type WatchMessageOf } from "./run-watch.ts";
 import { ApiError, router, userProcedure } from "../trpc.ts";
+import { AttemptsOut, CancelOut, ExecuteOut, LogsOut, RunIdOut, RunListOut, RunViewOut, TimelineOut } from "../outputs/run-outputs.ts";
+import type { RunOutcomeOut } from "../outputs/shared-outputs.ts";
 
 export const RunOptionsInput = z
   .object({
@@ -101,7 +103,8 @@ function summaryView(run: RunSummary) {
   };
 }
 
-export type RunView = Awaited<ReturnType<typeof runView>>;
+/** `runs.get`'s answer (and `runs.watch`'s snapshot), as its output schema says. */
+export type RunView = z.output<typeof RunViewOut>;
 
 export async function runView(runs: Pick<RunsService, "get">, runId: string) {
   const found = await runs.get(runId);
@@ -151,24 +154,18 @@ export async function runView(runs: Pick<RunsService, "get">, runId: string) {
 /** A message of `runs.watch`: the run's snapshot, or one tick's batch of events. */
 export type WatchEvent = WatchMessageOf<RunView>;
 
-/** The snapshot is the view `runs.get` answers, built above from the stored run (its DAG file was checked when it started). */
-const RunViewOutput = z.custom<RunView>(
-  (value) => typeof value === "object" && value !== null && "runId" in value && "tasks" in value && Array.isArray(value.tasks),
-  "expected a run view",
-);
-
 export const runsRouter = router({
-  start: userProcedure.input(StartInput).mutation(async ({ ctx, input }) => ({ runId: await startRun(ctx, input) })),
+  start: userProcedure.input(StartInput).output(RunIdOut).mutation(async ({ ctx, input }) => ({ runId: await startRun(ctx, input) })),
 
   /** Starts a run and answers with its outcome when it ends. */
-  execute: userProcedure.input(StartInput.extend({ materialize: z.boolean().optional() })).mutation(async ({ ctx, input }) => {
+  execute: userProcedure.input(StartInput.extend({ materialize: z.boolean().optional() })).output(ExecuteOut).mutation(async ({ ctx, input }) => {
     const runId = await startRun(ctx, input);
     const outcome = (await ctx.runs.outcome(runId))!;
     if (!input.materialize || outcome.status !== "succeeded") return outcome;
     return materializeResults(ctx.results, runId, outcome, ctx.maxMessageBytes);
   }),
 
-  cancel: userProcedure.input(RunId).mutation(async ({ ctx, input }) => {
+  cancel: userProcedure.input(RunId).output(CancelOut).mutation(async ({ ctx, input }) => {
     if (!ctx.runs.cancel(input.runId, `cancelled by ${ctx.principal.name}`)) {
       const found = await ctx.runs.get(input.runId);
       if (!found) throw new ApiError("NOT_FOUND", `no run "${input.runId}"`);
@@ -195,6 +192,7 @@ export const runsRouter = router({
         .strict()
         .optional(),
     )
+    .output(RunListOut)
     .query(async ({ ctx, input }) => {
       const page = await ctx.runs.list({
         limit: input?.limit ?? 50,
@@ -213,7 +211,7 @@ export const runsRouter = router({
   rerun: userProcedure.input(RerunInput).output(RerunOutput).mutation(({ ctx, input }) => rerun(ctx, input)),
 
   /** Every attempt of the run with its machine, timings, and the values it fetched from other machines (the Gantt view). */
-  timeline: userProcedure.input(RunId).query(async ({ ctx, input }) => {
+  timeline: userProcedure.input(RunId).output(TimelineOut).query(async ({ ctx, input }) => {
     const found = await ctx.runs.get(input.runId);
     if (!found) throw new ApiError("NOT_FOUND", `no run "${input.runId}"`);
     const file = found.run.spec as DagFile;
@@ -246,11 +244,11 @@ export const runsRouter = router({
     };
   }),
 
-  get: userProcedure.input(RunId).query(async ({ ctx, input }) => {
+  get: userProcedure.input(RunId).output(RunViewOut).query(async ({ ctx, input }) => {
     return runView(ctx.runs, input.runId);
   }),
 
-  attempts: userProcedure.input(RunId.extend({ taskId: z.string().min(1).max(200) })).query(async ({ ctx, input }) => {
+  attempts: userProcedure.input(RunId.extend({ taskId: z.string().min(1).max(200) })).output(AttemptsOut).query(async ({ ctx, input }) => {
     return (await ctx.runs.attempts(input.runId, input.taskId)).map((attempt) => ({
       id: attempt.id,
       number: attempt.number,
@@ -277,6 +275,7 @@ export const runsRouter = router({
 
   logs: userProcedure
     .input(RunId.extend({ taskId: z.string().min(1).max(200).optional(), afterId: z.number().int().nonnegative().optional(), limit: z.number().int().min(1).max(5000).optional() }))
+    .output(LogsOut)
     .query(async ({ ctx, input }) => {
       const page = await ctx.runs.logs({
         runId: input.runId,
@@ -294,7 +293,7 @@ export const runsRouter = router({
   /** A snapshot, then each scheduler tick's changes as one batch, until the run finishes (see run-watch.ts). */
   watch: userProcedure
     .input(RunId)
-    .output(trackedAsyncIterable(watchMessageOutput(RunViewOutput)))
+    .output(trackedAsyncIterable(watchMessageOutput(RunViewOut)))
     .subscription(({ ctx, input, signal: requestSignal }) => {
       // Ends when the client leaves or the credential that opened it is revoked (see endsWithCredential).
       const signal = ctx.credentialSignal && requestSignal ? AbortSignal.any([requestSignal, ctx.credentialSignal]) : requestSignal;

@@ -2,9 +2,10 @@ import { z } from "zod";
 import { AuditKind } from "../services/audit.ts";
 import { MaxTokenLifetimeHours } from "../services/tokens.ts";
 import { ApiError, adminProcedure, router } from "../trpc.ts";
+import { CreatedTokenOut, TokenOut } from "../outputs/catalogue-outputs.ts";
 
 export const tokensRouter = router({
-  list: adminProcedure.query(async ({ ctx }) =>
+  list: adminProcedure.output(z.array(TokenOut)).query(async ({ ctx }) =>
     (await ctx.tokens.list()).map((token) => ({
       id: token.id,
       name: token.name,
@@ -26,6 +27,7 @@ export const tokensRouter = router({
         expiresInHours: z.number().positive().max(MaxTokenLifetimeHours).optional(),
       }),
     )
+    .output(CreatedTokenOut)
     .mutation(async ({ ctx, input }) => {
       const created = await ctx.tokens.create(input.name, input.kind, ctx.principal.name, { expiresInHours: input.expiresInHours });
       ctx.audit.record({
@@ -37,7 +39,7 @@ export const tokensRouter = router({
       return created;
     }),
 
-  revoke: adminProcedure.input(z.object({ id: z.string().min(1).max(100) })).mutation(async ({ ctx, input }) => {
+  revoke: adminProcedure.input(z.object({ id: z.string().min(1).max(100) })).output(z.object({ ok: z.literal(true), alreadyRevoked: z.boolean() })).mutation(async ({ ctx, input }) => {
     const result = await ctx.tokens.revoke(input.id);
     if (result === "not_found") throw new ApiError("NOT_FOUND", `no token with id "${input.id}"`);
     if (result === "revoked") {
