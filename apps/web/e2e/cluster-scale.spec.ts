@@ -15,6 +15,7 @@ const names = (prefix: string, count: number) => Array.from({ length: count }, (
 let stack: Stack;
 let page: Page;
 type HistoryAnswer = { machines: { name: string; samples: unknown[] }[]; cluster?: unknown[] };
+const isHistoryAnswer = (data: unknown): data is HistoryAnswer => typeof data === "object" && data !== null && Array.isArray((data as { machines?: unknown }).machines);
 const answers: { names: number; samples: number[]; cluster: number | undefined; bytes: number }[] = [];
 
 test.beforeAll(async ({ browser }) => {
@@ -28,10 +29,10 @@ test.beforeAll(async ({ browser }) => {
     if (!response.url().includes("machines.history")) return;
     const body = await response.text().catch(() => "");
     // The batch link may carry other procedures in the same request: keep the history answers.
-    const parsed = JSON.parse(body || "[]") as { result?: { data: HistoryAnswer | unknown } }[];
+    const parsed = JSON.parse(body || "[]") as { result?: { data: unknown } }[];
     for (const item of Array.isArray(parsed) ? parsed : [parsed]) {
-      const data = item.result?.data as HistoryAnswer | undefined;
-      if (data !== undefined && data !== null && typeof data === "object" && Array.isArray((data as HistoryAnswer).machines)) answers.push({ names: data.machines.length, samples: data.machines.map((entry) => entry.samples.length), cluster: data.cluster?.length, bytes: body.length });
+      const data = item.result?.data;
+      if (isHistoryAnswer(data)) answers.push({ names: data.machines.length, samples: data.machines.map((entry) => entry.samples.length), cluster: data.cluster?.length, bytes: body.length });
     }
   });
   await signIn(page, stack, "/cluster");

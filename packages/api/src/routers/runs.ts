@@ -4,7 +4,7 @@ import { Bounds, DEFAULT_MAX_RETRIES, RunStatus, type PlacementExplanation, type
 import type { RunSummary } from "@handoff/db";
 import type { ApiContext } from "../context.ts";
 import { materializeResults } from "../materialize-results.ts";
-import { bindRunParams, rebindForRerun } from "../run-params.ts";
+import { bindRunParams } from "../run-params.ts";
 import { TaskExplanationOutput } from "./placement-explanation.ts";
 import type { RunsService } from "../services/runs.ts";
 import { rerun, RerunInput, RerunOutput } from "./rerun.ts";
@@ -12,7 +12,6 @@ import { trackedAsyncIterable } from "../async-iterable-output.ts";
 import { watchMessageOutput, watchRunMessages, type WatchMessageOf } from "./run-watch.ts";
 import { ApiError, router, userProcedure } from "../trpc.ts";
 import { AttemptsOut, CancelOut, ExecuteOut, LogsOut, RunIdOut, RunListOut, RunViewOut, TimelineOut } from "../outputs/run-outputs.ts";
-import type { RunOutcomeOut } from "../outputs/shared-outputs.ts";
 
 export const RunOptionsInput = z
   .object({
