@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MAX_VALUE_DEPTH } from "@handoff/core";
 import { validateJsonSchema } from "./json-schema.ts";
 import { isPlainObject, JsonValue } from "./json-value.ts";
 
@@ -101,24 +102,36 @@ export function paramReferences(task: { readonly args?: readonly unknown[] | und
   task.args?.forEach((arg, index) => {
     if (isParamArg(arg)) found.push({ path: ["args", index, "param"], name: arg.param });
   });
-  const visit = (value: unknown, path: (string | number)[]): void => {
+  // Depth-first with an explicit stack, no deeper than values may nest (a deeper one is refused by the depth check, and
+  // must not overflow the stack on its way there).
+  const stack: { value: unknown; path: (string | number)[] }[] = [];
+  task.extraArgs?.forEach((value, index) => stack.push({ value, path: ["extraArgs", index] }));
+  stack.reverse();
+  while (stack.length > 0) {
+    const { value, path } = stack.pop()!;
     if (isParamRef(value)) {
       found.push({ path, name: value.$param });
-      return;
+      continue;
     }
-    if (Array.isArray(value)) value.forEach((item, index) => visit(item, [...path, index]));
-    else if (value !== null && typeof value === "object" && isPlainObject(value)) for (const [key, child] of Object.entries(value)) visit(child, [...path, key]);
-  };
-  task.extraArgs?.forEach((value, index) => visit(value, ["extraArgs", index]));
+    if (path.length > MAX_VALUE_DEPTH + 2) continue;
+    const children: { value: unknown; path: (string | number)[] }[] = [];
+    if (Array.isArray(value)) value.forEach((item, index) => children.push({ value: item, path: [...path, index] }));
+    else if (value !== null && typeof value === "object" && isPlainObject(value)) for (const [key, child] of Object.entries(value)) children.push({ value: child, path: [...path, key] });
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
+  }
   return found;
 }
 
-/** Replaces every `{ "$param": name }` inside `value` by `lookup(name)`; other values are kept as they are (copied). */
-export function substituteParamRefs(value: unknown, lookup: (name: string) => unknown): unknown {
+/**
+ * Replaces every `{ "$param": name }` inside `value` by `lookup(name)`; other values are kept as they are (copied).
+ * Called on a checked DAG file only, whose values nest at most `MAX_VALUE_DEPTH` levels (it recurses).
+ */
+export function substituteParamRefs(value: unknown, lookup: (name: string) => unknown, depth = 0): unknown {
   if (isParamRef(value)) return lookup(value.$param);
-  if (Array.isArray(value)) return value.map((item) => substituteParamRefs(item, lookup));
+  if (depth > MAX_VALUE_DEPTH) return value;
+  if (Array.isArray(value)) return value.map((item) => substituteParamRefs(item, lookup, depth + 1));
   if (value !== null && typeof value === "object" && isPlainObject(value)) {
-    return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, substituteParamRefs(child, lookup)]));
+    return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, substituteParamRefs(child, lookup, depth + 1)]));
   }
   return value;
 }

@@ -1,5 +1,6 @@
 import type { DagSpec } from "./model.ts";
 import type { DagProblem } from "../errors.ts";
+import { MAX_VALUE_DEPTH } from "../limits/bounds.ts";
 
 /**
  * A reference to a named secret, as a value in a task's `extraArgs` (at any depth): an object whose one key is
@@ -33,16 +34,18 @@ export interface FoundSecretRef {
  */
 export function findSecretRefs(value: unknown): FoundSecretRef[] {
   const found: FoundSecretRef[] = [];
-  const stack: { value: unknown; path: string }[] = [{ value, path: "" }];
+  const stack: { value: unknown; path: string; depth: number }[] = [{ value, path: "", depth: 0 }];
   while (stack.length > 0) {
-    const { value: current, path } = stack.pop()!;
+    const { value: current, path, depth } = stack.pop()!;
     if (typeof current !== "object" || current === null) continue;
     if (isSecretRef(current)) {
       found.push({ path, name: current.secret });
       continue;
     }
+    // Deeper than values may nest: refused by the depth check; its path would cost quadratic memory here.
+    if (depth > MAX_VALUE_DEPTH) continue;
     const entries = Array.isArray(current) ? current.map((item, index) => [`[${index}]`, item] as const) : Object.entries(current).map(([key, item]) => [`.${key}`, item] as const);
-    for (let i = entries.length - 1; i >= 0; i--) stack.push({ value: entries[i]![1], path: path + entries[i]![0] });
+    for (let i = entries.length - 1; i >= 0; i--) stack.push({ value: entries[i]![1], path: path + entries[i]![0], depth: depth + 1 });
   }
   return found;
 }
