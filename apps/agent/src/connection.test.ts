@@ -103,7 +103,7 @@ describe("when the server assigns attempts", () => {
 
   it("stores a value sent with result:put and acknowledges it", async () => {
     const answer: unknown = await server.socketOf("machine-a").timeout(5_000).emitWithAck("result:put", { v: 1, runId: "run-c", taskId: "given", value: { n: 5 } });
-    expect(answer).toEqual({ ok: true, result: { size: 7, contentType: "application/json", preview: "{\"n\":5}", truncated: false } });
+    expect(answer).toEqual({ ok: true, result: { size: 7, contentType: "application/json", preview: "{\"n\":5}", truncated: false, exact: true } });
     const pick = assignItem("std.identity", [], { inputs: [{ kind: "result", taskId: "given", machine: "machine-a", decode: { fn: "std.pick", args: ["n"] } }] });
     server.socketOf("machine-a").emit("task:assign", { v: 1, items: [pick] });
     expect(await server.waitFor(finishedFor(pick.attemptId), "the pick")).toMatchObject({ ok: true, result: { preview: "5" } });
