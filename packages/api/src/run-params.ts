@@ -1,5 +1,6 @@
-import { bindParams, DagFile, type JsonValue } from "@handoff/protocol";
+import { bindParams, DagFile, toDagSpec, type JsonValue } from "@handoff/protocol";
 import { ErrorKind } from "@handoff/core";
+import type { RunsService, StartRunRequest } from "./services/runs.ts";
 import { ApiError } from "./trpc.ts";
 
 /** What a run stores for its parameters: the bound file it runs, the values, and the file as written (for re-runs). */
@@ -33,4 +34,15 @@ export function rebindForRerun(run: { readonly spec: unknown; readonly params: u
   if (!template.success) throw new ApiError("PRECONDITION_FAILED", "the run's DAG as written is unreadable and cannot run again with parameters");
   const previous = run.params !== null && typeof run.params === "object" ? (run.params as Record<string, unknown>) : {};
   return bindRunParams(template.data, { ...previous, ...override });
+}
+
+/**
+ * Starts a run of a bound DAG (its file, parameter values and template from `bindRunParams` / `rebindForRerun`): the
+ * one place `runs.start`, `runs.execute` and a full re-run hand a file to the engine. A DAG the engine refuses is
+ * `BAD_REQUEST` with its problems; nothing was written.
+ */
+export async function startBoundRun(runs: Pick<RunsService, "start">, bound: RunParams, request: Omit<StartRunRequest, "dag" | "file" | "params" | "template">): Promise<string> {
+  const started = await runs.start({ dag: toDagSpec(bound.file), file: bound.file, params: bound.params, template: bound.template, ...request });
+  if (started.kind === "rejected") throw new ApiError("BAD_REQUEST", started.message, started.problems);
+  return started.runId;
 }

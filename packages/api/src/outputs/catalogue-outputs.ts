@@ -43,6 +43,21 @@ export const LoadHistoryOut = z.object({
       ),
     }),
   ),
+  /** With `cluster: true`: the online machines' sums at each sampling instant (CPU is their mean). */
+  cluster: z
+    .array(
+      z.object({
+        at: z.number().describe("epoch ms"),
+        online: z.number(),
+        capacity: ResourcesOut,
+        claimed: ResourcesOut,
+        cpuPercent: z.number().nullable(),
+        memoryUsedMb: z.number(),
+        memoryTotalMb: z.number(),
+        running: z.number(),
+      }),
+    )
+    .optional(),
 });
 
 export const DagCheckOut = z.object({

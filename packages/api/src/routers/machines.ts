@@ -9,18 +9,6 @@ const MachineName = z.string().min(1).max(200);
 const Resources = z.record(z.string().min(1).max(100), z.number().finite().nonnegative());
 /** Machines one history query may name (a dashboard page's worth). */
 const MAX_HISTORY_NAMES = 500;
-const Amounts = z.record(z.string(), z.number());
-/** The cluster's summed load at one sampling instant (`history({ cluster: true })`). */
-const ClusterLoadSampleSchema = z.object({
-  at: z.number(),
-  online: z.number(),
-  capacity: Amounts,
-  claimed: Amounts,
-  cpuPercent: z.number().nullable(),
-  memoryUsedMb: z.number(),
-  memoryTotalMb: z.number(),
-  running: z.number(),
-});
 
 export const machinesRouter = router({
   list: userProcedure.output(z.array(MachineOut)).query(({ ctx }): MachineView[] => ctx.machines.list()),
@@ -81,7 +69,7 @@ export const machinesRouter = router({
         .refine((input) => input.name === undefined || input.names === undefined, { message: "give name or names, not both", path: ["names"] })
         .optional(),
     )
-    .output(LoadHistoryOut.extend({ cluster: z.array(ClusterLoadSampleSchema).optional() }))
+    .output(LoadHistoryOut)
     .query(({ ctx, input }) => {
       if (input?.name !== undefined && !ctx.machines.get(input.name)) throw new ApiError("NOT_FOUND", `unknown machine "${input.name}"`);
       const sinceMs = input?.sinceMs ?? 0;

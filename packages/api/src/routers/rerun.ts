@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { DagFile, ParamValues, toDagSpec } from "@handoff/protocol";
+import { DagFile, ParamValues } from "@handoff/protocol";
 import type { RunOptions } from "@handoff/core";
 import type { ApiContext } from "../context.ts";
-import { rebindForRerun } from "../run-params.ts";
+import { rebindForRerun, startBoundRun } from "../run-params.ts";
 import { ApiError, failureError } from "../trpc.ts";
 
 const TaskIdText = z.string().min(1).max(200);
@@ -53,17 +53,12 @@ async function fullRerun(ctx: UserContext, runId: string, params: Readonly<Recor
   if (!file.success) throw new ApiError("PRECONDITION_FAILED", `run "${runId}" has an unreadable DAG and cannot run again`);
   const options = (found.run.options ?? {}) as RunOptions;
   const bound = rebindForRerun(found.run, file.data, params);
-  const started = await ctx.runs.start({
-    dag: toDagSpec(bound.file),
-    file: bound.file,
-    params: bound.params,
-    template: bound.template,
+  const newRunId = await startBoundRun(ctx.runs, bound, {
     options,
     startedBy: ctx.principal.name,
     dagId: found.run.dagId,
     dagVersion: found.run.dagVersion,
     dagName: found.run.dagName ?? file.data.name ?? null,
   });
-  if (started.kind === "rejected") throw new ApiError("BAD_REQUEST", started.message, started.problems);
-  return { runId: started.runId, reused: [], run: bound.file.tasks.filter((task) => task.type !== "inline").map((task) => task.id), notReused: [] };
+  return { runId: newRunId, reused: [], run: bound.file.tasks.filter((task) => task.type !== "inline").map((task) => task.id), notReused: [] };
 }

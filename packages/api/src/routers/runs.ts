@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { boundedNumber, DagFile, ParamValues, toDagSpec, type AttemptMetrics } from "@handoff/protocol";
+import { boundedNumber, DagFile, ParamValues, type AttemptMetrics } from "@handoff/protocol";
 import { Bounds, DEFAULT_MAX_RETRIES, RunStatus, type PlacementExplanation, type RunOptions, type RunOutcome } from "@handoff/core";
 import type { RunSummary } from "@handoff/db";
 import type { ApiContext } from "../context.ts";
 import { materializeResults } from "../materialize-results.ts";
-import { bindRunParams } from "../run-params.ts";
+import { bindRunParams, startBoundRun } from "../run-params.ts";
 import { TaskExplanationOutput } from "./placement-explanation.ts";
 import type { RunsService } from "../services/runs.ts";
 import { rerun, RerunInput, RerunOutput } from "./rerun.ts";
@@ -57,12 +57,7 @@ async function startRun(ctx: ApiContext & { principal: NonNullable<ApiContext["p
     ...(file.onFailure ? { onFailure: file.onFailure } : {}),
     ...input.options,
   };
-  const bound = bindRunParams(file, input.params);
-  const started = await ctx.runs.start({
-    dag: toDagSpec(bound.file),
-    file: bound.file,
-    params: bound.params,
-    template: bound.template,
+  return startBoundRun(ctx.runs, bindRunParams(file, input.params), {
     options,
     startedBy: ctx.principal.name,
     dagId,
@@ -70,8 +65,6 @@ async function startRun(ctx: ApiContext & { principal: NonNullable<ApiContext["p
     dagName: file.name ?? null,
     ...(input.idempotencyKey === undefined ? {} : { idempotency: { tokenId: ctx.principal.tokenId, key: input.idempotencyKey } }),
   });
-  if (started.kind === "rejected") throw new ApiError("BAD_REQUEST", started.message, started.problems);
-  return started.runId;
 }
 
 /** The producers a task's arguments name (task ids, or edges from a task). */
