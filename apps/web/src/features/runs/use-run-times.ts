@@ -1,9 +1,8 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
+import { isTerminalRunStatus } from "@handoff/core";
 import type { RunTimes } from "../../lib/run-duration.ts";
 import { useTRPC } from "../../lib/trpc/trpc.ts";
-
-const TERMINAL = new Set(["succeeded", "failed", "cancelled", "rejected", "interrupted"]);
 
 /**
  * The run's start and end as the server stored them. A run watched to its end learns its outcome from the
@@ -12,7 +11,7 @@ const TERMINAL = new Set(["succeeded", "failed", "cancelled", "rejected", "inter
  */
 export function useRunTimes(runId: string, run: (RunTimes & { readonly status: string }) | null, isActive: boolean): RunTimes | null {
   const trpc = useTRPC();
-  const needsStored = run !== null && !isActive && TERMINAL.has(run.status) && run.finishedAt === null;
+  const needsStored = run !== null && !isActive && isTerminalRunStatus(run.status) && run.finishedAt === null;
   // Asked again (every 0.5 s, 30 times at most) while the stored run has no end yet: the outcome can reach the
   // browser before the run's end time is readable.
   const stored = useQuery(
