@@ -18,5 +18,8 @@ export function defineHandoffTestConfig(options = {}) {
     setupFiles: [path.join(here, "scripts/test/fast-check-setup.mjs"), ...(test.setupFiles ?? [])],
     provide: { fcDefaultRuns: propertyRuns },
   };
-  return { test: { ...test, reporters, ...fastCheck } };
+  // Every package's tests run at once under `npm test` (2 cores in CI): vitest's 5 s default is a hang detector
+  // that fired on a loaded machine for work that takes seconds there (25 module imports in dag-code). A package
+  // that sets its own testTimeout keeps it.
+  return { test: { testTimeout: 30_000, ...test, reporters, ...fastCheck } };
 }

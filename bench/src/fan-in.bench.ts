@@ -1,12 +1,12 @@
 /**
- * 10,000 values of 1 KiB made on A, fanned into one `as_list` sink on B: the sink's input fetch (assignment's arrival
- * to every input at hand, as B's agent measured it), the slowest single download, and assignment to call. Repeated
- * (medians and spread). `HANDOFF_BENCH_PROFILE=dir` writes the agents' CPU profiles there (node --cpu-prof).
+ * 10,000 values of 1 KiB made on A, fanned into one `as_list` sink on B, as B's agent measured them: the fetch alone
+ * over every download (first start to last end), the assignment's arrival to every input at hand, and to the call.
+ * Repeated (medians and spread). `HANDOFF_BENCH_PROFILE=dir` writes the agents' CPU profiles there (node --cpu-prof).
  * Run: `npx -y pnpm@10.34.9 --filter @handoff/bench exec tsx src/fan-in.bench.ts [repetitions] [count]`
  */
 import { startStack } from "@handoff/cli/testing";
 import { writeBenchFunctions } from "./support/bench-functions.ts";
-import { fmt, summarize } from "./support/stats.ts";
+import { fmt, loadAverage, summarize } from "./support/stats.ts";
 import { measureFanIn } from "./support/shapes.ts";
 
 const repetitions = Math.min(20, Math.max(1, Number(process.argv[2] ?? 3) || 3));
@@ -23,16 +23,19 @@ const stack = await startStack({
 try {
   await measureFanIn(stack, 100); // warm-up
   const fetch: number[] = [];
-  const slowest: number[] = [];
+  const inputs: number[] = [];
   const beforeCall: number[] = [];
+  const sinkCpu: number[] = [];
   for (let i = 0; i < repetitions; i++) {
     const figure = await measureFanIn(stack, count);
+    if (figure.downloads !== count) throw new Error(`the sink reported ${figure.downloads} downloads of ${count}`);
     fetch.push(figure.fetchMs);
-    slowest.push(figure.slowestTransferMs);
+    inputs.push(figure.inputsMs);
     beforeCall.push(figure.beforeCallMs);
-    console.log(`  #${i + 1}: input fetch ${fmt(figure.fetchMs, 0)} ms; slowest download ${fmt(figure.slowestTransferMs, 0)} ms; assignment to call ${fmt(figure.beforeCallMs, 0)} ms; to result ${fmt(figure.endToEndMs, 0)} ms`);
+    sinkCpu.push(figure.sinkCpuMs);
+    console.log(`  #${i + 1}: fetch of all ${fmt(figure.downloads, 0)} ${fmt(figure.fetchMs, 0)} ms; arrival to inputs at hand ${fmt(figure.inputsMs, 0)} ms; to the call ${fmt(figure.beforeCallMs, 0)} ms; server's assignment to result ${fmt(figure.endToEndMs, 0)} ms; sink agent's CPU ${fmt(figure.sinkCpuMs, 0)} ms (load ${loadAverage()})`);
   }
-  console.log(`${count.toLocaleString("en")} × 1 KiB from A into one sink on B: input fetch ${summarize(fetch, 0).text} ms (target ≤ 300); slowest download ${summarize(slowest, 0).text} ms; assignment to call ${summarize(beforeCall, 0).text} ms`);
+  console.log(`${count.toLocaleString("en")} × 1 KiB from A into one sink on B: the fetch ${summarize(fetch, 0).text} ms (target ≤ 300); inputs at hand ${summarize(inputs, 0).text} ms; assignment to call ${summarize(beforeCall, 0).text} ms; sink agent's CPU ${summarize(sinkCpu, 0).text} ms (load ${loadAverage()})`);
 } finally {
   await stack.stop();
 }

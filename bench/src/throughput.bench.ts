@@ -6,12 +6,14 @@
  *  (3) 100 concurrent runs × 100 tasks (99 no-ops + a sink): tasks/s, and every machine's claims afterwards;
  *  (4) the server's CPU per task (µs, its `process.cpuUsage()` from `/metrics`, minus its idle rate) for 1k and 10k
  *      tasks in one DAG and 100k tasks as ten concurrent runs of 10k (`execute`, the sinks read back) — it should
- *      stay flat (±20%); (5) the same with each run started and watched live over SSE instead.
+ *      stay flat (±20%); (5) the same with each run started and watched live over SSE instead; (6) the server's and the
+ *      agents' CPU per task for 10k no-ops + a sink, nothing subtracted.
  * Wall-clock figures are noisy on a shared machine; the CPU figures much less so.
  *
  * `tsx src/throughput.bench.ts [sqlite] [postgresql]` (default both); PostgreSQL at `HANDOFF_TEST_POSTGRES_URL`
  * (default postgresql://postgres@127.0.0.1:5432/postgres; a fresh database, dropped at the end).
- * `HANDOFF_BENCH_PROFILE=dir` writes the server's CPU profile there (open it in Chrome DevTools or speedscope).
+ * `HANDOFF_BENCH_AHEAD=N` starts the agents with `--ahead N` (0: nothing assigned ahead, as an agent from before it).
+ * `HANDOFF_BENCH_PROFILE=dir` writes the server's and the agents' CPU profiles there (open it in Chrome DevTools or speedscope).
  */
 import { randomBytes } from "node:crypto";
 import { execFileSync } from "node:child_process";
@@ -19,7 +21,8 @@ import { availableParallelism, cpus, loadavg, totalmem } from "node:os";
 import { startStack, type Stack } from "@handoff/cli/testing";
 import type { DagFile } from "@handoff/protocol";
 import { writeBenchFunctions } from "./support/bench-functions.ts";
-import { serverCpuPerTask, serverIdleCpuRate } from "./support/server-cpu.ts";
+import { serverCpuMicros, serverCpuPerTask, serverIdleCpuRate } from "./support/server-cpu.ts";
+import { processCpuSeconds } from "./support/process-cpu.ts";
 import { measureChain, measureWide } from "./support/shapes.ts";
 import { fmt } from "./support/stats.ts";
 
@@ -32,6 +35,7 @@ const postgresAdminUrl = process.env["HANDOFF_TEST_POSTGRES_URL"] ?? "postgresql
 const profileDir = process.env["HANDOFF_BENCH_PROFILE"];
 /** `HANDOFF_BENCH_ONLY=1,4` prints only those figures. */
 const only = process.env["HANDOFF_BENCH_ONLY"]?.split(",").map((part) => part.trim());
+const ahead = process.env["HANDOFF_BENCH_AHEAD"];
 const hook = new URL("./support/cpu-profile-hook.mjs", import.meta.url).pathname;
 
 const wideFile = (name: string, count: number): DagFile => {
@@ -108,7 +112,13 @@ async function benchOne(provider: Provider, functions: string): Promise<void> {
   };
   const stack = await startStack({
     localMachine: "A",
-    agents: ["A", "B"].map((name) => ({ name, capacity: { cpu: 4, slots: 4 }, functions: [functions] })),
+    agents: ["A", "B"].map((name) => ({
+      name,
+      capacity: { cpu: 4, slots: 4 },
+      functions: [functions],
+      ...(ahead === undefined ? {} : { extraArgs: ["--ahead", ahead] }),
+      ...(profileDir === undefined ? {} : { env: { NODE_OPTIONS: `--import ${hook}`, HANDOFF_BENCH_PROFILE: profileDir, HANDOFF_BENCH_PROFILE_NAME: `agent-${name}-${provider}` } }),
+    })),
     ...(database ? { databaseUrl: database.url } : {}),
     serverEnv,
   });
@@ -156,6 +166,21 @@ async function benchOne(provider: Provider, functions: string): Promise<void> {
       const large = await serverCpuPerTask(stack, idle, 10_001, () => concurrentRuns(stack, 1, 10_000, false));
       const many = await serverCpuPerTask(stack, idle, 100_010, () => concurrentRuns(stack, 10, 10_000, false));
       return cpuLine(small, large, many, idle);
+    });
+
+    await figure("(6) server + agents CPU per task, 10k no-ops + sink (nothing subtracted):", async () => {
+      const total = async (): Promise<number> => {
+        let agents = 0;
+        for (const child of stack.agents.values()) agents += (processCpuSeconds(child.pid) ?? Number.NaN) * 1e6;
+        return (await serverCpuMicros(stack)) + agents;
+      };
+      const runs: number[] = [];
+      for (let i = 0; i < repeat; i++) {
+        const before = await total();
+        await concurrentRuns(stack, 1, 10_000, false);
+        runs.push((await total() - before) / 10_001);
+      }
+      return `median ${fmt([...runs].sort((a, b) => a - b)[Math.floor(runs.length / 2)]!, 1)} µs (runs: ${runs.map((n) => fmt(n, 1)).join(", ")})`;
     });
 
     await figure("(5) the same, each run started and watched live (SSE, a message per task change):", async () => {

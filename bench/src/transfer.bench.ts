@@ -34,10 +34,10 @@ try {
     ours.push(mibs);
     ratios.push(mibs / tcp);
     if (figure.fetchMs !== undefined) fetchOnly.push(256 / (figure.fetchMs / 1000));
-    console.log(`  #${i + 1}: raw TCP ${fmt(tcp)} MiB/s; A→B end to end ${fmt(figure.endToEndMs, 0)} ms = ${fmt(mibs)} MiB/s; fetch ${fmt(figure.fetchMs ?? Number.NaN, 0)} ms`);
+    console.log(`  #${i + 1}: raw TCP into memory ${fmt(tcp)} MiB/s; A→B end to end ${fmt(figure.endToEndMs, 0)} ms = ${fmt(mibs)} MiB/s; fetch ${fmt(figure.fetchMs ?? Number.NaN, 0)} ms`);
   }
   console.log(`256 MiB A→B end to end: ${summarize(ours).text} MiB/s; fetch alone ${summarize(fetchOnly).text} MiB/s`);
-  console.log(`raw loopback TCP: ${summarize(raw).text} MiB/s; ratio ${summarize(ratios, 2).text} (target ≥ 0.7)`);
+  console.log(`raw loopback TCP into memory: ${summarize(raw).text} MiB/s; ratio ${summarize(ratios, 2).text} (target ≥ 0.7)`);
 } finally {
   await stack.stop();
 }

@@ -7,6 +7,7 @@ import { AGENT_VERSION } from "./agent-version.ts";
 import { connectToServer, type AgentLog, type ConnectionFatal, type ConnectionOptions } from "./connection.ts";
 import { createAttemptRunner } from "./executor/attempt-runner.ts";
 import { createExecutor } from "./executor/executor.ts";
+import { createShippedFunctions } from "./functions/shipped-functions.ts";
 import { createInProcessExecutor } from "./executor/in-process-executor.ts";
 import { detectCapacity } from "./machine/detect-capacity.ts";
 import { defaultAgentDataDir } from "./identity/agent-data-dir.ts";
@@ -26,6 +27,8 @@ const shortPreview = (preview: string): string => (preview.length > HELD_PREVIEW
 
 export type AgentOptions = {
   readonly serverUrl: string;
+  /** Replicas: every server URL in order (`serverUrl` first); the connection moves to the next when one stops answering. */
+  readonly serverUrls?: readonly string[];
   /** A join token from the server: needed for the first join only (then the machine's identity key is its credential). */
   readonly token?: string;
   /** The machine's name in the cluster (default: the hostname). */
@@ -34,6 +37,11 @@ export type AgentOptions = {
   readonly capacity?: Readonly<Record<string, number>>;
   /** Function modules (`.ts`, `.mts`, `.mjs`, `.js`) offered besides the standard library. */
   readonly functions?: readonly string[];
+  /**
+   * Load the function bundles the server ships for a run (`--fetch-functions`): code any admin pushed runs on this
+   * machine. Off by default (see SECURITY.md, "Shipped functions").
+   */
+  readonly fetchFunctions?: boolean;
   /**
    * The machine's private data dir: its identity key (`identity.key`, 0600) and spilled results (`results/`).
    * Default `$XDG_DATA_HOME/handoff/agent/<name>` or `~/.local/share/handoff/agent/<name>`; refused when another user
@@ -56,6 +64,11 @@ export type AgentOptions = {
    * `--simulate` uses to hold many machines in one process.
    */
   readonly inProcess?: boolean;
+  /**
+   * Attempts taken beyond the free slots (assign-ahead: queued here, started as slots free, so a worker never waits
+   * for the server between two attempts). Default: as many as the slots; 0 takes only what fits now.
+   */
+  readonly aheadDepth?: number;
   readonly connection?: Pick<ConnectionOptions, "flushDelayMs" | "maxBatchItems" | "reconnectDelayMs" | "reconnectDelayMaxMs" | "helloTimeoutMs">;
 };
 
@@ -134,6 +147,14 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   }
   const resultUrl = advertisedResultUrl(bindHost, Number(new URL(resultServer.url).port));
 
+  const shipped = createShippedFunctions({
+    dir: join(dataDir, "functions"),
+    localModules: options.functions ?? [],
+    reload: (modules) => executor.reload(modules),
+    fetchBundle: (hash) => connection.fetchBundle(hash),
+    log,
+  });
+
   const prove = (grants: readonly string[]): string => signFetchProof(identity.privateKey, grants, Date.now());
   const runner = createAttemptRunner({
     machine: name,
@@ -164,6 +185,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const reusePins = createReusePins();
   const connection = connectToServer({
     serverUrl: options.serverUrl,
+    ...(options.serverUrls === undefined ? {} : { serverUrls: options.serverUrls }),
     ...(options.token === undefined ? {} : { token: options.token }),
     identify: (challenge, helloName) => ({
       publicKey: identity.publicKey,
@@ -181,13 +203,17 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       labels: { ...options.labels },
       held: [...finishedInFlight.values()].filter((held) => store.has(held.runId, held.taskId)),
       storeId: store.id,
+      ...(options.fetchFunctions === true ? { fetchesFunctions: true } : {}),
+      // The worker pool queues what it is given and starts it as slots free (the in-process executor has no such queue).
+      aheadDepth: options.inProcess === true ? 0 : Math.max(0, Math.min(options.aheadDepth ?? slots, slots)),
     }),
     heartbeat: () => ({ ...sampleLoad(), running: runner.running() }),
     onWelcome: (accepted) => {
       welcome = accepted;
-      log("info", `joined ${options.serverUrl} as ${accepted.machine} (${executor.catalogue.length} functions, ${slots} slots, results at ${resultUrl})`);
+      log("info", `joined ${connection.currentUrl()} as ${accepted.machine} (${executor.catalogue.length} functions, ${slots} slots, results at ${resultUrl})`);
       settleWelcome?.resolve(accepted);
     },
+    ...(options.fetchFunctions === true ? { onFunctionsLoad: (load) => shipped.load(load) } : {}),
     onAssign: (item) => {
       // A repeated assignment (e.g. re-sent after a reconnect) is already running here and will report once.
       if (runner.isRunning(item.attemptId)) return log("info", `assignment of ${item.attemptId} ignored: it is already running here`);

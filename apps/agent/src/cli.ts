@@ -74,6 +74,7 @@ async function runSimulation(args: AgentArgs & { simulate: number }, token: stri
   try {
     sim = await simulateMachines({
       serverUrl: args.serverUrl,
+      ...(args.serverUrls === undefined ? {} : { serverUrls: args.serverUrls }),
       ...(token === undefined ? {} : { token }),
       count: args.simulate,
       prefix,

@@ -125,6 +125,22 @@ describe("when the server assigns attempts", () => {
     expect(batches.length).toBeLessThan(100);
   });
 
+  it("keeps each batch under half the server's message limit: 2.4 MB of log lines arrive over the same connection", async () => {
+    // One message over the server's limit (socket.io's default 1 MB here) closes the connection and loses the batch.
+    const wide = assignItem("test.spam", [300, 8 * 1024]);
+    const before = server.logBatches.length;
+    const connects = agentLog.filter((line) => line.includes("disconnected")).length;
+    server.socketOf("machine-a").emit("task:assign", { v: 1, items: [wide] });
+    await server.waitFor(finishedFor(wide.attemptId), "the wide spam attempt");
+    const lines = await server.waitFor(() => {
+      const mine = server.logs.filter((l) => l.attemptId === wide.attemptId);
+      return mine.length === 300 ? mine : undefined;
+    }, "300 log lines of 8 KiB");
+    expect(lines[299]?.message).toBe(`line 299${"x".repeat(8 * 1024)}`);
+    expect(server.logBatches.slice(before).length).toBeGreaterThanOrEqual(5); // 2.4 MB in batches of at most 512 KiB
+    expect(agentLog.filter((line) => line.includes("disconnected")).length).toBe(connects);
+  });
+
   it("aborts a stuck attempt on task:abort and keeps working", async () => {
     const stuck = assignItem("test.stuck");
     server.socketOf("machine-a").emit("task:assign", { v: 1, items: [stuck] });

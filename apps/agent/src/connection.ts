@@ -1,6 +1,8 @@
 import {
   AgentEvent,
+  AgentReannounce,
   AgentToServer,
+  FunctionsLoad,
   PROTOCOL_VERSION,
   ResultPut,
   ResultsPin,
@@ -17,7 +19,10 @@ import {
   type EmitEvents,
   type GrantRefreshed,
   type ListenEvents,
+  type ReplyOf,
+  type RequestEvent,
   type ResultPutReply,
+  type FunctionsLoadReply,
   type ServerToAgent,
   type TaskFinishedItem,
   type ResultEvictedItem,
@@ -26,6 +31,8 @@ import {
 import { io, type Socket } from "socket.io-client";
 import { z } from "zod";
 import type { ResolveSecrets } from "./executor/attempt-secrets.ts";
+import { createReportOutbox } from "./report-outbox.ts";
+import { epochFence, serverRotation } from "./server-failover.ts";
 
 export type AgentLogLevel = "info" | "warn" | "error";
 export type AgentLog = (level: AgentLogLevel, message: string) => void;
@@ -35,6 +42,11 @@ export type ConnectionFatal = { readonly kind: string; readonly message: string 
 
 export type ConnectionOptions = {
   readonly serverUrl: string;
+  /**
+   * Replicas (issue #18): every server URL in order (`serverUrl` first). Each reconnection attempt goes to the next
+   * one, so an agent whose server died or refused it finds another (any replica takes agents).
+   */
+  readonly serverUrls?: readonly string[];
   /** A join token (sent as `auth.token`); needed only until the server has bound this machine's identity. */
   readonly token?: string;
   /** Built at every (re)connection, so `running` lists the attempts still in flight. */
@@ -46,6 +58,8 @@ export type ConnectionOptions = {
   readonly onAssign: (item: TaskAssignItem) => void;
   readonly onAbort: (abort: TaskAbort) => void;
   readonly onResultPut: (put: ResultPut) => Promise<ResultPutReply>;
+  /** The server asks for shipped function bundles (only when the hello said `fetchesFunctions`). */
+  readonly onFunctionsLoad?: (load: FunctionsLoad) => Promise<FunctionsLoadReply>;
   /** A run ended: its values may age out now. */
   readonly onRunEnded?: (runId: string) => void;
   /** A re-run reuses values kept under earlier runs: keep them until it ends. */
@@ -57,6 +71,11 @@ export type ConnectionOptions = {
   /** 0 (default): flush at the end of the current event-loop turn. */
   readonly flushDelayMs?: number;
   readonly maxBatchItems?: number;
+  /**
+   * Each batch's JSON stays under this many bytes, and under half the server's limit (its welcome's `maxMessageBytes`):
+   * a message over the server's limit would close the connection. Default 512 KiB.
+   */
+  readonly maxBatchBytes?: number;
   readonly reconnectDelayMs?: number;
   readonly reconnectDelayMaxMs?: number;
   readonly helloTimeoutMs?: number;
@@ -71,12 +90,15 @@ export type Connection = {
   refreshGrant(grant: string): Promise<GrantRefreshed | undefined>;
   /** Asks the server for the values of the secrets an attempt of this agent refers to (`secret:resolve`). */
   resolveSecrets: ResolveSecrets;
+  /** A pushed function bundle's code by hash (`function:bundle`); the caller checks the hash. */
+  fetchBundle(hash: string): Promise<{ ok: true; code: string } | { ok: false; message: string }>;
   /** Connected and welcomed: reports flow. */
   isWelcomed(): boolean;
+  /** The server URL this connection uses (or tries) now. */
+  currentUrl(): string;
   close(): void;
 };
 
-const MAX_QUEUED_LOGS = 100_000;
 const FATAL_KINDS = new Set(["unauthorized", "forbidden", "invalid_message"]);
 
 // Items are read one by one, so one malformed item does not drop the others beside it.
@@ -95,13 +117,14 @@ type AgentSocket = Socket<ListenEvents<ServerToAgent>, EmitEvents<AgentToServer>
  * connection.sendFinished({ ok: true, attemptId, result, metrics });
  */
 export function connectToServer(options: ConnectionOptions): Connection {
-  const flushDelayMs = options.flushDelayMs ?? 0;
-  const maxBatchItems = options.maxBatchItems ?? 1_000;
   const reconnectDelayMs = options.reconnectDelayMs ?? 250;
-  const reconnectDelayMaxMs = options.reconnectDelayMaxMs ?? 5_000;
+  const servers = serverRotation(options.serverUrls !== undefined && options.serverUrls.length > 0 ? options.serverUrls : [options.serverUrl]);
+  const reconnectDelayMaxMs = servers.reconnectDelayMaxMs(options.reconnectDelayMaxMs ?? 5_000);
   const { log } = options;
 
-  const socket: AgentSocket = io(options.serverUrl, {
+  const epochs = epochFence();
+
+  const socket: AgentSocket = io(servers.current(), {
     path: "/socket.io",
     auth: options.token === undefined ? {} : { token: options.token },
     transports: ["websocket"],
@@ -110,17 +133,24 @@ export function connectToServer(options: ConnectionOptions): Connection {
     reconnectionDelayMax: reconnectDelayMaxMs,
   });
 
+  const nextUrl = (): void => servers.next(socket);
+  socket.io.on("reconnect_attempt", nextUrl);
+
   let isWelcomed = false;
   let isClosed = false;
+  /** A challenge and hello are under way on this socket (a re-announce asked meanwhile is that same hello). */
+  let isGreeting = false;
   let heartbeatTimer: ReturnType<typeof setInterval> | undefined;
-  let flushTimer: ReturnType<typeof setTimeout> | undefined;
-  let flushImmediate: ReturnType<typeof setImmediate> | undefined;
   let manualRetry: ReturnType<typeof setTimeout> | undefined;
   let manualRetries = 0;
-  let droppedLogs = 0;
-  const finished: TaskFinishedItem[] = [];
-  const logs: TaskLogItem[] = [];
-  const evicted: ResultEvictedItem[] = [];
+  const outbox = createReportOutbox({
+    emit: (event, message) => socket.emit(event, message as never),
+    canSend: () => isWelcomed && socket.connected,
+    warn: (message) => log("warn", message),
+    ...(options.flushDelayMs === undefined ? {} : { flushDelayMs: options.flushDelayMs }),
+    ...(options.maxBatchItems === undefined ? {} : { maxBatchItems: options.maxBatchItems }),
+    ...(options.maxBatchBytes === undefined ? {} : { maxBatchBytes: options.maxBatchBytes }),
+  });
 
   const fatal = (error: ConnectionFatal): void => {
     if (isClosed) return;
@@ -136,30 +166,9 @@ export function connectToServer(options: ConnectionOptions): Connection {
     log("warn", `${why}; reconnecting in ${delayMs} ms`);
     manualRetry = setTimeout(() => {
       manualRetry = undefined;
+      nextUrl();
       if (!isClosed) socket.connect();
     }, delayMs);
-  };
-
-  const flush = (): void => {
-    if (flushTimer !== undefined) clearTimeout(flushTimer);
-    flushTimer = undefined;
-    flushImmediate = undefined;
-    if (!isWelcomed || !socket.connected) return;
-    // Logs first: the server attributes an attempt's log lines while the attempt is still open.
-    while (logs.length > 0) socket.emit(AgentEvent.TaskLogs, { v: PROTOCOL_VERSION, items: logs.splice(0, maxBatchItems) });
-    while (finished.length > 0) socket.emit(AgentEvent.TaskFinished, { v: PROTOCOL_VERSION, items: finished.splice(0, maxBatchItems) });
-    while (evicted.length > 0) socket.emit(AgentEvent.ResultEvicted, { v: PROTOCOL_VERSION, items: evicted.splice(0, maxBatchItems) });
-    if (droppedLogs > 0) {
-      log("warn", `dropped ${droppedLogs} task log lines while disconnected (more than ${MAX_QUEUED_LOGS} queued)`);
-      droppedLogs = 0;
-    }
-  };
-
-  const scheduleFlush = (): void => {
-    if (finished.length >= maxBatchItems || logs.length >= maxBatchItems) flush();
-    // With no delay, everything reported in this turn of the event loop leaves in one message.
-    else if (flushDelayMs === 0) flushImmediate ??= setImmediate(flush);
-    else flushTimer ??= setTimeout(flush, flushDelayMs);
   };
 
   const beat = (): void => {
@@ -201,24 +210,42 @@ export function connectToServer(options: ConnectionOptions): Connection {
 
   function welcomed(welcome: AgentWelcome): void {
     manualRetries = 0;
+    epochs.accepts(welcome.epoch);
     isWelcomed = true;
     options.onWelcome(welcome);
     stopHeartbeat();
     heartbeatTimer = setInterval(beat, welcome.heartbeatIntervalMs);
     beat();
-    flush();
+    outbox.welcomed(welcome.maxMessageBytes);
   }
+
+  const greet = (): void => {
+    isGreeting = true;
+    void hello().finally(() => (isGreeting = false));
+  };
 
   socket.on("connect", () => {
     isWelcomed = false;
-    void hello();
+    greet();
+  });
+
+  // Replicas: a new leader asks for a hello on this same socket (the replica it reaches may not have changed).
+  socket.on(AgentEvent.Reannounce, (payload) => {
+    const asked = AgentReannounce.safeParse(payload);
+    if (!asked.success) return log("error", `ignored a malformed ${AgentEvent.Reannounce}: ${issuesOf(asked.error, payload)}`);
+    if (!epochs.accepts(asked.data.epoch)) return log("warn", `ignored ${AgentEvent.Reannounce} of leader epoch ${asked.data.epoch}: epoch ${epochs.highest} is newer`);
+    if (!socket.connected || isGreeting) return;
+    log("info", `the leader (epoch ${asked.data.epoch}) asked for a new hello`);
+    isWelcomed = false;
+    stopHeartbeat();
+    greet();
   });
 
   socket.on("disconnect", (reason) => {
     isWelcomed = false;
     stopHeartbeat();
     if (isClosed) return;
-    log("warn", `disconnected from ${options.serverUrl} (${reason})`);
+    log("warn", `disconnected from ${servers.current()} (${reason})`);
     if (reason === "io server disconnect") retryLater("the server closed the connection");
   });
 
@@ -227,7 +254,7 @@ export function connectToServer(options: ConnectionOptions): Connection {
     const refusal = RefusalData.safeParse(error.data);
     const kind = refusal.success ? refusal.data.kind : undefined;
     if (socket.active) {
-      log("warn", `cannot reach ${options.serverUrl}: ${error.message}`);
+      log("warn", `cannot reach ${servers.current()}: ${error.message}`);
       return;
     }
     if (kind !== undefined && FATAL_KINDS.has(kind)) return fatal({ kind, message: `the server refused this agent (${kind}): ${error.message}` });
@@ -237,6 +264,10 @@ export function connectToServer(options: ConnectionOptions): Connection {
   socket.on(AgentEvent.TaskAssign, (payload) => {
     const envelope = AssignEnvelope.safeParse(payload);
     if (!envelope.success) return log("error", `ignored a malformed ${AgentEvent.TaskAssign}: ${issuesOf(envelope.error, payload)}`);
+    const { epoch } = envelope.data;
+    if (!epochs.accepts(epoch)) {
+      return log("warn", `refused ${envelope.data.items.length} assignments of leader epoch ${epoch}: a newer leader (epoch ${epochs.highest}) took over`);
+    }
     envelope.data.items.forEach((raw, index) => {
       const item = TaskAssignItem.safeParse(raw);
       if (!item.success) {
@@ -250,6 +281,7 @@ export function connectToServer(options: ConnectionOptions): Connection {
   socket.on(AgentEvent.TaskAbort, (payload) => {
     const abort = TaskAbort.safeParse(payload);
     if (!abort.success) return log("error", `ignored a malformed ${AgentEvent.TaskAbort}: ${issuesOf(abort.error, payload)}`);
+    if (!epochs.accepts(abort.data.epoch)) return log("warn", `ignored ${AgentEvent.TaskAbort} of ${abort.data.attemptId} from leader epoch ${abort.data.epoch}: epoch ${epochs.highest} is newer`);
     options.onAbort(abort.data);
   });
 
@@ -266,7 +298,21 @@ export function connectToServer(options: ConnectionOptions): Connection {
   socket.on(AgentEvent.RunEnded, (payload) => {
     const ended = RunEnded.safeParse(payload);
     if (!ended.success) return log("error", `ignored a malformed ${AgentEvent.RunEnded}: ${issuesOf(ended.error, payload)}`);
+    if (!epochs.accepts(ended.data.epoch)) return log("warn", `ignored ${AgentEvent.RunEnded} of run ${ended.data.runId} from leader epoch ${ended.data.epoch}: epoch ${epochs.highest} is newer`);
     options.onRunEnded?.(ended.data.runId);
+  });
+
+  socket.on(AgentEvent.FunctionsLoad, (payload, ack) => {
+    const reply = typeof ack === "function" ? ack : () => undefined;
+    const load = FunctionsLoad.safeParse(payload);
+    if (!load.success || options.onFunctionsLoad === undefined) {
+      const message = load.success ? "this agent does not fetch functions (start it with --fetch-functions)" : `malformed ${AgentEvent.FunctionsLoad}: ${issuesOf(load.error, payload)}`;
+      log("error", `refused ${AgentEvent.FunctionsLoad}: ${message}`);
+      return reply({ ok: false, error: { kind: load.success ? "forbidden" : "invalid_message", message } });
+    }
+    options.onFunctionsLoad(load.data).then(reply, (error: unknown) =>
+      reply({ ok: false, error: { kind: "internal", message: error instanceof Error ? error.message : String(error) } }),
+    );
   });
 
   socket.on(AgentEvent.ResultPut, (payload, ack) => {
@@ -287,52 +333,33 @@ export function connectToServer(options: ConnectionOptions): Connection {
     isClosed = true;
     isWelcomed = false;
     stopHeartbeat();
-    if (flushTimer !== undefined) clearTimeout(flushTimer);
-    if (flushImmediate !== undefined) clearImmediate(flushImmediate);
+    outbox.close();
     if (manualRetry !== undefined) clearTimeout(manualRetry);
     socket.disconnect();
   }
 
   return {
-    sendFinished(item) {
-      finished.push(item);
-      scheduleFlush();
-    },
-    sendEvicted(item) {
-      evicted.push(item);
-      scheduleFlush();
-    },
-    sendLog(item) {
-      logs.push(item);
-      if (logs.length > MAX_QUEUED_LOGS) {
-        logs.shift();
-        droppedLogs += 1;
-      }
-      scheduleFlush();
-    },
+    sendFinished: (item) => outbox.finished(item),
+    sendEvicted: (item) => outbox.evicted(item),
+    sendLog: (item) => outbox.log(item),
     isWelcomed: () => isWelcomed,
+    currentUrl: servers.current,
     async refreshGrant(grant) {
       if (!isWelcomed) return undefined;
-      let answer: unknown;
-      try {
-        answer = await socket.timeout(10_000).emitWithAck(AgentEvent.GrantRefresh, { v: PROTOCOL_VERSION, grant });
-      } catch {
-        return undefined;
-      }
-      const parsed = parseReply(AgentToServer, AgentEvent.GrantRefresh, answer);
-      if (!parsed.ok) log("error", parsed.error.message);
+      const parsed = await ask(AgentEvent.GrantRefresh, () => socket.timeout(10_000).emitWithAck(AgentEvent.GrantRefresh, { v: PROTOCOL_VERSION, grant }), 10_000);
+      if (!parsed.ok && !parsed.isSilent) log("error", parsed.message);
       return parsed.ok && parsed.reply.ok ? parsed.reply : undefined;
+    },
+    async fetchBundle(hash) {
+      if (!isWelcomed) return { ok: false, message: "the agent is not connected to the server" };
+      const parsed = await ask(AgentEvent.FunctionBundle, () => socket.timeout(60_000).emitWithAck(AgentEvent.FunctionBundle, { v: PROTOCOL_VERSION, hash }), 60_000);
+      if (!parsed.ok) return { ok: false, message: parsed.message };
+      return parsed.reply.ok ? { ok: true, code: parsed.reply.code } : { ok: false, message: parsed.reply.error.message };
     },
     async resolveSecrets(attemptId, names) {
       if (!isWelcomed) return { ok: false, error: { kind: "function_failed", message: "the agent is not connected to the server: its secrets cannot be fetched" } };
-      let answer: unknown;
-      try {
-        answer = await socket.timeout(10_000).emitWithAck(AgentEvent.SecretResolve, { v: PROTOCOL_VERSION, attemptId, names: [...names] });
-      } catch {
-        return { ok: false, error: { kind: "function_failed", message: "the server did not answer secret:resolve within 10 s" } };
-      }
-      const parsed = parseReply(AgentToServer, AgentEvent.SecretResolve, answer);
-      if (!parsed.ok) return { ok: false, error: { kind: "function_failed", message: parsed.error.message } };
+      const parsed = await ask(AgentEvent.SecretResolve, () => socket.timeout(10_000).emitWithAck(AgentEvent.SecretResolve, { v: PROTOCOL_VERSION, attemptId, names: [...names] }), 10_000);
+      if (!parsed.ok) return { ok: false, error: { kind: "function_failed", message: parsed.message } };
       if (parsed.reply.ok) return { ok: true, values: parsed.reply.values };
       // Refused (no such secret, not this task's): the same call would be refused again.
       const { kind, message } = parsed.reply.error;
@@ -340,6 +367,25 @@ export function connectToServer(options: ConnectionOptions): Connection {
     },
     close,
   };
+}
+
+/**
+ * One request to the server with an acknowledgement: `send` emits it (with its timeout); the answer is parsed with the
+ * event's reply schema. A silence past `timeoutMs` (`isSilent`) and a malformed reply are messages, never throws.
+ */
+async function ask<E extends RequestEvent<typeof AgentToServer>>(
+  event: E,
+  send: () => Promise<unknown>,
+  timeoutMs: number,
+): Promise<{ readonly ok: true; readonly reply: ReplyOf<typeof AgentToServer, E> } | { readonly ok: false; readonly isSilent: boolean; readonly message: string }> {
+  let answer: unknown;
+  try {
+    answer = await send();
+  } catch {
+    return { ok: false, isSilent: true, message: `the server did not answer ${event} within ${timeoutMs / 1000} s` };
+  }
+  const parsed = parseReply(AgentToServer, event, answer);
+  return parsed.ok ? parsed : { ok: false, isSilent: false, message: parsed.error.message };
 }
 
 function issuesOf(error: z.ZodError, input: unknown, prefix = ""): string {

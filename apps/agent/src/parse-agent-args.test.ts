@@ -58,9 +58,28 @@ describe("when the agent's flags are valid", () => {
     expect(parseAgentArgs(base, dir, {})).toEqual({ ok: true, args: { serverUrl: "http://server:3000", functions: [] } });
   });
 
+  it("reads --ahead as the attempts queued beyond the free slots (0 allowed)", () => {
+    const parsed = parseAgentArgs([...base, "--ahead", "0"]);
+    expect(parsed.ok && "args" in parsed ? parsed.args.aheadDepth : parsed).toBe(0);
+  });
+
   it("reads --simulate as a number of machines", () => {
     const parsed = parseAgentArgs([...base, "--simulate", "200", "--name", "east"]);
     expect(parsed.ok && "args" in parsed ? [parsed.args.simulate, parsed.args.name] : parsed).toEqual([200, "east"]);
+  });
+
+  it("fetches shipped functions only when --fetch-functions or HANDOFF_FETCH_FUNCTIONS=1 says so", () => {
+    const args = (argv: string[], extra: Record<string, string> = {}) => {
+      const parsed = parseAgentArgs([...base, ...argv], dir, { ...env, ...extra });
+      return parsed.ok && "args" in parsed ? parsed.args : undefined;
+    };
+    expect(args([])?.fetchFunctions).toBeUndefined();
+    expect(args(["--fetch-functions"])?.fetchFunctions).toBe(true);
+    expect(args([], { HANDOFF_FETCH_FUNCTIONS: "1" })?.fetchFunctions).toBe(true);
+    expect(args([], { HANDOFF_FETCH_FUNCTIONS: "0" })?.fetchFunctions).toBeUndefined();
+    expect(parseAgentArgs(base, dir, { ...env, HANDOFF_FETCH_FUNCTIONS: "yes" })).toMatchObject({ ok: false, error: { flag: "HANDOFF_FETCH_FUNCTIONS" } });
+    expect(errorOf([...base, "--fetch-functions=1"])).toEqual({ flag: "--fetch-functions", message: "takes no value" });
+    expect(errorOf([...base, "--fetch-functions", "--simulate", "2"])?.flag).toBe("--simulate");
   });
 
   it("asks for help", () => {
@@ -95,6 +114,9 @@ describe("when a flag is wrong", () => {
     [[...base, "--colour", "red"], "--colour", /unknown flag/],
     [[...base, "stray"], "stray", /unexpected argument/],
     [[...base, "--simulate", "0"], "--simulate", /from 1 to 1000, got "0"/],
+    [[...base, "--ahead", "-1"], "--ahead", /from 0 to 1024, got "-1"/],
+    [[...base, "--ahead", "1025"], "--ahead", /from 0 to 1024, got "1025"/],
+    [[...base, "--ahead", "2.5"], "--ahead", /from 0 to 1024, got "2.5"/],
     [[...base, "--simulate", "1001"], "--simulate", /from 1 to 1000, got "1001"/],
     [[...base, "--simulate", "2.5"], "--simulate", /whole number/],
     [[...base, "--simulate", "5", "--result-port", "9000"], "--simulate", /drop --result-port/],

@@ -1,12 +1,15 @@
 import { existsSync } from "node:fs";
 import { extname, resolve } from "node:path";
 import { boundProblem, Bounds } from "@handoff/core";
+import { MAX_AHEAD_DEPTH, parseServerUrls } from "@handoff/protocol";
 import { MODULE_EXTENSIONS } from "./functions/load-modules.ts";
 import { MAX_SIMULATED_MACHINES } from "./simulate-machines.ts";
 
 /** What `handoff-agent` (and `handoff agent`) accept, checked; paths resolved against the working directory. */
 export type AgentArgs = {
   readonly serverUrl: string;
+  /** Replicas: every server URL in order (the first is `serverUrl`); the agent moves to the next when one stops answering. */
+  readonly serverUrls?: readonly string[];
   /** A join token from `HANDOFF_JOIN_TOKEN` (never from the command line). Needed only for the first join. */
   readonly token?: string;
   /** A file holding the join token (mode 0600), read at start. */
@@ -20,8 +23,12 @@ export type AgentArgs = {
   readonly retentionMs?: number;
   readonly resultHost?: string;
   readonly resultPort?: number;
+  /** Load the function bundles the server ships (`--fetch-functions` or `HANDOFF_FETCH_FUNCTIONS=1`); off by default. */
+  readonly fetchFunctions?: boolean;
   /** Simulate this many machines in one process (standard library only, named `NAME-1`…; NAME defaults to `sim`). */
   readonly simulate?: number;
+  /** Attempts taken beyond the free slots (`--ahead`; default: as many as the slots). */
+  readonly aheadDepth?: number;
 };
 
 export type AgentArgsError = { readonly flag: string; readonly message: string };
@@ -30,13 +37,16 @@ export type ParsedAgentArgs = { readonly ok: true; readonly args: AgentArgs } | 
 
 export const AGENT_USAGE = `usage: HANDOFF_JOIN_TOKEN=TOKEN handoff-agent --server URL [options]
 
-  --server URL              the Handoff server (http:// or https://)
+  --server URL[,URL...]     the Handoff server (http:// or https://); replicas: several, comma-separated
+                            (or HANDOFF_SERVER_URLS), tried in turn until one answers
   --token-file PATH         a file (mode 0600) holding the join token, instead of HANDOFF_JOIN_TOKEN
                             (a join token is needed only for the first join: the machine's identity key is
                             its credential afterwards; tokens never go on the command line)
   --name NAME               this machine's name (default: the hostname)
   --capacity k=v,...        resources, e.g. cpu=8,memory=16000,gpu=1 (cpu, memory in MB are detected when absent; slots default to the whole cpu)
   --functions FILE...       function modules (.ts, .mts, .mjs, .js) besides the standard library
+  --fetch-functions         load the function bundles the server ships for a run (HANDOFF_FETCH_FUNCTIONS=1):
+                            code any admin pushed runs here with this agent's rights; off by default
   --data-dir DIR            the machine's identity key and spilled results (HANDOFF_AGENT_DATA_DIR;
                             default $XDG_DATA_HOME/handoff/agent/NAME or ~/.local/share/handoff/agent/NAME)
   --memory-budget-mb N      results kept in memory before spilling (default a quarter of the machine's memory, 256 MiB–64 GiB)
@@ -44,13 +54,16 @@ export const AGENT_USAGE = `usage: HANDOFF_JOIN_TOKEN=TOKEN handoff-agent --serv
   --retention-minutes N     how long results of finished runs are kept (default 1440)
   --result-host HOST        host the result server binds (default: the local address of the connection to the server)
   --result-port PORT        port of the result server (default: any free port)
+  --ahead N                 attempts queued here beyond the free slots, started as slots free (0 to ${MAX_AHEAD_DEPTH};
+                            default: the slots; at most the slots are used; 0 takes only what fits now)
   --simulate N              run N simulated machines in this process (1 to ${MAX_SIMULATED_MACHINES}), for load tests:
                             real connections, identities and result servers; the standard library only,
                             called on the process's thread; named NAME-1…NAME-N (--name, default sim), each
                             with its identity in DIR/NAME-i (--data-dir)
   --help                    this text`;
 
-const FLAGS = new Set(["--server", "--token", "--token-file", "--name", "--capacity", "--functions", "--data-dir", "--memory-budget-mb", "--disk-budget-mb", "--retention-minutes", "--result-host", "--result-port", "--simulate", "--help"]);
+const FLAGS = new Set(["--server", "--token", "--token-file", "--name", "--capacity", "--functions", "--data-dir", "--memory-budget-mb", "--disk-budget-mb", "--retention-minutes", "--result-host", "--result-port", "--simulate", "--fetch-functions", "--ahead", "--help"]);
+/** Replicas: the most server URLs an agent takes (`--server a,b,…`). */
 const RESOURCE_KEY = /^[A-Za-z_][\w.-]{0,99}$/;
 
 /**
@@ -70,6 +83,11 @@ export function parseAgentArgs(argv: readonly string[], cwd: string = process.cw
       return fail(flag.startsWith("--") ? flag : arg, flag.startsWith("--") ? "unknown flag" : `unexpected argument ${JSON.stringify(arg)} (flags start with --)`);
     }
     if (flag === "--help") return { ok: true, help: true };
+    if (flag === "--fetch-functions") {
+      if (eq !== -1) return fail(flag, "takes no value");
+      values.set(flag, "yes");
+      continue;
+    }
     if (flag === "--token") {
       return fail(flag, "tokens never go on the command line (ps shows them to every local user): set HANDOFF_JOIN_TOKEN in the agent's environment, or use --token-file PATH (mode 0600)");
     }
@@ -88,15 +106,12 @@ export function parseAgentArgs(argv: readonly string[], cwd: string = process.cw
     values.set(flag, value);
   }
 
-  const server = values.get("--server");
-  if (server === undefined) return fail("--server", "is required (the server's URL, e.g. http://server:3000)");
-  let url: URL;
-  try {
-    url = new URL(server);
-  } catch {
-    return fail("--server", `${JSON.stringify(server)} is not a URL`);
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") return fail("--server", `must be an http:// or https:// URL, got ${url.protocol}`);
+  const serverList = values.get("--server") ?? (env["HANDOFF_SERVER_URLS"] === "" ? undefined : env["HANDOFF_SERVER_URLS"]);
+  if (serverList === undefined) return fail("--server", "is required (the server's URL, e.g. http://server:3000; replicas: several, comma-separated, or HANDOFF_SERVER_URLS)");
+  const parsedServers = parseServerUrls(serverList);
+  if (!parsedServers.ok) return fail("--server", parsedServers.message);
+  const servers = parsedServers.urls;
+  const server = servers[0];
 
   const token = env["HANDOFF_JOIN_TOKEN"] === "" ? undefined : env["HANDOFF_JOIN_TOKEN"];
   const tokenFileText = values.get("--token-file");
@@ -156,13 +171,25 @@ export function parseAgentArgs(argv: readonly string[], cwd: string = process.cw
     if (!/^\d+$/.test(port) || resultPort > 65_535) return fail("--result-port", `must be a port number from 0 to 65535, got ${JSON.stringify(port)}`);
   }
 
+  const fetchEnv = env["HANDOFF_FETCH_FUNCTIONS"];
+  if (fetchEnv !== undefined && fetchEnv !== "" && fetchEnv !== "0" && fetchEnv !== "1") return fail("HANDOFF_FETCH_FUNCTIONS", `must be 1 or 0, got ${JSON.stringify(fetchEnv)}`);
+  const fetchFunctions = values.has("--fetch-functions") || fetchEnv === "1";
+
   let simulate: number | undefined;
   const simulateText = values.get("--simulate");
   if (simulateText !== undefined) {
     simulate = Number(simulateText);
     if (!/^\d+$/.test(simulateText) || simulate < 1 || simulate > MAX_SIMULATED_MACHINES) return fail("--simulate", `must be a whole number of machines from 1 to ${MAX_SIMULATED_MACHINES}, got ${JSON.stringify(simulateText)}`);
     if (files.length > 0) return fail("--simulate", "simulated machines offer the standard library only: drop --functions");
+    if (fetchFunctions) return fail("--simulate", "simulated machines offer the standard library only: drop --fetch-functions");
     if (port !== undefined) return fail("--simulate", "each simulated machine takes a free port of its own: drop --result-port");
+  }
+
+  let aheadDepth: number | undefined;
+  const aheadText = values.get("--ahead");
+  if (aheadText !== undefined) {
+    aheadDepth = Number(aheadText);
+    if (!/^\d+$/.test(aheadText) || aheadDepth > MAX_AHEAD_DEPTH) return fail("--ahead", `must be a whole number of attempts from 0 to ${MAX_AHEAD_DEPTH}, got ${JSON.stringify(aheadText)}`);
   }
 
   const dataDir = values.get("--data-dir") ?? (env["HANDOFF_AGENT_DATA_DIR"] === "" ? undefined : env["HANDOFF_AGENT_DATA_DIR"]);
@@ -171,6 +198,7 @@ export function parseAgentArgs(argv: readonly string[], cwd: string = process.cw
     ok: true,
     args: {
       serverUrl: server,
+      ...(servers.length > 1 ? { serverUrls: servers } : {}),
       ...(token === undefined ? {} : { token }),
       ...(tokenFileText === undefined ? {} : { tokenFile: resolve(cwd, tokenFileText) }),
       functions: files,
@@ -183,6 +211,8 @@ export function parseAgentArgs(argv: readonly string[], cwd: string = process.cw
       ...(resultHost === undefined ? {} : { resultHost }),
       ...(resultPort === undefined ? {} : { resultPort }),
       ...(simulate === undefined ? {} : { simulate }),
+      ...(fetchFunctions ? { fetchFunctions } : {}),
+      ...(aheadDepth === undefined ? {} : { aheadDepth }),
     },
   };
 }

@@ -4,6 +4,8 @@ import type { AgentLog } from "./connection.ts";
 
 export type SimulateOptions = {
   readonly serverUrl: string;
+  /** Replicas: every server URL in order (see `AgentOptions.serverUrls`). */
+  readonly serverUrls?: readonly string[];
   /** A join token: each simulated machine binds its own identity at its first join. */
   readonly token?: string;
   /** How many machines (1 to `MAX_SIMULATED_MACHINES`). */
@@ -56,6 +58,7 @@ export async function simulateMachines(options: SimulateOptions): Promise<Simula
       machines.push(
         await startAgent({
           serverUrl: options.serverUrl,
+          ...(options.serverUrls === undefined ? {} : { serverUrls: options.serverUrls }),
           ...(options.token === undefined ? {} : { token: options.token }),
           name,
           capacity: options.capacity ?? DEFAULT_CAPACITY,

@@ -60,8 +60,8 @@ export const bytes = defineFunction({
 
 export const spam = defineFunction({
   name: "test.spam",
-  run: (lines: number) => {
-    for (let i = 0; i < lines; i++) console.log(\`line \${i}\`);
+  run: (lines: number, width = 0) => {
+    for (let i = 0; i < lines; i++) console.log(\`line \${i}\` + "x".repeat(width));
     return lines;
   },
 });

@@ -7,7 +7,7 @@ const cli = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], {
 
 describe("when a command is asked for --help", () => {
   // `run --help` once answered "Unknown option '--help'".
-  for (const command of [["run"], ["start"], ["machines"], ["machines", "drain"], ["tokens"], ["tokens", "create"], ["agent"]]) {
+  for (const command of [["run"], ["start"], ["machines"], ["machines", "drain"], ["tokens"], ["tokens", "create"], ["agent"], ["schedules", "add"], ["webhooks"]]) {
     it(`prints the usage of "${command.join(" ")}" and exits 0`, () => {
       const result = cli(...command, "--help");
       expect(result.stderr).toBe("");

@@ -15,7 +15,11 @@ const names = (prefix: string, count: number) => Array.from({ length: count }, (
 let stack: Stack;
 let page: Page;
 type HistoryAnswer = { machines: { name: string; samples: unknown[] }[]; cluster?: unknown[] };
-const isHistoryAnswer = (data: unknown): data is HistoryAnswer => typeof data === "object" && data !== null && Array.isArray((data as { machines?: unknown }).machines);
+// Another procedure in the same batch may answer a `machines` list too (without samples): only history has samples.
+const isHistoryAnswer = (data: unknown): data is HistoryAnswer => {
+  const machines = typeof data === "object" && data !== null ? (data as { machines?: unknown }).machines : undefined;
+  return Array.isArray(machines) && machines.every((entry) => Array.isArray((entry as { samples?: unknown } | null)?.samples));
+};
 const answers: { names: number; samples: number[]; cluster: number | undefined; bytes: number }[] = [];
 
 test.beforeAll(async ({ browser }) => {

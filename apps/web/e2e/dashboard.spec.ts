@@ -1,6 +1,6 @@
 import { expect, test, type Locator, type Page } from "@playwright/test";
 import path from "node:path";
-import { SCREENSHOTS, signInLink, startE2eStack, type Stack, requireChromium } from "./stack.ts";
+import { SCREENSHOTS, gateFile, signInLink, startE2eStack, type Stack, requireChromium } from "./stack.ts";
 
 requireChromium();
 
@@ -15,7 +15,7 @@ let page: Page;
 const cspViolations: string[] = [];
 
 test.beforeAll(async ({ browser }) => {
-  stack = await startE2eStack();
+  stack = await startE2eStack({ withGates: true });
   page = await browser.newPage();
   page.on("console", (message) => {
     if (message.type() === "error" && /Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
@@ -160,14 +160,16 @@ test("lists the run", async () => {
 });
 
 test("shows both machines with their load", async () => {
-  // Keep one machine busy so its claims show.
-  const sleepy = { format: "handoff.dag", version: 1, name: "e2e-sleep", tasks: [{ id: "nap", fn: "std.sleep", extraArgs: [4000, "done"], cost: { cpu: 1 } }] };
+  // Keep one machine busy so its claims show, until the page has been looked at (a 4 s sleep ended first under load).
+  const gate = gateFile("busy");
+  const sleepy = { format: "handoff.dag", version: 1, name: "e2e-sleep", tasks: [{ id: "nap", fn: "e2e.gate", extraArgs: [gate.path, "done"], cost: { cpu: 1 } }] };
   const started = await page.request.post(`${stack.url}/api/trpc/runs.start`, { data: { dag: { file: sleepy } } });
   expect(started.ok()).toBe(true);
   await page.goto(`${stack.url}/cluster`);
   await expect(page.getByTestId("machine-alpha")).toBeVisible();
   await expect(page.getByTestId("machine-beta")).toBeVisible();
   await expect(page.getByTestId("machines").getByTestId("running-attempts").filter({ hasText: "1 running" })).toHaveCount(1);
+  gate.open();
   await page.getByTestId("join-command").click();
   await expect(page.getByTestId("join-command-text")).toContainText("HANDOFF_JOIN_TOKEN=");
   await expect(page.getByTestId("join-command-text")).not.toContainText("--token");

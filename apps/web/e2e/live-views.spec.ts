@@ -1,6 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import { callApi, dagFile, screenshot, startRun } from "./page-helpers.ts";
-import { requireChromium, signIn, startE2eStack, type Stack } from "./stack.ts";
+import { gateFile, requireChromium, signIn, startE2eStack, type Stack } from "./stack.ts";
 
 requireChromium();
 
@@ -13,7 +13,7 @@ let page: Page;
 let wordCountRun = "";
 
 test.beforeAll(async ({ browser }) => {
-  stack = await startE2eStack({ withExamples: true });
+  stack = await startE2eStack({ withExamples: true, withGates: true });
   page = await browser.newPage();
   await signIn(page, stack, "/runs");
 });
@@ -26,11 +26,13 @@ test.afterAll(async () => {
 const node = (taskId: string) => page.getByTestId(`task-node-${taskId}`);
 
 test("the task panel follows a task from running to succeeded without a reload, and the header's duration is the timeline's", async () => {
-  const runId = await startRun(stack, dagFile(`e2e-nap-${SUFFIX}`, [{ id: "nap", fn: "std.sleep", extraArgs: [3000, "rested"] }]));
+  const gate = gateFile("nap");
+  const runId = await startRun(stack, dagFile(`e2e-nap-${SUFFIX}`, [{ id: "nap", fn: "e2e.gate", extraArgs: [gate.path, "rested"] }]));
   await page.goto(`${stack.url}/runs/${encodeURIComponent(runId)}`);
   await node("nap").click();
   await expect(page.getByTestId("task-attempts")).toContainText("running");
   await screenshot(page, "p4-01-attempt-running");
+  gate.open();
   await expect(node("nap")).toHaveAttribute("data-state", "succeeded");
   // Polling stopped at the task's end before it could see the attempt end: the panel then said "running" until a reload.
   await expect(page.getByTestId("task-attempts").locator("tbody tr")).toHaveCount(1);

@@ -49,7 +49,8 @@ test.beforeAll(async ({ browser }) => {
         { id: "a", fn: "std.sum", args: ["c0", "c0"], placement: { kind: "pinned", machine: "beta" } },
         { id: "t", fn: "e2e.fail_once", args: ["a"], extraArgs: [counter], maxRetries: 0 },
         { id: "c", fn: "std.sum", args: ["t", "a"] },
-        { id: "d", fn: "std.sum", args: ["a", "c0"] },
+        // Pinned, so that it fetches from beta whatever placement decides (a consumer may go beside its producers).
+        { id: "d", fn: "std.sum", args: ["a", "c0"], placement: { kind: "pinned", machine: "alpha" } },
       ]),
       onFailure: "continue",
     },
@@ -69,7 +70,7 @@ test("a failed run shows where its data is: results per machine, and the bytes e
   const data = page.getByTestId("run-data");
   await expect(data.getByTestId("data-machine-beta")).toContainText("holds");
   await expect(data.getByTestId("data-held-a")).toHaveText("a");
-  // "d" ran on alpha (first available) and fetched "a" and "c0" from beta: the edges say so, and so does the panel.
+  // "d" ran on alpha (pinned) and fetched "a" and "c0" from beta: the edges say so, and so does the panel.
   await expect(data.getByTestId("data-moved-beta-alpha")).toContainText("beta → alpha");
   await expect(page.getByTestId("edge-moved-a-d")).toContainText("beta→alpha");
   await expect(page.getByTestId("edge-moved-c0-d")).toContainText("beta→alpha");

@@ -1,8 +1,8 @@
-import { existsSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 
 import { expect, test, type Page } from "@playwright/test";
-import { exampleFunctionModules, startStack, type AgentSpec } from "@handoff/cli/testing";
+import { exampleFunctionModules, gateFunctionModule, startStack, type AgentSpec } from "@handoff/cli/testing";
 
 /** What the specs use of the stack. */
 export interface Stack {
@@ -17,6 +17,8 @@ export const AGENTS = [
   { name: "beta", capacity: { cpu: 1, memory: 2000, slots: 2 } },
 ] as const;
 
+export { gateFile } from "@handoff/cli/testing";
+
 export const SCREENSHOTS = path.join(import.meta.dirname, "..", "test-results", "screens");
 
 /**
@@ -24,7 +26,7 @@ export const SCREENSHOTS = path.join(import.meta.dirname, "..", "test-results", 
  * `@handoff/cli/testing`. `HANDOFF_E2E_URL` + `HANDOFF_E2E_ADMIN_TOKEN` point
  * the specs at a stack that is already running instead (debugging).
  */
-export async function startE2eStack(options: { readonly withExamples?: boolean; readonly agents?: readonly AgentSpec[] } = {}): Promise<Stack> {
+export async function startE2eStack(options: { readonly withExamples?: boolean; readonly withGates?: boolean; readonly agents?: readonly AgentSpec[] } = {}): Promise<Stack> {
   const url = process.env.HANDOFF_E2E_URL;
   const adminToken = process.env.HANDOFF_E2E_ADMIN_TOKEN;
   if (url !== undefined && adminToken !== undefined) return { url, adminToken, stop: async () => undefined };
@@ -32,8 +34,13 @@ export async function startE2eStack(options: { readonly withExamples?: boolean; 
     throw new Error("the dashboard is not built: run `pnpm --filter @handoff/web build` before the browser tests");
   }
   // With the examples' functions (as `npm start`'s local agent has them), the example DAGs run as they are.
-  const agents = options.agents ?? (options.withExamples === true ? AGENTS.map((agent) => ({ ...agent, functions: exampleFunctionModules() })) : AGENTS);
-  return startStack({ agents, web: true });
+  // `withGates` adds `e2e.gate` (@handoff/cli/testing's gate-functions.ts): a task that ends when the spec says so.
+  const functions = [...(options.withExamples === true ? exampleFunctionModules() : []), ...(options.withGates === true ? [gateFunctionModule()] : [])];
+  const agents = options.agents ?? (functions.length > 0 ? AGENTS.map((agent) => ({ ...agent, functions })) : AGENTS);
+  // The server's warnings and errors go to a file beside the screenshots: a failure in CI leaves its server's side.
+  const logFile = path.join(import.meta.dirname, "..", "test-results", "server-logs", `${path.basename(test.info().file, ".spec.ts")}-${Date.now()}.log`);
+  mkdirSync(path.dirname(logFile), { recursive: true });
+  return startStack({ agents, web: true, serverOutput: (text) => appendFileSync(logFile, text) });
 }
 
 /** Signs the page in as a person does: the login form, with the admin token typed in (never in a URL). */
@@ -41,7 +48,8 @@ export async function signIn(page: Page, stack: Stack, next = "/runs"): Promise<
   await page.goto(`${stack.url}/login?next=${encodeURIComponent(next)}`);
   await page.fill('input[name="token"]', stack.adminToken);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(new RegExp(`${next.replace(/[/]/g, "\\/")}$`));
+  // `next` may carry a query (`/triggers?dag=…`): every regular-expression character is escaped.
+  await expect(page).toHaveURL(new RegExp(`${next.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}$`));
   // The editor answers its inputs once hydrated; its palette fills only then (a file set into the import input
   // before that was lost once: the page stayed on an empty DAG).
   if (next.startsWith("/editor")) await expect(page.locator('[data-testid^="palette-std."]').first()).toBeVisible();

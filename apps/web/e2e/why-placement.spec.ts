@@ -1,6 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import { dagFile, screenshot, startRun } from "./page-helpers.ts";
-import { requireChromium, signIn, startE2eStack, type Stack } from "./stack.ts";
+import { gateFile, requireChromium, signIn, startE2eStack, type Stack } from "./stack.ts";
 
 requireChromium();
 
@@ -13,7 +13,7 @@ let stack: Stack;
 let page: Page;
 
 test.beforeAll(async ({ browser }) => {
-  stack = await startE2eStack();
+  stack = await startE2eStack({ withGates: true });
   page = await browser.newPage();
   await signIn(page, stack, "/runs");
 });
@@ -26,10 +26,12 @@ test.afterAll(async () => {
 const node = (taskId: string) => page.getByTestId(`task-node-${taskId}`);
 
 test("the task panel says why a task waits, live, and why a running task is where it is", async () => {
+  // "big" holds alpha until the waiting panel has been checked (a 4 s sleep ended first under load).
+  const gate = gateFile("big");
   const runId = await startRun(
     stack,
     dagFile(`e2e-why-${SUFFIX}`, [
-      { id: "big", fn: "std.sleep", extraArgs: [4000, "first"], cost: { cpu: 3 } },
+      { id: "big", fn: "e2e.gate", extraArgs: [gate.path, "first"], cost: { cpu: 3 } },
       { id: "big2", fn: "std.sleep", extraArgs: [10, "second"], cost: { cpu: 3 } },
     ]),
   );
@@ -45,6 +47,7 @@ test("the task panel says why a task waits, live, and why a running task is wher
   await expect(why.getByTestId("why-candidate-alpha")).toContainText("lacks");
   await expect(why.getByTestId("why-candidate-beta")).toContainText("too small");
   await screenshot(page, "why-01-waiting");
+  gate.open();
 
   // Once "big" ends, "big2" runs on alpha, and the same panel turns into "Why here" without a reload.
   await expect(why).toContainText("Why here", { timeout: 30_000 });

@@ -1,5 +1,6 @@
 import type { Stack } from "@handoff/cli/testing";
 import type { DagFile } from "@handoff/protocol";
+import { processCpuSeconds } from "./process-cpu.ts";
 
 type Task = DagFile["tasks"][number];
 const file = (name: string, tasks: Task[]): DagFile => ({ format: "handoff.dag", version: 1, name, tasks });
@@ -50,21 +51,44 @@ export async function measureTransfer(stack: Stack, size: number, from = "A", to
 }
 
 /**
- * `count` values of 1 KiB made on `from`, fanned into one `as_list` sink on `to`. `fetchMs` is the sink's input fetch as
- * its agent measured it: from the assignment's arrival to every input at hand (`inputsMs`); `slowestTransferMs` the
- * slowest single download it reported (they run concurrently; the report keeps the first 1,000); `beforeCallMs` is
- * assignment to result minus the call's own wall time (grants, every fetch, the hand-over to the worker, the report).
+ * `bytes` made on `from` as a stream of bytes (`bench.stream_bytes`) and taken on `to` as a stream (`bench.drain`): a
+ * value larger than the agents' memory budget is never whole in memory. `fetchMs` is the move into `to`'s store (to
+ * disk), as its agent measured it; `consumerMs` the consumer from assignment to result (fetch + reading the stream).
+ */
+export async function measureLargeValue(stack: Stack, bytes: number, from = "A", to = "B"): Promise<{ readonly fetchMs: number; readonly consumerMs: number }> {
+  const { runId } = await stack.client.startRun(
+    file("large-value", [
+      { id: "blob", fn: "bench.stream_bytes", extraArgs: [bytes], placement: { kind: "pinned", machine: from } },
+      { id: "drain", fn: "bench.drain", args: ["blob"], placement: { kind: "pinned", machine: to } },
+    ]),
+  );
+  const run = await stack.client.watchRun(runId, () => undefined);
+  if (run?.status !== "succeeded") throw new Error(`large value ${run?.status ?? "?"}: ${JSON.stringify(run?.failures ?? {}).slice(0, 500)}`);
+  const [drain] = await stack.client.trpc.runs.attempts.query({ runId, taskId: "drain" });
+  return { fetchMs: drain?.metrics?.fetched?.ms ?? Number.NaN, consumerMs: Date.parse(drain!.finishedAt!) - Date.parse(drain!.startedAt!) };
+}
+
+/**
+ * `count` values of 1 KiB made on `from`, fanned into one `as_list` sink on `to`, as the sink's agent measured them:
+ * `fetchMs` the fetch alone over every download (the first one's start to the last one's end: `fetched.ms`);
+ * `inputsMs` the assignment's arrival to every input at hand; `beforeCallMs` the assignment's arrival to the call
+ * (inputs and the hand-over to the worker); `downloads` how many it reported (all of them, not the first 1,000);
+ * `endToEndMs` the server's assignment to result; `sinkCpuMs` the CPU time `to`'s agent process used during the run
+ * (only the sink runs there: the assignment, the fetch, the hand-over and the call), from /proc (NaN elsewhere).
  */
 export async function measureFanIn(
   stack: Stack,
   count: number,
   from = "A",
   to = "B",
-): Promise<{ readonly fetchMs: number; readonly slowestTransferMs: number; readonly beforeCallMs: number; readonly endToEndMs: number }> {
+): Promise<{ readonly fetchMs: number; readonly inputsMs: number; readonly beforeCallMs: number; readonly downloads: number; readonly endToEndMs: number; readonly sinkCpuMs: number }> {
   const tasks: Task[] = Array.from({ length: count }, (_, i) => ({ id: `k${i}`, fn: "bench.kib", extraArgs: [i], placement: { kind: "pinned", machine: from } }));
   tasks.push({ id: "sink", fn: "bench.total", args: tasks.map((task) => task.id), argumentInclusion: "as_list", placement: { kind: "pinned", machine: to } });
+  const sinkPid = stack.agents.get(to)?.pid;
+  const cpuBefore = processCpuSeconds(sinkPid);
   const { runId } = await stack.client.startRun(file("fan-in", tasks));
   const run = await stack.client.watchRun(runId, () => undefined);
+  const cpuAfter = processCpuSeconds(sinkPid);
   if (run?.status !== "succeeded") {
     const detail = await stack.client.getRun(runId);
     const states = new Map<string, number>();
@@ -76,8 +100,14 @@ export async function measureFanIn(
   }
   const attempts = await stack.client.trpc.runs.attempts.query({ runId, taskId: "sink" });
   const sink = attempts[0]!;
-  const metrics = sink.metrics as { transfers?: { ms: number }[]; wallMs?: number; inputsMs?: number } | null;
-  const slowestTransferMs = (metrics?.transfers ?? []).reduce((slowest, t) => Math.max(slowest, t.ms), 0);
+  const metrics = sink.metrics;
   const endToEndMs = Date.parse(sink.finishedAt!) - Date.parse(sink.startedAt!);
-  return { fetchMs: metrics?.inputsMs ?? Number.NaN, slowestTransferMs, beforeCallMs: endToEndMs - (metrics?.wallMs ?? 0), endToEndMs };
+  return {
+    fetchMs: metrics?.fetched?.ms ?? Number.NaN,
+    inputsMs: metrics?.inputsMs ?? Number.NaN,
+    beforeCallMs: metrics?.beforeCallMs ?? Number.NaN,
+    downloads: metrics?.fetched?.count ?? 0,
+    endToEndMs,
+    sinkCpuMs: cpuBefore === undefined || cpuAfter === undefined ? Number.NaN : (cpuAfter - cpuBefore) * 1000,
+  };
 }

@@ -1,3 +1,5 @@
+import { loadavg } from "node:os";
+
 /** Formats a figure for the benches' output: thousands separators, at most `digits` decimals. */
 export const fmt = (n: number, digits = 1): string => n.toLocaleString("en-US", { maximumFractionDigits: digits });
 
@@ -9,3 +11,6 @@ export function summarize(samples: readonly number[], digits = 1): { readonly me
   const median = sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
   return { median, text: `median ${fmt(median, digits)} (${fmt(sorted[0]!, digits)}–${fmt(sorted.at(-1)!, digits)}, n=${sorted.length})` };
 }
+
+/** The machine's 1-, 5- and 15-minute load averages, printed beside figures taken on a shared machine. */
+export const loadAverage = (): string => loadavg().map((load) => load.toFixed(1)).join(" / ");

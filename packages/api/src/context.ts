@@ -5,8 +5,10 @@ import type { MachinesService } from "./services/machines.ts";
 import type { ResultsService } from "./services/results.ts";
 import type { RunsService } from "./services/runs.ts";
 import type { SecretsService } from "./services/secrets.ts";
+import type { FunctionsService } from "./services/functions.ts";
 import type { SignInService } from "./services/sign-in.ts";
 import type { TokensService } from "./services/tokens.ts";
+import type { TriggersService } from "./services/triggers.ts";
 
 /** What the routers work with: small services, built once by the server (apps/server/src/main.ts). */
 export interface ApiServices {
@@ -16,6 +18,8 @@ export interface ApiServices {
   readonly results: ResultsService;
   readonly tokens: TokensService;
   readonly secrets: SecretsService;
+  readonly functions: FunctionsService;
+  readonly triggers: TriggersService;
   readonly audit: AuditService;
   readonly signIn: SignInService;
   /** The URL agents and browsers use to reach this server. */

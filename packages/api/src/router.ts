@@ -5,8 +5,11 @@ import { machinesRouter } from "./routers/machines.ts";
 import { resultsRouter } from "./routers/results.ts";
 import { runWaitRouter } from "./routers/run-wait.ts";
 import { runsRouter } from "./routers/runs.ts";
+import { functionsRouter } from "./routers/functions.ts";
+import { schedulesRouter } from "./routers/schedules.ts";
 import { secretsRouter } from "./routers/secrets.ts";
 import { tokensRouter } from "./routers/tokens.ts";
+import { webhooksRouter } from "./routers/webhooks.ts";
 import { adminProcedure, mergeRouters, router, userProcedure } from "./trpc.ts";
 import { z } from "zod";
 import { IsoDateTime } from "./outputs/shared-outputs.ts";
@@ -28,6 +31,9 @@ export const appRouter = router({
   results: resultsRouter,
   tokens: tokensRouter,
   secrets: secretsRouter,
+  functions: functionsRouter,
+  schedules: schedulesRouter,
+  webhooks: webhooksRouter,
 });
 
 /** The API's type: the dashboard and the SDK client import it (type only). */

@@ -38,6 +38,7 @@ const CODE_OF_KIND: Partial<Record<ErrorKind, TRPCError["code"]>> = {
   [ErrorKind.Conflict]: "CONFLICT",
   [ErrorKind.Timeout]: "TIMEOUT",
   [ErrorKind.Internal]: "INTERNAL_SERVER_ERROR",
+  [ErrorKind.NotLeader]: "SERVICE_UNAVAILABLE",
 };
 
 const t = initTRPC.context<ApiContext>().create({
@@ -105,6 +106,7 @@ const KIND_OF_CODE: Partial<Record<TRPCError["code"], ErrorKind>> = {
   TIMEOUT: ErrorKind.Timeout,
   INTERNAL_SERVER_ERROR: ErrorKind.Internal,
   TOO_MANY_REQUESTS: ErrorKind.TooManyRequests,
+  SERVICE_UNAVAILABLE: ErrorKind.NotLeader,
 };
 
 export const router = t.router;

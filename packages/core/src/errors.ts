@@ -36,6 +36,8 @@ export const ErrorKind = {
   Conflict: "conflict",
   /** The request is fine but the state of things does not allow it now (a run still going, an unreadable stored DAG). */
   PreconditionFailed: "precondition_failed",
+  /** A standby replica was asked what only the leader does (issue #18): `details.leaderUrl` says where it is. */
+  NotLeader: "not_leader",
   Internal: "internal",
 } as const;
 export type ErrorKind = (typeof ErrorKind)[keyof typeof ErrorKind];

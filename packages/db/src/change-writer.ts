@@ -3,6 +3,7 @@ import pg from "pg";
 import { bulkInsert, bulkUpdate, bulkUpsert, encode, groupByShape, mergeByKey, prismaExec, type ColumnType, type Columns, type RawExec } from "./bulk-write.ts";
 import type { DatabaseClient, DatabaseProvider } from "./database-client.ts";
 import { toOptionalJsonColumn } from "./json-column.ts";
+import { checkEpoch } from "./leader-lease.ts";
 import { truncatePreview, type AttemptChange, type ChangeBatch, type LostStore, type RunChange, type TaskChange } from "./run-records.ts";
 
 // The scheduler's write-behind writes every tick's changes in one transaction. Through Prisma each statement with
@@ -175,6 +176,7 @@ export function sqliteChangeWriter(connection: BetterSqlite3.Database): ChangeWr
   return {
     async apply(batch) {
       if (isEmpty(batch)) return;
+      if (batch.epoch !== undefined) throw new Error("a leader lease epoch on SQLite: replicas need PostgreSQL");
       const prepared = prepare(batch);
       // A Prisma interactive transaction spans several turns of the event loop on this same connection: never write inside it.
       while (connection.inTransaction) await new Promise((resolve) => setTimeout(resolve, 1));
@@ -202,6 +204,7 @@ export function postgresChangeWriter(url: string): ChangeWriter {
       const client = await pool.connect();
       try {
         await client.query("BEGIN");
+        if (batch.epoch !== undefined) await checkEpoch((sql, params) => client.query<{ epoch: number }>(sql, [...params]), batch.epoch);
         await writeWithStatements(async (sql, params) => (await client.query(sql, [...params])).rowCount ?? 0, "postgresql", prepared);
         await client.query("COMMIT");
       } catch (error) {

@@ -1,4 +1,5 @@
-export { openDatabase, parseDatabaseUrl, type Database } from "./open-database.ts";
+export { isPostgresUrl, openDatabase, parseDatabaseUrl, type Database } from "./open-database.ts";
+export { LeaseLostError, leaderLeaseRepository, type LeaderLeaseRepository, type LeaseGrant } from "./leader-lease.ts";
 export { isUniqueViolation } from "./is-unique-violation.ts";
 export type { DatabaseLocation } from "./deploy-migrations.ts";
 export type { TaskCounts } from "./task-counts.ts";
@@ -73,4 +74,21 @@ export {
   type AuditRepository,
   type NewAuditEvent,
 } from "./audit-repository.ts";
+export { createFunctionBundleRepository, type FunctionBundleMeta, type FunctionBundleRepository } from "./function-bundle-repository.ts";
 export { createSecretRepository, type SecretMeta, type SecretRecord, type SecretRepository } from "./secret-repository.ts";
+export {
+  createScheduleRepository,
+  type FiringOutcome,
+  type FiringRecord,
+  type ScheduleRecord,
+  type ScheduleRepository,
+  type ScheduleSettings,
+} from "./schedule-repository.ts";
+export {
+  createWebhookRepository,
+  type DeliveryOutcome,
+  type DeliveryRecord,
+  type NewWebhook,
+  type WebhookRecord,
+  type WebhookRepository,
+} from "./webhook-repository.ts";

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { DatabaseClient } from "./database-client.ts";
+import { fenced } from "./leader-lease.ts";
 import { fromJsonColumn, toJsonColumn } from "./json-column.ts";
 import type { Machine } from "./generated/sqlite/client.ts";
 
@@ -39,16 +40,20 @@ export interface MachineRegistration {
   lastHeartbeatAt: Date | null;
 }
 
+/**
+ * The scheduler's writes of machine state take `epoch` (replicas): the leader lease's epoch they were decided under;
+ * a deposed leader's late write is refused whole (`LeaseLostError`, see `fenced`).
+ */
 export interface MachineRepository {
   /** Creates the machine or replaces what its agent advertises (agents re-register on every connect). */
-  register(machine: MachineRegistration): Promise<MachineRecord>;
+  register(machine: MachineRegistration, epoch?: number): Promise<MachineRecord>;
   get(name: string): Promise<MachineRecord | undefined>;
   list(): Promise<MachineRecord[]>;
-  setStatus(name: string, status: MachineStatus): Promise<MachineRecord | undefined>;
+  setStatus(name: string, status: MachineStatus, epoch?: number): Promise<MachineRecord | undefined>;
   /** One statement for many machines: heartbeats arrive often and are batched per tick. */
-  recordHeartbeats(names: readonly string[], at: Date): Promise<number>;
+  recordHeartbeats(names: readonly string[], at: Date, epoch?: number): Promise<number>;
   /** At server start-up no agent is connected yet: online machines become offline (draining stays draining). */
-  markAllOffline(): Promise<number>;
+  markAllOffline(epoch?: number): Promise<number>;
   remove(name: string): Promise<boolean>;
   /**
    * Binds `publicKey` to the machine `name` (created when new) unless another key is bound already: answers
@@ -85,7 +90,7 @@ export function createMachineRepository(client: DatabaseClient): MachineReposito
   return {
     get,
 
-    async register(machine) {
+    async register(machine, epoch) {
       const data = {
         capacity: toJsonColumn(machine.capacity),
         labels: toJsonColumn(machine.labels),
@@ -95,11 +100,7 @@ export function createMachineRepository(client: DatabaseClient): MachineReposito
         resultUrl: machine.resultUrl,
         lastHeartbeatAt: machine.lastHeartbeatAt,
       };
-      const row = await client.machine.upsert({
-        where: { name: machine.name },
-        create: { id: randomUUID(), name: machine.name, ...data },
-        update: data,
-      });
+      const row = await fenced(client, epoch, (tx) => tx.machine.upsert({ where: { name: machine.name }, create: { id: randomUUID(), name: machine.name, ...data }, update: data }));
       return toRecord(row);
     },
 
@@ -108,26 +109,20 @@ export function createMachineRepository(client: DatabaseClient): MachineReposito
       return rows.map(toRecord);
     },
 
-    async setStatus(name, status) {
-      const { count } = await client.machine.updateMany({ where: { name }, data: { status } });
+    async setStatus(name, status, epoch) {
+      const { count } = await fenced(client, epoch, (tx) => tx.machine.updateMany({ where: { name }, data: { status } }));
       if (count === 0) return undefined;
       return get(name);
     },
 
-    async recordHeartbeats(names, at) {
+    async recordHeartbeats(names, at, epoch) {
       if (names.length === 0) return 0;
-      const { count } = await client.machine.updateMany({
-        where: { name: { in: [...names] } },
-        data: { lastHeartbeatAt: at },
-      });
+      const { count } = await fenced(client, epoch, (tx) => tx.machine.updateMany({ where: { name: { in: [...names] } }, data: { lastHeartbeatAt: at } }));
       return count;
     },
 
-    async markAllOffline() {
-      const { count } = await client.machine.updateMany({
-        where: { status: MachineStatus.Online },
-        data: { status: MachineStatus.Offline },
-      });
+    async markAllOffline(epoch) {
+      const { count } = await fenced(client, epoch, (tx) => tx.machine.updateMany({ where: { status: MachineStatus.Online }, data: { status: MachineStatus.Offline } }));
       return count;
     },
 

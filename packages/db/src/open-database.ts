@@ -17,6 +17,9 @@ import { createSessionRepository, type SessionRepository } from "./session-repos
 import { createSignInCodeRepository, type SignInCodeRepository } from "./sign-in-code-repository.ts";
 import { createAuditRepository, type AuditRepository } from "./audit-repository.ts";
 import { createSecretRepository, type SecretRepository } from "./secret-repository.ts";
+import { createFunctionBundleRepository, type FunctionBundleRepository } from "./function-bundle-repository.ts";
+import { createScheduleRepository, type ScheduleRepository } from "./schedule-repository.ts";
+import { createWebhookRepository, type WebhookRepository } from "./webhook-repository.ts";
 
 export interface Database {
   provider: DatabaseProvider;
@@ -29,15 +32,23 @@ export interface Database {
   signInCodes: SignInCodeRepository;
   audit: AuditRepository;
   secrets: SecretRepository;
+  functionBundles: FunctionBundleRepository;
+  schedules: ScheduleRepository;
+  webhooks: WebhookRepository;
   /** The raw client, for what no repository covers yet (prefer adding a repository function). */
   client: DatabaseClient;
   close(): Promise<void>;
 }
 
 
+/** Whether a DATABASE_URL names PostgreSQL (`postgres://` or `postgresql://`). */
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(url);
+}
+
 /** `postgres://`/`postgresql://` → PostgreSQL; `file:x.db` or a plain path → SQLite (relative to the working directory). */
 export function parseDatabaseUrl(url: string): DatabaseLocation {
-  if (/^postgres(ql)?:\/\//i.test(url)) return { provider: "postgresql", url };
+  if (isPostgresUrl(url)) return { provider: "postgresql", url };
   const file = url.startsWith("file:") ? url.slice("file:".length).replace(/^\/\/(?=\/)/, "") : url;
   if (file === "" || file.includes("?")) throw new TypeError(`unsupported SQLite location: ${url}`);
   return { provider: "sqlite", path: path.resolve(file) };
@@ -96,6 +107,9 @@ export async function openDatabase(url: string): Promise<Database> {
     signInCodes: createSignInCodeRepository(client),
     audit: createAuditRepository(client),
     secrets: createSecretRepository(client),
+    functionBundles: createFunctionBundleRepository(client),
+    schedules: createScheduleRepository(client),
+    webhooks: createWebhookRepository(client),
     client,
     close: async () => {
       await writer.close();

@@ -26,8 +26,10 @@ export interface RunRecord {
   outcome: unknown;
   /** The run this one was started from (a recompute of a lost value's lineage). */
   parentRunId: string | null;
-  /** Why it was started from `parentRunId`: `recompute` or `rerun`. */
+  /** Why it was started: `recompute` or `rerun` (from `parentRunId`), `schedule` or `webhook` (from `triggerId`). */
   reason: string | null;
+  /** The schedule or webhook that started it (reason `schedule` | `webhook`). */
+  triggerId: string | null;
   /** The run parameters' values it ran with, by name (null when its DAG declares none). */
   params: unknown;
   /** The DAG file as written, before its parameters were bound into `spec` (null without parameters). */
@@ -94,6 +96,7 @@ export interface NewRun {
   createdAt?: Date;
   parentRunId?: string | null;
   reason?: string | null;
+  triggerId?: string | null;
   /** Unique among runs: a second run with the same key fails with a unique violation (nothing written). */
   idempotencyKey?: string | null;
   params?: unknown;
@@ -118,6 +121,11 @@ export interface ChangeBatch {
   attempts?: readonly AttemptChange[];
   /** Machines back with a new result store: written after the task changes (see `markResultsLost`). */
   lostStores?: readonly LostStore[];
+  /**
+   * Replicas (PostgreSQL): the leader lease's epoch this batch was decided under. The transaction locks the lease row
+   * and writes nothing when another leader took it since (`LeaseLostError`). Absent: no lease (one server).
+   */
+  epoch?: number;
 }
 
 /** Every result recorded on `machine` under a store instance other than `currentStoreId` was lost at `at`. */

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { prismaExec } from "./bulk-write.ts";
 import { prismaChangeWriter, type ChangeWriter } from "./change-writer.ts";
 import type { DatabaseClient, DatabaseProvider, TransactionClient } from "./database-client.ts";
+import { checkEpochIn } from "./leader-lease.ts";
 import { countTasks, inlineTaskIds, type TaskCounts } from "./task-counts.ts";
 import { toJsonColumn, toOptionalJsonColumn } from "./json-column.ts";
 import { RunStatus } from "@handoff/core";
@@ -15,8 +16,8 @@ import {
 
 
 export interface RunRepository {
-  /** The run and all its tasks, in one transaction. */
-  create(run: NewRun): Promise<RunRecord>;
+  /** The run and all its tasks, in one transaction (replicas: fenced by the leader lease's `epoch`, see `fenced`). */
+  create(run: NewRun, epoch?: number): Promise<RunRecord>;
   /** The scheduler's write-behind: all changes of one tick in ONE transaction (attempts, then tasks, then runs). */
   applyChanges(batch: ChangeBatch): Promise<void>;
   /** Newest first. */
@@ -30,7 +31,7 @@ export interface RunRepository {
   releaseIdempotencyKey(key: string, before: Date): Promise<void>;
   listAttempts(runId: string, taskId?: string): Promise<AttemptRecord[]>;
   /** At start-up: runs left queued or running by a previous server become `interrupted`; returns their ids. */
-  markInterrupted(at: Date, runIds?: readonly string[]): Promise<string[]>;
+  markInterrupted(at: Date, runIds?: readonly string[], epoch?: number): Promise<string[]>;
   /** Runs left queued or running (by a previous server process), with their tasks and attempts: what resuming needs. */
   listInFlight(): Promise<InFlightRun[]>;
   /**
@@ -60,10 +61,11 @@ async function markLost(tx: TransactionClient | DatabaseClient, { machine, curre
  */
 export function createRunRepository(client: DatabaseClient, provider: DatabaseProvider, writer: ChangeWriter = prismaChangeWriter(client, provider)): RunRepository {
   return {
-    async create(run) {
+    async create(run, epoch) {
       const id = run.id ?? randomUUID();
       const row = await client.$transaction(
         async (tx) => {
+          if (epoch !== undefined) await checkEpochIn(tx, epoch);
           const created = await tx.run.create({
             data: {
               id,
@@ -76,6 +78,7 @@ export function createRunRepository(client: DatabaseClient, provider: DatabasePr
               startedBy: run.startedBy,
               parentRunId: run.parentRunId ?? null,
               reason: run.reason ?? null,
+              triggerId: run.triggerId ?? null,
               idempotencyKey: run.idempotencyKey ?? null,
               params: toOptionalJsonColumn(run.params),
               template: toOptionalJsonColumn(run.template),
@@ -172,8 +175,9 @@ export function createRunRepository(client: DatabaseClient, provider: DatabasePr
       return task === null ? undefined : { run: toRunSummary(row), task: toTaskRecord(task) };
     },
 
-    async markInterrupted(at, runIds) {
+    async markInterrupted(at, runIds, epoch) {
       return client.$transaction(async (tx) => {
+        if (epoch !== undefined) await checkEpochIn(tx, epoch);
         const open = await tx.run.findMany({
           where: { status: { in: [RunStatus.Queued, RunStatus.Running] }, ...(runIds === undefined ? {} : { id: { in: [...runIds] } }) },
           select: { id: true },

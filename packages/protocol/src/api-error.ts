@@ -44,4 +44,5 @@ const HTTP_STATUS: Partial<Record<ErrorKind, number>> = {
   [ErrorKind.TooManyRequests]: 429,
   [ErrorKind.Internal]: 500,
   [ErrorKind.Unreachable]: 502,
+  [ErrorKind.NotLeader]: 503,
 };

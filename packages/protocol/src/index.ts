@@ -30,9 +30,11 @@ export {
 } from "./dag-params.ts";
 export { bindParams, bindForCheck, PARAM_INPUT_FN, type BindResult, type BoundDag } from "./bind-params.ts";
 export { boundedNumber } from "./bounded-number.ts";
+export { MAX_SERVER_URLS, parseServerUrls, type ParsedServerUrls } from "./server-urls.ts";
 export { describeIssues, formatIssues, formatPath, type SchemaIssue } from "./format-issues.ts";
 export { FUNCTION_NAME_PATTERN, MAX_NAME_LENGTH, FunctionNameText, functionNamespace } from "./function-name.ts";
 export { FunctionInputs, FunctionKind, FunctionMeta, InputDelivery, inputDelivery } from "./function-meta.ts";
+export { MAX_BUNDLE_BYTES, MAX_BUNDLE_FUNCTIONS, BundleCatalogue, BundleHash, BundleSource, BundleWant } from "./function-bundle.ts";
 export { validateJsonSchema, formatJsonSchemaIssues, type JsonSchemaIssue } from "./json-schema.ts";
 export { JsonValue, findJsonProblem, describeKind, isPlainObject, type JsonProblem } from "./json-value.ts";
 export { ApiErrorBody, toApiErrorBody, httpStatusOf, type Failure } from "./api-error.ts";

@@ -38,13 +38,22 @@ export function encodePublicKey(key: KeyObject): string {
 /** The public key from its text form, or undefined when it is not an Ed25519 public key. */
 export function decodePublicKey(text: string): KeyObject | undefined {
   if (!publicKeyText.test(text)) return undefined;
+  // A holder checks the same few consumers' keys on every fetch (~0.5 ms each to decode): the last few are kept.
+  const known = decodedKeys.get(text);
+  if (known !== undefined) return known;
+  let key: KeyObject | undefined;
   try {
-    const key = createPublicKey({ key: Buffer.from(text, "base64url"), format: "der", type: "spki" });
-    return key.asymmetricKeyType === "ed25519" ? key : undefined;
+    key = createPublicKey({ key: Buffer.from(text, "base64url"), format: "der", type: "spki" });
   } catch {
     return undefined;
   }
+  if (key.asymmetricKeyType !== "ed25519") return undefined;
+  if (decodedKeys.size >= DECODED_KEYS_KEPT) decodedKeys.delete(decodedKeys.keys().next().value!);
+  decodedKeys.set(text, key);
+  return key;
 }
+const DECODED_KEYS_KEPT = 64;
+const decodedKeys = new Map<string, KeyObject>();
 
 function helloMessage(proof: { readonly context: string; readonly nonce: string; readonly name: string }): Buffer {
   return Buffer.from(JSON.stringify([proof.context, proof.nonce, proof.name]), "utf8");

@@ -4,10 +4,16 @@ import { ApiErrorBody, toBytesJson, type DagFile, type JsonValue } from "@handof
 import type { Resources, RunOptions, RunOutcome } from "@handoff/core";
 import type { AppRouter, MachineView, RunView, WatchEvent } from "@handoff/api";
 import { Dag } from "./dag-builder.ts";
+import { failoverFetch } from "./failover-fetch.ts";
 
 export interface ClientOptions {
   /** The server's origin, e.g. `http://127.0.0.1:4400`. */
   readonly url: string;
+  /**
+   * Replicas (issue #18): every server's origin (`url` is tried first). Calls move to another when one stops answering
+   * or answers `not_leader`; see `failoverFetch`.
+   */
+  readonly urls?: readonly string[];
   /** An admin or user token. */
   readonly token: string;
 }
@@ -82,7 +88,8 @@ export class HandoffApiError extends Error {
   }
 }
 
-function toApiError(error: unknown): Error {
+/** A tRPC client's error as the `HandoffApiError` it carries (kind, code, problems); any other error as it is. */
+export function toApiError(error: unknown): Error {
   if (error instanceof TRPCClientError) {
     const data = (error as TRPCClientError<AppRouter>).data as
       | { code?: string; kind?: string; details?: Record<string, unknown>; problems?: HandoffApiError["problems"] }
@@ -131,6 +138,9 @@ function dagRef(dag: DagInput): { file: DagFile } | { name: string; version?: nu
 export function createClient(options: ClientOptions) {
   const base = options.url.replace(/\/+$/u, "");
   const authorization = `Bearer ${options.token}`;
+  const others = (options.urls ?? []).map((url) => url.replace(/\/+$/u, "")).filter((url) => url !== base);
+  // One server: the platform's fetch, exactly as before.
+  const send: typeof fetch = others.length === 0 ? (input, init) => fetch(input, init) : failoverFetch([base, ...others]).fetch;
   const trpc: TRPCClient<AppRouter> = createTRPCClient<AppRouter>({
     links: [
       splitLink({
@@ -140,13 +150,13 @@ export function createClient(options: ClientOptions) {
           EventSource,
           eventSourceOptions: () => ({
             fetch: (input: string | URL | Request, init?: RequestInit) =>
-              fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string> | undefined), authorization } }),
+              send(input, { ...init, headers: { ...(init?.headers as Record<string, string> | undefined), authorization } }),
           }),
         }),
         false: splitLink({
           condition: isLargeCall,
-          true: httpLink({ url: `${base}/api/trpc`, headers: () => ({ authorization }) }),
-          false: httpBatchLink({ url: `${base}/api/trpc`, headers: () => ({ authorization }), maxURLLength: 4000, maxItems: BATCH_MAX_ITEMS }),
+          true: httpLink({ url: `${base}/api/trpc`, headers: () => ({ authorization }), fetch: send }),
+          false: httpBatchLink({ url: `${base}/api/trpc`, headers: () => ({ authorization }), maxURLLength: 4000, maxItems: BATCH_MAX_ITEMS, fetch: send }),
         }),
       }),
     ],
@@ -251,7 +261,7 @@ export function createClient(options: ClientOptions) {
     /** The value, from the machine that holds it (relayed by the server, streamed). Bytes come back as `Uint8Array`. */
     getValue: async (runId: string, taskId: string, opts: { fromMachine?: string } = {}): Promise<unknown> => {
       const query = opts.fromMachine ? `?fromMachine=${encodeURIComponent(opts.fromMachine)}` : "";
-      const response = await fetch(`${base}/api/results/${encodeURIComponent(runId)}/${encodeURIComponent(taskId)}${query}`, { headers: { authorization } });
+      const response = await send(`${base}/api/results/${encodeURIComponent(runId)}/${encodeURIComponent(taskId)}${query}`, { headers: { authorization } });
       if (!response.ok) throw await refusedResponse(response);
       const bytes = new Uint8Array(await response.arrayBuffer());
       return response.headers.get("content-type")?.startsWith("application/json") ? (JSON.parse(new TextDecoder().decode(bytes)) as unknown) : bytes;

@@ -51,7 +51,7 @@ export function findCurrentTask(): TaskContext | undefined {
   return storage.getStore();
 }
 
-/** For executors: runs `fn` (and everything it awaits) with `context` as the current task. */
-export function runWithTaskContext<T>(context: TaskContext, fn: () => T): T {
-  return storage.run(context, fn);
+/** For executors: runs `fn(...args)` (and everything it awaits) with `context` as the current task. */
+export function runWithTaskContext<T, Args extends unknown[] = []>(context: TaskContext, fn: (...args: Args) => T, ...args: Args): T {
+  return storage.run(context, fn, ...args);
 }

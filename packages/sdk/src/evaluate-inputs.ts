@@ -50,8 +50,15 @@ export function evaluateInputs<Leaf extends LeafInput>(
   context: InputEvaluation<Leaf>,
   inputs: readonly (Leaf | InlineInput<Leaf>)[],
 ): unknown[] | Promise<unknown[]> {
-  const values = inputs.map((input) => evaluateInput(context, input));
-  return values.some(isPromiseLike) ? Promise.all(values) : values;
+  // Loops, not map/some with closures: this runs once per task.
+  const values = new Array<unknown>(inputs.length);
+  let isAsync = false;
+  for (let i = 0; i < inputs.length; i++) {
+    const value = evaluateInput(context, inputs[i]!);
+    values[i] = value;
+    if (!isAsync && isPromiseLike(value)) isAsync = true;
+  }
+  return isAsync ? Promise.all(values) : values;
 }
 
 function evaluateInput<Leaf extends LeafInput>(context: InputEvaluation<Leaf>, input: Leaf | InlineInput<Leaf>): unknown {
@@ -66,13 +73,15 @@ function evaluateInput<Leaf extends LeafInput>(context: InputEvaluation<Leaf>, i
   } else {
     ({ value, source } = context.leaf(input));
   }
-  for (const transform of [input.encode, input.decode]) {
-    if (transform === undefined) continue;
-    value = isPromiseLike(value)
-      ? value.then((resolved) => callTransform(context.registry, transform, resolved, source, context.machine))
-      : callTransform(context.registry, transform, value, source, context.machine);
-  }
+  if (input.encode !== undefined) value = applyTransform(context, input.encode, value, source);
+  if (input.decode !== undefined) value = applyTransform(context, input.decode, value, source);
   return value;
+}
+
+function applyTransform<Leaf extends LeafInput>(context: InputEvaluation<Leaf>, transform: EdgeCall, value: unknown, source: string): unknown {
+  return isPromiseLike(value)
+    ? value.then((resolved) => callTransform(context.registry, transform, resolved, source, context.machine))
+    : callTransform(context.registry, transform, value, source, context.machine);
 }
 
 /**
@@ -84,21 +93,25 @@ export function evaluateCall<Leaf extends LeafInput>(
   call: { readonly fn: string; readonly inputs: readonly (Leaf | InlineInput<Leaf>)[]; readonly extraArgs: readonly unknown[]; readonly argumentInclusion: ArgumentInclusion },
 ): unknown {
   const evaluated = evaluateInputs(context, call.inputs);
-  const { deliver } = context;
-  const delivered = (args: unknown[]): unknown[] => {
-    if (deliver === undefined) return args;
-    const fn = lookup(context.registry, call.fn);
-    return args.map((value, index) => deliver(fn, index, value));
-  };
   return isPromiseLike(evaluated)
-    ? evaluated.then((resolved) => callFunction(context.registry, call.fn, delivered(resolved), call.extraArgs, call.argumentInclusion))
-    : callFunction(context.registry, call.fn, delivered(evaluated), call.extraArgs, call.argumentInclusion);
+    ? evaluated.then((resolved) => callFunction(context.registry, call.fn, delivered(context, call.fn, resolved), call.extraArgs, call.argumentInclusion))
+    : callFunction(context.registry, call.fn, delivered(context, call.fn, evaluated), call.extraArgs, call.argumentInclusion);
+}
+
+/** The call's arguments as its function takes them (`deliver`), in place: `args` is the call's own array. */
+function delivered<Leaf extends LeafInput>(context: InputEvaluation<Leaf>, name: string, args: unknown[]): unknown[] {
+  const { deliver } = context;
+  if (deliver === undefined || args.length === 0) return args;
+  const fn = lookup(context.registry, name);
+  for (let index = 0; index < args.length; index++) args[index] = deliver(fn, index, args[index]);
+  return args;
 }
 
 /** Calls a task's function: `args` leading and `extraArgs` following, or `args` packed into one list for `as_list`. */
 export function callFunction(registry: FunctionRegistry, name: string, args: readonly unknown[], extraArgs: readonly unknown[], argumentInclusion: ArgumentInclusion): unknown {
   const fn = lookup(registry, name);
-  return argumentInclusion === "as_list" ? fn.run(args, ...extraArgs) : fn.run(...args, ...extraArgs);
+  if (argumentInclusion === "as_list") return extraArgs.length === 0 ? fn.run(args) : fn.run(args, ...extraArgs);
+  return extraArgs.length === 0 ? fn.run(...args) : args.length === 0 ? fn.run(...extraArgs) : fn.run(...args, ...extraArgs);
 }
 
 /** Calls an edge transform `fn(value, sourceMachine, targetMachine, ...args)`. */

@@ -74,12 +74,17 @@ function bindLocalParams(dag: Dag | DagSpec, given: Readonly<Record<string, unkn
  * (measured), more than the rest of a no-op task, and most functions never look at it.
  */
 class LocalAttempt {
+  readonly attemptId: string;
   readonly taskId: string;
+  /** A synchronous call's outcome, waiting for its batch to be reported (`drainSyncReports`). */
+  isSyncOk = true;
+  syncOutcome: unknown = undefined;
   #controller: AbortController | undefined;
   #reason: Error | undefined;
   #onAbort: ((reason: Error) => void) | undefined;
 
-  constructor(taskId: string) {
+  constructor(attemptId: string, taskId: string) {
+    this.attemptId = attemptId;
     this.taskId = taskId;
   }
 
@@ -164,16 +169,21 @@ export async function executeLocal(dag: Dag | DagSpec, options: ExecuteLocalOpti
 
   // Results of synchronous functions are reported from one microtask per batch, not one per task:
   // the report must come after the current commands are executed, and batching measured ~3 µs/task.
-  const syncReports: { readonly attemptId: string; readonly attempt: LocalAttempt; readonly settled: Settled }[] = [];
+  // The outcome waits on the attempt itself (no object per report).
+  const syncReports: LocalAttempt[] = [];
   const drainSyncReports = (): void => {
     for (let i = 0; i < syncReports.length; i++) {
-      const { attemptId, attempt, settled } = syncReports[i]!;
-      report(attemptId, attempt, settled);
+      const attempt = syncReports[i]!;
+      const outcome = attempt.syncOutcome;
+      attempt.syncOutcome = undefined;
+      report(attempt, attempt.isSyncOk, outcome);
     }
     syncReports.length = 0;
   };
-  const reportSoon = (attemptId: string, attempt: LocalAttempt, settled: Settled): void => {
-    if (syncReports.push({ attemptId, attempt, settled }) === 1) queueMicrotask(drainSyncReports);
+  const reportSoon = (attempt: LocalAttempt, isOk: boolean, outcome: unknown): void => {
+    attempt.isSyncOk = isOk;
+    attempt.syncOutcome = outcome;
+    if (syncReports.push(attempt) === 1) queueMicrotask(drainSyncReports);
   };
   const onTaskChange = options.onTaskChange;
   const onLog = options.onLog;
@@ -194,7 +204,7 @@ export async function executeLocal(dag: Dag | DagSpec, options: ExecuteLocalOpti
           onTaskChange?.(command.change);
           break;
         case "run_finished":
-          outcome = { ...command.outcome, results: Object.fromEntries(Object.keys(command.outcome.results).map((id) => [id, values.get(id)])) };
+          outcome = { ...command.outcome, results: localResults(command.outcome.results, values) };
           break;
         case "set_timer":
           clearLongTimeout(timer);
@@ -214,22 +224,22 @@ export async function executeLocal(dag: Dag | DagSpec, options: ExecuteLocalOpti
   };
 
   const startAttempt = (command: Extract<SchedulerCommand, { type: "assign_task" }>): void => {
-    const attempt = new LocalAttempt(command.taskId);
+    const attempt = new LocalAttempt(command.attemptId, command.taskId);
     attempts.set(command.attemptId, attempt);
     const log = onLog === undefined ? SILENT_LOG : taskLog(onLog, runId, command.taskId, command.attempt);
     const context = new LocalTaskContext(attempt, log, command.attempt, runId, command.taskId);
     let result: unknown;
     try {
-      result = runWithTaskContext(context, () => evaluateCall(evaluation, command));
+      result = runWithTaskContext(context, evaluateCall, evaluation, command);
     } catch (error) {
-      reportSoon(command.attemptId, attempt, { ok: false, error });
+      reportSoon(attempt, false, error);
       return;
     }
     if (!isPromiseLike(result) && !isByteStream(result)) {
-      reportSoon(command.attemptId, attempt, { ok: true, value: result });
+      reportSoon(attempt, true, result);
       return;
     }
-    const done = (settled: Settled): void => report(command.attemptId, attempt, settled);
+    const done = (settled: Settled): void => (settled.ok ? report(attempt, true, settled.value) : report(attempt, false, settled.error));
     // A result returned as a stream of bytes is gathered into one Uint8Array (in-process, values live in memory).
     const value = Promise.resolve(result).then((returned) => (isByteStream(returned) ? collectByteStream(returned) : returned));
     // Settle on abort without waiting for the function's promise; its late result is dropped.
@@ -239,11 +249,13 @@ export async function executeLocal(dag: Dag | DagSpec, options: ExecuteLocalOpti
     );
   };
 
-  const report = (attemptId: string, attempt: LocalAttempt, settled: Settled): void => {
+  /** `outcome` is the value when `isOk`, else the error. */
+  const report = (attempt: LocalAttempt, isOk: boolean, outcome: unknown): void => {
+    const { attemptId } = attempt;
     if (attempts.get(attemptId) !== attempt) return; // aborted or finished: a late result is dropped by attempt id
     attempts.delete(attemptId);
-    if (settled.ok) {
-      values.set(attempt.taskId, settled.value);
+    if (isOk) {
+      values.set(attempt.taskId, outcome);
       send({ type: "attempt_succeeded", now: Date.now(), attemptId, machine: LOCAL_MACHINE });
     } else {
       send({
@@ -251,7 +263,7 @@ export async function executeLocal(dag: Dag | DagSpec, options: ExecuteLocalOpti
         now: Date.now(),
         attemptId,
         machine: LOCAL_MACHINE,
-        error: { kind: isNonRetryable(settled.error) ? "non_retryable" : "function_failed", message: errorMessage(settled.error) },
+        error: { kind: isNonRetryable(outcome) ? "non_retryable" : "function_failed", message: errorMessage(outcome) },
       });
     }
   };
@@ -300,8 +312,19 @@ function taskLog(onLog: (entry: LogEntry) => void, runId: string, taskId: string
   return { info: log("info"), warn: log("warn"), error: log("error") };
 }
 
+/** The run's results: the values themselves, from `values`, under the ids the outcome lists. */
+function localResults(listed: Readonly<Record<string, unknown>>, values: ReadonlyMap<string, unknown>): Record<string, unknown> {
+  const results: Record<string, unknown> = {};
+  for (const id of Object.keys(listed)) {
+    if (id === "__proto__") Object.defineProperty(results, id, { value: values.get(id), enumerable: true, writable: true, configurable: true });
+    else results[id] = values.get(id);
+  }
+  return results;
+}
+
 function localOnly(task: TaskSpec): TaskSpec {
-  if (task.type === "inline") return task;
+  // A task without a cost or a placement is taken as it is (no copy per task).
+  if (task.type === "inline" || (task.cost === undefined && task.placement === undefined)) return task;
   const { cost: _cost, placement: _placement, ...rest } = task;
   return rest;
 }

@@ -19,4 +19,4 @@ export { evaluateCall, evaluateInputs, callFunction, callTransform, type InputEv
 export { executeLocal, LOCAL_MACHINE, type ExecuteLocalOptions, type LogEntry } from "./execute-local.ts";
 export { isByteStream } from "./local-delivery.ts";
 export type { RunOutcome, RunOptions, DagSpec, TaskSpec } from "@handoff/core";
-export { createClient, HandoffApiError, type ClientOptions, type ExecuteOptions, type ExecuteOutcome, type StartOptions, type Materialized, type DagInput, type HandoffClient, type ResultReference } from "./client.ts";
+export { createClient, HandoffApiError, toApiError, type ClientOptions, type ExecuteOptions, type ExecuteOutcome, type StartOptions, type Materialized, type DagInput, type HandoffClient, type ResultReference } from "./client.ts";

@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -31,9 +32,10 @@ beforeAll(async () => {
   await install(tarball, consumer);
 }, 900_000);
 
-afterAll(() => {
-  if (scratch) rmSync(scratch, { recursive: true, force: true });
-});
+// The scratch folder holds an installed node_modules: removing it took over vitest's 10 s hook default once under CI's load.
+afterAll(async () => {
+  if (scratch) await rm(scratch, { recursive: true, force: true });
+}, 120_000);
 
 /**
  * `npm install TARBALL` (its dependencies from the registry or npm's cache). Without a registry the same tarball is

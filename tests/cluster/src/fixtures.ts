@@ -81,6 +81,11 @@ export const hangFirst = defineFunction({
     });
   },
 });
+export const countedSleep = defineFunction({
+  name: "t.counted_sleep",
+  description: "Waits ms, then writes its label (one line per completed call) to a file and returns x + 1",
+  run: async (x, ms, file, label) => { await new Promise((r) => setTimeout(r, ms)); appendFileSync(file, label + "\\n"); return x + 1; },
+});
 export const pauseAdd = defineFunction({
   name: "t.pause_add",
   description: "Waits its last argument in ms, then returns the sum of the others",

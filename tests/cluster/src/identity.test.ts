@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startStack, type Stack } from "@handoff/cli/testing";
+import { startStack, until, type Stack } from "@handoff/cli/testing";
 import { signFetchProof, generateMachineKey, loadMachineKey } from "@handoff/protocol/machine-identity";
 import { connectFakeAgent, type FakeAgent } from "./fake-agent.ts";
 import { dagFile } from "./fixtures.ts";
@@ -47,13 +47,6 @@ function exitOf(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => child.once("exit", (code) => resolve(code)));
 }
 
-async function until(what: string, probe: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe("when a second agent claims an online machine's name", () => {
   it("refuses the impostor with forbidden naming the machine; the real agent stays online and keeps running tasks", async () => {
@@ -75,7 +68,7 @@ describe("when the same identity comes back", () => {
     let output = "";
     const second = await stack.launchAgent({ name: "alpha", functions: [pidModule], joinToken: null }, { output: (chunk) => (output += chunk) });
     try {
-      await until("the second copy to be welcomed", () => output.includes("joined"));
+      await until("the second copy to be welcomed", async () => (output.includes("joined") ? true : undefined));
       expect(await pidOn("alpha")).toBe(second.pid);
     } finally {
       frozen.kill("SIGKILL");
@@ -84,7 +77,7 @@ describe("when the same identity comes back", () => {
     }
     second.kill("SIGKILL");
     await exitOf(second);
-    await until("alpha to be offline", async () => (await statusOf("alpha")) === "offline");
+    await until("alpha to be offline", async () => ((await statusOf("alpha")) === "offline" ? true : undefined));
     const restarted = await stack.startAgent({ name: "alpha", functions: [pidModule], joinToken: null });
     expect(await pidOn("alpha")).toBe(restarted.pid);
   }, 180_000);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startStack, type Stack } from "@handoff/cli/testing";
+import { gateFile, gateFunctionModule, startStack, type Stack } from "@handoff/cli/testing";
 import { HandoffApiError } from "@handoff/sdk";
 import type { DagFile } from "@handoff/protocol";
 import { dagFile, writeFunctionModules } from "./fixtures.ts";
@@ -9,7 +9,7 @@ import { dagFile, writeFunctionModules } from "./fixtures.ts";
 // ended are recomputed, and values lost after it answer `result_lost` (machine, time) until
 // `results.recompute` brings them back from lineage.
 const modules = writeFunctionModules();
-const agent = (name: string) => ({ name, capacity: { cpu: 4, slots: 4 }, functions: [modules.mjs] });
+const agent = (name: string) => ({ name, capacity: { cpu: 4, slots: 4 }, functions: [modules.mjs, gateFunctionModule()] });
 
 type Task = DagFile["tasks"][number];
 
@@ -51,12 +51,15 @@ describe("when an agent is SIGKILLed and started again under its name", () => {
   });
 
   it("recomputes a sink lost before its run ended: the run succeeds with its output readable", async () => {
+    // The gate holds the run open until the sink's machine has been restarted (a fixed pause ended first under load).
+    const gate = gateFile("sink-lost-mid-run");
     const { runId } = await stack.client.startRun(
-      dagFile("sink-lost-mid-run", [...fanOut(3, 4, 10, { placement: { kind: "pinned", machine: "b" } }), { id: "gate", fn: "t.pause_add", extraArgs: [7, 4000], placement: { kind: "pinned", machine: "a1" } }]),
+      dagFile("sink-lost-mid-run", [...fanOut(3, 4, 10, { placement: { kind: "pinned", machine: "b" } }), { id: "gate", fn: "e2e.gate", extraArgs: [gate.path, 7], placement: { kind: "pinned", machine: "a1" } }]),
     );
     await expect.poll(async () => (await stack.client.getRun(runId)).tasks.find((task) => task.taskId === "sink")?.state, { timeout: 30_000 }).toBe("succeeded");
     expect((await stack.client.getRun(runId)).status).toBe("running");
     await restartAgent(stack, "b");
+    gate.open();
 
     const outcome = (await stack.client.watchRun(runId, () => undefined))!;
     expect(outcome.status).toBe("succeeded");

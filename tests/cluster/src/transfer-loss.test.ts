@@ -11,6 +11,9 @@ import { dagFile, writeFunctionModules } from "./fixtures.ts";
 const modules = writeFunctionModules();
 const MiB = 2 ** 20;
 const size = 256 * MiB;
+// Hashed before any connection exists: making and hashing 256 MiB blocks this process for seconds (more on a loaded
+// machine), long enough for the server to close a pooled connection unseen, which the next request would then reuse.
+const expected = createHash("sha256").update(stdFunctions.get("std.bytes")!.run(size, 3) as Uint8Array).digest("hex");
 // b keeps at most 1 MiB in memory, so the fetched value goes to a file as it arrives (which the test watches).
 const agent = (name: string, extraArgs: string[] = []) => ({ name, capacity: { cpu: 2, slots: 2 }, functions: [modules.mjs], extraArgs });
 
@@ -55,7 +58,6 @@ describe("when the holder is SIGKILLed while a consumer fetches its 256 MiB valu
     expect(kinds[0], `attempts: ${JSON.stringify(kinds)}; b's files when a was killed: ${JSON.stringify(partial)}`).toBe("result_lost");
     expect(attempts.at(-1)?.state).toBe("succeeded");
 
-    const expected = createHash("sha256").update(stdFunctions.get("std.bytes")!.run(size, 3) as Uint8Array).digest("hex");
     expect(await stack.client.getValue(runId, "check")).toMatchObject({ size, sha256: expected, machine: "b" });
     // Only the complete value is kept: the file of the interrupted fetch is gone.
     expect(filesIn(consumerResults)).toEqual([{ name: expect.any(String) as string, size }]);

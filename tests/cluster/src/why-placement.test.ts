@@ -12,8 +12,9 @@ beforeAll(async () => {
   stack = await startStack({
     localMachine: "alpha",
     agents: [
-      { name: "alpha", capacity: { cpu: 2, slots: 1 }, functions },
-      { name: "beta", capacity: { cpu: 2, slots: 1 }, functions },
+      // Nothing assigned ahead (`--ahead 0`): with it, "next" would be queued on alpha behind "hold" instead of waiting.
+      { name: "alpha", capacity: { cpu: 2, slots: 1 }, functions, extraArgs: ["--ahead", "0"] },
+      { name: "beta", capacity: { cpu: 2, slots: 1 }, functions, extraArgs: ["--ahead", "0"] },
     ],
   });
 });

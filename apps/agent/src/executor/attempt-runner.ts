@@ -44,7 +44,7 @@ export type AttemptRunner = {
 const PREVIEW_BYTES = 4096;
 /** Inputs downloaded from other machines, reported per attempt (the run timeline draws them). */
 const MAX_TRANSFERS = 1000;
-type Transfer = { readonly taskId: string; readonly from: string; readonly bytes: number; readonly ms: number };
+type Transfer = { readonly taskId: string; readonly from: string; readonly bytes: number; readonly ms: number; /** performance.now() at its start */ readonly at: number };
 const MAX_ERROR_CHARS = 64 * 1024;
 
 type Pending = { abortReason: "cancelled" | "timeout" | undefined; readonly aborted: AbortController; isInPool: boolean };
@@ -98,7 +98,7 @@ export function createAttemptRunner(options: AttemptRunnerOptions): AttemptRunne
             if (renewed !== undefined) outcome = await fetcher.fetch({ url: renewed.url, runId, taskId: input.taskId, grant: renewed.grant, storeTaskId, ...materialize, ...shared });
           }
           if (outcome.ok) {
-            if (outcome.fromStore !== true) transfers.push({ taskId: input.taskId, from: input.machine, bytes: outcome.size, ms: Math.round((performance.now() - fetchStarted) * 1000) / 1000 });
+            if (outcome.fromStore !== true) transfers.push({ taskId: input.taskId, from: input.machine, bytes: outcome.size, ms: Math.round((performance.now() - fetchStarted) * 1000) / 1000, at: fetchStarted });
             if (as !== "value") return await storedInput(runId, storeTaskId, input.taskId, as, encode !== undefined);
             return { ok: true, value: outcome.value, isEncoded: encode !== undefined };
           }
@@ -164,6 +164,9 @@ export function createAttemptRunner(options: AttemptRunnerOptions): AttemptRunne
     const timer = item.timeoutMs === undefined ? undefined : setLongTimeout(() => abort(item.attemptId, "timeout"), item.timeoutMs);
     // Where the function's result goes if it returns a stream of bytes (removed unless the store took it in).
     const outputPath = store.spoolPath();
+    // Only a call that reached a worker and did not end with a stored plain value can have left a file there: removing
+    // it after every attempt cost a tenth of the agent's CPU on no-op tasks (an `rm` walks the path with lstat).
+    let mayHaveSpooled = false;
     try {
       // An abort while inputs are still being fetched ends the attempt at once; a shared download carries on.
       const abortedWhileFetching = new Promise<undefined>((resolve) => state.aborted.signal.addEventListener("abort", () => resolve(undefined), { once: true }));
@@ -174,6 +177,7 @@ export function createAttemptRunner(options: AttemptRunnerOptions): AttemptRunne
       if (state.abortReason !== undefined || inputs === undefined) return failed(item, abortMessage(state.abortReason ?? "cancelled"), elapsed());
       if (!inputs.ok) return failed(item, inputs.error, elapsed());
       state.isInPool = true;
+      mayHaveSpooled = true;
       const remainingMs = item.timeoutMs === undefined ? undefined : Math.max(1, item.timeoutMs - elapsed());
       clearLongTimeout(timer);
       const outcome = await executor.run(
@@ -181,24 +185,29 @@ export function createAttemptRunner(options: AttemptRunnerOptions): AttemptRunne
         { runId: item.runId, taskId: item.taskId, attempt: item.attempt, fn: item.fn, inputs: inputs.inputs, extraArgs: call.extraArgs, argumentInclusion: item.argumentInclusion, outputPath },
         {
           ...(remainingMs === undefined ? {} : { timeoutMs: remainingMs }),
+          ...(item.slots === undefined ? {} : { slots: item.slots }),
           onLog: (log) => options.onLog({ attemptId: item.attemptId, ...log, message: redact(log.message) }),
         },
       );
-      return await report(item, outcome, transfers, inputsMs, outputPath);
+      const beforeCallMs = Math.max(0, Math.round((elapsed() - outcome.metrics.wallMs) * 1000) / 1000);
+      const finished = await report(item, outcome, transfers, { inputsMs, beforeCallMs }, outputPath);
+      // A plain value never touches the spool; a streamed one is the store's file now when it was taken in.
+      mayHaveSpooled = !(outcome.ok && (outcome.streamed === undefined || finished.ok));
+      return finished;
     } catch (error) {
       return failed(item, { kind: "function_failed", message: `the agent could not run the attempt: ${describe(error)}` }, elapsed());
     } finally {
       clearLongTimeout(timer);
       pending.delete(item.attemptId);
-      await rm(outputPath, { force: true }).catch(() => undefined); // a streamed result not taken in (failed, aborted)
+      if (mayHaveSpooled) await rm(outputPath, { force: true }).catch(() => undefined); // a streamed result not taken in (failed, aborted)
     }
   }
 
-  async function report(item: TaskAssignItem, outcome: JobOutcome, transfers: readonly Transfer[], inputsMs: number, outputPath: string): Promise<TaskFinishedItem> {
+  async function report(item: TaskAssignItem, outcome: JobOutcome, transfers: readonly Transfer[], timing: { readonly inputsMs: number; readonly beforeCallMs: number }, outputPath: string): Promise<TaskFinishedItem> {
     const metrics = {
       wallMs: outcome.metrics.wallMs,
-      inputsMs,
-      ...(transfers.length === 0 ? {} : { transfers: transfers.slice(0, MAX_TRANSFERS) }),
+      ...timing,
+      ...(transfers.length === 0 ? {} : { transfers: transfers.slice(0, MAX_TRANSFERS).map(({ at: _at, ...transfer }) => transfer), fetched: summarize(transfers) }),
       ...(outcome.metrics.cpuMs === undefined ? {} : { cpuMs: outcome.metrics.cpuMs }),
       ...(outcome.metrics.heapUsedMb === undefined ? {} : { heapUsedMb: outcome.metrics.heapUsedMb }),
     };
@@ -236,6 +245,19 @@ export function createAttemptRunner(options: AttemptRunnerOptions): AttemptRunne
   }
 
   return { run, abort, isRunning: (attemptId) => pending.has(attemptId) || resolving.has(attemptId), running: () => [...pending.keys(), ...resolving] };
+}
+
+/** Every download of an attempt: how many, their bytes, and the span from the first one's start to the last one's end. */
+function summarize(transfers: readonly Transfer[]): { count: number; bytes: number; ms: number } {
+  let bytes = 0;
+  let first = Infinity;
+  let last = -Infinity;
+  for (const transfer of transfers) {
+    bytes += transfer.bytes;
+    first = Math.min(first, transfer.at);
+    last = Math.max(last, transfer.at + transfer.ms);
+  }
+  return { count: transfers.length, bytes, ms: Math.round((last - first) * 1000) / 1000 };
 }
 
 /** The grant's `encode`, read without verifying (only the holder can verify; here it only names a cache key). */

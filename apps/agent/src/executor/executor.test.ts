@@ -195,3 +195,40 @@ describe("when a function module cannot be used", () => {
     await expect(createExecutor({ modules: ["/etc/hostname.py"], slots: 1, machine: "m" })).rejects.toThrow(/has extension "\.py"/);
   });
 });
+
+describe("when attempts are assigned ahead of free slots (the pool has 2)", () => {
+  const raise = (flag: SharedArrayBuffer): void => void Atomics.store(new Int32Array(flag), 0, 1);
+  const settled = <T,>(promise: Promise<T>): { done: boolean } => {
+    const state = { done: false };
+    void promise.then(() => (state.done = true));
+    return state;
+  };
+
+  it("starts them in order, each once its slots fit: one of 2 slots keeps the next waiting", async () => {
+    // Both workers up first (one busy, the other answers), so only the slots can keep the next attempt waiting.
+    const busy = new SharedArrayBuffer(4);
+    const holding = executor.run(nextAttempt(), call("test.spin", [busy], [0]));
+    expect(await executor.run(nextAttempt(), call("mjs.triple", [0]))).toMatchObject({ ok: true });
+    raise(busy);
+    await holding;
+    const wide = new SharedArrayBuffer(4);
+    const first = executor.run(nextAttempt(), call("test.spin", [wide], [0]), { slots: 2 });
+    const next = executor.run(nextAttempt(), call("mjs.triple", [1]));
+    const waiting = settled(next);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(waiting.done).toBe(false);
+    raise(wide);
+    expect(await first).toMatchObject({ ok: true });
+    expect(await next).toMatchObject({ ok: true, value: 3 });
+  });
+
+  it("counts a queued attempt's timeout from its start, not from its arrival", async () => {
+    const wide = new SharedArrayBuffer(4);
+    const first = executor.run(nextAttempt(), call("test.spin", [wide], [0]), { slots: 2 });
+    const queued = executor.run(nextAttempt(), call("mjs.triple", [2]), { timeoutMs: 100 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    raise(wide);
+    expect(await first).toMatchObject({ ok: true });
+    expect(await queued).toMatchObject({ ok: true, value: 6 });
+  });
+});

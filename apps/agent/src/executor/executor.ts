@@ -1,6 +1,6 @@
 import { Worker } from "node:worker_threads";
 import { clearLongTimeout, setLongTimeout, type FunctionMeta, type LongTimeout } from "@handoff/protocol";
-import type { ModuleLoadError } from "../functions/load-modules.ts";
+import type { ModuleLoadError, ModuleSource } from "../functions/load-modules.ts";
 import type { AttemptCall, FromWorker, StreamedResult, ToWorker, TransformCall, WorkerMetrics } from "./worker-messages.ts";
 
 /** Why an attempt did not succeed, in the wire's error kinds. */
@@ -20,8 +20,8 @@ export type JobOutcome =
 export type JobLog = { readonly level: "info" | "warn" | "error"; readonly message: string; readonly at: number };
 
 export type ExecutorOptions = {
-  /** Function modules (absolute or relative paths) each worker loads. */
-  readonly modules: readonly string[];
+  /** Function modules (absolute or relative paths, or shipped bundles) each worker loads. */
+  readonly modules: readonly ModuleSource[];
   /**
    * Worker threads in the pool at most: how many jobs run at once. One starts with the pool (it reads the catalogue);
    * workers start when jobs wait and retire after `idleWorkerMs` without work (an idle agent holds none).
@@ -40,8 +40,17 @@ export type ExecutorOptions = {
 export type Executor = {
   /** The standard library merged with every module's functions, sorted by name. */
   readonly catalogue: readonly FunctionMeta[];
-  /** Runs one attempt; never rejects: failures, aborts and worker crashes are outcomes. */
-  run(attemptId: string, call: AttemptCall, options?: { readonly timeoutMs?: number; readonly onLog?: (log: JobLog) => void }): Promise<JobOutcome>;
+  /**
+   * Loads another set of modules (shipped bundles): a new worker loads them first (a module that fails leaves the pool
+   * as it was, and rejects with `FunctionModuleError`); then the catalogue is the new one, idle workers with the old
+   * set retire at once and busy ones when their job ends.
+   */
+  reload(modules: readonly ModuleSource[]): Promise<readonly FunctionMeta[]>;
+  /**
+   * Runs one attempt; never rejects: failures, aborts and worker crashes are outcomes. Attempts wait their turn in
+   * order, each starting once its `slots` (default 1) fit the pool beside the running ones; `timeoutMs` counts from then.
+   */
+  run(attemptId: string, call: AttemptCall, options?: { readonly timeoutMs?: number; readonly onLog?: (log: JobLog) => void; readonly slots?: number }): Promise<JobOutcome>;
   /** Runs an edge transform `fn(value, source, target, ...args)` on this machine (the holder's encode step). */
   transform(call: TransformCall, options?: { readonly timeoutMs?: number }): Promise<JobOutcome>;
   /** Aborts a queued or running attempt; false when it is not here. */
@@ -68,13 +77,24 @@ type Job = {
   readonly onLog: ((log: JobLog) => void) | undefined;
   readonly resolve: (outcome: JobOutcome) => void;
   startedAt: number;
+  /** Pool slots it takes while it runs (its attempt's `slots`, at most the pool). */
+  readonly units: number;
+  readonly timeoutMs: number | undefined;
   abortReason: "cancelled" | "timeout" | undefined;
   timeout: LongTimeout | undefined;
   grace: ReturnType<typeof setTimeout> | undefined;
   slot: Slot | undefined;
 };
 
-type Slot = { worker: Worker; isReady: boolean; job: Job | undefined; isRetired: boolean; idleTimer: ReturnType<typeof setTimeout> | undefined };
+type Slot = {
+  worker: Worker;
+  isReady: boolean;
+  job: Job | undefined;
+  isRetired: boolean;
+  idleTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Which module set it loaded (counted by reloads): one older than the pool's retires when idle. */
+  generation: number;
+};
 
 const workerUrl = new URL("./worker-entry.mjs", import.meta.url);
 
@@ -92,8 +112,12 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
   const slots = new Set<Slot>();
   const queue: Job[] = [];
   const jobsByAttempt = new Map<string, Job>();
+  /** Slots taken by the jobs in workers (a job of several slots leaves workers idle beside it). */
+  let busyUnits = 0;
   let nextJobId = 1;
   let isClosed = false;
+  let modules = options.modules;
+  let generation = 0;
 
   const finish = (job: Job, outcome: JobOutcome): void => {
     clearLongTimeout(job.timeout);
@@ -101,7 +125,10 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
     if (job.attemptId !== undefined && jobsByAttempt.get(job.attemptId) === job) jobsByAttempt.delete(job.attemptId);
     const queued = queue.indexOf(job);
     if (queued !== -1) queue.splice(queued, 1);
-    if (job.slot !== undefined && job.slot.job === job) job.slot.job = undefined;
+    if (job.slot !== undefined && job.slot.job === job) {
+      job.slot.job = undefined;
+      busyUnits -= job.units;
+    }
     job.resolve(outcome);
   };
 
@@ -112,14 +139,21 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
     metrics: metrics ?? { wallMs: job.startedAt === 0 ? 0 : performance.now() - job.startedAt },
   });
 
+  /** The worker leaves the pool for good (idle too long, or loaded before the last reload). */
+  const retire = (slot: Slot): void => {
+    if (slot.idleTimer !== undefined) clearTimeout(slot.idleTimer);
+    slot.idleTimer = undefined;
+    slot.isRetired = true;
+    slots.delete(slot);
+    void slot.worker.terminate();
+  };
+
   const retireWhenIdle = (slot: Slot): void => {
     if (slot.idleTimer !== undefined) clearTimeout(slot.idleTimer);
     slot.idleTimer = setTimeout(() => {
       slot.idleTimer = undefined;
       if (slot.job !== undefined || slot.isRetired || isClosed) return;
-      slot.isRetired = true;
-      slots.delete(slot);
-      void slot.worker.terminate();
+      retire(slot);
     }, idleWorkerMs);
     slot.idleTimer.unref();
   };
@@ -127,16 +161,25 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
   const dispatch = (): void => {
     for (const slot of slots) {
       if (!slot.isReady || slot.job !== undefined || slot.isRetired) continue;
+      if (slot.generation < generation) {
+        // Loaded before the last reload: it would run the old code.
+        retire(slot);
+        continue;
+      }
       if (queue.length === 0) {
         if (slot.idleTimer === undefined) retireWhenIdle(slot);
         continue;
       }
+      // In order: a job whose slots do not fit yet keeps the ones behind it waiting (the server counts the same way).
+      if (busyUnits + queue[0]!.units > options.slots) break;
       if (slot.idleTimer !== undefined) clearTimeout(slot.idleTimer);
       slot.idleTimer = undefined;
       const job = queue.shift() as Job;
       slot.job = job;
       job.slot = slot;
+      busyUnits += job.units;
       job.startedAt = performance.now();
+      if (job.timeoutMs !== undefined) job.timeout = setLongTimeout(() => abortJob(job, "timeout"), job.timeoutMs);
       slot.worker.postMessage(job.message);
     }
     // Jobs still waiting start more workers, up to `slots` (a starting worker counts: it takes the next job).
@@ -178,11 +221,11 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
     if (!isClosed && !slot.isRetired && queue.length > 0) void replace();
   };
 
-  const spawn = (): Promise<{ slot: Slot; functions: readonly FunctionMeta[] }> =>
+  const spawn = (loading: readonly ModuleSource[] = modules, loadingGeneration = generation): Promise<{ slot: Slot; functions: readonly FunctionMeta[] }> =>
     new Promise((resolve, reject) => {
       // execArgv: [] so a parent started with `--import tsx` does not register tsx twice in the worker.
       const worker = new Worker(workerUrl, { execArgv: [] });
-      const slot: Slot = { worker, isReady: false, job: undefined, isRetired: false, idleTimer: undefined };
+      const slot: Slot = { worker, isReady: false, job: undefined, isRetired: false, idleTimer: undefined, generation: loadingGeneration };
       slots.add(slot);
       let isStarted = false;
       worker.on("message", (message: FromWorker) => {
@@ -195,9 +238,7 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
         }
         if (!isStarted && message.type === "init_failed") {
           isStarted = true;
-          slot.isRetired = true;
-          slots.delete(slot);
-          void worker.terminate();
+          retire(slot);
           reject(new FunctionModuleError(message.error));
           return;
         }
@@ -221,7 +262,7 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
         }
         onWorkerGone(slot, `the function ended its worker thread (exit code ${code})`);
       });
-      worker.postMessage({ type: "init", modules: options.modules, machine: options.machine } satisfies ToWorker);
+      worker.postMessage({ type: "init", modules: loading, machine: options.machine } satisfies ToWorker);
     });
 
   const replace = async (): Promise<void> => {
@@ -236,17 +277,18 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
     }
   };
 
-  const first = await spawn();
+  let catalogue = (await spawn()).functions;
+  let reloads: Promise<unknown> = Promise.resolve();
 
-  const enqueue = (attemptId: string | undefined, message: Job["message"], onLog: Job["onLog"], timeoutMs: number | undefined): Promise<JobOutcome> =>
+  const enqueue = (attemptId: string | undefined, message: Job["message"], onLog: Job["onLog"], timeoutMs: number | undefined, slotsTaken = 1): Promise<JobOutcome> =>
     new Promise((resolve) => {
       if (isClosed) {
         resolve({ ok: false, kind: "cancelled", message: "the agent is stopping", metrics: { wallMs: 0 } });
         return;
       }
-      const job: Job = { jobId: message.jobId, attemptId, message, onLog, resolve, startedAt: 0, abortReason: undefined, timeout: undefined, grace: undefined, slot: undefined };
+      const units = Math.min(Math.max(1, Math.ceil(slotsTaken)), options.slots);
+      const job: Job = { jobId: message.jobId, attemptId, message, onLog, resolve, startedAt: 0, units, timeoutMs, abortReason: undefined, timeout: undefined, grace: undefined, slot: undefined };
       if (attemptId !== undefined) jobsByAttempt.set(attemptId, job);
-      if (timeoutMs !== undefined) job.timeout = setLongTimeout(() => abortJob(job, "timeout"), timeoutMs);
       queue.push(job);
       dispatch();
     });
@@ -270,14 +312,31 @@ export async function createExecutor(options: ExecutorOptions): Promise<Executor
     }, graceMs);
   };
 
+  const reload = async (next: readonly ModuleSource[]): Promise<readonly FunctionMeta[]> => {
+    const loaded = await spawn(next, generation + 1);
+    modules = next;
+    generation += 1;
+    catalogue = loaded.functions;
+    dispatch();
+    return catalogue;
+  };
+
   return {
-    catalogue: first.functions,
+    get catalogue() {
+      return catalogue;
+    },
+    reload(next) {
+      // One at a time: each reload starts from the set the previous one left.
+      const done = reloads.then(() => reload(next));
+      reloads = done.catch(() => undefined);
+      return done;
+    },
     run: (attemptId, call, runOptions = {}) => {
       const existing = jobsByAttempt.get(attemptId);
       if (existing !== undefined) {
         return Promise.resolve({ ok: false, kind: "function_failed", message: `attempt ${attemptId} is already running here`, metrics: { wallMs: 0 } });
       }
-      return enqueue(attemptId, { type: "run", jobId: nextJobId++, call }, runOptions.onLog, runOptions.timeoutMs);
+      return enqueue(attemptId, { type: "run", jobId: nextJobId++, call }, runOptions.onLog, runOptions.timeoutMs, runOptions.slots);
     },
     transform: (call, transformOptions = {}) => enqueue(undefined, { type: "transform", jobId: nextJobId++, call }, undefined, transformOptions.timeoutMs),
     abort(attemptId, reason) {

@@ -94,6 +94,7 @@ export function createInProcessExecutor(options: InProcessExecutorOptions): Exec
 
   return {
     catalogue: registry.list(),
+    reload: () => Promise.reject(new Error("an in-process agent offers the standard library only: it loads no function bundles")),
     run: (attemptId, call, runOptions) =>
       execute(attemptId, call, () => evaluateCall(registry, options.machine, call), runOptions?.timeoutMs, runOptions?.onLog),
     transform: (call, transformOptions) =>

@@ -1,5 +1,5 @@
 import type { FunctionMeta } from "@handoff/protocol";
-import type { ModuleLoadError } from "../functions/load-modules.ts";
+import type { ModuleLoadError, ModuleSource } from "../functions/load-modules.ts";
 
 export type EdgeTransform = { readonly fn: string; readonly args?: readonly unknown[] | undefined };
 
@@ -68,7 +68,7 @@ export type TransformCall = {
 };
 
 export type ToWorker =
-  | { readonly type: "init"; readonly modules: readonly string[]; readonly machine: string }
+  | { readonly type: "init"; readonly modules: readonly ModuleSource[]; readonly machine: string }
   | { readonly type: "run"; readonly jobId: number; readonly call: AttemptCall }
   | { readonly type: "transform"; readonly jobId: number; readonly call: TransformCall }
   | { readonly type: "abort"; readonly jobId: number; readonly reason: string };

@@ -2,6 +2,7 @@ import { existsSync, statSync } from "node:fs";
 import { extname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { FunctionMeta } from "@handoff/protocol";
+import { shippedCodeHash } from "@handoff/protocol/function-bundle-hash";
 import { DuplicateFunctionError, FunctionRegistry, stdFunctions, type HandoffFunction } from "@handoff/sdk";
 
 /** File extensions a function module may have. */
@@ -13,6 +14,14 @@ export type ModuleLoadError =
   | { readonly kind: "unsupported_extension"; readonly file: string; readonly message: string }
   | { readonly kind: "module_failed"; readonly file: string; readonly message: string }
   | { readonly kind: "duplicate_function"; readonly file: string; readonly functionName: string; readonly message: string };
+
+/**
+ * A function bundle the server shipped (cached on disk, its hash checked): only `names` are taken from it (a newer
+ * bundle may define the others), each with `codeHash` = `shippedCodeHash(name, hash)`.
+ */
+export type ShippedModule = { readonly file: string; readonly hash: string; readonly names: readonly string[] };
+/** A module on the agent's own disk (a path), or a shipped bundle. */
+export type ModuleSource = string | ShippedModule;
 
 export type LoadModulesResult =
   | { readonly ok: true; readonly registry: FunctionRegistry; readonly byFile: ReadonlyMap<string, readonly string[]> }
@@ -26,12 +35,13 @@ export type LoadModulesResult =
  * const loaded = await loadFunctionModules(["/opt/fns/image.ts"]);
  * if (loaded.ok) loaded.registry.get("image.resize");
  */
-export async function loadFunctionModules(paths: readonly string[]): Promise<LoadModulesResult> {
+export async function loadFunctionModules(paths: readonly ModuleSource[]): Promise<LoadModulesResult> {
   let registry = stdFunctions;
   const origin = new Map<string, string>(Array.from(stdFunctions, (fn) => [fn.meta.name, "the standard library"]));
   const byFile = new Map<string, string[]>();
   for (const given of paths) {
-    const file = resolve(given);
+    const shipped = typeof given === "string" ? undefined : given;
+    const file = resolve(typeof given === "string" ? given : given.file);
     const problem = checkFile(file);
     if (problem !== undefined) return { ok: false, error: problem };
     let exports: Record<string, unknown>;
@@ -40,7 +50,12 @@ export async function loadFunctionModules(paths: readonly string[]): Promise<Loa
     } catch (error) {
       return { ok: false, error: { kind: "module_failed", file, message: `function module ${file} failed to load: ${describe(error)}` } };
     }
-    const found = collectFunctions(exports);
+    let found = collectFunctions(exports);
+    if (shipped !== undefined) {
+      const taken = asShipped(found, shipped);
+      if (!taken.ok) return { ok: false, error: { kind: "module_failed", file, message: taken.message } };
+      found = taken.functions;
+    }
     try {
       registry = registry.merge(found);
     } catch (error) {
@@ -60,6 +75,20 @@ export async function loadFunctionModules(paths: readonly string[]): Promise<Loa
     byFile.set(file, [...new Set(found.map((fn) => fn.meta.name))].sort());
   }
   return { ok: true, registry, byFile };
+}
+
+/** The functions a shipped bundle is loaded for, each with its bundle-based code hash; every wanted name must be there. */
+function asShipped(found: readonly HandoffFunction[], shipped: ShippedModule): { ok: true; functions: HandoffFunction[] } | { ok: false; message: string } {
+  const byName = new Map(found.map((fn) => [fn.meta.name, fn]));
+  const missing = shipped.names.filter((name) => !byName.has(name));
+  if (missing.length > 0) return { ok: false, message: `function bundle ${shipped.hash} does not define ${missing.map((name) => `"${name}"`).join(", ")}` };
+  return {
+    ok: true,
+    functions: shipped.names.map((name) => {
+      const fn = byName.get(name) as HandoffFunction;
+      return { ...fn, meta: { ...fn.meta, codeHash: shippedCodeHash(name, shipped.hash) } };
+    }),
+  };
 }
 
 function checkFile(file: string): ModuleLoadError | undefined {

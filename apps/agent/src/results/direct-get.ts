@@ -1,11 +1,15 @@
 import { connect, type Socket } from "node:net";
+import { createBlockRing, type BlockRing, type WriteBlock } from "./body-blocks.ts";
 
 /** Where the body of an answer goes, chosen once its status and `Content-Length` are known. */
 export type BodySink =
   /** Read straight into this buffer (its length is the body's): the kernel writes into it, nothing is copied. */
   | { readonly kind: "buffer"; readonly target: Uint8Array }
-  /** Handed over chunk by chunk (copies of a reused read buffer); `false` pauses the socket until `resume()`. */
-  | { readonly kind: "chunks"; readonly onChunk: (chunk: Buffer) => boolean; readonly onEnd: (error?: Error) => void };
+  /**
+   * Read into a few reused blocks, each handed to `write` when full (a value larger than memory, written to a file):
+   * no copy and no allocation per read. The answer settles once every write has ended; `onEnd` is called first.
+   */
+  | { readonly kind: "blocks"; readonly write: WriteBlock; readonly onEnd: (error?: Error) => void };
 
 export type DirectAnswer = { readonly status: number; readonly headers: ReadonlyMap<string, string>; readonly size: number };
 
@@ -13,11 +17,8 @@ export type DirectGetRequest = {
   readonly url: URL;
   readonly headers: Readonly<Record<string, string>>;
   readonly signal?: AbortSignal | undefined;
-  /**
-   * Chooses where the body goes; throwing refuses the answer (the request fails with that error). `resume` restarts
-   * a socket a `chunks` sink paused.
-   */
-  readonly sinkFor: (answer: DirectAnswer, resume: () => void) => BodySink;
+  /** Chooses where the body goes; throwing refuses the answer (the request fails with that error). */
+  readonly sinkFor: (answer: DirectAnswer) => BodySink;
 };
 
 /** A connection that ended the last answer cleanly waits here at most this long for the next request. */
@@ -25,7 +26,6 @@ const IDLE_MS = 2_000;
 const MAX_IDLE_PER_ORIGIN = 8;
 const HEADER_MAX_BYTES = 64 * 1024;
 const READ_MAX_BYTES = 8 * 2 ** 20;
-const CHUNK_READ_BYTES = 1 * 2 ** 20;
 
 type Exchange = {
   nextBuffer(): Uint8Array;
@@ -120,9 +120,9 @@ function exchangeOn(conn: Connection, request: DirectGetRequest): Promise<Direct
     let headerBytes = 0;
     let answer: DirectAnswer | undefined;
     let sink: BodySink | undefined;
+    let ring: BlockRing | undefined;
     let received = 0;
     let isSettled = false;
-    const chunk = Buffer.allocUnsafe(CHUNK_READ_BYTES);
 
     const settle = (error: Error | undefined): void => {
       if (isSettled) return;
@@ -131,13 +131,30 @@ function exchangeOn(conn: Connection, request: DirectGetRequest): Promise<Direct
       if (error !== undefined) {
         conn.exchange = undefined;
         conn.socket.destroy();
-        if (sink?.kind === "chunks") sink.onEnd(error);
-        reject(headerBytes === 0 && !(error instanceof AbortedError) ? new StaleConnectionError(error.message) : error);
+        const failed = headerBytes === 0 && !(error instanceof AbortedError) ? new StaleConnectionError(error.message) : error;
+        if (sink?.kind !== "blocks" || ring === undefined) return reject(failed);
+        // The blocks being written end first: the file is closed (or removed) only after its last write.
+        const blocks = sink;
+        ring.fail(error);
+        ring.done.catch(() => undefined).finally(() => {
+          blocks.onEnd(error);
+          reject(failed);
+        });
         return;
       }
       release(request.url.host, conn);
-      if (sink?.kind === "chunks") sink.onEnd();
-      resolve(answer!);
+      if (sink?.kind !== "blocks" || ring === undefined) return resolve(answer!);
+      const blocks = sink;
+      ring.done.then(
+        () => {
+          blocks.onEnd();
+          resolve(answer!);
+        },
+        (writeError: Error) => {
+          blocks.onEnd(writeError);
+          reject(writeError);
+        },
+      );
     };
     const onAbort = (): void => settle(new AbortedError("the fetch was aborted"));
     if (request.signal?.aborted === true) return reject(new AbortedError("the fetch was aborted"));
@@ -145,7 +162,7 @@ function exchangeOn(conn: Connection, request: DirectGetRequest): Promise<Direct
 
     const startBody = (leftover: Buffer): void => {
       try {
-        sink = request.sinkFor(answer!, () => void conn.socket.resume());
+        sink = request.sinkFor(answer!);
       } catch (error) {
         settle(error as Error);
         return;
@@ -154,16 +171,29 @@ function exchangeOn(conn: Connection, request: DirectGetRequest): Promise<Direct
         settle(new Error(`body buffer of ${sink.target.byteLength} bytes for an answer of ${answer!.size}`));
         return;
       }
+      if (sink.kind === "blocks") {
+        // A failed write ends the exchange at once (the socket may be paused waiting for that block).
+        ring = createBlockRing(answer!.size, sink.write, () => void conn.socket.resume());
+        ring.done.catch((error: Error) => settle(error));
+      }
       acceptBody(leftover);
     };
     const acceptBody = (bytes: Uint8Array): void => {
       if (received + bytes.byteLength > answer!.size) return settle(new Error(`the result server sent more than the announced ${answer!.size} bytes`));
-      if (bytes.byteLength > 0) {
-        if (sink!.kind === "buffer") sink!.target.set(bytes, received);
-        else if (!sink!.onChunk(Buffer.from(bytes)) && received + bytes.byteLength < answer!.size) conn.socket.pause();
-      }
+      if (ring !== undefined) return acceptBlock(bytes);
+      if (sink!.kind === "buffer") sink!.target.set(bytes, received);
       received += bytes.byteLength;
       if (received === answer!.size) settle(undefined);
+    };
+    const acceptBlock = (bytes: Uint8Array): void => {
+      try {
+        ring!.accept(bytes);
+      } catch (error) {
+        return settle(error as Error);
+      }
+      received += bytes.byteLength;
+      if (received === answer!.size) return settle(undefined);
+      if (!ring!.hasRoom()) conn.socket.pause(); // every block is being written: `onRoom` resumes
     };
 
     conn.exchange = {
@@ -171,7 +201,9 @@ function exchangeOn(conn: Connection, request: DirectGetRequest): Promise<Direct
         if (answer === undefined) return header.subarray(headerBytes);
         const left = answer.size - received;
         if (sink?.kind === "buffer") return sink.target.subarray(received, received + Math.max(1, Math.min(left, READ_MAX_BYTES)));
-        return chunk.subarray(0, Math.max(1, Math.min(left, CHUNK_READ_BYTES)));
+        // While every block is being written the socket is paused (reads stop at once); were one to come anyway, the
+        // ring refuses it and the exchange fails — never a silent overwrite.
+        return ring?.nextBuffer() ?? spare.subarray(0, Math.max(1, Math.min(left, spare.byteLength)));
       },
       onRead(data) {
         if (answer === undefined) {

@@ -72,8 +72,9 @@ export function createResultFetcher({ store, prove }: { readonly store: ResultSt
           if (answer === undefined || (!answer.ok && answer.error.kind === "single")) return single(item.request).then(item.resolve, item.reject);
           if (!answer.ok) return answer.error.kind === "single" ? undefined : item.resolve({ ok: false, error: answer.error });
           const { runId, taskId } = item.request;
-          // A copy: the answer's bytes are a view into the whole batch, which must not stay alive through one value.
-          const bytes = new Uint8Array(answer.bytes);
+          // A small answer is the values' shared storage; out of a large one each value is copied (into shared memory,
+          // for a worker thread), so that one value kept does not keep the whole batch alive.
+          const bytes = answer.isSlab ? answer.bytes : sharedCopy(answer.bytes);
           await store.putBytes(runId, taskId, bytes, answer.contentType);
           // Decoded from the stored bytes themselves (as `get` with `isShared` would, without looking the value up again).
           item.resolve({ ok: true, value: decodeValue(bytes, answer.contentType), size: bytes.byteLength });
@@ -82,6 +83,12 @@ export function createResultFetcher({ store, prove }: { readonly store: ResultSt
     } catch (error) {
       for (const item of chunk) item.reject(error);
     }
+  }
+
+  function sharedCopy(bytes: Uint8Array): Uint8Array {
+    const copy = new Uint8Array(new SharedArrayBuffer(bytes.byteLength));
+    copy.set(bytes);
+    return copy;
   }
 
   function download(request: Omit<FetchResultRequest, "store">): Promise<FetchResultOutcome> {

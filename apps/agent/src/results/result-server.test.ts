@@ -379,6 +379,29 @@ describe("when a consumer fetches many inputs from one holder at once", () => {
     expect(await honest.text()).toContain('"ok":true');
   });
 
+  it("hands a batch's small binary values on intact as views of one shared buffer, and copies values out of a large answer", async () => {
+    const digest = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex");
+    const small = Array.from({ length: 600 }, (_, index) => randomFillSync(new Uint8Array(index === 0 ? 0 : 1024 + (index % 3) - 1)));
+    const large = Array.from({ length: 8 }, () => randomFillSync(new Uint8Array(200 * 1024)));
+    const names = [...small.map((_, index) => `b${index}`), ...large.map((_, index) => `L${index}`)];
+    const values = [...small, ...large];
+    for (const [index, name] of names.entries()) await holderStore.put("run-slab", name, values[index]);
+    const consumerStore = newStore("consumer");
+    const fetcher = createResultFetcher({ store: consumerStore, prove });
+    const shared = grantFor("run-slab", names[0]!, { taskIds: names });
+
+    const outcomes = await Promise.all(names.map((taskId) => fetcher.fetch({ url: server.url, runId: "run-slab", taskId, grant: shared, isSharedGrant: true })));
+
+    const got = outcomes.map((outcome) => (outcome.ok ? (outcome.value as Uint8Array) : expect.fail(JSON.stringify(outcome.error))));
+    expect(got.map(digest)).toEqual(values.map(digest));
+    expect(names.map((name) => digest(consumerStore.bytesInMemory("run-slab", name)!))).toEqual(values.map(digest));
+    expect(got.every((bytes) => bytes.buffer instanceof SharedArrayBuffer)).toBe(true); // a worker gets them without a copy
+    // The first 500 small values came in one answer of ~500 KiB: one buffer holds them all, no copy per value.
+    expect(new Set(got.slice(0, 500).map((bytes) => bytes.buffer)).size).toBe(1);
+    // The 200 KiB values came in an answer over 1 MiB: each is a copy of its own, so one kept does not keep the batch.
+    expect(got.slice(600).every((bytes) => bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength)).toBe(true);
+  });
+
   it("answers a malformed batch with 400 and changes nothing", async () => {
     const response = await fetch(`${server.url}/results/batch`, { method: "POST", body: JSON.stringify({ grants: [1, 2] }) });
     expect(response.status).toBe(400);

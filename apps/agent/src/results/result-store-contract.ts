@@ -49,6 +49,16 @@ export type ResultStore = {
     readable: Readable,
     encoding: { readonly contentType: ValueContentType; readonly size: number },
   ): Promise<void>;
+  /**
+   * Stores a value that `write` writes to a new file at the path it is given (the disk budget is made room for and
+   * `size` reserved first): on disk, never in memory. On failure the file is removed and the error thrown.
+   */
+  putFile(runId: string, taskId: string, encoding: { readonly contentType: ValueContentType; readonly size: number }, write: (path: string) => Promise<void>): Promise<void>;
+  /**
+   * The value's file, opened for reading (a concurrent eviction cannot pull it away; the caller closes it), when the
+   * value is on disk; `undefined` when it is held in memory or absent.
+   */
+  openFile(runId: string, taskId: string): number | undefined;
   /** Whether a value of `size` encoded bytes would be kept in memory (else it goes straight to disk). */
   fitsInMemory(size: number): boolean;
   has(runId: string, taskId: string): boolean;

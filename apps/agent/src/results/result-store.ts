@@ -1,10 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { close, createReadStream, createWriteStream, mkdirSync, openSync, read as fsRead, readFile } from "node:fs";
+import { createReadStream, createWriteStream, mkdirSync, openSync } from "node:fs";
 import { rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { readExact } from "./read-exact.ts";
+import { readSharedFile, readWholeFile, streamBytes, streamChunkBytes } from "./stored-bytes.ts";
 import { decodeValue, encodeValue, ValueContentType } from "./value-bytes.ts";
 
 import { EvictionReason, type ResultLocation, type ResultMeta, type ResultStoreStats, type ResultStoreOptions, type ResultStore, type PutOptions, type GetOptions } from "./result-store-contract.ts";
@@ -24,46 +25,9 @@ type Entry = {
 };
 
 const maxEvictionRecords = 10_000;
-const streamChunkBytes = 1024 * 1024;
 
 function keyOf(runId: string, taskId: string): string {
   return JSON.stringify([runId, taskId]);
-}
-
-function streamBytes(bytes: Uint8Array): Readable {
-  function* chunks(): Generator<Buffer> {
-    for (let offset = 0; offset < bytes.byteLength; offset += streamChunkBytes) {
-      const length = Math.min(streamChunkBytes, bytes.byteLength - offset);
-      yield Buffer.from(bytes.buffer, bytes.byteOffset + offset, length);
-    }
-  }
-  return Readable.from(chunks(), { objectMode: false });
-}
-
-// Reads through an already-open descriptor (immune to a concurrent unlink) into one buffer sized by fstat.
-function readWholeFile(fd: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    readFile(fd, (readError, data) => {
-      close(fd, () => (readError === null ? resolve(data) : reject(readError)));
-    });
-  });
-}
-
-// Reads a file of `size` bytes into shared memory, which a worker thread then receives without a copy.
-async function readSharedFile(fd: number, size: number): Promise<Uint8Array> {
-  const target = new Uint8Array(new SharedArrayBuffer(size));
-  const readAt = (offset: number): Promise<number> =>
-    new Promise((resolve, reject) => fsRead(fd, target, offset, Math.min(size - offset, 2 ** 30), offset, (error, bytes) => (error === null ? resolve(bytes) : reject(error))));
-  try {
-    for (let offset = 0; offset < size; ) {
-      const bytes = await readAt(offset);
-      if (bytes === 0) throw new Error(`stored file ended after ${offset} of its ${size} bytes`);
-      offset += bytes;
-    }
-  } finally {
-    close(fd, () => undefined);
-  }
-  return target;
 }
 
 /**
@@ -282,6 +246,13 @@ export function createResultStore(options: ResultStoreOptions): ResultStore {
           createWriteStream(path),
         );
       });
+    },
+
+    putFile: (runId, taskId, { contentType, size }, write) => storeOnDisk(runId, taskId, contentType, size, write),
+
+    openFile(runId, taskId) {
+      const entry = entries.get(keyOf(runId, taskId));
+      return entry?.bytes !== undefined || entry?.path === undefined ? undefined : openSync(entry.path, "r");
     },
 
     bytesInMemory: (runId, taskId) => entries.get(keyOf(runId, taskId))?.bytes,

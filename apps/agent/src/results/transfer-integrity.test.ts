@@ -74,6 +74,21 @@ describe("a binary value fetched from its holder", () => {
     expect(await readdir(join(dir, "consumer-small-budget"))).toHaveLength(1);
   });
 
+  it("arrives intact from the holder's disk into the consumer's, through blocks reused many times over", async () => {
+    const size = 37 * MiB + 3; // over two turns of both sides' block rings, ending in a partial block
+    const original = randomFillSync(new Uint8Array(size));
+    await holder.put("run-disk", "blob", original);
+    expect(await holder.pathOf("run-disk", "blob")).toBeDefined(); // spilled: served from its file
+    const consumer = storeIn("consumer-disk", 4 * MiB);
+
+    const outcome = await createResultFetcher({ store: consumer, prove }).fetch({ url: server.url, runId: "run-disk", taskId: "blob", grant: grantFor("run-disk", "blob"), materialize: false });
+
+    expect(outcome).toMatchObject({ ok: true, value: undefined, size });
+    expect(consumer.meta("run-disk", "blob")?.location).toBe("disk");
+    expect(sha256((await consumer.get("run-disk", "blob")) as Uint8Array)).toBe(sha256(original));
+    await holder.delete("run-disk", "blob");
+  });
+
   it("arrives intact at 256 MiB", { timeout: 120_000 }, async () => {
     const consumer = storeIn("consumer-256", 512 * MiB);
     await moveIntact("run-256", 256 * MiB, consumer);

@@ -3,9 +3,9 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { hostname } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { loadConfig, startServer, type RunningServer, type WebHandler } from "@handoff/server";
 import { intFlag, parseFlags } from "../args.ts";
+import { agentEntry } from "../agent-entry.ts";
 import { repoRoot, resolveDataDir } from "../data-dir.ts";
 
 const usage = `handoff start [--port 4400] [--host 127.0.0.1] [--data-dir REPO/.handoff] [--database-url URL]
@@ -13,10 +13,7 @@ const usage = `handoff start [--port 4400] [--host 127.0.0.1] [--data-dir REPO/.
 Starts the whole system on its embedded default: the server (SQLite unless --database-url / DATABASE_URL
 names PostgreSQL), the dashboard when apps/web is built, and one local agent.`;
 
-/** The agent's command-line entry, resolved through its package's public exports (`@handoff/agent/cli`). */
-export function agentEntry(): string {
-  return fileURLToPath(import.meta.resolve("@handoff/agent/cli"));
-}
+export { agentEntry } from "../agent-entry.ts";
 
 /** The function modules of the examples (examples/*.dag.json): what the local agent loads when no --functions is given. */
 export function exampleFunctionModules(): string[] {

@@ -1,28 +1,24 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
-import { createServer } from "node:net";
+import type { ChildProcess } from "node:child_process";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createClient, type HandoffClient } from "@handoff/sdk";
-import { agentEntry } from "../commands/start.ts";
+import { exited, freePort, spawnAgent, spawnServer, waitForMachines, type AgentSpec } from "./processes.ts";
 
 export { exampleFunctionModules } from "../commands/start.ts";
+export { freePort, until, type AgentSpec } from "./processes.ts";
+export { startReplicas, type Replicas, type ReplicasOptions } from "./start-replicas.ts";
 
-export interface AgentSpec {
-  readonly name: string;
-  /** e.g. `{ cpu: 2, memory: 2000, slots: 2 }` */
-  readonly capacity?: Readonly<Record<string, number>>;
-  /** Function modules (.ts / .mjs), absolute paths. */
-  readonly functions?: readonly string[];
-  readonly extraArgs?: readonly string[];
-  /** The agent's data dir (its identity key): default `<stack dir>/agents/<name>`, the same at every start. */
-  readonly dataDir?: string;
-  /** The join token in its environment: default a fresh one; `null` starts it with none (its identity must be known). */
-  readonly joinToken?: string | null;
-  /** Extra environment for the agent. */
-  readonly env?: Readonly<Record<string, string>>;
+/** The module of `e2e.gate` (gate-functions.ts), for a stack's agents: a task that ends when the test says so. */
+export function gateFunctionModule(): string {
+  return fileURLToPath(new URL("./gate-functions.ts", import.meta.url));
+}
+
+/** A gate file for `e2e.gate`: the task waits until `open()` creates it. */
+export function gateFile(name: string): { readonly path: string; open(): void } {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), "handoff-gate-")), name);
+  return { path: file, open: () => writeFileSync(file, "open") };
 }
 
 export interface StackOptions {
@@ -39,6 +35,11 @@ export interface StackOptions {
   readonly verbose?: boolean;
   /** Receives everything the server process prints (stdout and stderr). */
   readonly serverOutput?: (chunk: string) => void;
+  /**
+   * A second server on another stack's database: its data dir's admin token is copied in first (the database has an
+   * admin already, so this server would create none). Start both before any run: a starting server resumes runs.
+   */
+  readonly adminTokenFrom?: string;
 }
 
 export interface Stack {
@@ -65,81 +66,27 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-const cliMain = fileURLToPath(new URL("../main.ts", import.meta.url));
-
-/** A TCP port free on 127.0.0.1 right now (the kernel picks it). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${last instanceof Error ? last.message : JSON.stringify(last)})` : ""}`);
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once("exit", () => resolve()));
-}
-
-/**
- * The real stack for tests and benchmarks: a server process and agent processes on loopback, talking
- * over real sockets to a real database. Nothing is simulated.
- */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const require = createRequire(import.meta.url);
-  const tsx = require.resolve("tsx");
   const dataDir = mkdtempSync(path.join(tmpdir(), "handoff-stack-"));
+  if (options.adminTokenFrom !== undefined) copyFileSync(path.join(options.adminTokenFrom, "admin-token"), path.join(dataDir, "admin-token"));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const stdio = options.verbose ? "inherit" : "ignore";
   const agents = new Map<string, ChildProcess>();
   let server: ChildProcess | undefined;
 
   const launchServer = async (): Promise<void> => {
-    server = spawn(
-      process.execPath,
-      ["--import", tsx, cliMain, "start", "--no-agent", ...(options.web ? [] : ["--no-web"]), "--port", String(port), "--data-dir", dataDir],
-      {
-        stdio: ["ignore", options.serverOutput ? "pipe" : stdio, options.verbose ? "inherit" : "pipe"],
-        env: {
-          ...process.env,
-          HANDOFF_LOG_LEVEL: options.verbose ? "info" : "warn",
-          HANDOFF_LOCAL_MACHINE: options.localMachine ?? options.agents?.[0]?.name ?? "local",
-          ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : { DATABASE_URL: `file:${path.join(dataDir, "handoff.db")}` }),
-          ...options.serverEnv,
-        },
+    server = await spawnServer({
+      label: "the server",
+      port,
+      dataDir,
+      ...(options.web === undefined ? {} : { web: options.web }),
+      ...(options.verbose === undefined ? {} : { verbose: options.verbose }),
+      ...(options.serverOutput === undefined ? {} : { output: options.serverOutput }),
+      env: {
+        HANDOFF_LOCAL_MACHINE: options.localMachine ?? options.agents?.[0]?.name ?? "local",
+        DATABASE_URL: options.databaseUrl ?? `file:${path.join(dataDir, "handoff.db")}`,
+        ...options.serverEnv,
       },
-    );
-    let stderr = "";
-    server.stderr?.on("data", (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString("utf8")).slice(-4000);
-      options.serverOutput?.(chunk.toString("utf8"));
-    });
-    server.stdout?.on("data", (chunk: Buffer) => options.serverOutput?.(chunk.toString("utf8")));
-    const started = server;
-    await until("the server's /healthz", async () => {
-      if (started.exitCode !== null) throw new Error(`server exited with ${started.exitCode}: ${stderr}`);
-      const response = await fetch(`${url}/healthz`);
-      return response.ok ? true : undefined;
     });
   };
 
@@ -149,53 +96,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   const joinToken = async (): Promise<string> => (await client.trpc.tokens.create.mutate({ name: `test agent ${Date.now()}`, kind: "join" })).token;
 
-  const waitForMachines = async (names: readonly string[], status: "online" | "offline" = "online"): Promise<void> => {
-    await until(`machines ${names.join(", ")} to be ${status}`, async () => {
-      const machines = await client.discoverMachines();
-      return names.every((name) => machines.some((machine) => machine.name === name && machine.status === status)) ? true : undefined;
-    });
-  };
+  const waitFor = (names: readonly string[], status?: "online" | "offline"): Promise<void> => waitForMachines(client, names, status);
 
   const launched: ChildProcess[] = [];
   const spawnAgentProcess = async (spec: AgentSpec, output?: (chunk: string) => void): Promise<ChildProcess> => {
     const token = spec.joinToken === undefined ? await joinToken() : spec.joinToken;
-    const capacity = spec.capacity
-      ? ["--capacity", Object.entries(spec.capacity).map(([key, amount]) => `${key}=${amount}`).join(",")]
-      : [];
-    const { HANDOFF_JOIN_TOKEN: _inherited, ...env } = process.env;
-    const child = spawn(
-      process.execPath,
-      [
-        "--import",
-        tsx,
-        agentEntry(),
-        "--server",
-        url,
-        "--name",
-        spec.name,
-        "--data-dir",
-        spec.dataDir ?? path.join(dataDir, "agents", spec.name),
-        ...capacity,
-        ...(spec.functions ?? []).flatMap((file) => ["--functions", file]),
-        ...(spec.extraArgs ?? []),
-      ],
-      {
-        stdio: ["ignore", output ? "pipe" : stdio, output ? "pipe" : stdio],
-        // The join token travels in the environment, never on the command line.
-        env: { ...env, ...(token === null ? {} : { HANDOFF_JOIN_TOKEN: token }), ...spec.env },
-      },
-    );
-    if (output) {
-      child.stdout?.on("data", (chunk: Buffer) => output(chunk.toString("utf8")));
-      child.stderr?.on("data", (chunk: Buffer) => output(chunk.toString("utf8")));
-    }
-    return child;
+    return spawnAgent(spec, { servers: [url], stackDir: dataDir, token, ...(options.verbose === undefined ? {} : { verbose: options.verbose }), ...(output === undefined ? {} : { output }) });
   };
 
   const startAgent = async (spec: AgentSpec): Promise<ChildProcess> => {
     const child = await spawnAgentProcess(spec);
     agents.set(spec.name, child);
-    await waitForMachines([spec.name]);
+    await waitFor([spec.name]);
     return child;
   };
 
@@ -227,7 +139,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       launched.push(child);
       return child;
     },
-    waitForMachines,
+    waitForMachines: waitFor,
     async killAgent(name, signal = "SIGKILL") {
       const child = agents.get(name);
       if (!child) throw new Error(`no agent "${name}" in this stack`);

@@ -8,6 +8,7 @@ import type { SessionService } from "./sessions.ts";
 import type { SignInCodeService } from "./sign-in-codes.ts";
 import type { Principal } from "@handoff/api";
 import type { TokenService } from "./tokens.ts";
+import { readBody } from "../http/body-limits.ts";
 import { sendFailure } from "../http/send-json.ts";
 
 export interface AuthRoutesOptions {
@@ -18,6 +19,8 @@ export interface AuthRoutesOptions {
   readonly audit: AuditLog;
   /** HANDOFF_PUBLIC_URL or the listening URL: an allowed Origin, and https there means `Secure` cookies. */
   readonly publicUrl: () => string;
+  /** Past this many bytes of a body the connection is cut (`cutOffBytesOf`). */
+  readonly cutOffBytes: number;
 }
 
 const maxLoginBodyBytes = 16 * 1024;
@@ -54,7 +57,7 @@ export function createAuthRoutes(options: AuthRoutesOptions): {
   return {
     async login(request, response) {
       if (refuseCrossSite(request, response)) return;
-      const form = await readCredentials(request);
+      const form = await readCredentials(request, options.cutOffBytes);
       if (form.kind === "invalid") return sendFailure(response, { kind: form.status === 413 ? "too_large" : "invalid_request", message: form.message });
       const address = authenticator.addressOf(request);
       let principal: Principal | undefined;
@@ -108,15 +111,18 @@ type LoginForm =
   | { kind: "code"; code: string; token?: undefined; isForm: boolean }
   | { kind: "invalid"; status: number; message: string };
 
-async function readCredentials(request: IncomingMessage): Promise<LoginForm> {
+async function readCredentials(request: IncomingMessage, cutOffBytes: number): Promise<LoginForm> {
   const type = (request.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
   const isForm = type === "application/x-www-form-urlencoded";
   if (type !== "application/json" && !isForm) {
     request.resume();
     return { kind: "invalid", status: 415, message: "send the credentials as application/json or application/x-www-form-urlencoded" };
   }
-  const body = await readBody(request, maxLoginBodyBytes);
-  if (body === undefined) return { kind: "invalid", status: 413, message: `the sign-in body is over ${maxLoginBodyBytes} bytes` };
+  // Over the limit the rest is left to arrive and be discarded: ending the stream here would reset a client
+  // still sending its body before it reads the answer.
+  const read = await readBody(request, maxLoginBodyBytes, cutOffBytes);
+  if (!read.ok) return { kind: "invalid", status: 413, message: `the sign-in body is over ${maxLoginBodyBytes} bytes` };
+  const body = read.text;
   let fields: Record<string, unknown>;
   try {
     fields = isForm ? Object.fromEntries(new URLSearchParams(body)) : (JSON.parse(body) as Record<string, unknown>);
@@ -127,16 +133,5 @@ async function readCredentials(request: IncomingMessage): Promise<LoginForm> {
   if (typeof token === "string" && token.trim() !== "") return { kind: "token", token: token.trim(), isForm };
   if (typeof code === "string" && code.trim() !== "") return { kind: "code", code: code.trim(), isForm };
   return { kind: "invalid", status: 400, message: 'expected {"token": "..."} or {"code": "..."}' };
-}
-
-async function readBody(request: IncomingMessage, limit: number): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.byteLength;
-    if (size > limit) return undefined;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString("utf8");
 }
 

@@ -101,7 +101,13 @@ export class SessionService {
     for (const id of ids) for (const listener of this.revokeListeners) listener(id);
   }
 
-  private forgetToken(tokenId: string): void {
+  /** Replicas: a session ended through another server (its message came over Redis): forget it here at once. */
+  forgetRevoked(sessionId: string): void {
+    this.cache.deleteWhere((entry) => entry.session.id === sessionId);
+  }
+
+  /** Forgets the cached sessions opened with a token (revoked here or on another replica). */
+  forgetToken(tokenId: string): void {
     this.cache.deleteWhere((entry) => entry.token.id === tokenId);
   }
 

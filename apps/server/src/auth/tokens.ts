@@ -119,6 +119,11 @@ export class TokenService {
     return result.kind;
   }
 
+  /** Replicas: a token revoked through another server (its message came over Redis): forget it here at once. */
+  forgetRevoked(id: string): void {
+    this.cache.deleteWhere((entry) => entry.record.id === id);
+  }
+
   /** Called with the token's id whenever a token is revoked through this server. */
   onRevoke(listener: (tokenId: string) => void): () => void {
     this.revokeListeners.add(listener);

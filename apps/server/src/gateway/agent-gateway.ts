@@ -1,31 +1,71 @@
-import { randomBytes } from "node:crypto";
 import type { Server as HttpServer } from "node:http";
-import { Server } from "socket.io";
-import { AgentEvent, AgentHeartbeat, AgentHello, GrantRefresh, PROTOCOL_VERSION, ResultEvicted, SecretResolve, TaskFinished, TaskLogs, describeIssues } from "@handoff/protocol";
-import { HELLO_PROOF_CONTEXT, verifyHelloProof } from "@handoff/protocol/machine-identity";
-import type { z } from "zod";
+import { Server, type ServerOptions } from "socket.io";
+import { AgentEvent, PROTOCOL_VERSION } from "@handoff/protocol";
+import type { FunctionBundleRepository } from "@handoff/db";
 import type { TokenService } from "../auth/tokens.ts";
 import type { Logger } from "../log.ts";
-import { announcedPort } from "../machines/holder-url.ts";
-import { refreshGrant } from "../machines/refresh-grant.ts";
+import { FORWARDED_EVENTS, type AgentRelay, type Forwarded } from "../replica/agent-relay.ts";
 import type { Engine } from "../scheduler/engine.ts";
-import { resolveAttemptSecrets, type AttemptSecretsContext } from "../secrets/resolve-attempt-secrets.ts";
-import { createAgentLink } from "./agent-link.ts";
+import type { AttemptSecretsContext } from "../secrets/resolve-attempt-secrets.ts";
+import { createAgentHandlers, type AgentSession } from "./agent-handlers.ts";
+import { createAgentLink, type AgentLink } from "./agent-link.ts";
 import type { AgentServer } from "./agent-socket.ts";
+
+export interface AgentGatewayOptions {
+  readonly engine: Engine;
+  readonly tokens: TokenService;
+  readonly log: Logger;
+  readonly maxMessageBytes: number;
+  readonly secrets?: AttemptSecretsContext;
+  readonly bundles?: Pick<FunctionBundleRepository, "code">;
+  /**
+   * Replicas (issue #18): socket.io's Redis adapter, so the leader's messages reach an agent on any replica, and the
+   * relay that forwards agents' messages arriving at a standby to the leader.
+   */
+  readonly replicas?: { readonly adapter: NonNullable<Partial<ServerOptions>["adapter"]>; readonly relay: AgentRelay; readonly epoch: () => number | undefined };
+}
+
+export interface AgentGateway {
+  readonly io: AgentServer;
+  /** Replicas: a new leader asks every agent, on every replica, for a new hello (what it runs and holds). */
+  reannounce(epoch: number): void;
+  /** At a clean stop: the leader lets the agents on other replicas be (they stay connected there). */
+  detach(): void;
+}
+
+type Ack = (reply: unknown) => void;
+const isForwarded = (event: string): event is Forwarded["event"] => (FORWARDED_EVENTS as readonly string[]).includes(event);
 
 /**
  * socket.io at `/socket.io` for agents only. The handshake takes a join (or admin) token in `auth.token`, or none;
- * then `agent:challenge` hands out a fresh nonce and `agent:hello` must sign it with the machine's identity key. A
- * known identity needs no token; a new one needs the join token. Every message is parsed with zod; a malformed one is
- * answered (when it has an ack) with the field path and otherwise dropped — the connection and everyone else carry on.
+ * then `agent:challenge` hands out a fresh nonce and `agent:hello` must sign it with the machine's identity key (see
+ * `agent-handlers.ts`). With replicas every server takes agents: the leader handles its sockets' messages itself, a
+ * standby forwards them to the leader (`replica/agent-relay.ts`) and the leader answers through the Redis adapter.
  */
-export function attachAgentGateway(http: HttpServer, options: { engine: Engine; tokens: TokenService; log: Logger; maxMessageBytes: number; secrets?: AttemptSecretsContext }): AgentServer {
-  const { engine, tokens, log } = options;
+export function attachAgentGateway(http: HttpServer, options: AgentGatewayOptions): AgentGateway {
+  const { engine, tokens, log, replicas } = options;
   const io: AgentServer = new Server(http, {
     path: "/socket.io",
     maxHttpBufferSize: options.maxMessageBytes,
     serveClient: false,
     transports: ["websocket", "polling"],
+    ...(replicas === undefined ? {} : { adapter: replicas.adapter }),
+  });
+  let isDetached = false;
+  const handlers = createAgentHandlers({
+    engine,
+    log,
+    maxMessageBytes: options.maxMessageBytes,
+    ...(options.secrets === undefined ? {} : { secrets: options.secrets }),
+    ...(options.bundles === undefined ? {} : { bundles: options.bundles }),
+    ...(replicas === undefined
+      ? {}
+      : {
+          askReannounce: (session: AgentSession) => {
+            const epoch = replicas.epoch();
+            if (epoch !== undefined) session.link.send(AgentEvent.Reannounce, { v: PROTOCOL_VERSION, epoch });
+          },
+        }),
   });
 
   io.use((socket, next) => {
@@ -45,110 +85,78 @@ export function attachAgentGateway(http: HttpServer, options: { engine: Engine; 
   });
 
   io.on("connection", (socket) => {
-    const data = socket.data;
-    const link = createAgentLink(socket);
-
-    const parse = <T>(schema: z.ZodType<T>, what: string, payload: unknown): T | undefined => {
-      const parsed = schema.safeParse(payload);
-      if (parsed.success) return parsed.data;
-      log.warn("malformed agent message", { machine: data.machine, event: what, problems: describeIssues(parsed.error.issues, payload) });
-      return undefined;
+    const session: AgentSession = { link: createAgentLink(socket), address: socket.handshake.address, hasJoinToken: socket.data.hasJoinToken };
+    const forward = (event: Forwarded["event"], payload: unknown, ack?: Ack): void => {
+      const nonce = event === AgentEvent.Hello ? session.nonce : undefined;
+      if (event === AgentEvent.Hello) session.nonce = undefined; // one hello per challenge, here too
+      replicas?.relay.forward({ socket: socket.id, address: session.address, hasJoinToken: session.hasJoinToken, event, payload, ...(nonce === undefined ? {} : { nonce }) }, ack);
     };
-
-    socket.on(AgentEvent.Challenge, (_payload, ack) => {
-      if (typeof ack !== "function") return;
-      data.nonce = randomBytes(24).toString("base64url");
-      ack({ v: PROTOCOL_VERSION, nonce: data.nonce, context: HELLO_PROOF_CONTEXT });
+    socket.onAny((event: string, payload: unknown, ack: unknown) => {
+      const reply = typeof ack === "function" ? (ack as Ack) : undefined;
+      // The challenge is answered where the socket is; the rest by the leader (this server, or over the relay).
+      if (replicas === undefined || event === AgentEvent.Challenge || engine.isLeading()) return handlers.handle(session, event, payload, reply);
+      if (!isForwarded(event)) return;
+      // Redis is away: nothing reaches the leader from here, so the agent is sent on to its next server URL.
+      if (!replicas.relay.isConnected()) return void socket.disconnect(true);
+      forward(event, payload, reply);
     });
-
-    socket.on(AgentEvent.Hello, (payload, ack) => {
-      const reply = typeof ack === "function" ? ack : () => undefined;
-      const nonce = data.nonce;
-      data.nonce = undefined; // one hello per challenge
-      const hello = AgentHello.safeParse(payload);
-      if (!hello.success) {
-        reply({ ok: false, error: { kind: "invalid_message", message: `agent:hello: ${describeIssues(hello.error.issues, payload)}` } });
-        return;
-      }
-      const { name, identity } = hello.data;
-      if (nonce === undefined || !verifyHelloProof(identity.publicKey, identity.signature, { context: HELLO_PROOF_CONTEXT, nonce, name })) {
-        log.warn("agent hello without a valid identity proof", { machine: name, address: socket.handshake.address, challenged: nonce !== undefined });
-        reply({
-          ok: false,
-          error: {
-            kind: "unauthorized",
-            message: `agent:hello for machine "${name}": identity.signature does not sign this connection's challenge (${nonce === undefined ? "ask agent:challenge first; each challenge is good for one hello" : "wrong key, nonce or context"})`,
-          },
-        });
-        return;
-      }
-      const port = announcedPort(hello.data.resultUrl);
-      if (!port.ok) {
-        reply({ ok: false, error: { kind: "invalid_message", message: `agent:hello: ${port.message}` } });
-        return;
-      }
-      engine.connectAgent(hello.data, link, { hasJoinToken: data.hasJoinToken, address: socket.handshake.address, resultPort: port.port }).then(
-        (admitted) => {
-          if (!admitted.ok) return reply({ ok: false, error: { kind: admitted.kind, message: admitted.message } });
-          data.machine = name;
-          reply({ ok: true, welcome: admitted.welcome });
-        },
-        (error: unknown) => {
-          log.error("agent registration failed", { machine: hello.data.name, error: String(error) });
-          reply({ ok: false, error: { kind: "internal", message: "registration failed on the server" } });
-        },
-      );
-    });
-
-    socket.on(AgentEvent.GrantRefresh, (payload, ack) => {
-      if (typeof ack !== "function") return;
-      const reply = ack;
-      if (!data.machine) return reply({ ok: false, error: { kind: "unauthorized", message: "grant:refresh before a welcome" } });
-      const request = GrantRefresh.safeParse(payload);
-      if (!request.success) return reply({ ok: false, error: { kind: "invalid_message", message: `grant:refresh: ${describeIssues(request.error.issues, payload)}` } });
-      const refreshed = refreshGrant(engine, data.machine, request.data.grant);
-      reply(refreshed.ok ? refreshed : { ok: false, error: { kind: refreshed.kind, message: refreshed.message } });
-    });
-
-    socket.on(AgentEvent.SecretResolve, (payload, ack) => {
-      if (typeof ack !== "function") return;
-      if (!data.machine || !options.secrets) return ack({ ok: false, error: { kind: "unauthorized", message: "secret:resolve before a welcome" } });
-      const request = SecretResolve.safeParse(payload);
-      if (!request.success) return ack({ ok: false, error: { kind: "invalid_message", message: `secret:resolve: ${describeIssues(request.error.issues, payload)}` } });
-      resolveAttemptSecrets(options.secrets, data.machine, link, request.data).then(ack, (error: unknown) => {
-        log.error("secret:resolve failed", { machine: data.machine, error: error instanceof Error ? error.message : String(error) });
-        ack({ ok: false, error: { kind: "internal", message: "secret:resolve failed on the server" } });
-      });
-    });
-
-    socket.on(AgentEvent.Heartbeat, (payload) => {
-      if (!data.machine) return;
-      const beat = parse(AgentHeartbeat, AgentEvent.Heartbeat, payload);
-      if (beat) engine.heartbeat(data.machine, link, beat);
-    });
-
-    socket.on(AgentEvent.TaskFinished, (payload) => {
-      if (!data.machine) return;
-      const finished = parse(TaskFinished, AgentEvent.TaskFinished, payload);
-      if (finished) engine.finished(data.machine, link, finished.items);
-    });
-
-    socket.on(AgentEvent.TaskLogs, (payload) => {
-      if (!data.machine) return;
-      const logs = parse(TaskLogs, AgentEvent.TaskLogs, payload);
-      if (logs) engine.logs(data.machine, link, logs.items);
-    });
-
-    socket.on(AgentEvent.ResultEvicted, (payload) => {
-      if (!data.machine) return;
-      const evicted = parse(ResultEvicted, AgentEvent.ResultEvicted, payload);
-      if (evicted) engine.resultsEvicted(data.machine, link, evicted.items);
-    });
-
     socket.on("disconnect", (reason) => {
-      if (data.machine) engine.disconnectAgent(data.machine, link, reason);
+      handlers.closed(session, reason);
+      if (replicas !== undefined && !engine.isLeading()) forward("disconnect", reason);
     });
   });
 
-  return io;
+  if (replicas !== undefined) serveForwarded(io, replicas.relay, engine, handlers, () => isDetached);
+
+  return {
+    io,
+    reannounce(epoch) {
+      io.emit(AgentEvent.Reannounce, { v: PROTOCOL_VERSION, epoch });
+    },
+    detach() {
+      isDetached = true;
+    },
+  };
+}
+
+/**
+ * The leader's side of the relay: one session per socket on another replica, fed the messages its standby forwards,
+ * answering through the Redis adapter (`io.to(socketId)` reaches a socket on any replica).
+ */
+function serveForwarded(io: AgentServer, relay: AgentRelay, engine: Engine, handlers: ReturnType<typeof createAgentHandlers>, isDetached: () => boolean): void {
+  const sessions = new Map<string, AgentSession>();
+  relay.serve((message, reply) => {
+    if (!engine.isLeading()) return;
+    const key = `${message.from}/${message.socket}`;
+    let session = sessions.get(key);
+    if (message.event === "disconnect") {
+      sessions.delete(key);
+      if (session !== undefined) handlers.closed(session, `${String(message.payload)} (on replica ${message.from})`);
+      return;
+    }
+    if (session === undefined) {
+      session = { link: remoteLink(io, message.socket, () => !isDetached() && engine.isLeading(), () => sessions.delete(key)), address: message.address, hasJoinToken: message.hasJoinToken };
+      sessions.set(key, session);
+    }
+    if (message.event === AgentEvent.Hello) session.nonce = message.nonce;
+    handlers.handle(session, message.event, message.payload, message.request === undefined ? undefined : reply);
+  });
+}
+
+/** The link to an agent whose socket is on another replica: messages go through socket.io's Redis adapter. */
+function remoteLink(io: AgentServer, socketId: string, mayDisconnect: () => boolean, forget: () => void): AgentLink {
+  const to = () => io.to(socketId);
+  return {
+    send: (event, ...payload) => void (to().emit as (event: string, ...payload: unknown[]) => boolean)(event, ...payload),
+    async request(event, payload, timeoutMs) {
+      const replies = await (to().timeout(timeoutMs).emitWithAck as (event: string, payload: unknown) => Promise<unknown[]>)(event, payload);
+      if (replies.length === 0) throw new Error(`${event}: the agent's socket ${socketId} is gone`);
+      return replies[0];
+    },
+    disconnect() {
+      forget();
+      // A deposed or stopping leader leaves other replicas' agents connected (they re-announce to the next leader).
+      if (mayDisconnect()) io.in(socketId).disconnectSockets(true);
+    },
+  };
 }

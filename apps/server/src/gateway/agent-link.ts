@@ -7,18 +7,18 @@ import type { AgentServerSocket } from "./agent-socket.ts";
  */
 export interface AgentLink {
   send<E extends NoticeEvent<ServerToAgent>>(event: E, ...payload: Parameters<EmitEvents<ServerToAgent>[E]>): void;
-  request(event: AgentRequest, payload: PayloadOf<ServerToAgent, AgentRequest>, timeoutMs: number): Promise<unknown>;
+  request<E extends AgentRequest>(event: E, payload: PayloadOf<ServerToAgent, E>, timeoutMs: number): Promise<unknown>;
   disconnect(reason: string): void;
 }
 
-/** Today one event waits for the agent's reply: `result:put`. */
+/** The events that wait for the agent's reply: `result:put`, `functions:load`. */
 type AgentRequest = RequestEvent<ServerToAgent>;
 
 /** The link over one agent's socket. */
 export function createAgentLink(socket: AgentServerSocket): AgentLink {
   return {
     send: (event, ...payload) => void socket.emit(event, ...payload),
-    request: (event, payload, timeoutMs) => socket.timeout(timeoutMs).emitWithAck(event, payload),
+    request: (event, payload, timeoutMs) => (socket.timeout(timeoutMs).emitWithAck as (event: AgentRequest, payload: unknown) => Promise<unknown>)(event, payload),
     disconnect: () => void socket.disconnect(true),
   };
 }

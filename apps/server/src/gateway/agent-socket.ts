@@ -5,9 +5,6 @@ import type { Server, Socket } from "socket.io";
 interface AgentSocketData {
   /** Set when the handshake carried a valid join (or admin) token: it may bind a new machine identity. */
   hasJoinToken: boolean;
-  /** This connection's challenge for its next hello; consumed by that hello (no replay). */
-  nonce?: string;
-  machine?: string;
 }
 
 /** socket.io typed from protocol's catalogue: the server listens to `AgentToServer` and emits `ServerToAgent`. */

@@ -1,7 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 
-/** The procedures whose input is a whole DAG file (on /api/trpc and REST): they take up to `maxDagBytes`. */
-export const DAG_PROCEDURES: ReadonlySet<string> = new Set(["dags.check", "dags.save", "runs.start", "runs.execute"]);
+/**
+ * The procedures whose input is a whole DAG file, or a function bundle (`functions.push`, whose code is bounded at
+ * 12 MiB by its schema), on /api/trpc and REST: they take up to `maxDagBytes`.
+ */
+export const DAG_PROCEDURES: ReadonlySet<string> = new Set(["dags.check", "dags.save", "runs.start", "runs.execute", "functions.push"]);
 
 export interface BodyLimits {
   /** Every other body (API input, login), `HANDOFF_MAX_MESSAGE_BYTES`. */
@@ -21,19 +24,25 @@ export function trpcBodyLimit(pathname: string, limits: BodyLimits): number {
  * answers `too_large` when its own limit is passed (counting as it reads); this stops a client that keeps
  * streaming afterwards (a chunked 100 MB body) from being read to the end.
  */
+/** Past this many bytes of a request body the connection is cut (twice the largest body any route accepts). */
+export function cutOffBytesOf(limits: { readonly maxMessageBytes: number; readonly maxDagBytes: number }): number {
+  return 2 * Math.max(limits.maxMessageBytes, limits.maxDagBytes);
+}
+
 export function cutOffAfter(request: IncomingMessage, capBytes: number): void {
   let seen = 0;
   const onData = (chunk: Buffer): void => {
     seen += chunk.byteLength;
     if (seen > capBytes) {
       request.off("data", onData);
-      request.socket.destroy();
+      // destroySoon: an answer already written still reaches the client before the connection closes.
+      request.socket.destroySoon();
     }
   };
   request.on("data", onData);
 }
 
-export type BodyRead = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly kind: "too_large"; readonly message: string };
+export type BodyRead = { readonly ok: true; readonly text: string; readonly bytes: Buffer } | { readonly ok: false; readonly kind: "too_large"; readonly message: string };
 
 /**
  * Reads a whole body of at most `limit` bytes, counting what arrives (a chunked body has no Content-Length).
@@ -54,7 +63,10 @@ export function readBody(request: IncomingMessage, limit: number, cutOffBytes: n
       resolve({ ok: false, kind: "too_large", message: `the request body is over the limit of ${limit} bytes` });
     });
     request.on("end", () => {
-      if (!isOver) resolve({ ok: true, text: Buffer.concat(chunks).toString("utf8") });
+      if (!isOver) {
+        const bytes = Buffer.concat(chunks);
+        resolve({ ok: true, text: bytes.toString("utf8"), bytes });
+      }
     });
     request.on("error", reject);
   });

@@ -9,7 +9,7 @@ import { sessionCookie, SESSION_COOKIE } from "../auth/session-cookie.ts";
 import type { ServerConfig } from "../env.ts";
 import type { Logger } from "../log.ts";
 import type { InstallHandler } from "./install.ts";
-import { answerAfterBody, cutOffAfter, trpcBodyLimit } from "./body-limits.ts";
+import { answerAfterBody, cutOffAfter, cutOffBytesOf, trpcBodyLimit } from "./body-limits.ts";
 import { pipeRelayed, type ResultRelay } from "./result-relay.ts";
 import { createRestApi } from "./rest-api.ts";
 import { applySecurityHeaders, preparePage } from "./security-headers.ts";
@@ -29,10 +29,14 @@ export interface HttpServerOptions {
   readonly authRoutes: ReturnType<typeof createAuthRoutes>;
   readonly install: InstallHandler;
   readonly relay: ResultRelay;
+  /** `POST /hooks/<token>`: answers (true) for the webhook paths, authenticated by the URL's token. */
+  readonly webhooks: (request: IncomingMessage, response: ServerResponse, pathname: string) => Promise<boolean>;
   readonly metricsText: () => string;
   readonly publicUrl: () => string;
   /** The dashboard's request handler (Next.js), mounted for every path the API does not own. */
   readonly web: WebHandler | undefined;
+  /** Replicas: whether this server leads (said by `/healthz`). */
+  readonly role?: () => "leader" | "standby";
 }
 
 /**
@@ -67,7 +71,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
     });
   const trpcHandlers = new Map([config.maxMessageBytes, config.maxDagBytes].map((limit) => [limit, trpcWithLimit(limit)]));
   // Past the handler's limit a client that keeps sending is cut off here, so a 100 MB body is never read to its end.
-  const cutOffBytes = 2 * Math.max(config.maxMessageBytes, config.maxDagBytes);
+  const cutOffBytes = cutOffBytesOf(config);
   const rest = createRestApi({ services, authenticate: (request) => authenticator.authenticate(request), live, limits: config, cutOffBytes, log, version: SERVER_VERSION, publicUrl: options.publicUrl });
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
@@ -75,13 +79,15 @@ export function createHttpServer(options: HttpServerOptions): Server {
     const pathname = url.pathname;
     if (pathname.startsWith("/socket.io/")) return; // socket.io answers these itself
     applySecurityHeaders(response);
-    answerAfterBody(request, response, cutOffBytes / 2);
+    // An early answer waits for at most a quarter of the cut-off more: with every route's limit at most half of it,
+    // the answer is out before the cut-off can close the connection under it.
+    answerAfterBody(request, response, cutOffBytes / 4);
     // A body nobody reads is drained by Node after the answer; never more than the cut-off of it.
     response.once("finish", () => {
       if (!request.complete) cutOffAfter(request, cutOffBytes);
     });
     if (await install(request, response, pathname)) return;
-    if (pathname === "/healthz") return sendJson(response, 200, { ok: true, version: SERVER_VERSION });
+    if (pathname === "/healthz") return sendJson(response, 200, { ok: true, version: SERVER_VERSION, ...(options.role === undefined ? {} : { role: options.role() }) });
     if (pathname === "/metrics") {
       const principal = await principalOrRefuse(request, response, "a scrape or admin token is required");
       if (!principal) return;
@@ -92,6 +98,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
       response.end(options.metricsText());
       return;
     }
+    if (await options.webhooks(request, response, pathname)) return;
     if (pathname === "/api/auth/login" && request.method === "POST") return authRoutes.login(request, response);
     if (pathname === "/api/auth/logout" && request.method === "POST") return authRoutes.logout(request, response);
     if (pathname.startsWith("/api/trpc/")) {
@@ -128,14 +135,22 @@ export function createHttpServer(options: HttpServerOptions): Server {
     return undefined;
   };
 
-  return createServer((request, response) => {
+  const server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
       log.error("request failed", { url: request.url, error: error instanceof Error ? error.message : String(error) });
       if (!response.headersSent) sendFailure(response, { kind: "internal", message: "the server failed to answer; see its log" });
       else response.destroy();
     });
   });
+  // An idle kept-alive connection is closed after 65 s, not Node's 5 s: a client (undici, a load balancer) that
+  // reuses one just as the server closes it gets "other side closed" on a request the server never saw. Clients
+  // drop idle connections sooner (undici: the Keep-Alive hint minus its margin), so the server's close never races.
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
+  server.headersTimeout = KEEP_ALIVE_MS + 1_000;
+  return server;
 }
+
+const KEEP_ALIVE_MS = 65_000;
 
 
 const publicWebPaths = [/^\/login\/?$/, /^\/_next\//, /^\/favicon\.ico$/];

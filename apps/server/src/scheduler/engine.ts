@@ -1,10 +1,13 @@
 import { randomUUID } from "node:crypto";
-import { checkDag, explainTask, fits, functionCatalogue, TaskState, type TaskExplanation, type DagProblem, type DagSpec, type Resources, type RunOptions, type RunOutcome, type SchedulerState, type Strategy } from "@handoff/core";
-import type { Database, TokenKind } from "@handoff/db";
-import { validateJsonSchema, type AgentHeartbeat, type AgentHello, type AgentWelcome, type ResultEvictedItem, type TaskFinishedItem, type TaskLogItem } from "@handoff/protocol";
+import { checkDag, explainTask, fits, functionCatalogue, TaskState, type TaskExplanation, type DagProblem, type DagSpec, type Resources, type RunOutcome, type SchedulerState, type Strategy } from "@handoff/core";
+import { LeaseLostError, type Database, type NewRun, type TokenKind } from "@handoff/db";
+import { validateJsonSchema, type AgentHeartbeat, type AgentHello, type AgentWelcome, type FunctionMeta, type ResultEvictedItem, type TaskFinishedItem, type TaskLogItem } from "@handoff/protocol";
 import type { Logger } from "../log.ts";
 import type { AdmissionRefusal } from "../machines/admit-machine.ts";
-import { createSystemTimers, systemClock, type Clock, type Timers } from "./clock.ts";
+import { reconcileHello, type HelloParts } from "./agent-hello.ts";
+import { createSystemTimers, systemClock, type Clock } from "./clock.ts";
+import { RunRejectedError, type EngineOptions, type SubmitRequest } from "./engine-contract.ts";
+import { leaderGate, type LeaderGate } from "./leadership.ts";
 import type { AgentLink, LiveMachine } from "./live-machine.ts";
 import type { ClusterLoadSample, LoadSample } from "./load-history.ts";
 import { InMemoryMachineRegistry, type AgentConnection, type MachineRegistry } from "./machine-registry.ts";
@@ -12,7 +15,6 @@ import { Metrics } from "./metrics.ts";
 import { previewPlacement, type PlacementPreview } from "./placement-preview.ts";
 import { createInMemoryResultLocations, type ResultLocations, type ResultRef } from "./result-locations.ts";
 import { DEFAULT_RESUME_GRACE_MS, ResumeCoordinator } from "./resume-coordinator.ts";
-import type { ReusedResult } from "./plan-rerun.ts";
 import { reuseResults } from "./reuse-results.ts";
 import { createInMemoryRunEvents, type RunEvent, type RunEvents } from "./run-events.ts";
 import { SchedulerLoop } from "./scheduler-loop.ts";
@@ -25,55 +27,7 @@ export type { LoadSample } from "./load-history.ts";
 export type { ResultRef } from "./result-locations.ts";
 export type { LogView, RunEvent, TaskChangeView } from "./run-events.ts";
 export type { TokenKind };
-
-export interface SubmitRequest {
-  readonly dag: DagSpec;
-  /** The DAG file as given (stored with the run so the dashboard can draw it). */
-  readonly file: unknown;
-  readonly options: RunOptions;
-  readonly startedBy: string | null;
-  readonly dagId: string | null;
-  readonly dagVersion: number | null;
-  /** The DAG file's name, stored for filtering runs. */
-  readonly dagName?: string | null;
-  /** The run this one is started from, and why (`recompute`: the lineage of a lost value; `rerun`: from failure). */
-  readonly parentRunId?: string;
-  readonly reason?: "recompute" | "rerun";
-  /** Results of earlier runs this run takes over instead of running their tasks (see `planRerun`). */
-  readonly reuse?: readonly ReusedResult[];
-  /** Scoped idempotency key (see api/idempotent-start.ts); a taken key fails the insert, nothing dispatched. */
-  readonly idempotencyKey?: string | null;
-  /** The run parameters' values, already bound into `dag` and `file`, and the file as written (stored for re-runs). */
-  readonly params?: unknown;
-  readonly template?: unknown;
-}
-
-export class RunRejectedError extends Error {
-  override readonly name = "RunRejectedError";
-  constructor(readonly problems: readonly DagProblem[]) {
-    super(`the DAG was rejected: ${problems.map((problem) => problem.message).join("; ")}`);
-  }
-}
-
-export interface EngineOptions {
-  readonly db: Database;
-  readonly log: Logger;
-  readonly localMachine?: string;
-  readonly noMachineGraceMs: number;
-  readonly machineTimeoutMs: number;
-  readonly heartbeatMs: number;
-  /** Write-behind: how long changes may wait to share a transaction (default 50 ms). */
-  readonly writeDelayMs?: number;
-  /** Grants for result fetches live this long. */
-  readonly grantTtlMs?: number;
-  /** After a restart: the longest wait for the machines of in-flight runs before resuming them (default 30 s). */
-  readonly resumeGraceMs?: number;
-  /** The time and the timers (tests pass a `FakeClock` for both). */
-  readonly clock?: Clock;
-  readonly timers?: Timers;
-  /** The named secrets that exist (a task referring to another is refused before it runs); absent: none are checked. */
-  readonly secretNames?: () => ReadonlySet<string>;
-}
+export { RunRejectedError, type EngineOptions, type SubmitRequest } from "./engine-contract.ts";
 
 /**
  * The scheduler service as the rest of the server sees it: one facade over the scheduler loop (the only writer
@@ -92,16 +46,24 @@ export class Engine {
   private readonly loop: SchedulerLoop;
   private readonly resumer: ResumeCoordinator;
   private readonly grants: GrantContext;
+  private hasStarted = false;
+  private readonly leader: LeaderGate;
+  private readonly helloParts: HelloParts;
 
   constructor(private readonly options: EngineOptions) {
     const { db, log } = options;
+    this.leader = leaderGate(options.leadership);
     this.db = db;
     this.log = log;
     const clock = (this.clock = options.clock ?? systemClock);
     const timers = options.timers ?? createSystemTimers();
-    const writeFailed = (error: unknown): void => log.error("database write failed", { error: error instanceof Error ? error.message : String(error) });
-    this.registry = new InMemoryMachineRegistry({ db, log, clock, timers, heartbeatMs: options.heartbeatMs, machineTimeoutMs: options.machineTimeoutMs, claimedOf: (name) => this.claimed(name), writeFailed });
-    this.writer = createWriteBehind({ db, timers, writeDelayMs: options.writeDelayMs ?? 50, writeFailed });
+    const writeFailed = (error: unknown): void => {
+      log.error("database write failed", { error: error instanceof Error ? error.message : String(error) });
+      if (error instanceof LeaseLostError) options.leadership?.lost(error.message);
+    };
+    this.registry = new InMemoryMachineRegistry({ db, log, clock, timers, heartbeatMs: options.heartbeatMs, machineTimeoutMs: options.machineTimeoutMs, claimedOf: (name) => this.claimed(name), writeFailed, fence: (write) => this.leader.fence(write) });
+    const { epoch } = this.leader;
+    this.writer = createWriteBehind({ db, timers, writeDelayMs: options.writeDelayMs ?? 50, writeFailed, ...(epoch === undefined ? {} : { epoch }) });
     this.runEvents = createInMemoryRunEvents();
     this.results = createInMemoryResultLocations({ db, log, timers });
     this.grants = { machines: this.registry.machines, clock, grantTtlMs: options.grantTtlMs ?? DEFAULT_GRANT_TTL_MS };
@@ -117,6 +79,7 @@ export class Engine {
       grants: this.grants,
       noMachineGraceMs: options.noMachineGraceMs,
       ...(options.localMachine === undefined ? {} : { localMachine: options.localMachine }),
+      ...(epoch === undefined ? {} : { epoch }),
     });
     this.registry.onEvent((event) => this.loop.onMachineEvent(event));
     this.resumer = new ResumeCoordinator({
@@ -130,7 +93,10 @@ export class Engine {
       machines: this.registry.machines,
       resumeGraceMs: options.resumeGraceMs ?? DEFAULT_RESUME_GRACE_MS,
       cancel: (runId, reason) => this.cancel(runId, reason),
+      fence: (write) => this.leader.fence(write),
+      ...(epoch === undefined ? {} : { epoch }),
     });
+    this.helloParts = { loop: this.loop, resumer: this.resumer, results: this.results, writer: this.writer, leader: this.leader, clock, log, finished: (name, link, items) => this.finished(name, link, items) };
   }
 
   get state(): SchedulerState {
@@ -142,10 +108,15 @@ export class Engine {
     return this.registry.machines;
   }
 
+  /** The machines connected to the previous server process (read at `start`): those a restart waits for. */
+  previouslyConnected: readonly string[] = [];
+
   /** Loads the runs a previous server process left in flight (they resume once their machines are back), then the machines. */
   async start(): Promise<void> {
+    this.hasStarted = true;
     // Read before the registry marks every machine offline: who was connected to the previous process.
     const lastConnected = (await this.db.machines.list()).filter((record) => record.status !== "offline").map((record) => record.name);
+    this.previouslyConnected = lastConnected;
     this.resumer.load(await this.db.runs.listInFlight(), lastConnected);
     await this.registry.start();
   }
@@ -157,6 +128,29 @@ export class Engine {
     await this.flushed();
   }
 
+  /**
+   * Replicas: this server lost the leader lease. It stops scheduling at once — no decision, no assignment, no resume —
+   * and lets its agents go (they move on to the next server). Queued writes stay fenced by their epoch.
+   */
+  fence(): void {
+    this.resumer.close();
+    this.loop.close();
+    this.registry.stop();
+  }
+
+  /** A standby's view of the machines: the records the leader keeps in the database (its agents' messages go to the leader). */
+  async refreshStandbyView(): Promise<void> {
+    if (this.hasStarted) return;
+    const records = await this.db.machines.list();
+    // Elected meanwhile: the engine's own start loads the machines.
+    if (!this.hasStarted) this.registry.showRecords(records);
+  }
+
+  /** True on a single server, and on the replica holding the leader lease. */
+  isLeading(): boolean {
+    return this.leader.isLeading();
+  }
+
   // ---- machines ------------------------------------------------------------------------------
 
   /**
@@ -165,27 +159,21 @@ export class Engine {
    * (re)register the machine, bring it online, and welcome it. A refusal changes nothing and disconnects no one.
    */
   async connectAgent(hello: AgentHello, link: AgentLink, connection: AgentConnection): Promise<{ ok: true; welcome: AgentWelcome } | AdmissionRefusal> {
+    this.leader.require("an agent's connection");
+    const previousLink = this.registry.machines.get(hello.name)?.link;
     const admitted = await this.registry.connect(hello, link, connection);
     if (!admitted.ok) return admitted;
     const { machine } = admitted;
-    // Results it finished for runs waiting to resume are adopted then; attempts the scheduler no longer knows (fenced) stop.
-    this.resumer.holdResults(machine.name, hello);
-    for (const attemptId of hello.running) {
-      if (this.resumer.holdRunning(machine.name, attemptId)) continue;
-      const record = this.loop.state.attempts.get(attemptId);
-      if (!record || record.machine !== machine.name) link.send("task:abort", { v: 1, attemptId, reason: "cancelled" });
-    }
-    this.results.reconcileStore(machine, hello.storeId, this.clock.now(), {
-      recordLost: (lost) => {
-        this.writer.lostStore(lost);
-        this.loop.scheduleFlush();
-      },
-      previousProcessLost: (lost) => this.loop.previousProcessLost(lost),
-    });
+    reconcileHello(this.helloParts, machine, hello, link, previousLink !== undefined && previousLink !== link);
     this.registry.announce(machine);
     this.resumer.machineReturned();
     this.log.info("machine online", { machine: machine.name, capacity: machine.capacity, functions: machine.functions.length });
-    return { ok: true, welcome: { v: 1, machine: machine.name, grantSecret: machine.grantSecret, heartbeatIntervalMs: this.options.heartbeatMs } };
+    return { ok: true, welcome: { v: 1, machine: machine.name, grantSecret: machine.grantSecret, heartbeatIntervalMs: this.options.heartbeatMs, ...this.leader.epochField() } };
+  }
+
+  /** The agent on `link` loaded shipped function bundles and offers `functions` now. */
+  offerFunctions(name: string, link: AgentLink, functions: FunctionMeta[]): Promise<void> {
+    return this.registry.offerFunctions(name, link, functions);
   }
 
   /** The agent's socket closed (or the watchdog gave up on it): the machine is offline, its attempts are lost. */
@@ -199,11 +187,13 @@ export class Engine {
 
   /** Forgets a machine's identity (its name is free for the next join with a token); false for an unknown machine. */
   forgetMachine(name: string): Promise<boolean> {
+    this.leader.require("forgetting a machine");
     return this.registry.forget(name);
   }
 
   /** Sets (or, with null, clears) the host the machine is reached at instead of its socket's address. */
   setAddress(name: string, address: string | null): Promise<LiveMachine | undefined> {
+    this.leader.require("setting a machine's address");
     return this.registry.setAddress(name, address);
   }
 
@@ -212,11 +202,13 @@ export class Engine {
    * Undraining brings it back (online if its agent is connected). Answers undefined for an unknown machine.
    */
   setDraining(name: string, draining: boolean): Promise<LiveMachine | undefined> {
+    this.leader.require("draining a machine");
     return this.registry.setDraining(name, draining);
   }
 
   /** Sets a machine's capacity; a machine with no agent yet stays offline until one connects. Live claims stay. */
   registerMachine(name: string, capacity: Resources): Promise<LiveMachine> {
+    this.leader.require("registering a machine");
     return this.registry.register(name, capacity);
   }
 
@@ -277,10 +269,11 @@ export class Engine {
 
   /** Persists the run, then hands it to the scheduler. Throws `RunRejectedError` (nothing persisted) for a bad DAG. */
   async submit(request: SubmitRequest): Promise<string> {
+    this.leader.require("starting a run");
     const problems = this.check(request.dag);
     if (problems.length > 0) throw new RunRejectedError(problems);
     const runId = randomUUID();
-    await this.db.runs.create({
+    const newRun: NewRun = {
       id: runId,
       dagId: request.dagId,
       dagVersion: request.dagVersion,
@@ -290,11 +283,14 @@ export class Engine {
       status: "running",
       startedBy: request.startedBy,
       ...(request.parentRunId === undefined ? {} : { parentRunId: request.parentRunId, reason: request.reason ?? "recompute" }),
+      ...(request.trigger === undefined ? {} : { reason: request.trigger.kind, triggerId: request.trigger.id }),
       idempotencyKey: request.idempotencyKey ?? null,
       params: request.params ?? null,
       template: request.template ?? null,
       tasks: request.dag.tasks.map((task) => ({ taskId: task.id, state: TaskState.WaitingForDependencies })),
-    });
+    };
+    // Replicas: fenced like every run-state write (a deposed leader's late insert is refused).
+    await this.leader.fence((epoch) => this.db.runs.create(newRun, epoch));
     this.metrics.runsStarted += 1;
     const now = this.clock.now();
     const reused = request.reuse === undefined || request.reuse.length === 0 ? undefined : reuseResults({ machines: this.registry.machines, results: this.results, task: (row) => this.writer.task(row) }, runId, request.reuse, now);
@@ -305,6 +301,7 @@ export class Engine {
   }
 
   cancel(runId: string, reason = "cancelled by request"): boolean {
+    this.leader.require("cancelling a run");
     if (this.resumer.cancel(runId, reason)) return true;
     if (!this.loop.isKnown(runId) || this.loop.isFinished(runId)) return false;
     this.loop.dispatch({ type: "run_cancel_requested", now: this.clock.now(), runId, reason });
@@ -317,6 +314,7 @@ export class Engine {
 
   /** Resolves with the run's outcome once it has finished and been written. */
   async outcome(runId: string): Promise<RunOutcome | undefined> {
+    this.leader.require("waiting for a run's outcome");
     const pending = this.loop.outcome(runId, this.resumer.isResuming(runId));
     if (pending === undefined) return undefined;
     const outcome = await pending;
@@ -326,6 +324,7 @@ export class Engine {
 
   /** Calls `listener` with each tick's batch of the run's events. */
   subscribe(runId: string, listener: (batch: readonly RunEvent[]) => void): () => void {
+    this.leader.require("watching a run");
     return this.runEvents.subscribe(runId, listener);
   }
 
@@ -365,15 +364,18 @@ export class Engine {
 
   /** Resolves when the result exists, or with undefined after `timeoutMs`. */
   waitForResult(runId: string, taskId: string, timeoutMs: number): Promise<ResultRef | undefined> {
+    this.leader.require("waiting for a result");
     return this.results.waitFor(runId, taskId, timeoutMs);
   }
 
   registerResult(runId: string, taskId: string, ref: ResultRef): void {
+    this.leader.require("storing a result");
     this.results.register(runId, taskId, ref);
   }
 
   /** A grant for `audience` to fetch (runId, taskId) from `holder`, signed with the holder's secret. */
   grantFor(holder: LiveMachine, runId: string, taskId: string, audience: string, encode?: { fn: string; args?: readonly unknown[] }, taskIds?: readonly string[]): string {
+    this.leader.require("relaying a result from its holder");
     return grantFor(this.grants, holder, runId, taskId, audience, encode, taskIds);
   }
 

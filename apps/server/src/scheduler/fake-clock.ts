@@ -63,6 +63,12 @@ export class FakeClock implements Clock, Timers {
     this.current = target;
   }
 
+  /** Time passes while the event loop is busy: nothing fires; the next `advance` fires the overdue timers, late. */
+  stall(ms: number): void {
+    if (!(ms >= 0)) throw new RangeError(`FakeClock.stall: ms must be a number ≥ 0, got ${ms}`);
+    this.current += ms;
+  }
+
   /** How many timers are armed. */
   pending(): number {
     return this.timers.size;

@@ -13,6 +13,8 @@ export interface LiveMachine {
   capacity: Resources;
   labels: Record<string, string>;
   functions: FunctionMeta[];
+  /** Its agent loads shipped function bundles (`--fetch-functions`, said in its hello). */
+  fetchesFunctions: boolean;
   status: "online" | "offline" | "draining";
   agentVersion: string | null;
   /** Where the server and other agents reach its results: socket address (or the admin's override) + announced port. */
@@ -29,6 +31,8 @@ export interface LiveMachine {
   grantSecret: string;
   /** The agent's result store instance, from its hello (null until one says it). */
   storeId: string | null;
+  /** Attempts its agent takes beyond its free slots (its hello's `aheadDepth`; 0 for an agent that did not say). */
+  aheadDepth: number;
   lastHeartbeatAt: number | null;
   cpuPercent: number | null;
   memoryUsedMb: number | null;
@@ -44,6 +48,7 @@ export function newMachine(name: string, capacity: Resources, status: LiveMachin
     capacity: withMachineSlots(capacity),
     labels: {},
     functions: [],
+    fetchesFunctions: false,
     status,
     agentVersion: null,
     resultUrl: null,
@@ -55,6 +60,7 @@ export function newMachine(name: string, capacity: Resources, status: LiveMachin
     resultPort: null,
     grantSecret: newGrantSecret(),
     storeId: null,
+    aheadDepth: 0,
     lastHeartbeatAt: null,
     cpuPercent: null,
     memoryUsedMb: null,

@@ -78,7 +78,36 @@ describe("when agents connect to the machine registry", () => {
     expect(link.disconnectedFor).toBeUndefined();
     clock.advance(1000);
     expect(link.disconnectedFor).toBe("missed heartbeats");
-    expect(events).toEqual([{ type: "machine_went_offline", name: "reg-c", lostAttempts: [], reason: "no heartbeat for 6000 ms" }]);
+    expect(events).toEqual([{ type: "machine_went_offline", name: "reg-c", lostAttempts: [], reason: "no heartbeat for 6000 ms of the server's attention (6000 ms on the clock)" }]);
+    machines.stop();
+  });
+
+  it("does not count its own busy event loop as the agents' silence, and still drops an agent silent for the timeout after it", async () => {
+    // The 10k fan-in bench: submitting the run kept the server's loop busy for 5 s; the watchdog then fired before the
+    // sockets' queued heartbeats were read and dropped both agents ("server namespace disconnect").
+    const { registry: machines, clock, events } = registry();
+    await machines.start();
+    events.length = 0;
+    const [beating, silent] = [new RecordingLink(), new RecordingLink()];
+    await machines.connect(helloFrom("reg-g"), beating, connection);
+    await machines.connect(helloFrom("reg-h"), silent, connection);
+    const beat = { v: 1 as const, at: 0, cpuPercent: 1, memoryUsedMb: 1, memoryTotalMb: 10, running: [] };
+    clock.advance(2000);
+    machines.heartbeat("reg-g", beating, beat);
+    clock.stall(8000); // heartbeats sent meanwhile wait in the socket
+    clock.advance(0); // the watchdog fires 7 s late, before the socket is read
+    expect(beating.disconnectedFor).toBeUndefined();
+    expect(silent.disconnectedFor).toBeUndefined();
+    machines.heartbeat("reg-g", beating, beat); // the queued heartbeat, read after the timers
+    for (let second = 0; second < 2; second++) {
+      clock.advance(1000);
+      machines.heartbeat("reg-g", beating, beat);
+    }
+    expect(silent.disconnectedFor).toBeUndefined(); // silent for 3 s up to the watchdog's due time + 2 s after it
+    clock.advance(1000);
+    expect(silent.disconnectedFor).toBe("missed heartbeats");
+    expect(beating.disconnectedFor).toBeUndefined();
+    expect(events).toEqual([{ type: "machine_went_offline", name: "reg-h", lostAttempts: [], reason: "no heartbeat for 6000 ms of the server's attention (13000 ms on the clock)" }]);
     machines.stop();
   });
 

@@ -1,9 +1,11 @@
 import { withMachineSlots, type MachineInfo, type Resources } from "@handoff/core";
-import type { Database } from "@handoff/db";
+import type { Database, MachineRecord } from "@handoff/db";
 import type { AgentHeartbeat, AgentHello, FunctionMeta } from "@handoff/protocol";
 import type { Logger } from "../log.ts";
 import { admitMachine, type AdmissionRefusal } from "../machines/admit-machine.ts";
+import { AttentiveClock } from "./attentive-clock.ts";
 import type { Clock, TimerHandle, Timers } from "./clock.ts";
+import { unfenced, type LeaderGate } from "./leadership.ts";
 import { newGrantSecret, newMachine, resultUrlOf, type AgentLink, type LiveMachine } from "./live-machine.ts";
 import { LoadHistory, type ClusterLoadSample, type LoadSample } from "./load-history.ts";
 
@@ -29,6 +31,8 @@ export interface MachineRegistry {
   readonly machines: ReadonlyMap<string, LiveMachine>;
   /** Loads the stored machines (all offline until their agents connect) and starts the heartbeat watchdog. */
   start(): Promise<void>;
+  /** A standby replica: replaces what it knows with the stored machines as the leader wrote them (status included); writes nothing. */
+  showRecords(records: readonly MachineRecord[]): void;
   stop(): void;
   onEvent(listener: (event: MachineEvent) => void): void;
   /** The machine, when `link` is its current connection (reports over an old socket are dropped). */
@@ -36,6 +40,8 @@ export interface MachineRegistry {
   /** Admits the agent by its identity (or binds one with a join token) and brings the machine online; announcing is the caller's. */
   connect(hello: AgentHello, link: AgentLink, connection: AgentConnection): Promise<{ ok: true; machine: LiveMachine } | AdmissionRefusal>;
   announce(machine: LiveMachine): void;
+  /** The agent on `link` loaded shipped functions: it offers `functions` now (stored and announced). */
+  offerFunctions(name: string, link: AgentLink, functions: FunctionMeta[]): Promise<void>;
   disconnect(name: string, link: AgentLink, reason: string): void;
   heartbeat(name: string, link: AgentLink, beat: AgentHeartbeat): void;
   register(name: string, capacity: Resources): Promise<LiveMachine>;
@@ -57,6 +63,8 @@ export interface MachineRegistryOptions {
   /** What the scheduler has claimed on a machine (sampled into the load history). */
   readonly claimedOf: (name: string) => Record<string, number>;
   readonly writeFailed: (error: unknown) => void;
+  /** Replicas: every write of machine state carries the leader lease's epoch (default: one server, none). */
+  readonly fence?: LeaderGate["fence"];
 }
 
 export class InMemoryMachineRegistry implements MachineRegistry {
@@ -66,26 +74,33 @@ export class InMemoryMachineRegistry implements MachineRegistry {
   private readonly heartbeatsToWrite = new Set<string>();
   private watchdog: TimerHandle | undefined;
   private isStopped = false;
+  /** Heartbeats are judged on the server's attentive time: a busy server loop never makes its agents look silent. */
+  private readonly attention: AttentiveClock;
+  /** Each linked machine's last heartbeat (or connection), in attentive time. */
+  private readonly heardAt = new Map<string, number>();
 
-  constructor(private readonly options: MachineRegistryOptions) {}
+  private readonly fence: LeaderGate["fence"];
+
+  constructor(private readonly options: MachineRegistryOptions) {
+    this.attention = new AttentiveClock(options.clock);
+    this.fence = options.fence ?? unfenced;
+  }
 
   async start(): Promise<void> {
     const { db } = this.options;
-    await db.machines.markAllOffline();
+    await this.fence((epoch) => db.machines.markAllOffline(epoch));
+    this.machines.clear();
     for (const record of await db.machines.list()) {
-      const machine = newMachine(record.name, record.capacity, record.status === "draining" ? "draining" : "offline");
-      machine.labels = record.labels;
-      machine.functions = Array.isArray(record.functions) ? (record.functions as FunctionMeta[]) : [];
-      machine.agentVersion = record.agentVersion;
-      machine.resultUrl = record.resultUrl;
-      machine.publicKey = record.publicKey;
-      machine.identitySince = record.identitySince?.getTime() ?? null;
-      machine.addressOverride = record.addressOverride;
-      machine.lastHeartbeatAt = record.lastHeartbeatAt?.getTime() ?? null;
+      const machine = machineOf(record, record.status === "draining" ? "draining" : "offline");
       this.machines.set(machine.name, machine);
       this.announce(machine);
     }
     this.armWatchdog();
+  }
+
+  showRecords(records: readonly MachineRecord[]): void {
+    this.machines.clear();
+    for (const record of records) this.machines.set(record.name, machineOf(record, record.status));
   }
 
   stop(): void {
@@ -109,6 +124,14 @@ export class InMemoryMachineRegistry implements MachineRegistry {
 
   announce(machine: LiveMachine): void {
     this.emit({ type: "machine_announced", machine });
+  }
+
+  async offerFunctions(name: string, link: AgentLink, functions: FunctionMeta[]): Promise<void> {
+    const machine = this.linked(name, link);
+    if (!machine) return;
+    machine.functions = functions;
+    await this.store(machine);
+    this.announce(machine);
   }
 
   async connect(hello: AgentHello, link: AgentLink, connection: AgentConnection): Promise<{ ok: true; machine: LiveMachine } | AdmissionRefusal> {
@@ -137,13 +160,16 @@ export class InMemoryMachineRegistry implements MachineRegistry {
     machine.capacity = withMachineSlots(hello.capacity);
     machine.labels = hello.labels;
     machine.functions = hello.functions;
+    machine.fetchesFunctions = hello.fetchesFunctions === true;
     machine.agentVersion = hello.agentVersion;
+    machine.aheadDepth = hello.aheadDepth ?? 0;
     machine.socketAddress = connection.address;
     machine.resultPort = connection.resultPort;
     machine.resultUrl = resultUrlOf(machine);
     machine.link = link;
     machine.grantSecret = newGrantSecret();
     machine.lastHeartbeatAt = clock.now();
+    this.heardAt.set(machine.name, this.attention.now());
     if (machine.status === "offline") machine.status = "online";
     this.machines.set(machine.name, machine);
     await this.store(machine);
@@ -151,7 +177,7 @@ export class InMemoryMachineRegistry implements MachineRegistry {
   }
 
   private async store(machine: LiveMachine): Promise<void> {
-    await this.options.db.machines.register({
+    const registration = {
       name: machine.name,
       capacity: machine.capacity,
       labels: machine.labels,
@@ -160,25 +186,29 @@ export class InMemoryMachineRegistry implements MachineRegistry {
       agentVersion: machine.agentVersion,
       resultUrl: machine.resultUrl,
       lastHeartbeatAt: machine.lastHeartbeatAt === null ? null : new Date(machine.lastHeartbeatAt),
-    });
+    };
+    await this.fence((epoch) => this.options.db.machines.register(registration, epoch));
   }
 
   disconnect(name: string, link: AgentLink, reason: string): void {
     const machine = this.machines.get(name);
     if (!machine || machine.link !== link) return;
     machine.link = undefined;
+    this.heardAt.delete(name);
     const lostAttempts = [...machine.running];
     machine.running.clear();
     if (machine.status !== "draining") machine.status = "offline";
     this.options.log.warn("machine offline", { machine: name, reason });
     this.emit({ type: "machine_went_offline", name, lostAttempts, reason });
-    void this.options.db.machines.setStatus(name, machine.status === "draining" ? "draining" : "offline").catch(this.options.writeFailed);
+    const status = machine.status === "draining" ? "draining" : "offline";
+    void this.fence((epoch) => this.options.db.machines.setStatus(name, status, epoch)).catch(this.options.writeFailed);
   }
 
   heartbeat(name: string, link: AgentLink, beat: AgentHeartbeat): void {
     const machine = this.linked(name, link);
     if (!machine) return;
     machine.lastHeartbeatAt = this.options.clock.now();
+    this.heardAt.set(name, this.attention.now());
     machine.cpuPercent = beat.cpuPercent;
     machine.memoryUsedMb = beat.memoryUsedMb;
     machine.memoryTotalMb = beat.memoryTotalMb;
@@ -187,27 +217,35 @@ export class InMemoryMachineRegistry implements MachineRegistry {
 
   private armWatchdog(): void {
     if (this.isStopped) return;
-    this.watchdog = this.options.timers.set(Math.max(50, Math.min(this.options.heartbeatMs, 1000)), () => {
+    const interval = Math.max(50, Math.min(this.options.heartbeatMs, 1000));
+    const dueAt = this.options.clock.now() + interval;
+    this.watchdog = this.options.timers.set(interval, () => {
+      const lateness = this.attention.noteFiredAt(dueAt);
+      // Heartbeats sent meanwhile wait unread in the sockets: that stretch is the server's, not the agents' silence.
+      if (lateness >= this.options.machineTimeoutMs / 2) this.options.log.warn("server event loop was busy", { ms: lateness, effect: "not counted against the agents' heartbeats" });
       this.checkHeartbeats();
       this.armWatchdog();
     });
   }
 
-  /** Samples the load, disconnects machines whose heartbeats stopped, and writes the heartbeats that came. */
+  /** Samples the load, disconnects machines silent for the timeout (in attentive time), and writes the heartbeats that came. */
   private checkHeartbeats(): void {
     const now = this.options.clock.now();
+    const attentiveNow = this.attention.now();
     this.history.sample(now, this.machines.values(), this.options.claimedOf);
     for (const machine of this.machines.values()) {
-      if (machine.link && machine.lastHeartbeatAt !== null && now - machine.lastHeartbeatAt > this.options.machineTimeoutMs) {
+      const heardAt = this.heardAt.get(machine.name);
+      if (machine.link && heardAt !== undefined && attentiveNow - heardAt > this.options.machineTimeoutMs) {
         const link = machine.link;
+        // The registry first, so the log names this reason (closing the socket reports "server namespace disconnect").
+        this.disconnect(machine.name, link, `no heartbeat for ${attentiveNow - heardAt} ms of the server's attention (${now - (machine.lastHeartbeatAt ?? now)} ms on the clock)`);
         link.disconnect("missed heartbeats");
-        this.disconnect(machine.name, link, `no heartbeat for ${now - machine.lastHeartbeatAt} ms`);
       }
     }
     if (this.heartbeatsToWrite.size > 0) {
       const names = [...this.heartbeatsToWrite];
       this.heartbeatsToWrite.clear();
-      void this.options.db.machines.recordHeartbeats(names, new Date(now)).catch(this.options.writeFailed);
+      void this.fence((epoch) => this.options.db.machines.recordHeartbeats(names, new Date(now), epoch)).catch(this.options.writeFailed);
     }
   }
 
@@ -228,7 +266,7 @@ export class InMemoryMachineRegistry implements MachineRegistry {
     machine.status = status;
     this.options.log.info(isDraining ? "machine draining" : "machine undrained", { machine: name, status });
     this.emit({ type: "machine_status_changed", name, status });
-    await this.options.db.machines.setStatus(name, status);
+    await this.fence((epoch) => this.options.db.machines.setStatus(name, status, epoch));
     return machine;
   }
 
@@ -274,4 +312,18 @@ export class InMemoryMachineRegistry implements MachineRegistry {
   clusterLoad(since: number): ClusterLoadSample[] {
     return this.history.clusterSince(since);
   }
+}
+
+/** A stored machine as the registry holds it (no connection). */
+function machineOf(record: MachineRecord, status: LiveMachine["status"]): LiveMachine {
+  const machine = newMachine(record.name, record.capacity, status);
+  machine.labels = record.labels;
+  machine.functions = Array.isArray(record.functions) ? (record.functions as FunctionMeta[]) : [];
+  machine.agentVersion = record.agentVersion;
+  machine.resultUrl = record.resultUrl;
+  machine.publicKey = record.publicKey;
+  machine.identitySince = record.identitySince?.getTime() ?? null;
+  machine.addressOverride = record.addressOverride;
+  machine.lastHeartbeatAt = record.lastHeartbeatAt?.getTime() ?? null;
+  return machine;
 }

@@ -16,7 +16,7 @@ function attempt(taskId: string, number: number, fields: Partial<AttemptRecord> 
 
 function run(tasks: TaskRecord[], attempts: AttemptRecord[] = [], spec: unknown = file): InFlightRun {
   const at = new Date(NOW - 60_000);
-  return { run: { id: "r", dagId: null, dagVersion: null, dagName: null, spec, options: {}, status: "running", startedBy: null, createdAt: at, startedAt: at, finishedAt: null, outcome: null, parentRunId: null, reason: null, params: null, template: null }, tasks, attempts };
+  return { run: { id: "r", dagId: null, dagVersion: null, dagName: null, spec, options: {}, status: "running", startedBy: null, createdAt: at, startedAt: at, finishedAt: null, outcome: null, parentRunId: null, reason: null, triggerId: null, params: null, template: null }, tasks, attempts };
 }
 
 const succeededItem = (attemptId: string, wallMs = 12): TaskFinishedItem => ({ ok: true, attemptId, result: { size: 2, contentType: "application/json", preview: "42", truncated: false }, metrics: { wallMs } });

@@ -102,3 +102,37 @@ describe("when a restarted server resumes the runs left in flight", () => {
     await engine.stop();
   });
 });
+
+const heldResult = { size: 1, contentType: "application/json" as const, preview: "1", truncated: false };
+
+describe("when an agent comes back on a new connection without attempts counted as running on it", () => {
+  it("takes the result it holds as that attempt's report, and runs again the one it neither runs nor holds", async () => {
+    const clock = new FakeClock(1_700_000_000_000);
+    const engine = testEngine(fixture.db, clock);
+    await engine.start();
+    const first = new RecordingLink();
+    await engine.connectAgent(helloFrom("m", { capacity: { cpu: 2, slots: 2 } }), first, connection);
+    const { dag, file } = dagOf([
+      { id: "a", fn: "std.constant", extraArgs: [1] },
+      { id: "b", fn: "std.constant", extraArgs: [2] },
+    ]);
+    const runId = await engine.submit({ dag, file, options: {}, startedBy: null, dagId: null, dagVersion: null });
+    await settle(clock, engine);
+    expect(assigned(first).map((item) => item.attemptId).toSorted()).toEqual([`${runId}/a#1`, `${runId}/b#1`]);
+
+    // Their reports were lost on the way (a's result is held by the agent; b's assignment never reached it).
+    const second = new RecordingLink();
+    await engine.connectAgent(helloFrom("m", { capacity: { cpu: 2, slots: 2 }, running: [], held: [{ attemptId: `${runId}/a#1`, runId, taskId: "a", result: heldResult }] }), second, connection);
+    await settle(clock, engine);
+    expect(assigned(second).map((item) => item.attemptId)).toEqual([`${runId}/b#2`]);
+    engine.finished("m", second, [ok(`${runId}/b#2`, "2")]);
+    await settle(clock, engine);
+    expect((await engine.outcome(runId))?.status).toBe("succeeded");
+    expect((await fixture.db.runs.listAttempts(runId)).map((attempt) => [attempt.id, attempt.state]).toSorted()).toEqual([
+      [`${runId}/a#1`, "succeeded"],
+      [`${runId}/b#1`, "failed"],
+      [`${runId}/b#2`, "succeeded"],
+    ]);
+    await engine.stop();
+  });
+});

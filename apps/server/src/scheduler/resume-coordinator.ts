@@ -3,6 +3,7 @@ import type { AgentHello, TaskFinishedItem } from "@handoff/protocol";
 import type { Logger } from "../log.ts";
 import { attemptParts } from "./attempt-id.ts";
 import type { Clock, TimerHandle, Timers } from "./clock.ts";
+import { unfenced, type LeaderGate } from "./leadership.ts";
 import type { LiveMachine } from "./live-machine.ts";
 import { planResume, type HeldReport, type ResumePlan } from "./plan-resume.ts";
 import type { ResultLocations } from "./result-locations.ts";
@@ -25,6 +26,10 @@ export interface ResumeCoordinatorOptions {
   readonly resumeGraceMs: number;
   /** Cancels a run once it has resumed (a cancel asked for while it waited). */
   readonly cancel: (runId: string, reason: string) => void;
+  /** Replicas: the interrupted-run write carries the leader lease's epoch (default: one server, none). */
+  readonly fence?: LeaderGate["fence"];
+  /** Replicas: the leader lease's epoch the aborts carry (agents ignore a lower one than they have seen). */
+  readonly epoch?: () => number | undefined;
 }
 
 /**
@@ -144,7 +149,8 @@ export class ResumeCoordinator {
 
   private carryOut(plan: ResumePlan, why: string): void {
     const { loop, results, writer, machines, log } = this.options;
-    for (const { machine, attemptId } of plan.aborts) machines.get(machine)?.link?.send("task:abort", { v: 1, attemptId, reason: "cancelled" });
+    const epoch = this.options.epoch?.();
+    for (const { machine, attemptId } of plan.aborts) machines.get(machine)?.link?.send("task:abort", { v: 1, attemptId, reason: "cancelled", ...(epoch === undefined ? {} : { epoch }) });
     for (const run of plan.runs) {
       for (const write of run.writes) writer.attempt(write);
       for (const attempt of run.adoptedAttempts) loop.adopt(attempt);
@@ -161,7 +167,8 @@ export class ResumeCoordinator {
     loop.scheduleFlush();
     if (plan.unreadable.length === 0) return;
     for (const runId of plan.unreadable) log.error("cannot resume a run: its stored DAG is unreadable", { runId });
-    void this.options.db.runs.markInterrupted(new Date(this.options.clock.now()), plan.unreadable).catch((error: unknown) => {
+    const fence = this.options.fence ?? unfenced;
+    void fence((epoch) => this.options.db.runs.markInterrupted(new Date(this.options.clock.now()), plan.unreadable, epoch)).catch((error: unknown) => {
       log.error("database write failed", { error: error instanceof Error ? error.message : String(error) });
     });
   }

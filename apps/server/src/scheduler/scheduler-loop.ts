@@ -30,6 +30,8 @@ export interface SchedulerLoopOptions {
   readonly grants: GrantContext;
   readonly localMachine?: string;
   readonly noMachineGraceMs: number;
+  /** Replicas: the leader lease's epoch every assignment carries (agents refuse a lower one than they have seen). */
+  readonly epoch?: () => number | undefined;
 }
 
 /**
@@ -73,7 +75,8 @@ export class SchedulerLoop {
       case "machine_announced": {
         const { machine } = event;
         const functions = machine.functions.map((fn) => fn.name);
-        this.dispatch({ type: "machine_joined", now, machine: { name: machine.name, capacity: machine.capacity, functions, status: machine.status } });
+        const ahead = machine.aheadDepth > 0 ? { aheadDepth: machine.aheadDepth } : {};
+        this.dispatch({ type: "machine_joined", now, machine: { name: machine.name, capacity: machine.capacity, functions, status: machine.status, ...ahead } });
         break;
       }
       case "machine_status_changed":
@@ -134,6 +137,12 @@ export class SchedulerLoop {
     });
   }
 
+  /** Replicas: the leader lease's epoch every message to agents carries (they ignore a lower one than they have seen). */
+  private epochField(): { epoch?: number } {
+    const epoch = this.options.epoch?.();
+    return epoch === undefined ? {} : { epoch };
+  }
+
   private abort(command: Extract<SchedulerCommand, { type: "abort_attempt" }>): void {
     const machine = this.options.machines.get(command.machine);
     machine?.running.delete(command.attemptId);
@@ -143,7 +152,7 @@ export class SchedulerLoop {
         message: command.reason === "timeout" ? "the attempt ran past its timeout" : "the attempt was cancelled",
       });
     }
-    machine?.link?.send("task:abort", { v: 1, attemptId: command.attemptId, reason: command.reason });
+    machine?.link?.send("task:abort", { v: 1, attemptId: command.attemptId, reason: command.reason, ...this.epochField() });
   }
 
   private assign(command: Extract<SchedulerCommand, { type: "assign_task" }>): void {
@@ -173,6 +182,7 @@ export class SchedulerLoop {
       extraArgs: [...command.extraArgs],
       argumentInclusion: command.argumentInclusion,
       ...(command.timeoutMs === undefined ? {} : { timeoutMs: command.timeoutMs }),
+      ...(command.slots === 1 ? {} : { slots: command.slots }),
     };
     const list = this.pendingAssigns.get(command.machine) ?? [];
     list.push(item);
@@ -203,13 +213,15 @@ export class SchedulerLoop {
     const { clock, metrics, writer, timers } = this.options;
     this.outcomes.set(outcome.runId, outcome);
     metrics.runFinished(outcome.status);
-    writer.run({ runId: outcome.runId, status: outcome.status, finishedAt: new Date(clock.now()), outcome });
+    const finishedAt = new Date(clock.now());
+    writer.run({ runId: outcome.runId, status: outcome.status, finishedAt, outcome });
     for (const [attemptId, open] of this.attempts.open) {
       if (open.runId === outcome.runId) this.closeAttempts({ runId: open.runId, taskId: open.taskId, state: "cancelled", at: clock.now(), attempts: open.number, maxAttempts: open.number, attemptId });
     }
-    this.options.runEvents.publish(outcome.runId, { type: "finished", outcome } satisfies RunEvent);
+    this.options.runEvents.publish(outcome.runId, { type: "finished", outcome, finishedAt: finishedAt.toISOString() } satisfies RunEvent);
     // Agents keep a run's values pinned while it runs; now they may age out.
-    for (const machine of this.options.machines.values()) machine.link?.send("run:ended", { v: 1, runId: outcome.runId });
+    const epoch = this.epochField();
+    for (const machine of this.options.machines.values()) machine.link?.send("run:ended", { v: 1, runId: outcome.runId, ...epoch });
     const waiting = this.waiters.get(outcome.runId);
     this.waiters.delete(outcome.runId);
     for (const resolve of waiting ?? []) resolve(outcome);
@@ -240,6 +252,16 @@ export class SchedulerLoop {
     }
     this.attempts.failed(item.attemptId, item.error);
     this.dispatch({ type: "attempt_failed", now, attemptId: item.attemptId, machine: machine.name, error: { kind: attemptErrorKind(item.error.kind), message: item.error.message } });
+  }
+
+  /** Attempts this machine's agent neither runs nor holds a result of (their assignment or report was lost on the way): lost. */
+  lost(machine: LiveMachine, attemptIds: readonly string[], message: string): void {
+    const now = this.options.clock.now();
+    for (const attemptId of attemptIds) {
+      machine.running.delete(attemptId);
+      this.attempts.failed(attemptId, { kind: "machine_lost", message });
+      this.dispatch({ type: "attempt_failed", now, attemptId, machine: machine.name, error: { kind: attemptErrorKind("machine_lost"), message } });
+    }
   }
 
   logs(machine: LiveMachine, items: readonly TaskLogItem[]): void {
@@ -308,8 +330,9 @@ export class SchedulerLoop {
     this.pendingAssigns = new Map();
     const sentAt = this.options.clock.now();
     const { metrics } = this.options;
+    const epoch = this.epochField();
     for (const [name, items] of assigns) {
-      this.options.machines.get(name)?.link?.send("task:assign", { v: 1, items });
+      this.options.machines.get(name)?.link?.send("task:assign", { v: 1, items, ...epoch });
       metrics.assigned += items.length;
       for (const item of items) {
         const decidedAt = this.attempts.assignedTime(item.attemptId);

@@ -38,6 +38,8 @@ export interface WriteBehindOptions {
   readonly timers: Timers;
   readonly writeDelayMs: number;
   readonly writeFailed: (error: unknown) => void;
+  /** Replicas: the leader lease's epoch each transaction is fenced by (a deposed leader's write is refused whole). */
+  readonly epoch?: () => number | undefined;
 }
 
 export function createWriteBehind(options: WriteBehindOptions): WriteBehind {
@@ -46,6 +48,13 @@ export function createWriteBehind(options: WriteBehindOptions): WriteBehind {
   let writing: Promise<void> = Promise.resolve();
   let isBusy = false;
   let delayTimer: TimerHandle | undefined;
+  const fenced = (batch: ChangeBatch): ChangeBatch => {
+    if (options.epoch === undefined) return batch;
+    const epoch = options.epoch();
+    // A replica with no epoch left is no leader: its write must fail, never go unfenced.
+    if (epoch === undefined) throw new Error("this replica no longer holds the leader lease: its run-state writes are refused");
+    return { ...batch, epoch };
+  };
   const pendingCount = (): number => pending.runs.length + pending.tasks.length + pending.attempts.length + pending.lostStores.length + pending.logs.length;
 
   const writeAll = async (): Promise<void> => {
@@ -53,7 +62,7 @@ export function createWriteBehind(options: WriteBehindOptions): WriteBehind {
       const { runs, tasks, attempts, lostStores, logs } = pending;
       pending = empty();
       try {
-        if (runs.length + tasks.length + attempts.length + lostStores.length > 0) await db.runs.applyChanges({ runs, tasks, attempts, lostStores } satisfies ChangeBatch);
+        if (runs.length + tasks.length + attempts.length + lostStores.length > 0) await db.runs.applyChanges(fenced({ runs, tasks, attempts, lostStores }));
         if (logs.length > 0) await db.logs.append(logs);
       } catch (error) {
         options.writeFailed(error);

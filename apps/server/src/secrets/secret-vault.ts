@@ -2,7 +2,7 @@ import type { SecretMeta } from "@handoff/db";
 import type { Database } from "@handoff/db";
 import type { Logger } from "../log.ts";
 import { openSecret, sealSecret } from "./secret-box.ts";
-import type { SecretsKeys } from "./secrets-key.ts";
+import { keyWithId, type SecretsKeys } from "./secrets-key.ts";
 
 export type OpenedSecrets = { readonly ok: true; readonly values: Record<string, string> } | { readonly ok: false; readonly kind: "not_found" | "internal"; readonly message: string };
 
@@ -54,7 +54,7 @@ export class SecretVault {
     for (const name of new Set(names)) {
       const row = await this.options.db.secrets.get(name);
       if (row === undefined) return { ok: false, kind: "not_found", message: `secret "${name}" does not exist (it was deleted after the run was checked)` };
-      const key = this.keyFor(row.keyId);
+      const key = keyWithId(this.options.keys, row.keyId);
       if (key === undefined) return { ok: false, kind: "internal", message: `secret "${name}" was sealed with key ${row.keyId}, which this server does not have` };
       try {
         values[name] = openSecret(key, name, row.sealed);
@@ -65,16 +65,11 @@ export class SecretVault {
     return { ok: true, values };
   }
 
-  private keyFor(keyId: string) {
-    const { current, previous } = this.options.keys;
-    return keyId === current.keyId ? current : previous.find((key) => key.keyId === keyId);
-  }
-
   /** Every secret sealed by a previous key is opened with it and sealed again with the current one. */
   private async rotate(): Promise<void> {
     const { db, keys, log } = this.options;
     for (const row of await db.secrets.sealedWithOtherKeys(keys.current.keyId)) {
-      const key = this.keyFor(row.keyId);
+      const key = keyWithId(this.options.keys, row.keyId);
       if (key === undefined) {
         log.error("a secret is sealed with a key this server does not have (set HANDOFF_SECRETS_PREVIOUS_KEYS to rotate)", { secret: row.name, keyId: row.keyId });
         continue;

@@ -35,6 +35,18 @@ describe("the secrets key file", () => {
     expect(parseSecretsKey(Buffer.from("11".repeat(32), "hex").toString("base64"), "k").keyId).toBe(keys.current.keyId);
   });
 
+  it("is never made for replicas (mayCreate: false): a missing one is an error naming HANDOFF_SECRETS_KEY and the file; an existing one is read", () => {
+    const dataDir = dir();
+    expect(() => loadSecretsKeys({ secretsKey: undefined, previousSecretsKeys: [], dataDir }, { mayCreate: false })).toThrow(ConfigError);
+    expect(() => loadSecretsKeys({ secretsKey: undefined, previousSecretsKeys: [], dataDir }, { mayCreate: false })).toThrow(
+      new RegExp(`REDIS_URL: replicas share one secrets key.*set HANDOFF_SECRETS_KEY.*${join(dataDir, SECRETS_KEY_FILE)}`, "s"),
+    );
+    expect(() => readFileSync(join(dataDir, SECRETS_KEY_FILE))).toThrow(); // nothing written
+    const made = readOrCreateKeyFile(dataDir);
+    expect(loadSecretsKeys({ secretsKey: undefined, previousSecretsKeys: [], dataDir }, { mayCreate: false }).current).toEqual(made);
+    expect(loadSecretsKeys({ secretsKey: "22".repeat(32), previousSecretsKeys: [], dataDir }, { mayCreate: false }).source).toBe("environment");
+  });
+
   it("refuses an empty or garbled key file", () => {
     const dataDir = dir();
     writeFileSync(join(dataDir, SECRETS_KEY_FILE), "not a key\n", { mode: 0o600 });

@@ -10,6 +10,10 @@ import { ResultRelay } from "../http/result-relay.ts";
 import { createLogger } from "../log.ts";
 import { Engine } from "../scheduler/engine.ts";
 import { createApiServices } from "./api-services.ts";
+import { createDagsService } from "./dags-service.ts";
+import { createRunsService } from "./runs-service.ts";
+import { createSystemTimers, systemClock } from "../scheduler/clock.ts";
+import { createTriggers } from "../triggers/triggers-service.ts";
 import { SecretVault } from "../secrets/secret-vault.ts";
 import { parseSecretsKey } from "../secrets/secrets-key.ts";
 
@@ -40,7 +44,9 @@ describeEachDatabase("when the API is called through services built over the eng
     const tokens = new TokenService(db);
     engine = new Engine({ db, log, noMachineGraceMs: 60_000, machineTimeoutMs: 60_000, heartbeatMs: 5_000, resumeGraceMs: 0 });
     await engine.start();
+    const keys = { current: parseSecretsKey("ab".repeat(32), "test key"), previous: [], source: "environment" } as const;
     services = createApiServices({
+      triggers: createTriggers({ db, keys, services: { dags: createDagsService({ engine, db }), runs: createRunsService({ engine, db }) }, clock: systemClock, timers: createSystemTimers(), log }).service,
       engine,
       db,
       relay: new ResultRelay(engine),
@@ -50,7 +56,7 @@ describeEachDatabase("when the API is called through services built over the eng
       localMachine: "m1",
       maxMessageBytes: 1 << 20,
       publicUrl: () => "http://127.0.0.1:4400",
-      vault: new SecretVault({ db, keys: { current: parseSecretsKey("ab".repeat(32), "test key"), previous: [], source: "environment" }, log }),
+      vault: new SecretVault({ db, keys, log }),
     });
     admin = (await tokens.authenticate((await tokens.create("admin", "admin", null)).token))!;
     user = (await tokens.authenticate((await tokens.create("alice", "user", null)).token))!;

@@ -1,6 +1,8 @@
 import type { RunsService, StartedRun } from "@handoff/api";
 import type { Database } from "@handoff/db";
 import { RunRejectedError, type Engine } from "../scheduler/engine.ts";
+import { shipFunctionsFor } from "../functions/ship-functions.ts";
+import { createLogger, type Logger } from "../log.ts";
 import { rerunRun } from "../scheduler/rerun-run.ts";
 import { startOnce } from "./idempotent-start.ts";
 import { storedExplanation } from "./stored-explanation.ts";
@@ -9,6 +11,7 @@ export interface RunsServiceOptions {
   readonly engine: Engine;
   readonly db: Database;
   readonly now?: () => number;
+  readonly log?: Logger;
 }
 
 /**
@@ -25,9 +28,12 @@ export function createRunsService(options: RunsServiceOptions): RunsService {
     async start(request): Promise<StartedRun> {
       const { idempotency, ...run } = request;
       try {
-        const started = await startOnce(db.runs, { tokenId: idempotency?.tokenId ?? "", key: idempotency?.key, now: now() }, (idempotencyKey) =>
-          engine.submit({ ...run, idempotencyKey }),
-        );
+        // Agents that fetch functions load the shipped versions this DAG calls before the run is checked and placed
+        // (inside the start: a repeated idempotent start gets its run back without shipping anything).
+        const started = await startOnce(db.runs, { tokenId: idempotency?.tokenId ?? "", key: idempotency?.key, now: now() }, async (idempotencyKey) => {
+          await shipFunctionsFor({ engine, db, log: options.log ?? createLogger("silent") }, run.dag);
+          return engine.submit({ ...run, idempotencyKey });
+        });
         return { kind: "started", ...started };
       } catch (error) {
         if (error instanceof RunRejectedError) return { kind: "rejected", message: error.message, problems: error.problems };

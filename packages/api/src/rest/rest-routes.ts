@@ -52,9 +52,23 @@ export const REST_ROUTES: readonly RestRoute[] = [
   route("results.registerLocation", "PUT", "/api/results/{runId}/{taskId}/location", "Record that a machine holds a result"),
   route("results.store", "POST", "/api/results/{runId}/{taskId}/store", "Store a value on a machine"),
   route("results.recompute", "POST", "/api/results/{runId}/{taskId}/recompute", "Recompute a lost result from lineage"),
+  route("functions.list", "GET", "/api/function-bundles", "Pushed function bundles, newest first, with what each defines"),
+  route("functions.versions", "GET", "/api/function-bundles/versions", "Which machine offers which version of each function"),
+  route("functions.push", "POST", "/api/function-bundles", "Push a bundled function module (admins)"),
   route("tokens.list", "GET", "/api/tokens", "API tokens (never their secrets)"),
   route("tokens.create", "POST", "/api/tokens", "Create a token (its secret is shown once)"),
   route("tokens.revoke", "DELETE", "/api/tokens/{id}", "Revoke a token"),
+  route("schedules.list", "GET", "/api/dags/{dag}/schedules", "A saved DAG's cron schedules"),
+  route("schedules.create", "POST", "/api/schedules", "A cron schedule (with a time zone) for a saved DAG"),
+  route("schedules.get", "GET", "/api/schedules/{id}", "A schedule and its next firing"),
+  route("schedules.update", "PUT", "/api/schedules/{id}", "Change a schedule"),
+  route("schedules.delete", "DELETE", "/api/schedules/{id}", "Delete a schedule"),
+  route("schedules.history", "GET", "/api/schedules/{id}/history", "A schedule's firings and the runs they started"),
+  route("webhooks.list", "GET", "/api/dags/{dag}/webhooks", "A saved DAG's webhooks (never their tokens)"),
+  route("webhooks.create", "POST", "/api/webhooks", "A webhook for a saved DAG (its URL and HMAC key are shown once)"),
+  route("webhooks.update", "PUT", "/api/webhooks/{id}", "Turn a webhook off or on"),
+  route("webhooks.delete", "DELETE", "/api/webhooks/{id}", "Delete a webhook"),
+  route("webhooks.history", "GET", "/api/webhooks/{id}/history", "A webhook's latest requests and the runs they started"),
 ];
 
 const BY_PROCEDURE = new Map(REST_ROUTES.map((entry) => [entry.procedure, entry]));

@@ -44,7 +44,7 @@ export const LogOutput = z.object({
 export const RunEventOutput = z.discriminatedUnion("type", [
   z.object({ type: z.literal("task"), change: TaskChangeOutput }),
   z.object({ type: z.literal("log"), log: LogOutput }),
-  z.object({ type: z.literal("finished"), outcome: RunOutcomeOut }),
+  z.object({ type: z.literal("finished"), outcome: RunOutcomeOut, finishedAt: z.string() }),
 ]);
 
 /** The watch's messages around `run`, the snapshot's schema (the same view `runs.get` answers). */

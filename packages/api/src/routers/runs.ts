@@ -5,6 +5,7 @@ import type { RunSummary } from "@handoff/db";
 import type { ApiContext } from "../context.ts";
 import { materializeResults } from "../materialize-results.ts";
 import { bindRunParams, startBoundRun } from "../run-params.ts";
+import { runOptionsOf, savedDagFile } from "../trigger-run.ts";
 import { TaskExplanationOutput } from "./placement-explanation.ts";
 import type { RunsService } from "../services/runs.ts";
 import { rerun, RerunInput, RerunOutput } from "./rerun.ts";
@@ -44,19 +45,12 @@ async function startRun(ctx: ApiContext & { principal: NonNullable<ApiContext["p
   } else {
     const dag = await ctx.dags.getByName(input.dag.name);
     if (!dag) throw new ApiError("NOT_FOUND", `no DAG named "${input.dag.name}"`);
-    const version = await ctx.dags.getVersion(dag.id, input.dag.version);
-    if (!version) throw new ApiError("NOT_FOUND", `DAG "${input.dag.name}" has no version ${input.dag.version ?? "(latest)"}`);
-    const parsed = DagFile.safeParse(version.spec);
-    if (!parsed.success) throw new ApiError("INTERNAL_SERVER_ERROR", `stored DAG "${input.dag.name}" v${version.version} is unreadable`);
-    file = parsed.data;
+    const saved = await savedDagFile(ctx.dags, dag, input.dag.version);
+    file = saved.file;
     dagId = dag.id;
-    dagVersion = version.version;
+    dagVersion = saved.version;
   }
-  const options: RunOptions = {
-    ...(file.strategy ? { strategy: file.strategy } : {}),
-    ...(file.onFailure ? { onFailure: file.onFailure } : {}),
-    ...input.options,
-  };
+  const options: RunOptions = { ...runOptionsOf(file), ...input.options };
   return startBoundRun(ctx.runs, bindRunParams(file, input.params), {
     options,
     startedBy: ctx.principal.name,
@@ -119,6 +113,8 @@ export async function runView(runs: Pick<RunsService, "get">, runId: string) {
     /** The run this one was started from (`reason`: `recompute` of a lost value, or `rerun` from failure), if any. */
     parentRunId: run.parentRunId,
     reason: run.reason,
+    /** The schedule or webhook that started it (`reason`: `schedule` | `webhook`), if one did. */
+    triggerId: run.triggerId,
     /** The run parameters' values it ran with, by name (null when its DAG declares none). */
     params: (run.params ?? null) as Record<string, unknown> | null,
     outcome: (run.outcome ?? null) as RunOutcome | null,
@@ -137,6 +133,8 @@ export async function runView(runs: Pick<RunsService, "get">, runId: string) {
       result: task.resultMachine ? { machine: task.resultMachine, size: task.resultSize ?? 0, preview: task.resultPreview ?? "" } : null,
       /** A re-run took this result over instead of running the task: the run that produced it (and keeps it). */
       reusedFrom: task.reusedFrom,
+      /** The code hash of the function that made its result (recorded with the result; null before one). */
+      codeHash: task.codeHash,
       /** Set when the result was lost with its machine (results.recompute rebuilds it). */
       lost: task.lostAt ? { at: task.lostAt.toISOString(), machine: task.lostMachine ?? task.resultMachine ?? "" } : null,
     })),

@@ -19,6 +19,16 @@ export const AuditKind = {
   SecretDeleted: "secret.deleted",
   /** An agent received secrets for an attempt (names, machine, run, task; never a value). */
   SecretUsed: "secret.used",
+  /** An admin pushed a function bundle (hash, file name, functions). */
+  FunctionBundlePushed: "function_bundle.pushed",
+  ScheduleCreated: "schedule.created",
+  ScheduleUpdated: "schedule.updated",
+  ScheduleDeleted: "schedule.deleted",
+  WebhookCreated: "webhook.created",
+  WebhookUpdated: "webhook.updated",
+  WebhookDeleted: "webhook.deleted",
+  /** A request to a webhook URL was refused (bad signature): the webhook's id, never its token. */
+  WebhookRefused: "webhook.refused",
 } as const;
 export type AuditKind = (typeof AuditKind)[keyof typeof AuditKind];
 export const AuditKinds = Object.values(AuditKind) as [AuditKind, ...AuditKind[]];

@@ -34,7 +34,8 @@ export interface LogView {
 export type RunEvent =
   | { readonly type: "task"; readonly change: TaskChangeView }
   | { readonly type: "log"; readonly log: LogView }
-  | { readonly type: "finished"; readonly outcome: RunOutcome };
+  /** `finishedAt` (ISO 8601) is the end the run's record gets: a watcher need not wait for the database to learn it. */
+  | { readonly type: "finished"; readonly outcome: RunOutcome; readonly finishedAt: string };
 
 export interface StartRunRequest {
   readonly dag: DagSpec;
@@ -48,6 +49,8 @@ export interface StartRunRequest {
   /** The run parameters' values (bound into `file` already) and the file as written; absent without parameters. */
   readonly params?: Readonly<Record<string, unknown>> | null;
   readonly template?: DagFile | null;
+  /** The schedule or webhook starting it (recorded as the run's `reason` and `triggerId`). */
+  readonly trigger?: { readonly kind: "schedule" | "webhook"; readonly id: string };
   /** The same key from the same token within 24 h answers with the run it started. */
   readonly idempotency?: { readonly tokenId: string; readonly key: string };
 }

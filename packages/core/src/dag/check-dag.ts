@@ -1,8 +1,8 @@
-import type { DagSpec, TaskId } from "./model.ts";
+import type { DagSpec, TaskId, TaskSpec } from "./model.ts";
 import type { DagProblem } from "../errors.ts";
 import { checkFeasibility, neededFunctions, type FunctionNeed, type MachineInfo } from "../placement/check-feasibility.ts";
 import { checkSecretRefs } from "./secret-refs.ts";
-import { validateDag } from "./validate-dag.ts";
+import { taskIndex, validateDag } from "./validate-dag.ts";
 import type { SignatureContext } from "./validate-signatures.ts";
 
 export interface DagCheckContext {
@@ -12,6 +12,8 @@ export interface DagCheckContext {
   readonly signatures?: SignatureContext;
   /** `neededFunctions(dag)` when the caller has it already. */
   readonly needs?: ReadonlyMap<TaskId, readonly FunctionNeed[]>;
+  /** `taskIndex(dag)` when the caller has it already. */
+  readonly index?: ReadonlyMap<TaskId, TaskSpec>;
   /** Other problems that block the run as structural ones do (the run's options). */
   readonly also?: readonly DagProblem[];
   /** The secrets that exist: a reference to another one is a problem. Absent: only the references' form is checked. */
@@ -30,6 +32,7 @@ export function checkDag(dag: DagSpec, context: DagCheckContext): DagProblem[] {
   structural.push(...checkSecretRefs(dag, context.secretNames));
   if (context.also !== undefined) structural.push(...context.also);
   if (context.machines === null) return structural;
-  const feasibility = checkFeasibility(dag, context.machines, context.needs ?? neededFunctions(dag));
+  const index = context.index ?? taskIndex(dag);
+  const feasibility = checkFeasibility(dag, context.machines, context.needs ?? neededFunctions(dag, index), index);
   return structural.length === 0 ? feasibility : [...structural, ...feasibility.filter((problem) => problem.kind === "unknown_function")];
 }

@@ -44,8 +44,19 @@ export function findSecretRefs(value: unknown): FoundSecretRef[] {
     }
     // Deeper than values may nest: refused by the depth check; its path would cost quadratic memory here.
     if (depth > MAX_VALUE_DEPTH) continue;
-    const entries = Array.isArray(current) ? current.map((item, index) => [`[${index}]`, item] as const) : Object.entries(current).map(([key, item]) => [`.${key}`, item] as const);
-    for (let i = entries.length - 1; i >= 0; i--) stack.push({ value: entries[i]![1], path: path + entries[i]![0], depth: depth + 1 });
+    // Only objects can be or hold a reference: a path is built for them alone (a task's extraArgs are mostly plain values).
+    if (Array.isArray(current)) {
+      for (let i = current.length - 1; i >= 0; i--) {
+        const item: unknown = current[i];
+        if (typeof item === "object" && item !== null) stack.push({ value: item, path: `${path}[${i}]`, depth: depth + 1 });
+      }
+      continue;
+    }
+    const entries: [string, unknown][] = Object.entries(current as Record<string, unknown>);
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const [key, item] = entries[i]!;
+      if (typeof item === "object" && item !== null) stack.push({ value: item, path: `${path}.${key}`, depth: depth + 1 });
+    }
   }
   return found;
 }
@@ -75,26 +86,36 @@ export function checkSecretRefs(dag: DagSpec, known: ReadonlySet<string> | undef
     const task = raw as { readonly id?: unknown; readonly extraArgs?: unknown; readonly args?: unknown };
     const taskId = task.id;
     if (typeof taskId !== "string") continue;
-    const report = (field: string, message: string): void => {
-      problems.push({ kind: "invalid_task", taskId, field, message: `task "${taskId}": ${field}: ${message}` });
-    };
-    if (Array.isArray(task.extraArgs)) {
+    // Plain values (no object among them) hold no reference: most tasks' extraArgs are skipped without a walk.
+    if (Array.isArray(task.extraArgs) && (task.extraArgs as readonly unknown[]).some(isObject)) {
       for (const ref of findSecretRefs(task.extraArgs)) {
         const field = `extraArgs${ref.path}`;
-        if (!SECRET_NAME_PATTERN.test(ref.name)) report(field, `${JSON.stringify(ref.name.slice(0, 120))} is not a secret name (a letter, then up to 99 letters, digits, _ . -)`);
-        else if (known !== undefined && !known.has(ref.name)) report(field, `unknown secret "${ref.name}" (an admin creates it with \`handoff secrets set ${ref.name}\` or on the Secrets page)`);
+        if (!SECRET_NAME_PATTERN.test(ref.name)) report(problems, taskId, field, `${JSON.stringify(ref.name.slice(0, 120))} is not a secret name (a letter, then up to 99 letters, digits, _ . -)`);
+        else if (known !== undefined && !known.has(ref.name)) report(problems, taskId, field, `unknown secret "${ref.name}" (an admin creates it with \`handoff secrets set ${ref.name}\` or on the Secrets page)`);
       }
     }
     if (!Array.isArray(task.args)) continue;
-    (task.args as readonly unknown[]).forEach((arg: unknown, index: number) => {
-      if (typeof arg !== "object" || arg === null) return;
-      for (const side of ["encode", "decode"] as const) {
+    const args: readonly unknown[] = task.args;
+    for (let index = 0; index < args.length; index++) {
+      const arg = args[index];
+      if (typeof arg !== "object" || arg === null) continue;
+      for (const side of EDGE_SIDES) {
         const transform = (arg as Record<string, unknown>)[side];
-        const args = typeof transform === "object" && transform !== null ? (transform as { args?: unknown }).args : undefined;
-        if (!Array.isArray(args)) continue;
-        for (const ref of findSecretRefs(args)) report(`args[${index}].${side}.args${ref.path}`, `secret "${ref.name}": secrets can be used only in a task's extraArgs, not in an edge transform's args`);
+        const transformArgs = typeof transform === "object" && transform !== null ? (transform as { args?: unknown }).args : undefined;
+        if (!Array.isArray(transformArgs)) continue;
+        for (const ref of findSecretRefs(transformArgs)) report(problems, taskId, `args[${index}].${side}.args${ref.path}`, `secret "${ref.name}": secrets can be used only in a task's extraArgs, not in an edge transform's args`);
       }
-    });
+    }
   }
   return problems;
+}
+
+const EDGE_SIDES = ["encode", "decode"] as const;
+
+function isObject(value: unknown): boolean {
+  return typeof value === "object" && value !== null;
+}
+
+function report(problems: DagProblem[], taskId: string, field: string, message: string): void {
+  problems.push({ kind: "invalid_task", taskId, field, message: `task "${taskId}": ${field}: ${message}` });
 }

@@ -8,6 +8,7 @@ type Problems = DagProblem[];
 const TASK_TYPES: ReadonlySet<unknown> = new Set(Object.values(TaskType));
 const ARGUMENT_INCLUSIONS: ReadonlySet<unknown> = new Set(Object.values(ArgumentInclusion));
 const MAX_LISTED_CYCLE_MEMBERS = 10;
+const EDGE_SIDES = ["encode", "decode"] as const;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -28,7 +29,7 @@ function describeArgProblem(arg: unknown): string | null {
   if (typeof arg === "string") return arg.length > 0 ? null : "is an empty task id";
   if (!isRecord(arg)) return "must be a task id or an edge { from, encode?, decode? }";
   if (!isNonEmptyString(arg.from)) return "is an edge without a `from` task id";
-  for (const side of ["encode", "decode"] as const) {
+  for (const side of EDGE_SIDES) {
     const transform = arg[side];
     if (transform === undefined) continue;
     if (!isRecord(transform) || !isNonEmptyString(transform.fn)) return `has a ${side} transform without a function name`;
@@ -62,11 +63,13 @@ function checkTask(raw: unknown, position: number, problems: Problems): void {
 
   if (raw.args !== undefined) {
     if (!Array.isArray(raw.args)) invalid(at, "args", "args must be a list");
-    else
-      (raw.args as unknown[]).forEach((arg, i) => {
-        const problem = describeArgProblem(arg);
+    else {
+      const args: readonly unknown[] = raw.args;
+      for (let i = 0; i < args.length; i++) {
+        const problem = describeArgProblem(args[i]);
         if (problem !== null) invalid(at, `args[${i}]`, `argument ${i} ${problem}`);
-      });
+      }
+    }
   }
   if (raw.extraArgs !== undefined && !Array.isArray(raw.extraArgs)) invalid(at, "extraArgs", "extraArgs must be a list");
   if (raw.argumentInclusion !== undefined && !ARGUMENT_INCLUSIONS.has(raw.argumentInclusion)) {
@@ -105,13 +108,15 @@ function checkTask(raw: unknown, position: number, problems: Problems): void {
   if (raw.retryOn !== undefined) checkRetryOn(at, raw.retryOn);
   checkDepth(at, "extraArgs", raw.extraArgs);
   if (Array.isArray(raw.args)) {
-    (raw.args as unknown[]).forEach((arg, i) => {
-      if (!isRecord(arg)) return;
-      for (const side of ["encode", "decode"] as const) {
+    const args: readonly unknown[] = raw.args;
+    for (let i = 0; i < args.length; i++) {
+      const arg = args[i];
+      if (!isRecord(arg)) continue;
+      for (const side of EDGE_SIDES) {
         const transform = arg[side];
         if (isRecord(transform)) checkDepth(at, `args[${i}].${side}.args`, transform.args);
       }
-    });
+    }
   }
 }
 
@@ -182,9 +187,14 @@ function checkCollocation(tasks: readonly TaskSpec[], byId: ReadonlyMap<TaskId, 
   }
   // Functional graph (out-degree ≤ 1): walk each chain once, colouring 1 = on the current walk, 2 = done.
   const colour = new Uint8Array(n);
+  const walk: number[] = [];
   for (let start = 0; start < n; start++) {
     if (colour[start] !== 0) continue;
-    const walk: number[] = [];
+    if (next[start] === -1) {
+      colour[start] = 2; // not collocated with a collocated task: a chain of one
+      continue;
+    }
+    walk.length = 0;
     let current = start;
     while (current !== -1 && colour[current] === 0) {
       colour[current] = 1;
@@ -247,6 +257,13 @@ function findCycles(adjacency: readonly number[][], tasks: readonly TaskSpec[]):
         low[parent] = Math.min(low[parent]!, low[v]!);
       }
       if (low[v] === order[v]) {
+        if (stack[stack.length - 1] === v) {
+          // A component of one task (every task of a valid DAG): a cycle only if it depends on itself.
+          stack.pop();
+          onStack[v] = 0;
+          if (edges.includes(v)) components.push([v]);
+          continue;
+        }
         const component: number[] = [];
         let w: number;
         do {
@@ -254,7 +271,7 @@ function findCycles(adjacency: readonly number[][], tasks: readonly TaskSpec[]):
           onStack[w] = 0;
           component.push(w);
         } while (w !== v);
-        if (component.length > 1 || edges.includes(v)) components.push(component);
+        components.push(component);
       }
     }
   }

@@ -21,6 +21,15 @@ function sanitize(cost: Resources): Record<string, number> {
   return clean;
 }
 
+/** Whether `sanitize` would change no amount (so the cost can be read as it is). */
+function isClean(cost: Resources): boolean {
+  for (const key in cost) {
+    const amount = cost[key]!;
+    if (!(amount > 0 || amount === 0)) return false;
+  }
+  return true;
+}
+
 function addInto(target: Record<string, number>, cost: Resources): void {
   for (const key of Object.keys(cost)) target[key] = (target[key] ?? 0) + cost[key]!;
 }
@@ -44,20 +53,27 @@ export class ResourceLedger {
   readonly #capacity = new Map<MachineName, Resources>();
   readonly #used = new Map<MachineName, Record<string, number>>();
   readonly #holdings = new Map<string, Map<MachineName, Record<string, number>>>();
-  readonly #claimantsOn = new Map<MachineName, Set<string>>();
-  /** `available()` per machine, computed on demand and dropped when the machine's claims change. */
-  readonly #free = new Map<MachineName, Readonly<Record<string, number>>>();
+  /** How many claimants hold something on each machine (kept at 0, not deleted, like `#free`). */
+  readonly #claimantCount = new Map<MachineName, number>();
+  /**
+   * `available()` per machine, computed on demand and dropped (set to undefined, not deleted: a Map whose entry
+   * comes and goes at every claim reallocates its table each time, measured ~1 µs) when the machine's claims change.
+   */
+  readonly #free = new Map<MachineName, Readonly<Record<string, number>> | undefined>();
 
   /** Sets the machine's TOTAL capacity; claims already held on it stay. */
   register(machine: MachineName, capacity: Resources): void {
     this.#capacity.set(machine, { ...capacity });
-    this.#free.delete(machine);
+    this.#free.set(machine, undefined);
   }
 
   /** Forgets the machine's capacity (no new claims); claims on it stay until their claimants release. */
   remove(machine: MachineName): void {
     this.#capacity.delete(machine);
     this.#free.delete(machine);
+    if ((this.#claimantCount.get(machine) ?? 0) > 0) return;
+    this.#claimantCount.delete(machine);
+    this.#used.delete(machine);
   }
 
   has(machine: MachineName): boolean {
@@ -89,8 +105,9 @@ export class ResourceLedger {
     if (capacity === undefined) return EMPTY;
     const used = this.#used.get(machine) ?? {};
     const free: Record<string, number> = {};
-    for (const key of Object.keys(capacity)) free[key] = Math.max(0, capacity[key]! - (used[key] ?? 0));
-    for (const key of Object.keys(used)) if (!(key in free)) free[key] = 0;
+    // for…in over own keys, not Object.keys: this runs after every claim and release, and builds no key arrays.
+    for (const key in capacity) if (Object.prototype.hasOwnProperty.call(capacity, key)) free[key] = Math.max(0, capacity[key]! - (used[key] ?? 0));
+    for (const key in used) if (Object.prototype.hasOwnProperty.call(used, key) && !(key in free)) free[key] = 0;
     Object.freeze(free);
     this.#free.set(machine, free);
     return free;
@@ -108,6 +125,7 @@ export class ResourceLedger {
 
   /** Atomic: every claim succeeds (checked cumulatively per machine) or none is recorded. */
   claimMany(requested: readonly Claim[]): ClaimResult {
+    if (requested.length === 1) return this.#claimOne(requested[0]!);
     const claims = requested.map((claim): Claim => ({ claimant: claim.claimant, machine: claim.machine, cost: sanitize(claim.cost) }));
     const pending = new Map<MachineName, Record<string, number>>();
     for (const claim of claims) {
@@ -121,7 +139,17 @@ export class ResourceLedger {
       const free = this.freeView(claim.machine);
       if (!fits(free, total)) return { ok: false, machine: claim.machine, lacks: lacking(free, total) };
     }
-    for (const claim of claims) this.#record(claim);
+    for (const claim of claims) this.#record(claim.claimant, claim.machine, claim.cost);
+    return OK;
+  }
+
+  /** `claimMany` of one claim (the scheduler's usual one), without its copies. */
+  #claimOne(claim: Claim): ClaimResult {
+    const cost = isClean(claim.cost) ? claim.cost : sanitize(claim.cost);
+    if (!this.#capacity.has(claim.machine)) return { ok: false, machine: claim.machine, lacks: lacking({}, cost) };
+    const free = this.freeView(claim.machine);
+    if (!fits(free, cost)) return { ok: false, machine: claim.machine, lacks: lacking(free, cost) };
+    this.#record(claim.claimant, claim.machine, cost);
     return OK;
   }
 
@@ -131,13 +159,13 @@ export class ResourceLedger {
     if (held === undefined) return;
     this.#holdings.delete(claimant);
     for (const [machine, cost] of held) {
-      this.#free.delete(machine);
-      const claimants = this.#claimantsOn.get(machine);
-      claimants?.delete(claimant);
-      if (claimants === undefined || claimants.size === 0) {
-        // Reset exactly, so rounding in fractional amounts never leaves a ghost claim.
-        this.#claimantsOn.delete(machine);
-        this.#used.delete(machine);
+      this.#free.set(machine, undefined);
+      const claimants = (this.#claimantCount.get(machine) ?? 1) - 1;
+      this.#claimantCount.set(machine, claimants);
+      if (claimants <= 0) {
+        // Reset exactly, so rounding in fractional amounts never leaves a ghost claim. The entries stay (empty):
+        // the machine's next claim reuses them rather than growing the maps again.
+        this.#used.set(machine, {});
         continue;
       }
       const used = this.#used.get(machine) ?? {};
@@ -163,30 +191,26 @@ export class ResourceLedger {
     return total;
   }
 
-  #record(claim: Claim): void {
-    let held = this.#holdings.get(claim.claimant);
+  /** `cost` must be sanitized; it is copied, never kept. */
+  #record(claimant: string, machine: MachineName, cost: Resources): void {
+    let held = this.#holdings.get(claimant);
     if (held === undefined) {
       held = new Map();
-      this.#holdings.set(claim.claimant, held);
+      this.#holdings.set(claimant, held);
     }
-    let onMachine = held.get(claim.machine);
+    let onMachine = held.get(machine);
     if (onMachine === undefined) {
       onMachine = {};
-      held.set(claim.machine, onMachine);
+      held.set(machine, onMachine);
+      this.#claimantCount.set(machine, (this.#claimantCount.get(machine) ?? 0) + 1);
     }
-    addInto(onMachine, claim.cost);
-    let used = this.#used.get(claim.machine);
+    addInto(onMachine, cost);
+    let used = this.#used.get(machine);
     if (used === undefined) {
       used = {};
-      this.#used.set(claim.machine, used);
+      this.#used.set(machine, used);
     }
-    addInto(used, claim.cost);
-    this.#free.delete(claim.machine);
-    let claimants = this.#claimantsOn.get(claim.machine);
-    if (claimants === undefined) {
-      claimants = new Set();
-      this.#claimantsOn.set(claim.machine, claimants);
-    }
-    claimants.add(claim.claimant);
+    addInto(used, cost);
+    this.#free.set(machine, undefined);
   }
 }

@@ -72,6 +72,34 @@ export interface DepthProblem {
  * valueDepthProblem([[["x"]]], 2) // { path: [0, 0], message: "nests deeper than 2 levels" }
  */
 export function valueDepthProblem(value: unknown, maxDepth: number = MAX_VALUE_DEPTH): DepthProblem | null {
+  if (typeof value !== "object" || value === null || ArrayBuffer.isView(value)) return null;
+  // Most values (a task's extraArgs) are a few levels of a few entries: answered without the walk's allocations.
+  quickBudget = QUICK_ENTRIES;
+  if (isQuicklyShallow(value, Math.min(maxDepth, QUICK_LEVELS))) return null;
+  return deepValueDepthProblem(value, maxDepth);
+}
+
+const QUICK_LEVELS = 8;
+const QUICK_ENTRIES = 256;
+let quickBudget = 0;
+
+/**
+ * True when `container` and what it holds nest at most `levels` containers deep (itself the first) within
+ * `quickBudget` entries; false means "not known" (deeper, larger, or cyclic), and the full walk answers.
+ */
+function isQuicklyShallow(container: object, levels: number): boolean {
+  const children: readonly unknown[] = Array.isArray(container) ? container : Object.values(container);
+  quickBudget -= children.length;
+  if (quickBudget < 0) return false;
+  for (let i = 0; i < children.length; i++) {
+    const child = children[i];
+    if (typeof child !== "object" || child === null || ArrayBuffer.isView(child)) continue;
+    if (levels <= 1 || !isQuicklyShallow(child, levels - 1)) return false;
+  }
+  return true;
+}
+
+function deepValueDepthProblem(value: object, maxDepth: number): DepthProblem | null {
   // Each frame: a container, its keys, the index of the next key, and the key that led to it.
   const stack: { container: object; entries: [string | number, unknown][]; next: number; key: string | number | undefined }[] = [];
   // A cycle is another checker's finding (the codec names it); here it only must not loop.
@@ -86,7 +114,6 @@ export function valueDepthProblem(value: unknown, maxDepth: number = MAX_VALUE_D
     return true;
   };
   const path = (): (string | number)[] => stack.slice(1).map((frame) => frame.key!);
-  if (typeof value !== "object" || value === null || ArrayBuffer.isView(value)) return null;
   open(value, undefined);
   while (stack.length > 0) {
     const frame = stack[stack.length - 1]!;

@@ -141,11 +141,16 @@ export function allocate(
   machines: readonly AllocMachine[],
   options: AllocateOptions = {},
 ): Allocation {
+  const placer = new BatchPlacer(machines, options);
+  if (readyTasks.length === 1 && readyTasks[0]!.placement.kind !== "collocated") {
+    // The scheduler's usual batch: one task, its own group (what the general path below arrives at, without its maps).
+    placer.place({ root: readyTasks[0]!, members: [] });
+    return { placed: placer.placed, waiting: placer.waiting };
+  }
   const byId = new Map<TaskId, AllocTask>();
   for (const task of readyTasks) if (!byId.has(task.id)) byId.set(task.id, task);
   const rootOf = resolveRoots(readyTasks, byId);
 
-  const placer = new BatchPlacer(machines, options);
   const groups = new Map<TaskId, Group>();
   for (const task of readyTasks) {
     const result = rootOf.get(task.id);
@@ -179,7 +184,7 @@ class BatchPlacer {
   readonly #byName = new Map<MachineName, AllocMachine>();
   readonly #order: MachineName[];
   /** Free capacity left in this batch, for the machines that took something (the others: `free`). */
-  readonly #taken = new Map<MachineName, Record<string, number>>();
+  #taken: Map<MachineName, Record<string, number>> | undefined;
 
   constructor(machines: readonly AllocMachine[], options: AllocateOptions) {
     this.#strategy = options.strategy ?? "first_available";
@@ -279,11 +284,11 @@ class BatchPlacer {
   }
 
   #free(name: MachineName): Resources {
-    return this.#taken.get(name) ?? this.#byName.get(name)!.free;
+    return this.#taken?.get(name) ?? this.#byName.get(name)!.free;
   }
 
   #take(name: MachineName, cost: Resources): void {
-    this.#taken.set(name, subtractResources(this.#free(name), cost));
+    (this.#taken ??= new Map()).set(name, subtractResources(this.#free(name), cost));
   }
 
   #candidates(functions: Iterable<string>): MachineName[] {

@@ -1,8 +1,9 @@
 import { TaskType, argSource, type DagSpec, type MachineName, type Resources, type TaskId, type TaskSpec } from "../dag/model.ts";
 import type { DagProblem } from "../errors.ts";
-import { placementCost } from "./attempt-cost.ts";
+import { attemptCost, placementCost } from "./attempt-cost.ts";
 import { collocationRoots } from "./collocation-roots.ts";
 import { describeLacks, fits, lacking } from "./resources.ts";
+import { taskIndex } from "../dag/validate-dag.ts";
 
 /** A machine as the submit-time check sees it. */
 export interface MachineInfo {
@@ -40,9 +41,11 @@ function isInline(task: TaskSpec): boolean {
  * neededFunctions({ tasks: [{ id: "a", fn: "load" }, { id: "b", fn: "sum", args: [{ from: "a", encode: { fn: "zip" } }] }] })
  * // Map { "a" => [{ fn: "load", neededBy: "task" }, { fn: "zip", neededBy: "encode on edge a→b" }], "b" => [...] }
  */
-export function neededFunctions(dag: DagSpec): Map<TaskId, FunctionNeed[]> {
-  const byId = new Map<TaskId, TaskSpec>();
-  for (const task of dag.tasks) if (!byId.has(task.id)) byId.set(task.id, task);
+export function neededFunctions(
+  dag: DagSpec,
+  /** `taskIndex(dag)` when the caller has it already. */
+  byId: ReadonlyMap<TaskId, TaskSpec> = taskIndex(dag),
+): Map<TaskId, FunctionNeed[]> {
 
   const outgoingEncodes = new Map<TaskId, FunctionNeed[]>();
   for (const consumer of byId.values()) {
@@ -120,26 +123,25 @@ function judgeGroup(
     }
     candidates = [machine];
   }
-  const functions = new Set<string>();
-  for (const member of members) for (const need of needs.get(member.id) ?? []) functions.add(need.fn);
+  const functions = groupFunctions(members, needs);
   // A function offered by no online machine at all is reported as unknown_function instead.
   for (const fn of functions) if (!offeredOnline.has(fn)) return null;
-  const sortedFunctions = functions.size === 1 ? functions : [...functions].sort();
-  const eligibilityKey = `${placement?.kind === "pinned" ? placement.machine : ""}\u0000${[...sortedFunctions].join("\u0000")}`;
+  const pinnedTo = placement?.kind === "pinned" ? placement.machine : "";
+  const eligibilityKey = functions.length === 1 ? `${pinnedTo}\u0000${functions[0]!}` : `${pinnedTo}\u0000${[...functions].sort().join("\u0000")}`;
   let eligible = eligibleCache.get(eligibilityKey);
   if (eligible === undefined) {
-    eligible = candidates.filter((machine) => [...functions].every((fn) => machine.functions.has(fn)));
+    eligible = candidates.filter((machine) => functions.every((fn) => machine.functions.has(fn)));
     eligibleCache.set(eligibilityKey, eligible);
   }
   if (eligible.length === 0) {
     if (placement?.kind === "pinned") {
-      const absent = [...functions].filter((fn) => !candidates[0]!.functions.has(fn)).join(", ");
+      const absent = functions.filter((fn) => !candidates[0]!.functions.has(fn)).join(", ");
       return { reason: `its pinned machine "${placement.machine}" does not offer ${absent}`, closestMachine: null, lacks: {} };
     }
-    return { reason: `no single online machine offers all of ${[...functions].join(", ")}`, closestMachine: null, lacks: {} };
+    return { reason: `no single online machine offers all of ${functions.join(", ")}`, closestMachine: null, lacks: {} };
   }
-  const cost = placementCost(members.map((member) => member.cost));
-  if (eligible.some((machine) => fits(machine.capacity, cost))) return null;
+  const cost = members.length === 1 ? attemptCost(members[0]!.cost) : placementCost(members.map((member) => member.cost));
+  for (const machine of eligible) if (fits(machine.capacity, cost)) return null;
   let closest: MachineInfo | null = null;
   let closestLacks: Record<string, number> = {};
   let best = Number.POSITIVE_INFINITY;
@@ -159,6 +161,15 @@ function judgeGroup(
   };
 }
 
+/** The functions a group's machine must offer, each once, in the order its members need them. */
+function groupFunctions(members: readonly TaskSpec[], needs: ReadonlyMap<TaskId, readonly FunctionNeed[]>): readonly string[] {
+  const functions: string[] = [];
+  for (const member of members) {
+    for (const need of needs.get(member.id) ?? []) if (!functions.includes(need.fn)) functions.push(need.fn);
+  }
+  return functions;
+}
+
 /**
  * Submit-time check of a VALIDATED DAG against the known machines: may each task ever run? Reports
  * every problem (at most one per task and kind), never throws: `unknown_function` when no online
@@ -174,17 +185,18 @@ export function checkFeasibility(
   machines: readonly MachineInfo[],
   /** Pass `neededFunctions(dag)` when you already have it; computed otherwise. */
   needs: ReadonlyMap<TaskId, readonly FunctionNeed[]> = neededFunctions(dag),
+  /** `taskIndex(dag)` when the caller has it already. */
+  byId: ReadonlyMap<TaskId, TaskSpec> = taskIndex(dag),
 ): DagProblem[] {
   const problems: DagProblem[] = [];
   const offeredOnline = new Set<string>();
   for (const machine of machines) if (machine.status === "online") for (const fn of machine.functions) offeredOnline.add(fn);
 
-  const byId = new Map<TaskId, TaskSpec>();
-  for (const task of dag.tasks) if (!byId.has(task.id)) byId.set(task.id, task);
   const rootOf = collocationRoots(dag.tasks);
   const membersOf = new Map<TaskId, TaskSpec[]>();
   const regular = [...byId.values()].filter((task) => !isInline(task));
-  for (const task of regular) {
+  // Without collocation every task is its own group (the usual DAG): no member lists to build.
+  if (rootOf.size > 0) for (const task of regular) {
     const root = rootOf.get(task.id) ?? task.id;
     let members = membersOf.get(root);
     if (members === undefined) {
@@ -199,7 +211,12 @@ export function checkFeasibility(
   const online = machines.filter((machine) => machine.status === "online");
   for (const task of regular) {
     const taskNeeds = needs.get(task.id) ?? [];
-    const first = taskNeeds.find((need) => !offeredOnline.has(need.fn));
+    let first: FunctionNeed | undefined;
+    for (const need of taskNeeds) {
+      if (offeredOnline.has(need.fn)) continue;
+      first = need;
+      break;
+    }
     if (first !== undefined) {
       const missing = taskNeeds.filter((need) => !offeredOnline.has(need.fn));
       const all = missing.map((need) => `${need.fn} (${need.neededBy})`).join(", ");
@@ -213,11 +230,11 @@ export function checkFeasibility(
     }
 
     const root = rootOf.get(task.id) ?? task.id;
-    let verdict = verdicts.get(root);
+    let verdict = membersOf.size === 0 ? undefined : verdicts.get(root);
     if (verdict === undefined) {
       const rootTask = byId.get(root) ?? task;
       verdict = judgeGroup(rootTask, membersOf.get(root) ?? [task], needs, machines, online, offeredOnline, eligibleCache);
-      verdicts.set(root, verdict);
+      if (membersOf.size > 0) verdicts.set(root, verdict);
     }
     if (verdict === null) continue;
     const size = membersOf.get(root)?.length ?? 1;

@@ -140,10 +140,13 @@ export function explainPlacement(
   options: ExplainOptions,
 ): PlacementExplanation {
   // Sorted once, so every machine's short keys come in one order and group together.
-  const costKeys = Object.keys(request.cost).sort();
-  const counts = new Map<string, { reason: TurnDown; resources?: string[]; count: number }>();
+  const costKeys = Object.keys(request.cost);
+  if (costKeys.length > 1) costKeys.sort();
+  // Made when a machine is turned down: with one machine, the chosen one, there is none.
+  let counts: Map<string, { reason: TurnDown; resources?: string[]; count: number }> | undefined;
   for (const machine of machines) {
     if (machine.name === chosen) continue;
+    counts ??= new Map();
     const verdict = verdictOf(request, machine, costKeys);
     const short = verdict === TurnDown.TooSmall ? shortKeys(machine.total ?? {}, request.cost, costKeys) : verdict === TurnDown.Lacks ? shortKeys(machine.free, request.cost, costKeys) : "";
     const key = short === "" ? verdict : `${verdict}:${short}`;
@@ -151,18 +154,14 @@ export function explainPlacement(
     if (known !== undefined) known.count += 1;
     else counts.set(key, short === "" ? { reason: verdict, count: 1 } : { reason: verdict, resources: short.split(","), count: 1 });
   }
-  const turnedDown = [...counts.values()].sort((a, b) => b.count - a.count || (a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0));
+  const turnedDown = counts === undefined ? [] : [...counts.values()].sort((a, b) => b.count - a.count || (a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0));
   const inputBytes = options.inputBytes === undefined || chosen === null ? undefined : { here: options.inputBytes.on(chosen), total: options.inputBytes.total };
   if (chosen === null) return { machine: null, cost: request.cost, turnedDown, summary: waitingSummary(turnedDown) };
   const rule = ruleOf(request, chosen, options);
-  return {
-    machine: chosen,
-    rule,
-    cost: request.cost,
-    ...(inputBytes === undefined ? {} : { inputBytes }),
-    turnedDown,
-    summary: placedSummary(chosen, rule, turnedDown, inputBytes),
-  };
+  const summary = placedSummary(chosen, rule, turnedDown, inputBytes);
+  return inputBytes === undefined
+    ? { machine: chosen, rule, cost: request.cost, turnedDown, summary }
+    : { machine: chosen, rule, cost: request.cost, inputBytes, turnedDown, summary };
 }
 
 function ruleOf(request: ExplainRequest, chosen: MachineName, options: ExplainOptions): PlacementRule {

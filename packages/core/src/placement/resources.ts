@@ -8,11 +8,14 @@ import type { Resources } from "../dag/model.ts";
  */
 export function fits(capacity: Resources, cost: Resources): boolean {
   // Both key lists in turn instead of a Set of their union: a key in both is checked twice with the
-  // same answer; the scheduler calls this for every placement, so it builds no Set.
-  for (const key of Object.keys(capacity)) if ((capacity[key] ?? 0) < (cost[key] ?? 0)) return false;
-  for (const key of Object.keys(cost)) if ((capacity[key] ?? 0) < (cost[key] ?? 0)) return false;
+  // same answer; the scheduler calls this for every placement, so it builds no Set (and, with for…in over
+  // own keys, no key arrays either).
+  for (const key in capacity) if (hasOwn(capacity, key) && (capacity[key] ?? 0) < (cost[key] ?? 0)) return false;
+  for (const key in cost) if (hasOwn(cost, key) && (capacity[key] ?? 0) < (cost[key] ?? 0)) return false;
   return true;
 }
+
+const hasOwn = (object: object, key: string): boolean => Object.prototype.hasOwnProperty.call(object, key);
 
 /** Key-wise `a + b` over the union of keys. */
 export function addResources(a: Resources, b: Resources): Record<string, number> {
@@ -26,8 +29,8 @@ export function addResources(a: Resources, b: Resources): Record<string, number>
 /** Key-wise `a − b` over the union of keys, without clamping (results may be negative). */
 export function subtractResources(a: Resources, b: Resources): Record<string, number> {
   const difference: Record<string, number> = {};
-  for (const key of Object.keys(a)) difference[key] = (a[key] ?? 0) - (b[key] ?? 0);
-  for (const key of Object.keys(b)) difference[key] = (a[key] ?? 0) - (b[key] ?? 0);
+  for (const key in a) if (hasOwn(a, key)) difference[key] = (a[key] ?? 0) - (b[key] ?? 0);
+  for (const key in b) if (hasOwn(b, key)) difference[key] = (a[key] ?? 0) - (b[key] ?? 0);
   return difference;
 }
 
@@ -63,7 +66,9 @@ function addShortfall(missing: Record<string, number>, key: string, capacity: Re
 
 /** True when there is no cost at all: `undefined` or a map without keys. */
 export function isEmptyCost(cost?: Resources): boolean {
-  return cost === undefined || Object.keys(cost).length === 0;
+  if (cost === undefined) return true;
+  for (const key in cost) if (hasOwn(cost, key)) return false;
+  return true;
 }
 
 /** Renders a lacks map for messages: `cpu 2, memory 100`. */

@@ -1,4 +1,4 @@
-import { TaskState, type MachineName, type TaskSpec } from "../dag/model.ts";
+import { SLOTS, TaskState, type MachineName, type TaskSpec } from "../dag/model.ts";
 import type { TaskError } from "../errors.ts";
 import type { CompiledTask } from "./compile-dag.ts";
 import { RunStatus, type RunOutcomeStatus } from "../run/run-status.ts";
@@ -6,6 +6,7 @@ import type { AttemptId, InputRef, RunOutcome, SchedulerCommand } from "./messag
 import type { AttemptRecord, RunState, SchedulerState } from "./scheduler-state.ts";
 import { emitChange, groupClaimant, maxAttempts } from "./run-helpers.ts";
 import { retryDelayMs } from "./retry-delay.ts";
+import { leaveAhead, queueAhead } from "./assign-ahead.ts";
 
 // An attempt's life and its task's: queued, started, succeeded or failed (retried, or failing the task and what
 // depends on it), the run's end, and the timers that drive them. `decide` routes events here; nothing here calls back.
@@ -22,8 +23,11 @@ export function enqueue(run: RunState, index: number, now: number, out: Schedule
   emitChange(run, index, now, out);
 }
 
-/** Called by dispatch once the ledger holds the attempt's claim on `machine`. */
-export function startAttempt(state: SchedulerState, run: RunState, index: number, machine: MachineName, attemptId: AttemptId, now: number, out: SchedulerCommand[]): void {
+/**
+ * Called by dispatch once the ledger holds the attempt's claim on `machine`: its whole cost, or, `isQueued` (assigned
+ * ahead), its cost without slots; its slots are claimed when they free (`promoteQueued`), and its timeout starts then.
+ */
+export function startAttempt(state: SchedulerState, run: RunState, index: number, machine: MachineName, attemptId: AttemptId, now: number, out: SchedulerCommand[], isQueued = false): void {
   const task = run.tasks[index]!;
   const compiled = run.compiled.tasks[index]!;
   task.attempts += 1;
@@ -33,10 +37,14 @@ export function startAttempt(state: SchedulerState, run: RunState, index: number
   task.reason = undefined;
   task.noMachineSince = null;
   run.running += 1;
-  state.attempts.set(attemptId, { runId: run.runId, task: index, attemptId, machine, startedAt: now });
+  const slots = compiled.attemptCost[SLOTS]!;
+  const record: AttemptRecord = { runId: run.runId, task: index, attemptId, machine, startedAt: now, slots, isQueued };
+  state.attempts.set(attemptId, record);
+  if (isQueued) queueAhead(state, record);
   emitChange(run, index, now, out);
   const spec = compiled.spec;
-  out.push({
+  // Optional fields assigned one by one rather than spread in: this runs once per attempt.
+  const assign: Mutable<Extract<SchedulerCommand, { type: "assign_task" }>> = {
     type: "assign_task",
     runId: run.runId,
     taskId: compiled.id,
@@ -45,36 +53,46 @@ export function startAttempt(state: SchedulerState, run: RunState, index: number
     machine,
     fn: spec.fn,
     inputs: buildInputs(run, compiled),
-    extraArgs: spec.extraArgs ?? [],
+    extraArgs: spec.extraArgs ?? NO_ARGS,
     argumentInclusion: spec.argumentInclusion ?? "variadic",
-    ...(spec.timeoutMs === undefined ? {} : { timeoutMs: spec.timeoutMs }),
-    ...(task.placement === undefined ? {} : { placement: task.placement }),
-  });
-  if (spec.timeoutMs !== undefined) state.timers.push(now + spec.timeoutMs, { kind: "attempt_timeout", attemptId });
+    slots,
+  };
+  if (spec.timeoutMs !== undefined) assign.timeoutMs = spec.timeoutMs;
+  if (isQueued) assign.isQueued = true;
+  if (task.placement !== undefined) assign.placement = task.placement;
+  out.push(assign);
+  if (spec.timeoutMs !== undefined && !isQueued) state.timers.push(now + spec.timeoutMs, { kind: "attempt_timeout", attemptId });
 }
 
+const NO_ARGS: readonly unknown[] = Object.freeze([]);
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 function buildInputs(run: RunState, task: CompiledTask): InputRef[] {
-  return task.inputs.map((input): InputRef => {
+  const inputs: InputRef[] = new Array<InputRef>(task.inputs.length);
+  for (let i = 0; i < task.inputs.length; i++) {
+    const input = task.inputs[i]!;
     const source = run.compiled.tasks[input.source]!;
-    const edge = {
-      ...(input.encode === undefined ? {} : { encode: input.encode }),
-      ...(input.decode === undefined ? {} : { decode: input.decode }),
-    };
+    let ref: Mutable<InputRef>;
     if (source.isInline) {
-      return {
+      ref = {
         kind: "inline",
         taskId: source.id,
         fn: source.spec.fn,
         inputs: buildInputs(run, source),
-        extraArgs: source.spec.extraArgs ?? [],
+        extraArgs: source.spec.extraArgs ?? NO_ARGS,
         argumentInclusion: source.spec.argumentInclusion ?? "variadic",
-        ...edge,
       };
+    } else {
+      const machine = run.tasks[input.source]!.resultMachine;
+      if (machine === null) throw new Error(`scheduler bug: "${task.id}" assigned before "${source.id}" succeeded`);
+      ref = { kind: "result", taskId: source.id, machine };
     }
-    const machine = run.tasks[input.source]!.resultMachine;
-    if (machine === null) throw new Error(`scheduler bug: "${task.id}" assigned before "${source.id}" succeeded`);
-    return { kind: "result", taskId: source.id, machine, ...edge };
-  });
+    if (input.encode !== undefined) ref.encode = input.encode;
+    if (input.decode !== undefined) ref.decode = input.decode;
+    inputs[i] = ref;
+  }
+  return inputs;
 }
 
 export function takeAttempt(
@@ -97,6 +115,7 @@ export function takeAttempt(
     return undefined;
   }
   state.attempts.delete(attemptId);
+  if (record.isQueued) leaveAhead(state, record); // its agent started it before the server saw a slot free
   state.ledger.release(attemptId);
   return record;
 }
@@ -223,6 +242,8 @@ function cancelRemaining(state: SchedulerState, run: RunState, error: TaskError,
     const wasRunning = task.currentAttempt !== null;
     if (task.currentAttempt !== null) {
       const attemptId = task.currentAttempt;
+      const record = state.attempts.get(attemptId);
+      if (record?.isQueued === true) leaveAhead(state, record);
       state.attempts.delete(attemptId);
       state.ledger.release(attemptId);
       out.push({

@@ -4,18 +4,7 @@ import type { TaskSpec } from "../dag/model.ts";
 import { decide } from "./decide.ts";
 import type { SchedulerCommand } from "./messages.ts";
 import { createSchedulerState } from "./scheduler-state.ts";
-import { SchedulerDriver } from "./test-driver.ts";
-
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { SchedulerDriver, seededRandom as random } from "./test-driver.ts";
 
 interface Scenario {
   readonly tasks: TaskSpec[];

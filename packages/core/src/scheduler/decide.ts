@@ -1,5 +1,6 @@
-import { DEFAULT_MAX_RETRIES, TERMINAL_TASK_STATES, TaskState, type DagSpec, type MachineName } from "../dag/model.ts";
+import { DEFAULT_MAX_RETRIES, SLOTS, TERMINAL_TASK_STATES, TaskState, type DagSpec, type MachineName } from "../dag/model.ts";
 import { checkDag } from "../dag/check-dag.ts";
+import { taskIndex } from "../dag/validate-dag.ts";
 import { validateRunOptions } from "../dag/validate-run-options.ts";
 import { neededFunctions } from "../placement/check-feasibility.ts";
 import { withMachineSlots } from "../placement/machine-slots.ts";
@@ -17,6 +18,7 @@ import type {
 import type { ResolvedRunOptions, RunState, SchedulerState, TaskRuntime } from "./scheduler-state.ts";
 import { dispatch } from "./dispatch.ts";
 import { emitChange, groupClaimant } from "./run-helpers.ts";
+import { withdrawQueued } from "./withdraw-queued.ts";
 import { announceTimer, endRunEarly, enqueue, failAttempt, finishRun, fireTimers, startAttempt, succeedAttempt, takeAttempt } from "./attempt-lifecycle.ts";
 
 export interface Decision {
@@ -70,11 +72,14 @@ export function decide(state: SchedulerState, event: SchedulerEvent): Decision {
 
 function joinMachine(state: SchedulerState, machine: MachineAnnouncement): void {
   const capacity = withMachineSlots(machine.capacity);
+  const depth = Math.floor(machine.aheadDepth ?? 0);
   state.machines.set(machine.name, {
     name: machine.name,
     capacity,
     functions: new Set(machine.functions),
     status: machine.status ?? "online",
+    // Never more than its slots: a queue longer than the pool only holds work another machine could start.
+    aheadDepth: depth > 0 ? Math.min(depth, capacity[SLOTS] ?? 1) : 0,
   });
   state.ledger.register(machine.name, capacity);
 }
@@ -89,6 +94,7 @@ function changeMachineStatus(
   const machine = state.machines.get(name);
   if (!machine) return;
   machine.status = status;
+  if (status !== "online") withdrawQueued(state, name, status === "draining" ? "it is draining" : "it went offline", now, out);
   if (status !== "offline") return;
   const lost = [...state.attempts.values()].filter((record) => record.machine === name);
   for (const record of lost) {
@@ -198,12 +204,14 @@ function submitRun(
   resume?: RunResume,
 ): void {
   if (state.runs.has(runId)) throw new Error(`run "${runId}" was already submitted`);
-  const needs = neededFunctions(dag);
+  // One index of the tasks by id for every check and the needs (each used to build its own).
+  const index = taskIndex(dag);
+  const needs = neededFunctions(dag, index);
   // A resumed run was accepted before; its machines may simply not have reconnected yet.
   const machines = resume
     ? null
     : [...state.machines.values()].map((machine) => ({ name: machine.name, capacity: machine.capacity, functions: machine.functions, status: machine.status }));
-  const problems = checkDag(dag, { machines, needs, also: validateRunOptions(options) });
+  const problems = checkDag(dag, { machines, needs, index, also: validateRunOptions(options) });
   if (problems.length > 0) {
     out.push({
       type: "run_finished",
@@ -295,7 +303,7 @@ function adoptAttempt(state: SchedulerState, run: RunState, task: CompiledTask, 
   runtime.currentAttempt = attemptId;
   runtime.reason = undefined;
   run.running += 1;
-  state.attempts.set(attemptId, { runId: run.runId, task: task.index, attemptId, machine, startedAt: now });
+  state.attempts.set(attemptId, { runId: run.runId, task: task.index, attemptId, machine, startedAt: now, slots: task.attemptCost[SLOTS]!, isQueued: false });
   emitChange(run, task.index, now, out);
   if (task.spec.timeoutMs !== undefined) state.timers.push(now + task.spec.timeoutMs, { kind: "attempt_timeout", attemptId });
 }

@@ -3,9 +3,10 @@ import { allocate, type AllocateOptions, type AllocMachine, type AllocTask, type
 import { describeLacks } from "../placement/resources.ts";
 import { groupPlacementCost } from "../placement/attempt-cost.ts";
 import type { ExplainMachine, PlacementExplanation } from "../placement/explain.ts";
-import { explainAttempt, explainMachines } from "./explain-attempt.ts";
+import { explainAttempt, explainMachines, onlineMachines } from "./explain-attempt.ts";
 import type { AttemptId, SchedulerCommand } from "./messages.ts";
 import { reusedInputHolder } from "./reused-input-holder.ts";
+import { aheadMachines, promoteQueued, withoutSlots } from "./assign-ahead.ts";
 import { emitChange, groupClaimant } from "./run-helpers.ts";
 import type { RunState, SchedulerState } from "./scheduler-state.ts";
 
@@ -17,21 +18,12 @@ export type StartAttempt = (
   attemptId: AttemptId,
   now: number,
   out: SchedulerCommand[],
+  isQueued?: boolean,
 ) => void;
 
-function eligibleMachines(state: SchedulerState): AllocMachine[] {
-  const machines: AllocMachine[] = [];
-  for (const machine of state.machines.values()) {
-    if (machine.status !== "online") continue;
-    machines.push({
-      name: machine.name,
-      free: state.ledger.freeView(machine.name),
-      total: machine.capacity,
-      functions: machine.functions,
-    });
-  }
-  return machines;
-}
+/** Placing now (slots free) or ahead (into a machine's queue, see `assign-ahead.ts`). */
+type Mode = "now" | "ahead";
+
 
 function freeSlots(machines: readonly AllocMachine[]): number {
   let total = 0;
@@ -41,21 +33,35 @@ function freeSlots(machines: readonly AllocMachine[]): number {
 
 /**
  * Places ready tasks of every active run, oldest run first: claims per attempt at dispatch, and a
- * task that does not fit right now stays queued with the reason it waits.
+ * task that does not fit right now stays queued with the reason it waits. Attempts queued ahead take freed
+ * slots first; once no slot is free, ready tasks are queued ahead on machines that take them.
  */
 export function dispatch(state: SchedulerState, now: number, out: SchedulerCommand[], startAttempt: StartAttempt): void {
+  promoteQueued(state, now);
   for (const runId of state.activeRuns) {
     const run = state.runs.get(runId);
     if (!run || run.head >= run.queue.length) continue;
     if (run.options.maxConcurrency - run.running <= 0) continue;
     for (;;) {
-      const machines = eligibleMachines(state);
+      const machines = onlineMachines(state);
       const slots = freeSlots(machines);
       if (slots <= 0 && machines.length > 0) break;
       // With no machine at all, look at every queued task so each starts its grace period.
       const limit = Math.min(machines.length === 0 ? run.queue.length : slots, run.options.maxConcurrency - run.running);
-      if (limit <= 0 || !dispatchRun(state, run, machines, limit, now, out, startAttempt)) break;
+      if (limit <= 0 || !dispatchRun(state, run, machines, limit, now, out, startAttempt, "now")) break;
     }
+  }
+  dispatchAhead(state, now, out, startAttempt);
+}
+
+function dispatchAhead(state: SchedulerState, now: number, out: SchedulerCommand[], startAttempt: StartAttempt): void {
+  for (const runId of state.activeRuns) {
+    const run = state.runs.get(runId);
+    if (!run || run.head >= run.queue.length) continue;
+    const machines = aheadMachines(state);
+    if (machines.length === 0) return;
+    const limit = Math.min(freeSlots(machines), run.options.maxConcurrency - run.running);
+    if (limit > 0) dispatchRun(state, run, machines, limit, now, out, startAttempt, "ahead");
   }
 }
 
@@ -67,13 +73,16 @@ function dispatchRun(
   now: number,
   out: SchedulerCommand[],
   startAttempt: StartAttempt,
+  mode: Mode,
 ): boolean {
+  const isAhead = mode === "ahead";
   const taken: number[] = [];
   const batch: AllocTask[] = [];
   // Collocation groups are rare: these sets are built only when one shows up.
   let firstOfGroup: Set<number> | undefined;
   let groupsInBatch: Set<number> | undefined;
-  while (batch.length < limit && run.head < run.queue.length) {
+  // Ahead, collocated tasks are skipped, not placed: looking at `limit` tasks bounds the walk all the same.
+  while (batch.length < limit && (!isAhead || taken.length < limit) && run.head < run.queue.length) {
     const index = run.queue[run.head++]!;
     const task = run.tasks[index]!;
     task.isQueued = false;
@@ -82,9 +91,10 @@ function dispatchRun(
     const compiled = run.compiled.tasks[index]!;
     const group = run.compiled.groups.get(compiled.group);
     const functions = run.compiled.functions[index]!;
+    if (group && isAhead) continue; // collocation groups are placed only where slots are free
     if (!group) {
       const prefer = compiled.placement.kind === "auto" ? reusedInputHolder(run, index) : undefined;
-      batch.push({ id: compiled.id, cost: compiled.attemptCost, placement: compiled.placement, functions, ...(prefer === undefined ? {} : { prefer }) });
+      batch.push(prefer === undefined ? { id: compiled.id, cost: compiled.attemptCost, placement: compiled.placement, functions } : { id: compiled.id, cost: compiled.attemptCost, placement: compiled.placement, functions, prefer });
       continue;
     }
     const placedOn = run.groupMachine.get(group.root);
@@ -100,31 +110,23 @@ function dispatchRun(
   }
   if (taken.length === 0) return false;
 
-  const options: AllocateOptions =
-    state.config.localMachine === undefined
-      ? { strategy: run.options.strategy }
-      : { strategy: run.options.strategy, localMachine: state.config.localMachine };
+  const { strategy } = run.options;
+  const options: AllocateOptions = state.config.localMachine === undefined ? { strategy } : { strategy, localMachine: state.config.localMachine };
   const allocation: Allocation = batch.length > 0 ? allocate(batch, machines, options) : { placed: new Map(), waiting: new Map() };
 
   const keep: number[] = [];
   let placed = 0;
   // Why here / why waiting, once per placement attempt (O(machines) each, like allocate's own work for it).
-  const entries = new Map<string, AllocTask>();
-  for (const entry of batch) entries.set(entry.id, entry);
-  let known: readonly ExplainMachine[] | undefined;
-  const explain = (index: number, chosen: MachineName | null): PlacementExplanation | undefined => {
-    const entry = entries.get(run.compiled.tasks[index]!.id);
-    return entry === undefined ? undefined : explainAttempt(state, run, index, entry, (known ??= explainMachines(state)), chosen);
-  };
+  const explained: Explained = { state, run, entries: undefined, known: undefined, batch };
   for (const index of taken) {
     const compiled = run.compiled.tasks[index]!;
     const task = run.tasks[index]!;
     const machine = allocation.placed.get(compiled.id);
     if (machine !== undefined) {
-      const explanation = explain(index, machine);
+      const explanation = explain(explained, index, machine);
       const attemptId = `${run.runId}/${compiled.id}#${task.attempts + 1}`;
       const group = run.compiled.groups.get(compiled.group);
-      const claims = [{ claimant: attemptId, machine, cost: compiled.attemptCost }];
+      const claims = [{ claimant: attemptId, machine, cost: isAhead ? withoutSlots(compiled.attemptCost) : compiled.attemptCost }];
       if (group && firstOfGroup?.has(index) === true) {
         claims.push({ claimant: groupClaimant(run.runId, run.compiled.tasks[group.root]!.id), machine, cost: group.mergedCost });
       }
@@ -132,14 +134,15 @@ function dispatchRun(
       if (claimed.ok) {
         task.placement = explanation;
         if (group) run.groupMachine.set(group.root, machine);
-        startAttempt(state, run, index, machine, attemptId, now, out);
+        startAttempt(state, run, index, machine, attemptId, now, out, isAhead);
         placed += 1;
         continue;
       }
-      setWaiting(state, run, index, `claim on "${machine}" failed: lacks ${describeLacks(claimed.lacks)}`, false, now, out);
-    } else {
+      // A task not queued ahead keeps the reason it waits for a free slot.
+      if (!isAhead) setWaiting(state, run, index, `claim on "${machine}" failed: lacks ${describeLacks(claimed.lacks)}`, false, now, out);
+    } else if (!isAhead) {
       const wait = allocation.waiting.get(compiled.id);
-      if (wait) setWaiting(state, run, index, wait.message, wait.kind === "no_eligible_machine", now, out, explain(index, null));
+      if (wait) setWaiting(state, run, index, wait.message, wait.kind === "no_eligible_machine", now, out, explain(explained, index, null));
       else setWaiting(state, run, index, "waiting for its collocation group to be placed", false, now, out);
     }
     keep.push(index);
@@ -156,6 +159,32 @@ function dispatchRun(
   }
   // Deferred group members can go now that their group has a machine.
   return placed > 0 && keep.length > 0 && groupsInBatch !== undefined;
+}
+
+/** What `explain` needs from one `dispatchRun`: the batch given to `allocate`, and the machines once looked up. */
+interface Explained {
+  readonly state: SchedulerState;
+  readonly run: RunState;
+  readonly batch: readonly AllocTask[];
+  /** The batch by task id, made on the first lookup that is not the batch's own order. */
+  entries: Map<string, AllocTask> | undefined;
+  known: readonly ExplainMachine[] | undefined;
+}
+
+/** The explanation of placing task `index` (its batch entry) on `chosen`, or of its wait (`chosen` null). */
+function explain(explained: Explained, index: number, chosen: MachineName | null): PlacementExplanation | undefined {
+  const { state, run, batch } = explained;
+  const id = run.compiled.tasks[index]!.id;
+  let entry: AllocTask | undefined;
+  if (batch.length === 1) entry = batch[0]!.id === id ? batch[0] : undefined;
+  else {
+    if (explained.entries === undefined) {
+      explained.entries = new Map();
+      for (const item of batch) explained.entries.set(item.id, item);
+    }
+    entry = explained.entries.get(id);
+  }
+  return entry === undefined ? undefined : explainAttempt(state, run, index, entry, (explained.known ??= explainMachines(state)), chosen);
 }
 
 function setWaiting(

@@ -1,5 +1,5 @@
 import { TaskState, type MachineName, type Resources, type TaskId } from "../dag/model.ts";
-import type { AllocTask } from "../placement/allocate.ts";
+import type { AllocMachine, AllocTask } from "../placement/allocate.ts";
 import { groupPlacementCost } from "../placement/attempt-cost.ts";
 import {
   classifyCandidates,
@@ -63,13 +63,32 @@ export function explainMachines(state: SchedulerState): readonly ExplainMachine[
   return list;
 }
 
+const onlineViews = new WeakMap<SchedulerState, { readonly all: readonly ExplainMachine[]; readonly statuses: readonly string[]; readonly online: readonly ExplainMachine[] }>();
+
+/**
+ * The online machines as `allocate` sees them, free capacity read live from the ledger: the same views as
+ * `explainMachines`, kept until a machine joins, leaves or changes status (dispatch asks at every decision).
+ */
+export function onlineMachines(state: SchedulerState): readonly AllocMachine[] {
+  const all = explainMachines(state);
+  const known = onlineViews.get(state);
+  if (known !== undefined && known.all === all) {
+    let isSame = true;
+    for (let i = 0; i < all.length && isSame; i++) isSame = all[i]!.status === known.statuses[i];
+    if (isSame) return known.online;
+  }
+  const online = all.filter((machine) => machine.status === "online");
+  onlineViews.set(state, { all, statuses: all.map((machine) => machine.status), online });
+  return online;
+}
+
 function explainOptions(state: SchedulerState, run: RunState, index: number): ExplainOptions {
   const inputBytes = inputBytesOf(state, run, index);
-  return {
-    strategy: run.options.strategy,
-    ...(state.config.localMachine === undefined ? {} : { localMachine: state.config.localMachine }),
-    ...(inputBytes === undefined ? {} : { inputBytes }),
-  };
+  // Fields set one by one rather than spread in: this runs once per placement.
+  const options: { -readonly [K in keyof ExplainOptions]: ExplainOptions[K] } = { strategy: run.options.strategy };
+  if (state.config.localMachine !== undefined) options.localMachine = state.config.localMachine;
+  if (inputBytes !== undefined) options.inputBytes = inputBytes;
+  return options;
 }
 
 /** The bytes of the task's inputs held per machine, when the shell told the core how to size a result. */
@@ -95,12 +114,10 @@ export function requestOf(run: RunState, index: number, entry: AllocTask): Expla
   const compiled = run.compiled.tasks[index]!;
   const group = run.compiled.groups.get(compiled.group);
   const isFollower = group !== undefined && group.root !== index && run.groupMachine.has(group.root) && entry.placement.kind === "pinned";
-  return {
-    cost: entry.cost,
-    functions: entry.functions ?? [],
-    ...(entry.placement.kind === "pinned" ? { pinnedTo: entry.placement.machine } : {}),
-    ...(isFollower ? { collocatedWith: run.compiled.tasks[group.root]!.id } : {}),
-  };
+  const request: { -readonly [K in keyof ExplainRequest]: ExplainRequest[K] } = { cost: entry.cost, functions: entry.functions ?? [] };
+  if (entry.placement.kind === "pinned") request.pinnedTo = entry.placement.machine;
+  if (isFollower) request.collocatedWith = run.compiled.tasks[group.root]!.id;
+  return request;
 }
 
 /** Explains one placement attempt of `dispatch`: `chosen` is allocate's machine, or null when the task waits. */

@@ -24,6 +24,11 @@ export interface MachineAnnouncement {
   readonly capacity: Resources;
   readonly functions: readonly string[];
   readonly status?: MachineStatus;
+  /**
+   * Attempts its agent accepts beyond its free slots, queued there and started in order as slots free (the agent
+   * announces it; absent or 0: none, for agents that start everything they are given). At most its `slots`.
+   */
+  readonly aheadDepth?: number;
 }
 
 export interface RunOptions {
@@ -166,6 +171,10 @@ export type SchedulerCommand =
       readonly extraArgs: readonly unknown[];
       readonly argumentInclusion: ArgumentInclusion;
       readonly timeoutMs?: number;
+      /** The executor slots the attempt takes on its machine (its cost's `slots`, at least 1). */
+      readonly slots: number;
+      /** Assigned ahead: it waits on its machine for `slots` to free (see `assign-ahead.ts`). */
+      readonly isQueued?: true;
       /** Why this machine (recorded with the attempt). */
       readonly placement?: PlacementExplanation;
     }

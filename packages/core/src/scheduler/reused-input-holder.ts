@@ -12,10 +12,12 @@ import type { RunState } from "./scheduler-state.ts";
 export function reusedInputHolder(run: RunState, index: number): MachineName | undefined {
   let best: MachineName | undefined;
   let bestCount = 0;
-  const counts = new Map<MachineName, number>();
+  // Made on the first reused input only: most tasks have none, and this runs at every placement.
+  let counts: Map<MachineName, number> | undefined;
   for (const dep of run.compiled.tasks[index]!.deps) {
     const producer = run.tasks[dep]!;
     if (producer.state !== TaskState.Succeeded || producer.attempts !== 0 || producer.resultMachine === null) continue;
+    counts ??= new Map();
     const count = (counts.get(producer.resultMachine) ?? 0) + 1;
     counts.set(producer.resultMachine, count);
     if (count > bestCount) {

@@ -11,6 +11,8 @@ export interface MachineEntry {
   readonly capacity: Resources;
   readonly functions: ReadonlySet<string>;
   status: MachineStatus;
+  /** Attempts its agent takes beyond its free slots (0 to its slots; see `assign-ahead.ts`). */
+  readonly aheadDepth: number;
 }
 
 export interface TaskRuntime {
@@ -71,6 +73,10 @@ export interface AttemptRecord {
   readonly attemptId: AttemptId;
   readonly machine: MachineName;
   readonly startedAt: number;
+  /** The executor slots it takes (its cost's `slots`). */
+  readonly slots: number;
+  /** Assigned ahead and not yet holding its slots: it waits in its machine's `ahead` queue. */
+  isQueued: boolean;
 }
 
 export interface SchedulerConfig {
@@ -92,6 +98,8 @@ export interface SchedulerState {
   /** Runs with work left, in submission order (dispatch order). */
   activeRuns: RunId[];
   readonly attempts: Map<AttemptId, AttemptRecord>;
+  /** Per machine, its attempts assigned ahead, in assignment order (each also in `attempts`, `isQueued`). */
+  readonly ahead: Map<MachineName, AttemptId[]>;
   readonly timers: TimerHeap<TimerItem>;
   announcedTimerAt: number | null;
 }
@@ -109,6 +117,7 @@ export function createSchedulerState(config: SchedulerConfig = {}): SchedulerSta
     runs: new Map(),
     activeRuns: [],
     attempts: new Map(),
+    ahead: new Map(),
     timers: new TimerHeap(),
     announcedTimerAt: null,
   };

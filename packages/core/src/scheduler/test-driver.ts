@@ -6,6 +6,18 @@ import { createSchedulerState, type SchedulerConfig, type SchedulerState } from 
 
 type Assign = Extract<SchedulerCommand, { type: "assign_task" }>;
 
+/** mulberry32: numbers in [0, 1) that are the same for the same seed everywhere (property tests replay a seed). */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 /**
  * Drives `decide` by hand for tests: it records every command and lets a test report what the
  * machines did. Not a mock of anything: it is the same function the shells call.

@@ -22,22 +22,32 @@ if (skipPostgres) {
  * One database per provider per suite; `database()` returns the open fixture inside tests.
  */
 export function describeEachDatabase(title: string, body: (database: () => TestDatabase, provider: TestProvider) => void): void {
-  for (const provider of ["sqlite", "postgresql"] as const) {
-    describe.skipIf(provider === "postgresql" && skipPostgres)(`${title} [${provider}]`, () => {
-      let fixture: TestDatabase | undefined;
-      beforeAll(async () => {
-        if (provider === "postgresql" && postgresProblem !== undefined) {
-          throw new Error(`HANDOFF_REQUIRE_POSTGRES=1 but PostgreSQL at ${postgresUrl} is unreachable: ${postgresProblem}`);
-        }
-        fixture = await openTestDatabase(provider, postgresUrl);
-      }, 60_000);
-      afterAll(async () => {
-        await fixture?.dispose();
-      }, 60_000);
-      body(() => {
-        if (fixture === undefined) throw new Error("database fixture is not open (did beforeAll fail?)");
-        return fixture;
-      }, provider);
+  for (const provider of ["sqlite", "postgresql"] as const) describeOn(provider, `${title} [${provider}]`, (database) => body(database, provider));
+}
+
+/**
+ * A suite for PostgreSQL only (the leader lease, replicas): a fresh database for the suite, skipped when PostgreSQL
+ * is unreachable unless `HANDOFF_REQUIRE_POSTGRES=1`, which makes that a failure.
+ */
+export function describePostgres(title: string, body: (database: () => TestDatabase) => void): void {
+  describeOn("postgresql", title, body);
+}
+
+function describeOn(provider: TestProvider, title: string, body: (database: () => TestDatabase) => void): void {
+  describe.skipIf(provider === "postgresql" && skipPostgres)(title, () => {
+    let fixture: TestDatabase | undefined;
+    beforeAll(async () => {
+      if (provider === "postgresql" && postgresProblem !== undefined) {
+        throw new Error(`HANDOFF_REQUIRE_POSTGRES=1 but PostgreSQL at ${postgresUrl} is unreachable: ${postgresProblem}`);
+      }
+      fixture = await openTestDatabase(provider, postgresUrl);
+    }, 60_000);
+    afterAll(async () => {
+      await fixture?.dispose();
+    }, 60_000);
+    body(() => {
+      if (fixture === undefined) throw new Error("database fixture is not open (did beforeAll fail?)");
+      return fixture;
     });
-  }
+  });
 }

@@ -1,2 +1,2 @@
 export { openTestDatabase, probePostgres, type TestDatabase, type TestProvider } from "./open-test-database.ts";
-export { describeEachDatabase, postgresTestServer } from "./describe-each-database.ts";
+export { describeEachDatabase, describePostgres, postgresTestServer } from "./describe-each-database.ts";

@@ -2,9 +2,14 @@ import type { z } from "zod";
 import { describeIssues } from "../format-issues.ts";
 import {
   AgentChallenge,
+  AgentReannounce,
   AgentEvent,
   AgentHeartbeat,
   AgentHello,
+  BundleReply,
+  BundleRequest,
+  FunctionsLoad,
+  FunctionsLoadReply,
   ChallengeRequest,
   GrantRefresh,
   GrantRefreshReply,
@@ -33,6 +38,7 @@ export const AgentToServer = {
   [AgentEvent.Hello]: { payload: AgentHello, reply: HelloReply },
   [AgentEvent.GrantRefresh]: { payload: GrantRefresh, reply: GrantRefreshReply },
   [AgentEvent.SecretResolve]: { payload: SecretResolve, reply: SecretResolveReply },
+  [AgentEvent.FunctionBundle]: { payload: BundleRequest, reply: BundleReply },
   [AgentEvent.Heartbeat]: { payload: AgentHeartbeat },
   [AgentEvent.TaskFinished]: { payload: TaskFinished },
   [AgentEvent.TaskLogs]: { payload: TaskLogs },
@@ -46,7 +52,9 @@ export const ServerToAgent = {
   [AgentEvent.RunEnded]: { payload: RunEnded },
   [AgentEvent.ResultsPin]: { payload: ResultsPin },
   [AgentEvent.MachineForgotten]: { payload: MachineForgotten },
+  [AgentEvent.Reannounce]: { payload: AgentReannounce },
   [AgentEvent.ResultPut]: { payload: ResultPut, reply: ResultPutReply },
+  [AgentEvent.FunctionsLoad]: { payload: FunctionsLoad, reply: FunctionsLoadReply },
 } as const satisfies Catalogue;
 
 export type AgentToServer = typeof AgentToServer;

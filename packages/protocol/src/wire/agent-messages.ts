@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { Bounds, MAX_TIMER_DELAY_MS, TASK_ERROR_KINDS } from "@handoff/core";
 import { boundedNumber } from "../bounded-number.ts";
+import { BundleHash, BundleWant, MAX_BUNDLE_BYTES, MAX_BUNDLE_FUNCTIONS } from "../function-bundle.ts";
 import { FunctionMeta } from "../function-meta.ts";
 
 /**
@@ -83,6 +84,14 @@ export const MAX_SECRET_BYTES = 64 * 1024;
 export const SecretResolved = z.object({ ok: z.literal(true), values: z.record(z.string(), z.string().max(MAX_SECRET_BYTES)) });
 export type SecretResolved = z.infer<typeof SecretResolved>;
 
+/** `function:bundle` (agent → server, with ack): the code of a pushed bundle, by hash (the agent checks the hash). */
+export const BundleRequest = z.object({ v: version, hash: BundleHash });
+export type BundleRequest = z.infer<typeof BundleRequest>;
+export const BundleGiven = z.object({ ok: z.literal(true), code: z.string().max(MAX_BUNDLE_BYTES) });
+
+/** The most attempts an agent may announce it takes ahead (`AgentHello.aheadDepth`); the server uses at most its slots. */
+export const MAX_AHEAD_DEPTH = 1024;
+
 export const AgentHello = z.object({
   v: version,
   name,
@@ -109,6 +118,14 @@ export const AgentHello = z.object({
    * server treats every result it recorded on this machine under another instance as lost.
    */
   storeId: z.string().regex(/^[\w-]{8,64}$/, "8 to 64 letters, digits, '_' or '-'").optional(),
+  /** This agent loads function bundles the server ships (`--fetch-functions`); off unless its operator allowed it. */
+  fetchesFunctions: z.boolean().optional(),
+  /**
+   * Assign-ahead capability: how many attempts this agent takes beyond its free slots. It queues them and starts each,
+   * in order, once the item's `slots` fit its pool, with the attempt's timeout counted from then. Absent (an agent
+   * from before it): the server assigns it only what fits its free slots, as before. The server uses at most its slots.
+   */
+  aheadDepth: z.number().int().min(0).max(MAX_AHEAD_DEPTH).optional(),
 });
 export type AgentHello = z.infer<typeof AgentHello>;
 
@@ -126,12 +143,19 @@ export type GrantRefresh = z.infer<typeof GrantRefresh>;
 export const GrantRefreshed = z.object({ ok: z.literal(true), grant: z.string().min(1), url: z.string().url() });
 export type GrantRefreshed = z.infer<typeof GrantRefreshed>;
 
+/** A leader lease epoch (a PostgreSQL integer): it only grows. */
+const leaseEpoch = z.number().int().min(1).max(2 ** 31 - 1);
+
 export const AgentWelcome = z.object({
   v: version,
   machine: name,
   /** Secret the server signs result grants with for this machine (HMAC); only this agent and the server know it. */
   grantSecret: z.string().min(16),
   heartbeatIntervalMs: z.number().int().positive(),
+  /** The largest message the server takes (HANDOFF_MAX_MESSAGE_BYTES): the agent keeps each report batch under it. */
+  maxMessageBytes: z.number().int().min(1024).optional(),
+  /** Replicas (issue #18): the leader lease's epoch of the server welcoming; the agent refuses assignments of a lower one. */
+  epoch: leaseEpoch.optional(),
 });
 export type AgentWelcome = z.infer<typeof AgentWelcome>;
 
@@ -158,6 +182,13 @@ export const AttemptMetrics = z.object({
   heapUsedMb: z.number().nonnegative().optional(),
   /** From the assignment's arrival to every input at hand (local reads and downloads, concurrent), exact. */
   inputsMs: z.number().nonnegative().optional(),
+  /** From the assignment's arrival to the function's call: inputs, the hand-over to the worker (exact to its way back). */
+  beforeCallMs: z.number().nonnegative().optional(),
+  /**
+   * Every input downloaded from other machines for this attempt (`transfers` lists at most 1,000): how many, their
+   * bytes, and the fetch alone, from the first download's start to the last one's end (exact).
+   */
+  fetched: z.object({ count: z.number().int().nonnegative(), bytes: z.number().int().nonnegative(), ms: z.number().nonnegative() }).optional(),
   /** Inputs downloaded from other machines for this attempt: producer task, holder, bytes, milliseconds (exact). */
   transfers: z
     .array(z.object({ taskId: name, from: name, bytes: z.number().int().nonnegative(), ms: z.number().nonnegative() }))
@@ -212,8 +243,17 @@ export type ResultEvicted = z.infer<typeof ResultEvicted>;
 // ---- server → agent -------------------------------------------------------------------------
 
 /** A run ended: its values may now age out (they were pinned while the run could still need them). */
-export const RunEnded = z.object({ v: version, runId: name });
+/** Replicas: `epoch` as in `TaskAbort`: a deposed leader's run end is ignored (the values stay pinned). */
+export const RunEnded = z.object({ v: version, runId: name, epoch: leaseEpoch.optional() });
 export type RunEnded = z.infer<typeof RunEnded>;
+
+/**
+ * Replicas (issue #18): a newly elected leader asks every connected agent, on whichever replica its socket is, to say
+ * hello again (a new challenge and hello on the same socket), so it learns what each one runs and holds. An agent
+ * ignores it under an epoch lower than the highest it has seen.
+ */
+export const AgentReannounce = z.object({ v: version, epoch: leaseEpoch });
+export type AgentReannounce = z.infer<typeof AgentReannounce>;
 
 /**
  * A re-run reuses values this machine keeps under earlier runs (`keep`): they stay (no retention, no disk-budget
@@ -232,6 +272,8 @@ export const TaskAssignItem = z.object({
   extraArgs: z.array(z.unknown()),
   argumentInclusion: z.enum(["variadic", "as_list"]),
   timeoutMs: z.number().positive().max(MAX_TIMER_DELAY_MS).optional(),
+  /** The executor slots the attempt takes (its cost's `slots`); absent: 1. An agent taking attempts ahead honours it. */
+  slots: z.number().min(1).max(Bounds.capacity.max).optional(),
   /** Grants each naming many inputs held by one machine (a fan-in), referred to by index from the inputs' `fetch`. */
   sharedGrants: z.array(z.string().min(1)).max(10_000).optional(),
 }).superRefine((item, ctx) => {
@@ -248,10 +290,12 @@ export const TaskAssignItem = z.object({
 });
 export type TaskAssignItem = z.infer<typeof TaskAssignItem>;
 
-export const TaskAssign = z.object({ v: version, items: z.array(TaskAssignItem).min(1) });
+/** `epoch`: the leader lease's epoch the assignments were decided under (replicas only); a lower one than the agent saw is refused. */
+export const TaskAssign = z.object({ v: version, items: z.array(TaskAssignItem).min(1), epoch: leaseEpoch.optional() });
 export type TaskAssign = z.infer<typeof TaskAssign>;
 
-export const TaskAbort = z.object({ v: version, attemptId: name, reason: z.enum(["cancelled", "timeout"]) });
+/** Replicas: `epoch` is the sender's leader epoch; an agent ignores an abort of a deposed leader (a lower one). */
+export const TaskAbort = z.object({ v: version, attemptId: name, reason: z.enum(["cancelled", "timeout"]), epoch: leaseEpoch.optional() });
 export type TaskAbort = z.infer<typeof TaskAbort>;
 
 /** Store a value on this machine (the API's `storeResult`). */
@@ -266,6 +310,21 @@ export type AckError = z.infer<typeof AckError>;
 /** The server's answer to `agent:hello`: welcome, or why not. */
 export const HelloReply = z.discriminatedUnion("ok", [z.object({ ok: z.literal(true), welcome: AgentWelcome }), AckError]);
 export type HelloReply = z.infer<typeof HelloReply>;
+
+/**
+ * `functions:load` (server → agent, with ack): load these bundles (fetching the ones not cached) and offer the named
+ * functions from them. Sent only to agents that said `fetchesFunctions`. The answer is the agent's whole catalogue now;
+ * `refused` says why the bundles were not loaded (then the agent offers none of the names asked for, not even an older
+ * version: a run gets the shipped version or no machine).
+ */
+export const FunctionsLoad = z.object({ v: version, bundles: z.array(BundleWant).min(1).max(100) });
+export type FunctionsLoad = z.infer<typeof FunctionsLoad>;
+export const FunctionsLoadReply = z.discriminatedUnion("ok", [z.object({ ok: z.literal(true), functions: z.array(FunctionMeta).max(10_000 + MAX_BUNDLE_FUNCTIONS), refused: z.string().max(64 * 1024).optional() }), AckError]);
+export type FunctionsLoadReply = z.infer<typeof FunctionsLoadReply>;
+
+/** The server's answer to `function:bundle`. */
+export const BundleReply = z.discriminatedUnion("ok", [BundleGiven, AckError]);
+export type BundleReply = z.infer<typeof BundleReply>;
 
 /** The server's answer to `secret:resolve`. */
 export const SecretResolveReply = z.discriminatedUnion("ok", [SecretResolved, AckError]);
@@ -285,6 +344,8 @@ export const AgentEvent = {
   Hello: "agent:hello",
   GrantRefresh: "grant:refresh",
   SecretResolve: "secret:resolve",
+  FunctionBundle: "function:bundle",
+  FunctionsLoad: "functions:load",
   /** An admin forgot this machine: the agent stops (a join token admits it again as a new machine). */
   MachineForgotten: "machine:forgotten",
   Heartbeat: "agent:heartbeat",
@@ -296,4 +357,5 @@ export const AgentEvent = {
   ResultEvicted: "result:evicted",
   RunEnded: "run:ended",
   ResultsPin: "results:pin",
+  Reannounce: "agent:reannounce",
 } as const;

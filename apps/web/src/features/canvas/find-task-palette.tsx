@@ -3,27 +3,50 @@ import { useReactFlow } from "@xyflow/react";
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { findTasks, type FindableTask } from "./find-tasks.ts";
 import { APPROX_NODE_SIZE } from "./overview.ts";
+import { OVERVIEW_CANVAS_MIN_TASKS } from "./overview-canvas.tsx";
 
 /** The zoom a jump lands at (at least): the detailed card, readable. */
 const JUMP_ZOOM = 0.9;
+const JUMP_MS = 250;
 
 /**
- * Centres the canvas on a task at reading zoom (render inside a ReactFlowProvider). `positionOf` answers for
- * tasks React Flow does not hold (the painted overview of a very large DAG holds none).
+ * Centres the canvas on a task at reading zoom, animated (render inside a ReactFlowProvider). `positionOf`
+ * answers for tasks React Flow does not hold (the painted overview of a very large DAG holds none).
+ *
+ * In a DAG of `taskCount` tasks large enough to be painted far out, `isPaintedJump` is true while the jump
+ * animates: the caller shows the painted overview meanwhile, so the cards mount once, where the jump lands.
+ * Animated through the zoom tiers as cards, a jump from the overview of 1,000 tasks mounted the cards of
+ * each tier on its way in (a few hundred at zoom 0.3), re-rendered them at the next tier, and only then the
+ * destination's. Ends with the animation, or when it cannot have gone on longer (the user's own pan or
+ * zoom interrupts an animation without ending it).
  */
-export function useJumpToTask(positionOf: (taskId: string) => { x: number; y: number } | undefined): (taskId: string) => void {
+export function useJumpToTask(positionOf: (taskId: string) => { x: number; y: number } | undefined, taskCount: number): { jumpToTask: (taskId: string) => void; isPaintedJump: boolean } {
   const flow = useReactFlow();
-  return useCallback(
+  // The jump the painted overview is shown for (null: none), and its fallback end.
+  const [painted, setPainted] = useState<number | null>(null);
+  const jumps = useRef(0);
+  const fallback = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useEffect(() => () => clearTimeout(fallback.current), []);
+  const isPaintable = taskCount >= OVERVIEW_CANVAS_MIN_TASKS;
+  const jumpToTask = useCallback(
     (taskId: string) => {
       const node = flow.getInternalNode(taskId);
       const at = node?.internals.positionAbsolute ?? positionOf(taskId);
       if (at === undefined) return;
       const width = node?.measured.width ?? APPROX_NODE_SIZE.width;
       const height = node?.measured.height ?? APPROX_NODE_SIZE.height;
-      void flow.setCenter(at.x + width / 2, at.y + height / 2, { zoom: Math.max(flow.getZoom(), JUMP_ZOOM), duration: 250 });
+      const animation = flow.setCenter(at.x + width / 2, at.y + height / 2, { zoom: Math.max(flow.getZoom(), JUMP_ZOOM), duration: JUMP_MS });
+      if (!isPaintable) return;
+      const jump = (jumps.current += 1);
+      setPainted(jump);
+      const land = () => setPainted((current) => (current === jump ? null : current));
+      void animation.then(land);
+      clearTimeout(fallback.current);
+      fallback.current = setTimeout(land, 2 * JUMP_MS);
     },
-    [flow, positionOf],
+    [flow, positionOf, isPaintable],
   );
+  return { jumpToTask, isPaintedJump: painted !== null };
 }
 
 /**

@@ -7,6 +7,8 @@ export interface HighlightStore {
   set(roles: ReadonlyMap<string, LineageRole>): void;
   get(taskId: string): LineageRole | undefined;
   subscribe(taskId: string, listener: () => void): () => void;
+  /** Called after every `set` that changed a role (the painted overview repaints then). */
+  subscribeAll(listener: () => void): () => void;
 }
 
 /**
@@ -17,11 +19,13 @@ export interface HighlightStore {
 export function createHighlightStore(): HighlightStore {
   let roles: ReadonlyMap<string, LineageRole> = new Map();
   const listeners = new Map<string, Set<() => void>>();
+  const allListeners = new Set<() => void>();
   return {
     set(next) {
       const previous = roles;
       roles = next;
       for (const [taskId, set] of listeners) if (previous.get(taskId) !== next.get(taskId)) for (const listener of set) listener();
+      if (previous.size > 0 || next.size > 0) for (const listener of allListeners) listener();
     },
     get: (taskId) => roles.get(taskId),
     subscribe(taskId, listener) {
@@ -31,6 +35,10 @@ export function createHighlightStore(): HighlightStore {
         set.delete(listener);
         if (set.size === 0) listeners.delete(taskId);
       };
+    },
+    subscribeAll(listener) {
+      allListeners.add(listener);
+      return () => allListeners.delete(listener);
     },
   };
 }

@@ -1,14 +1,19 @@
 "use client";
 import { useStore, useStoreApi } from "@xyflow/react";
-import { useEffect, useRef } from "react";
-import { DETAIL_MIN_ZOOM } from "./overview.ts";
+import { useContext, useEffect, useRef } from "react";
+import { HighlightStoreContext } from "./highlight-store.ts";
+import type { LineageRole } from "./lineage.ts";
+import { DETAIL_MIN_ZOOM, isEdgeMeshHidden } from "./overview.ts";
 
 /**
  * From this many tasks, a DAG zoomed out to its overview is painted on one <canvas> instead of as DOM cards:
  * measured on 10,000 tasks, mounting 10,000 card components took 18.6 s on the shared 2-core machine and
- * panning them ran at 3 fps, while painting 10,000 rectangles takes a few milliseconds per frame.
+ * panning them ran at 3 fps, while painting 10,000 rectangles takes a few milliseconds per frame. At 1,000
+ * tasks (bench/src/browser.bench.ts, Chromium traces) mounting the far-out cards still cost 1.5–2.5 s of
+ * main-thread time after an import and panning them during a live run p95 50 ms frames with long tasks up to
+ * 400 ms; far out a card is a plain box in its state's colour either way, which the canvas paints the same.
  */
-export const OVERVIEW_CANVAS_MIN_TASKS = 2_000;
+export const OVERVIEW_CANVAS_MIN_TASKS = 1_000;
 
 /** A card as the overview paints it, in flow coordinates. */
 export interface OverviewCard {
@@ -19,26 +24,80 @@ export interface OverviewCard {
   readonly height: number;
 }
 
-const DEFAULT_FILL = "#c7cedb";
+/** A card's fill when `fillOf` gives none (the far-out card's grey). */
+export const DEFAULT_FILL = "#c7cedb";
+const EDGE_STROKE = "#9aa4b2";
+/** A lineage role's outline, as the cards draw it (globals.css `.task-node.lineage-*`); "dim" fades the card instead. */
+const ROLE_OUTLINE: Record<Exclude<LineageRole, "dim">, string> = { focus: "#2f6fdf", upstream: "#7c5cd6", downstream: "#1f9d8a" };
+const DIMMED_ALPHA = 0.28;
+
+/** An edge as the overview paints it: a straight line from its producer's right side to its consumer's left side. */
+export interface OverviewEdge {
+  readonly source: string;
+  readonly target: string;
+}
+
+type Subscribe = (listener: () => void) => () => void;
+
+/**
+ * Calls `paint` at most once per animation frame: now, and after the viewport moves or resizes or one of
+ * `sources` reports a change. Returns what unsubscribes it all (a useEffect's cleanup).
+ */
+export function repaintOnChange(store: ReturnType<typeof useStoreApi>, paint: () => void, sources: readonly (Subscribe | undefined)[]): () => void {
+  let frame: number | null = null;
+  const schedule = () => {
+    frame ??= requestAnimationFrame(() => {
+      frame = null;
+      paint();
+    });
+  };
+  schedule();
+  const unsubscribers = [
+    store.subscribe((state, previous) => {
+      if (state.transform !== previous.transform || state.width !== previous.width || state.height !== previous.height) schedule();
+    }),
+    ...sources.map((source) => source?.(schedule)),
+  ];
+  return () => {
+    if (frame !== null) cancelAnimationFrame(frame);
+    for (const unsubscribe of unsubscribers) unsubscribe?.();
+  };
+}
+
+/** The painted card under flow position `at` (a click in the overview finds that task). */
+export function overviewCardAt(cards: readonly OverviewCard[], at: { readonly x: number; readonly y: number }): OverviewCard | undefined {
+  return cards.find((card) => at.x >= card.x && at.x <= card.x + card.width && at.y >= card.y && at.y <= card.y + card.height);
+}
 
 /** True while a DAG of `taskCount` tasks is shown as the painted overview (render inside a ReactFlowProvider). */
 export function useIsOverviewPainted(taskCount: number): boolean {
   return useStore((state: { transform: [number, number, number] }) => taskCount >= OVERVIEW_CANVAS_MIN_TASKS && state.transform[2] < DETAIL_MIN_ZOOM);
 }
 
+interface OverviewCanvasProps {
+  readonly cards: readonly OverviewCard[];
+  /** Drawn while the DOM canvas would show them (see `isEdgeMeshHidden`). */
+  readonly edges?: readonly OverviewEdge[];
+  readonly fillOf?: (id: string) => string | undefined;
+  readonly subscribe?: Subscribe;
+}
+
 /**
  * The overview of a large DAG, painted: one filled rectangle per card in `fillOf`'s colour (a run's task
- * state), only the cards in view, repainted once per animation frame when the viewport moves or `subscribe`
- * reports a change. Pointer events go through to React Flow's pane (panning, zooming). Render as a child of
- * <ReactFlow>. `data-cards` says how many cards the last paint knew (for tests and the bench).
+ * state), only the cards in view, with the highlight of the canvas's HighlightStoreContext (the selection's
+ * lineage or the failures: outlined, the rest faded, as the cards draw it) and the edges at the zooms where
+ * the cards would show them; repainted once per animation frame when the viewport moves, the highlight
+ * changes or `subscribe` reports a change. Pointer events go through to React Flow's pane (panning,
+ * zooming). Render as a child of <ReactFlow>. `data-cards` says how many cards the last paint knew (for tests
+ * and the bench).
  */
-export function OverviewCanvas({ cards, fillOf, subscribe }: { cards: readonly OverviewCard[]; fillOf?: (id: string) => string | undefined; subscribe?: (listener: () => void) => () => void }) {
+export function OverviewCanvas({ cards, edges, fillOf, subscribe }: OverviewCanvasProps) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const store = useStoreApi();
+  const highlight = useContext(HighlightStoreContext);
   useEffect(() => {
-    let frame: number | null = null;
+    const byId = new Map(cards.map((card) => [card.id, card]));
     const paint = () => {
-      frame = null;
       const element = canvas.current;
       const context = element?.getContext("2d");
       if (element === null || element === undefined || context === null || context === undefined) return;
@@ -56,33 +115,59 @@ export function OverviewCanvas({ cards, fillOf, subscribe }: { cards: readonly O
       const top = -ty / zoom;
       const right = left + width / zoom;
       const bottom = top + height / zoom;
-      // One path per colour: a few fills per frame, whatever the number of cards.
+      if (edges !== undefined && !isEdgeMeshHidden(zoom, edges.length)) paintEdges(context, edges, byId, { left, top, right, bottom }, zoom);
+      // One path per colour (and per faded colour, and per outline): a few fills per frame, whatever the number of cards.
       const byFill = new Map<string, Path2D>();
+      const outlines = new Map<string, Path2D>();
+      const outlineGap = 4 / zoom;
       for (const card of cards) {
         if (card.x > right || card.y > bottom || card.x + card.width < left || card.y + card.height < top) continue;
-        const fill = fillOf?.(card.id) ?? DEFAULT_FILL;
+        const role = highlight?.get(card.id);
+        const fill = `${fillOf?.(card.id) ?? DEFAULT_FILL}${role === "dim" ? "|dim" : ""}`;
         const path = byFill.get(fill) ?? byFill.set(fill, new Path2D()).get(fill)!;
         path.rect(card.x, card.y, card.width, card.height);
+        if (role !== undefined && role !== "dim") {
+          const outline = outlines.get(role) ?? outlines.set(role, new Path2D()).get(role)!;
+          outline.rect(card.x - outlineGap, card.y - outlineGap, card.width + 2 * outlineGap, card.height + 2 * outlineGap);
+        }
       }
-      for (const [fill, path] of byFill) {
-        context.fillStyle = fill;
+      for (const [key, path] of byFill) {
+        const [fill, dim] = key.split("|");
+        context.globalAlpha = dim === undefined ? 1 : DIMMED_ALPHA;
+        context.fillStyle = fill!;
         context.fill(path);
       }
+      context.globalAlpha = 1;
+      context.lineWidth = 2.5 / zoom;
+      for (const [role, path] of outlines) {
+        context.strokeStyle = ROLE_OUTLINE[role as keyof typeof ROLE_OUTLINE];
+        context.stroke(path);
+      }
       element.dataset.cards = String(cards.length);
+      element.dataset.highlighted = String(outlines.size > 0);
     };
-    const schedule = () => {
-      frame ??= requestAnimationFrame(paint);
-    };
-    schedule();
-    const unsubscribeFlow = store.subscribe((state, previous) => {
-      if (state.transform !== previous.transform || state.width !== previous.width || state.height !== previous.height) schedule();
-    });
-    const unsubscribeFacts = subscribe?.(schedule);
-    return () => {
-      if (frame !== null) cancelAnimationFrame(frame);
-      unsubscribeFlow();
-      unsubscribeFacts?.();
-    };
-  }, [cards, fillOf, subscribe, store]);
+    const onHighlight = highlight === null ? undefined : (listener: () => void) => highlight.subscribeAll(listener);
+    return repaintOnChange(store, paint, [subscribe, onHighlight]);
+  }, [cards, edges, fillOf, subscribe, store, highlight]);
   return <canvas ref={canvas} className="overview-canvas" data-testid="overview-canvas" aria-label={`overview of ${cards.length} tasks`} />;
+}
+
+/** The edges with an end in view, as one path of straight lines, one screen pixel wide. */
+function paintEdges(context: CanvasRenderingContext2D, edges: readonly OverviewEdge[], byId: ReadonlyMap<string, OverviewCard>, view: { left: number; top: number; right: number; bottom: number }, zoom: number) {
+  const path = new Path2D();
+  const isIn = (x: number, y: number) => x >= view.left && x <= view.right && y >= view.top && y <= view.bottom;
+  for (const edge of edges) {
+    const source = byId.get(edge.source);
+    const target = byId.get(edge.target);
+    if (source === undefined || target === undefined) continue;
+    const from = { x: source.x + source.width, y: source.y + source.height / 2 };
+    const to = { x: target.x, y: target.y + target.height / 2 };
+    if (!isIn(from.x, from.y) && !isIn(to.x, to.y)) continue;
+    path.moveTo(from.x, from.y);
+    path.lineTo(to.x, to.y);
+  }
+  context.globalAlpha = 1;
+  context.lineWidth = 1 / zoom;
+  context.strokeStyle = EDGE_STROKE;
+  context.stroke(path);
 }

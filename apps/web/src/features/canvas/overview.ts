@@ -32,6 +32,15 @@ export function cardMinHeight(portCount: number): number {
 }
 
 /**
+ * A card's usual size at reading zoom (the approximate size, or taller for its input ports): what a large
+ * DAG's edges are routed around, without waiting for each card to be measured.
+ * @example usualCardSize(6) // { width: 200, height: 112 }
+ */
+export function usualCardSize(portCount: number): { width: number; height: number } {
+  return { width: APPROX_NODE_SIZE.width, height: Math.max(APPROX_NODE_SIZE.height, cardMinHeight(portCount)) };
+}
+
+/**
  * The size a card will measure when it first renders at `zoom`, when that is known without the DOM: far out a
  * card is a plain box (the CSS width, `cardMinHeight` tall). Given to React Flow as the node's `measured`
  * size, so a large DAG opened at its overview zoom is initialised at once instead of measuring 1,000 cards and

@@ -6,6 +6,7 @@ import { useTRPC } from "../../lib/trpc/trpc.ts";
 import { useNow } from "../../lib/use-now.ts";
 import { AddMachinePanel } from "./add-machine-panel.tsx";
 import { ClusterToolbar, type ClusterFilter } from "./cluster-toolbar.tsx";
+import { FunctionsPanel } from "./functions-panel.tsx";
 import { LoadCharts } from "./load-charts.tsx";
 import { MachineCard } from "./machine-card.tsx";
 import { filterMachines, groupMachines } from "./machine-groups.ts";
@@ -94,6 +95,7 @@ export function ClusterView() {
           </section>
         ))}
       </div>
+      <FunctionsPanel isAdmin={me.data?.kind === "admin"} />
       <AddMachinePanel />
     </div>
   );

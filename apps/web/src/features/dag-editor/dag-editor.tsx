@@ -2,8 +2,8 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { ReactFlowProvider, useReactFlow, useStoreApi, type Connection } from "@xyflow/react";
 import type { DagFile, JsonValue } from "@handoff/protocol";
-import { useRouter, useSearchParams } from "next/navigation";
-import { useCallback, useEffect, useEffectEvent, useMemo, useRef, useState, type DragEvent } from "react";
+import { useRouter } from "next/navigation";
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
 import type { CatalogueEntry, RunStartOptions } from "../../lib/trpc/api-types.ts";
 import { useTRPC } from "../../lib/trpc/trpc.ts";
 import type { CanvasDecorations } from "../canvas/canvas-decorations.ts";
@@ -30,11 +30,13 @@ import { useDraft } from "./use-draft.ts";
 import { useEditorKeys } from "./use-editor-keys.ts";
 import { useEditorState, type Selection } from "./use-editor-state.ts";
 import { useFlowChanges } from "./use-flow-changes.ts";
+import { useOpenFromUrl, type Notice } from "./use-open-from-url.ts";
 import { useUnsavedGuard } from "./use-unsaved-guard.ts";
 import { VersionsPanel } from "./versions-panel.tsx";
 
 
-type Notice = { text: string; tone: "error" | "info" };
+// One object for "no catalogue yet" (the palette is memoised on it).
+const NO_ENTRIES: CatalogueEntry[] = [];
 
 function problemsFromError(error: unknown): string {
   const data = (error as { data?: { problems?: unknown } } | null)?.data;
@@ -55,11 +57,10 @@ function DagEditorInner() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const router = useRouter();
-  const params = useSearchParams();
   const flow = useReactFlow<TaskNode, ArgEdge>();
   const flowStore = useStoreApi<TaskNode, ArgEdge>();
   const editor = useEditorState();
-  const { file, selection, setSelection, edit, commit } = editor;
+  const { file, selection, setSelection, edit, commit, change } = editor;
   const fileRef = useRef(file);
   fileRef.current = file;
   const selectionRef = useRef<Selection>(selection);
@@ -93,8 +94,10 @@ function DagEditorInner() {
   }, [notice]);
 
   const inputsByFn = useMemo(() => new Map((catalogue.data ?? []).map((entry) => [entry.fn.name, entry.fn.inputs])), [catalogue.data]);
-  const isOverviewPainted = useIsOverviewPainted(file.tasks.length);
-  const { nodes, edges, overviewCards, highlight, setMeasured, forgetGuesses } = useCanvasElements(file, selection, inputsByFn, flowStore, isOverviewPainted);
+  const positionOf = useCallback((taskId: string) => fileRef.current.tasks.find((task) => task.id === taskId)?.position, []);
+  const { jumpToTask, isPaintedJump } = useJumpToTask(positionOf, file.tasks.length);
+  const isOverviewPainted = useIsOverviewPainted(file.tasks.length) || isPaintedJump;
+  const { nodes, edges, overviewCards, highlight, setMeasured, forgetGuesses } = useCanvasElements(file, selection, inputsByFn, flowStore);
 
   /** Opens a file at its overview zoom (so a large DAG renders once, already fitted), then fits to the measured cards. */
   const openFile = (opened: DagFile, source: { name: string; version: number; file?: DagFile } | null) => {
@@ -110,61 +113,7 @@ function DagEditorInner() {
     requestFit();
   };
 
-  // Open ?dag=name(&version=n) once per change of the URL.
-  const dagParam = params.get("dag");
-  const versionParam = params.get("version");
-  const runParam = params.get("run");
-  const isFirstOpen = useRef(true);
-  /** A run's DAG, exactly as it ran: its saved version when it ran one, else its file as a new unsaved DAG. */
-  const openRunDag = (runId: string) => {
-    queryClient
-      .fetchQuery(trpc.runs.get.queryOptions({ runId }))
-      .then((run) => {
-        const file = run.file;
-        const isSaved = run.dagName !== null && run.dagVersion !== null && run.dagName === file.name;
-        openFile(file, isSaved ? { name: file.name, version: run.dagVersion! } : null);
-        setNotice({ text: isSaved ? `Opened ${file.name} v${run.dagVersion!}, as run ${runId} ran it` : `Opened the DAG run ${runId} ran (never saved: Save keeps it)`, tone: "info" });
-      })
-      .catch((error: unknown) => setNotice({ text: `cannot open the DAG of run "${runId}": ${(error as Error).message}`, tone: "error" }));
-  };
-  const keepOpen = useRef<string | null>(null);
-  const openFromUrl = useEffectEvent(() => {
-    if (dagParam !== null && dagParam === keepOpen.current && versionParam === null) {
-      keepOpen.current = null;
-      return;
-    }
-    setRestored(null);
-    if (runParam !== null) {
-      isFirstOpen.current = false;
-      openRunDag(runParam);
-      return;
-    }
-    if (dagParam === null) {
-      // A DAG never saved comes back from its draft (once, when the editor opens on no DAG).
-      const kept = isFirstOpen.current ? draft.load(null) : null;
-      isFirstOpen.current = false;
-      if (kept !== null && fileRef.current.tasks.length === 0) {
-        openFile(kept.file, null);
-        setRestored({ draft: kept, latestVersion: null });
-      }
-      return;
-    }
-    isFirstOpen.current = false;
-    const version = versionParam === null ? undefined : Number(versionParam);
-    queryClient
-      .fetchQuery(trpc.dags.get.queryOptions({ name: dagParam, ...(version === undefined || Number.isNaN(version) ? {} : { version }) }))
-      .then((got) => {
-        // Unsaved changes of this DAG come back over the saved version they were made from (or the latest).
-        const kept = draft.load(got.name);
-        if (kept !== null && (version === undefined || version === kept.baseVersion)) {
-          openFile(kept.file, { name: got.name, version: got.version, file: got.file });
-          setRestored({ draft: kept, latestVersion: got.version });
-        } else openFile(got.file, { name: got.name, version: got.version });
-      })
-      .catch((error: unknown) => setNotice({ text: `cannot open DAG "${dagParam}": ${(error as Error).message}`, tone: "error" }));
-  });
-  // Reopens only when the URL changes (the editor object is new on every render).
-  useEffect(() => openFromUrl(), [dagParam, versionParam, runParam]);
+  const showSavedInUrl = useOpenFromUrl({ openFile, draft, fileRef, setRestored, setNotice });
 
   const decorations = useMemo<CanvasDecorations>(() => ({ problems: check.problems.byTask, placement: check.placement, inputsByFn, run: null }), [check.problems, check.placement, inputsByFn]);
 
@@ -197,10 +146,10 @@ function DagEditorInner() {
       const wanted = position ?? flow.screenToFlowPosition({ x: window.innerWidth / 2, y: window.innerHeight / 2 });
       // Never on top of a card already there.
       const result = addTask(fileRef.current, entry.fn.name, placeNewTask(fileRef.current, wanted), entry.fn.defaultCost);
-      editor.change(result.file);
+      change(result.file);
       setSelection({ tasks: new Set([result.taskId]), edges: new Set() });
     },
-    [editor, flow, setSelection],
+    [change, flow, setSelection],
   );
 
   const onDrop = (event: DragEvent<HTMLDivElement>) => {
@@ -223,11 +172,7 @@ function DagEditorInner() {
         // The file that was sent (edits made while saving stay "modified").
         editor.setSaved({ ...saved, file: sentFile.current ?? fileRef.current });
         setRestored(null);
-        // The URL names the saved DAG (a reload reopens it, with its draft); the editor keeps what it holds.
-        if (dagParam !== saved.name || versionParam !== null) {
-          keepOpen.current = saved.name;
-          router.replace(`/editor?dag=${encodeURIComponent(saved.name)}`);
-        }
+        showSavedInUrl(saved.name);
         setNotice({ text: `Saved ${saved.name} v${saved.version}`, tone: "info" });
         await queryClient.invalidateQueries({ queryKey: trpc.dags.versions.queryKey({ name: saved.name }) });
         await queryClient.invalidateQueries({ queryKey: trpc.dags.list.queryKey() });
@@ -246,8 +191,6 @@ function DagEditorInner() {
   const refs = useMemo(() => ({ file: fileRef, selection: selectionRef }), []);
   const saveFromKeys = useCallback(() => saveNow.current(), []);
   useEditorKeys(editor, refs, saveFromKeys);
-  const positionOf = useCallback((taskId: string) => fileRef.current.tasks.find((task) => task.id === taskId)?.position, []);
-  const jumpToTask = useJumpToTask(positionOf);
   const findTask = (taskId: string) => {
     setSelection({ tasks: new Set([taskId]), edges: new Set() });
     jumpToTask(taskId);
@@ -285,7 +228,7 @@ function DagEditorInner() {
   return (
     <div className="editor">
       <aside className="editor-side">
-        <Palette entries={catalogue.data ?? []} isLoading={catalogue.isLoading} onAdd={(entry) => addFromCatalogue(entry)} />
+        <Palette entries={catalogue.data ?? NO_ENTRIES} isLoading={catalogue.isLoading} onAdd={addFromCatalogue} />
       </aside>
       <section className="editor-center">
         <EditorToolbar

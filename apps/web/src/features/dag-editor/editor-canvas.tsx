@@ -1,7 +1,7 @@
 "use client";
 import type { TaskJson } from "@handoff/protocol";
 import { Background, Controls, MiniMap, ReactFlow, useReactFlow, type Connection, type EdgeChange, type NodeChange } from "@xyflow/react";
-import { useMemo } from "react";
+import { useCallback, useMemo } from "react";
 import { CanvasDecorationsContext, type CanvasDecorations } from "../canvas/canvas-decorations.ts";
 import { EdgeMeshHiddenContext } from "../canvas/edge-mesh-hidden-context.ts";
 import { FindTaskPalette } from "../canvas/find-task-palette.tsx";
@@ -9,7 +9,8 @@ import { FitWhenReady } from "../canvas/fit-when-ready.tsx";
 import { edgeTypes, nodeTypes } from "../canvas/flow-types-registry.ts";
 import { HighlightStoreContext, type HighlightStore } from "../canvas/highlight-store.ts";
 import { MIN_ZOOM } from "../canvas/overview.ts";
-import { OVERVIEW_CANVAS_MIN_TASKS, OverviewCanvas, type OverviewCard } from "../canvas/overview-canvas.tsx";
+import { OVERVIEW_CANVAS_MIN_TASKS, OverviewCanvas, overviewCardAt, type OverviewCard } from "../canvas/overview-canvas.tsx";
+import { PaintedMiniMap } from "../canvas/painted-minimap.tsx";
 import { useEdgeMeshHidden } from "../canvas/use-edge-mesh-hidden.ts";
 import type { ArgEdge, TaskNode } from "./flow-types.ts";
 
@@ -17,6 +18,7 @@ import type { ArgEdge, TaskNode } from "./flow-types.ts";
 const NO_EDGES: ArgEdge[] = [];
 // Far out, a very large DAG is painted (canvas/overview-canvas.tsx) and React Flow holds no cards.
 const NO_NODES: TaskNode[] = [];
+const PROBLEM_FILL = "#d64545";
 
 export interface EditorCanvasProps {
   readonly tasks: readonly TaskJson[];
@@ -41,6 +43,8 @@ export function EditorCanvas(props: EditorCanvasProps) {
   const flow = useReactFlow<TaskNode, ArgEdge>();
   const isMeshHidden = useEdgeMeshHidden(edges.length);
   const findable = useMemo(() => tasks.map((task) => ({ id: task.id, fn: task.fn, label: task.label })), [tasks]);
+  // Painted, a card with problems is filled in the danger colour (a DOM card's border).
+  const problemFill = useCallback((taskId: string) => ((decorations.problems.get(taskId)?.length ?? 0) > 0 ? PROBLEM_FILL : undefined), [decorations.problems]);
   return (
     <>
       <FindTaskPalette tasks={findable} onPick={onFind} />
@@ -55,7 +59,7 @@ export function EditorCanvas(props: EditorCanvasProps) {
                 // In the painted overview a click on a card finds it (there are no card elements to click).
                 if (!isOverviewPainted) return;
                 const at = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
-                const hit = overviewCards.find((card) => at.x >= card.x && at.x <= card.x + card.width && at.y >= card.y && at.y <= card.y + card.height);
+                const hit = overviewCardAt(overviewCards, at);
                 if (hit !== undefined) onFind(hit.id);
               }}
               nodeTypes={nodeTypes}
@@ -74,8 +78,8 @@ export function EditorCanvas(props: EditorCanvasProps) {
             >
               <Background gap={16} size={1} />
               <Controls />
-              <MiniMap pannable zoomable />
-              {isOverviewPainted && <OverviewCanvas cards={overviewCards} />}
+              {tasks.length >= OVERVIEW_CANVAS_MIN_TASKS ? <PaintedMiniMap cards={overviewCards} fillOf={problemFill} /> : <MiniMap pannable zoomable />}
+              {isOverviewPainted && <OverviewCanvas cards={overviewCards} edges={edges} fillOf={problemFill} />}
               {/* A painted-overview DAG was fitted from its positions when opened (it has no measured cards to fit). */}
               {fitRequest > 0 && tasks.length < OVERVIEW_CANVAS_MIN_TASKS && <FitWhenReady request={fitRequest} />}
             </ReactFlow>

@@ -1,5 +1,5 @@
 "use client";
-import { useState, type DragEvent } from "react";
+import { memo, useState, type DragEvent } from "react";
 import type { CatalogueEntry } from "../../lib/trpc/api-types.ts";
 import { groupCatalogue } from "./group-catalogue.ts";
 
@@ -12,7 +12,8 @@ function describeParams(params: Record<string, unknown> | undefined): string | n
   return "params";
 }
 
-export function Palette({ entries, isLoading, onAdd }: { entries: readonly CatalogueEntry[]; isLoading: boolean; onAdd: (entry: CatalogueEntry) => void }) {
+/** The function catalogue to add tasks from (memo: the editor re-renders on every selection and measurement). */
+export const Palette = memo(function Palette({ entries, isLoading, onAdd }: { entries: readonly CatalogueEntry[]; isLoading: boolean; onAdd: (entry: CatalogueEntry) => void }) {
   const [query, setQuery] = useState("");
   const groups = groupCatalogue(entries, query);
   const onDragStart = (event: DragEvent<HTMLDivElement>, name: string) => {
@@ -62,4 +63,4 @@ export function Palette({ entries, isLoading, onAdd }: { entries: readonly Catal
       ))}
     </div>
   );
-}
+});

@@ -58,6 +58,19 @@ export interface SchemaProblem {
   readonly message: string;
 }
 
+// Files are immutable: each is parsed once (the live check and the server check's gate both ask, and the
+// schema of 1,000 tasks takes tens of milliseconds of the main thread).
+const parsedFiles = new WeakMap<DagFile, ReturnType<typeof parseDagFile>>();
+
+/** `parseDagFile(file)`, remembered per file object. */
+export function parseDagFileOnce(file: DagFile): ReturnType<typeof parseDagFile> {
+  const known = parsedFiles.get(file);
+  if (known !== undefined) return known;
+  const parsed = parseDagFile(file);
+  parsedFiles.set(file, parsed);
+  return parsed;
+}
+
 /**
  * Everything the editor can find without asking the server: the file schema (zod), then core's `checkDag`, the
  * policy the server applies before a run (cycles, missing inputs, bad fields; with the machines' function catalogue,
@@ -66,7 +79,7 @@ export interface SchemaProblem {
  */
 export function checkDagLocally(file: DagFile, machines: readonly MachineInfo[] | null, catalogue: FunctionCatalogue | null = null): (DagProblem | SchemaProblem)[] {
   const problems: (DagProblem | SchemaProblem)[] = [];
-  const parsed = parseDagFile(file);
+  const parsed = parseDagFileOnce(file);
   if (!parsed.ok) {
     for (const issue of parsed.issues) {
       const match = /^tasks\[(\d+)\]/.exec(issue.path);

@@ -1,13 +1,13 @@
 "use client";
-import { parseDagFile, type DagFile } from "@handoff/protocol";
+import type { DagFile } from "@handoff/protocol";
 import { skipToken, useQuery } from "@tanstack/react-query";
 import { functionCatalogue } from "@handoff/core";
-import { useMemo } from "react";
+import { useDeferredValue, useMemo } from "react";
 import type { MachineView } from "../../lib/trpc/api-types.ts";
 import { useTRPC } from "../../lib/trpc/trpc.ts";
 import { useDebouncedValue } from "../../lib/use-debounced-value.ts";
 import { toMachineInfo } from "../cluster/machine-info.ts";
-import { checkDagLocally, groupProblems } from "./task-problems.ts";
+import { checkDagLocally, groupProblems, parseDagFileOnce } from "./task-problems.ts";
 
 type Strategy = "first_available" | "load_balanced";
 type Placement = Readonly<Record<string, { machine: string | null; reason?: string }>>;
@@ -34,7 +34,7 @@ function hashCheckKey(queryKey: readonly unknown[]): string {
 }
 
 /**
- * Live validation as the DAG is drawn: the local check runs on every edit (schema, structure, and
+ * Live validation as the DAG is drawn: the local check runs on every edit (deferred) (schema, structure, and
  * feasibility against the machines last listed); the server's `dags.check` (problems and the placement
  * preview under `strategy`) runs once the file has been still for 400 ms and parses.
  */
@@ -42,9 +42,12 @@ export function useDagCheck(file: DagFile, machines: readonly MachineView[] | un
   const trpc = useTRPC();
   const machineInfos = useMemo(() => (machines === undefined ? null : machines.map(toMachineInfo)), [machines]);
   const catalogue = useMemo(() => (machines === undefined ? null : functionCatalogue(machines)), [machines]);
-  const local = useMemo(() => checkDagLocally(file, machineInfos, catalogue), [file, machineInfos, catalogue]);
+  // Checked in a background render after the file is drawn (opening 1,000 tasks, the check took as long
+  // as drawing them): the problems shown lag an edit by that render.
+  const checked = useDeferredValue(file);
+  const local = useMemo(() => checkDagLocally(checked, machineInfos, catalogue), [checked, machineInfos, catalogue]);
   const settled = useDebouncedValue(file, 400);
-  const isParsable = useMemo(() => settled.tasks.length > 0 && parseDagFile(settled).ok, [settled]);
+  const isParsable = useMemo(() => settled.tasks.length > 0 && parseDagFileOnce(settled).ok, [settled]);
   const server = useQuery(trpc.dags.check.queryOptions(isParsable ? { file: settled, strategy } : skipToken, { placeholderData: (previous) => previous, retry: false, queryKeyHashFn: hashCheckKey }));
   const serverProblems = server.data?.problems;
   const grouped = useMemo(() => groupProblems(local, serverProblems ?? []), [local, serverProblems]);

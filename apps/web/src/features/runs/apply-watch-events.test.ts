@@ -18,10 +18,11 @@ const snapshot: RunView = {
   outcome: null,
   parentRunId: null,
   reason: null,
+  triggerId: null,
   params: null,
   tasks: [
-    { taskId: "a", state: "running", reason: null, machine: "m1", attempts: 1, maxAttempts: 4, inline: false, startedAt: "2026-11-28T10:00:00.100Z", finishedAt: null, error: null, result: null, reusedFrom: null, lost: null },
-    { taskId: "b", state: "waiting_for_dependencies", reason: null, machine: null, attempts: 0, maxAttempts: 4, inline: false, startedAt: null, finishedAt: null, error: null, result: null, reusedFrom: null, lost: null },
+    { taskId: "a", state: "running", reason: null, machine: "m1", attempts: 1, maxAttempts: 4, inline: false, startedAt: "2026-11-28T10:00:00.100Z", finishedAt: null, error: null, result: null, reusedFrom: null, codeHash: null, lost: null },
+    { taskId: "b", state: "waiting_for_dependencies", reason: null, machine: null, attempts: 0, maxAttempts: 4, inline: false, startedAt: null, finishedAt: null, error: null, result: null, reusedFrom: null, codeHash: null, lost: null },
   ],
 };
 
@@ -78,9 +79,11 @@ describe("applyWatchEvents", () => {
   it("appends logs and records the outcome", () => {
     const log = { id: 1, taskId: "a", attemptId: "r1/a#1", level: "info", message: "hello", at: "2026-11-28T10:00:00.500Z" };
     const outcome = { status: "succeeded" as const, runId: "r1", results: {}, failures: [], problems: [], allocations: {} };
-    const live = applyWatchEvents({ run: snapshot, logs: [] }, [{ type: "log", log }, { type: "finished", outcome }]);
+    const live = applyWatchEvents({ run: snapshot, logs: [] }, [{ type: "log", log }, { type: "finished", outcome, finishedAt: "2026-01-01T00:00:12.000Z" }]);
     expect(live.logs).toEqual([log]);
     expect(live.run?.status).toBe("succeeded");
+    // The end comes with the outcome: the header never waits for the database to learn it.
+    expect(live.run?.finishedAt).toBe("2026-01-01T00:00:12.000Z");
     expect(live.run?.outcome).toBe(outcome);
   });
 
@@ -98,7 +101,7 @@ describe("unwrapWatchMessage", () => {
 
   it("takes a tick's batch apart into its events, in order", () => {
     const outcome = { status: "succeeded" as const, runId: "r1", results: {}, failures: [], problems: [], allocations: {} };
-    const events: WatchEvent[] = [task("a", { taskId: "a", state: "succeeded", attempts: 1, maxAttempts: 1, at: 0 }), { type: "finished", outcome }];
+    const events: WatchEvent[] = [task("a", { taskId: "a", state: "succeeded", attempts: 1, maxAttempts: 1, at: 0 }), { type: "finished", outcome, finishedAt: "2026-01-01T00:00:12.000Z" }];
     const batch = { type: "batch" as const, events: events.filter((event) => event.type !== "snapshot") };
     expect(unwrapWatchMessage({ id: "1", data: batch })).toEqual(events);
   });

@@ -77,6 +77,7 @@ export function applyWatchEvents(live: LiveRun, events: readonly WatchEvent[]): 
           error: change.error ?? (isTerminalTaskState(state) ? (previous?.error ?? null) : null),
           result: change.result ?? previous?.result ?? null,
           reusedFrom: change.result ? (change.result.heldUnder ?? null) : (previous?.reusedFrom ?? null),
+          codeHash: change.result ? (change.result.codeHash ?? null) : (previous?.codeHash ?? null),
           // A new success carries a new result: any earlier loss is history.
           lost: change.result ? null : (previous?.lost ?? null),
         };
@@ -92,7 +93,7 @@ export function applyWatchEvents(live: LiveRun, events: readonly WatchEvent[]): 
         break;
       case "finished": {
         if (run === null) break;
-        run = { ...run, status: event.outcome.status, outcome: event.outcome };
+        run = { ...run, status: event.outcome.status, outcome: event.outcome, finishedAt: event.finishedAt };
         tasks = null;
         index = null;
         break;

@@ -4,8 +4,21 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useTRPC } from "../../lib/trpc/trpc.ts";
 
-/** A run started from another one says so, with a link back: a re-run from failure, or a recompute of a lost value. */
-export function RunOrigin({ parentRunId, reason }: { parentRunId: string | null; reason: string | null }) {
+/**
+ * A run started from another one says so, with a link back: a re-run from failure, or a recompute of a lost value.
+ * One a schedule or a webhook started says which, with a link to the DAG's triggers.
+ */
+export function RunOrigin({ parentRunId, reason, triggerId, dagName }: { parentRunId: string | null; reason: string | null; triggerId: string | null; dagName: string | null }) {
+  if (triggerId !== null && (reason === "schedule" || reason === "webhook")) {
+    return (
+      <span className="muted" data-testid="run-origin">
+        started by {reason === "schedule" ? "a schedule" : "a webhook"}{" "}
+        <Link className="mono" href={`/triggers?dag=${encodeURIComponent(dagName ?? "")}`} data-testid="run-origin-trigger">
+          {triggerId.slice(0, 8)}
+        </Link>
+      </span>
+    );
+  }
   if (parentRunId === null) return null;
   return (
     <span className="muted" data-testid="run-origin">

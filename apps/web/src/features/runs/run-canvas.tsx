@@ -1,5 +1,5 @@
 "use client";
-import { Background, Controls, MiniMap, ReactFlow, useNodesState, useReactFlow, type NodeMouseHandler, type Viewport } from "@xyflow/react";
+import { Background, Controls, MiniMap, ReactFlow, applyNodeChanges, useReactFlow, useStoreApi, type NodeChange, type NodeMouseHandler, type Viewport } from "@xyflow/react";
 import { memo, useCallback, useEffect, useMemo, useState } from "react";
 import { useCanvasDecorations, type CanvasDecorations } from "../canvas/canvas-decorations.ts";
 import { edgeCorridors } from "../canvas/edge-routes.ts";
@@ -9,9 +9,11 @@ import { FitWhenReady } from "../canvas/fit-when-ready.tsx";
 import { edgeTypes, nodeTypes } from "../canvas/flow-types-registry.ts";
 import { HighlightStoreContext, createHighlightStore } from "../canvas/highlight-store.ts";
 import { inputPorts } from "../canvas/input-ports.ts";
+import { cardHandles, withMeasuredHandles } from "../canvas/known-handles.ts";
 import { lineageRoles } from "../canvas/lineage.ts";
-import { APPROX_NODE_SIZE, MIN_ZOOM, PORT_SPACING, cardMinHeight, farCardSize } from "../canvas/overview.ts";
-import { OVERVIEW_CANVAS_MIN_TASKS, OverviewCanvas, useIsOverviewPainted } from "../canvas/overview-canvas.tsx";
+import { APPROX_NODE_SIZE, MIN_ZOOM, PORT_SPACING, cardMinHeight, farCardSize, usualCardSize } from "../canvas/overview.ts";
+import { OVERVIEW_CANVAS_MIN_TASKS, OverviewCanvas, overviewCardAt, useIsOverviewPainted } from "../canvas/overview-canvas.tsx";
+import { PaintedMiniMap } from "../canvas/painted-minimap.tsx";
 import { useEdgeMeshHidden } from "../canvas/use-edge-mesh-hidden.ts";
 import { taskStateStyle } from "../../lib/task-states.ts";
 import { argIndexOfHandle, type ArgEdge, type TaskNode } from "../dag-editor/flow-types.ts";
@@ -37,16 +39,25 @@ export interface RunCanvasProps {
  */
 export const RunCanvas = memo(function RunCanvas({ graph, selected, onSelect, failed, initialViewport, inputsByFn }: RunCanvasProps) {
   // Opened far out, cards get their known plain-box size up front: no measuring pass re-renders all of them.
-  const [nodes, setNodes, onNodesChange] = useNodesState<TaskNode>(
+  // A run painted far out also gives each card its handles (canvas/known-handles.ts): coming back from the
+  // painted overview, only the cards in view mount.
+  const isPaintable = graph.nodes.length >= OVERVIEW_CANVAS_MIN_TASKS;
+  const flowStore = useStoreApi<TaskNode, ArgEdge>();
+  const [nodes, setNodes] = useState<TaskNode[]>(() =>
     graph.nodes.map((node) => {
-      const size = initialViewport === null ? undefined : farCardSize(inputPorts(node.data.task, inputsByFn.get(node.data.task.fn), false).length, initialViewport.zoom);
-      return { ...node, draggable: false, connectable: false, ...(size === undefined ? {} : { measured: size }) };
+      const ports = inputPorts(node.data.task, inputsByFn.get(node.data.task.fn), false);
+      const size = initialViewport === null ? undefined : farCardSize(ports.length, initialViewport.zoom);
+      const handles = isPaintable ? cardHandles(node.id, ports.map((port) => port.id), size ?? APPROX_NODE_SIZE, flowStore.getState().nodeLookup) : undefined;
+      return { ...node, draggable: false, connectable: false, ...(size === undefined ? {} : { measured: size }), ...(handles === undefined ? {} : { handles }) };
     }),
   );
+  // A node object made new by a change takes the handles React Flow measured (not the first estimate).
+  const updateNodes = useCallback((update: (current: TaskNode[]) => TaskNode[]) => setNodes((current) => withMeasuredHandles(update(current), current, flowStore.getState().nodeLookup)), [flowStore]);
+  const onNodesChange = useCallback((changes: NodeChange<TaskNode>[]) => updateNodes((current) => applyNodeChanges(changes, current)), [updateNodes]);
   // The graph never changes while the run is shown: edge corridors are found once, from the cards' usual sizes.
   const edges = useMemo(() => {
     const corridors = edgeCorridors(
-      graph.nodes.map((node) => ({ id: node.id, position: node.position, size: { width: APPROX_NODE_SIZE.width, height: Math.max(APPROX_NODE_SIZE.height, cardMinHeight(inputPorts(node.data.task, inputsByFn.get(node.data.task.fn), false).length)) } })),
+      graph.nodes.map((node) => ({ id: node.id, position: node.position, size: usualCardSize(inputPorts(node.data.task, inputsByFn.get(node.data.task.fn), false).length) })),
       graph.edges.map((edge) => ({ id: edge.id, source: edge.source, target: edge.target, portIndex: argIndexOfHandle(edge.targetHandle) ?? 0 })),
       PORT_SPACING,
     );
@@ -66,12 +77,12 @@ export const RunCanvas = memo(function RunCanvas({ graph, selected, onSelect, fa
 
   // A selection made outside the canvas (the finder, the timeline) selects the node too.
   useEffect(() => {
-    setNodes((current) => current.map((node) => ((node.id === selected) === (node.selected === true) ? node : { ...node, selected: node.id === selected })));
-  }, [selected, setNodes]);
+    updateNodes((current) => current.map((node) => ((node.id === selected) === (node.selected === true) ? node : { ...node, selected: node.id === selected })));
+  }, [selected, updateNodes]);
 
   const flow = useReactFlow();
   const positions = useMemo(() => new Map(graph.nodes.map((node) => [node.id, node.position])), [graph]);
-  const jumpToTask = useJumpToTask(useCallback((taskId: string) => positions.get(taskId), [positions]));
+  const { jumpToTask, isPaintedJump } = useJumpToTask(useCallback((taskId: string) => positions.get(taskId), [positions]), graph.nodes.length);
   const toggleFailures = () => {
     const next = !showFailures;
     setShowFailures(next);
@@ -81,7 +92,7 @@ export const RunCanvas = memo(function RunCanvas({ graph, selected, onSelect, fa
   const onNodeClick: NodeMouseHandler<TaskNode> = (_event, node) => onSelect(node.id);
   const isMeshHidden = useEdgeMeshHidden(edges.length);
   // Far out, a very large run is painted in its tasks' state colours instead of drawn as cards.
-  const isOverviewPainted = useIsOverviewPainted(graph.nodes.length);
+  const isOverviewPainted = useIsOverviewPainted(graph.nodes.length) || isPaintedJump;
   const facts = useCanvasDecorations().run;
   const overviewCards = useMemo(() => graph.nodes.map((node) => ({ id: node.id, x: node.position.x, y: node.position.y, width: APPROX_NODE_SIZE.width, height: cardMinHeight(1) })), [graph]);
   const fillOf = useCallback((taskId: string) => {
@@ -107,7 +118,12 @@ export const RunCanvas = memo(function RunCanvas({ graph, selected, onSelect, fa
           nodeTypes={nodeTypes}
           edgeTypes={edgeTypes}
           onNodeClick={onNodeClick}
-          onPaneClick={() => onSelect(null)}
+          onPaneClick={(event) => {
+            // In the painted overview a click on a card selects that task and jumps to it (there are no card elements).
+            const hit = isOverviewPainted ? overviewCardAt(overviewCards, flow.screenToFlowPosition({ x: event.clientX, y: event.clientY })) : undefined;
+            onSelect(hit?.id ?? null);
+            if (hit !== undefined) jumpToTask(hit.id);
+          }}
           nodesDraggable={false}
           nodesConnectable={false}
           elementsSelectable
@@ -118,8 +134,8 @@ export const RunCanvas = memo(function RunCanvas({ graph, selected, onSelect, fa
         >
           <Background gap={16} size={1} />
           <Controls showInteractive={false} />
-          <MiniMap pannable zoomable />
-          {isOverviewPainted && <OverviewCanvas cards={overviewCards} fillOf={fillOf} subscribe={subscribeFacts} />}
+          {graph.nodes.length >= OVERVIEW_CANVAS_MIN_TASKS ? <PaintedMiniMap cards={overviewCards} fillOf={fillOf} subscribe={subscribeFacts} /> : <MiniMap pannable zoomable />}
+          {isOverviewPainted && <OverviewCanvas cards={overviewCards} edges={edges} fillOf={fillOf} subscribe={subscribeFacts} />}
           {graph.nodes.length < OVERVIEW_CANVAS_MIN_TASKS && <FitWhenReady request={0} />}
         </ReactFlow>
       </EdgeMeshHiddenContext.Provider>

@@ -37,6 +37,7 @@ function useWidth(): [React.RefObject<HTMLDivElement | null>, number] {
 export function RunTimeline({
   runId,
   isActive,
+  finishedAt,
   tasks,
   selected,
   onSelect,
@@ -44,6 +45,8 @@ export function RunTimeline({
 }: {
   runId: string;
   isActive: boolean;
+  /** The run's end as the watch learnt it: the stored record can lag it by a write. */
+  finishedAt: string | null;
   tasks: readonly { readonly id: string; readonly args?: readonly (string | { readonly from: string } | { readonly param: string })[] }[];
   selected: string | null;
   onSelect: (taskId: string) => void;
@@ -57,7 +60,9 @@ export function RunTimeline({
     if (!isActive) void refetch();
   }, [isActive, refetch]);
   const producers = useMemo(() => producersOf(tasks), [tasks]);
-  const data = timeline.data;
+  // Until the stored record has the run's end, the end the watch reported stands in for it.
+  const stored = timeline.data;
+  const data = useMemo(() => (stored === undefined || stored.finishedAt !== null || finishedAt === null ? stored : { ...stored, finishedAt }), [stored, finishedAt]);
   const layout = useMemo(
     () => (data === undefined ? null : timelineLayout({ startedAt: data.startedAt, finishedAt: data.finishedAt, attempts: data.attempts, producers }, isActive ? now : Date.now())),
     [data, producers, isActive, now],

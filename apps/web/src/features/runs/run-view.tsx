@@ -24,7 +24,6 @@ import { runDurationMs } from "../../lib/run-duration.ts";
 import type { TaskView } from "../../lib/trpc/api-types.ts";
 import { InlineTaskPanel } from "./inline-task-panel.tsx";
 import { createInlineDerivation } from "./inline-tasks.ts";
-import { useRunTimes } from "./use-run-times.ts";
 import { RunParamsLine } from "./run-params-line.tsx";
 import { EdgeTransfersContext } from "../canvas/edge-transfers-context.ts";
 import { RerunControls, RerunFromHere, RunOrigin } from "./rerun-controls.tsx";
@@ -84,7 +83,6 @@ export function RunView({ runId }: { runId: string }) {
     }
     return result;
   }, [run]);
-  const times = useRunTimes(runId, run, isActive);
 
   if (run === null) {
     return (
@@ -93,7 +91,7 @@ export function RunView({ runId }: { runId: string }) {
       </div>
     );
   }
-  const duration = runDurationMs(times ?? run, now);
+  const duration = runDurationMs(run, now);
 
   return (
     <div style={{ display: "flex", flexDirection: "column", height: "100%" }}>
@@ -115,7 +113,7 @@ export function RunView({ runId }: { runId: string }) {
         </span>
         {run.startedBy !== null && <span className="muted">by {run.startedBy}</span>}
         <RunParamsLine params={run.params} />
-        <RunOrigin parentRunId={run.parentRunId} reason={run.reason} />
+        <RunOrigin parentRunId={run.parentRunId} reason={run.reason} triggerId={run.triggerId} dagName={run.dagName} />
         <span className="mono muted">{run.runId}</span>
         <span className="spacer" />
         {live.status !== "pending" && isActive && <span className="muted">stream: {live.status}</span>}
@@ -164,7 +162,7 @@ export function RunView({ runId }: { runId: string }) {
             </div>
           ) : (
             <div style={{ flex: 1, minHeight: 0, overflow: "auto" }}>
-              <RunTimeline runId={runId} isActive={isActive} tasks={run.file.tasks} selected={selected} onSelect={setSelected} now={now} />
+              <RunTimeline runId={runId} isActive={isActive} finishedAt={run.finishedAt} tasks={run.file.tasks} selected={selected} onSelect={setSelected} now={now} />
             </div>
           )}
         </div>

@@ -71,6 +71,14 @@ export function TaskPanel({ runId, task, cost, logs, now }: { runId: string; tas
               <dd>{task.reason}</dd>
             </>
           )}
+          {task.codeHash !== null && task.codeHash !== undefined && (
+            <>
+              <dt>code</dt>
+              <dd className="mono" title={`code hash ${task.codeHash}`} data-testid="task-code-hash">
+                {task.codeHash.slice(0, 12)}
+              </dd>
+            </>
+          )}
           {task.result !== null && (
             <>
               <dt>result lives on</dt>

@@ -7,6 +7,7 @@ import { useTRPC } from "../../lib/trpc/trpc.ts";
 const LINKS = [
   { href: "/editor", label: "Editor", isAdminOnly: false },
   { href: "/runs", label: "Runs", isAdminOnly: false },
+  { href: "/triggers", label: "Triggers", isAdminOnly: false },
   { href: "/cluster", label: "Cluster", isAdminOnly: false },
   { href: "/tokens", label: "Tokens", isAdminOnly: false },
   { href: "/secrets", label: "Secrets", isAdminOnly: true },

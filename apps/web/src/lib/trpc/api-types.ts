@@ -23,3 +23,5 @@ export type TaskChangeView = Extract<WatchEvent, { type: "task" }>["change"];
 export type LiveLogView = Extract<WatchEvent, { type: "log" }>["log"];
 export type ResultRef = NonNullable<TaskView["result"]>;
 export type RunStartOptions = NonNullable<RouterInputs["runs"]["start"]["options"]>;
+export type FunctionVersionsView = RouterOutputs["functions"]["versions"];
+export type PushBundleInput = RouterInputs["functions"]["push"];
