@@ -11,6 +11,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { startStack } from "@handoff/cli/testing";
 import { writeBenchFunctions } from "./support/bench-functions.ts";
 import { runDaskAnchor } from "./support/dask-anchor.ts";
+import { startInstalledAgent } from "./support/installed-agent.ts";
 import { peakRssMiB, processRssMb } from "./support/process-rss.ts";
 import { rawTcpMiBs } from "./support/raw-tcp.ts";
 import { measureChain, measureFanIn, measureLargeValue, measureTransfer, measureWide } from "./support/shapes.ts";
@@ -36,6 +37,7 @@ const ours = {
   fanIn: [] as number[],
   fanInBeforeCall: [] as number[],
   idleRssMb: undefined as number | undefined,
+  idleInstalledRssMb: undefined as number | undefined,
   large: [] as number[],
   largeRaw: [] as number[],
   largeRatio: [] as number[],
@@ -43,9 +45,16 @@ const ours = {
   largePeak: { A: [0, 0], B: [0, 0] },
 };
 try {
-  // Idle: joined, nothing run yet, past the executor's idle-worker retirement (30 s).
-  await sleep(35_000);
-  ours.idleRssMb = processRssMb(stack.agents.get("A")?.pid);
+  // Idle: joined, nothing run yet, past the executor's idle-worker retirement (30 s). Beside A (from source through
+  // tsx), an agent as installed (the bundle from /install/agent.mjs) with the same functions and 4 slots.
+  const installed = await startInstalledAgent(stack, "idle-installed", ["--capacity", "cpu=4,slots=4", "--functions", functions]);
+  try {
+    await sleep(35_000);
+    ours.idleRssMb = processRssMb(stack.agents.get("A")?.pid);
+    ours.idleInstalledRssMb = processRssMb(installed.pid);
+  } finally {
+    installed.kill("SIGKILL");
+  }
   await measureWide(stack, 200);
   await measureChain(stack, 50);
   await measureTransfer(stack, 1024);
@@ -117,5 +126,5 @@ console.log(
   `${"".padEnd(34)} raw loopback TCP with nothing kept ${summarize(ours.largeWire, 0).text} MiB/s (the loopback's own speed); peak RSS (VmHWM) A ${fmt(ours.largePeak.A[0]!, 0)} → ${fmt(ours.largePeak.A[1], 0)} MiB, B ${fmt(ours.largePeak.B[0]!, 0)} → ${fmt(ours.largePeak.B[1], 0)} MiB for the ${fmt(LARGE_MIB, 0)} MiB value`,
 );
 console.log(
-  `${"idle RSS".padEnd(34)} agent with 4 slots ${ours.idleRssMb === undefined ? "—" : fmt(ours.idleRssMb, 0)} MB; Dask worker ${theirs === undefined ? "—" : fmt(theirs.workerIdleRssMb, 0)} MB (target ≤ 100)`,
+  `${"idle RSS".padEnd(34)} agent with 4 slots: as installed (bundle) ${ours.idleInstalledRssMb === undefined ? "—" : fmt(ours.idleInstalledRssMb, 0)} MB, from source through tsx ${ours.idleRssMb === undefined ? "—" : fmt(ours.idleRssMb, 0)} MB; Dask worker ${theirs === undefined ? "—" : fmt(theirs.workerIdleRssMb, 0)} MB (target ≤ 100)`,
 );
