@@ -58,4 +58,27 @@ describe("a message sealed for the replicas' Redis", () => {
     for (let index = 0; index < 100; index++) opener.open("a", Buffer.from(`forged ${index}`));
     expect(log.lines).toEqual([expect.stringMatching(/^warn: redis: a message on a did not open .*dropped, not acted on \(every replica needs the same HANDOFF_SECRETS_KEY\)$/)]);
   });
+
+  it("keeps every replica talking through a rolling rotation: new key accepted everywhere first, then sealing with it", () => {
+    const [before, after] = [randomBytes(32), randomBytes(32)];
+    // Each replica restarts once per step; at every moment of the procedure in SECURITY.md, every pair must understand each other.
+    const states: [Buffer, Buffer[]][][] = [
+      [[before, []], [before, []]],
+      [[before, [after]], [before, []]], // step 1, first replica restarted: it accepts the new key, still seals with the old
+      [[before, [after]], [before, [after]]],
+      [[after, [before]], [before, [after]]], // step 2, first replica restarted: it seals with the new key
+      [[after, [before]], [after, [before]]],
+      [[after, []], [after, [before]]], // the old key dropped
+      [[after, []], [after, []]],
+    ];
+    for (const [index, state] of states.entries()) {
+      const replicas = state.map(([current, previous]) => deriveReplicaKeys(current, previous));
+      for (const from of replicas) {
+        for (const to of replicas) {
+          const opened = createOpener(to, recordingLogger(), "test").open("a", createSealer(from).seal("a", payload));
+          expect(opened, `state ${index}`).toEqual(payload);
+        }
+      }
+    }
+  });
 });

@@ -37,4 +37,31 @@ describe("rotating the secrets key", () => {
     const gone = await afterRotation.open(["gone"]);
     expect(gone.ok ? "opened" : `${gone.kind}: ${gone.message}`).toContain('not_found: secret "gone" does not exist');
   });
+
+  it("across replicas, a rolling rotation never leaves one unable to open what another sealed", async () => {
+    const keys = (current: typeof oldKey, previous: (typeof oldKey)[]) => ({ current, previous, source: "environment" as const });
+    // The procedure in SECURITY.md: every replica restarted with the new key as a previous one, then each with it as
+    // the current one (it re-seals at start), then the old key dropped. Two replicas, one restart at a time.
+    const steps = [
+      [keys(oldKey, []), keys(oldKey, [])],
+      [keys(oldKey, [newKey]), keys(oldKey, [])],
+      [keys(oldKey, [newKey]), keys(oldKey, [newKey])],
+      [keys(newKey, [oldKey]), keys(oldKey, [newKey])],
+      [keys(newKey, [oldKey]), keys(newKey, [oldKey])],
+      [keys(newKey, []), keys(newKey, [oldKey])],
+      [keys(newKey, []), keys(newKey, [])],
+    ];
+    const written: Record<string, string> = {};
+    for (const [index, step] of steps.entries()) {
+      const replicas = step.map((replicaKeys) => new SecretVault({ db: database.db, keys: replicaKeys, log }));
+      for (const replica of replicas) await replica.start();
+      for (const [which, replica] of replicas.entries()) {
+        const name = `rolling_${index}_${which}`;
+        await replica.set(name, `value ${index}/${which}`, "admin");
+        written[name] = `value ${index}/${which}`;
+      }
+      for (const replica of replicas) expect(await replica.open(Object.keys(written)), `step ${index}`).toEqual({ ok: true, values: written });
+    }
+  });
 });
+
