@@ -8,7 +8,7 @@ import { loadFunctionModules } from "../functions/load-modules.ts";
 import { describeError as describe } from "../describe-error.ts";
 import { evaluateCall } from "./evaluate-call.ts";
 import { isByteStream, writeByteStream } from "./byte-streams.ts";
-import type { FromWorker, StreamedResult, ToWorker, WorkerMetrics } from "./worker-messages.ts";
+import { heapUsedMb, type FromWorker, type StreamedResult, type ToWorker, type WorkerMetrics } from "./worker-messages.ts";
 
 // One executor worker: loads the function modules once, then runs one job at a time (the pool never sends a second
 // job before `done`), so the thread's event-loop active time during a job is that job's CPU time (approximately).
@@ -61,7 +61,7 @@ async function runJob(
   const metrics = (): WorkerMetrics => ({
     wallMs: performance.now() - startedAt,
     cpuMs: performance.eventLoopUtilization(loopBefore).active,
-    heapUsedMb: process.memoryUsage().heapUsed / (1024 * 1024),
+    heapUsedMb: heapUsedMb(),
   });
   try {
     const loaded = registry;
