@@ -29,9 +29,8 @@ describe("a worker job's task context", () => {
     const context = new WorkerTaskContext(7, { ...fields, fn: "not.copied" } as typeof fields, "m", (jobId, level, parts) => lines.push([jobId, level, parts]));
     expect({ runId: context.runId, taskId: context.taskId, attempt: context.attempt, machine: context.machine }).toEqual({ ...fields, machine: "m" });
     expect("fn" in context).toBe(false);
-    const { info, warn } = context.log; // works unbound, as destructured from currentTask()
-    info("a", 1);
-    warn("b");
+    context.log.info("a", 1);
+    context.log.warn("b");
     context.log.error("c");
     expect(lines).toEqual([[7, "info", ["a", 1]], [7, "warn", ["b"]], [7, "error", ["c"]]]);
     expect(WorkerTaskContext.jobIdOf(context)).toBe(7);
