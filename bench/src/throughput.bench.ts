@@ -96,14 +96,16 @@ function postgresDatabase(): { readonly url: string; drop(): void } {
 }
 
 /** The server's and the agents' CPU (µs, nothing subtracted) while `work` runs, per one of its `count` tasks. */
-async function stackCpuPer(stack: Stack, count: number, work: () => Promise<unknown>): Promise<{ readonly server: number; readonly agents: number }> {
+type StackCpu = { readonly server: number; readonly agents: number };
+
+async function stackCpuPer(stack: Stack, count: number, work: () => Promise<unknown>): Promise<StackCpu> {
   const agentsCpu = (): number => [...stack.agents.values()].reduce((sum, child) => sum + (processCpuSeconds(child.pid) ?? Number.NaN) * 1e6, 0);
   const [server, agents] = [await serverCpuMicros(stack), agentsCpu()];
   await work();
   return { server: ((await serverCpuMicros(stack)) - server) / count, agents: (agentsCpu() - agents) / count };
 }
 
-function medianLine(runs: readonly { readonly server: number; readonly agents: number }[]): string {
+function medianLine(runs: readonly StackCpu[]): string {
   const sorted = [...runs].sort((a, b) => a.server + a.agents - (b.server + b.agents));
   const middle = sorted[Math.floor(sorted.length / 2)]!;
   const each = runs.map((run) => `${fmt(run.server + run.agents, 1)} = ${fmt(run.server, 1)} + ${fmt(run.agents, 1)}`).join(", ");
@@ -184,13 +186,13 @@ async function benchOne(provider: Provider, functions: string): Promise<void> {
     });
 
     await figure("(6) server + agents CPU per task, 10k no-ops + sink (nothing subtracted):", async () => {
-      const runs: number[] = [];
+      const runs: StackCpu[] = [];
       for (let i = 0; i < repeat; i++) runs.push(await stackCpuPer(stack, 10_001, () => concurrentRuns(stack, 1, 10_000, false)));
       return medianLine(runs);
     });
 
     await figure("(7) server + agents CPU per hop, chain of 1,000 (nothing subtracted):", async () => {
-      const runs: number[] = [];
+      const runs: StackCpu[] = [];
       for (let i = 0; i < repeat; i++) runs.push(await stackCpuPer(stack, 1000, () => measureChain(stack)));
       return medianLine(runs);
     });
