@@ -7,7 +7,7 @@
  *  (4) the server's CPU per task (µs, its `process.cpuUsage()` from `/metrics`, minus its idle rate) for 1k and 10k
  *      tasks in one DAG and 100k tasks as ten concurrent runs of 10k (`execute`, the sinks read back) — it should
  *      stay flat (±20%); (5) the same with each run started and watched live over SSE instead; (6) the server's and the
- *      agents' CPU per task for 10k no-ops + a sink, nothing subtracted.
+ *      agents' CPU per task for 10k no-ops + a sink, nothing subtracted; (7) the same per hop of a chain of 1,000.
  * Wall-clock figures are noisy on a shared machine; the CPU figures much less so.
  *
  * `tsx src/throughput.bench.ts [sqlite] [postgresql]` (default both); PostgreSQL at `HANDOFF_TEST_POSTGRES_URL`
@@ -95,6 +95,23 @@ function postgresDatabase(): { readonly url: string; drop(): void } {
   return { url: url.href, drop: () => psql(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
 }
 
+/** The server's and the agents' CPU (µs, nothing subtracted) while `work` runs, per one of its `count` tasks. */
+type StackCpu = { readonly server: number; readonly agents: number };
+
+async function stackCpuPer(stack: Stack, count: number, work: () => Promise<unknown>): Promise<StackCpu> {
+  const agentsCpu = (): number => [...stack.agents.values()].reduce((sum, child) => sum + (processCpuSeconds(child.pid) ?? Number.NaN) * 1e6, 0);
+  const [server, agents] = [await serverCpuMicros(stack), agentsCpu()];
+  await work();
+  return { server: ((await serverCpuMicros(stack)) - server) / count, agents: (agentsCpu() - agents) / count };
+}
+
+function medianLine(runs: readonly StackCpu[]): string {
+  const sorted = [...runs].sort((a, b) => a.server + a.agents - (b.server + b.agents));
+  const middle = sorted[Math.floor(sorted.length / 2)]!;
+  const each = runs.map((run) => `${fmt(run.server + run.agents, 1)} = ${fmt(run.server, 1)} + ${fmt(run.agents, 1)}`).join(", ");
+  return `median ${fmt(middle.server + middle.agents, 1)} µs (server ${fmt(middle.server, 1)} + agents ${fmt(middle.agents, 1)}; runs: ${each}; load average ${loadavg().map((n) => fmt(n)).join(" ")})`;
+}
+
 function cpuLine(small: number, large: number, many: number, idle: number): string {
   const spread = (Math.max(small, large, many) / Math.min(small, large, many) - 1) * 100;
   return (
@@ -169,18 +186,15 @@ async function benchOne(provider: Provider, functions: string): Promise<void> {
     });
 
     await figure("(6) server + agents CPU per task, 10k no-ops + sink (nothing subtracted):", async () => {
-      const total = async (): Promise<number> => {
-        let agents = 0;
-        for (const child of stack.agents.values()) agents += (processCpuSeconds(child.pid) ?? Number.NaN) * 1e6;
-        return (await serverCpuMicros(stack)) + agents;
-      };
-      const runs: number[] = [];
-      for (let i = 0; i < repeat; i++) {
-        const before = await total();
-        await concurrentRuns(stack, 1, 10_000, false);
-        runs.push((await total() - before) / 10_001);
-      }
-      return `median ${fmt([...runs].sort((a, b) => a - b)[Math.floor(runs.length / 2)]!, 1)} µs (runs: ${runs.map((n) => fmt(n, 1)).join(", ")})`;
+      const runs: StackCpu[] = [];
+      for (let i = 0; i < repeat; i++) runs.push(await stackCpuPer(stack, 10_001, () => concurrentRuns(stack, 1, 10_000, false)));
+      return medianLine(runs);
+    });
+
+    await figure("(7) server + agents CPU per hop, chain of 1,000 (nothing subtracted):", async () => {
+      const runs: StackCpu[] = [];
+      for (let i = 0; i < repeat; i++) runs.push(await stackCpuPer(stack, 1000, () => measureChain(stack)));
+      return medianLine(runs);
     });
 
     await figure("(5) the same, each run started and watched live (SSE, a message per task change):", async () => {

@@ -47,7 +47,8 @@ const MAX_TRANSFERS = 1000;
 type Transfer = { readonly taskId: string; readonly from: string; readonly bytes: number; readonly ms: number; /** performance.now() at its start */ readonly at: number };
 const MAX_ERROR_CHARS = 64 * 1024;
 
-type Pending = { abortReason: "cancelled" | "timeout" | undefined; readonly aborted: AbortController; isInPool: boolean };
+/** `stopFetching` ends the wait for the inputs (a plain callback: cheaper than an `AbortController` per attempt). */
+type Pending = { abortReason: "cancelled" | "timeout" | undefined; stopFetching: () => void; isInPool: boolean };
 
 /**
  * What one agent does with an assign item: the main thread gathers the input values (local store, or a direct fetch
@@ -158,7 +159,7 @@ export function createAttemptRunner(options: AttemptRunnerOptions): AttemptRunne
     if (pending.has(item.attemptId) || executor.running().includes(item.attemptId)) {
       return failed(item, { kind: "function_failed", message: `attempt ${item.attemptId} is already running on ${machine}` }, 0);
     }
-    const state: Pending = { abortReason: undefined, aborted: new AbortController(), isInPool: false };
+    const state: Pending = { abortReason: undefined, stopFetching: () => undefined, isInPool: false };
     pending.set(item.attemptId, state);
     // The agent enforces the task's timeout too (from the moment it received the item), not only the server.
     const timer = item.timeoutMs === undefined ? undefined : setLongTimeout(() => abort(item.attemptId, "timeout"), item.timeoutMs);
@@ -169,7 +170,7 @@ export function createAttemptRunner(options: AttemptRunnerOptions): AttemptRunne
     let mayHaveSpooled = false;
     try {
       // An abort while inputs are still being fetched ends the attempt at once; a shared download carries on.
-      const abortedWhileFetching = new Promise<undefined>((resolve) => state.aborted.signal.addEventListener("abort", () => resolve(undefined), { once: true }));
+      const abortedWhileFetching = new Promise<undefined>((resolve) => (state.stopFetching = () => resolve(undefined)));
       const transfers: Transfer[] = [];
       const takes = functions.get(item.fn)?.inputs;
       const inputs = await Promise.race([resolveInputs(call.inputs, getValue(item, transfers), (index) => inputDelivery(takes, index)), abortedWhileFetching]);
@@ -240,7 +241,7 @@ export function createAttemptRunner(options: AttemptRunnerOptions): AttemptRunne
     if (state === undefined) return false;
     state.abortReason ??= reason;
     if (state.isInPool) executor.abort(attemptId, reason);
-    else state.aborted.abort();
+    else state.stopFetching();
     return true;
   }
 

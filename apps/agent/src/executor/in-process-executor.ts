@@ -4,7 +4,7 @@ import { callTransform, isNonRetryable, runWithTaskContext, stdFunctions, type F
 import { describeError as describe } from "../describe-error.ts";
 import { evaluateCall } from "./evaluate-call.ts";
 import type { Executor, JobLog, JobOutcome } from "./executor.ts";
-import type { WorkerMetrics } from "./worker-messages.ts";
+import { heapUsedMb, type WorkerMetrics } from "./worker-messages.ts";
 
 export type InProcessExecutorOptions = {
   /** This machine's name (`currentTask().machine`, the target of every edge). */
@@ -69,7 +69,7 @@ export function createInProcessExecutor(options: InProcessExecutorOptions): Exec
           startedAt = performance.now();
           const log = (level: JobLog["level"]) => (...parts: unknown[]) => onLog?.({ level, message: parts.map(String).join(" "), at: Date.now() });
           const context: TaskContext = { ...fields, signal: controller.signal, machine: options.machine, log: { info: log("info"), warn: log("warn"), error: log("error") } };
-          const metrics = (): WorkerMetrics => ({ wallMs: wallMs(), cpuMs: wallMs(), heapUsedMb: process.memoryUsage().heapUsed / (1024 * 1024) });
+          const metrics = (): WorkerMetrics => ({ wallMs: wallMs(), cpuMs: wallMs(), heapUsedMb: heapUsedMb() });
           Promise.resolve()
             .then(() => runWithTaskContext(context, body))
             .then(

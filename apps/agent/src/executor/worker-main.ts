@@ -3,12 +3,13 @@ import { performance } from "node:perf_hooks";
 import { parentPort, type TransferListItem } from "node:worker_threads";
 import { valueDepthProblem } from "@handoff/core";
 import { formatPath } from "@handoff/protocol";
-import { callTransform, findCurrentTask, isNonRetryable, runWithTaskContext, type FunctionRegistry, type TaskContext } from "@handoff/sdk";
+import { callTransform, findCurrentTask, isNonRetryable, runWithTaskContext, type FunctionRegistry } from "@handoff/sdk";
 import { loadFunctionModules } from "../functions/load-modules.ts";
 import { describeError as describe } from "../describe-error.ts";
 import { evaluateCall } from "./evaluate-call.ts";
+import { WorkerTaskContext } from "./worker-task-context.ts";
 import { isByteStream, writeByteStream } from "./byte-streams.ts";
-import type { FromWorker, StreamedResult, ToWorker, WorkerMetrics } from "./worker-messages.ts";
+import { heapUsedMb, type FromWorker, type StreamedResult, type ToWorker, type WorkerMetrics } from "./worker-messages.ts";
 
 // One executor worker: loads the function modules once, then runs one job at a time (the pool never sends a second
 // job before `done`), so the thread's event-loop active time during a job is that job's CPU time (approximately).
@@ -19,7 +20,7 @@ if (port === null) throw new Error("worker-main.ts must run in a worker thread")
 const MAX_LOG_CHARS = 16 * 1024;
 let registry: FunctionRegistry | undefined;
 let machine = "";
-const controllers = new Map<number, AbortController>();
+const contexts = new Map<number, WorkerTaskContext>();
 
 const post = (message: FromWorker, transfer: TransferListItem[] = []): void => port.postMessage(message, transfer);
 
@@ -30,22 +31,13 @@ function logLine(jobId: number, level: "info" | "warn" | "error", parts: unknown
 }
 
 // console.* inside a function becomes the attempt's log; outside any attempt it goes to the agent's own output.
-const jobIds = new WeakMap<TaskContext, number>();
 for (const [method, level] of [["log", "info"], ["info", "info"], ["debug", "info"], ["warn", "warn"], ["error", "error"]] as const) {
   const original = console[method].bind(console);
   console[method] = (...parts: unknown[]) => {
-    const context = findCurrentTask();
-    const jobId = context === undefined ? undefined : jobIds.get(context);
+    const jobId = WorkerTaskContext.jobIdOf(findCurrentTask());
     if (jobId === undefined) original(...parts);
     else logLine(jobId, level, parts);
   };
-}
-
-function contextFor(jobId: number, fields: { runId: string; taskId: string; attempt: number }, signal: AbortSignal): TaskContext {
-  const log = (level: "info" | "warn" | "error") => (...parts: unknown[]) => logLine(jobId, level, parts);
-  const context: TaskContext = { ...fields, signal, machine, log: { info: log("info"), warn: log("warn"), error: log("error") } };
-  jobIds.set(context, jobId);
-  return context;
 }
 
 async function runJob(
@@ -54,25 +46,25 @@ async function runJob(
   body: (registry: FunctionRegistry) => unknown,
   outputPath?: string,
 ): Promise<void> {
-  const controller = new AbortController();
-  controllers.set(jobId, controller);
+  const context = new WorkerTaskContext(jobId, fields, machine, logLine);
+  contexts.set(jobId, context);
   const startedAt = performance.now();
   const loopBefore = performance.eventLoopUtilization();
   const metrics = (): WorkerMetrics => ({
     wallMs: performance.now() - startedAt,
     cpuMs: performance.eventLoopUtilization(loopBefore).active,
-    heapUsedMb: process.memoryUsage().heapUsed / (1024 * 1024),
+    heapUsedMb: heapUsedMb(),
   });
   try {
     const loaded = registry;
     if (loaded === undefined) throw new Error("worker received a job before its modules were loaded");
-    const value = await runWithTaskContext(contextFor(jobId, fields, controller.signal), async () => {
+    const value = await runWithTaskContext(context, async () => {
       const returned = await body(loaded);
       if (!isByteStream(returned)) return returned;
       // A result given as a stream of bytes goes to a file chunk by chunk (within the task's context: the stream's
       // code runs as it is read), never whole in memory; the store takes the file in.
       if (outputPath === undefined) throw new Error("only a task's function may return a stream of bytes (not an edge transform)");
-      return new StreamedMark(await writeByteStream(returned, outputPath, controller.signal));
+      return new StreamedMark(await writeByteStream(returned, outputPath, context.signal));
     });
     if (value instanceof StreamedMark) {
       post({ type: "done", jobId, ok: true, value: null, streamed: value.result, metrics: metrics() });
@@ -94,7 +86,7 @@ async function runJob(
   } catch (error) {
     post({ type: "done", jobId, ok: false, kind: isNonRetryable(error) ? "non_retryable" : "function_failed", message: describe(error), metrics: metrics() });
   } finally {
-    controllers.delete(jobId);
+    contexts.delete(jobId);
   }
 }
 
@@ -144,7 +136,7 @@ port.on("message", (message: ToWorker) => {
       return;
     }
     case "abort":
-      controllers.get(message.jobId)?.abort(new Error(message.reason));
+      contexts.get(message.jobId)?.abort(new Error(message.reason));
       return;
   }
 });
