@@ -1,4 +1,5 @@
 import { performance } from "node:perf_hooks";
+import { getHeapStatistics } from "node:v8";
 import { clearLongTimeout, setLongTimeout } from "@handoff/protocol";
 import { callTransform, isNonRetryable, runWithTaskContext, stdFunctions, type FunctionRegistry, type TaskContext } from "@handoff/sdk";
 import { describeError as describe } from "../describe-error.ts";
@@ -69,7 +70,8 @@ export function createInProcessExecutor(options: InProcessExecutorOptions): Exec
           startedAt = performance.now();
           const log = (level: JobLog["level"]) => (...parts: unknown[]) => onLog?.({ level, message: parts.map(String).join(" "), at: Date.now() });
           const context: TaskContext = { ...fields, signal: controller.signal, machine: options.machine, log: { info: log("info"), warn: log("warn"), error: log("error") } };
-          const metrics = (): WorkerMetrics => ({ wallMs: wallMs(), cpuMs: wallMs(), heapUsedMb: process.memoryUsage().heapUsed / (1024 * 1024) });
+          // The heap alone (no resident-set read from /proc, which `process.memoryUsage()` makes): once per attempt.
+          const metrics = (): WorkerMetrics => ({ wallMs: wallMs(), cpuMs: wallMs(), heapUsedMb: getHeapStatistics().used_heap_size / (1024 * 1024) });
           Promise.resolve()
             .then(() => runWithTaskContext(context, body))
             .then(
