@@ -58,9 +58,9 @@ export class AttemptBook {
     if (previous !== undefined && previous.runId === attempt.runId && previous.taskId === attempt.taskId) return;
     if (previous !== undefined) this.openIdsOf(previous.runId, previous.taskId)?.delete(attemptId);
     let tasks = this.openByTask.get(attempt.runId);
-    if (tasks === undefined) this.openByTask.set(attempt.runId, (tasks = new Map()));
+    if (tasks === undefined) this.openByTask.set(attempt.runId, (tasks = new Map<string, Set<string>>()));
     let ids = tasks.get(attempt.taskId);
-    if (ids === undefined) tasks.set(attempt.taskId, (ids = new Set()));
+    if (ids === undefined) tasks.set(attempt.taskId, (ids = new Set<string>()));
     ids.add(attemptId);
   }
 

@@ -145,7 +145,7 @@ export function validateSignatures(dag: DagSpec, context: SignatureContext): Dag
   const variantsFor = (task: TaskSpec): Variant[] => {
     const pinnedTo = task.placement?.kind === "pinned" ? task.placement.machine : null;
     let byMachine = known.get(task.fn);
-    if (byMachine === undefined) known.set(task.fn, (byMachine = new Map()));
+    if (byMachine === undefined) known.set(task.fn, (byMachine = new Map<MachineName | null, Variant[]>()));
     let variants = byMachine.get(pinnedTo);
     if (variants === undefined) byMachine.set(pinnedTo, (variants = variantsOf(eligibleOffers(task, context.catalogue.get(task.fn) ?? []))));
     return variants;
