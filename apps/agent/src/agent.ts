@@ -12,7 +12,7 @@ import { createInProcessExecutor } from "./executor/in-process-executor.ts";
 import { detectCapacity } from "./machine/detect-capacity.ts";
 import { defaultAgentDataDir } from "./identity/agent-data-dir.ts";
 import { loadMachineIdentity } from "./identity/machine-identity.ts";
-import { createLoadSampler } from "./machine/load-sampler.ts";
+import { createLoadSampler, type MachineLoad } from "./machine/load-sampler.ts";
 import { defaultMemoryBudgetBytes } from "./results/memory-budget.ts";
 import { createResultFetcher } from "./results/result-fetcher.ts";
 import { startResultServer, type ResultServer } from "./results/result-server.ts";
@@ -69,6 +69,8 @@ export type AgentOptions = {
    * for the server between two attempts). Default: as many as the slots; 0 takes only what fits now.
    */
   readonly aheadDepth?: number;
+  /** Measures the host's load for heartbeats (default: a sampler of its own; machines simulated on one host share one). */
+  readonly sampleLoad?: () => MachineLoad;
   readonly connection?: Pick<ConnectionOptions, "flushDelayMs" | "maxBatchItems" | "reconnectDelayMs" | "reconnectDelayMaxMs" | "helloTimeoutMs">;
 };
 
@@ -165,7 +167,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     refreshGrant: (grant) => connection.refreshGrant(grant),
     resolveSecrets: (attemptId, names) => connection.resolveSecrets(attemptId, names),
   });
-  const sampleLoad = createLoadSampler();
+  const sampleLoad = options.sampleLoad ?? createLoadSampler();
   const evictTimer = setInterval(() => void store.evictExpired().catch((error: unknown) => log("error", `evicting expired results failed: ${String(error)}`)), 60_000);
   evictTimer.unref();
 

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { startAgent, type AgentOptions, type RunningAgent } from "./agent.ts";
 import type { AgentLog } from "./connection.ts";
+import { createSharedLoadSampler } from "./machine/load-sampler.ts";
 
 export type SimulateOptions = {
   readonly serverUrl: string;
@@ -34,6 +35,8 @@ export type SimulatedMachines = {
 export const MAX_SIMULATED_MACHINES = 1000;
 const DEFAULT_CAPACITY = { cpu: 4, memory: 8192, slots: 4 } as const;
 const RESULT_MEMORY_MB = 16;
+/** The simulated machines share one host: its load is sampled at most this often for all their heartbeats. */
+const LOAD_SAMPLE_MS = 500;
 
 /**
  * Many machines in one process, for load tests and benches: each is a real agent (its own identity key, socket.io
@@ -51,6 +54,7 @@ export async function simulateMachines(options: SimulateOptions): Promise<Simula
   const prefix = options.prefix ?? "sim";
   const concurrency = Math.max(1, Math.min(options.concurrency ?? 25, options.count));
   const machines: RunningAgent[] = [];
+  const sampleLoad = createSharedLoadSampler(LOAD_SAMPLE_MS);
   let nextIndex = 1;
   const startOne = async (): Promise<void> => {
     while (nextIndex <= options.count) {
@@ -66,6 +70,7 @@ export async function simulateMachines(options: SimulateOptions): Promise<Simula
           memoryBudgetMb: RESULT_MEMORY_MB,
           labels: { simulator: prefix },
           inProcess: true,
+          sampleLoad,
           ...(options.resultHost === undefined ? {} : { resultHost: options.resultHost }),
           ...(options.log === undefined ? {} : { log: options.log }),
           ...(options.onFatal === undefined ? {} : { onFatal: options.onFatal }),

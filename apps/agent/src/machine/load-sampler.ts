@@ -29,3 +29,22 @@ function cpuTimes(): { total: number; idle: number } {
   }
   return { total, idle };
 }
+
+/**
+ * One sampler for many machines on one host (`--simulate`): a sample younger than `minIntervalMs` is handed out again,
+ * so 200 machines' heartbeats read the host's CPU times twice a second rather than 200 times.
+ * @example const sampleLoad = createSharedLoadSampler(500); // given to every simulated machine
+ */
+export function createSharedLoadSampler(minIntervalMs: number): () => MachineLoad {
+  const sample = createLoadSampler();
+  let last: MachineLoad | undefined;
+  let takenAt = 0;
+  return () => {
+    const now = performance.now();
+    if (last === undefined || now - takenAt >= minIntervalMs) {
+      last = sample();
+      takenAt = now;
+    }
+    return last;
+  };
+}

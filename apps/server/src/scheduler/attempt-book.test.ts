@@ -33,6 +33,20 @@ describe("when the scheduler closes a task's attempts", () => {
     expect([...book.open.keys()]).toEqual(["r/t#2"]);
   });
 
+  it("closes only the changed task's attempts, in opening order, while other tasks' and runs' attempts stay open", () => {
+    const book = new AttemptBook();
+    book.opened("r/a#1", { runId: "r", taskId: "a", number: 1, machine: "m1", startedAt: 0 });
+    open(book, "r/t#1", 1);
+    book.opened("q/t#1", { runId: "q", taskId: "t", number: 1, machine: "m2", startedAt: 0 });
+    open(book, "r/t#2", 2, "m2");
+    expect(book.close(change("failed"), 0).map((closed) => [closed.attemptId, closed.machine])).toEqual([["r/t#1", "m1"], ["r/t#2", "m2"]]);
+    expect([...book.open.keys()]).toEqual(["r/a#1", "q/t#1"]);
+    open(book, "r/t#3", 3);
+    expect(book.close(change("succeeded"), 0).map((closed) => closed.attemptId)).toEqual(["r/t#3"]);
+    expect(book.close(change("succeeded", { runId: "q" }), 0).map((closed) => closed.attemptId)).toEqual(["q/t#1"]);
+    expect([...book.open.keys()]).toEqual(["r/a#1"]);
+  });
+
   it("finds a closed attempt for its late log lines for a minute, then no more", () => {
     const book = new AttemptBook();
     open(book, "r/t#1", 1);

@@ -30,7 +30,12 @@ export interface ClosedAttempt {
  * the database, their reported metrics and errors, when they were assigned, and the recently closed ones.
  */
 export class AttemptBook {
-  readonly open = new Map<string, OpenAttempt>();
+  private readonly openAttempts = new Map<string, OpenAttempt>();
+  /**
+   * The open attempts' ids by run, then task, in opening order: a task change closes its own attempts without walking
+   * every open one (with hundreds of machines, every slot in the cluster, at each of a task's changes).
+   */
+  private readonly openByTask = new Map<string, Map<string, Set<string>>>();
   private readonly metrics = new Map<string, unknown>();
   private readonly errors = new Map<string, AttemptError>();
   private readonly recent = new Map<string, { runId: string; taskId: string; machine: string; closedAt: number }>();
@@ -42,8 +47,25 @@ export class AttemptBook {
   private recentHead = 0;
   private readonly assignedAt = new Map<string, number>();
 
+  /** Attempts started and not yet closed, in opening order. */
+  get open(): ReadonlyMap<string, OpenAttempt> {
+    return this.openAttempts;
+  }
+
   opened(attemptId: string, attempt: OpenAttempt): void {
-    this.open.set(attemptId, attempt);
+    const previous = this.openAttempts.get(attemptId);
+    this.openAttempts.set(attemptId, attempt);
+    if (previous !== undefined && previous.runId === attempt.runId && previous.taskId === attempt.taskId) return;
+    if (previous !== undefined) this.openIdsOf(previous.runId, previous.taskId)?.delete(attemptId);
+    let tasks = this.openByTask.get(attempt.runId);
+    if (tasks === undefined) this.openByTask.set(attempt.runId, (tasks = new Map<string, Set<string>>()));
+    let ids = tasks.get(attempt.taskId);
+    if (ids === undefined) tasks.set(attempt.taskId, (ids = new Set<string>()));
+    ids.add(attemptId);
+  }
+
+  private openIdsOf(runId: string, taskId: string): Set<string> | undefined {
+    return this.openByTask.get(runId)?.get(taskId);
   }
 
   assigned(attemptId: string, now: number): void {
@@ -69,7 +91,7 @@ export class AttemptBook {
 
   /** The open or recently closed attempt `attemptId` (a closed one for a minute), for its log lines. */
   find(attemptId: string, now: number): { runId: string; taskId: string; machine: string } | undefined {
-    const open = this.open.get(attemptId);
+    const open = this.openAttempts.get(attemptId);
     if (open) return open;
     const recent = this.recent.get(attemptId);
     return recent && now - recent.closedAt < RECENT_ATTEMPT_MS ? recent : undefined;
@@ -78,10 +100,13 @@ export class AttemptBook {
   /** Closes every open attempt of the change's task that it ends: a new attempt starting closes the older ones, never itself. */
   close(change: TaskChange, now: number): ClosedAttempt[] {
     const closed: ClosedAttempt[] = [];
-    for (const [attemptId, open] of this.open) {
-      if (open.runId !== change.runId || open.taskId !== change.taskId) continue;
+    const ids = this.openIdsOf(change.runId, change.taskId);
+    if (ids === undefined) return closed;
+    for (const attemptId of ids) {
+      const open = this.openAttempts.get(attemptId)!;
       if (change.state === "running" && (change.attemptId === undefined || change.attemptId === attemptId)) continue;
-      this.open.delete(attemptId);
+      ids.delete(attemptId);
+      this.openAttempts.delete(attemptId);
       const metrics = this.metrics.get(attemptId);
       this.metrics.delete(attemptId);
       const started = this.assignedAt.get(attemptId);
@@ -106,6 +131,11 @@ export class AttemptBook {
         ...(metrics === undefined ? {} : { metrics }),
       };
       closed.push({ attemptId, machine: open.machine, row, assignedForMs: started === undefined ? undefined : now - started });
+    }
+    if (ids.size === 0) {
+      const tasks = this.openByTask.get(change.runId)!;
+      tasks.delete(change.taskId);
+      if (tasks.size === 0) this.openByTask.delete(change.runId);
     }
     return closed;
   }

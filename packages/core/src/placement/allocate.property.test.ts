@@ -66,3 +66,18 @@ describe("when allocating random batches", () => {
     );
   });
 });
+
+describe("when the same machines come in another order", () => {
+  it("places every task where it went before, and gives the same reasons to wait", () => {
+    const pools = machines.chain((pool) => fc.tuple(fc.constant(pool), fc.shuffledSubarray(pool, { minLength: pool.length, maxLength: pool.length })));
+    fc.assert(
+      fc.property(tasks, pools, fc.constantFrom("first_available", "load_balanced" as const), fc.constantFrom(undefined, "m1"), (batch, [pool, shuffled], strategy, localMachine) => {
+        const options = localMachine === undefined ? { strategy } : { strategy, localMachine };
+        const inOrder = allocate(batch, pool, options);
+        const reordered = allocate(batch, shuffled, options);
+        expect(Object.fromEntries(reordered.placed)).toEqual(Object.fromEntries(inOrder.placed));
+        expect(Object.fromEntries(reordered.waiting)).toEqual(Object.fromEntries(inOrder.waiting));
+      }),
+    );
+  });
+});

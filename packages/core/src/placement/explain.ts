@@ -143,18 +143,14 @@ export function explainPlacement(
   const costKeys = Object.keys(request.cost);
   if (costKeys.length > 1) costKeys.sort();
   // Made when a machine is turned down: with one machine, the chosen one, there is none.
-  let counts: Map<string, { reason: TurnDown; resources?: string[]; count: number }> | undefined;
+  let tallies: Tally[] | undefined;
   for (const machine of machines) {
     if (machine.name === chosen) continue;
-    counts ??= new Map();
     const verdict = verdictOf(request, machine, costKeys);
     const short = verdict === TurnDown.TooSmall ? shortKeys(machine.total ?? {}, request.cost, costKeys) : verdict === TurnDown.Lacks ? shortKeys(machine.free, request.cost, costKeys) : "";
-    const key = short === "" ? verdict : `${verdict}:${short}`;
-    const known = counts.get(key);
-    if (known !== undefined) known.count += 1;
-    else counts.set(key, short === "" ? { reason: verdict, count: 1 } : { reason: verdict, resources: short.split(","), count: 1 });
+    tally((tallies ??= []), verdict, short);
   }
-  const turnedDown = counts === undefined ? [] : [...counts.values()].sort((a, b) => b.count - a.count || (a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0));
+  const turnedDown = tallies === undefined ? [] : tallies.map(turnedDownOf).sort((a, b) => b.count - a.count || (a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0));
   const inputBytes = options.inputBytes === undefined || chosen === null ? undefined : { here: options.inputBytes.on(chosen), total: options.inputBytes.total };
   if (chosen === null) return { machine: null, cost: request.cost, turnedDown, summary: waitingSummary(turnedDown) };
   const rule = ruleOf(request, chosen, options);
@@ -162,6 +158,31 @@ export function explainPlacement(
   return inputBytes === undefined
     ? { machine: chosen, rule, cost: request.cost, turnedDown, summary }
     : { machine: chosen, rule, cost: request.cost, inputBytes, turnedDown, summary };
+}
+
+/** Machines turned down for one reason (and, for lacks / too small, the same keys short), in first-seen order. */
+interface Tally {
+  readonly reason: TurnDown;
+  readonly short: string;
+  count: number;
+}
+
+/**
+ * Counts one machine under its reason: a scan of the few tallies rather than a map keyed by `reason:keys`, a new
+ * string per machine turned down at every placement.
+ */
+function tally(tallies: Tally[], reason: TurnDown, short: string): void {
+  for (const known of tallies) {
+    if (known.reason === reason && known.short === short) {
+      known.count += 1;
+      return;
+    }
+  }
+  tallies.push({ reason, short, count: 1 });
+}
+
+function turnedDownOf({ reason, short, count }: Tally): TurnedDown {
+  return short === "" ? { reason, count } : { reason, resources: short.split(","), count };
 }
 
 function ruleOf(request: ExplainRequest, chosen: MachineName, options: ExplainOptions): PlacementRule {

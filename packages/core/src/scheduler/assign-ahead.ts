@@ -63,6 +63,8 @@ export function promoteQueued(state: SchedulerState, now: number): void {
   for (const [machine, queue] of state.ahead) {
     while (queue.length > 0) {
       const record = state.attempts.get(queue[0]!)!;
+      // The claim is of slots alone: a machine without as many free fails it, so it is not tried (no refusal made).
+      if ((state.ledger.freeView(machine)[SLOTS] ?? 0) < record.slots) break;
       if (!state.ledger.claim(record.attemptId, machine, { [SLOTS]: record.slots }).ok) break;
       queue.shift();
       record.isQueued = false;

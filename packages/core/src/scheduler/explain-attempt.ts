@@ -66,7 +66,7 @@ export function explainMachines(state: SchedulerState): readonly ExplainMachine[
 const onlineViews = new WeakMap<SchedulerState, { readonly all: readonly ExplainMachine[]; readonly statuses: readonly string[]; readonly online: readonly ExplainMachine[] }>();
 
 /**
- * The online machines as `allocate` sees them, free capacity read live from the ledger: the same views as
+ * The online machines as `allocate` sees them, by name, free capacity read live from the ledger: the same views as
  * `explainMachines`, kept until a machine joins, leaves or changes status (dispatch asks at every decision).
  */
 export function onlineMachines(state: SchedulerState): readonly AllocMachine[] {
@@ -77,7 +77,8 @@ export function onlineMachines(state: SchedulerState): readonly AllocMachine[] {
     for (let i = 0; i < all.length && isSame; i++) isSame = all[i]!.status === known.statuses[i];
     if (isSame) return known.online;
   }
-  const online = all.filter((machine) => machine.status === "online");
+  // By name: `allocate` takes them in that order, and finds them so without sorting at every decision.
+  const online = all.filter((machine) => machine.status === "online").sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   onlineViews.set(state, { all, statuses: all.map((machine) => machine.status), online });
   return online;
 }
