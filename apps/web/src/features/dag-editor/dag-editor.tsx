@@ -8,6 +8,7 @@ import type { CatalogueEntry, RunStartOptions } from "../../lib/trpc/api-types.t
 import { useTRPC } from "../../lib/trpc/trpc.ts";
 import type { CanvasDecorations } from "../canvas/canvas-decorations.ts";
 import { useJumpToTask } from "../canvas/find-task-palette.tsx";
+import { cancelQueuedFit } from "../canvas/fit-when-ready.tsx";
 import { fitViewportFor } from "../canvas/overview.ts";
 import { useIsOverviewPainted } from "../canvas/overview-canvas.tsx";
 import { addTask, connectArg, moveTasks, removeEdges, removeTasks } from "./dag-edits.ts";
@@ -104,6 +105,7 @@ function DagEditorInner() {
       width,
       height,
     );
+    cancelQueuedFit(flowStore);
     if (viewport !== null) void flow.setViewport(viewport);
     forgetGuesses();
     editor.open(opened, source);
