@@ -4,6 +4,8 @@ import type { NextConfig } from "next";
 const config: NextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
+  // HANDOFF_WEB_SOURCE_MAPS=1 at build: browser source maps, so a Chromium trace names our functions (bench/README.md).
+  productionBrowserSourceMaps: process.env.HANDOFF_WEB_SOURCE_MAPS === "1",
   transpilePackages: ["@handoff/core", "@handoff/protocol", "@handoff/dag-code", "@handoff/examples"],
 };
 

@@ -2,6 +2,9 @@ import { z } from "zod";
 import { MAX_VALUE_DEPTH } from "@handoff/core";
 import { validateJsonSchema } from "./json-schema.ts";
 import { isPlainObject, JsonValue } from "./json-value.ts";
+import { isParamArg } from "./producer-of.ts";
+
+export { isParamArg, producerOf } from "./producer-of.ts";
 
 /** The key of a reference to a run parameter inside `extraArgs`: `{ "$param": "n" }` is replaced by the value of `n`. */
 export const PARAM_REF_KEY = "$param";
@@ -62,17 +65,6 @@ export type ParamValues = z.infer<typeof ParamValues>;
 function withoutDefault(schema: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const { default: _default, ...rest } = schema;
   return rest;
-}
-
-/** Whether a task argument is a parameter input (`{ param: "n" }`) rather than a producer. */
-export function isParamArg(arg: unknown): arg is ParamArgJson {
-  return arg !== null && typeof arg === "object" && !Array.isArray(arg) && Object.keys(arg).length === 1 && typeof (arg as { param?: unknown }).param === "string";
-}
-
-/** The producer a DAG file's task argument reads from: its id, or null for a parameter input (no producer). */
-export function producerOf(arg: string | { readonly from: string } | ParamArgJson): string | null {
-  if (typeof arg === "string") return arg;
-  return "from" in arg ? arg.from : null;
 }
 
 /** Whether a value inside `extraArgs` is a parameter reference (`{ "$param": "n" }`: exactly that one key, a string). */

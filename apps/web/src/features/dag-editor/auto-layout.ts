@@ -1,4 +1,5 @@
-import { producerOf } from "@handoff/protocol";
+// The zod-free entry: this module is the layout worker's whole import graph (layout.worker.ts).
+import { producerOf } from "@handoff/protocol/producer-of";
 import type { TaskJson } from "@handoff/protocol";
 
 export interface LayoutOptions {

@@ -8,6 +8,7 @@ import type { CatalogueEntry, RunStartOptions } from "../../lib/trpc/api-types.t
 import { useTRPC } from "../../lib/trpc/trpc.ts";
 import type { CanvasDecorations } from "../canvas/canvas-decorations.ts";
 import { useJumpToTask } from "../canvas/find-task-palette.tsx";
+import { cancelQueuedFit } from "../canvas/fit-when-ready.tsx";
 import { fitViewportFor } from "../canvas/overview.ts";
 import { useIsOverviewPainted } from "../canvas/overview-canvas.tsx";
 import { addTask, connectArg, moveTasks, removeEdges, removeTasks } from "./dag-edits.ts";
@@ -79,13 +80,10 @@ function DagEditorInner() {
   const [fitRequest, setFitRequest] = useState(0);
   const requestFit = useCallback(() => setFitRequest((n) => n + 1), []);
 
-  // The layout worker loads its script while the page is idle, not when a large DAG is imported.
-  useEffect(() => {
-    const idle = typeof requestIdleCallback === "function" ? requestIdleCallback(warmLayoutWorker, { timeout: 2_000 }) : null;
-    return () => {
-      if (idle !== null) cancelIdleCallback(idle);
-    };
-  }, []);
+  // The layout worker starts loading its (small, zod-free) script as the editor mounts, on its own thread: an
+  // import right after the page opened found it cold when it waited for the page to be idle (traced: ~0.5 s
+  // of the import → drawn time was the worker starting).
+  useEffect(warmLayoutWorker, []);
 
   useEffect(() => {
     if (notice === null) return;
@@ -107,6 +105,7 @@ function DagEditorInner() {
       width,
       height,
     );
+    cancelQueuedFit(flowStore);
     if (viewport !== null) void flow.setViewport(viewport);
     forgetGuesses();
     editor.open(opened, source);

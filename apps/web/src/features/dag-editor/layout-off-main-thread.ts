@@ -12,8 +12,8 @@ export const WORKER_LAYOUT_MIN_TASKS = 200;
 const layoutWorker = createWorkerChannel<LayoutRequest, LayoutResponse>(() => new Worker(new URL("./layout.worker.ts", import.meta.url)));
 
 /**
- * Starts the layout worker ahead of need (it loads its own script): the first large import then waits only
- * for the layout itself. Call when the page is idle.
+ * Starts the layout worker ahead of need (it loads its own script, on its own thread): the first large import
+ * then waits only for the layout itself. Call when the editor mounts.
  */
 export function warmLayoutWorker(): void {
   layoutWorker.warm();
