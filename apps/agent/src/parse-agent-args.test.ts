@@ -153,7 +153,7 @@ describe("when handoff-agent runs as a command", () => {
     try {
       server = await startTestServer();
       const running = runCli(["--server", server.url, "--name", "cli-agent", "--capacity", "slots=1", "--functions", module, "--result-host", "127.0.0.1", "--data-dir", join(dir, "data")], { HANDOFF_JOIN_TOKEN: JOIN_TOKEN });
-      const hello = await server.waitFor(() => server?.hellos.find((h) => h.name === "cli-agent"), "the CLI agent's hello", 30_000);
+      const hello = await server.waitFor(() => server?.hellos.find((h) => h.name === "cli-agent"), "the CLI agent's hello", 90_000);
       // The token is in no argument: `ps` (this process's cmdline) does not show it.
       expect(readFileSync(`/proc/${running.pid}/cmdline`, "utf8")).not.toContain(JOIN_TOKEN);
       expect(hello.capacity.slots).toBe(1);
@@ -165,7 +165,7 @@ describe("when handoff-agent runs as a command", () => {
     } finally {
       await server?.stop();
     }
-  });
+  }, 240_000); // an agent process started through tsx: ~30 s under CI's load once, so its hello gets 90 s
 
   it("exits with code 1 when the server refuses the token", async () => {
     const server = await startTestServer();
@@ -189,13 +189,13 @@ describe("when handoff-agent runs as a command", () => {
       expect(refused.stderr).toMatch(/--token-file: .*mode 644.*chmod 600/);
       await chmod(file, 0o600);
       const running = runCli(["--server", server.url, "--token-file", file, "--name", "tf", "--capacity", "slots=1", "--result-host", "127.0.0.1", "--data-dir", join(dir, "tf")]);
-      await server.waitFor(() => server.hellos.find((h) => h.name === "tf"), "the hello of the agent with a token file", 30_000);
+      await server.waitFor(() => server.hellos.find((h) => h.name === "tf"), "the hello of the agent with a token file", 90_000);
       running.kill();
       expect((await running.exited).code).toBe(0);
     } finally {
       await server.stop();
     }
-  });
+  }, 240_000); // an agent process started through tsx: ~30 s under CI's load once, so its hello gets 90 s
 
   it("refuses a data dir that others can write to", async () => {
     const open = join(dir, "open-data");
