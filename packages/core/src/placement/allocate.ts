@@ -1,4 +1,5 @@
 import { SLOTS, type MachineName, type Placement, type Resources, type Strategy, type TaskId } from "../dag/model.ts";
+import { collocationGroups, describeTask, groupFunctions, type Group } from "./collocation-groups.ts";
 import { describeLacks, fits, isEmptyCost, lacking, mergeCosts, subtractResources } from "./resources.ts";
 
 /** A ready task to place. */
@@ -43,55 +44,6 @@ export type WaitReason =
 export interface Allocation {
   readonly placed: ReadonlyMap<TaskId, MachineName>;
   readonly waiting: ReadonlyMap<TaskId, WaitReason>;
-}
-
-interface Group {
-  readonly root: AllocTask;
-  readonly members: AllocTask[];
-}
-
-type RootResult = { readonly root: TaskId } | { readonly problem: string };
-
-function resolveRoots(tasks: readonly AllocTask[], byId: ReadonlyMap<TaskId, AllocTask>): Map<TaskId, RootResult> {
-  const rootOf = new Map<TaskId, RootResult>();
-  for (const task of tasks) {
-    if (rootOf.has(task.id)) continue;
-    // The first task with an id is the one `byId` holds, so a task placed on its own is its own root.
-    if (task.placement.kind !== "collocated") {
-      rootOf.set(task.id, { root: task.id });
-      continue;
-    }
-    const path: TaskId[] = [];
-    const onPath = new Set<TaskId>();
-    let current = task.id;
-    let result: RootResult;
-    for (;;) {
-      const known = rootOf.get(current);
-      if (known !== undefined) {
-        result = known;
-        break;
-      }
-      const currentTask = byId.get(current);
-      if (currentTask === undefined) {
-        result = { problem: `its collocation target "${current}" is not placed (pin members of placed groups instead)` };
-        break;
-      }
-      if (currentTask.placement.kind !== "collocated") {
-        result = { root: current };
-        break;
-      }
-      if (onPath.has(current)) {
-        result = { problem: `its collocation chain is cyclic (${[...path, current].join(" → ")})` };
-        break;
-      }
-      onPath.add(current);
-      path.push(current);
-      current = currentTask.placement.with;
-    }
-    for (const id of path) rootOf.set(id, result);
-    if (path.length === 0) rootOf.set(task.id, result);
-  }
-  return rootOf;
 }
 
 function offersAll(machine: AllocMachine, functions: Iterable<string>): boolean {
@@ -149,28 +101,11 @@ export function allocate(
     placer.place({ root: readyTasks[0]!, members: [] });
     return { placed: placer.placed, waiting: placer.waiting };
   }
-  const byId = new Map<TaskId, AllocTask>();
-  for (const task of readyTasks) if (!byId.has(task.id)) byId.set(task.id, task);
-  const rootOf = resolveRoots(readyTasks, byId);
+  const { groups, problems } = collocationGroups(readyTasks);
+  for (const [id, problem] of problems) placer.waiting.set(id, { kind: "no_eligible_machine", message: `task "${id}" cannot be placed: ${problem}` });
 
-  const groups = new Map<TaskId, Group>();
-  for (const task of readyTasks) {
-    const result = rootOf.get(task.id);
-    if (result === undefined) continue;
-    if ("problem" in result) {
-      placer.waiting.set(task.id, { kind: "no_eligible_machine", message: `task "${task.id}" cannot be placed: ${result.problem}` });
-      continue;
-    }
-    let group = groups.get(result.root);
-    if (group === undefined) {
-      group = { root: byId.get(result.root)!, members: [] };
-      groups.set(result.root, group);
-    }
-    if (task.id !== result.root) group.members.push(task);
-  }
-
-  for (const group of groups.values()) if (group.root.placement.kind === "pinned") placer.place(group);
-  for (const group of groups.values()) if (group.root.placement.kind !== "pinned") placer.place(group);
+  for (const group of groups) if (group.root.placement.kind === "pinned") placer.place(group);
+  for (const group of groups) if (group.root.placement.kind !== "pinned") placer.place(group);
   return { placed: placer.placed, waiting: placer.waiting };
 }
 
@@ -201,7 +136,7 @@ class BatchPlacer {
     this.#sorted = sortedByName(machines);
   }
 
-  place(group: Group): void {
+  place(group: Group<AllocTask>): void {
     const cost = group.members.length === 0 ? group.root.cost : mergeCosts([group.root.cost, ...group.members.map((task) => task.cost)]);
     const functions: Iterable<string> = group.members.length === 0 ? (group.root.functions ?? []) : groupFunctions(group);
 
@@ -261,7 +196,7 @@ class BatchPlacer {
     this.#settlePlaced(group, chosen.name);
   }
 
-  #placePinned(group: Group, name: MachineName, cost: Resources, functions: Iterable<string>): void {
+  #placePinned(group: Group<AllocTask>, name: MachineName, cost: Resources, functions: Iterable<string>): void {
     const machine = this.#named(name);
     if (machine === undefined) {
       this.#settleWaiting(group, { kind: "no_eligible_machine", message: `${describeTask(group)} is pinned to machine "${name}", which is not online` });
@@ -280,7 +215,7 @@ class BatchPlacer {
     this.#settlePlaced(group, machine.name);
   }
 
-  #placePreferred(group: Group, cost: Resources, functions: Iterable<string>): boolean {
+  #placePreferred(group: Group<AllocTask>, cost: Resources, functions: Iterable<string>): boolean {
     const prefer = group.members.length === 0 ? group.root.prefer : undefined;
     const machine = prefer === undefined ? undefined : this.#named(prefer);
     if (machine === undefined || !offersAll(machine, functions) || !fits(this.#free(machine), cost)) return false;
@@ -349,24 +284,24 @@ class BatchPlacer {
     return order.filter((machine) => offersAll(machine, functions));
   }
 
-  #settlePlaced(group: Group, machine: MachineName): void {
+  #settlePlaced(group: Group<AllocTask>, machine: MachineName): void {
     this.placed.set(group.root.id, machine);
     for (const task of group.members) this.placed.set(task.id, machine);
   }
 
-  #settleWaiting(group: Group, wait: WaitReason): void {
+  #settleWaiting(group: Group<AllocTask>, wait: WaitReason): void {
     this.waiting.set(group.root.id, wait);
     for (const task of group.members) this.waiting.set(task.id, wait);
   }
 
-  #noCandidate(group: Group, functions: Iterable<string>): WaitReason {
+  #noCandidate(group: Group<AllocTask>, functions: Iterable<string>): WaitReason {
     const message = this.#hasNoMachine
       ? `${describeTask(group)} waits: no machine is online`
       : `${describeTask(group)} waits: no online machine offers all of ${[...new Set(functions)].join(", ")}`;
     return { kind: "no_eligible_machine", message };
   }
 
-  #busy(group: Group, candidates: readonly AllocMachine[], cost: Resources): WaitReason {
+  #busy(group: Group<AllocTask>, candidates: readonly AllocMachine[], cost: Resources): WaitReason {
     let closest: MachineName | null = null;
     let closestLacks: Record<string, number> = {};
     let best = Number.POSITIVE_INFINITY;
@@ -388,17 +323,4 @@ class BatchPlacer {
     }
     return { kind: "busy", message: `${describeTask(group)} waits for resources: ${where}`, closestMachine: closest, lacks: closestLacks };
   }
-}
-
-function groupFunctions(group: Group): Set<string> {
-  const functions = new Set<string>();
-  for (const fn of group.root.functions ?? []) functions.add(fn);
-  for (const task of group.members) for (const fn of task.functions ?? []) functions.add(fn);
-  return functions;
-}
-
-function describeTask(group: Group): string {
-  return group.members.length === 0
-    ? `task "${group.root.id}"`
-    : `task "${group.root.id}" with its collocation group of ${group.members.length + 1} tasks`;
 }
