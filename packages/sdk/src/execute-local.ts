@@ -22,6 +22,7 @@ import { stdFunctions } from "./std/index.ts";
 import { isNonRetryable } from "./non-retryable-error.ts";
 import { evaluateCall, isPromiseLike, type InputEvaluation } from "./evaluate-inputs.ts";
 import { collectByteStream, createLocalDelivery, isByteStream } from "./local-delivery.ts";
+import { LazyAbort } from "./lazy-abort.ts";
 
 export const LOCAL_MACHINE = "local";
 
@@ -69,18 +70,14 @@ function bindLocalParams(dag: Dag | DagSpec, given: Readonly<Record<string, unkn
   return { ok: true, spec: toDagSpec(bound.bound.file) };
 }
 
-/**
- * One attempt in flight. Its AbortSignal is made on first use: creating one costs ~5 µs on Node 20
- * (measured), more than the rest of a no-op task, and most functions never look at it.
- */
+/** One attempt in flight. Its AbortSignal is made on first use (`LazyAbort`). */
 class LocalAttempt {
   readonly attemptId: string;
   readonly taskId: string;
   /** A synchronous call's outcome, waiting for its batch to be reported (`drainSyncReports`). */
   isSyncOk = true;
   syncOutcome: unknown = undefined;
-  #controller: AbortController | undefined;
-  #reason: Error | undefined;
+  readonly #abort = new LazyAbort();
   #onAbort: ((reason: Error) => void) | undefined;
 
   constructor(attemptId: string, taskId: string) {
@@ -89,25 +86,19 @@ class LocalAttempt {
   }
 
   get signal(): AbortSignal {
-    if (this.#controller === undefined) {
-      this.#controller = new AbortController();
-      if (this.#reason !== undefined) this.#controller.abort(this.#reason);
-    }
-    return this.#controller.signal;
+    return this.#abort.signal;
   }
 
   /** The first reason wins; later calls do nothing. */
   abort(reason: Error): void {
-    if (this.#reason !== undefined) return;
-    this.#reason = reason;
-    this.#controller?.abort(reason);
-    this.#onAbort?.(reason);
+    if (this.#abort.abort(reason)) this.#onAbort?.(reason);
   }
 
   /** Rejects when the attempt is aborted, so a caller need not wait for the function's promise. */
   whenAborted(): Promise<never> {
     return new Promise<never>((_, reject) => {
-      if (this.#reason !== undefined) reject(this.#reason);
+      const reason = this.#abort.reason;
+      if (reason !== undefined) reject(reason);
       else this.#onAbort = reject;
     });
   }

@@ -2,6 +2,7 @@ export { paramRef } from "@handoff/protocol";
 export { Dag, edge, param, type DagTask, type DagOptions, type EdgeTransformInput } from "./dag-builder.ts";
 export { DagFileError, DuplicateTaskError } from "./dag-file-error.ts";
 export { NonRetryableError, isNonRetryable } from "./non-retryable-error.ts";
+export { LazyAbort } from "./lazy-abort.ts";
 export {
   defineFunction,
   defineTransform,

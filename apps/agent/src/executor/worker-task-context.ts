@@ -1,12 +1,12 @@
-import type { TaskContext, TaskLog } from "@handoff/sdk";
+import { LazyAbort, type TaskContext, type TaskLog } from "@handoff/sdk";
 
 type Level = "info" | "warn" | "error";
 
 /**
  * What `currentTask()` returns inside a job of an executor worker. Built for every job, so it is cheap: the abort
  * signal and the log are made on first use (most functions never touch them; an `AbortController`, the spread of the
- * call's fields and the log's closures were ~15% of a worker's time on no-op jobs). `abort` before the signal exists
- * makes it already aborted, with the same reason, when it is asked for — as `executeLocal`'s context does.
+ * call's fields and the log's closures were ~15% of a worker's time on no-op jobs); the signal through `LazyAbort`, as
+ * `executeLocal`'s attempts do.
  */
 export class WorkerTaskContext implements TaskContext {
   readonly runId: string;
@@ -15,8 +15,7 @@ export class WorkerTaskContext implements TaskContext {
   readonly machine: string;
   readonly #jobId: number;
   readonly #logLine: (jobId: number, level: Level, parts: unknown[]) => void;
-  #controller: AbortController | undefined;
-  #reason: Error | undefined;
+  readonly #abort = new LazyAbort();
   #log: TaskLog | undefined;
 
   constructor(jobId: number, fields: { readonly runId: string; readonly taskId: string; readonly attempt: number }, machine: string, logLine: (jobId: number, level: Level, parts: unknown[]) => void) {
@@ -34,11 +33,7 @@ export class WorkerTaskContext implements TaskContext {
   }
 
   get signal(): AbortSignal {
-    if (this.#controller === undefined) {
-      this.#controller = new AbortController();
-      if (this.#reason !== undefined) this.#controller.abort(this.#reason);
-    }
-    return this.#controller.signal;
+    return this.#abort.signal;
   }
 
   get log(): TaskLog {
@@ -51,8 +46,6 @@ export class WorkerTaskContext implements TaskContext {
 
   /** The first reason wins; later calls do nothing. */
   abort(reason: Error): void {
-    if (this.#reason !== undefined) return;
-    this.#reason = reason;
-    this.#controller?.abort(reason);
+    this.#abort.abort(reason);
   }
 }
