@@ -59,7 +59,6 @@ describe("sending a stored file", () => {
     await sendFile(fd, size, out);
 
     expect(sha256(Buffer.concat(received))).toBe(sha256(bytes));
-    await new Promise((done) => setTimeout(done, 10));
     expect(isOpen(fd)).toBe(false);
   });
 

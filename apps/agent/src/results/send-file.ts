@@ -31,7 +31,9 @@ export async function sendFile(fd: number, size: number, out: Writable): Promise
     await Promise.race([Promise.all(writing), gone]);
   } finally {
     out.off("close", onClose);
-    close(fd, () => undefined);
+    // Settled only once the descriptor is closed: "closes fd" holds when the promise does (a close left running
+    // was still open 10 ms later under CI's load).
+    await new Promise<void>((done) => close(fd, () => done()));
   }
 }
 
