@@ -58,6 +58,9 @@ function shortfall(lacks: Readonly<Record<string, number>>): number {
   return total;
 }
 
+/** What an allocation with nothing placed (or nothing waiting) holds: one shared empty map, never written. */
+const NO_ENTRIES: ReadonlyMap<never, never> = new Map<never, never>();
+
 const byName = (a: AllocMachine, b: AllocMachine): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 /**
@@ -102,7 +105,7 @@ export function allocate(
     return { placed: placer.placed, waiting: placer.waiting };
   }
   const { groups, problems } = collocationGroups(readyTasks);
-  for (const [id, problem] of problems) placer.waiting.set(id, { kind: "no_eligible_machine", message: `task "${id}" cannot be placed: ${problem}` });
+  for (const [id, problem] of problems) placer.wait(id, { kind: "no_eligible_machine", message: `task "${id}" cannot be placed: ${problem}` });
 
   for (const group of groups) if (group.root.placement.kind === "pinned") placer.place(group);
   for (const group of groups) if (group.root.placement.kind !== "pinned") placer.place(group);
@@ -116,8 +119,9 @@ export function allocate(
  * machines, when each call sorted them and built that map, `allocate` was half of dispatch's time (profile, 2026-12-01).
  */
 class BatchPlacer {
-  readonly placed = new Map<TaskId, MachineName>();
-  readonly waiting = new Map<TaskId, WaitReason>();
+  // Made on their first entry: a decision places one task, so one of the two stays empty (a Map each was ~160 bytes).
+  #placed: Map<TaskId, MachineName> | undefined;
+  #waiting: Map<TaskId, WaitReason> | undefined;
   readonly #strategy: Strategy;
   readonly #hasNoMachine: boolean;
   readonly #localMachine: MachineName | undefined;
@@ -126,7 +130,12 @@ class BatchPlacer {
   /** `first_available`'s order (the local machine first, then the last one used), made at its first task. */
   #order: AllocMachine[] | undefined;
   #byName: Map<MachineName, AllocMachine> | undefined;
-  /** Free capacity left in this batch, for the machines that took something (the others: `free`). */
+  /**
+   * Free capacity left in this batch, for the machines that took something (the others: `free`): the first such
+   * machine in two fields, any other in the map (a batch of one task takes from one machine, and needs no map).
+   */
+  #takenName: MachineName | undefined;
+  #takenFree: Resources | undefined;
   #taken: Map<MachineName, Record<string, number>> | undefined;
 
   constructor(machines: readonly AllocMachine[], options: AllocateOptions) {
@@ -134,6 +143,18 @@ class BatchPlacer {
     this.#hasNoMachine = machines.length === 0;
     this.#localMachine = options.localMachine;
     this.#sorted = sortedByName(machines);
+  }
+
+  get placed(): ReadonlyMap<TaskId, MachineName> {
+    return this.#placed ?? NO_ENTRIES;
+  }
+
+  get waiting(): ReadonlyMap<TaskId, WaitReason> {
+    return this.#waiting ?? NO_ENTRIES;
+  }
+
+  wait(id: TaskId, wait: WaitReason): void {
+    (this.#waiting ??= new Map()).set(id, wait);
   }
 
   place(group: Group<AllocTask>): void {
@@ -271,11 +292,18 @@ class BatchPlacer {
   }
 
   #free(machine: AllocMachine): Resources {
+    if (machine.name === this.#takenName) return this.#takenFree!;
     return this.#taken?.get(machine.name) ?? machine.free;
   }
 
   #take(machine: AllocMachine, cost: Resources): void {
-    (this.#taken ??= new Map()).set(machine.name, subtractResources(this.#free(machine), cost));
+    const left = subtractResources(this.#free(machine), cost);
+    if (this.#takenName === undefined || this.#takenName === machine.name) {
+      this.#takenName = machine.name;
+      this.#takenFree = left;
+    } else {
+      (this.#taken ??= new Map()).set(machine.name, left);
+    }
   }
 
   /** The machines that offer the functions, in `first_available`'s current order (by name for `load_balanced`). */
@@ -285,13 +313,14 @@ class BatchPlacer {
   }
 
   #settlePlaced(group: Group<AllocTask>, machine: MachineName): void {
-    this.placed.set(group.root.id, machine);
-    for (const task of group.members) this.placed.set(task.id, machine);
+    const placed = (this.#placed ??= new Map());
+    placed.set(group.root.id, machine);
+    for (const task of group.members) placed.set(task.id, machine);
   }
 
   #settleWaiting(group: Group<AllocTask>, wait: WaitReason): void {
-    this.waiting.set(group.root.id, wait);
-    for (const task of group.members) this.waiting.set(task.id, wait);
+    this.wait(group.root.id, wait);
+    for (const task of group.members) this.wait(task.id, wait);
   }
 
   #noCandidate(group: Group<AllocTask>, functions: Iterable<string>): WaitReason {
