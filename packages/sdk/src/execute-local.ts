@@ -195,7 +195,7 @@ export async function executeLocal(dag: Dag | DagSpec, options: ExecuteLocalOpti
           onTaskChange?.(command.change);
           break;
         case "run_finished":
-          outcome = { ...command.outcome, results: localResults(command.outcome.results, values) };
+          outcome = { ...command.outcome, results: fillLocalResults(command.outcome.results as Record<string, unknown>, values) };
           break;
         case "set_timer":
           clearLongTimeout(timer);
@@ -303,14 +303,18 @@ function taskLog(onLog: (entry: LogEntry) => void, runId: string, taskId: string
   return { info: log("info"), warn: log("warn"), error: log("error") };
 }
 
-/** The run's results: the values themselves, from `values`, under the ids the outcome lists. */
-function localResults(listed: Readonly<Record<string, unknown>>, values: ReadonlyMap<string, unknown>): Record<string, unknown> {
-  const results: Record<string, unknown> = {};
-  for (const id of Object.keys(listed)) {
-    if (id === "__proto__") Object.defineProperty(results, id, { value: values.get(id), enumerable: true, writable: true, configurable: true });
-    else results[id] = values.get(id);
+/**
+ * The run's results: the values themselves, from `values`, written into the outcome's own record (made for this
+ * run's `run_finished` and read by nobody else) under the ids it lists. In place, not copied: a second record of
+ * 10,000 keys and their key list were ~1 KB per task to allocate (heap profile, 2026-12-02).
+ */
+function fillLocalResults(listed: Record<string, unknown>, values: ReadonlyMap<string, unknown>): Record<string, unknown> {
+  for (const id in listed) {
+    if (!Object.prototype.hasOwnProperty.call(listed, id)) continue;
+    if (id === "__proto__") Object.defineProperty(listed, id, { value: values.get(id), enumerable: true, writable: true, configurable: true });
+    else listed[id] = values.get(id);
   }
-  return results;
+  return listed;
 }
 
 function localOnly(task: TaskSpec): TaskSpec {
