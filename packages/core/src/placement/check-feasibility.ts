@@ -35,7 +35,8 @@ function isInline(task: TaskSpec): boolean {
  * it consumes, transitively (inline tasks are evaluated on the consumer's machine) with the
  * transforms of the edges inside that inline chain; the decode of its own incoming edges; the encode
  * of every edge leaving it (encode runs on the producer's machine). Inline tasks get no entry.
- * A function is listed once, with the first reason found.
+ * A function is listed once, with the first reason found. A task that needs only its own `fn` gets that function's
+ * one shared, frozen list (most tasks: no object per task, and `checkFeasibility` judges them once per list).
  *
  * @example
  * neededFunctions({ tasks: [{ id: "a", fn: "load" }, { id: "b", fn: "sum", args: [{ from: "a", encode: { fn: "zip" } }] }] })
@@ -45,7 +46,7 @@ export function neededFunctions(
   dag: DagSpec,
   /** `taskIndex(dag)` when the caller has it already. */
   byId: ReadonlyMap<TaskId, TaskSpec> = taskIndex(dag),
-): Map<TaskId, FunctionNeed[]> {
+): Map<TaskId, readonly FunctionNeed[]> {
 
   const outgoingEncodes = new Map<TaskId, FunctionNeed[]>();
   for (const consumer of byId.values()) {
@@ -62,9 +63,19 @@ export function neededFunctions(
     }
   }
 
-  const needs = new Map<TaskId, FunctionNeed[]>();
+  const needs = new Map<TaskId, readonly FunctionNeed[]>();
+  const ownOnly = new Map<string, readonly FunctionNeed[]>();
   for (const task of byId.values()) {
     if (isInline(task)) continue;
+    if (!outgoingEncodes.has(task.id) && needsOwnFnOnly(task, byId)) {
+      let shared = ownOnly.get(task.fn);
+      if (shared === undefined) {
+        shared = Object.freeze([Object.freeze({ fn: task.fn, neededBy: "task" })]);
+        ownOnly.set(task.fn, shared);
+      }
+      needs.set(task.id, shared);
+      continue;
+    }
     const list: FunctionNeed[] = [{ fn: task.fn, neededBy: "task" }];
     // Inputs of the task and of every inline task behind it, depth-first in argument order.
     let visited: Set<TaskId> | undefined;
@@ -94,6 +105,16 @@ export function neededFunctions(
     needs.set(task.id, list);
   }
   return needs;
+}
+
+/** No decode on its inputs and no inline task among them: the task needs its own `fn` (and its outgoing encodes). */
+function needsOwnFnOnly(task: TaskSpec, byId: ReadonlyMap<TaskId, TaskSpec>): boolean {
+  for (const arg of task.args ?? []) {
+    if (typeof arg !== "string" && arg.decode !== undefined) return false;
+    const producer = byId.get(argSource(arg));
+    if (producer !== undefined && isInline(producer)) return false;
+  }
+  return true;
 }
 
 interface GroupVerdict {
@@ -207,6 +228,9 @@ export function checkFeasibility(
   }
 
   const verdicts = new Map<TaskId, GroupVerdict | null>();
+  // A task alone in its group, unpinned and without a cost, is judged by its needs list alone: tasks that share one
+  // (`neededFunctions` shares the usual list) share the verdict, judged once.
+  const byNeeds = new Map<readonly FunctionNeed[], GroupVerdict | null>();
   const eligibleCache = new Map<string, readonly MachineInfo[]>();
   const online = machines.filter((machine) => machine.status === "online");
   for (const task of regular) {
@@ -230,11 +254,13 @@ export function checkFeasibility(
     }
 
     const root = rootOf.get(task.id) ?? task.id;
-    let verdict = membersOf.size === 0 ? undefined : verdicts.get(root);
+    const sharedNeeds = membersOf.size === 0 && task.cost === undefined && task.placement?.kind !== "pinned" ? needs.get(task.id) : undefined;
+    let verdict = sharedNeeds !== undefined ? byNeeds.get(sharedNeeds) : membersOf.size === 0 ? undefined : verdicts.get(root);
     if (verdict === undefined) {
       const rootTask = byId.get(root) ?? task;
       verdict = judgeGroup(rootTask, membersOf.get(root) ?? [task], needs, machines, online, offeredOnline, eligibleCache);
-      if (membersOf.size > 0) verdicts.set(root, verdict);
+      if (sharedNeeds !== undefined) byNeeds.set(sharedNeeds, verdict);
+      else if (membersOf.size > 0) verdicts.set(root, verdict);
     }
     if (verdict === null) continue;
     const size = membersOf.get(root)?.length ?? 1;
