@@ -31,7 +31,8 @@ function isClean(cost: Resources): boolean {
 }
 
 function addInto(target: Record<string, number>, cost: Resources): void {
-  for (const key of Object.keys(cost)) target[key] = (target[key] ?? 0) + cost[key]!;
+  // for…in over own keys, not Object.keys: twice per claim, and no key array each time.
+  for (const key in cost) if (Object.prototype.hasOwnProperty.call(cost, key)) target[key] = (target[key] ?? 0) + cost[key]!;
 }
 
 /** A claimant's holding on one machine. */
