@@ -17,14 +17,14 @@ import {
 import { bindParams, clearLongTimeout, setLongTimeout, toDagSpec, type LongTimeout } from "@handoff/protocol";
 import { Dag } from "./dag-builder.ts";
 import { defineFunctions, type FunctionRegistry, type HandoffFunction } from "./define-function.ts";
-import { runWithTaskContext, type TaskContext, type TaskLog } from "./current-task.ts";
+import { runWithTaskContext, type TaskLog } from "./current-task.ts";
 import { stdFunctions } from "./std/index.ts";
 import { isNonRetryable } from "./non-retryable-error.ts";
 import { evaluateCall, isPromiseLike, type InputEvaluation } from "./evaluate-inputs.ts";
 import { collectByteStream, createLocalDelivery, isByteStream } from "./local-delivery.ts";
-import { LazyAbort } from "./lazy-abort.ts";
+import { LOCAL_MACHINE, LiveAttempts, LocalAttempt } from "./local-attempt.ts";
 
-export const LOCAL_MACHINE = "local";
+export { LOCAL_MACHINE } from "./local-attempt.ts";
 
 export interface LogEntry {
   readonly runId: string;
@@ -70,60 +70,6 @@ function bindLocalParams(dag: Dag | DagSpec, given: Readonly<Record<string, unkn
   return { ok: true, spec: toDagSpec(bound.bound.file) };
 }
 
-/** One attempt in flight. Its AbortSignal is made on first use (`LazyAbort`). */
-class LocalAttempt {
-  readonly attemptId: string;
-  readonly taskId: string;
-  /** A synchronous call's outcome, waiting for its batch to be reported (`drainSyncReports`). */
-  isSyncOk = true;
-  syncOutcome: unknown = undefined;
-  readonly #abort = new LazyAbort();
-  #onAbort: ((reason: Error) => void) | undefined;
-
-  constructor(attemptId: string, taskId: string) {
-    this.attemptId = attemptId;
-    this.taskId = taskId;
-  }
-
-  get signal(): AbortSignal {
-    return this.#abort.signal;
-  }
-
-  /** The first reason wins; later calls do nothing. */
-  abort(reason: Error): void {
-    if (this.#abort.abort(reason)) this.#onAbort?.(reason);
-  }
-
-  /** Rejects when the attempt is aborted, so a caller need not wait for the function's promise. */
-  whenAborted(): Promise<never> {
-    return new Promise<never>((_, reject) => {
-      const reason = this.#abort.reason;
-      if (reason !== undefined) reject(reason);
-      else this.#onAbort = reject;
-    });
-  }
-}
-
-/** What `currentTask()` returns inside a local attempt; `signal` is the attempt's, made on demand. */
-class LocalTaskContext implements TaskContext {
-  readonly machine = LOCAL_MACHINE;
-  readonly #local: LocalAttempt;
-
-  constructor(
-    local: LocalAttempt,
-    readonly log: TaskLog,
-    readonly attempt: number,
-    readonly runId: string,
-    readonly taskId: string,
-  ) {
-    this.#local = local;
-  }
-
-  get signal(): AbortSignal {
-    return this.#local.signal;
-  }
-}
-
 type Settled = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
 
 /**
@@ -147,7 +93,7 @@ export async function executeLocal(dag: Dag | DagSpec, options: ExecuteLocalOpti
   const values = new Map<string, unknown>();
   const delivery = createLocalDelivery();
   const evaluation = localEvaluation(registry, values, delivery.deliver);
-  const attempts = new Map<string, LocalAttempt>();
+  const attempts = new LiveAttempts();
   let timer: LongTimeout | undefined;
   let settle: (outcome: RunOutcome) => void = () => undefined;
   const finished = new Promise<RunOutcome>((resolve) => (settle = resolve));
@@ -186,9 +132,10 @@ export async function executeLocal(dag: Dag | DagSpec, options: ExecuteLocalOpti
           startAttempt(command);
           break;
         case "abort_attempt": {
-          const attempt = attempts.get(command.attemptId);
-          attempts.delete(command.attemptId);
-          attempt?.abort(new Error(command.reason === "timeout" ? "timed out" : "cancelled"));
+          const attempt = attempts.find(command.attemptId);
+          if (attempt === undefined) break;
+          attempts.remove(attempt);
+          attempt.abort(new Error(command.reason === "timeout" ? "timed out" : "cancelled"));
           break;
         }
         case "task_changed":
@@ -207,21 +154,19 @@ export async function executeLocal(dag: Dag | DagSpec, options: ExecuteLocalOpti
     }
     if (outcome) {
       clearLongTimeout(timer);
-      for (const attempt of attempts.values()) attempt.abort(new Error("run finished"));
-      attempts.clear();
+      for (const attempt of attempts.takeAll()) attempt.abort(new Error("run finished"));
       delivery.cleanUp();
       settle(outcome);
     }
   };
 
   const startAttempt = (command: Extract<SchedulerCommand, { type: "assign_task" }>): void => {
-    const attempt = new LocalAttempt(command.attemptId, command.taskId);
-    attempts.set(command.attemptId, attempt);
     const log = onLog === undefined ? SILENT_LOG : taskLog(onLog, runId, command.taskId, command.attempt);
-    const context = new LocalTaskContext(attempt, log, command.attempt, runId, command.taskId);
+    const attempt = new LocalAttempt(command.attemptId, runId, command.taskId, command.attempt, log);
+    attempts.add(attempt);
     let result: unknown;
     try {
-      result = runWithTaskContext(context, evaluateCall, evaluation, command);
+      result = runWithTaskContext(attempt, evaluateCall, evaluation, command);
     } catch (error) {
       reportSoon(attempt, false, error);
       return;
@@ -243,8 +188,7 @@ export async function executeLocal(dag: Dag | DagSpec, options: ExecuteLocalOpti
   /** `outcome` is the value when `isOk`, else the error. */
   const report = (attempt: LocalAttempt, isOk: boolean, outcome: unknown): void => {
     const { attemptId } = attempt;
-    if (attempts.get(attemptId) !== attempt) return; // aborted or finished: a late result is dropped by attempt id
-    attempts.delete(attemptId);
+    if (!attempts.remove(attempt)) return; // aborted or finished: its late result is dropped
     if (isOk) {
       values.set(attempt.taskId, outcome);
       send({ type: "attempt_succeeded", now: Date.now(), attemptId, machine: LOCAL_MACHINE });
