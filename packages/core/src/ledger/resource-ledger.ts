@@ -131,12 +131,12 @@ export class ResourceLedger {
 
   /** All-or-nothing claim; a claimant claiming twice on one machine accumulates. */
   claim(claimant: string, machine: MachineName, cost: Resources): ClaimResult {
-    return this.claimMany([{ claimant, machine, cost }]);
+    return this.#claimOne(claimant, machine, cost);
   }
 
   /** Atomic: every claim succeeds (checked cumulatively per machine) or none is recorded. */
   claimMany(requested: readonly Claim[]): ClaimResult {
-    if (requested.length === 1) return this.#claimOne(requested[0]!);
+    if (requested.length === 1) return this.#claimOne(requested[0]!.claimant, requested[0]!.machine, requested[0]!.cost);
     const claims = requested.map((claim): Claim => ({ claimant: claim.claimant, machine: claim.machine, cost: sanitize(claim.cost) }));
     const pending = new Map<MachineName, Record<string, number>>();
     for (const claim of claims) {
@@ -155,12 +155,12 @@ export class ResourceLedger {
   }
 
   /** `claimMany` of one claim (the scheduler's usual one), without its copies. */
-  #claimOne(claim: Claim): ClaimResult {
-    const cost = isClean(claim.cost) ? claim.cost : sanitize(claim.cost);
-    if (!this.#capacity.has(claim.machine)) return { ok: false, machine: claim.machine, lacks: lacking({}, cost) };
-    const free = this.freeView(claim.machine);
-    if (!fits(free, cost)) return { ok: false, machine: claim.machine, lacks: lacking(free, cost) };
-    this.#record(claim.claimant, claim.machine, cost);
+  #claimOne(claimant: string, machine: MachineName, requested: Resources): ClaimResult {
+    const cost = isClean(requested) ? requested : sanitize(requested);
+    if (!this.#capacity.has(machine)) return { ok: false, machine, lacks: lacking({}, cost) };
+    const free = this.freeView(machine);
+    if (!fits(free, cost)) return { ok: false, machine, lacks: lacking(free, cost) };
+    this.#record(claimant, machine, cost);
     return OK;
   }
 

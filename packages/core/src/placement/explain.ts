@@ -150,7 +150,7 @@ export function explainPlacement(
     const short = verdict === TurnDown.TooSmall ? shortKeys(machine.total ?? {}, request.cost, costKeys) : verdict === TurnDown.Lacks ? shortKeys(machine.free, request.cost, costKeys) : "";
     tally((tallies ??= []), verdict, short);
   }
-  const turnedDown = tallies === undefined ? [] : tallies.map(turnedDownOf).sort((a, b) => b.count - a.count || (a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0));
+  const turnedDown = tallies === undefined ? NONE_TURNED_DOWN : tallies.map(turnedDownOf).sort((a, b) => b.count - a.count || (a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0));
   const inputBytes = options.inputBytes === undefined || chosen === null ? undefined : { here: options.inputBytes.on(chosen), total: options.inputBytes.total };
   if (chosen === null) return { machine: null, cost: request.cost, turnedDown, summary: waitingSummary(turnedDown) };
   const rule = ruleOf(request, chosen, options);
@@ -210,7 +210,27 @@ export function describeTurnedDown(turnedDown: readonly TurnedDown[]): string {
     .join(", ");
 }
 
+const NONE_TURNED_DOWN: readonly TurnedDown[] = Object.freeze([]);
+
+/**
+ * The summary of a placement where no machine was turned down and no input bytes are known, by rule and machine: the
+ * same few strings at every decision of a small cluster, built once each (bounded: cleared past `MAX_PLAIN_SUMMARIES`).
+ */
+const plainSummaries = new Map<PlacementRule, Map<MachineName, string>>();
+const MAX_PLAIN_SUMMARIES = 1024;
+
 function placedSummary(chosen: MachineName, rule: PlacementRule, turnedDown: readonly TurnedDown[], inputBytes: { here: number; total: number } | undefined): string {
+  if (turnedDown.length === 0 && (inputBytes === undefined || inputBytes.total === 0)) {
+    let byMachine = plainSummaries.get(rule);
+    if (byMachine === undefined) plainSummaries.set(rule, (byMachine = new Map()));
+    let summary = byMachine.get(chosen);
+    if (summary === undefined) {
+      if (byMachine.size >= MAX_PLAIN_SUMMARIES) byMachine.clear();
+      summary = `on "${chosen}": ${RULE_WORDS[rule]}`;
+      byMachine.set(chosen, summary);
+    }
+    return summary;
+  }
   const bytes = inputBytes !== undefined && inputBytes.total > 0 ? `; ${inputBytes.here} of ${inputBytes.total} input bytes already there` : "";
   const others = turnedDown.length > 0 ? `; turned down: ${describeTurnedDown(turnedDown)}` : "";
   return `on "${chosen}": ${RULE_WORDS[rule]}${bytes}${others}`;

@@ -133,11 +133,11 @@ function dispatchRun(
       const explanation = explain(explained, index, machine);
       const attemptId = `${run.runId}/${compiled.id}#${task.attempts + 1}`;
       const group = run.compiled.groups.get(compiled.group);
-      const claims = [{ claimant: attemptId, machine, cost: isAhead ? withoutSlots(compiled.attemptCost) : compiled.attemptCost }];
-      if (group && firstOfGroup?.has(index) === true) {
-        claims.push({ claimant: groupClaimant(run.runId, run.compiled.tasks[group.root]!.id), machine, cost: group.mergedCost });
-      }
-      const claimed = state.ledger.claimMany(claims);
+      const cost = isAhead ? withoutSlots(compiled.attemptCost) : compiled.attemptCost;
+      // A group's first member claims the group's cost with its own, at once; any other task claims alone (no lists).
+      const claimed = group && firstOfGroup?.has(index) === true
+        ? state.ledger.claimMany([{ claimant: attemptId, machine, cost }, { claimant: groupClaimant(run.runId, run.compiled.tasks[group.root]!.id), machine, cost: group.mergedCost }])
+        : state.ledger.claim(attemptId, machine, cost);
       if (claimed.ok) {
         task.placement = explanation;
         if (group) run.groupMachine.set(group.root, machine);
