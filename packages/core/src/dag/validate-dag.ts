@@ -217,6 +217,16 @@ function checkCollocation(tasks: readonly TaskSpec[], byId: ReadonlyMap<TaskId, 
   }
 }
 
+/** Each task's consumers in edge order, from the edges `from[e] → to[e]`. */
+function consumerLists(size: number, from: readonly number[], to: readonly number[]): number[][] {
+  const count = new Int32Array(size);
+  for (const producer of from) count[producer]! += 1;
+  const lists = Array.from({ length: size }, (_, i): number[] => new Array<number>(count[i]!));
+  count.fill(0);
+  for (let e = 0; e < from.length; e++) lists[from[e]!]![count[from[e]!]!++] = to[e]!;
+  return lists;
+}
+
 /** Strongly connected components with a cycle (size > 1, or a self-dependency), iterative Tarjan. */
 function findCycles(adjacency: readonly number[][], tasks: readonly TaskSpec[]): DagProblem[] {
   const n = adjacency.length;
@@ -358,7 +368,9 @@ export function validateDag(dag: DagSpec, signatures?: SignatureContext): DagPro
 
   // From here on only well-formed parts are looked at; the malformed ones were reported above.
   const tasks = rawTasks as TaskSpec[];
-  const adjacency: number[][] = tasks.map(() => []);
+  // Edges gathered flat, then each task's consumers listed at their size (`[]` grown by push reserves room for 17).
+  const from: number[] = [];
+  const to: number[] = [];
   tasks.forEach((task, position) => {
     if (!isRecord(task) || byId.get(task.id) !== position || !Array.isArray(task.args)) return;
     let reported: Set<TaskId> | undefined; // only a task with a missing dependency needs one
@@ -378,10 +390,12 @@ export function validateDag(dag: DagSpec, signatures?: SignatureContext): DagPro
           message: `task "${task.id}" depends on "${source}", which is not a task of this DAG`,
         });
       } else {
-        adjacency[producer]!.push(position);
+        from.push(producer);
+        to.push(position);
       }
     }
   });
+  const adjacency = consumerLists(tasks.length, from, to);
 
   checkCollocation(
     tasks.map((task) => (isRecord(task) ? task : ({ id: "", fn: "" } as TaskSpec))),

@@ -215,9 +215,9 @@ export function checkFeasibility(
 
   const rootOf = collocationRoots(dag.tasks);
   const membersOf = new Map<TaskId, TaskSpec[]>();
-  const regular = [...byId.values()].filter((task) => !isInline(task));
   // Without collocation every task is its own group (the usual DAG): no member lists to build.
-  if (rootOf.size > 0) for (const task of regular) {
+  if (rootOf.size > 0) for (const task of byId.values()) {
+    if (isInline(task)) continue;
     const root = rootOf.get(task.id) ?? task.id;
     let members = membersOf.get(root);
     if (members === undefined) {
@@ -233,7 +233,8 @@ export function checkFeasibility(
   const byNeeds = new Map<readonly FunctionNeed[], GroupVerdict | null>();
   const eligibleCache = new Map<string, readonly MachineInfo[]>();
   const online = machines.filter((machine) => machine.status === "online");
-  for (const task of regular) {
+  for (const task of byId.values()) {
+    if (isInline(task)) continue;
     const taskNeeds = needs.get(task.id) ?? [];
     let first: FunctionNeed | undefined;
     for (const need of taskNeeds) {
