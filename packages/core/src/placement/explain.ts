@@ -222,7 +222,7 @@ const MAX_PLAIN_SUMMARIES = 1024;
 function placedSummary(chosen: MachineName, rule: PlacementRule, turnedDown: readonly TurnedDown[], inputBytes: { here: number; total: number } | undefined): string {
   if (turnedDown.length === 0 && (inputBytes === undefined || inputBytes.total === 0)) {
     let byMachine = plainSummaries.get(rule);
-    if (byMachine === undefined) plainSummaries.set(rule, (byMachine = new Map()));
+    if (byMachine === undefined) plainSummaries.set(rule, (byMachine = new Map<MachineName, string>()));
     let summary = byMachine.get(chosen);
     if (summary === undefined) {
       if (byMachine.size >= MAX_PLAIN_SUMMARIES) byMachine.clear();
