@@ -23,6 +23,16 @@ describe("neededFunctions", () => {
     ]);
   });
 
+  it("gives the tasks that need only their own function one shared list per function, and judges each task", () => {
+    const needs = neededFunctions(dag({ id: "a", fn: "f" }, { id: "b", fn: "f", args: ["a"] }, { id: "c", fn: "g", args: ["a", "b"] }, { id: "d", fn: "f", args: [{ from: "c", decode: { fn: "h" } }] }));
+    expect(needs.get("a")).toBe(needs.get("b"));
+    expect(needs.get("a")).toEqual([{ fn: "f", neededBy: "task" }]);
+    expect(needs.get("c")).toEqual([{ fn: "g", neededBy: "task" }]);
+    expect(needs.get("d")).toEqual([{ fn: "f", neededBy: "task" }, { fn: "h", neededBy: "decode on edge c→d" }]);
+    const problems = checkFeasibility(dag({ id: "a", fn: "f" }, { id: "b", fn: "f", args: ["a"] }, { id: "c", fn: "g" }), [machine("m1", { slots: 1 }, ["g"])]);
+    expect(problems.map((problem) => [problem.kind, "taskId" in problem ? problem.taskId : null])).toEqual([["unknown_function", "a"], ["unknown_function", "b"]]);
+  });
+
   it("puts a chain of inline tasks, with the transforms inside it, on the consumer's machine", () => {
     const needs = neededFunctions(
       dag(
