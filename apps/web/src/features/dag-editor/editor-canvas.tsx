@@ -1,7 +1,8 @@
 "use client";
 import type { TaskJson } from "@handoff/protocol";
-import { Background, Controls, MiniMap, ReactFlow, useReactFlow, type Connection, type EdgeChange, type NodeChange } from "@xyflow/react";
+import { Controls, MiniMap, ReactFlow, useReactFlow, type Connection, type EdgeChange, type NodeChange } from "@xyflow/react";
 import { useCallback, useMemo } from "react";
+import { CanvasGrid } from "../canvas/canvas-grid.tsx";
 import { CanvasDecorationsContext, type CanvasDecorations } from "../canvas/canvas-decorations.ts";
 import { EdgeMeshHiddenContext } from "../canvas/edge-mesh-hidden-context.ts";
 import { FindTaskPalette } from "../canvas/find-task-palette.tsx";
@@ -76,7 +77,7 @@ export function EditorCanvas(props: EditorCanvasProps) {
               onlyRenderVisibleElements
               proOptions={{ hideAttribution: true }}
             >
-              <Background gap={16} size={1} />
+              <CanvasGrid isOverviewPainted={isOverviewPainted} />
               <Controls />
               {tasks.length >= OVERVIEW_CANVAS_MIN_TASKS ? <PaintedMiniMap cards={overviewCards} fillOf={problemFill} /> : <MiniMap pannable zoomable />}
               {isOverviewPainted && <OverviewCanvas cards={overviewCards} edges={edges} fillOf={problemFill} />}

@@ -1,6 +1,7 @@
 "use client";
-import { Background, Controls, MiniMap, ReactFlow, applyNodeChanges, useReactFlow, useStoreApi, type NodeChange, type NodeMouseHandler, type Viewport } from "@xyflow/react";
+import { Controls, MiniMap, ReactFlow, applyNodeChanges, useReactFlow, useStoreApi, type NodeChange, type NodeMouseHandler, type Viewport } from "@xyflow/react";
 import { memo, useCallback, useEffect, useMemo, useState } from "react";
+import { CanvasGrid } from "../canvas/canvas-grid.tsx";
 import { useCanvasDecorations, type CanvasDecorations } from "../canvas/canvas-decorations.ts";
 import { edgeCorridors } from "../canvas/edge-routes.ts";
 import { EdgeMeshHiddenContext } from "../canvas/edge-mesh-hidden-context.ts";
@@ -132,7 +133,7 @@ export const RunCanvas = memo(function RunCanvas({ graph, selected, onSelect, fa
           maxZoom={1.5}
           proOptions={{ hideAttribution: true }}
         >
-          <Background gap={16} size={1} />
+          <CanvasGrid isOverviewPainted={isOverviewPainted} />
           <Controls showInteractive={false} />
           {graph.nodes.length >= OVERVIEW_CANVAS_MIN_TASKS ? <PaintedMiniMap cards={overviewCards} fillOf={fillOf} subscribe={subscribeFacts} /> : <MiniMap pannable zoomable />}
           {isOverviewPainted && <OverviewCanvas cards={overviewCards} edges={edges} fillOf={fillOf} subscribe={subscribeFacts} />}
