@@ -1,4 +1,5 @@
-import { fetchResult, fetchResultBatch, type FetchProver, type FetchResultOutcome, type FetchResultRequest } from "./fetch-result.ts";
+import { fetchResultBatch } from "./fetch-batch.ts";
+import { fetchResult, type FetchProver, type FetchResultOutcome, type FetchResultRequest } from "./fetch-result.ts";
 import type { ResultStore } from "./result-store.ts";
 import { decodeValue } from "./value-bytes.ts";
 
