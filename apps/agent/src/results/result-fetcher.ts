@@ -1,7 +1,7 @@
 import { fetchResultBatch } from "./fetch-batch.ts";
 import { fetchResult, type FetchProver, type FetchResultOutcome, type FetchResultRequest } from "./fetch-result.ts";
 import type { ResultStore } from "./result-store.ts";
-import { decodeValue } from "./value-bytes.ts";
+import { decodeValue, ValueContentType } from "./value-bytes.ts";
 
 export type ResultFetcher = {
   /** The value from the local store if it is here, else one download per key shared by every concurrent caller. */
@@ -67,20 +67,33 @@ export function createResultFetcher({ store, prove }: { readonly store: ResultSt
         sharedGrant === undefined
           ? await fetchResultBatch(url, chunk.map((item) => item.request.grant), prove)
           : await fetchResultBatch(url, [sharedGrant], prove, chunk.map((item) => item.request.taskId));
-      await Promise.all(
-        chunk.map(async (item, index) => {
-          const answer = answers?.[index];
-          if (answer === undefined || (!answer.ok && answer.error.kind === "single")) return single(item.request).then(item.resolve, item.reject);
-          if (!answer.ok) return answer.error.kind === "single" ? undefined : item.resolve({ ok: false, error: answer.error });
-          const { runId, taskId } = item.request;
-          // A small answer is the values' shared storage; out of a large one each value is copied (into shared memory,
-          // for a worker thread), so that one value kept does not keep the whole batch alive.
-          const bytes = answer.isSlab ? answer.bytes : sharedCopy(answer.bytes);
-          await store.putBytes(runId, taskId, bytes, answer.contentType);
-          // Decoded from the stored bytes themselves (as `get` with `isShared` would, without looking the value up again).
-          item.resolve({ ok: true, value: decodeValue(bytes, answer.contentType), size: bytes.byteLength });
-        }),
-      );
+      // One pass without a promise per value: the store takes each at once, and the values resolve once all are in.
+      const stored: { readonly item: Waiting; readonly value: unknown; readonly size: number }[] = [];
+      const puts: Promise<void>[] = [];
+      const singles: Promise<void>[] = [];
+      for (let index = 0; index < chunk.length; index++) {
+        const item = chunk[index]!;
+        const answer = answers?.[index];
+        if (answer === undefined || (!answer.ok && answer.error.kind === "single")) {
+          singles.push(single(item.request).then(item.resolve, item.reject));
+          continue;
+        }
+        if (!answer.ok) {
+          if (answer.error.kind !== "single") item.resolve({ ok: false, error: answer.error });
+          continue;
+        }
+        // A small answer is the values' shared storage; out of a large one each value is copied (into shared memory,
+        // for a worker thread), so that one value kept does not keep the whole batch alive.
+        const bytes = answer.isSlab ? answer.bytes : sharedCopy(answer.bytes);
+        puts.push(store.putBytes(item.request.runId, item.request.taskId, bytes, answer.contentType));
+        // Decoded from the stored bytes themselves (as `get` with `isShared` would, without looking the value up again);
+        // a batch's binary value is already a plain view of its own.
+        const value = answer.contentType === ValueContentType.Binary && Object.getPrototypeOf(bytes) === Uint8Array.prototype ? bytes : decodeValue(bytes, answer.contentType);
+        stored.push({ item, value, size: bytes.byteLength });
+      }
+      await Promise.all(puts);
+      for (const { item, value, size } of stored) item.resolve({ ok: true, value, size });
+      await Promise.all(singles);
     } catch (error) {
       for (const item of chunk) item.reject(error);
     }
@@ -117,7 +130,8 @@ export function createResultFetcher({ store, prove }: { readonly store: ResultSt
 
   return {
     fetch(request) {
-      const key = JSON.stringify([request.runId, request.storeTaskId ?? request.taskId, request.materialize !== false]);
+      // Unambiguous (the run id's length first) and cheaper than `JSON.stringify`: a fan-in asks for thousands at once.
+      const key = `${request.materialize === false ? "s" : "v"}${request.runId.length}:${request.runId}${request.storeTaskId ?? request.taskId}`;
       const pending = inFlight.get(key);
       if (pending !== undefined) return pending;
       const started = fromStoreOrDownload(request).finally(() => inFlight.delete(key));
