@@ -14,6 +14,8 @@ const BATCHES_IN_FLIGHT = 4;
 
 type Waiting = {
   readonly request: Omit<FetchResultRequest, "store">;
+  /** Its `inFlight` key, forgotten as the download settles. */
+  readonly key: string;
   readonly resolve: (outcome: FetchResultOutcome) => void;
   readonly reject: (error: unknown) => void;
 };
@@ -39,7 +41,7 @@ export function createResultFetcher({ store, prove }: { readonly store: ResultSt
     queued.delete(url);
     if (waiting.length === 1) {
       const [only] = waiting;
-      return single(only!.request).then(only!.resolve, only!.reject);
+      return single(only!.request).then((outcome) => settle(only!, outcome), (error: unknown) => fail(only!, error));
     }
     // Values under one shared grant go together (the grant is sent and checked once per request); the others apart.
     const groups = new Map<string | undefined, Waiting[]>();
@@ -75,11 +77,11 @@ export function createResultFetcher({ store, prove }: { readonly store: ResultSt
         const item = chunk[index]!;
         const answer = answers?.[index];
         if (answer === undefined || (!answer.ok && answer.error.kind === "single")) {
-          singles.push(single(item.request).then(item.resolve, item.reject));
+          singles.push(single(item.request).then((outcome) => settle(item, outcome), (error: unknown) => fail(item, error)));
           continue;
         }
         if (!answer.ok) {
-          if (answer.error.kind !== "single") item.resolve({ ok: false, error: answer.error });
+          if (answer.error.kind !== "single") settle(item, { ok: false, error: answer.error });
           continue;
         }
         // A small answer is the values' shared storage; out of a large one each value is copied (into shared memory,
@@ -92,11 +94,22 @@ export function createResultFetcher({ store, prove }: { readonly store: ResultSt
         stored.push({ item, value, size: bytes.byteLength });
       }
       await Promise.all(puts);
-      for (const { item, value, size } of stored) item.resolve({ ok: true, value, size });
+      for (const { item, value, size } of stored) settle(item, { ok: true, value, size });
       await Promise.all(singles);
     } catch (error) {
-      for (const item of chunk) item.reject(error);
+      for (const item of chunk) fail(item, error);
     }
+  }
+
+  // A batched download leaves `inFlight` as it settles (no `finally` promise per value).
+  function settle(item: Waiting, outcome: FetchResultOutcome): void {
+    inFlight.delete(item.key);
+    item.resolve(outcome);
+  }
+
+  function fail(item: Waiting, error: unknown): void {
+    inFlight.delete(item.key);
+    item.reject(error);
   }
 
   function sharedCopy(bytes: Uint8Array): Uint8Array {
@@ -105,14 +118,12 @@ export function createResultFetcher({ store, prove }: { readonly store: ResultSt
     return copy;
   }
 
-  function download(request: Omit<FetchResultRequest, "store">): Promise<FetchResultOutcome> {
-    // A value served through the holder's encode step is not the producer's result: fetched alone. So is one that is
-    // only stored (an input taken as a stream or a file: large, as a rule).
-    if ((request.storeTaskId !== undefined && request.storeTaskId !== request.taskId) || request.materialize === false) return single(request);
+  /** Queued for a batch with the others asked for in this turn of the event loop from the same holder. */
+  function queue(request: Omit<FetchResultRequest, "store">, key: string): Promise<FetchResultOutcome> {
     return new Promise((resolve, reject) => {
       const list = queued.get(request.url);
-      if (list !== undefined) return list.push({ request, resolve, reject });
-      queued.set(request.url, [{ request, resolve, reject }]);
+      if (list !== undefined) return list.push({ request, key, resolve, reject });
+      queued.set(request.url, [{ request, key, resolve, reject }]);
       setImmediate(() => void flush(request.url));
     });
   }
@@ -125,8 +136,14 @@ export function createResultFetcher({ store, prove }: { readonly store: ResultSt
       const value = await store.get(request.runId, storeTaskId, { isShared: true });
       if (value !== undefined) return { ok: true, value, size: meta.size, fromStore: true };
     }
-    return download(request);
+    return single(request);
   }
+
+  /**
+   * A value served through the holder's encode step is not the producer's result: fetched alone. So is one that is
+   * only stored (an input taken as a stream or a file: large, as a rule), and one found in the store meanwhile.
+   */
+  const isBatchable = (request: Omit<FetchResultRequest, "store">): boolean => (request.storeTaskId === undefined || request.storeTaskId === request.taskId) && request.materialize !== false;
 
   return {
     fetch(request) {
@@ -134,7 +151,9 @@ export function createResultFetcher({ store, prove }: { readonly store: ResultSt
       const key = `${request.materialize === false ? "s" : "v"}${request.runId.length}:${request.runId}${request.storeTaskId ?? request.taskId}`;
       const pending = inFlight.get(key);
       if (pending !== undefined) return pending;
-      const started = fromStoreOrDownload(request).finally(() => inFlight.delete(key));
+      // The common case (a fan-in's inputs, none here yet) is queued at once, without a promise chain per value.
+      const started =
+        isBatchable(request) && !store.has(request.runId, request.taskId) ? queue(request, key) : fromStoreOrDownload(request).finally(() => inFlight.delete(key));
       inFlight.set(key, started);
       return started;
     },
