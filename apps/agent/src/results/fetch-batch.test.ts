@@ -6,22 +6,23 @@ import { fetchResultBatch } from "./fetch-batch.ts";
 let server: Server | undefined;
 
 afterEach(async () => {
-  await new Promise<void>((resolve) => {
-    server?.closeAllConnections();
-    server?.close(() => resolve()) ?? resolve();
-  });
+  const closing = server;
   server = undefined;
+  if (closing === undefined) return;
+  closing.closeAllConnections();
+  await new Promise<void>((resolve) => closing.close(() => resolve()));
 });
 
 /** A stand-in holder (not our result server: it answers what an older or broken one would). */
 async function holder(answer: (request: IncomingMessage, body: string, response: ServerResponse) => void): Promise<string> {
-  server = createServer((request, response) => {
+  const listening = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
     request.on("end", () => answer(request, Buffer.concat(chunks).toString("utf8"), response));
   });
-  await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
-  return `http://127.0.0.1:${(server!.address() as AddressInfo).port}`;
+  server = listening;
+  await new Promise<void>((resolve) => listening.listen(0, "127.0.0.1", resolve));
+  return `http://127.0.0.1:${(listening.address() as AddressInfo).port}`;
 }
 
 /** Answers with a `Content-Length` (what the result server always sends, and the only answer the consumer reads). */
