@@ -1,8 +1,10 @@
 // One-off figure, not a benchmark suite: 10,000 values of 1 KiB fetched by one consumer from one holder on loopback
 // (startResultServer + createResultFetcher, both in this process), one grant per value against one shared grant
 // naming them all, interleaved. Prints wall time and this process's CPU time (holder and consumer together).
-// Run: npx tsx scripts/fan-in-fetch.ts [rounds] (ONLY_SHARED=1: the shared grant alone)
-import { mkdtemp, rm } from "node:fs/promises";
+// Run: npx tsx scripts/fan-in-fetch.ts [rounds] (ONLY_SHARED=1: the shared grant alone; PROFILE=file.cpuprofile: a CPU
+// profile of the rounds after the first, without the setup)
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { Session } from "node:inspector/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { signGrant } from "@handoff/protocol/grant";
@@ -43,10 +45,19 @@ async function measure(label: string, shared: boolean, round: number): Promise<v
   console.log(`  ${label.padEnd(22)} ${ms.toFixed(0).padStart(6)} ms wall, ${((used.user + used.system) / 1000).toFixed(0).padStart(6)} ms CPU (signing, serving and fetching ${count.toLocaleString("en")} values)`);
 }
 
+const profileTo = process.env.PROFILE;
+const session = profileTo === undefined ? undefined : new Session();
 for (let round = 1; round <= rounds; round++) {
+  if (round === 2 && session !== undefined) {
+    session.connect();
+    await session.post("Profiler.setSamplingInterval", { interval: 100 });
+    await session.post("Profiler.enable");
+    await session.post("Profiler.start");
+  }
   console.log(`round ${round}`);
   await measure("one shared grant", true, round);
   if (process.env.ONLY_SHARED !== "1") await measure("one grant per value", false, round);
 }
+if (session !== undefined) await writeFile(profileTo!, JSON.stringify((await session.post("Profiler.stop")).profile));
 await server.close();
 await rm(dir, { recursive: true, force: true });

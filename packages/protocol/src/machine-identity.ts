@@ -74,8 +74,28 @@ export function verifyHelloProof(publicKey: string, signature: string, proof: { 
   return verify(null, helloMessage(proof), key, Buffer.from(signature, "base64url"));
 }
 
+/**
+ * The UTF-8 JSON of the last few long grants a fetch proof covered: a fan-in's shared grant (~100 KB, naming thousands
+ * of values) is signed by its consumer and checked by its holder with every batch, and encoding it each time cost
+ * more than the signature.
+ */
+const quotedGrants = new Map<string, Buffer>();
+const QUOTED_GRANTS_KEPT = 8;
+const LONG_GRANT_CHARS = 4096;
+
+/** `JSON.stringify([FETCH_PROOF_CONTEXT, at, grants])` as UTF-8, byte for byte (what a proof signs). */
 function fetchMessage(grants: readonly string[], at: number): Buffer {
-  return Buffer.from(JSON.stringify([FETCH_PROOF_CONTEXT, at, grants]), "utf8");
+  const first = grants[0];
+  if (first === undefined || first.length < LONG_GRANT_CHARS) return Buffer.from(JSON.stringify([FETCH_PROOF_CONTEXT, at, grants]), "utf8");
+  let quoted = quotedGrants.get(first);
+  if (quoted === undefined) {
+    quoted = Buffer.from(JSON.stringify(first), "utf8");
+    if (quotedGrants.size >= QUOTED_GRANTS_KEPT) quotedGrants.delete(quotedGrants.keys().next().value!);
+    quotedGrants.set(first, quoted);
+  }
+  const head = `${JSON.stringify([FETCH_PROOF_CONTEXT, at]).slice(0, -1)},[`;
+  const tail = grants.length === 1 ? "]]" : `,${JSON.stringify(grants.slice(1)).slice(1)}]`;
+  return Buffer.concat([Buffer.from(head, "utf8"), quoted, Buffer.from(tail, "utf8")]);
 }
 
 /**

@@ -16,6 +16,8 @@ export type DirectAnswer = { readonly status: number; readonly headers: Readonly
 export type DirectGetRequest = {
   readonly url: URL;
   readonly headers: Readonly<Record<string, string>>;
+  /** Sent as a `POST` with this body (a batch's request); without it the request is a `GET`. */
+  readonly body?: Uint8Array | undefined;
   readonly signal?: AbortSignal | undefined;
   /** Chooses where the body goes; throwing refuses the answer (the request fails with that error). */
   readonly sinkFor: (answer: DirectAnswer) => BodySink;
@@ -93,7 +95,7 @@ function release(origin: string, conn: Connection): void {
 }
 
 /**
- * An HTTP/1.1 GET that reads a large answer straight into its final buffer (`net` `onread`): no HTTP parser or stream
+ * An HTTP/1.1 GET (or a POST with a small body) that reads a large answer straight into its final buffer (`net` `onread`): no HTTP parser or stream
  * between the socket and the value, and no copy in JavaScript. Connections are kept alive and reused per origin. Only
  * answers with a `Content-Length` are accepted (the result server always sends one).
  */
@@ -234,8 +236,14 @@ function exchangeOn(conn: Connection, request: DirectGetRequest): Promise<Direct
       fail: (error) => settle(error),
     };
     const path = `${request.url.pathname}${request.url.search}`;
-    const lines = [`GET ${path} HTTP/1.1`, `Host: ${request.url.host}`, "Connection: keep-alive", ...Object.entries(request.headers).map(([name, value]) => `${name}: ${value}`)];
+    const { body } = request;
+    const lines = [`${body === undefined ? "GET" : "POST"} ${path} HTTP/1.1`, `Host: ${request.url.host}`, "Connection: keep-alive", ...(body === undefined ? [] : [`Content-Length: ${body.byteLength}`]), ...Object.entries(request.headers).map(([name, value]) => `${name}: ${value}`)];
+    if (body === undefined) return void conn.socket.write(`${lines.join("\r\n")}\r\n\r\n`, "latin1");
+    // Head and body leave in one write (`writev`), not two packets.
+    conn.socket.cork();
     conn.socket.write(`${lines.join("\r\n")}\r\n\r\n`, "latin1");
+    conn.socket.write(body);
+    conn.socket.uncork();
   });
 }
 

@@ -1,8 +1,6 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import { open, type FileHandle } from "node:fs/promises";
 import { FETCH_PROOF_HEADER } from "@handoff/protocol/machine-identity";
 import { directGet, type BodySink } from "./direct-get.ts";
-import { readExact } from "./read-exact.ts";
 import { ResultFetchError } from "./result-fetch-error.ts";
 import type { ResultStore } from "./result-store.ts";
 import { decodeValue, isValueContentType, type ValueContentType } from "./value-bytes.ts";
@@ -110,83 +108,6 @@ export async function fetchResult(request: FetchResultRequest): Promise<FetchRes
 }
 
 /**
- * What a batch answers for one grant (see the result server's `POST /results/batch`). `bytes` is a view into the whole
- * answer, in shared memory when `isSlab` (an answer of at most `BATCH_SLAB_MAX_BYTES`, kept as the values' storage).
- */
-export type BatchItemOutcome =
-  | { readonly ok: true; readonly bytes: Uint8Array; readonly contentType: ValueContentType; readonly isSlab: boolean }
-  | { readonly ok: false; readonly error: ResultFetchError | { readonly kind: "single" } };
-
-/**
- * A batch answer up to this size is read into one shared buffer whose views are the values themselves (no copy per
- * value, and none again on the way to a worker thread); a value kept alive keeps at most this much memory with it.
- * A larger answer's values are copied out one by one.
- */
-export const BATCH_SLAB_MAX_BYTES = 1024 * 1024;
-
-/**
- * Fetches many small results from one holder in one request: one grant each, or (`taskIds`) the values one shared
- * grant names, answered in `taskIds`' order. Answers `undefined` when the holder has no batch
- * endpoint (an older agent): fetch them one by one then. Network failures and malformed answers throw.
- */
-export async function fetchResultBatch(url: string, grants: readonly string[], prove?: FetchProver, taskIds?: readonly string[]): Promise<BatchItemOutcome[] | undefined> {
-  const target = new URL("results/batch", withSlash(url));
-  const body = Buffer.from(JSON.stringify(taskIds === undefined ? { grants } : { grants, taskIds }), "utf8");
-  // With one shared grant, the proof covers the names asked for too: a replayed request cannot ask for others.
-  const proven = taskIds === undefined ? grants : [...grants, ...taskIds];
-  const post = (): Promise<IncomingMessage> =>
-    new Promise<IncomingMessage>((resolve, reject) => {
-      const outgoing = httpRequest(target, {
-        method: "POST",
-        headers: { "Content-Type": "application/json", "Content-Length": String(body.byteLength), ...(prove === undefined ? {} : { [FETCH_PROOF_HEADER]: prove(proven) }) },
-        agent: holderConnections,
-      });
-      outgoing.once("response", (response) => {
-        response.on("error", () => undefined); // reading it reports the error; a second one must not go uncaught
-        resolve(response);
-      });
-      // `on`, not `once`: a socket reset can emit a second error, which would otherwise crash the agent.
-      outgoing.on("error", (error: NodeJS.ErrnoException) => reject(Object.assign(error, { isReusedSocket: outgoing.reusedSocket })));
-      outgoing.end(body);
-    });
-  let response: IncomingMessage;
-  try {
-    response = await post();
-  } catch (error) {
-    // A kept-alive connection the holder closed while this process was busy fails at once: try once on a new one.
-    const { code, isReusedSocket } = error as NodeJS.ErrnoException & { isReusedSocket?: boolean };
-    if (isReusedSocket !== true || (code !== "ECONNRESET" && code !== "EPIPE")) throw error;
-    response = await post();
-  }
-  if (response.statusCode === 404 || response.statusCode === 405) {
-    response.resume();
-    return undefined;
-  }
-  const size = Number(response.headers["content-length"]);
-  if (response.statusCode !== 200 || !Number.isSafeInteger(size) || size < 4) {
-    response.resume();
-    throw new Error(`result server at ${url} answered a batch with HTTP ${response.statusCode ?? "?"}`);
-  }
-  const isSlab = size <= BATCH_SLAB_MAX_BYTES;
-  const all = Buffer.from((await readExact(response, size, { isShared: isSlab })).buffer);
-  const headerLength = all.readUInt32BE(0);
-  const entries = JSON.parse(all.subarray(4, 4 + headerLength).toString("utf8")) as { ok: boolean; size?: number; contentType?: string; error?: ResultFetchError | { kind: "single" } }[];
-  const asked = taskIds?.length ?? grants.length;
-  if (!Array.isArray(entries) || entries.length !== asked) throw new Error(`result server at ${url} answered ${String(entries.length)} entries for ${asked} values`);
-  let offset = 4 + headerLength;
-  return entries.map((entry): BatchItemOutcome => {
-    if (!entry.ok) return { ok: false, error: entry.error ?? { kind: "single" } };
-    const length = entry.size ?? -1;
-    if (!isValueContentType(entry.contentType) || !Number.isSafeInteger(length) || length < 0 || offset + length > all.byteLength) {
-      throw new Error(`result server at ${url} sent a malformed batch entry`);
-    }
-    const bytes = all.subarray(offset, offset + length);
-    offset += length;
-    return { ok: true, bytes, contentType: entry.contentType, isSlab };
-  });
-}
-
-/**
  * The store's side of a body received into a file: `fill` (given to the store) opens the file and keeps it open until
  * the body `end`s; `write` puts a block at its place once the file is open.
  */
@@ -223,15 +144,9 @@ function receiveIntoFile(): { fill: (path: string) => Promise<void>; write: (byt
   };
 }
 
-function withSlash(url: string): string {
+export function withSlash(url: string): string {
   return url.endsWith("/") ? url : `${url}/`;
 }
-
-/**
- * Connections to holders are kept alive and bounded per holder: a consumer of thousands of small inputs reuses a
- * few sockets instead of opening one per value (which measured ~1.5 ms each on loopback).
- */
-const holderConnections = new HttpAgent({ keepAlive: true, maxSockets: 16, scheduling: "fifo" });
 
 function parseRefusal(status: number, bytes: Uint8Array): ResultFetchError {
   let body: unknown;

@@ -1,6 +1,7 @@
-import { fetchResult, fetchResultBatch, type FetchProver, type FetchResultOutcome, type FetchResultRequest } from "./fetch-result.ts";
+import { fetchResultBatch } from "./fetch-batch.ts";
+import { fetchResult, type FetchProver, type FetchResultOutcome, type FetchResultRequest } from "./fetch-result.ts";
 import type { ResultStore } from "./result-store.ts";
-import { decodeValue } from "./value-bytes.ts";
+import { decodeValue, ValueContentType } from "./value-bytes.ts";
 
 export type ResultFetcher = {
   /** The value from the local store if it is here, else one download per key shared by every concurrent caller. */
@@ -13,6 +14,8 @@ const BATCHES_IN_FLIGHT = 4;
 
 type Waiting = {
   readonly request: Omit<FetchResultRequest, "store">;
+  /** Its `inFlight` key, forgotten as the download settles. */
+  readonly key: string;
   readonly resolve: (outcome: FetchResultOutcome) => void;
   readonly reject: (error: unknown) => void;
 };
@@ -38,7 +41,7 @@ export function createResultFetcher({ store, prove }: { readonly store: ResultSt
     queued.delete(url);
     if (waiting.length === 1) {
       const [only] = waiting;
-      return single(only!.request).then(only!.resolve, only!.reject);
+      return single(only!.request).then((outcome) => settle(only!, outcome), (error: unknown) => fail(only!, error));
     }
     // Values under one shared grant go together (the grant is sent and checked once per request); the others apart.
     const groups = new Map<string | undefined, Waiting[]>();
@@ -66,23 +69,47 @@ export function createResultFetcher({ store, prove }: { readonly store: ResultSt
         sharedGrant === undefined
           ? await fetchResultBatch(url, chunk.map((item) => item.request.grant), prove)
           : await fetchResultBatch(url, [sharedGrant], prove, chunk.map((item) => item.request.taskId));
-      await Promise.all(
-        chunk.map(async (item, index) => {
-          const answer = answers?.[index];
-          if (answer === undefined || (!answer.ok && answer.error.kind === "single")) return single(item.request).then(item.resolve, item.reject);
-          if (!answer.ok) return answer.error.kind === "single" ? undefined : item.resolve({ ok: false, error: answer.error });
-          const { runId, taskId } = item.request;
-          // A small answer is the values' shared storage; out of a large one each value is copied (into shared memory,
-          // for a worker thread), so that one value kept does not keep the whole batch alive.
-          const bytes = answer.isSlab ? answer.bytes : sharedCopy(answer.bytes);
-          await store.putBytes(runId, taskId, bytes, answer.contentType);
-          // Decoded from the stored bytes themselves (as `get` with `isShared` would, without looking the value up again).
-          item.resolve({ ok: true, value: decodeValue(bytes, answer.contentType), size: bytes.byteLength });
-        }),
-      );
+      // One pass without a promise per value: the store takes each at once, and the values resolve once all are in.
+      const stored: { readonly item: Waiting; readonly value: unknown; readonly size: number }[] = [];
+      const puts: Promise<void>[] = [];
+      const singles: Promise<void>[] = [];
+      for (let index = 0; index < chunk.length; index++) {
+        const item = chunk[index]!;
+        const answer = answers?.[index];
+        if (answer === undefined || (!answer.ok && answer.error.kind === "single")) {
+          singles.push(single(item.request).then((outcome) => settle(item, outcome), (error: unknown) => fail(item, error)));
+          continue;
+        }
+        if (!answer.ok) {
+          if (answer.error.kind !== "single") settle(item, { ok: false, error: answer.error });
+          continue;
+        }
+        // A small answer is the values' shared storage; out of a large one each value is copied (into shared memory,
+        // for a worker thread), so that one value kept does not keep the whole batch alive.
+        const bytes = answer.isSlab ? answer.bytes : sharedCopy(answer.bytes);
+        puts.push(store.putBytes(item.request.runId, item.request.taskId, bytes, answer.contentType));
+        // Decoded from the stored bytes themselves (as `get` with `isShared` would, without looking the value up again);
+        // a batch's binary value is already a plain view of its own.
+        const value = answer.contentType === ValueContentType.Binary && Object.getPrototypeOf(bytes) === Uint8Array.prototype ? bytes : decodeValue(bytes, answer.contentType);
+        stored.push({ item, value, size: bytes.byteLength });
+      }
+      await Promise.all(puts);
+      for (const { item, value, size } of stored) settle(item, { ok: true, value, size });
+      await Promise.all(singles);
     } catch (error) {
-      for (const item of chunk) item.reject(error);
+      for (const item of chunk) fail(item, error);
     }
+  }
+
+  // A batched download leaves `inFlight` as it settles (no `finally` promise per value).
+  function settle(item: Waiting, outcome: FetchResultOutcome): void {
+    inFlight.delete(item.key);
+    item.resolve(outcome);
+  }
+
+  function fail(item: Waiting, error: unknown): void {
+    inFlight.delete(item.key);
+    item.reject(error);
   }
 
   function sharedCopy(bytes: Uint8Array): Uint8Array {
@@ -91,14 +118,12 @@ export function createResultFetcher({ store, prove }: { readonly store: ResultSt
     return copy;
   }
 
-  function download(request: Omit<FetchResultRequest, "store">): Promise<FetchResultOutcome> {
-    // A value served through the holder's encode step is not the producer's result: fetched alone. So is one that is
-    // only stored (an input taken as a stream or a file: large, as a rule).
-    if ((request.storeTaskId !== undefined && request.storeTaskId !== request.taskId) || request.materialize === false) return single(request);
+  /** Queued for a batch with the others asked for in this turn of the event loop from the same holder. */
+  function queue(request: Omit<FetchResultRequest, "store">, key: string): Promise<FetchResultOutcome> {
     return new Promise((resolve, reject) => {
       const list = queued.get(request.url);
-      if (list !== undefined) return list.push({ request, resolve, reject });
-      queued.set(request.url, [{ request, resolve, reject }]);
+      if (list !== undefined) return list.push({ request, key, resolve, reject });
+      queued.set(request.url, [{ request, key, resolve, reject }]);
       setImmediate(() => void flush(request.url));
     });
   }
@@ -111,15 +136,24 @@ export function createResultFetcher({ store, prove }: { readonly store: ResultSt
       const value = await store.get(request.runId, storeTaskId, { isShared: true });
       if (value !== undefined) return { ok: true, value, size: meta.size, fromStore: true };
     }
-    return download(request);
+    return single(request);
   }
+
+  /**
+   * A value served through the holder's encode step is not the producer's result: fetched alone. So is one that is
+   * only stored (an input taken as a stream or a file: large, as a rule), and one found in the store meanwhile.
+   */
+  const isBatchable = (request: Omit<FetchResultRequest, "store">): boolean => (request.storeTaskId === undefined || request.storeTaskId === request.taskId) && request.materialize !== false;
 
   return {
     fetch(request) {
-      const key = JSON.stringify([request.runId, request.storeTaskId ?? request.taskId, request.materialize !== false]);
+      // Unambiguous (the run id's length first) and cheaper than `JSON.stringify`: a fan-in asks for thousands at once.
+      const key = `${request.materialize === false ? "s" : "v"}${request.runId.length}:${request.runId}${request.storeTaskId ?? request.taskId}`;
       const pending = inFlight.get(key);
       if (pending !== undefined) return pending;
-      const started = fromStoreOrDownload(request).finally(() => inFlight.delete(key));
+      // The common case (a fan-in's inputs, none here yet) is queued at once, without a promise chain per value.
+      const started =
+        isBatchable(request) && !store.has(request.runId, request.taskId) ? queue(request, key) : fromStoreOrDownload(request).finally(() => inFlight.delete(key));
       inFlight.set(key, started);
       return started;
     },

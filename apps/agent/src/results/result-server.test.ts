@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fetchResult } from "./fetch-result.ts";
+import { BATCH_SLAB_MAX_BYTES } from "./fetch-batch.ts";
 import { signGrant, type Grant } from "@handoff/protocol/grant";
 import { FETCH_PROOF_HEADER, generateMachineKey, loadMachineKey, signFetchProof } from "@handoff/protocol/machine-identity";
 import { createResultFetcher } from "./result-fetcher.ts";
@@ -382,7 +383,8 @@ describe("when a consumer fetches many inputs from one holder at once", () => {
   it("hands a batch's small binary values on intact as views of one shared buffer, and copies values out of a large answer", async () => {
     const digest = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex");
     const small = Array.from({ length: 600 }, (_, index) => randomFillSync(new Uint8Array(index === 0 ? 0 : 1024 + (index % 3) - 1)));
-    const large = Array.from({ length: 8 }, () => randomFillSync(new Uint8Array(200 * 1024)));
+    // Enough 200 KiB values to make their batch's answer larger than a slab.
+    const large = Array.from({ length: Math.ceil(BATCH_SLAB_MAX_BYTES / (200 * 1024)) + 1 }, () => randomFillSync(new Uint8Array(200 * 1024)));
     const names = [...small.map((_, index) => `b${index}`), ...large.map((_, index) => `L${index}`)];
     const values = [...small, ...large];
     for (const [index, name] of names.entries()) await holderStore.put("run-slab", name, values[index]);
@@ -398,7 +400,7 @@ describe("when a consumer fetches many inputs from one holder at once", () => {
     expect(got.every((bytes) => bytes.buffer instanceof SharedArrayBuffer)).toBe(true); // a worker gets them without a copy
     // The first 500 small values came in one answer of ~500 KiB: one buffer holds them all, no copy per value.
     expect(new Set(got.slice(0, 500).map((bytes) => bytes.buffer)).size).toBe(1);
-    // The 200 KiB values came in an answer over 1 MiB: each is a copy of its own, so one kept does not keep the batch.
+    // The 200 KiB values came in an answer over a slab: each is a copy of its own, so one kept does not keep the batch.
     expect(got.slice(600).every((bytes) => bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength)).toBe(true);
   });
 

@@ -155,9 +155,11 @@ export async function startResultServer(options: ResultServerOptions): Promise<R
     // Each item: its grant and the value asked for. A shared grant is checked once for the whole request: looking a
     // 100 KB token up again per item compares it in full each time (V8 hashes long strings by length only).
     const shared = taskIds === undefined ? undefined : checkGrant(secret, (grants as string[])[0]!, at, machine);
-    const items = taskIds === undefined ? (grants as string[]).map((token) => ({ token, taskId: undefined })) : (taskIds as string[]).map((taskId) => ({ token: (grants as string[])[0]!, taskId }));
-    for (const { token, taskId: asked } of items) {
-      const verification = shared ?? checkGrant(secret, token, at, machine);
+    const names = taskIds as string[] | undefined;
+    const count = names?.length ?? grants.length;
+    for (let index = 0; index < count; index++) {
+      const asked = names?.[index];
+      const verification = shared ?? checkGrant(secret, (grants as string[])[index]!, at, machine);
       if (!verification.ok) {
         entries.push({ ok: false, error: Refusal.forbidden(verification.reason) });
         continue;

@@ -26,9 +26,20 @@ type Entry = {
 
 const maxEvictionRecords = 10_000;
 
+/**
+ * One string per `(runId, taskId)`, unambiguous (the run id's length first) and cheaper than `JSON.stringify` (a
+ * fan-in's ten thousand inputs look keys up several times each).
+ */
 function keyOf(runId: string, taskId: string): string {
-  return JSON.stringify([runId, taskId]);
+  return `${runId.length}:${runId}${taskId}`;
 }
+
+/** The start every key of a run begins with (no other run's keys begin with it: the length comes first). */
+function runPrefix(runId: string): string {
+  return `${runId.length}:${runId}`;
+}
+
+const settled: Promise<void> = Promise.resolve();
 
 /**
  * Keeps the results produced or fetched on this machine, keyed by `(runId, taskId)`: in memory up to a budget, then
@@ -64,10 +75,10 @@ export function createResultStore(options: ResultStoreOptions): ResultStore {
     if (entry.location === "memory") {
       inMemory.delete(entry.key);
       memoryBytes -= entry.size;
-      return Promise.resolve();
+      return settled;
     }
     diskBytes -= entry.size;
-    return entry.path === undefined ? Promise.resolve() : removeFile(entry.path);
+    return entry.path === undefined ? settled : removeFile(entry.path);
   }
 
   function evict(entry: Entry, reason: EvictionReason): Promise<void> {
@@ -84,8 +95,8 @@ export function createResultStore(options: ResultStoreOptions): ResultStore {
 
   function insert(entry: Entry): Promise<void> {
     const previous = entries.get(entry.key);
-    const removed = previous === undefined ? Promise.resolve() : remove(previous);
-    evictions.delete(entry.key);
+    const removed = previous === undefined ? settled : remove(previous);
+    if (evictions.size > 0) evictions.delete(entry.key);
     entries.set(entry.key, entry);
     if (entry.location === "memory") {
       inMemory.set(entry.key, entry);
@@ -135,7 +146,7 @@ export function createResultStore(options: ResultStoreOptions): ResultStore {
   function maintain(protectedEntry?: Entry): Promise<void> {
     // Within both budgets there is nothing to do (a running pass re-checks them itself): a fan-in's ten thousand small
     // puts skip a promise chain each.
-    if (memoryBytes <= memoryBudgetBytes && diskBytes + reservedDiskBytes <= diskBudgetBytes) return Promise.resolve();
+    if (memoryBytes <= memoryBudgetBytes && diskBytes + reservedDiskBytes <= diskBudgetBytes) return settled;
     const pass = maintenance.then(async () => {
       while (memoryBytes > memoryBudgetBytes) {
         const oldest = inMemory.values().next();
@@ -171,10 +182,12 @@ export function createResultStore(options: ResultStoreOptions): ResultStore {
     };
   }
 
-  async function storeInMemory(runId: string, taskId: string, contentType: ValueContentType, bytes: Uint8Array) {
+  /** A value in memory; settled at once (no promise of its own) when it replaced nothing and both budgets hold. */
+  function storeInMemory(runId: string, taskId: string, contentType: ValueContentType, bytes: Uint8Array): Promise<void> {
     const entry = newEntry(runId, taskId, contentType, bytes.byteLength, { bytes });
-    await insert(entry);
-    await maintain(entry);
+    const removed = insert(entry);
+    const maintained = maintain(entry);
+    return removed === settled ? maintained : removed.then(() => maintained);
   }
 
   async function storeOnDisk(
@@ -287,7 +300,7 @@ export function createResultStore(options: ResultStoreOptions): ResultStore {
       return entries.get(entry.key) === entry ? entry.path : undefined;
     },
 
-    async putBytes(runId, taskId, bytes, contentType) {
+    putBytes(runId, taskId, bytes, contentType) {
       if (bytes.byteLength <= memoryBudgetBytes) return storeInMemory(runId, taskId, contentType, bytes);
       return this.putStream(runId, taskId, Readable.from([bytes]), { contentType, size: bytes.byteLength });
     },
@@ -333,7 +346,8 @@ export function createResultStore(options: ResultStoreOptions): ResultStore {
     async clearRun(runId) {
       const removals: Promise<void>[] = [];
       for (const entry of entries.values()) if (entry.runId === runId) removals.push(remove(entry));
-      for (const [key, _reason] of evictions) if ((JSON.parse(key) as [string, string])[0] === runId) evictions.delete(key);
+      const prefix = runPrefix(runId);
+      for (const key of evictions.keys()) if (key.startsWith(prefix)) evictions.delete(key);
       unpinnedAt.delete(runId);
       await Promise.all(removals);
       return removals.length;
