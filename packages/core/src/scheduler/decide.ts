@@ -15,7 +15,7 @@ import type {
   SchedulerCommand,
   SchedulerEvent,
 } from "./messages.ts";
-import type { ResolvedRunOptions, RunState, SchedulerState, TaskRuntime } from "./scheduler-state.ts";
+import type { AttemptRecord, ResolvedRunOptions, RunState, SchedulerState, TaskRuntime } from "./scheduler-state.ts";
 import { dispatch } from "./dispatch.ts";
 import { emitChange, groupClaimant } from "./run-helpers.ts";
 import { withdrawQueued } from "./withdraw-queued.ts";
@@ -38,7 +38,7 @@ export function decide(state: SchedulerState, event: SchedulerEvent): Decision {
   const out: SchedulerCommand[] = [];
   const now = event.now;
   // A report frees room in its machine's queue: dependents of what was queued there may be pre-assigned after dispatch.
-  let reported: { readonly machine: MachineName; readonly queued: AttemptId[] | undefined } | undefined;
+  let reported: { readonly record: AttemptRecord; readonly queued: AttemptId[] | undefined } | undefined;
   switch (event.type) {
     case "machine_joined":
       joinMachine(state, event.machine);
@@ -52,7 +52,7 @@ export function decide(state: SchedulerState, event: SchedulerEvent): Decision {
     case "attempt_succeeded": {
       const record = takeAttempt(state, event.attemptId, event.machine, out);
       if (record) {
-        if (state.machines.get(record.machine)?.preAssign === true) reported = { machine: record.machine, queued: state.ahead.get(record.machine)?.slice() };
+        if (state.preAssigning) reported = { record, queued: state.ahead.get(record.machine)?.slice() };
         succeedAttempt(state, record, event.result, now, out);
       }
       break;
@@ -72,7 +72,7 @@ export function decide(state: SchedulerState, event: SchedulerEvent): Decision {
       break;
   }
   dispatch(state, now, out, startAttempt);
-  if (reported !== undefined) preAssignAfterReport(state, reported.machine, reported.queued, now, out, startAttempt);
+  if (reported !== undefined) preAssignAfterReport(state, reported.record, reported.queued, now, out, startAttempt);
   announceTimer(state, out);
   return { state, commands: out };
 }
@@ -89,6 +89,7 @@ function joinMachine(state: SchedulerState, machine: MachineAnnouncement): void 
     aheadDepth: depth > 0 ? Math.min(depth, capacity[SLOTS] ?? 1) : 0,
     preAssign: machine.preAssign === true,
   });
+  if (machine.preAssign === true) state.preAssigning = true;
   state.ledger.register(machine.name, capacity);
 }
 

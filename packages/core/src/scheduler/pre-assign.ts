@@ -40,11 +40,22 @@ export function preAssignOnStart(state: SchedulerState, run: RunState, record: A
 }
 
 /**
- * After a report from `machine` and the dispatch that followed (room may have freed in its queue): tries again the
- * dependents of the attempts that were queued there before (`before`, some now promoted) or are queued now — a
- * chain longer than the queue goes on being pre-assigned as its head moves. O(queue depth).
+ * After `reported` succeeded and the dispatch that followed: its task's dependents still waiting for other inputs
+ * may now wait only for attempts of one machine; and room may have freed in the reporting machine's queue, so the
+ * dependents of the attempts queued there before (`before`, some now promoted) or now are tried again — a chain
+ * longer than the queue goes on being pre-assigned as its head moves. O(dependents + queue depth).
  */
-export function preAssignAfterReport(state: SchedulerState, machine: MachineName, before: readonly AttemptId[] | undefined, now: number, out: SchedulerCommand[], startAttempt: StartPreAssigned): void {
+export function preAssignAfterReport(state: SchedulerState, reported: AttemptRecord, before: readonly AttemptId[] | undefined, now: number, out: SchedulerCommand[], startAttempt: StartPreAssigned): void {
+  const run = state.runs.get(reported.runId);
+  if (run !== undefined) {
+    for (const dependent of run.compiled.tasks[reported.task]!.dependents) {
+      const task = run.tasks[dependent]!;
+      if (task.remaining === 0 || task.state !== TaskState.WaitingForDependencies) continue;
+      const producer = missingProducer(state, run, dependent);
+      if (producer !== undefined) preAssignOne(state, run, dependent, producer, now, out, startAttempt);
+    }
+  }
+  const machine = reported.machine;
   if (state.machines.get(machine)?.preAssign !== true) return;
   const queued = state.ahead.get(machine);
   const candidates = before === undefined ? (queued === undefined ? [] : [...queued]) : queued === undefined ? before : [...before, ...queued];
@@ -61,24 +72,42 @@ function preAssignDependents(state: SchedulerState, run: RunState, record: Attem
   if (machine === undefined || !machine.preAssign || machine.status !== "online" || run.cancelReason !== null) return;
   if (run.options.strategy !== "first_available") return;
   for (const dependent of run.compiled.tasks[record.task]!.dependents) {
-    if (run.running >= run.options.maxConcurrency) return;
-    const view = queueView(state, machine.name);
-    if (view === undefined) return;
-    const waitsFor = producersOn(state, run, dependent, machine);
-    if (waitsFor === undefined || !waitsFor.includes(record.attemptId)) continue;
-    const compiled = run.compiled.tasks[dependent]!;
-    const functions = run.compiled.functions[dependent]!;
-    const placed = allocate([{ id: compiled.id, cost: compiled.attemptCost, placement: compiled.placement, functions }], [view], { strategy: "first_available" });
-    if (placed.placed.get(compiled.id) !== machine.name) continue;
-    const attemptId = `${run.runId}/${compiled.id}#${run.tasks[dependent]!.attempts + 1}`;
-    if (!state.ledger.claimMany([{ claimant: attemptId, machine: machine.name, cost: withoutSlots(compiled.attemptCost) }]).ok) continue;
-    for (const producer of waitsFor) {
-      const held = state.attempts.get(producer)!;
-      (held.preAssigned ??= []).push(attemptId);
-    }
-    run.tasks[dependent]!.placement = undefined;
-    startAttempt(state, run, dependent, machine.name, attemptId, now, out, true, waitsFor);
+    if (!preAssignOne(state, run, dependent, record, now, out, startAttempt)) return;
   }
+}
+
+/** Pre-assigns task `dependent` to wait for `record` (and its other producers there); false once the machine takes no more. */
+function preAssignOne(state: SchedulerState, run: RunState, dependent: number, record: AttemptRecord, now: number, out: SchedulerCommand[], startAttempt: StartPreAssigned): boolean {
+  const machine = state.machines.get(record.machine);
+  if (machine === undefined || !machine.preAssign || machine.status !== "online" || run.cancelReason !== null) return false;
+  if (run.options.strategy !== "first_available" || run.running >= run.options.maxConcurrency) return false;
+  const view = queueView(state, machine.name);
+  if (view === undefined) return false;
+  const waitsFor = producersOn(state, run, dependent, machine);
+  if (waitsFor === undefined || !waitsFor.includes(record.attemptId)) return true;
+  const compiled = run.compiled.tasks[dependent]!;
+  const functions = run.compiled.functions[dependent]!;
+  const placed = allocate([{ id: compiled.id, cost: compiled.attemptCost, placement: compiled.placement, functions }], [view], { strategy: "first_available" });
+  if (placed.placed.get(compiled.id) !== machine.name) return true;
+  const attemptId = `${run.runId}/${compiled.id}#${run.tasks[dependent]!.attempts + 1}`;
+  if (!state.ledger.claimMany([{ claimant: attemptId, machine: machine.name, cost: withoutSlots(compiled.attemptCost) }]).ok) return true;
+  for (const producer of waitsFor) {
+    const held = state.attempts.get(producer)!;
+    (held.preAssigned ??= []).push(attemptId);
+  }
+  run.tasks[dependent]!.placement = undefined;
+  startAttempt(state, run, dependent, machine.name, attemptId, now, out, true, waitsFor);
+  return true;
+}
+
+/** The live attempt of one of task `index`'s producers that has not succeeded yet (the first found). */
+function missingProducer(state: SchedulerState, run: RunState, index: number): AttemptRecord | undefined {
+  for (const dep of run.compiled.tasks[index]!.deps) {
+    const producer = run.tasks[dep]!;
+    if (producer.state === TaskState.Succeeded) continue;
+    return producer.currentAttempt === null ? undefined : state.attempts.get(producer.currentAttempt);
+  }
+  return undefined;
 }
 
 /** The machine as a queued attempt may claim it (assign-ahead's rule), or undefined when its queue is full. */

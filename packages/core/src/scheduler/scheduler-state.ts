@@ -108,6 +108,8 @@ export interface SchedulerState {
   readonly ahead: Map<MachineName, AttemptId[]>;
   readonly timers: TimerHeap<TimerItem>;
   announcedTimerAt: number | null;
+  /** A machine that takes pre-assigned attempts has joined (reports then look for dependents to pre-assign). */
+  preAssigning: boolean;
 }
 
 export function createSchedulerState(config: SchedulerConfig = {}): SchedulerState {
@@ -126,5 +128,6 @@ export function createSchedulerState(config: SchedulerConfig = {}): SchedulerSta
     ahead: new Map(),
     timers: new TimerHeap(),
     announcedTimerAt: null,
+    preAssigning: false,
   };
 }
