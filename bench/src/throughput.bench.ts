@@ -13,6 +13,7 @@
  * `tsx src/throughput.bench.ts [sqlite] [postgresql]` (default both); PostgreSQL at `HANDOFF_TEST_POSTGRES_URL`
  * (default postgresql://postgres@127.0.0.1:5432/postgres; a fresh database, dropped at the end).
  * `HANDOFF_BENCH_AHEAD=N` starts the agents with `--ahead N` (0: nothing assigned ahead, as an agent from before it).
+ * `HANDOFF_BENCH_PRE_ASSIGN=0` starts them with `--no-pre-assign` (no dependent assigned before its input exists).
  * `HANDOFF_BENCH_PROFILE=dir` writes the server's and the agents' CPU profiles there (open it in Chrome DevTools or speedscope).
  */
 import { randomBytes } from "node:crypto";
@@ -36,6 +37,7 @@ const profileDir = process.env["HANDOFF_BENCH_PROFILE"];
 /** `HANDOFF_BENCH_ONLY=1,4` prints only those figures. */
 const only = process.env["HANDOFF_BENCH_ONLY"]?.split(",").map((part) => part.trim());
 const ahead = process.env["HANDOFF_BENCH_AHEAD"];
+const agentArgs = [...(ahead === undefined ? [] : ["--ahead", ahead]), ...(process.env["HANDOFF_BENCH_PRE_ASSIGN"] === "0" ? ["--no-pre-assign"] : [])];
 const hook = new URL("./support/cpu-profile-hook.mjs", import.meta.url).pathname;
 
 const wideFile = (name: string, count: number): DagFile => {
@@ -133,7 +135,7 @@ async function benchOne(provider: Provider, functions: string): Promise<void> {
       name,
       capacity: { cpu: 4, slots: 4 },
       functions: [functions],
-      ...(ahead === undefined ? {} : { extraArgs: ["--ahead", ahead] }),
+      ...(agentArgs.length === 0 ? {} : { extraArgs: agentArgs }),
       ...(profileDir === undefined ? {} : { env: { NODE_OPTIONS: `--import ${hook}`, HANDOFF_BENCH_PROFILE: profileDir, HANDOFF_BENCH_PROFILE_NAME: `agent-${name}-${provider}` } }),
     })),
     ...(database ? { databaseUrl: database.url } : {}),

@@ -69,6 +69,11 @@ export type AgentOptions = {
    * for the server between two attempts). Default: as many as the slots; 0 takes only what fits now.
    */
   readonly aheadDepth?: number;
+  /**
+   * Announce pre-assignment (default true with assign-ahead on): the server may assign a dependent here as soon as its
+   * producer is, and this agent starts it once the producer's value is stored, without a round trip. False: never.
+   */
+  readonly preAssign?: boolean;
   /** Measures the host's load for heartbeats (default: a sampler of its own; machines simulated on one host share one). */
   readonly sampleLoad?: () => MachineLoad;
   readonly connection?: Pick<ConnectionOptions, "flushDelayMs" | "maxBatchItems" | "reconnectDelayMs" | "reconnectDelayMaxMs" | "helloTimeoutMs">;
@@ -109,6 +114,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   if (identity.isNew) log("info", `created this machine's identity key in ${dataDir}`);
   const capacity = detectCapacity(options.capacity);
   const slots = machineSlots(capacity);
+  // The worker pool queues what it is given and starts it as slots free (the in-process executor has no such queue).
+  const aheadDepth = options.inProcess === true ? 0 : Math.max(0, Math.min(options.aheadDepth ?? slots, slots));
 
   if (options.inProcess === true && (options.functions?.length ?? 0) > 0) throw new Error("an in-process agent offers the standard library only: it loads no function modules");
   const executor =
@@ -206,8 +213,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       held: [...finishedInFlight.values()].filter((held) => store.has(held.runId, held.taskId)),
       storeId: store.id,
       ...(options.fetchFunctions === true ? { fetchesFunctions: true } : {}),
-      // The worker pool queues what it is given and starts it as slots free (the in-process executor has no such queue).
-      aheadDepth: options.inProcess === true ? 0 : Math.max(0, Math.min(options.aheadDepth ?? slots, slots)),
+      aheadDepth,
+      ...(aheadDepth > 0 && options.preAssign !== false ? { preAssign: true } : {}),
     }),
     heartbeat: () => ({ ...sampleLoad(), running: runner.running() }),
     onWelcome: (accepted) => {

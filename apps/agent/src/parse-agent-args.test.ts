@@ -58,6 +58,13 @@ describe("when the agent's flags are valid", () => {
     expect(parseAgentArgs(base, dir, {})).toEqual({ ok: true, args: { serverUrl: "http://server:3000", functions: [] } });
   });
 
+  it("reads --no-pre-assign as taking no dependent before its input exists (on by default)", () => {
+    const parsed = parseAgentArgs([...base, "--no-pre-assign"]);
+    expect(parsed.ok && "args" in parsed ? parsed.args.preAssign : parsed).toBe(false);
+    const plain = parseAgentArgs(base);
+    expect(plain.ok && "args" in plain ? plain.args.preAssign : plain).toBeUndefined();
+  });
+
   it("reads --ahead as the attempts queued beyond the free slots (0 allowed)", () => {
     const parsed = parseAgentArgs([...base, "--ahead", "0"]);
     expect(parsed.ok && "args" in parsed ? parsed.args.aheadDepth : parsed).toBe(0);

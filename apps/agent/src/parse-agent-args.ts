@@ -29,6 +29,8 @@ export type AgentArgs = {
   readonly simulate?: number;
   /** Attempts taken beyond the free slots (`--ahead`; default: as many as the slots). */
   readonly aheadDepth?: number;
+  /** False with `--no-pre-assign`: the server assigns nothing here before its inputs exist. */
+  readonly preAssign?: boolean;
 };
 
 export type AgentArgsError = { readonly flag: string; readonly message: string };
@@ -56,13 +58,15 @@ export const AGENT_USAGE = `usage: HANDOFF_JOIN_TOKEN=TOKEN handoff-agent --serv
   --result-port PORT        port of the result server (default: any free port)
   --ahead N                 attempts queued here beyond the free slots, started as slots free (0 to ${MAX_AHEAD_DEPTH};
                             default: the slots; at most the slots are used; 0 takes only what fits now)
+  --no-pre-assign           take no dependent before its input exists (by default, with --ahead above 0, a task
+                            whose producer runs here may be assigned here at once and start when its value lands)
   --simulate N              run N simulated machines in this process (1 to ${MAX_SIMULATED_MACHINES}), for load tests:
                             real connections, identities and result servers; the standard library only,
                             called on the process's thread; named NAME-1…NAME-N (--name, default sim), each
                             with its identity in DIR/NAME-i (--data-dir)
   --help                    this text`;
 
-const FLAGS = new Set(["--server", "--token", "--token-file", "--name", "--capacity", "--functions", "--data-dir", "--memory-budget-mb", "--disk-budget-mb", "--retention-minutes", "--result-host", "--result-port", "--simulate", "--fetch-functions", "--ahead", "--help"]);
+const FLAGS = new Set(["--server", "--token", "--token-file", "--name", "--capacity", "--functions", "--data-dir", "--memory-budget-mb", "--disk-budget-mb", "--retention-minutes", "--result-host", "--result-port", "--simulate", "--fetch-functions", "--ahead", "--no-pre-assign", "--help"]);
 /** Replicas: the most server URLs an agent takes (`--server a,b,…`). */
 const RESOURCE_KEY = /^[A-Za-z_][\w.-]{0,99}$/;
 
@@ -83,7 +87,7 @@ export function parseAgentArgs(argv: readonly string[], cwd: string = process.cw
       return fail(flag.startsWith("--") ? flag : arg, flag.startsWith("--") ? "unknown flag" : `unexpected argument ${JSON.stringify(arg)} (flags start with --)`);
     }
     if (flag === "--help") return { ok: true, help: true };
-    if (flag === "--fetch-functions") {
+    if (flag === "--fetch-functions" || flag === "--no-pre-assign") {
       if (eq !== -1) return fail(flag, "takes no value");
       values.set(flag, "yes");
       continue;
@@ -213,6 +217,7 @@ export function parseAgentArgs(argv: readonly string[], cwd: string = process.cw
       ...(simulate === undefined ? {} : { simulate }),
       ...(fetchFunctions ? { fetchFunctions } : {}),
       ...(aheadDepth === undefined ? {} : { aheadDepth }),
+      ...(values.has("--no-pre-assign") ? { preAssign: false } : {}),
     },
   };
 }

@@ -9,7 +9,10 @@ import { dagFile, tempFile, writeFunctionModules } from "./fixtures.ts";
 // Issue #16 §1: a re-run from failure reuses the old run's succeeded results where they are (no recompute, no copy),
 // runs what did not succeed and what is downstream, links back, and recomputes a reused value lost meanwhile.
 const modules = writeFunctionModules();
-const agent = (name: string) => ({ name, capacity: { cpu: 4, slots: 4 }, functions: [modules.mjs] });
+// "b" takes no pre-assigned attempts: "t" would otherwise be assigned beside "a" (on "b") as soon as "a" is, and the
+// first run would not show that first_available alone puts "t" elsewhere (on "a1"), which makes the re-run's
+// "placed beside the reused input" check meaningful.
+const agent = (name: string) => ({ name, capacity: { cpu: 4, slots: 4 }, functions: [modules.mjs], ...(name === "b" ? { extraArgs: ["--no-pre-assign"] } : {}) });
 const calls = (file: string): string[] => (existsSync(file) ? readFileSync(file, "utf8").split("\n").filter(Boolean) : []);
 
 type Task = DagFile["tasks"][number];

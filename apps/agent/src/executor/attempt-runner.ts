@@ -19,6 +19,7 @@ import { createRedactor, redactReport, secretNamesOf, withSecrets, type ResolveS
 import { ValueContentType } from "../results/value-bytes.ts";
 import type { Executor, JobOutcome } from "./executor.ts";
 import { resolveInputs, type InputValue, type ResultInput } from "./resolve-inputs.ts";
+import { createProducerWaits, producerWaitsOf } from "./producer-waits.ts";
 
 export type AttemptRunnerOptions = {
   readonly machine: string;
@@ -59,6 +60,8 @@ export function createAttemptRunner(options: AttemptRunnerOptions): AttemptRunne
   const { machine, store, fetcher, executor } = options;
   const pending = new Map<string, Pending>();
   const functions = new Map<string, FunctionMeta>(executor.catalogue.map((meta) => [meta.name, meta]));
+  const isRunning = (attemptId: string): boolean => pending.has(attemptId) || resolving.has(attemptId);
+  const producerWaits = createProducerWaits({ has: (runId, taskId) => store.has(runId, taskId), isRunning });
 
   // An input its function takes as a stream or a file: the bytes the store holds in memory, else its file.
   const storedInput = async (runId: string, key: string, taskId: string, as: "stream" | "path", isEncoded: boolean): Promise<InputValue> => {
@@ -135,8 +138,17 @@ export function createAttemptRunner(options: AttemptRunnerOptions): AttemptRunne
   const resolving = new Set<string>();
   const keep = (text: string): string => text;
 
-  /** Runs the item; one that refers to secrets gets their values first, and everything it reports is redacted. */
+  /** Runs the item; what waits here for its value (pre-assigned attempts) goes on once it settled. */
   async function run(item: TaskAssignItem): Promise<TaskFinishedItem> {
+    try {
+      return await runWithSecrets(item);
+    } finally {
+      producerWaits.settled(item.attemptId);
+    }
+  }
+
+  /** One that refers to secrets gets their values first, and everything it reports is redacted. */
+  async function runWithSecrets(item: TaskAssignItem): Promise<TaskFinishedItem> {
     const names = secretNamesOf(item);
     if (names.length === 0) return runCall(item, item, keep);
     if (options.resolveSecrets === undefined) return failed(item, { kind: "non_retryable", message: `this agent cannot resolve secrets (${names.join(", ")})` }, 0);
@@ -154,13 +166,24 @@ export function createAttemptRunner(options: AttemptRunnerOptions): AttemptRunne
   }
 
   async function runCall(item: TaskAssignItem, call: TaskAssignItem, redact: (text: string) => string): Promise<TaskFinishedItem> {
-    const startedAt = performance.now();
+    let startedAt = performance.now();
     const elapsed = (): number => performance.now() - startedAt;
     if (pending.has(item.attemptId) || executor.running().includes(item.attemptId)) {
       return failed(item, { kind: "function_failed", message: `attempt ${item.attemptId} is already running on ${machine}` }, 0);
     }
     const state: Pending = { abortReason: undefined, stopFetching: () => undefined, isInPool: false };
     pending.set(item.attemptId, state);
+    // Pre-assigned: held (outside the pool, its timeout not started) until its producers' values are stored here.
+    const waits = producerWaitsOf(item.runId, item.inputs);
+    if (waits !== undefined) {
+      const stopped = new Promise<undefined>((resolve) => (state.stopFetching = () => resolve(undefined)));
+      const waited = await Promise.race([producerWaits.wait(waits), stopped]);
+      if (state.abortReason !== undefined || waited === undefined || !waited.ok) {
+        pending.delete(item.attemptId);
+        return failed(item, waited !== undefined && !waited.ok && state.abortReason === undefined ? waited.error : abortMessage(state.abortReason ?? "cancelled"), 0);
+      }
+      startedAt = performance.now(); // its timeout and timings count from here, as a queued attempt's from its start
+    }
     // The agent enforces the task's timeout too (from the moment it received the item), not only the server.
     const timer = item.timeoutMs === undefined ? undefined : setLongTimeout(() => abort(item.attemptId, "timeout"), item.timeoutMs);
     // Where the function's result goes if it returns a stream of bytes (removed unless the store took it in).
@@ -245,7 +268,7 @@ export function createAttemptRunner(options: AttemptRunnerOptions): AttemptRunne
     return true;
   }
 
-  return { run, abort, isRunning: (attemptId) => pending.has(attemptId) || resolving.has(attemptId), running: () => [...pending.keys(), ...resolving] };
+  return { run, abort, isRunning, running: () => [...pending.keys(), ...resolving] };
 }
 
 /** Every download of an attempt: how many, their bytes, and the span from the first one's start to the last one's end. */

@@ -33,6 +33,8 @@ export interface LiveMachine {
   storeId: string | null;
   /** Attempts its agent takes beyond its free slots (its hello's `aheadDepth`; 0 for an agent that did not say). */
   aheadDepth: number;
+  /** Its agent holds pre-assigned attempts until their producers' values land (its hello's `preAssign`). */
+  preAssign: boolean;
   lastHeartbeatAt: number | null;
   cpuPercent: number | null;
   memoryUsedMb: number | null;
@@ -61,6 +63,7 @@ export function newMachine(name: string, capacity: Resources, status: LiveMachin
     grantSecret: newGrantSecret(),
     storeId: null,
     aheadDepth: 0,
+    preAssign: false,
     lastHeartbeatAt: null,
     cpuPercent: null,
     memoryUsedMb: null,

@@ -163,6 +163,7 @@ export class InMemoryMachineRegistry implements MachineRegistry {
     machine.fetchesFunctions = hello.fetchesFunctions === true;
     machine.agentVersion = hello.agentVersion;
     machine.aheadDepth = hello.aheadDepth ?? 0;
+    machine.preAssign = hello.preAssign === true;
     machine.socketAddress = connection.address;
     machine.resultPort = connection.resultPort;
     machine.resultUrl = resultUrlOf(machine);

@@ -75,7 +75,7 @@ export class SchedulerLoop {
       case "machine_announced": {
         const { machine } = event;
         const functions = machine.functions.map((fn) => fn.name);
-        const ahead = machine.aheadDepth > 0 ? { aheadDepth: machine.aheadDepth } : {};
+        const ahead = machine.aheadDepth > 0 ? { aheadDepth: machine.aheadDepth, ...(machine.preAssign ? { preAssign: true } : {}) } : {};
         this.dispatch({ type: "machine_joined", now, machine: { name: machine.name, capacity: machine.capacity, functions, status: machine.status, ...ahead } });
         break;
       }

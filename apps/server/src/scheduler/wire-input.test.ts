@@ -30,6 +30,11 @@ describe("when an assignment's inputs are put on the wire", () => {
     expect(wireInput(ctx, "r", { kind: "result", taskId: "a", machine: "holder" }, "target")).toEqual({ kind: "result", taskId: "a", machine: "holder" });
   });
 
+  it("carries a pre-assigned input's producer attempt (after) to the target that makes it, with no fetch", () => {
+    const ctx = context();
+    expect(wireInput(ctx, "r", { kind: "result", taskId: "a", machine: "target", after: "r/a#1" }, "target")).toEqual({ kind: "result", taskId: "a", machine: "target", after: "r/a#1" });
+  });
+
   it("carries an inline task with its own inputs wired the same way", () => {
     const wire = wireInput(context(), "r", { kind: "inline", taskId: "len", fn: "std.length", inputs: [{ kind: "result", taskId: "a", machine: "holder" }], extraArgs: [1], argumentInclusion: "variadic" }, "target");
     expect(wire).toMatchObject({ kind: "inline", taskId: "len", fn: "std.length", extraArgs: [1], argumentInclusion: "variadic", inputs: [{ kind: "result", machine: "holder", fetch: { url: "http://10.0.0.1:7411" } }] });

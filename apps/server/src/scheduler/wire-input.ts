@@ -70,7 +70,8 @@ export function wireInput(ctx: GrantContext, runId: string, input: InputRef, tar
       fetch: { url: holder.resultUrl, grant: grantFor(ctx, holder, keptUnder ?? runId, input.taskId, target, encode) },
     };
   }
-  return { kind: "result", taskId: input.taskId, machine: input.machine, ...held, ...(encode ? { encode } : {}), ...decode };
+  const after = input.after === undefined ? {} : { after: input.after }; // pre-assigned: made on `target`, waited for there
+  return { kind: "result", taskId: input.taskId, machine: input.machine, ...held, ...(encode ? { encode } : {}), ...decode, ...after };
 }
 
 /** From this many inputs held by one machine, an assignment carries one grant naming them all instead of one each. */

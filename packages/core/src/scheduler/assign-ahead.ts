@@ -56,17 +56,24 @@ export function leaveAhead(state: SchedulerState, record: AttemptRecord): void {
 
 /**
  * Queued attempts whose slots the ledger now holds free take them, in assignment order per machine (a head that
- * does not fit yet keeps the ones behind it waiting, as the agent's queue does). Their timeouts start here.
+ * does not fit yet keeps the ones behind it waiting, as the agent's queue does; one pre-assigned and still waiting
+ * for its producer is passed over, as its agent holds it outside the pool). Their timeouts start here.
  */
 export function promoteQueued(state: SchedulerState, now: number): void {
   if (state.ahead.size === 0) return;
   for (const [machine, queue] of state.ahead) {
-    while (queue.length > 0) {
-      const record = state.attempts.get(queue[0]!)!;
+    for (let at = 0; at < queue.length; ) {
+      const record = state.attempts.get(queue[at]!)!;
+      // Pre-assigned and still waiting for a producer's value: its agent holds it outside the pool (`pre-assign.ts`).
+      if (record.waitsFor !== undefined) {
+        at += 1;
+        continue;
+      }
       // The claim is of slots alone: a machine without as many free fails it, so it is not tried (no refusal made).
       if ((state.ledger.freeView(machine)[SLOTS] ?? 0) < record.slots) break;
       if (!state.ledger.claim(record.attemptId, machine, { [SLOTS]: record.slots }).ok) break;
-      queue.shift();
+      if (at === 0) queue.shift();
+      else queue.splice(at, 1);
       record.isQueued = false;
       const timeoutMs = state.runs.get(record.runId)!.compiled.tasks[record.task]!.spec.timeoutMs;
       if (timeoutMs !== undefined) state.timers.push(now + timeoutMs, { kind: "attempt_timeout", attemptId: record.attemptId });

@@ -7,6 +7,7 @@ import type { AttemptRecord, RunState, SchedulerState } from "./scheduler-state.
 import { emitChange, groupClaimant, maxAttempts } from "./run-helpers.ts";
 import { retryDelayMs } from "./retry-delay.ts";
 import { leaveAhead, queueAhead } from "./assign-ahead.ts";
+import { preAssignOnStart, producerSucceeded, withdrawDependents } from "./pre-assign.ts";
 
 // An attempt's life and its task's: queued, started, succeeded or failed (retried, or failing the task and what
 // depends on it), the run's end, and the timers that drive them. `decide` routes events here; nothing here calls back.
@@ -27,7 +28,7 @@ export function enqueue(run: RunState, index: number, now: number, out: Schedule
  * Called by dispatch once the ledger holds the attempt's claim on `machine`: its whole cost, or, `isQueued` (assigned
  * ahead), its cost without slots; its slots are claimed when they free (`promoteQueued`), and its timeout starts then.
  */
-export function startAttempt(state: SchedulerState, run: RunState, index: number, machine: MachineName, attemptId: AttemptId, now: number, out: SchedulerCommand[], isQueued = false): void {
+export function startAttempt(state: SchedulerState, run: RunState, index: number, machine: MachineName, attemptId: AttemptId, now: number, out: SchedulerCommand[], isQueued = false, waitsFor?: AttemptId[]): void {
   const task = run.tasks[index]!;
   const compiled = run.compiled.tasks[index]!;
   task.attempts += 1;
@@ -39,6 +40,7 @@ export function startAttempt(state: SchedulerState, run: RunState, index: number
   run.running += 1;
   const slots = compiled.attemptCost[SLOTS]!;
   const record: AttemptRecord = { runId: run.runId, task: index, attemptId, machine, startedAt: now, slots, isQueued };
+  if (waitsFor !== undefined) record.waitsFor = waitsFor; // pre-assigned (see `pre-assign.ts`)
   state.attempts.set(attemptId, record);
   if (isQueued) queueAhead(state, record);
   emitChange(run, index, now, out);
@@ -52,7 +54,7 @@ export function startAttempt(state: SchedulerState, run: RunState, index: number
     attempt: task.attempts,
     machine,
     fn: spec.fn,
-    inputs: buildInputs(run, compiled),
+    inputs: buildInputs(run, compiled, waitsFor),
     extraArgs: spec.extraArgs ?? NO_ARGS,
     argumentInclusion: spec.argumentInclusion ?? "variadic",
     slots,
@@ -62,13 +64,15 @@ export function startAttempt(state: SchedulerState, run: RunState, index: number
   if (task.placement !== undefined) assign.placement = task.placement;
   out.push(assign);
   if (spec.timeoutMs !== undefined && !isQueued) state.timers.push(now + spec.timeoutMs, { kind: "attempt_timeout", attemptId });
+  if (state.machines.get(machine)?.preAssign === true) preAssignOnStart(state, run, record, now, out, startAttempt);
 }
 
 const NO_ARGS: readonly unknown[] = Object.freeze([]);
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-function buildInputs(run: RunState, task: CompiledTask): InputRef[] {
+/** `waitsFor`: a pre-assigned attempt's producers on its machine, named as `after` by the inputs they make. */
+function buildInputs(run: RunState, task: CompiledTask, waitsFor?: readonly AttemptId[]): InputRef[] {
   const inputs: InputRef[] = new Array<InputRef>(task.inputs.length);
   for (let i = 0; i < task.inputs.length; i++) {
     const input = task.inputs[i]!;
@@ -84,9 +88,11 @@ function buildInputs(run: RunState, task: CompiledTask): InputRef[] {
         argumentInclusion: source.spec.argumentInclusion ?? "variadic",
       };
     } else {
-      const machine = run.tasks[input.source]!.resultMachine;
-      if (machine === null) throw new Error(`scheduler bug: "${task.id}" assigned before "${source.id}" succeeded`);
-      ref = { kind: "result", taskId: source.id, machine };
+      const producer = run.tasks[input.source]!;
+      const machine = producer.resultMachine;
+      if (machine !== null) ref = { kind: "result", taskId: source.id, machine };
+      else if (producer.currentAttempt !== null && waitsFor?.includes(producer.currentAttempt) === true) ref = { kind: "result", taskId: source.id, machine: producer.machine!, after: producer.currentAttempt };
+      else throw new Error(`scheduler bug: "${task.id}" assigned before "${source.id}" succeeded`);
     }
     if (input.encode !== undefined) ref.encode = input.encode;
     if (input.decode !== undefined) ref.decode = input.decode;
@@ -123,6 +129,7 @@ export function takeAttempt(
 export function succeedAttempt(state: SchedulerState, record: AttemptRecord, result: unknown, now: number, out: SchedulerCommand[]): void {
   const run = state.runs.get(record.runId)!;
   const task = run.tasks[record.task]!;
+  producerSucceeded(state, record);
   run.running -= 1;
   task.currentAttempt = null;
   task.state = TaskState.Succeeded;
@@ -144,6 +151,7 @@ export function failAttempt(state: SchedulerState, record: AttemptRecord, error:
   const run = state.runs.get(record.runId)!;
   const task = run.tasks[record.task]!;
   const compiled = run.compiled.tasks[record.task]!;
+  withdrawDependents(state, record, now, out);
   run.running -= 1;
   task.currentAttempt = null;
   task.lastError = error;

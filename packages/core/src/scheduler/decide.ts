@@ -15,10 +15,11 @@ import type {
   SchedulerCommand,
   SchedulerEvent,
 } from "./messages.ts";
-import type { ResolvedRunOptions, RunState, SchedulerState, TaskRuntime } from "./scheduler-state.ts";
+import type { AttemptRecord, ResolvedRunOptions, RunState, SchedulerState, TaskRuntime } from "./scheduler-state.ts";
 import { dispatch } from "./dispatch.ts";
 import { emitChange, groupClaimant } from "./run-helpers.ts";
 import { withdrawQueued } from "./withdraw-queued.ts";
+import { preAssignAfterReport } from "./pre-assign.ts";
 import { announceTimer, endRunEarly, enqueue, failAttempt, finishRun, fireTimers, startAttempt, succeedAttempt, takeAttempt } from "./attempt-lifecycle.ts";
 
 export interface Decision {
@@ -36,6 +37,8 @@ export interface Decision {
 export function decide(state: SchedulerState, event: SchedulerEvent): Decision {
   const out: SchedulerCommand[] = [];
   const now = event.now;
+  // A report frees room in its machine's queue: dependents of what was queued there may be pre-assigned after dispatch.
+  let reported: { readonly record: AttemptRecord; readonly queued: AttemptId[] | undefined } | undefined;
   switch (event.type) {
     case "machine_joined":
       joinMachine(state, event.machine);
@@ -48,7 +51,10 @@ export function decide(state: SchedulerState, event: SchedulerEvent): Decision {
       break;
     case "attempt_succeeded": {
       const record = takeAttempt(state, event.attemptId, event.machine, out);
-      if (record) succeedAttempt(state, record, event.result, now, out);
+      if (record) {
+        if (state.preAssigning) reported = { record, queued: state.ahead.get(record.machine)?.slice() };
+        succeedAttempt(state, record, event.result, now, out);
+      }
       break;
     }
     case "attempt_failed": {
@@ -66,6 +72,7 @@ export function decide(state: SchedulerState, event: SchedulerEvent): Decision {
       break;
   }
   dispatch(state, now, out, startAttempt);
+  if (reported !== undefined) preAssignAfterReport(state, reported.record, reported.queued, now, out, startAttempt);
   announceTimer(state, out);
   return { state, commands: out };
 }
@@ -80,7 +87,9 @@ function joinMachine(state: SchedulerState, machine: MachineAnnouncement): void 
     status: machine.status ?? "online",
     // Never more than its slots: a queue longer than the pool only holds work another machine could start.
     aheadDepth: depth > 0 ? Math.min(depth, capacity[SLOTS] ?? 1) : 0,
+    preAssign: machine.preAssign === true,
   });
+  if (machine.preAssign === true) state.preAssigning = true;
   state.ledger.register(machine.name, capacity);
 }
 

@@ -29,6 +29,11 @@ export interface MachineAnnouncement {
    * announces it; absent or 0: none, for agents that start everything they are given). At most its `slots`.
    */
   readonly aheadDepth?: number;
+  /**
+   * Its agent holds an attempt whose input names `after` until that attempt's value is in its store (see
+   * `pre-assign.ts`). Absent: nothing is pre-assigned to it. Needs `aheadDepth` (a pre-assigned attempt is queued).
+   */
+  readonly preAssign?: boolean;
 }
 
 export interface RunOptions {
@@ -101,6 +106,8 @@ export type InputRef =
       readonly taskId: TaskId;
       /** Where the producer's result lives. */
       readonly machine: MachineName;
+      /** Pre-assigned: the producer's attempt still runs on this same machine; its agent waits for its value. */
+      readonly after?: AttemptId;
       /** Runs on the producer's machine: `fn(value, sourceMachine, targetMachine, ...args)`. */
       readonly encode?: EdgeTransform;
       /** Runs on the consumer's machine with the same two machine names. */

@@ -13,6 +13,8 @@ export interface MachineEntry {
   status: MachineStatus;
   /** Attempts its agent takes beyond its free slots (0 to its slots; see `assign-ahead.ts`). */
   readonly aheadDepth: number;
+  /** Its agent holds an attempt until a producer's value lands in its store (see `pre-assign.ts`). */
+  readonly preAssign: boolean;
 }
 
 export interface TaskRuntime {
@@ -77,6 +79,10 @@ export interface AttemptRecord {
   readonly slots: number;
   /** Assigned ahead and not yet holding its slots: it waits in its machine's `ahead` queue. */
   isQueued: boolean;
+  /** Pre-assigned: the attempts on its machine whose values it still waits for (see `pre-assign.ts`); absent once none. */
+  waitsFor?: AttemptId[] | undefined;
+  /** Attempts pre-assigned to wait for this one's value on its machine. */
+  preAssigned?: AttemptId[] | undefined;
 }
 
 export interface SchedulerConfig {
@@ -102,6 +108,8 @@ export interface SchedulerState {
   readonly ahead: Map<MachineName, AttemptId[]>;
   readonly timers: TimerHeap<TimerItem>;
   announcedTimerAt: number | null;
+  /** A machine that takes pre-assigned attempts has joined (reports then look for dependents to pre-assign). */
+  preAssigning: boolean;
 }
 
 export function createSchedulerState(config: SchedulerConfig = {}): SchedulerState {
@@ -120,5 +128,6 @@ export function createSchedulerState(config: SchedulerConfig = {}): SchedulerSta
     ahead: new Map(),
     timers: new TimerHeap(),
     announcedTimerAt: null,
+    preAssigning: false,
   };
 }

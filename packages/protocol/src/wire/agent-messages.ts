@@ -35,6 +35,11 @@ export type WireInput =
       decode?: z.infer<typeof EdgeTransformJson>;
       /** `grant`, or `shared`: the index of the item's `sharedGrants` entry (one grant naming many inputs of one holder). */
       fetch?: { url: string; grant: string } | { url: string; shared: number };
+      /**
+       * Pre-assigned (an agent that announced `preAssign`): the producer's attempt, assigned to this same machine, whose
+       * value the agent waits for in its own store before it starts this attempt (never with `fetch`).
+       */
+      after?: string;
     }
   | {
       kind: "inline";
@@ -57,6 +62,7 @@ export const WireInput: z.ZodType<WireInput> = z.lazy(() =>
       encode: EdgeTransformJson.optional(),
       decode: EdgeTransformJson.optional(),
       fetch: z.union([z.object({ url: z.string().url(), grant: z.string().min(1) }), z.object({ url: z.string().url(), shared: z.number().int().nonnegative() })]).optional(),
+      after: name.optional(),
     }),
     z.object({
       kind: z.literal("inline"),
@@ -126,6 +132,12 @@ export const AgentHello = z.object({
    * from before it): the server assigns it only what fits its free slots, as before. The server uses at most its slots.
    */
   aheadDepth: z.number().int().min(0).max(MAX_AHEAD_DEPTH).optional(),
+  /**
+   * Pre-assignment capability: this agent holds an attempt whose input names `after` (an attempt assigned to it) until
+   * that attempt's value is in its store, and drops it when that attempt ends without one. Absent (an agent from
+   * before it): nothing is pre-assigned to it. Used only with `aheadDepth` (a pre-assigned attempt is queued there).
+   */
+  preAssign: z.boolean().optional(),
 });
 export type AgentHello = z.infer<typeof AgentHello>;
 
@@ -281,6 +293,7 @@ export const TaskAssignItem = z.object({
   const check = (inputs: readonly WireInput[], path: (string | number)[]): void => {
     inputs.forEach((input, index) => {
       if (input.kind === "inline") return check(input.inputs, [...path, index, "inputs"]);
+      if (input.after !== undefined && input.fetch !== undefined) ctx.addIssue({ code: "custom", path: [...path, index, "after"], message: "an input made on this machine (after) is not fetched" });
       if (input.fetch !== undefined && "shared" in input.fetch && input.fetch.shared >= count) {
         ctx.addIssue({ code: "custom", path: [...path, index, "fetch", "shared"], message: `names shared grant ${input.fetch.shared} of ${count}` });
       }
