@@ -17,6 +17,8 @@ import type { AttemptRecord, MachineEntry, RunState, SchedulerState } from "./sc
 // Kept out, placed the usual way once their inputs exist: collocated tasks, tasks with an inline input or an edge
 // transform, tasks pinned elsewhere, runs placing `load_balanced` (locality would override the balance asked for).
 
+const NONE_TURNED_DOWN: readonly [] = Object.freeze([]) as readonly [];
+
 /** `startAttempt` for a queued attempt that waits on its machine for the attempts `waitsFor`. */
 export type StartPreAssigned = (
   state: SchedulerState,
@@ -95,7 +97,13 @@ function preAssignOne(state: SchedulerState, run: RunState, dependent: number, r
     const held = state.attempts.get(producer)!;
     (held.preAssigned ??= []).push(attemptId);
   }
-  run.tasks[dependent]!.placement = undefined;
+  // Why here, for the run view and the attempt's record: beside the value it waits for.
+  run.tasks[dependent]!.placement = {
+    machine: machine.name,
+    cost: compiled.attemptCost,
+    turnedDown: NONE_TURNED_DOWN,
+    summary: `pre-assigned beside its input "${run.compiled.tasks[record.task]!.id}" on ${machine.name}: starts there once that value is stored`,
+  };
   startAttempt(state, run, dependent, machine.name, attemptId, now, out, true, waitsFor);
   return true;
 }
