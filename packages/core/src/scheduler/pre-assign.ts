@@ -17,7 +17,7 @@ import type { AttemptRecord, MachineEntry, RunState, SchedulerState } from "./sc
 // Kept out, placed the usual way once their inputs exist: collocated tasks, tasks with an inline input or an edge
 // transform, tasks pinned elsewhere, runs placing `load_balanced` (locality would override the balance asked for).
 
-const NONE_TURNED_DOWN: readonly [] = Object.freeze([]) as readonly [];
+const NONE_TURNED_DOWN: readonly [] = Object.freeze([]);
 
 /** `startAttempt` for a queued attempt that waits on its machine for the attempts `waitsFor`. */
 export type StartPreAssigned = (
