@@ -210,7 +210,8 @@ export function describeTurnedDown(turnedDown: readonly TurnedDown[]): string {
     .join(", ");
 }
 
-const NONE_TURNED_DOWN: readonly TurnedDown[] = Object.freeze([]);
+/** The shared empty list of a placement that turned no machine down. */
+export const NONE_TURNED_DOWN: readonly TurnedDown[] = Object.freeze([]);
 
 /**
  * The summary of a placement where no machine was turned down and no input bytes are known, by rule and machine: the

@@ -19,6 +19,8 @@ export type StartAttempt = (
   now: number,
   out: SchedulerCommand[],
   isQueued?: boolean,
+  /** Pre-assigned (`pre-assign.ts`, always queued): the attempts on its machine whose values it waits for. */
+  waitsFor?: AttemptId[],
 ) => void;
 
 /** Placing now (slots free) or ahead (into a machine's queue, see `assign-ahead.ts`). */

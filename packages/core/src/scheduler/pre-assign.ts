@@ -1,7 +1,9 @@
 import { SLOTS, TaskState, type MachineName } from "../dag/model.ts";
 import { allocate, type AllocMachine } from "../placement/allocate.ts";
+import { NONE_TURNED_DOWN } from "../placement/explain.ts";
 import { leaveAhead, withoutSlots } from "./assign-ahead.ts";
 import type { AttemptId, SchedulerCommand } from "./messages.ts";
+import type { StartAttempt } from "./dispatch.ts";
 import { emitChange } from "./run-helpers.ts";
 import type { AttemptRecord, MachineEntry, RunState, SchedulerState } from "./scheduler-state.ts";
 
@@ -17,26 +19,11 @@ import type { AttemptRecord, MachineEntry, RunState, SchedulerState } from "./sc
 // Kept out, placed the usual way once their inputs exist: collocated tasks, tasks with an inline input or an edge
 // transform, tasks pinned elsewhere, runs placing `load_balanced` (locality would override the balance asked for).
 
-const NONE_TURNED_DOWN: readonly [] = Object.freeze([]);
-
-/** `startAttempt` for a queued attempt that waits on its machine for the attempts `waitsFor`. */
-export type StartPreAssigned = (
-  state: SchedulerState,
-  run: RunState,
-  index: number,
-  machine: MachineName,
-  attemptId: AttemptId,
-  now: number,
-  out: SchedulerCommand[],
-  isQueued: true,
-  waitsFor: AttemptId[],
-) => void;
-
 /**
  * `record` was just assigned: pre-assigns its task's dependents that can wait for it on its machine. Not for an
  * attempt dispatch queued ahead (its batch was placed on the queue room it saw: it is tried after the next report).
  */
-export function preAssignOnStart(state: SchedulerState, run: RunState, record: AttemptRecord, now: number, out: SchedulerCommand[], startAttempt: StartPreAssigned): void {
+export function preAssignOnStart(state: SchedulerState, run: RunState, record: AttemptRecord, now: number, out: SchedulerCommand[], startAttempt: StartAttempt): void {
   if (record.isQueued && record.waitsFor === undefined) return;
   preAssignDependents(state, run, record, now, out, startAttempt);
 }
@@ -47,7 +34,7 @@ export function preAssignOnStart(state: SchedulerState, run: RunState, record: A
  * dependents of the attempts queued there before (`before`, some now promoted) or now are tried again — a chain
  * longer than the queue goes on being pre-assigned as its head moves. O(dependents + queue depth).
  */
-export function preAssignAfterReport(state: SchedulerState, reported: AttemptRecord, before: readonly AttemptId[] | undefined, now: number, out: SchedulerCommand[], startAttempt: StartPreAssigned): void {
+export function preAssignAfterReport(state: SchedulerState, reported: AttemptRecord, before: readonly AttemptId[] | undefined, now: number, out: SchedulerCommand[], startAttempt: StartAttempt): void {
   const run = state.runs.get(reported.runId);
   if (run !== undefined) {
     for (const dependent of run.compiled.tasks[reported.task]!.dependents) {
@@ -69,7 +56,7 @@ export function preAssignAfterReport(state: SchedulerState, reported: AttemptRec
 }
 
 /** Pre-assigns to `record`'s machine the dependents of its task that can wait there for it (see above). */
-function preAssignDependents(state: SchedulerState, run: RunState, record: AttemptRecord, now: number, out: SchedulerCommand[], startAttempt: StartPreAssigned): void {
+function preAssignDependents(state: SchedulerState, run: RunState, record: AttemptRecord, now: number, out: SchedulerCommand[], startAttempt: StartAttempt): void {
   const machine = state.machines.get(record.machine);
   if (machine === undefined || !machine.preAssign || machine.status !== "online" || run.cancelReason !== null) return;
   if (run.options.strategy !== "first_available") return;
@@ -79,7 +66,7 @@ function preAssignDependents(state: SchedulerState, run: RunState, record: Attem
 }
 
 /** Pre-assigns task `dependent` to wait for `record` (and its other producers there); false once the machine takes no more. */
-function preAssignOne(state: SchedulerState, run: RunState, dependent: number, record: AttemptRecord, now: number, out: SchedulerCommand[], startAttempt: StartPreAssigned): boolean {
+function preAssignOne(state: SchedulerState, run: RunState, dependent: number, record: AttemptRecord, now: number, out: SchedulerCommand[], startAttempt: StartAttempt): boolean {
   const machine = state.machines.get(record.machine);
   if (machine === undefined || !machine.preAssign || machine.status !== "online" || run.cancelReason !== null) return false;
   if (run.options.strategy !== "first_available" || run.running >= run.options.maxConcurrency) return false;
