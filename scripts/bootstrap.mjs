@@ -63,7 +63,7 @@ async function runTests() {
   must(pnpm(["--filter", "@handoff/db", "run", "codegen"]), "codegen");
   const cluster = startClusterLane(reportDir);
   const status = pnpm(["run", "-w", "test:all", "--summarize", ...rest], { HANDOFF_TEST_REPORT_DIR: reportDir });
-  const clusterStatus = await cluster.done;
+  const clusterStatus = await cluster;
   const summary = summarizeReports(reportDir, newestTurboSummary(startedMs));
   for (const problem of summary.problems) console.error(`✖ ${problem}`);
   if (status !== 0) console.error(`✖ tests failed (exit ${status})`);
@@ -77,7 +77,7 @@ async function runTests() {
   process.exit(!anyFailed && summary.failed === 0 ? 0 : status || clusterStatus || 1);
 }
 
-/** `tests/cluster` in its own process, its output kept in a file and shown once turbo's is done (all of it if it failed). */
+/** `tests/cluster` in its own process, its output kept in a file and shown once turbo's is done (all of it if it failed); resolves with its exit status. */
 function startClusterLane(reportDir) {
   const logFile = path.join(root, "test-results", "cluster-tests.log");
   const fd = openSync(logFile, "w");
@@ -87,7 +87,7 @@ function startClusterLane(reportDir) {
     env: { ...env, HANDOFF_TEST_REPORT_DIR: reportDir },
   });
   closeSync(fd);
-  const done = once(child, "exit").then(([code, signal]) => {
+  return once(child, "exit").then(([code, signal]) => {
     const status = code ?? (signal ? 1 : 0);
     const output = readFileSync(logFile, "utf8");
     const lines = output.trimEnd().split("\n");
@@ -98,7 +98,6 @@ function startClusterLane(reportDir) {
     console.error(`✖ the cluster tests could not start: ${error.message}`);
     return 1;
   });
-  return { done };
 }
 
 function newestTurboSummary(sinceMs) {
