@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import BetterSqlite3 from "better-sqlite3";
@@ -31,6 +32,14 @@ function migrationNames(provider: DatabaseProvider): string[] {
     .filter((e) => e.isDirectory() && existsSync(`${dir}/${e.name}/migration.sql`))
     .map((e) => e.name)
     .sort();
+}
+
+/** A digest of a provider's migrations (names and SQL, in order): equal digests, equal schemas. */
+export function migrationsDigest(provider: DatabaseProvider): string {
+  const dir = fileURLToPath(providerFiles[provider].migrations);
+  const hash = createHash("sha256");
+  for (const name of migrationNames(provider)) hash.update(`${name}\0`).update(readFileSync(`${dir}/${name}/migration.sql`)).update("\0");
+  return hash.digest("hex");
 }
 
 const appliedQuery = `SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`;

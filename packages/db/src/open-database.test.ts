@@ -1,9 +1,12 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { openDatabase, parseDatabaseUrl } from "./open-database.ts";
-import { describeEachDatabase } from "./testing/describe-each-database.ts";
+import { describeEachDatabase, postgresTestServer } from "./testing/describe-each-database.ts";
 
 describe("when a database URL is parsed", () => {
   it("recognises PostgreSQL by its scheme", () => {
@@ -64,3 +67,33 @@ describeEachDatabase("when the server restarts", (database) => {
     expect(await after.runs.markInterrupted(new Date())).toEqual([run.id]);
   });
 });
+
+describe.skipIf(postgresTestServer.isSkipped)("when an empty PostgreSQL database is opened", () => {
+  it("migrates it with the real CLI: every migration recorded as applied", async () => {
+    if (postgresTestServer.problem !== undefined) throw new Error(`HANDOFF_REQUIRE_POSTGRES=1 but PostgreSQL is unreachable: ${postgresTestServer.problem}`);
+    const name = `handoff_test_${randomBytes(6).toString("hex")}`;
+    const admin = new pg.Client({ connectionString: postgresTestServer.url });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE DATABASE "${name}"`);
+      const url = new URL(postgresTestServer.url);
+      url.pathname = `/${name}`;
+      const db = await openDatabase(url.href);
+      try {
+        const applied = await db.client.$queryRawUnsafe<{ count: bigint | number }[]>(`SELECT count(*) AS count FROM "_prisma_migrations" WHERE finished_at IS NOT NULL`);
+        expect(Number(applied[0]?.count)).toBe(migrationCount("postgres"));
+        expect(db.provider).toBe("postgresql");
+      } finally {
+        await db.close();
+      }
+    } finally {
+      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await admin.end();
+    }
+  });
+});
+
+function migrationCount(folder: "sqlite" | "postgres"): number {
+  const dir = fileURLToPath(new URL(`../../../prisma/${folder}/migrations/`, import.meta.url));
+  return readdirSync(dir, { withFileTypes: true }).filter((entry) => entry.isDirectory()).length;
+}

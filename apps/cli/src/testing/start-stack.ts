@@ -3,6 +3,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { copyMigratedSqlite } from "@handoff/db/testing";
 import { createClient, type HandoffClient } from "@handoff/sdk";
 import { exited, freePort, spawnAgent, spawnServer, waitForMachines, type AgentSpec } from "./processes.ts";
 
@@ -23,7 +24,10 @@ export function gateFile(name: string): { readonly path: string; open(): void } 
 
 export interface StackOptions {
   readonly agents?: readonly AgentSpec[];
-  /** Default: a fresh SQLite file in the stack's temp folder. */
+  /**
+   * Default: a fresh SQLite file in the stack's temp folder, already migrated (a copy of the tests' template: the
+   * server's own first migration is covered by the quickstart and install tests).
+   */
   readonly databaseUrl?: string;
   /** Mount the built dashboard (apps/web must be built). */
   readonly web?: boolean;
@@ -69,6 +73,7 @@ export interface Stack {
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "handoff-stack-"));
   if (options.adminTokenFrom !== undefined) copyFileSync(path.join(options.adminTokenFrom, "admin-token"), path.join(dataDir, "admin-token"));
+  if (options.databaseUrl === undefined) await copyMigratedSqlite(path.join(dataDir, "handoff.db"));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const agents = new Map<string, ChildProcess>();

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { openDatabase, type Database } from "../open-database.ts";
+import { copyMigratedSqlite, createMigratedPostgres } from "./migrated-template.ts";
 
 export interface TestDatabase {
   /** The URL openDatabase() was given. */
@@ -20,7 +21,8 @@ export type TestProvider = "sqlite" | "postgresql";
 
 /**
  * A fresh, migrated database that deletes itself: SQLite in a temp folder, or PostgreSQL as a new
- * database `handoff_test_<random>` on the server at `adminUrl`.
+ * database `handoff_test_<random>` on the server at `adminUrl` (both copies of a template migrated once, see
+ * migrated-template.ts).
  * @example
  * const test = await openTestDatabase("postgresql", "postgresql://postgres@127.0.0.1:5432/postgres");
  * await test.db.tokens.list();
@@ -29,11 +31,13 @@ export type TestProvider = "sqlite" | "postgresql";
 export async function openTestDatabase(provider: TestProvider, adminUrl?: string): Promise<TestDatabase> {
   if (provider === "sqlite") {
     const dir = mkdtempSync(path.join(tmpdir(), "handoff-db-"));
-    return track(`file:${path.join(dir, "handoff.db")}`, async () => rmSync(dir, { recursive: true, force: true }));
+    const file = path.join(dir, "handoff.db");
+    await copyMigratedSqlite(file);
+    return track(`file:${file}`, async () => rmSync(dir, { recursive: true, force: true }));
   }
   if (adminUrl === undefined) throw new TypeError('openTestDatabase("postgresql") needs the server\'s URL');
   const name = `handoff_test_${randomBytes(6).toString("hex")}`;
-  await withAdmin(adminUrl, (admin) => admin.query(`CREATE DATABASE "${name}"`));
+  await withAdmin(adminUrl, (admin) => createMigratedPostgres(admin, adminUrl, name));
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   const drop = async () => {
