@@ -202,7 +202,14 @@ export async function startResultServer(options: ResultServerOptions): Promise<R
       "Content-Length": String(4 + header.byteLength + total),
       "Cache-Control": "no-store",
     });
-    response.end(Buffer.concat([length, header, ...bodies]));
+    // One `writev` from the values' own memory: gathering them into one new buffer first cost more than the rest of
+    // the batch (fresh pages touched for the first time, 10 MB for ten thousand 1 KiB values).
+    response.cork();
+    response.write(length);
+    response.write(header);
+    for (const body of bodies) if (body.byteLength > 0) response.write(body);
+    response.end();
+    response.uncork();
   }
 
   // A shared grant (a fan-in's, naming thousands of values) comes with every batch of its consumer: checked once, then
