@@ -16,8 +16,8 @@ export type DirectAnswer = { readonly status: number; readonly headers: Readonly
 export type DirectGetRequest = {
   readonly url: URL;
   readonly headers: Readonly<Record<string, string>>;
-  /** Sent as a `POST` with this body (a batch's request); without it the request is a `GET`. */
-  readonly body?: Uint8Array | undefined;
+  /** Sent as a `POST` with this body, in pieces written together (a batch's request); without it the request is a `GET`. */
+  readonly body?: readonly Uint8Array[] | undefined;
   readonly signal?: AbortSignal | undefined;
   /** Chooses where the body goes; throwing refuses the answer (the request fails with that error). */
   readonly sinkFor: (answer: DirectAnswer) => BodySink;
@@ -237,12 +237,13 @@ function exchangeOn(conn: Connection, request: DirectGetRequest): Promise<Direct
     };
     const path = `${request.url.pathname}${request.url.search}`;
     const { body } = request;
-    const lines = [`${body === undefined ? "GET" : "POST"} ${path} HTTP/1.1`, `Host: ${request.url.host}`, "Connection: keep-alive", ...(body === undefined ? [] : [`Content-Length: ${body.byteLength}`]), ...Object.entries(request.headers).map(([name, value]) => `${name}: ${value}`)];
+    const length = body?.reduce((sum, piece) => sum + piece.byteLength, 0);
+    const lines = [`${body === undefined ? "GET" : "POST"} ${path} HTTP/1.1`, `Host: ${request.url.host}`, "Connection: keep-alive", ...(length === undefined ? [] : [`Content-Length: ${length}`]), ...Object.entries(request.headers).map(([name, value]) => `${name}: ${value}`)];
     if (body === undefined) return void conn.socket.write(`${lines.join("\r\n")}\r\n\r\n`, "latin1");
-    // Head and body leave in one write (`writev`), not two packets.
+    // Head and body leave in one write (`writev`), not several packets.
     conn.socket.cork();
     conn.socket.write(`${lines.join("\r\n")}\r\n\r\n`, "latin1");
-    conn.socket.write(body);
+    for (const piece of body) if (piece.byteLength > 0) conn.socket.write(piece);
     conn.socket.uncork();
   });
 }

@@ -30,7 +30,7 @@ const MAX_REFUSAL_BYTES = 64 * 1024;
  */
 export async function fetchResultBatch(url: string, grants: readonly string[], prove?: FetchProver, taskIds?: readonly string[]): Promise<BatchItemOutcome[] | undefined> {
   const target = new URL("results/batch", withSlash(url));
-  const body = Buffer.from(JSON.stringify(taskIds === undefined ? { grants } : { grants, taskIds }), "utf8");
+  const body = batchBody(grants, taskIds);
   // With one shared grant, the proof covers the names asked for too: a replayed request cannot ask for others.
   const proven = taskIds === undefined ? grants : [...grants, ...taskIds];
   let all: Uint8Array | undefined;
@@ -49,6 +49,27 @@ export async function fetchResultBatch(url: string, grants: readonly string[], p
   if (answer.status === 404 || answer.status === 405) return undefined;
   if (answer.status !== 200 || answer.size < 4) throw new Error(`result server at ${url} answered a batch with HTTP ${answer.status}`);
   return parseBatchAnswer(url, all!, isSlab, taskIds?.length ?? grants.length);
+}
+
+/**
+ * The start of a batch body under one shared grant, `{"grants":[<grant>],"taskIds":`, kept encoded for the last few
+ * grants: a fan-in's grant (~130 KB for 10,000 names) goes with each of its batches, and encoding the whole body anew
+ * each time cost ~1.7 ms a batch (fresh memory for the text and its bytes) against ~0.02 ms for the names alone.
+ */
+const bodyHeads = new Map<string, Buffer>();
+const BODY_HEADS_KEPT = 8;
+
+/** `JSON.stringify({ grants, taskIds })` as UTF-8, in pieces written together. */
+function batchBody(grants: readonly string[], taskIds: readonly string[] | undefined): readonly Uint8Array[] {
+  if (taskIds === undefined || grants.length !== 1) return [Buffer.from(JSON.stringify(taskIds === undefined ? { grants } : { grants, taskIds }), "utf8")];
+  const grant = grants[0]!;
+  let head = bodyHeads.get(grant);
+  if (head === undefined) {
+    head = Buffer.from(`{"grants":${JSON.stringify(grants)},"taskIds":`, "utf8");
+    if (bodyHeads.size >= BODY_HEADS_KEPT) bodyHeads.delete(bodyHeads.keys().next().value!);
+    bodyHeads.set(grant, head);
+  }
+  return [head, Buffer.from(`${JSON.stringify(taskIds)}}`, "utf8")];
 }
 
 /** A batch answer: a 4-byte big-endian header length, the header (a JSON array of entries), the values back to back. */
