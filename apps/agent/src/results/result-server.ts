@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { grantNames, verifyAudience, verifyGrant, type Grant, type GrantEncode, type GrantRejection, type GrantSecret } from "@handoff/protocol/grant";
 import { FETCH_PROOF_HEADER, FETCH_PROOF_MAX_SKEW_MS, verifyFetchProof } from "@handoff/protocol/machine-identity";
+import { createBatchRequestParser, readBodyChunks } from "./batch-request.ts";
 import { Refusal, type ResultFetchError } from "./result-fetch-error.ts";
 import type { ResultStore } from "./result-store.ts";
 import { readExact } from "./read-exact.ts";
@@ -133,8 +134,8 @@ export async function startResultServer(options: ResultServerOptions): Promise<R
     let grants: unknown;
     let taskIds: unknown;
     try {
-      const body = await readBody(request, BATCH_BODY_MAX_BYTES);
-      ({ grants, taskIds } = JSON.parse(body.toString("utf8")) as { grants?: unknown; taskIds?: unknown });
+      const { chunks, length } = await readBodyChunks(request, BATCH_BODY_MAX_BYTES);
+      ({ grants, taskIds } = batchRequests.parse(chunks, length));
     } catch (error) {
       return sendJson(response, 400, { error: { kind: "invalid_request", message: (error as Error).message } });
     }
@@ -155,6 +156,7 @@ export async function startResultServer(options: ResultServerOptions): Promise<R
     // Each item: its grant and the value asked for. A shared grant is checked once for the whole request: looking a
     // 100 KB token up again per item compares it in full each time (V8 hashes long strings by length only).
     const shared = taskIds === undefined ? undefined : checkGrant(secret, (grants as string[])[0]!, at, machine);
+    if (shared?.ok === true) batchRequests.remember((grants as string[])[0]!);
     const names = taskIds as string[] | undefined;
     const count = names?.length ?? grants.length;
     for (let index = 0; index < count; index++) {
@@ -214,6 +216,7 @@ export async function startResultServer(options: ResultServerOptions): Promise<R
 
   // A shared grant (a fan-in's, naming thousands of values) comes with every batch of its consumer: checked once, then
   // remembered until it expires (the few most recent, under the secret they were checked with).
+  const batchRequests = createBatchRequestParser();
   const sharedChecks = new Map<string, { readonly secret: GrantSecret; readonly grant: Grant; readonly named: ReadonlySet<string> }>();
   function checkGrant(secret: GrantSecret, token: string, at: number, machine: string): { ok: true; grant: Grant; named: ReadonlySet<string> } | { ok: false; reason: GrantRejection } {
     const known = sharedChecks.get(token);
@@ -287,17 +290,6 @@ export async function startResultServer(options: ResultServerOptions): Promise<R
         server.closeAllConnections();
       }),
   };
-}
-
-async function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let length = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    length += chunk.byteLength;
-    if (length > limit) throw new Error(`body over ${limit} bytes`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
 }
 
 function decodeIds(runSegment: string, taskSegment: string): { runId: string; taskId: string } | undefined {
