@@ -14,6 +14,7 @@ import { chromium, type Page } from "@playwright/test";
 import { startStack } from "@handoff/cli/testing";
 import { isTerminalRunStatus } from "@handoff/core";
 import type { DagFile } from "@handoff/protocol";
+import { countChromiumCpu, rendererCounters, type ChromiumCpu } from "./support/chromium-cpu.ts";
 import { describeTrace, summariseTrace } from "./support/trace-summary.ts";
 
 const fmt = (n: number, digits = 0): string => n.toLocaleString("en-US", { maximumFractionDigits: digits });
@@ -80,6 +81,8 @@ interface FrameFigures {
   readonly longTasks: number;
   readonly longestTaskMs: number;
   readonly runMs: number;
+  /** Chromium's CPU over the frames, and the gestures made meanwhile (when the user panned). */
+  readonly cpu?: ChromiumCpu & { readonly gestures: number };
 }
 
 function percentile(values: readonly number[], p: number): number {
@@ -175,7 +178,7 @@ let imports = 0;
  * wall-clock figures, so read those from an untraced run. Over that same window it counts the click's long
  * tasks and the cards React Flow mounted.
  */
-async function editorInteractive(page: Page, layers: number, width: number, trace?: string): Promise<{ totalMs: number; importMs: number; drawnMs: number; clickMs: number; drawnAs: "cards" | "painted"; cardMounts: number; longTasksMs: number }> {
+async function editorInteractive(page: Page, layers: number, width: number, trace?: string): Promise<{ totalMs: number; importMs: number; drawnMs: number; clickMs: number; drawnAs: "cards" | "painted"; cardMounts: number; longTasksMs: number; cpu: ChromiumCpu }> {
   const phase = <T>(name: string, run: () => Promise<T>): Promise<T> => (trace === undefined ? run() : traced(page, `${trace}-${name}`, run));
   // Ids of its own: the editor opens on the last import's DAG (restored from its draft), whose cards must not
   // be taken for this import's.
@@ -185,6 +188,8 @@ async function editorInteractive(page: Page, layers: number, width: number, trac
   await page.goto(`${stack.url}/editor`);
   const input = page.getByTestId("import-input");
   await input.waitFor({ state: "attached" });
+  const counters = await rendererCounters(page);
+  const cpuUsed = await countChromiumCpu(counters);
   const imported = performance.now();
   const drawnAs = await phase("import", async () => {
     await input.setInputFiles({ name: "bench.dag.json", mimeType: "application/json", buffer: Buffer.from(JSON.stringify(file)) });
@@ -193,17 +198,20 @@ async function editorInteractive(page: Page, layers: number, width: number, trac
   const drawnAt = performance.now();
   let done = 0;
   let click = { cardMounts: 0, longTasksMs: 0 };
+  let cpu: ChromiumCpu | undefined;
   await phase("click", async () => {
     await page.evaluate(RESET_FRAMES);
     if (drawnAs === "cards") await page.getByTestId(`task-node-${prefix}0_0`).click();
     else await clickFlowPoint(page, 100, 20);
     await page.getByTestId("task-inspector").waitFor({ state: "visible" });
     done = performance.now();
+    cpu = await cpuUsed();
     await page.locator(".task-node.selected").waitFor({ state: "visible" });
     await page.waitForTimeout(500);
     click = await page.evaluate<{ cardMounts: number; longTasksMs: number }>("(() => ({ cardMounts: window.__frames.cardMounts, longTasksMs: window.__frames.longTasks.reduce((a, b) => a + b, 0) }))()");
   });
-  return { totalMs: done - started, importMs: done - imported, drawnMs: drawnAt - imported, clickMs: done - drawnAt, drawnAs, ...click };
+  await counters.detach();
+  return { totalMs: done - started, importMs: done - imported, drawnMs: drawnAt - imported, clickMs: done - drawnAt, drawnAs, ...click, cpu: cpu! };
 }
 
 async function isFinished(runId: string): Promise<boolean> {
@@ -216,11 +224,12 @@ async function isFinished(runId: string): Promise<boolean> {
  * Drags the canvas in a slow circle-ish path and zooms in and out with the wheel, as a person exploring the
  * graph does, until `isDone` says stop (checked between gestures). Each move is one input event per frame.
  */
-async function panAndZoom(page: Page, isDone: () => boolean): Promise<void> {
+async function panAndZoom(page: Page, isDone: () => boolean): Promise<number> {
   const box = (await page.locator(".react-flow").first().boundingBox())!;
   const cx = box.x + box.width / 2;
   const cy = box.y + box.height / 2;
-  for (let gesture = 0; !isDone(); gesture++) {
+  let gesture = 0;
+  for (; !isDone(); gesture++) {
     await page.mouse.move(cx, cy);
     await page.mouse.down();
     const dx = gesture % 2 === 0 ? 160 : -160;
@@ -229,6 +238,7 @@ async function panAndZoom(page: Page, isDone: () => boolean): Promise<void> {
     await page.mouse.up();
     for (let notch = 0; notch < 3 && !isDone(); notch++) await page.mouse.wheel(0, gesture % 2 === 0 ? -120 : 120);
   }
+  return gesture;
 }
 
 /** The run view of a gated run: frames are recorded from when the page is idle until the run succeeds (panning and zooming meanwhile when `pan`). */
@@ -238,20 +248,24 @@ async function liveRunFrames(page: Page, layers: number, width: number, pan = fa
   await page.goto(`${stack.url}/runs/${encodeURIComponent(runId)}`);
   const drawnAs = await drawn(page, "gate", file.tasks.length, 60_000);
   await page.waitForTimeout(300);
+  const counters = await rendererCounters(page);
   await page.evaluate(RESET_FRAMES);
+  const cpuUsed = await countChromiumCpu(counters);
   const started = performance.now();
   // Polled through the API, not the page: a DOM poll would itself cost frames.
   let isDone = false;
-  const gestures = pan ? panAndZoom(page, () => isDone) : Promise.resolve();
+  const gesturing = pan ? panAndZoom(page, () => isDone) : Promise.resolve(0);
   while (!(await isFinished(runId))) await new Promise((resolve) => setTimeout(resolve, 250));
   isDone = true;
-  await gestures;
+  const gestures = await gesturing;
   const runMs = performance.now() - started;
+  const cpu = { ...(await cpuUsed()), gestures };
+  await counters.detach();
   await page.getByTestId("run-status").filter({ hasText: /^(succeeded|failed|cancelled)$/ }).waitFor({ timeout: 60_000 });
   const status = await page.getByTestId("run-status").textContent();
   if (status !== "succeeded") console.log(`  (the ${layers * width}-task run ended ${status})`);
   const { frames, longTasks } = await page.evaluate<{ frames: number[]; longTasks: number[] }>(READ_FRAMES);
-  return { ...frameFigures(frames, longTasks, runMs), drawnAs };
+  return { ...frameFigures(frames, longTasks, runMs), cpu, drawnAs };
 }
 
 /** A 10,000-task DAG (no positions: laid out on import) until its overview is drawn, then panned for 4 s. */
@@ -273,20 +287,26 @@ async function overview10k(page: Page, layers: number, width: number): Promise<{
   }
   const openMs = performance.now() - started;
   await page.waitForTimeout(300);
+  const counters = await rendererCounters(page);
   await page.evaluate(RESET_FRAMES);
+  const cpuUsed = await countChromiumCpu(counters);
   const panStarted = performance.now();
   const box = (await page.getByTestId("canvas").boundingBox())!;
   const cx = box.x + box.width / 2;
   const cy = box.y + box.height / 2;
-  for (let gesture = 0; performance.now() - panStarted < 4_000; gesture++) {
+  let gesture = 0;
+  for (; performance.now() - panStarted < 4_000; gesture++) {
     await page.mouse.move(cx, cy);
     await page.mouse.down();
     const dx = gesture % 2 === 0 ? 200 : -200;
     for (let step = 1; step <= 20; step++) await page.mouse.move(cx + (dx * step) / 20, cy + (step * (gesture % 2 === 0 ? 3 : -3)));
     await page.mouse.up();
   }
+  const panMs = performance.now() - panStarted;
+  const cpu = { ...(await cpuUsed()), gestures: gesture };
+  await counters.detach();
   const { frames, longTasks } = await page.evaluate<{ frames: number[]; longTasks: number[] }>(READ_FRAMES);
-  return { openMs, bytes: text.length, pan: frameFigures(frames, longTasks, performance.now() - panStarted) };
+  return { openMs, bytes: text.length, pan: { ...frameFigures(frames, longTasks, panMs), cpu } };
 }
 
 try {
@@ -296,7 +316,7 @@ try {
   await editorInteractive(page, 2, 5);
 
   if (only.has("a")) {
-    const figures = (run: Awaited<ReturnType<typeof editorInteractive>>): string => `${fmt(run.totalMs)} ms (import → interactive ${fmt(run.importMs)} ms: drawn ${fmt(run.drawnMs)} ms as ${run.drawnAs}, click → inspector ${fmt(run.clickMs)} ms; the click's long tasks until its card is drawn + 500 ms: ${fmt(run.longTasksMs)} ms, ${run.cardMounts} cards mounted)`;
+    const figures = (run: Awaited<ReturnType<typeof editorInteractive>>): string => `${fmt(run.totalMs)} ms (import → interactive ${fmt(run.importMs)} ms: drawn ${fmt(run.drawnMs)} ms as ${run.drawnAs}, click → inspector ${fmt(run.clickMs)} ms; the click's long tasks until its card is drawn + 500 ms: ${fmt(run.longTasksMs)} ms, ${run.cardMounts} cards mounted; import → interactive used Chromium CPU ${fmt(run.cpu.allMs)} ms, page main thread CPU ${fmt(run.cpu.mainThreadMs)} ms)`;
     console.log(`(a) editor, navigation → 1,000-task DAG imported, drawn and a node selected by a click (target: import → interactive < 1,000 ms); ${load()}`);
     // Each repetition imports 10 tasks, then 1,000 (the median of the 1,000-task imports is printed last).
     const bigImports: number[] = [];
@@ -310,8 +330,15 @@ try {
     if (repeat > 1) console.log(`    1,000 tasks, import → interactive: median ${fmt(percentile(bigImports, 50))} ms of ${repeat} (${bigImports.map((ms) => fmt(ms)).join(", ")})`);
   }
 
+  // CPU time, not wall-clock: the figure to compare two builds by on a loaded machine.
+  const cpuLine = (cpu: NonNullable<FrameFigures["cpu"]>): string => {
+    const perGesture = (ms: number): string => (cpu.gestures === 0 ? "" : ` (${fmt(ms / cpu.gestures, 1)} ms per gesture)`);
+    return `Chromium CPU ${fmt(cpu.allMs)} ms${perGesture(cpu.allMs)}, page main thread CPU ${fmt(cpu.mainThreadMs)} ms${perGesture(cpu.mainThreadMs)} (its tasks' wall-clock ${fmt(cpu.taskMs)} ms), ${cpu.gestures} gestures`;
+  };
+  // A slow run on a loaded machine lasts longer and costs more idle frames: CPU per second of the run beside the totals.
+  const cpuRate = (figures: FrameFigures): string => (figures.cpu === undefined ? "" : `; per second: Chromium ${fmt(figures.cpu.allMs / (figures.runMs / 1000))} ms, main thread ${fmt(figures.cpu.mainThreadMs / (figures.runMs / 1000))} ms`);
   const line = (figures: FrameFigures & { drawnAs?: string }): string =>
-    `${figures.drawnAs === undefined ? "" : `${figures.drawnAs}: `}frame p50 ${fmt(figures.p50FrameMs, 1)} ms (${fmt(1000 / Math.max(1, figures.p50FrameMs), 0)} fps), p95 ${fmt(figures.p95FrameMs, 1)} ms, longest ${fmt(figures.longestFrameMs)} ms, ${figures.framesOver50} of ${fmt(figures.frames)} frames over 50 ms, ${figures.longTasks} long tasks (longest ${fmt(figures.longestTaskMs)} ms), ${fmt(figures.runMs / 1000, 1)} s`;
+    `${figures.drawnAs === undefined ? "" : `${figures.drawnAs}: `}frame p50 ${fmt(figures.p50FrameMs, 1)} ms (${fmt(1000 / Math.max(1, figures.p50FrameMs), 0)} fps), p95 ${fmt(figures.p95FrameMs, 1)} ms, longest ${fmt(figures.longestFrameMs)} ms, ${figures.framesOver50} of ${fmt(figures.frames)} frames over 50 ms, ${figures.longTasks} long tasks (longest ${fmt(figures.longestTaskMs)} ms), ${fmt(figures.runMs / 1000, 1)} s${figures.cpu === undefined ? "" : `; ${cpuLine(figures.cpu)}${cpuRate(figures)}`}`;
   if (only.has("b")) {
     const smallRun = await liveRunFrames(page, 2, 5);
     const bigRun = await traced(page, "live-1000", () => liveRunFrames(page, 40, 25));

@@ -1,6 +1,6 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
-import { useMemo } from "react";
+import { memo, useMemo } from "react";
 import { formatBytes } from "../../lib/format.ts";
 import type { TaskView } from "../../lib/trpc/api-types.ts";
 import { useTRPC } from "../../lib/trpc/trpc.ts";
@@ -15,10 +15,17 @@ export function useRunTransfers(runId: string, isActive: boolean) {
 }
 
 /**
- * Where the run's data is: for each machine, the results it holds (a reused one marked, with the run it came from),
- * and the bytes moved between machines (the graph labels each edge that moved a value).
+ * Results named per machine, the rest counted: a 1,000-task run holds hundreds per machine, and every chip is
+ * DOM that each live batch of a running run reconciles and lays out again (the task panel says where any one is).
  */
-export function RunDataPanel({ tasks, moved }: { tasks: readonly TaskView[]; moved: ReturnType<typeof useRunTransfers>["machines"] }) {
+export const MAX_HELD_CHIPS = 30;
+
+/**
+ * Where the run's data is: for each machine, the results it holds (the first `MAX_HELD_CHIPS` named, a reused
+ * one marked with the run it came from) and the bytes moved between machines (the graph labels each edge that
+ * moved a value).
+ */
+export const RunDataPanel = memo(function RunDataPanel({ tasks, moved }: { tasks: readonly TaskView[]; moved: ReturnType<typeof useRunTransfers>["machines"] }) {
   const held = useMemo(() => resultsByMachine(tasks.filter((task) => !task.inline)), [tasks]);
   return (
     <div className="section stack" data-testid="run-data">
@@ -28,12 +35,17 @@ export function RunDataPanel({ tasks, moved }: { tasks: readonly TaskView[]; mov
         <div key={machine} data-testid={`data-machine-${machine}`}>
           <strong className="mono">{machine}</strong> <span className="muted">holds {machineTasks.length} result{machineTasks.length === 1 ? "" : "s"} ({formatBytes(bytes)})</span>
           <div style={{ display: "flex", flexWrap: "wrap", gap: 4, marginTop: 2 }}>
-            {machineTasks.map((task) => (
+            {machineTasks.slice(0, MAX_HELD_CHIPS).map((task) => (
               <span key={task.taskId} className={task.reusedFrom === null ? "chip" : "chip chip-reused"} data-testid={`data-held-${task.taskId}`} title={task.reusedFrom === null ? `${formatBytes(task.result?.size)}` : `${formatBytes(task.result?.size)}, reused from run ${task.reusedFrom}`}>
                 {task.taskId}
                 {task.reusedFrom === null ? "" : " · reused"}
               </span>
             ))}
+            {machineTasks.length > MAX_HELD_CHIPS && (
+              <span className="muted" data-testid={`data-held-more-${machine}`}>
+                and {machineTasks.length - MAX_HELD_CHIPS} more
+              </span>
+            )}
           </div>
         </div>
       ))}
@@ -56,4 +68,4 @@ export function RunDataPanel({ tasks, moved }: { tasks: readonly TaskView[]; mov
       )}
     </div>
   );
-}
+});
