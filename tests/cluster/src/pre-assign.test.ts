@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStack, type Stack } from "@handoff/cli/testing";
 import type { DagFile } from "@handoff/protocol";
@@ -100,5 +100,29 @@ describe("when a chain runs on agents that take pre-assigned attempts", () => {
     expect(ms(withdrawn!.startedAt)).toBeLessThanOrEqual(ms(failedP!.finishedAt));
     expect(ran).toMatchObject({ number: 2, state: "succeeded", machine: retriedP!.machine });
     expect(attempts.get("c")!.length).toBe(2);
+  });
+
+  it("withdraws a pre-assigned dependent whose agent is killed before its producer ends: cancelled, not machine_lost", async () => {
+    await stack.startAgent({ name: "doomed", capacity: { cpu: 4, slots: 2 }, functions });
+    const file = tempFile("pre-assign-killed");
+    const onDoomed = { placement: { kind: "pinned" as const, machine: "doomed" } };
+    const { runId } = await stack.client.startRun(
+      dagFile("pre-assigned-killed", [
+        { id: "c0", fn: "std.constant", extraArgs: [1], ...onDoomed },
+        { id: "p", fn: "t.slow_inc", args: ["c0"], extraArgs: [3000, file], ...onDoomed },
+        { id: "c", fn: "t.double", args: ["p"], maxRetries: 0 },
+      ]),
+    );
+    // c is pre-assigned beside p (with it, at once); once p has started, the agent dies.
+    await expect.poll(() => existsSync(file) && readFileSync(file, "utf8").includes("start doomed"), { timeout: 20_000 }).toBe(true);
+    expect((await attemptsOf(runId)).get("c")?.map((attempt) => [attempt.number, attempt.machine])).toEqual([[1, "doomed"]]);
+    await stack.killAgent("doomed");
+    await stack.startAgent({ name: "doomed", capacity: { cpu: 4, slots: 2 }, functions });
+    expect((await stack.client.watchRun(runId, () => undefined))?.status).toBe("succeeded");
+    expect(await stack.client.getValue(runId, "c")).toBe(4);
+    const kinds = async (taskId: string) => (await stack.client.trpc.runs.attempts.query({ runId, taskId })).map((attempt) => [attempt.number, attempt.state, attempt.error?.kind ?? null]);
+    expect((await kinds("p"))[0]).toEqual([1, "failed", "machine_lost"]);
+    expect(await kinds("c")).toEqual([[1, "cancelled", "cancelled"], [2, "succeeded", null]]);
+    await stack.killAgent("doomed");
   });
 });

@@ -23,7 +23,8 @@ export interface HelloParts {
 
 /**
  * What an admitted agent's hello says, set against what the scheduler holds: attempts the scheduler counted as
- * running there that the agent (on a new connection) does not list are settled (`unannouncedAttempts`); results it
+ * running there that the agent (on a new connection) does not list are settled (`unannouncedAttempts`: lost, or
+ * withdrawn when pre-assigned and still waiting for a producer — they never started); results it
  * finished for runs waiting to resume are adopted; attempts it runs that the scheduler no longer knows (fenced) are
  * aborted; its store is reconciled (a new store id: what the old one held is lost).
  */

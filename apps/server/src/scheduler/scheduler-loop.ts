@@ -1,4 +1,4 @@
-import { attemptErrorKind, createSchedulerState, decide, type RunOutcome, type SchedulerCommand, type SchedulerEvent, type SchedulerState, type TaskChange } from "@handoff/core";
+import { attemptErrorKind, createSchedulerState, decide, waitsForProducer, type RunOutcome, type SchedulerCommand, type SchedulerEvent, type SchedulerState, type TaskChange } from "@handoff/core";
 import type { ResultEvictedItem, TaskAssignItem, TaskFinishedItem, TaskLogItem } from "@handoff/protocol";
 import type { Logger } from "../log.ts";
 import { AttemptBook } from "./attempt-book.ts";
@@ -84,7 +84,7 @@ export class SchedulerLoop {
         break;
       case "machine_went_offline":
         for (const attemptId of event.lostAttempts) {
-          this.attempts.failed(attemptId, { kind: "machine_lost", message: `machine "${event.name}" went offline during the attempt (${event.reason})` });
+          this.recordLost(attemptId, `machine "${event.name}" went offline during the attempt (${event.reason})`);
         }
         this.dispatch({ type: "machine_status_changed", now, name: event.name, status: "offline" });
         break;
@@ -93,9 +93,7 @@ export class SchedulerLoop {
 
   /** A machine's previous agent process is gone (it came back with a new result store): its attempts are lost. */
   previousProcessLost(machine: LiveMachine): void {
-    for (const attemptId of machine.running) {
-      this.attempts.failed(attemptId, { kind: "machine_lost", message: `machine "${machine.name}" restarted during the attempt` });
-    }
+    for (const attemptId of machine.running) this.recordLost(attemptId, `machine "${machine.name}" restarted during the attempt`);
     machine.running.clear();
     if (this.state.machines.get(machine.name)?.status !== "offline") {
       this.dispatch({ type: "machine_status_changed", now: this.options.clock.now(), name: machine.name, status: "offline" });
@@ -254,14 +252,28 @@ export class SchedulerLoop {
     this.dispatch({ type: "attempt_failed", now, attemptId: item.attemptId, machine: machine.name, error: { kind: attemptErrorKind(item.error.kind), message: item.error.message } });
   }
 
-  /** Attempts this machine's agent neither runs nor holds a result of (their assignment or report was lost on the way): lost. */
+  /**
+   * Attempts this machine's agent neither runs nor holds a result of (their assignment or report was lost on the way):
+   * lost — or withdrawn, those pre-assigned that still waited for a producer (they never started).
+   */
   lost(machine: LiveMachine, attemptIds: readonly string[], message: string): void {
     const now = this.options.clock.now();
+    // All recorded before any is dispatched: a producer's loss withdraws the attempts that wait for it.
     for (const attemptId of attemptIds) {
       machine.running.delete(attemptId);
-      this.attempts.failed(attemptId, { kind: "machine_lost", message });
+      this.recordLost(attemptId, message);
+    }
+    for (const attemptId of attemptIds) {
       this.dispatch({ type: "attempt_failed", now, attemptId, machine: machine.name, error: { kind: attemptErrorKind("machine_lost"), message } });
     }
+  }
+
+  /**
+   * Records why an attempt its machine lost ended — unless it was pre-assigned and still waiting for a producer: it
+   * never started, and the core withdraws it (its abort records it cancelled, no `machine_lost`, no retry spent).
+   */
+  private recordLost(attemptId: string, message: string): void {
+    if (!waitsForProducer(this.state, attemptId)) this.attempts.failed(attemptId, { kind: "machine_lost", message });
   }
 
   logs(machine: LiveMachine, items: readonly TaskLogItem[]): void {

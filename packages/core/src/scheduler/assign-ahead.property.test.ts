@@ -183,6 +183,19 @@ function play(s: Scenario, onPreAssigned: () => void = () => undefined): string[
     } else if (choice < 0.84) {
       const status = driver.state.machines.get(m.name)?.status;
       if (agent.isUp) apply(driver.send({ type: "machine_status_changed", now: driver.now, name: m.name, status: status === "draining" ? "online" : "draining" }));
+    } else if (choice > 0.97) {
+      // Its agent came back without a job (its assignment lost on the way): reported lost, started or still waiting.
+      const job = pick(agent.jobs, 0.29);
+      const record = job === undefined ? undefined : driver.state.attempts.get(job.attemptId);
+      if (job && record) {
+        const task = driver.state.runs.get(record.runId)!.tasks[record.task]!;
+        const spent = (): number => task.machineLosses + task.countedFailures;
+        const [wasWaiting, before] = [record.waitsFor !== undefined, spent()];
+        drop(agent, job.attemptId);
+        apply(driver.send({ type: "attempt_failed", now: driver.now, attemptId: job.attemptId, machine: m.name, error: { kind: "machine_lost", message: "came back without it" } }));
+        if (wasWaiting && spent() !== before) violations.push(`${job.attemptId}, lost before it started, spent a retry or a machine loss`);
+        if (!wasWaiting && spent() === before) violations.push(`${job.attemptId}, lost after its producers' values, counted nothing`);
+      }
     } else {
       apply(driver.tick(driver.now + Math.floor(choice * 60)));
     }

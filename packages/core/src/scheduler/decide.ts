@@ -19,7 +19,7 @@ import type { AttemptRecord, ResolvedRunOptions, RunState, SchedulerState, TaskR
 import { dispatch } from "./dispatch.ts";
 import { emitChange, groupClaimant } from "./run-helpers.ts";
 import { withdrawQueued } from "./withdraw-queued.ts";
-import { preAssignAfterReport } from "./pre-assign.ts";
+import { preAssignAfterReport, withdrawLostBeforeStart } from "./pre-assign.ts";
 import { announceTimer, endRunEarly, enqueue, failAttempt, finishRun, fireTimers, startAttempt, succeedAttempt, takeAttempt } from "./attempt-lifecycle.ts";
 
 export interface Decision {
@@ -58,6 +58,7 @@ export function decide(state: SchedulerState, event: SchedulerEvent): Decision {
       break;
     }
     case "attempt_failed": {
+      if (withdrawLostBeforeStart(state, event, now, out)) break;
       const record = takeAttempt(state, event.attemptId, event.machine, out);
       if (record) failAttempt(state, record, event.error, now, out);
       break;

@@ -70,6 +70,38 @@ describe("dependents pre-assigned to their producer's machine", () => {
     expect(driver.state.ledger.totalUsed()).toBe(0);
   });
 
+  it("withdraws a waiting dependent its agent came back without (machine_lost before it started): no retry spent, no loss counted, placed again", () => {
+    const driver = cluster(true, 2, 2);
+    driver.submit("r", chain(3, { maxRetries: 0 }));
+    expect(driver.state.ahead.get("m0")).toEqual(["r/t1#1", "r/t2#1"]); // t1 waits for t0, t2 for t1
+    const lost = driver.fail("t1", 'machine "m0" came back without the attempt', "machine_lost");
+    expect(lost.filter((c) => c.type === "abort_attempt").map((c) => c.type === "abort_attempt" && [c.attemptId, c.reason])).toEqual([["r/t1#1", "cancelled"], ["r/t2#1", "cancelled"]]);
+    const t1 = driver.state.runs.get("r")!.tasks[1]!;
+    expect([t1.machineLosses, t1.countedFailures, t1.lastError, t1.currentAttempt]).toEqual([0, 0, null, null]);
+    expect(driver.taskState("r", "t1")?.state).toBe("waiting_for_dependencies");
+    expect(driver.taskState("r", "t1")?.reason).toContain('withdrawn from "m0": lost before it started');
+    expect(lost.some((c) => c.type === "task_changed" && c.change.error !== undefined)).toBe(false);
+    expect(driver.state.ahead.get("m0")).toBeUndefined();
+    expect(driver.state.ledger.used("m0")[SLOTS]).toBe(1); // t0's alone
+    // t0's report: t1 is placed again (and t2 pre-assigned after it); the run succeeds with no retry to spend.
+    expect(assigns(driver.succeed("t0")).map((a) => a.attemptId)).toEqual(["r/t1#2", "r/t2#2"]);
+    driver.succeed("t1");
+    driver.succeed("t2");
+    expect(driver.outcome("r")?.status).toBe("succeeded");
+    expect(driver.state.ledger.totalUsed()).toBe(0);
+  });
+
+  it("still counts as lost a dependent missing after its producer succeeded (its agent may have started it)", () => {
+    const driver = cluster(true);
+    driver.submit("r", chain(2));
+    driver.succeed("t0");
+    expect(driver.state.attempts.get("r/t1#1")?.waitsFor).toBeUndefined();
+    driver.fail("t1", "came back without it", "machine_lost");
+    const t1 = driver.state.runs.get("r")!.tasks[1]!;
+    expect([t1.machineLosses, t1.lastError?.kind]).toEqual([1, "machine_lost"]);
+    expect(assigns(driver.log).at(-1)).toMatchObject({ attemptId: "r/t1#2" });
+  });
+
   it("keeps out what must be placed the usual way: pinned elsewhere, collocated, transformed or inline inputs, load_balanced runs", () => {
     const driver = cluster(true, 2, 2);
     driver.submit("r", [

@@ -2,7 +2,7 @@ import { SLOTS, TaskState, type MachineName } from "../dag/model.ts";
 import { allocate, type AllocMachine } from "../placement/allocate.ts";
 import { NONE_TURNED_DOWN } from "../placement/explain.ts";
 import { leaveAhead, withoutSlots } from "./assign-ahead.ts";
-import type { AttemptId, SchedulerCommand } from "./messages.ts";
+import type { AttemptId, SchedulerCommand, SchedulerEvent } from "./messages.ts";
 import type { StartAttempt } from "./dispatch.ts";
 import { emitChange } from "./run-helpers.ts";
 import type { AttemptRecord, MachineEntry, RunState, SchedulerState } from "./scheduler-state.ts";
@@ -164,18 +164,46 @@ export function withdrawDependents(state: SchedulerState, record: AttemptRecord,
   for (const id of record.preAssigned) {
     const waiting = state.attempts.get(id);
     if (waiting?.waitsFor?.includes(record.attemptId) !== true) continue;
-    const run = state.runs.get(waiting.runId)!;
-    const task = run.tasks[waiting.task]!;
-    state.attempts.delete(id);
-    state.ledger.release(id);
-    if (waiting.isQueued) leaveAhead(state, waiting);
-    out.push({ type: "abort_attempt", runId: run.runId, taskId: run.compiled.tasks[waiting.task]!.id, attemptId: id, machine: waiting.machine, reason: "cancelled" });
-    run.running -= 1;
-    task.currentAttempt = null;
-    task.state = TaskState.WaitingForDependencies;
-    task.reason = `withdrawn from "${waiting.machine}": its input's attempt ${record.attemptId} ended without a value; waiting for its inputs`;
-    task.placement = undefined;
-    emitChange(run, waiting.task, now, out);
-    withdrawDependents(state, waiting, now, out);
+    withdraw(state, waiting, `its input's attempt ${record.attemptId} ended without a value`, now, out);
   }
+}
+
+/**
+ * An attempt reported lost (`machine_lost`: its agent came back without it — restarted, or its assignment never
+ * arrived) while still pre-assigned and waiting for a producer's value never started: it is withdrawn as when that
+ * producer fails (no retry spent, no loss counted), not failed. True when it was; false leaves the report to
+ * `failAttempt` (an attempt whose producers all succeeded may have started: it stays lost).
+ */
+export function withdrawLostBeforeStart(state: SchedulerState, event: Extract<SchedulerEvent, { type: "attempt_failed" }>, now: number, out: SchedulerCommand[]): boolean {
+  if (event.error.kind !== "machine_lost" || !waitsForProducer(state, event.attemptId)) return false;
+  const waiting = state.attempts.get(event.attemptId)!;
+  if (waiting.machine !== event.machine) return false;
+  withdraw(state, waiting, `lost before it started (${event.error.message})`, now, out);
+  return true;
+}
+
+/**
+ * Whether attempt `attemptId` is pre-assigned and still waiting for a producer's value the scheduler has not seen
+ * (so its agent cannot have started it): losing it withdraws it; the server records no `machine_lost` for it.
+ */
+export function waitsForProducer(state: SchedulerState, attemptId: AttemptId): boolean {
+  return state.attempts.get(attemptId)?.waitsFor !== undefined;
+}
+
+/** Withdraws `waiting`, a pre-assigned attempt still waiting for a producer, and what waits for it in turn. */
+function withdraw(state: SchedulerState, waiting: AttemptRecord, why: string, now: number, out: SchedulerCommand[]): void {
+  const id = waiting.attemptId;
+  const run = state.runs.get(waiting.runId)!;
+  const task = run.tasks[waiting.task]!;
+  state.attempts.delete(id);
+  state.ledger.release(id);
+  if (waiting.isQueued) leaveAhead(state, waiting);
+  out.push({ type: "abort_attempt", runId: run.runId, taskId: run.compiled.tasks[waiting.task]!.id, attemptId: id, machine: waiting.machine, reason: "cancelled" });
+  run.running -= 1;
+  task.currentAttempt = null;
+  task.state = TaskState.WaitingForDependencies;
+  task.reason = `withdrawn from "${waiting.machine}": ${why}; waiting for its inputs`;
+  task.placement = undefined;
+  emitChange(run, waiting.task, now, out);
+  withdrawDependents(state, waiting, now, out);
 }
