@@ -42,6 +42,9 @@ interface Holding {
 }
 
 const EMPTY: Readonly<Record<string, number>> = Object.freeze({});
+
+/** The change log's bound: past it the oldest changes are dropped at once, and a reader that missed them starts over. */
+const MAX_LOGGED_CHANGES = 4096;
 const OK: ClaimResult = Object.freeze({ ok: true });
 
 /**
@@ -71,17 +74,49 @@ export class ResourceLedger {
    * comes and goes at every claim reallocates its table each time, measured ~1 µs) when the machine's claims change.
    */
   readonly #free = new Map<MachineName, Readonly<Record<string, number>> | undefined>();
+  /**
+   * The machines whose free capacity changed, one entry per change, so a reader that keeps something derived from
+   * every machine's free capacity (the placement explanations' tallies) revisits only those: change `n` is
+   * `#changes[n - #changesBase]`. Bounded by `MAX_LOGGED_CHANGES`.
+   */
+  #changes: MachineName[] = [];
+  #changesBase = 0;
+
+  /** How many changes of a machine's free capacity (or capacity) there have been: the next change's number. */
+  get changeCount(): number {
+    return this.#changesBase + this.#changes.length;
+  }
+
+  /** The machine of change number `n`; undefined once the bounded log dropped it (or before it happened). */
+  changedMachine(n: number): MachineName | undefined {
+    return this.#changes[n - this.#changesBase];
+  }
+
+  /** The number of the oldest change still logged (a reader behind it reads every machine again). */
+  get oldestLoggedChange(): number {
+    return this.#changesBase;
+  }
+
+  #changed(machine: MachineName): void {
+    if (this.#changes.length >= MAX_LOGGED_CHANGES) {
+      this.#changesBase += this.#changes.length;
+      this.#changes = [];
+    }
+    this.#changes.push(machine);
+  }
 
   /** Sets the machine's TOTAL capacity; claims already held on it stay. */
   register(machine: MachineName, capacity: Resources): void {
     this.#capacity.set(machine, { ...capacity });
     this.#free.set(machine, undefined);
+    this.#changed(machine);
   }
 
   /** Forgets the machine's capacity (no new claims); claims on it stay until their claimants release. */
   remove(machine: MachineName): void {
     this.#capacity.delete(machine);
     this.#free.delete(machine);
+    this.#changed(machine);
     if ((this.#claimantCount.get(machine) ?? 0) > 0) return;
     this.#claimantCount.delete(machine);
     this.#used.delete(machine);
@@ -171,6 +206,7 @@ export class ResourceLedger {
     this.#holdings.delete(claimant);
     for (const { machine, cost } of held) {
       this.#free.set(machine, undefined);
+      this.#changed(machine);
       const claimants = (this.#claimantCount.get(machine) ?? 1) - 1;
       this.#claimantCount.set(machine, claimants);
       if (claimants <= 0) {
@@ -222,5 +258,6 @@ export class ResourceLedger {
     }
     addInto(used, cost);
     this.#free.set(machine, undefined);
+    this.#changed(machine);
   }
 }

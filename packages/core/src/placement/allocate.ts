@@ -29,6 +29,32 @@ export interface AllocateOptions {
   readonly strategy?: Strategy;
   /** Moved to the front of the machine order (Handoff's "this node first"). */
   readonly localMachine?: MachineName;
+  /**
+   * `load_balanced`'s choice among the machines as given (before the batch takes anything), when the caller keeps an
+   * index of it (the scheduler's `balance-index.ts`): it must answer what the scan would — the machine, null when none
+   * fits, undefined when none offers the functions. Asked for a lone task's first pick; the scan does the rest.
+   */
+  readonly chooseLoadBalanced?: (cost: Resources, functions: readonly string[]) => AllocMachine | null | undefined;
+}
+
+/** The keys `load_balanced` weighs for a cost: its positive keys, else `slots` alone. */
+export function balanceKeys(cost: Resources): { readonly keys: readonly string[]; readonly hasPositive: boolean } {
+  const positiveKeys = Object.keys(cost).filter((key) => (cost[key] ?? 0) > 0);
+  return positiveKeys.length > 0 ? { keys: positiveKeys, hasPositive: true } : { keys: [SLOTS], hasPositive: false };
+}
+
+/**
+ * `load_balanced`'s score of a machine with `free` capacity left for `cost`: the smallest fraction of its total left
+ * free after it (`(free − cost) / total`) over `keys` (the cost's own when `hasPositive`, else free slots).
+ */
+export function balanceScore(machine: AllocMachine, free: Resources, cost: Resources, keys: readonly string[], hasPositive: boolean): number {
+  let score = Number.POSITIVE_INFINITY;
+  for (const key of keys) {
+    const denominator = machine.total?.[key] ?? machine.free[key] ?? 0;
+    const after = (free[key] ?? 0) - (hasPositive ? (cost[key] ?? 0) : 0);
+    score = Math.min(score, denominator > 0 ? after / denominator : 0);
+  }
+  return score;
 }
 
 /** Why a task was left unplaced: busy machines (it will fit later) or no machine that could ever take it. */
@@ -46,7 +72,8 @@ export interface Allocation {
   readonly waiting: ReadonlyMap<TaskId, WaitReason>;
 }
 
-function offersAll(machine: AllocMachine, functions: Iterable<string>): boolean {
+/** Whether the machine offers every one of the functions. */
+export function offersAll(machine: AllocMachine, functions: Iterable<string>): boolean {
   if (machine.functions === undefined) return true;
   for (const fn of functions) if (!machine.functions.has(fn)) return false;
   return true;
@@ -125,6 +152,7 @@ class BatchPlacer {
   readonly #strategy: Strategy;
   readonly #hasNoMachine: boolean;
   readonly #localMachine: MachineName | undefined;
+  readonly #chooseIndexed: AllocateOptions["chooseLoadBalanced"];
   /** By name, each name once. */
   readonly #sorted: readonly AllocMachine[];
   /** `first_available`'s order (the local machine first, then the last one used), made at its first task. */
@@ -142,6 +170,7 @@ class BatchPlacer {
     this.#strategy = options.strategy ?? "first_available";
     this.#hasNoMachine = machines.length === 0;
     this.#localMachine = options.localMachine;
+    this.#chooseIndexed = options.chooseLoadBalanced;
     this.#sorted = sortedByName(machines);
   }
 
@@ -170,7 +199,9 @@ class BatchPlacer {
     if (this.#placePreferred(group, cost, functions)) return;
 
     if (this.#strategy === "load_balanced") {
-      const chosen = this.#chooseLoadBalanced(cost, functions);
+      // Nothing taken yet: every machine's free capacity is the caller's, which its index knows.
+      const indexed = this.#takenName === undefined && group.members.length === 0 ? this.#chooseIndexed : undefined;
+      const chosen = indexed !== undefined ? indexed(cost, group.root.functions ?? []) : this.#chooseLoadBalanced(cost, functions);
       if (chosen === undefined) {
         this.#settleWaiting(group, this.#noCandidate(group, functions));
         return;
@@ -251,8 +282,7 @@ class BatchPlacer {
    * machine offers the functions.
    */
   #chooseLoadBalanced(cost: Resources, functions: Iterable<string>): AllocMachine | null | undefined {
-    const positiveKeys = Object.keys(cost).filter((key) => (cost[key] ?? 0) > 0);
-    const keys = positiveKeys.length > 0 ? positiveKeys : [SLOTS];
+    const { keys, hasPositive } = balanceKeys(cost);
     let hasCandidate = false;
     let chosen: AllocMachine | null = null;
     let bestScore = Number.NEGATIVE_INFINITY;
@@ -261,12 +291,7 @@ class BatchPlacer {
       hasCandidate = true;
       const free = this.#free(machine);
       if (!fits(free, cost)) continue;
-      let score = Number.POSITIVE_INFINITY;
-      for (const key of keys) {
-        const denominator = machine.total?.[key] ?? machine.free[key] ?? 0;
-        const after = (free[key] ?? 0) - (positiveKeys.length > 0 ? (cost[key] ?? 0) : 0);
-        score = Math.min(score, denominator > 0 ? after / denominator : 0);
-      }
+      const score = balanceScore(machine, free, cost, keys, hasPositive);
       if (chosen === null || score > bestScore) {
         chosen = machine;
         bestScore = score;

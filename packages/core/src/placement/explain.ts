@@ -140,17 +140,42 @@ export function explainPlacement(
   options: ExplainOptions,
 ): PlacementExplanation {
   // Sorted once, so every machine's short keys come in one order and group together.
-  const costKeys = Object.keys(request.cost);
-  if (costKeys.length > 1) costKeys.sort();
+  const costKeys = sortedCostKeys(request.cost);
   // Made when a machine is turned down: with one machine, the chosen one, there is none.
   let tallies: Tally[] | undefined;
   for (const machine of machines) {
     if (machine.name === chosen) continue;
     const verdict = verdictOf(request, machine, costKeys);
-    const short = verdict === TurnDown.TooSmall ? shortKeys(machine.total ?? {}, request.cost, costKeys) : verdict === TurnDown.Lacks ? shortKeys(machine.free, request.cost, costKeys) : "";
-    tally((tallies ??= []), verdict, short);
+    tally((tallies ??= []), verdict, shortOf(request, machine, costKeys, verdict));
   }
-  const turnedDown = tallies === undefined ? NONE_TURNED_DOWN : tallies.map(turnedDownOf).sort((a, b) => b.count - a.count || (a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0));
+  return explanationOf(request, tallies === undefined ? NONE_TURNED_DOWN : tallies.map(turnedDownOf).sort(byCountThenReason), chosen, options);
+}
+
+/** The cost's keys in one order (sorted), so the short keys of every machine come alike. */
+export function sortedCostKeys(cost: Resources): string[] {
+  const costKeys = Object.keys(cost);
+  if (costKeys.length > 1) costKeys.sort();
+  return costKeys;
+}
+
+/** Why `machine` turns the request down, and the keys it is short of (Lacks: free; TooSmall: total; else ""). */
+export function turnDownOf(request: ExplainRequest, machine: ExplainMachine, costKeys: readonly string[]): { readonly reason: TurnDown; readonly short: string } {
+  const reason = verdictOf(request, machine, costKeys);
+  return { reason, short: shortOf(request, machine, costKeys, reason) };
+}
+
+function shortOf(request: ExplainRequest, machine: ExplainMachine, costKeys: readonly string[], verdict: TurnDown): string {
+  return verdict === TurnDown.TooSmall ? shortKeys(machine.total ?? {}, request.cost, costKeys) : verdict === TurnDown.Lacks ? shortKeys(machine.free, request.cost, costKeys) : "";
+}
+
+/**
+ * The order of the turned-down list: most machines first, then by reason; a stable sort keeps the tallies' first-seen
+ * order (the machines' order) among equals.
+ */
+export const byCountThenReason = (a: TurnedDown, b: TurnedDown): number => b.count - a.count || (a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0);
+
+/** The explanation of a decision from its turned-down list (sorted by `byCountThenReason`). */
+export function explanationOf(request: ExplainRequest, turnedDown: readonly TurnedDown[], chosen: MachineName | null, options: ExplainOptions): PlacementExplanation {
   const inputBytes = options.inputBytes === undefined || chosen === null ? undefined : { here: options.inputBytes.on(chosen), total: options.inputBytes.total };
   if (chosen === null) return { machine: null, cost: request.cost, turnedDown, summary: waitingSummary(turnedDown) };
   const rule = ruleOf(request, chosen, options);
@@ -161,7 +186,7 @@ export function explainPlacement(
 }
 
 /** Machines turned down for one reason (and, for lacks / too small, the same keys short), in first-seen order. */
-interface Tally {
+export interface Tally {
   readonly reason: TurnDown;
   readonly short: string;
   count: number;
@@ -181,7 +206,8 @@ function tally(tallies: Tally[], reason: TurnDown, short: string): void {
   tallies.push({ reason, short, count: 1 });
 }
 
-function turnedDownOf({ reason, short, count }: Tally): TurnedDown {
+/** A tally as the explanation lists it. */
+export function turnedDownOf({ reason, short, count }: Tally): TurnedDown {
   return short === "" ? { reason, count } : { reason, resources: short.split(","), count };
 }
 

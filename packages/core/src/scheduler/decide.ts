@@ -90,6 +90,7 @@ function joinMachine(state: SchedulerState, machine: MachineAnnouncement): void 
     aheadDepth: depth > 0 ? Math.min(depth, capacity[SLOTS] ?? 1) : 0,
     preAssign: machine.preAssign === true,
   });
+  state.machineChanges += 1;
   if (machine.preAssign === true) state.preAssigning = true;
   state.ledger.register(machine.name, capacity);
 }
@@ -104,6 +105,7 @@ function changeMachineStatus(
   const machine = state.machines.get(name);
   if (!machine) return;
   machine.status = status;
+  state.machineChanges += 1;
   if (status !== "online") withdrawQueued(state, name, status === "draining" ? "it is draining" : "it went offline", now, out);
   if (status !== "offline") return;
   const lost = [...state.attempts.values()].filter((record) => record.machine === name);

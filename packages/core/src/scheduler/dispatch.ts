@@ -6,6 +6,7 @@ import type { ExplainMachine, PlacementExplanation } from "../placement/explain.
 import { explainAttempt, explainMachines, onlineMachines } from "./explain-attempt.ts";
 import type { AttemptId, SchedulerCommand } from "./messages.ts";
 import { reusedInputHolder } from "./reused-input-holder.ts";
+import { chooseBalanced } from "./balance-index.ts";
 import { aheadMachines, promoteQueued, withoutSlots } from "./assign-ahead.ts";
 import { emitChange, groupClaimant } from "./run-helpers.ts";
 import type { RunState, SchedulerState } from "./scheduler-state.ts";
@@ -120,7 +121,10 @@ function dispatchRun(
   if (taken === undefined) return false;
 
   const { strategy } = run.options;
-  const options: AllocateOptions = state.config.localMachine === undefined ? { strategy } : { strategy, localMachine: state.config.localMachine };
+  const options: { -readonly [K in keyof AllocateOptions]: AllocateOptions[K] } = { strategy };
+  if (state.config.localMachine !== undefined) options.localMachine = state.config.localMachine;
+  // Placing now, the machines are `onlineMachines`' views of the ledger, which the balance index keeps scored.
+  if (strategy === "load_balanced" && !isAhead) options.chooseLoadBalanced = (cost, functions) => chooseBalanced(state, machines, cost, functions);
   const allocation: Allocation = batch !== undefined ? allocate(batch, machines, options) : { placed: new Map(), waiting: new Map() };
 
   let keep: number[] | undefined;

@@ -3,7 +3,7 @@ import type { AllocMachine, AllocTask } from "../placement/allocate.ts";
 import { groupPlacementCost } from "../placement/attempt-cost.ts";
 import {
   classifyCandidates,
-  explainPlacement,
+  explanationOf,
   type CandidateVerdict,
   type ExplainMachine,
   type ExplainOptions,
@@ -13,6 +13,7 @@ import {
 import type { RunId } from "./messages.ts";
 import type { MachineEntry, RunState, SchedulerState } from "./scheduler-state.ts";
 import type { ResourceLedger } from "../ledger/resource-ledger.ts";
+import { indexedTurnedDown } from "./turn-down-index.ts";
 
 // The scheduler's side of "why here, why waiting": the machines and the request as `dispatch` saw them, explained
 // once per placement attempt, and the on-demand view of one task (`explainTask`).
@@ -41,29 +42,34 @@ class LedgerMachine implements ExplainMachine {
 }
 
 // Built once per set of machines, not per dispatch: allocating a view per machine at every decision doubled the
-// scheduler's garbage. Checked by identity (a machine that joins again is a new entry).
-const views = new WeakMap<SchedulerState, LedgerMachine[]>();
+// scheduler's garbage. Kept while `machineChanges` stays the same (no machine joined or changed status), else checked by
+// identity (a machine that joins again is a new entry).
+const views = new WeakMap<SchedulerState, { list: LedgerMachine[]; changes: number }>();
 
 /** Every known machine with its free capacity read from the ledger when asked (frozen views, no copies). */
 export function explainMachines(state: SchedulerState): readonly ExplainMachine[] {
   const known = views.get(state);
-  if (known !== undefined && known.length === state.machines.size) {
+  if (known !== undefined && known.changes === state.machineChanges) return known.list;
+  if (known !== undefined && known.list.length === state.machines.size) {
     let index = 0;
     let isSame = true;
     for (const entry of state.machines.values()) {
-      if (known[index++]!.entry !== entry) {
+      if (known.list[index++]!.entry !== entry) {
         isSame = false;
         break;
       }
     }
-    if (isSame) return known;
+    if (isSame) {
+      known.changes = state.machineChanges;
+      return known.list;
+    }
   }
   const list = [...state.machines.values()].map((entry) => new LedgerMachine(entry, state.ledger));
-  views.set(state, list);
+  views.set(state, { list, changes: state.machineChanges });
   return list;
 }
 
-const onlineViews = new WeakMap<SchedulerState, { readonly all: readonly ExplainMachine[]; readonly statuses: readonly string[]; readonly online: readonly ExplainMachine[] }>();
+const onlineViews = new WeakMap<SchedulerState, { readonly all: readonly ExplainMachine[]; readonly statuses: readonly string[]; readonly online: readonly ExplainMachine[]; changes: number }>();
 
 /**
  * The online machines as `allocate` sees them, by name, free capacity read live from the ledger: the same views as
@@ -73,13 +79,17 @@ export function onlineMachines(state: SchedulerState): readonly AllocMachine[] {
   const all = explainMachines(state);
   const known = onlineViews.get(state);
   if (known !== undefined && known.all === all) {
+    if (known.changes === state.machineChanges) return known.online;
     let isSame = true;
     for (let i = 0; i < all.length && isSame; i++) isSame = all[i]!.status === known.statuses[i];
-    if (isSame) return known.online;
+    if (isSame) {
+      known.changes = state.machineChanges;
+      return known.online;
+    }
   }
   // By name: `allocate` takes them in that order, and finds them so without sorting at every decision.
   const online = all.filter((machine) => machine.status === "online").sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  onlineViews.set(state, { all, statuses: all.map((machine) => machine.status), online });
+  onlineViews.set(state, { all, statuses: all.map((machine) => machine.status), online, changes: state.machineChanges });
   return online;
 }
 
@@ -121,7 +131,11 @@ export function requestOf(run: RunState, index: number, entry: AllocTask): Expla
   return request;
 }
 
-/** Explains one placement attempt of `dispatch`: `chosen` is allocate's machine, or null when the task waits. */
+/**
+ * Explains one placement attempt of `dispatch`: `chosen` is allocate's machine, or null when the task waits. `machines`
+ * is `explainMachines(state)`; the turned-down machines are counted as `explainPlacement` counts them, by the
+ * per-request index of `turn-down-index.ts` (it revisits only the machines whose claims changed since).
+ */
 export function explainAttempt(
   state: SchedulerState,
   run: RunState,
@@ -130,7 +144,8 @@ export function explainAttempt(
   machines: readonly ExplainMachine[],
   chosen: MachineName | null,
 ): PlacementExplanation {
-  return explainPlacement(requestOf(run, index, entry), machines, chosen, explainOptions(state, run, index));
+  const request = requestOf(run, index, entry);
+  return explanationOf(request, indexedTurnedDown(state, request, machines, chosen), chosen, explainOptions(state, run, index));
 }
 
 /** What one task is doing and why, now: the on-demand query (full candidate list included). */

@@ -99,6 +99,8 @@ export interface SchedulerConfig {
 export interface SchedulerState {
   readonly config: Required<Omit<SchedulerConfig, "localMachine" | "resultBytes">> & Pick<SchedulerConfig, "resultBytes"> & { readonly localMachine: MachineName | undefined };
   readonly machines: Map<MachineName, MachineEntry>;
+  /** Counts machines joining and changing status: views derived from `machines` are kept while it stays the same. */
+  machineChanges: number;
   readonly ledger: ResourceLedger;
   readonly runs: Map<RunId, RunState>;
   /** Runs with work left, in submission order (dispatch order). */
@@ -121,6 +123,7 @@ export function createSchedulerState(config: SchedulerConfig = {}): SchedulerSta
       ...(config.resultBytes === undefined ? {} : { resultBytes: config.resultBytes }),
     },
     machines: new Map(),
+    machineChanges: 0,
     ledger: new ResourceLedger(),
     runs: new Map(),
     activeRuns: [],
