@@ -1,6 +1,7 @@
 import type { MachineName, Resources } from "../dag/model.ts";
 import { balanceKeys, balanceScore, offersAll, type AllocMachine } from "../placement/allocate.ts";
 import { fits } from "../placement/resources.ts";
+import { RequestKindIndexes, requestKind } from "./request-kind-index.ts";
 import type { SchedulerState } from "./scheduler-state.ts";
 
 // `load_balanced`'s choice without a scan of every machine per task: per kind of request (cost amounts and functions),
@@ -93,17 +94,7 @@ class BalanceIndex {
   }
 }
 
-/** Kinds of request indexed per scheduler state; past the bound they are all dropped (each rebuilds on its next use). */
-const MAX_INDEXED_REQUESTS = 256;
-const indexes = new WeakMap<SchedulerState, Map<string, BalanceIndex>>();
-
-function kindOf(cost: Resources, functions: readonly string[]): string {
-  let kind = "";
-  for (const fn of functions) kind += `${fn}\u0001`;
-  kind += "\u0000";
-  for (const key of Object.keys(cost).sort()) kind += `${key}=${cost[key]}\u0001`;
-  return kind;
-}
+const indexes = new RequestKindIndexes<BalanceIndex>();
 
 /**
  * `load_balanced`'s machine among `machines` (the scheduler's online machines, `onlineMachines(state)`, in name order)
@@ -111,17 +102,6 @@ function kindOf(cost: Resources, functions: readonly string[]): string {
  * the functions. O(log machines) per machine whose claims changed since this kind of request was last placed.
  */
 export function chooseBalanced(state: SchedulerState, machines: readonly AllocMachine[], cost: Resources, functions: readonly string[]): AllocMachine | null | undefined {
-  const kind = kindOf(cost, functions);
-  let byKind = indexes.get(state);
-  if (byKind === undefined) {
-    byKind = new Map<string, BalanceIndex>();
-    indexes.set(state, byKind);
-  }
-  let index = byKind.get(kind);
-  if (index === undefined) {
-    if (byKind.size >= MAX_INDEXED_REQUESTS) byKind.clear();
-    index = new BalanceIndex(cost, functions);
-    byKind.set(kind, index);
-  }
+  const index = indexes.get(state, requestKind(undefined, functions, cost, Object.keys(cost).sort()), () => new BalanceIndex(cost, functions));
   return index.choose(state, machines);
 }

@@ -10,6 +10,7 @@ import {
   type Tally,
   type TurnedDown,
 } from "../placement/explain.ts";
+import { RequestKindIndexes, requestKind } from "./request-kind-index.ts";
 import type { SchedulerState } from "./scheduler-state.ts";
 
 // The "why here" explanation's count of the machines turned down, kept per kind of request rather than recounted over
@@ -125,19 +126,7 @@ function hasTie(list: readonly TurnedDown[]): boolean {
   return false;
 }
 
-/** Kinds of request indexed per scheduler state; past the bound they are all dropped (each rebuilds on its next use). */
-const MAX_INDEXED_REQUESTS = 256;
-const indexes = new WeakMap<SchedulerState, Map<string, TurnDownIndex>>();
-
-/** What the turn-downs depend on in a request: its pin, functions and cost amounts (keys sorted). */
-function kindOf(request: ExplainRequest, costKeys: readonly string[]): string {
-  let kind = request.pinnedTo === undefined ? "" : request.pinnedTo;
-  kind += "\u0000";
-  for (const fn of request.functions) kind += `${fn}\u0001`;
-  kind += "\u0000";
-  for (const key of costKeys) kind += `${key}=${request.cost[key]}\u0001`;
-  return kind;
-}
+const indexes = new RequestKindIndexes<TurnDownIndex>();
 
 /**
  * The machines (of `machines`, the scheduler's known machines from `explainMachines`) other than `chosen` that turn
@@ -146,17 +135,6 @@ function kindOf(request: ExplainRequest, costKeys: readonly string[]): string {
  */
 export function indexedTurnedDown(state: SchedulerState, request: ExplainRequest, machines: readonly ExplainMachine[], chosen: MachineName | null): readonly TurnedDown[] {
   const costKeys = sortedCostKeys(request.cost);
-  const kind = kindOf(request, costKeys);
-  let byKind = indexes.get(state);
-  if (byKind === undefined) {
-    byKind = new Map<string, TurnDownIndex>();
-    indexes.set(state, byKind);
-  }
-  let index = byKind.get(kind);
-  if (index === undefined) {
-    if (byKind.size >= MAX_INDEXED_REQUESTS) byKind.clear();
-    index = new TurnDownIndex(request, costKeys);
-    byKind.set(kind, index);
-  }
+  const index = indexes.get(state, requestKind(request.pinnedTo, request.functions, request.cost, costKeys), () => new TurnDownIndex(request, costKeys));
   return index.turnedDown(state, machines, chosen);
 }
