@@ -39,6 +39,8 @@ function node(taskId: string): Locator {
 async function connect(source: string, target: string, handle = "in-new"): Promise<void> {
   const from = node(source).locator(".react-flow__handle.source");
   const to = node(target).locator(`.react-flow__handle[data-handleid="${handle}"]`);
+  // Where the handles are once the last change has been drawn: a connection moves the target's free port ("in-new").
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
   const a = (await from.boundingBox())!;
   const b = (await to.boundingBox())!;
   await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
@@ -79,11 +81,16 @@ test("draws a diamond from four palette functions", async () => {
   await dropFunction("std.sum", 720, 260);
   await expect(node("identity_2")).toBeVisible();
   // std.identity names its one input ("value"); std.sum is variadic and grows a free port.
+  // Each edge drawn before the next gesture measures where its handles are (failed once in CI: 3 edges of 4).
+  const edges = page.locator(".react-flow__edge");
   await connect("constant", "identity", "in-0");
+  await expect(edges).toHaveCount(1);
   await connect("constant", "identity_2", "in-0");
+  await expect(edges).toHaveCount(2);
   await connect("identity", "sum");
+  await expect(edges).toHaveCount(3);
   await connect("identity_2", "sum");
-  await expect(page.locator(".react-flow__edge")).toHaveCount(4);
+  await expect(edges).toHaveCount(4);
   await expect(page.getByTestId("problem-count")).toHaveText(/valid/);
   await shot("03-editor-diamond");
 });

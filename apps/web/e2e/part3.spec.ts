@@ -39,6 +39,8 @@ async function dropFunction(fn: string, x: number, y: number): Promise<void> {
 async function connect(source: string, target: string, handle = "in-new"): Promise<void> {
   const from = node(source).locator(".react-flow__handle.source");
   const to = node(target).locator(`.react-flow__handle[data-handleid="${handle}"]`);
+  // Where the handles are once the last change has been drawn: a connection moves the target's free port ("in-new").
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
   const a = (await from.boundingBox())!;
   const b = (await to.boundingBox())!;
   await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
