@@ -1,7 +1,7 @@
 import type { MachineName, Resources } from "../dag/model.ts";
 import { balanceKeys, balanceScore, offersAll, type AllocMachine } from "../placement/allocate.ts";
 import { fits } from "../placement/resources.ts";
-import { RequestKindIndexes, requestKind } from "./request-kind-index.ts";
+import { ClaimChangeCursor, RequestKindIndexes, requestKind } from "./request-kind-index.ts";
 import type { SchedulerState } from "./scheduler-state.ts";
 
 // `load_balanced`'s choice without a scan of every machine per task: per kind of request (cost amounts and functions),
@@ -18,10 +18,10 @@ class BalanceIndex {
   readonly #functions: readonly string[];
   readonly #keys: readonly string[];
   readonly #hasPositive: boolean;
-  #machines: readonly AllocMachine[] | undefined;
+  readonly #cursor = new ClaimChangeCursor();
+  readonly #rescore = (position: number): void => this.#rescoreAt(position);
+  #machines: readonly AllocMachine[] = [];
   #positions = new Map<MachineName, number>();
-  #machineChanges = -1;
-  #seen = -1;
   #hasCandidate = false;
   #scores = new Float64Array(0);
   /** Leaves at `#width + position`; each inner node holds the better of its children's positions (-1: none). */
@@ -44,23 +44,14 @@ class BalanceIndex {
   }
 
   #sync(state: SchedulerState, machines: readonly AllocMachine[]): void {
-    const { ledger } = state;
-    if (machines !== this.#machines || state.machineChanges !== this.#machineChanges || this.#seen < ledger.oldestLoggedChange) {
-      this.#rebuild(machines);
-      this.#machineChanges = state.machineChanges;
-      this.#seen = ledger.changeCount;
-      return;
-    }
-    const count = ledger.changeCount;
-    for (let n = this.#seen; n < count; n++) {
-      const position = this.#positions.get(ledger.changedMachine(n)!);
-      if (position === undefined) continue;
-      const score = this.#scoreOf(machines[position]!);
-      if (score === this.#scores[position]) continue;
-      this.#scores[position] = score;
-      for (let node = (this.#width + position) >> 1; node >= 1; node >>= 1) this.#tree[node] = this.#better(this.#tree[2 * node]!, this.#tree[2 * node + 1]!);
-    }
-    this.#seen = count;
+    if (!this.#cursor.sync(state, machines, this.#positions, this.#rescore)) this.#rebuild(machines);
+  }
+
+  #rescoreAt(position: number): void {
+    const score = this.#scoreOf(this.#machines[position]!);
+    if (score === this.#scores[position]) return;
+    this.#scores[position] = score;
+    for (let node = (this.#width + position) >> 1; node >= 1; node >>= 1) this.#tree[node] = this.#better(this.#tree[2 * node]!, this.#tree[2 * node + 1]!);
   }
 
   #rebuild(machines: readonly AllocMachine[]): void {

@@ -1,4 +1,4 @@
-import type { Resources } from "../dag/model.ts";
+import type { MachineName, Resources } from "../dag/model.ts";
 import type { SchedulerState } from "./scheduler-state.ts";
 
 // The placement indexes (turn-down-index.ts, balance-index.ts) keep one index per kind of request and scheduler state.
@@ -34,5 +34,34 @@ export class RequestKindIndexes<T> {
       byKind.set(kind, index);
     }
     return index;
+  }
+}
+
+/**
+ * Where an index over a list of machines stands in the ledger's log of machines whose claims changed: `sync` calls
+ * `changed` with the position (in `positions`) of each machine changed since the last call, or answers false — the
+ * index must be rebuilt from `machines` — when the list is another, a machine joined or changed status
+ * (`state.machineChanges`), or the log moved past what this index saw.
+ */
+export class ClaimChangeCursor {
+  #machines: readonly unknown[] | undefined;
+  #machineChanges = -1;
+  #seen = -1;
+
+  sync(state: SchedulerState, machines: readonly unknown[], positions: ReadonlyMap<MachineName, number>, changed: (position: number) => void): boolean {
+    const { ledger } = state;
+    const count = ledger.changeCount;
+    if (machines !== this.#machines || state.machineChanges !== this.#machineChanges || this.#seen < ledger.oldestLoggedChange) {
+      this.#machines = machines;
+      this.#machineChanges = state.machineChanges;
+      this.#seen = count;
+      return false;
+    }
+    for (let n = this.#seen; n < count; n++) {
+      const position = positions.get(ledger.changedMachine(n)!);
+      if (position !== undefined) changed(position);
+    }
+    this.#seen = count;
+    return true;
   }
 }

@@ -10,7 +10,7 @@ import {
   type Tally,
   type TurnedDown,
 } from "../placement/explain.ts";
-import { RequestKindIndexes, requestKind } from "./request-kind-index.ts";
+import { ClaimChangeCursor, RequestKindIndexes, requestKind } from "./request-kind-index.ts";
 import type { SchedulerState } from "./scheduler-state.ts";
 
 // The "why here" explanation's count of the machines turned down, kept per kind of request rather than recounted over
@@ -24,11 +24,10 @@ import type { SchedulerState } from "./scheduler-state.ts";
 class TurnDownIndex {
   readonly #request: ExplainRequest;
   readonly #costKeys: readonly string[];
-  #machines: readonly ExplainMachine[] | undefined;
+  readonly #cursor = new ClaimChangeCursor();
+  readonly #retally = (position: number): void => this.#retallyAt(position);
+  #machines: readonly ExplainMachine[] = [];
   #positions = new Map<MachineName, number>();
-  #machineChanges = -1;
-  /** The ledger's change count this index has seen. */
-  #seen = -1;
   /** Per machine (by position), its tally. */
   #slots: Tally[] = [];
   /** Counts over every machine, in the order each was first made (kept at 0 when emptied). */
@@ -63,26 +62,16 @@ class TurnDownIndex {
   }
 
   #sync(state: SchedulerState, machines: readonly ExplainMachine[]): void {
-    const { ledger } = state;
-    const isBehind = this.#seen < ledger.oldestLoggedChange;
-    if (machines !== this.#machines || state.machineChanges !== this.#machineChanges || isBehind) {
-      this.#rebuild(machines);
-      this.#machineChanges = state.machineChanges;
-      this.#seen = ledger.changeCount;
-      return;
-    }
-    const count = ledger.changeCount;
-    for (let n = this.#seen; n < count; n++) {
-      const position = this.#positions.get(ledger.changedMachine(n)!);
-      if (position === undefined) continue;
-      const before = this.#slots[position]!;
-      const after = this.#tallyOf(machines[position]!);
-      if (after === before) continue;
-      before.count -= 1;
-      after.count += 1;
-      this.#slots[position] = after;
-    }
-    this.#seen = count;
+    if (!this.#cursor.sync(state, machines, this.#positions, this.#retally)) this.#rebuild(machines);
+  }
+
+  #retallyAt(position: number): void {
+    const before = this.#slots[position]!;
+    const after = this.#tallyOf(this.#machines[position]!);
+    if (after === before) return;
+    before.count -= 1;
+    after.count += 1;
+    this.#slots[position] = after;
   }
 
   #rebuild(machines: readonly ExplainMachine[]): void {
