@@ -1,6 +1,6 @@
 import type { DagSpec } from "@handoff/core";
 import type { Database } from "@handoff/db";
-import { AgentHello, DagFile, toDagSpec } from "@handoff/protocol";
+import { AgentHello, DagFile, toDagSpec, type TaskFinishedItem } from "@handoff/protocol";
 import { createLogger } from "../log.ts";
 import { Engine, type EngineOptions } from "./engine.ts";
 import type { FakeClock } from "./fake-clock.ts";
@@ -62,4 +62,12 @@ export async function settle(clock: FakeClock, engine: Engine): Promise<void> {
 
 export function assigned(link: RecordingLink): { attemptId: string; taskId: string }[] {
   return link.payloads("task:assign").flatMap((payload) => (payload as { items: { attemptId: string; taskId: string }[] }).items.map(({ attemptId, taskId }) => ({ attemptId, taskId })));
+}
+
+/** The connection an agent's hello comes over in unit tests (a join token, loopback, its result port). */
+export const testConnection = { hasJoinToken: true, address: "127.0.0.1", resultPort: 7411 };
+
+/** A succeeded attempt's report whose result preview is `preview` (JSON). */
+export function succeededItem(attemptId: string, preview: string): TaskFinishedItem {
+  return { ok: true, attemptId, result: { size: preview.length, contentType: "application/json", preview, truncated: false }, metrics: { wallMs: 5 } };
 }

@@ -1,7 +1,6 @@
-import type { TaskFinishedItem } from "@handoff/protocol";
 import { openTestDatabase, type TestDatabase } from "@handoff/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { assigned, dagOf, helloFrom, RecordingLink, settle, testEngine } from "./engine.test-support.ts";
+import { assigned, dagOf, helloFrom, RecordingLink, settle, succeededItem as ok, testConnection as connection, testEngine } from "./engine.test-support.ts";
 import { FakeClock } from "./fake-clock.ts";
 import type { RunEvent } from "./run-events.ts";
 
@@ -11,8 +10,6 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => fixture?.dispose());
 
-const connection = { hasJoinToken: true, address: "127.0.0.1", resultPort: 7411 };
-const ok = (attemptId: string, preview: string): TaskFinishedItem => ({ ok: true, attemptId, result: { size: preview.length, contentType: "application/json", preview, truncated: false }, metrics: { wallMs: 5 } });
 
 async function cluster(machine: string) {
   const clock = new FakeClock(1_700_000_000_000);
