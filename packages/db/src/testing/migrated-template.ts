@@ -11,17 +11,14 @@ import { openDatabase } from "../open-database.ts";
 // fresh database is a copy of it: the same bytes (SQLite) or PostgreSQL's own `CREATE DATABASE … TEMPLATE`.
 // The path that migrates an empty database stays tested by open-database.test.ts and by servers started on new files.
 
-const sqliteTemplates = new Map<string, Promise<string>>();
+// Read once per process: the migrations do not change while tests run.
+let sqliteTemplate: Promise<string> | undefined;
+let postgresTemplate: string | undefined;
 
 /** Copies a migrated SQLite database to `file` (which must not exist). */
 export async function copyMigratedSqlite(file: string): Promise<void> {
-  const digest = migrationsDigest("sqlite");
-  let template = sqliteTemplates.get(digest);
-  if (template === undefined) {
-    template = buildSqliteTemplate(digest);
-    sqliteTemplates.set(digest, template);
-  }
-  copyFileSync(await template, file);
+  sqliteTemplate ??= buildSqliteTemplate(migrationsDigest("sqlite"));
+  copyFileSync(await sqliteTemplate, file);
 }
 
 async function buildSqliteTemplate(digest: string): Promise<string> {
@@ -49,7 +46,8 @@ const TEMPLATE_LOCK = 0x48414e44;
 
 /** Creates the PostgreSQL database `name` as a copy of a migrated template (built once per set of migrations). */
 export async function createMigratedPostgres(admin: pg.Client, adminUrl: string, name: string): Promise<void> {
-  const template = `handoff_template_${migrationsDigest("postgresql").slice(0, 16)}`;
+  postgresTemplate ??= `handoff_template_${migrationsDigest("postgresql").slice(0, 16)}`;
+  const template = postgresTemplate;
   await admin.query("SELECT pg_advisory_lock($1)", [TEMPLATE_LOCK]);
   try {
     const found = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [template]);
