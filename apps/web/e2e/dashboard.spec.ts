@@ -1,6 +1,7 @@
 import { expect, test, type Locator, type Page } from "@playwright/test";
 import path from "node:path";
 import { SCREENSHOTS, gateFile, signInLink, startE2eStack, type Stack, requireChromium } from "./stack.ts";
+import { connectPorts } from "./page-helpers.ts";
 
 requireChromium();
 
@@ -33,21 +34,6 @@ async function shot(name: string): Promise<void> {
 
 function node(taskId: string): Locator {
   return page.getByTestId(`task-node-${taskId}`);
-}
-
-/** Drags from a task's output port to an input port (`in-new` appends an argument). */
-async function connect(source: string, target: string, handle = "in-new"): Promise<void> {
-  const from = node(source).locator(".react-flow__handle.source");
-  const to = node(target).locator(`.react-flow__handle[data-handleid="${handle}"]`);
-  // Where the handles are once the last change has been drawn: a connection moves the target's free port ("in-new").
-  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
-  const a = (await from.boundingBox())!;
-  const b = (await to.boundingBox())!;
-  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
-  await page.mouse.down();
-  await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2, { steps: 5 });
-  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 5 });
-  await page.mouse.up();
 }
 
 async function dropFunction(fn: string, x: number, y: number): Promise<void> {
@@ -83,20 +69,20 @@ test("draws a diamond from four palette functions", async () => {
   // std.identity names its one input ("value"); std.sum is variadic and grows a free port.
   // Each edge drawn before the next gesture measures where its handles are (failed once in CI: 3 edges of 4).
   const edges = page.locator(".react-flow__edge");
-  await connect("constant", "identity", "in-0");
+  await connectPorts(page, "constant", "identity", "in-0");
   await expect(edges).toHaveCount(1);
-  await connect("constant", "identity_2", "in-0");
+  await connectPorts(page, "constant", "identity_2", "in-0");
   await expect(edges).toHaveCount(2);
-  await connect("identity", "sum");
+  await connectPorts(page, "identity", "sum");
   await expect(edges).toHaveCount(3);
-  await connect("identity_2", "sum");
+  await connectPorts(page, "identity_2", "sum");
   await expect(edges).toHaveCount(4);
   await expect(page.getByTestId("problem-count")).toHaveText(/valid/);
   await shot("03-editor-diamond");
 });
 
 test("refuses a connection that would close a cycle", async () => {
-  await connect("sum", "identity", "in-0");
+  await connectPorts(page, "sum", "identity", "in-0");
   await expect(page.getByTestId("canvas-notice")).toContainText('connecting "sum" → "identity" would close a cycle: sum → identity → sum');
   await expect(page.locator(".react-flow__edge")).toHaveCount(4);
   await shot("04-cycle-refused");

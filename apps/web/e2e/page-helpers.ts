@@ -42,3 +42,18 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 export function dagFile(name: string, tasks: readonly Record<string, unknown>[]): Record<string, unknown> {
   return { format: "handoff.dag", version: 1, name, tasks };
 }
+
+/** Drags from a task's output port to an input port of another (`in-new` appends an argument) on the editor's canvas. */
+export async function connectPorts(page: Page, source: string, target: string, handle = "in-new"): Promise<void> {
+  const from = page.getByTestId(`task-node-${source}`).locator(".react-flow__handle.source");
+  const to = page.getByTestId(`task-node-${target}`).locator(`.react-flow__handle[data-handleid="${handle}"]`);
+  // Where the handles are once the last change has been drawn: a connection moves the target's free port ("in-new").
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+  const a = (await from.boundingBox())!;
+  const b = (await to.boundingBox())!;
+  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+  await page.mouse.down();
+  await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2, { steps: 5 });
+  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 5 });
+  await page.mouse.up();
+}

@@ -1,6 +1,6 @@
 import { expect, test, type Locator, type Page } from "@playwright/test";
 import path from "node:path";
-import { answeringDialog as answerDialog } from "./page-helpers.ts";
+import { answeringDialog as answerDialog, connectPorts } from "./page-helpers.ts";
 import { SCREENSHOTS, signIn, startE2eStack, type Stack, requireChromium } from "./stack.ts";
 
 requireChromium();
@@ -36,20 +36,6 @@ async function dropFunction(fn: string, x: number, y: number): Promise<void> {
   await page.getByTestId(`palette-${fn}`).dragTo(page.getByTestId("canvas"), { targetPosition: { x, y } });
 }
 
-async function connect(source: string, target: string, handle = "in-new"): Promise<void> {
-  const from = node(source).locator(".react-flow__handle.source");
-  const to = node(target).locator(`.react-flow__handle[data-handleid="${handle}"]`);
-  // Where the handles are once the last change has been drawn: a connection moves the target's free port ("in-new").
-  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
-  const a = (await from.boundingBox())!;
-  const b = (await to.boundingBox())!;
-  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
-  await page.mouse.down();
-  await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2, { steps: 5 });
-  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 5 });
-  await page.mouse.up();
-}
-
 /** Runs `act` expecting exactly one dialog of `type`, answered with `accept`; returns its message. */
 async function answeringDialog(type: string, accept: boolean, act: () => Promise<unknown>): Promise<string> {
   return answerDialog(page, type, accept, act);
@@ -79,7 +65,7 @@ test("shows std.constant without its value as invalid while it is drawn, on the 
 test("shows a function given the wrong number of inputs, live, naming its inputs", async () => {
   await dropFunction("std.identity", 520, 200);
   await expect(node("identity")).toBeVisible();
-  await connect("constant", "identity", "in-0");
+  await connectPorts(page, "constant", "identity", "in-0");
   await expect(page.getByTestId("problem-count")).toHaveText(/valid/);
   // std.identity has no free port for a second input: such a file arrives by import.
   const file = { format: "handoff.dag", version: 1, name: DAG_NAME, tasks: [{ id: "one", fn: "std.constant", extraArgs: [1], position: { x: 0, y: 0 } }, { id: "twice", fn: "std.identity", args: ["one", "one"], position: { x: 300, y: 0 } }] };
