@@ -14,6 +14,7 @@ import { pipeRelayed, type ResultRelay } from "./result-relay.ts";
 import { createRestApi } from "./rest-api.ts";
 import { applySecurityHeaders, preparePage } from "./security-headers.ts";
 import { sendFailure, sendJson } from "./send-json.ts";
+import { installTextEncoderStream } from "./text-encoder-stream.ts";
 
 export { SESSION_COOKIE };
 export const SERVER_VERSION = "0.1.0";
@@ -45,6 +46,8 @@ export interface HttpServerOptions {
  */
 export function createHttpServer(options: HttpServerOptions): Server {
   const { config, log, services, authenticator, live, authRoutes, install, relay } = options;
+  // tRPC encodes every SSE event with `new TextEncoderStream()`: Node 20's took minutes for a 9.5 MB event.
+  installTextEncoderStream();
   // tRPC counts the body as it reads (a chunked body has no Content-Length) and answers PAYLOAD_TOO_LARGE in its
   // own format; DAG routes take a DAG file (HANDOFF_MAX_DAG_BYTES), everything else HANDOFF_MAX_MESSAGE_BYTES.
   const trpcWithLimit = (maxBodySize: number) =>
