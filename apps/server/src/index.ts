@@ -7,3 +7,4 @@ export { Engine, RunRejectedError, type ResultRef, type RunEvent } from "./sched
 export { AuditLog } from "./auth/audit-log.ts";
 export { SessionPolicy } from "./auth/sessions.ts";
 export { SignInCodeTtlMs } from "./auth/sign-in-codes.ts";
+export { ensureAgentBundleSync } from "./http/agent-bundle.ts";

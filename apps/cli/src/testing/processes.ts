@@ -4,6 +4,7 @@ import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { HandoffClient } from "@handoff/sdk";
+import { ensureAgentBundleSync } from "@handoff/server";
 import { agentEntry } from "../commands/start.ts";
 
 /** The server and agent processes of the test stacks (`start-stack.ts`, `start-replicas.ts`): spawned one way. */
@@ -98,6 +99,18 @@ export async function spawnServer(options: ServerProcessOptions): Promise<ChildP
   return child;
 }
 
+/**
+ * How a test stack runs an agent: the single-file bundle under plain `node`, as users install it (built first when
+ * older than its sources), or from source through tsx with `HANDOFF_TEST_AGENT=source` (what `handoff start` runs).
+ * The bundle starts with a third of the CPU (no TypeScript loader in the agent or its workers).
+ */
+function agentCommand(): string[] {
+  if (process.env.HANDOFF_TEST_AGENT === "source") return ["--import", tsx(), agentEntry()];
+  agentBundle ??= ensureAgentBundleSync();
+  return [agentBundle];
+}
+let agentBundle: string | undefined;
+
 /** An agent process given `servers` (every URL, in order), its data dir under `stackDir` unless the spec names one. */
 export function spawnAgent(spec: AgentSpec, options: { readonly servers: readonly string[]; readonly stackDir: string; readonly token: string | null; readonly verbose?: boolean; readonly output?: (chunk: string) => void }): ChildProcess {
   const { output } = options;
@@ -107,9 +120,7 @@ export function spawnAgent(spec: AgentSpec, options: { readonly servers: readonl
   const child = spawn(
     process.execPath,
     [
-      "--import",
-      tsx(),
-      agentEntry(),
+      ...agentCommand(),
       "--server",
       options.servers.join(","),
       "--name",

@@ -1,9 +1,7 @@
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { agentBundleFiles, defaultAgentDir, freshBundleMtime, runBundleScript } from "./agent-bundle.ts";
 
 /** The one-line command (text/plain); `?name=NAME` fills in the name. Tokens never travel in URLs: no `?token=`. */
 export const INSTALL_PATH = "/install";
@@ -51,10 +49,8 @@ type Bundle = { readonly bytes: Buffer; readonly etag: string; readonly mtimeMs:
  * @returns a handler that resolves true when it answered the request, false for any other path
  */
 export function createInstallHandler(options: InstallHandlerOptions): InstallHandler {
-  const agentDir = options.agentDir ?? fileURLToPath(new URL("../../../agent/", import.meta.url));
-  const bundleFile = path.join(agentDir, "dist", "handoff-agent.mjs");
-  const inputsFile = path.join(agentDir, "dist", "handoff-agent.inputs.json");
-  const script = path.join(agentDir, "scripts", "bundle.mjs");
+  const agentDir = options.agentDir ?? defaultAgentDir();
+  const { bundleFile, inputsFile, script } = agentBundleFiles(agentDir);
   const buildTimeoutMs = options.buildTimeoutMs ?? 120_000;
   let cached: Bundle | undefined;
   let building: Promise<Bundle> | undefined;
@@ -132,52 +128,4 @@ function sendError(response: ServerResponse, request: IncomingMessage, status: n
   const text = `${message}\n`;
   response.writeHead(status, { "Content-Type": "text/plain; charset=utf-8", "Content-Length": Buffer.byteLength(text) });
   response.end(request.method === "HEAD" ? undefined : text);
-}
-
-/** The bundle's mtime when it exists and no input it was built from is newer (or gone); otherwise undefined. */
-function freshBundleMtime(bundleFile: string, inputsFile: string, agentDir: string): number | undefined {
-  let bundleMtime: number;
-  let inputs: unknown;
-  try {
-    bundleMtime = statSync(bundleFile).mtimeMs;
-    inputs = (JSON.parse(readFileSync(inputsFile, "utf8")) as { inputs?: unknown }).inputs;
-  } catch {
-    return undefined;
-  }
-  if (!Array.isArray(inputs) || inputs.length === 0) return undefined;
-  for (const input of inputs) {
-    if (typeof input !== "string") return undefined;
-    try {
-      if (statSync(path.resolve(agentDir, input)).mtimeMs > bundleMtime) return undefined;
-    } catch {
-      return undefined;
-    }
-  }
-  return bundleMtime;
-}
-
-/** Runs `node scripts/bundle.mjs` in the agent package; rejects with the end of its output when it fails. */
-function runBundleScript(script: string, cwd: string, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script], { cwd, stdio: ["ignore", "pipe", "pipe"], env: process.env });
-    let output = "";
-    const keep = (chunk: Buffer): void => {
-      output = (output + chunk.toString("utf8")).slice(-4000);
-    };
-    child.stdout.on("data", keep);
-    child.stderr.on("data", keep);
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`${script} took longer than ${timeoutMs} ms`));
-    }, timeoutMs);
-    child.once("error", (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.once("exit", (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) resolve();
-      else reject(new Error(`${script} exited with ${code ?? signal}: ${output.trim()}`));
-    });
-  });
 }
