@@ -89,7 +89,8 @@ export async function executeLocal(dag: Dag | DagSpec, options: ExecuteLocalOpti
   const slots = options.maxConcurrency ?? machineSlots({ cpu: availableParallelism(), ...options.capacity });
   const tasks = options.capacity ? spec.tasks : spec.tasks.map(localOnly);
 
-  const state = createSchedulerState({ localMachine: LOCAL_MACHINE });
+  // Without a listener nobody sees task changes or placement explanations here: the scheduler builds none.
+  const state = createSchedulerState({ localMachine: LOCAL_MACHINE, isWatched: options.onTaskChange !== undefined });
   const values = new Map<string, unknown>();
   const delivery = createLocalDelivery();
   const evaluation = localEvaluation(registry, values, delivery.deliver);

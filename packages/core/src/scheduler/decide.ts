@@ -263,6 +263,7 @@ function submitRun(
     groupLeft: new Map([...compiled.groups.values()].map((group) => [group.root, group.members.length])),
     failures: [],
     cancelReason: null,
+    isWatched: state.config.isWatched,
   };
   state.runs.set(runId, run);
   state.activeRuns.push(runId);
