@@ -99,7 +99,7 @@ export interface SchedulerConfig {
   /**
    * Whether anyone reads task changes and placement explanations (default true). `executeLocal` without an
    * `onTaskChange` says false: `decide` then builds no `task_changed` command and no explanation (nobody would see
-   * them; ~3 changes and an explanation per task), and every other command is the same.
+   * them; ~3 changes and an explanation per task; `explainTask` then has no `placement`), and every other command is the same.
    */
   readonly isWatched?: boolean;
 }
