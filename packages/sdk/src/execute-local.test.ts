@@ -147,6 +147,14 @@ describe("executeLocal", () => {
     expect(after.calls()).toBe(0);
   });
 
+  it("keeps a task named __proto__ as an ordinary field of the results and allocations", async () => {
+    const outcome = await executeLocal({ tasks: [{ id: "__proto__", fn: "std.constant", extraArgs: [{ polluted: true }] }, { id: "b", fn: "t.double", args: ["a"] }, { id: "a", fn: "std.constant", extraArgs: [2] }] }, { functions: [double] });
+    expect(Object.keys(outcome.results).sort()).toEqual(["__proto__", "a", "b"]);
+    expect(Object.getOwnPropertyDescriptor(outcome.results, "__proto__")?.value).toEqual({ polluted: true });
+    expect(Object.getPrototypeOf(outcome.results)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(outcome.allocations, "__proto__")?.value).toBe("local");
+  });
+
   it("continue lets independent branches finish and marks dependents upstream_failed", async () => {
     const states: string[] = [];
     const dag = new Dag()

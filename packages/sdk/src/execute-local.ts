@@ -49,7 +49,7 @@ export interface ExecuteLocalOptions {
   /** Enforce task costs against this capacity; without it costs are ignored, as in Handoff's `execute_local`. */
   readonly capacity?: Resources;
   readonly runId?: string;
-  /** Receives every state change and log line as it happens. */
+  /** Receives every state change as it happens (a success's change carries its value as `result`). */
   readonly onTaskChange?: (command: Extract<SchedulerCommand, { type: "task_changed" }>["change"]) => void;
   readonly onLog?: (entry: LogEntry) => void;
   /** Values of the DAG's run parameters (see `DagOptions.params`), checked and bound as the server does. */
@@ -89,7 +89,8 @@ export async function executeLocal(dag: Dag | DagSpec, options: ExecuteLocalOpti
   const slots = options.maxConcurrency ?? machineSlots({ cpu: availableParallelism(), ...options.capacity });
   const tasks = options.capacity ? spec.tasks : spec.tasks.map(localOnly);
 
-  const state = createSchedulerState({ localMachine: LOCAL_MACHINE });
+  // Without a listener nobody sees task changes or placement explanations here: the scheduler builds none.
+  const state = createSchedulerState({ localMachine: LOCAL_MACHINE, isWatched: options.onTaskChange !== undefined });
   const values = new Map<string, unknown>();
   const delivery = createLocalDelivery();
   const evaluation = localEvaluation(registry, values, delivery.deliver);
@@ -142,7 +143,7 @@ export async function executeLocal(dag: Dag | DagSpec, options: ExecuteLocalOpti
           onTaskChange?.(command.change);
           break;
         case "run_finished":
-          outcome = { ...command.outcome, results: fillLocalResults(command.outcome.results as Record<string, unknown>, values) };
+          outcome = command.outcome; // its results are the values: each success reported its value to the scheduler
           break;
         case "set_timer":
           clearLongTimeout(timer);
@@ -166,7 +167,7 @@ export async function executeLocal(dag: Dag | DagSpec, options: ExecuteLocalOpti
     attempts.add(attempt);
     let result: unknown;
     try {
-      result = runWithTaskContext(attempt, evaluateCall, evaluation, command);
+      result = runWithTaskContext(attempt.context, evaluateCall, evaluation, command);
     } catch (error) {
       reportSoon(attempt, false, error);
       return;
@@ -191,7 +192,7 @@ export async function executeLocal(dag: Dag | DagSpec, options: ExecuteLocalOpti
     if (!attempts.remove(attempt)) return; // aborted or finished: its late result is dropped
     if (isOk) {
       values.set(attempt.taskId, outcome);
-      send({ type: "attempt_succeeded", now: Date.now(), attemptId, machine: LOCAL_MACHINE });
+      send({ type: "attempt_succeeded", now: Date.now(), attemptId, machine: LOCAL_MACHINE, result: outcome });
     } else {
       send({
         type: "attempt_failed",
@@ -245,20 +246,6 @@ function taskLog(onLog: (entry: LogEntry) => void, runId: string, taskId: string
       at: Date.now(),
     });
   return { info: log("info"), warn: log("warn"), error: log("error") };
-}
-
-/**
- * The run's results: the values themselves, from `values`, written into the outcome's own record (made for this
- * run's `run_finished` and read by nobody else) under the ids it lists. In place, not copied: a second record of
- * 10,000 keys and their key list were ~1 KB per task to allocate (heap profile, 2026-12-02).
- */
-function fillLocalResults(listed: Record<string, unknown>, values: ReadonlyMap<string, unknown>): Record<string, unknown> {
-  for (const id in listed) {
-    if (!Object.prototype.hasOwnProperty.call(listed, id)) continue;
-    if (id === "__proto__") Object.defineProperty(listed, id, { value: values.get(id), enumerable: true, writable: true, configurable: true });
-    else listed[id] = values.get(id);
-  }
-  return listed;
 }
 
 function localOnly(task: TaskSpec): TaskSpec {

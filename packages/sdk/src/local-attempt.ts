@@ -4,11 +4,33 @@ import { LazyAbort } from "./lazy-abort.ts";
 export const LOCAL_MACHINE = "local";
 
 /**
- * One attempt in flight in `executeLocal`, and what `currentTask()` returns inside it: one object per attempt, its
- * abort (`LazyAbort`: the AbortSignal made on first use) and its task context in one (they were three objects).
+ * What `currentTask()` returns inside an `executeLocal` attempt: the task's own small object, so a function sees only
+ * the `TaskContext` fields and can reach nothing of the attempt that runs it (its id, its place in `LiveAttempts`, its
+ * pending outcome, its abort). Writing to it changes only the caller's own view.
  */
-export class LocalAttempt extends LazyAbort implements TaskContext {
+class LocalTaskContext implements TaskContext {
   readonly machine = LOCAL_MACHINE;
+  readonly #abort: LazyAbort;
+
+  constructor(
+    abort: LazyAbort,
+    readonly runId: string,
+    readonly taskId: string,
+    readonly attempt: number,
+    readonly log: TaskLog,
+  ) {
+    this.#abort = abort;
+  }
+
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+}
+
+/** One attempt in flight in `executeLocal`: its abort (`LazyAbort`: the AbortSignal made on first use) and its bookkeeping. */
+export class LocalAttempt extends LazyAbort {
+  /** What the function sees as `currentTask()`. */
+  readonly context: TaskContext;
   /** A synchronous call's outcome, waiting for its batch to be reported (`drainSyncReports`). */
   isSyncOk = true;
   syncOutcome: unknown = undefined;
@@ -18,12 +40,13 @@ export class LocalAttempt extends LazyAbort implements TaskContext {
 
   constructor(
     readonly attemptId: string,
-    readonly runId: string,
+    runId: string,
     readonly taskId: string,
-    readonly attempt: number,
-    readonly log: TaskLog,
+    attempt: number,
+    log: TaskLog,
   ) {
     super();
+    this.context = new LocalTaskContext(this, runId, taskId, attempt, log);
   }
 
   /** The first reason wins; later calls do nothing (and return false). */

@@ -14,6 +14,8 @@ export interface DagCheckContext {
   readonly needs?: ReadonlyMap<TaskId, readonly FunctionNeed[]>;
   /** `taskIndex(dag)` when the caller has it already. */
   readonly index?: ReadonlyMap<TaskId, TaskSpec>;
+  /** `taskPositions(dag.tasks)` when the caller has it already. */
+  readonly positions?: ReadonlyMap<TaskId, number>;
   /** Other problems that block the run as structural ones do (the run's options). */
   readonly also?: readonly DagProblem[];
   /** The secrets that exist: a reference to another one is a problem. Absent: only the references' form is checked. */
@@ -28,7 +30,7 @@ export interface DagCheckContext {
  * @example checkDag(dag, { machines, signatures: { catalogue, validateParams: validateJsonSchema } }) // [] when it may run
  */
 export function checkDag(dag: DagSpec, context: DagCheckContext): DagProblem[] {
-  const structural = validateDag(dag, context.signatures);
+  const structural = validateDag(dag, context.signatures, context.positions);
   structural.push(...checkSecretRefs(dag, context.secretNames));
   if (context.also !== undefined) structural.push(...context.also);
   if (context.machines === null) return structural;

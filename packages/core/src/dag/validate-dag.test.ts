@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { DagSpec, TaskSpec } from "./model.ts";
-import { taskIndex, validateDag } from "./validate-dag.ts";
+import { taskIndex, taskPositions, validateDag } from "./validate-dag.ts";
 
 const dag = (...tasks: TaskSpec[]): DagSpec => ({ tasks });
 const t = (id: string, args: string[] = [], extra: Partial<TaskSpec> = {}): TaskSpec => ({ id, fn: "f", args, ...extra });
@@ -43,6 +43,14 @@ describe("when task fields are malformed", () => {
       expect.objectContaining({ kind: "invalid_task", taskId: null, field: "id" }),
     ]);
     expect(problems[0]?.message).toContain("more than once");
+  });
+
+  it("finds the same problems with the positions given as without", () => {
+    const tasks = [t("a"), t("b", ["a"]), t("a", ["b"]), raw({ id: 7, fn: "f" }), raw({ id: "c", fn: "f", placement: { kind: "collocated", with: "a" } })];
+    const positions = taskPositions(tasks);
+    expect([...positions]).toEqual([["a", 0], ["b", 1], ["c", 4]]);
+    expect(validateDag(dag(...tasks), undefined, positions)).toEqual(validateDag(dag(...tasks)));
+    expect(validateDag(dag(...tasks)).filter((problem) => problem.message.includes("more than once"))).toHaveLength(1);
   });
 
   it("reports unknown dependencies once per task and dependency", () => {

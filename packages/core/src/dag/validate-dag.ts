@@ -25,6 +25,19 @@ export function taskIndex(dag: DagSpec): Map<TaskId, TaskSpec> {
   return index;
 }
 
+/**
+ * Each task's position by id, the first occurrence winning (a later one is a duplicate, a validation problem); tasks
+ * without a usable id are left out. `validateDag` and `compileDag` share it when the scheduler has it (one map per submit).
+ */
+export function taskPositions(tasks: readonly unknown[]): Map<TaskId, number> {
+  const byId = new Map<TaskId, number>();
+  for (let position = 0; position < tasks.length; position++) {
+    const raw = tasks[position];
+    if (isRecord(raw) && isNonEmptyString(raw.id) && byId.get(raw.id) === undefined) byId.set(raw.id, position);
+  }
+  return byId;
+}
+
 function describeArgProblem(arg: unknown): string | null {
   if (typeof arg === "string") return arg.length > 0 ? null : "is an empty task id";
   if (!isRecord(arg)) return "must be a task id or an edge { from, encode?, decode? }";
@@ -227,7 +240,12 @@ function checkCollocation(tasks: readonly TaskSpec[], byId: ReadonlyMap<TaskId, 
  * validateDag({ tasks: [{ id: "a", fn: "f", args: ["b"] }, { id: "b", fn: "f", args: ["a"] }] })
  * // [{ kind: "cycle", path: ["a", "b", "a"], message: "tasks form a cycle: a → b → a ..." }]
  */
-export function validateDag(dag: DagSpec, signatures?: SignatureContext): DagProblem[] {
+export function validateDag(
+  dag: DagSpec,
+  signatures?: SignatureContext,
+  /** `taskPositions(dag.tasks)` when the caller has it already. */
+  positions?: ReadonlyMap<TaskId, number>,
+): DagProblem[] {
   const problems: Problems = [];
   const rawTasks: unknown = isRecord(dag) ? dag.tasks : undefined;
   if (!Array.isArray(rawTasks) || rawTasks.length === 0) {
@@ -235,13 +253,12 @@ export function validateDag(dag: DagSpec, signatures?: SignatureContext): DagPro
     return problems;
   }
 
-  const byId = new Map<TaskId, number>();
+  const byId = positions ?? taskPositions(rawTasks as unknown[]);
   (rawTasks as unknown[]).forEach((raw, position) => {
     checkTask(raw, position, problems);
     if (!isRecord(raw) || !isNonEmptyString(raw.id)) return;
     const first = byId.get(raw.id);
-    if (first === undefined) byId.set(raw.id, position);
-    else
+    if (first !== undefined && first !== position)
       problems.push({
         kind: "invalid_task",
         taskId: raw.id,

@@ -296,15 +296,22 @@ export function finishRun(state: SchedulerState, run: RunState, out: SchedulerCo
   state.activeRuns = state.activeRuns.filter((id) => id !== run.runId);
   const results: Record<string, unknown> = {};
   const allocations: Record<string, MachineName> = {};
-  run.tasks.forEach((task, index) => {
+  for (let index = 0; index < run.tasks.length; index++) {
+    const task = run.tasks[index]!;
     const id = run.compiled.tasks[index]!.id;
-    if (task.state === TaskState.Succeeded) results[id] = task.result;
-    if (task.machine !== null) allocations[id] = task.machine;
-  });
+    if (task.state === TaskState.Succeeded) setField(results, id, task.result);
+    if (task.machine !== null) setField(allocations, id, task.machine);
+  }
   const hasFailed = run.failures.some((failure) => failure.kind !== "cancelled");
   const status: RunOutcomeStatus = forced ?? (hasFailed ? RunStatus.Failed : run.cancelReason !== null ? RunStatus.Cancelled : RunStatus.Succeeded);
   const outcome: RunOutcome = { status, runId: run.runId, results, failures: run.failures, problems: [], allocations };
   out.push({ type: "run_finished", outcome });
+}
+
+/** `record[key] = value`, where a task named `__proto__` is an ordinary field (assigning it would set the prototype). */
+function setField(record: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === "__proto__") Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+  else record[key] = value;
 }
 
 export function fireTimers(state: SchedulerState, now: number, out: SchedulerCommand[]): void {

@@ -7,6 +7,7 @@ import {
   type TaskId,
   type TaskSpec,
 } from "../dag/model.ts";
+import { taskPositions } from "../dag/validate-dag.ts";
 import { mergeCosts } from "../placement/resources.ts";
 import { SLOT_ONLY, attemptCost } from "../placement/attempt-cost.ts";
 import { collocationRoots } from "../placement/collocation-roots.ts";
@@ -64,10 +65,11 @@ export interface CompiledDag {
 export function compileDag(
   dag: DagSpec,
   neededFunctions: ReadonlyMap<TaskId, readonly { fn: string }[]>,
+  /** `taskPositions(dag.tasks)` when the caller has it already (the DAG is valid: no id is used twice). */
+  positions?: ReadonlyMap<TaskId, number>,
 ): CompiledDag {
   const specs = dag.tasks;
-  const byId = new Map<TaskId, number>();
-  for (let index = 0; index < specs.length; index++) byId.set(specs[index]!.id, index);
+  const byId = positions ?? taskPositions(specs);
   const indexOf = (id: TaskId): number => {
     const index = byId.get(id);
     if (index === undefined) throw new Error(`compileDag: unknown task "${id}" (validate the DAG first)`);

@@ -144,4 +144,20 @@ describe("scheduler properties on random DAGs", () => {
       }),
     );
   });
+
+  it("makes the same decisions unwatched, without task changes or placement explanations", () => {
+    fc.assert(
+      fc.property(scenario, (s) => {
+        const { driver } = play(s);
+        const unwatched = createSchedulerState({ localMachine: "m0", isWatched: false });
+        const replayed: SchedulerCommand[] = [];
+        for (const event of driver.events) replayed.push(...decide(unwatched, event).commands);
+        const expected = driver.log
+          .filter((command) => command.type !== "task_changed")
+          .map((command) => (command.type === "assign_task" ? { ...command, placement: undefined } : command));
+        expect(replayed).toEqual(expected);
+        expect(replayed.some((command) => command.type === "assign_task" && command.placement !== undefined)).toBe(false);
+      }),
+    );
+  });
 });

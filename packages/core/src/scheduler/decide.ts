@@ -1,6 +1,6 @@
 import { DEFAULT_MAX_RETRIES, SLOTS, TERMINAL_TASK_STATES, TaskState, type DagSpec, type MachineName } from "../dag/model.ts";
 import { checkDag } from "../dag/check-dag.ts";
-import { taskIndex } from "../dag/validate-dag.ts";
+import { taskIndex, taskPositions } from "../dag/validate-dag.ts";
 import { validateRunOptions } from "../dag/validate-run-options.ts";
 import { neededFunctions } from "../placement/check-feasibility.ts";
 import { withMachineSlots } from "../placement/machine-slots.ts";
@@ -216,14 +216,15 @@ function submitRun(
   resume?: RunResume,
 ): void {
   if (state.runs.has(runId)) throw new Error(`run "${runId}" was already submitted`);
-  // One index of the tasks by id for every check and the needs (each used to build its own).
+  // One index of the tasks by id for every check and the needs, one of their positions for validation and compilation.
   const index = taskIndex(dag);
+  const positions = taskPositions(dag.tasks);
   const needs = neededFunctions(dag, index);
   // A resumed run was accepted before; its machines may simply not have reconnected yet.
   const machines = resume
     ? null
     : [...state.machines.values()].map((machine) => ({ name: machine.name, capacity: machine.capacity, functions: machine.functions, status: machine.status }));
-  const problems = checkDag(dag, { machines, needs, index, also: validateRunOptions(options) });
+  const problems = checkDag(dag, { machines, needs, index, positions, also: validateRunOptions(options) });
   if (problems.length > 0) {
     out.push({
       type: "run_finished",
@@ -232,7 +233,7 @@ function submitRun(
     return;
   }
 
-  const compiled = compileDag(dag, needs);
+  const compiled = compileDag(dag, needs, positions);
   const run: RunState = {
     runId,
     compiled,
@@ -263,6 +264,7 @@ function submitRun(
     groupLeft: new Map([...compiled.groups.values()].map((group) => [group.root, group.members.length])),
     failures: [],
     cancelReason: null,
+    isWatched: state.config.isWatched,
   };
   state.runs.set(runId, run);
   state.activeRuns.push(runId);

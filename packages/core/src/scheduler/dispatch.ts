@@ -200,6 +200,7 @@ interface Explained {
 /** The explanation of placing task `index` (its batch entry) on `chosen`, or of its wait (`chosen` null). */
 function explain(explained: Explained, index: number, chosen: MachineName | null): PlacementExplanation | undefined {
   const { state, run, batch } = explained;
+  if (!state.config.isWatched) return undefined;
   const id = run.compiled.tasks[index]!.id;
   let entry: AllocTask | undefined;
   if (batch.length === 1) entry = batch[0]!.id === id ? batch[0] : undefined;

@@ -15,6 +15,7 @@ export function emitChange(
   out: SchedulerCommand[],
   extra?: { error?: TaskError; result?: unknown; retryAt?: number },
 ): void {
+  if (!run.isWatched) return;
   const task = run.tasks[index]!;
   const compiled = run.compiled.tasks[index]!;
   // Optional fields assigned one by one rather than spread in: this runs 3 times per task.

@@ -61,6 +61,8 @@ export interface RunState {
   readonly groupLeft: Map<number, number>;
   readonly failures: TaskFailure[];
   cancelReason: string | null;
+  /** The scheduler's `isWatched`: false, its tasks' changes are not emitted. */
+  readonly isWatched: boolean;
 }
 
 export type TimerItem =
@@ -94,6 +96,12 @@ export interface SchedulerConfig {
   readonly maxMachineLosses?: number;
   /** The size in bytes of a task's result, when the shell knows it: placement explanations count input bytes. */
   readonly resultBytes?: (result: unknown) => number | undefined;
+  /**
+   * Whether anyone reads task changes and placement explanations (default true). `executeLocal` without an
+   * `onTaskChange` says false: `decide` then builds no `task_changed` command and no explanation (nobody would see
+   * them; ~3 changes and an explanation per task; `explainTask` then has no `placement`), and every other command is the same.
+   */
+  readonly isWatched?: boolean;
 }
 
 export interface SchedulerState {
@@ -120,6 +128,7 @@ export function createSchedulerState(config: SchedulerConfig = {}): SchedulerSta
       localMachine: config.localMachine,
       noMachineGraceMs: config.noMachineGraceMs ?? 30_000,
       maxMachineLosses: config.maxMachineLosses ?? 3,
+      isWatched: config.isWatched ?? true,
       ...(config.resultBytes === undefined ? {} : { resultBytes: config.resultBytes }),
     },
     machines: new Map(),
