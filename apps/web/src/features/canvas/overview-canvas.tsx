@@ -1,9 +1,10 @@
 "use client";
 import { useStore, useStoreApi } from "@xyflow/react";
 import { useContext, useEffect, useRef } from "react";
-import { HighlightStoreContext } from "./highlight-store.ts";
+import { HighlightStoreContext, type HighlightStore } from "./highlight-store.ts";
 import type { LineageRole } from "./lineage.ts";
 import { DETAIL_MIN_ZOOM, isEdgeMeshHidden } from "./overview.ts";
+import { boundsOf, flowBoundsOf, paintFollowingViewport, paintedFrame, pictureTransform, type FlowBounds, type PaintedFrame, type Transform } from "./painted-view.ts";
 
 /**
  * From this many tasks, a DAG zoomed out to its overview is painted on one <canvas> instead of as DOM cards:
@@ -86,10 +87,11 @@ interface OverviewCanvasProps {
  * The overview of a large DAG, painted: one filled rectangle per card in `fillOf`'s colour (a run's task
  * state), only the cards in view, with the highlight of the canvas's HighlightStoreContext (the selection's
  * lineage or the failures: outlined, the rest faded, as the cards draw it) and the edges at the zooms where
- * the cards would show them; repainted once per animation frame when the viewport moves, the highlight
- * changes or `subscribe` reports a change. Pointer events go through to React Flow's pane (panning,
- * zooming). Render as a child of <ReactFlow>. `data-cards` says how many cards the last paint knew (for tests
- * and the bench).
+ * the cards would show them. While the viewport moves, the picture is moved with it by a CSS transform and
+ * painted afresh once it rests (canvas/painted-view.ts: a pan costs the compositor, not a paint per frame);
+ * a change of the highlight or one `subscribe` reports is painted at the next frame (when the view rests).
+ * Pointer events go through to React Flow's pane (panning, zooming). Render as a child of <ReactFlow>.
+ * `data-cards` says how many cards the last paint knew (for tests and the bench).
  */
 export function OverviewCanvas({ cards, edges, fillOf, subscribe }: OverviewCanvasProps) {
   const canvas = useRef<HTMLCanvasElement>(null);
@@ -97,63 +99,83 @@ export function OverviewCanvas({ cards, edges, fillOf, subscribe }: OverviewCanv
   const highlight = useContext(HighlightStoreContext);
   useEffect(() => {
     const byId = new Map(cards.map((card) => [card.id, card]));
-    const paint = () => {
+    const paint = (): PaintedFrame | null => {
       const element = canvas.current;
       const context = element?.getContext("2d");
-      if (element === null || element === undefined || context === null || context === undefined) return;
+      if (element === null || element === undefined || context === null || context === undefined) return null;
       const { width, height, transform } = store.getState();
+      const frame = paintedFrame(transform, width, height);
+      sizePicture(element, frame);
       const ratio = window.devicePixelRatio || 1;
-      if (element.width !== Math.round(width * ratio) || element.height !== Math.round(height * ratio)) {
-        element.width = Math.round(width * ratio);
-        element.height = Math.round(height * ratio);
-      }
       const [tx, ty, zoom] = transform;
       context.setTransform(1, 0, 0, 1, 0, 0);
       context.clearRect(0, 0, element.width, element.height);
-      context.setTransform(zoom * ratio, 0, 0, zoom * ratio, tx * ratio, ty * ratio);
-      const left = -tx / zoom;
-      const top = -ty / zoom;
-      const right = left + width / zoom;
-      const bottom = top + height / zoom;
-      if (edges !== undefined && !isEdgeMeshHidden(zoom, edges.length)) paintEdges(context, edges, byId, { left, top, right, bottom }, zoom);
-      // One path per colour (and per faded colour, and per outline): a few fills per frame, whatever the number of cards.
-      const byFill = new Map<string, Path2D>();
-      const outlines = new Map<string, Path2D>();
-      const outlineGap = 4 / zoom;
-      for (const card of cards) {
-        if (card.x > right || card.y > bottom || card.x + card.width < left || card.y + card.height < top) continue;
-        const role = highlight?.get(card.id);
-        const fill = `${fillOf?.(card.id) ?? DEFAULT_FILL}${role === "dim" ? "|dim" : ""}`;
-        const path = byFill.get(fill) ?? byFill.set(fill, new Path2D()).get(fill)!;
-        path.rect(card.x, card.y, card.width, card.height);
-        if (role !== undefined && role !== "dim") {
-          const outline = outlines.get(role) ?? outlines.set(role, new Path2D()).get(role)!;
-          outline.rect(card.x - outlineGap, card.y - outlineGap, card.width + 2 * outlineGap, card.height + 2 * outlineGap);
-        }
-      }
-      for (const [key, path] of byFill) {
-        const [fill, dim] = key.split("|");
-        context.globalAlpha = dim === undefined ? 1 : DIMMED_ALPHA;
-        context.fillStyle = fill!;
-        context.fill(path);
-      }
-      context.globalAlpha = 1;
-      context.lineWidth = 2.5 / zoom;
-      for (const [role, path] of outlines) {
-        context.strokeStyle = ROLE_OUTLINE[role as keyof typeof ROLE_OUTLINE];
-        context.stroke(path);
-      }
+      context.setTransform(zoom * ratio, 0, 0, zoom * ratio, (tx + frame.marginX) * ratio, (ty + frame.marginY) * ratio);
+      const view = flowBoundsOf(frame);
+      if (edges !== undefined && !isEdgeMeshHidden(zoom, edges.length)) paintEdges(context, edges, byId, view, zoom);
+      const outlines = paintCards(context, cards, view, zoom, fillOf, highlight);
       element.dataset.cards = String(cards.length);
-      element.dataset.highlighted = String(outlines.size > 0);
+      element.dataset.highlighted = String(outlines > 0);
+      return frame;
+    };
+    const place = (frame: PaintedFrame, now: Transform) => {
+      if (canvas.current !== null) canvas.current.style.transform = pictureTransform(frame, now);
     };
     const onHighlight = highlight === null ? undefined : (listener: () => void) => highlight.subscribeAll(listener);
-    return repaintOnChange(store, paint, [subscribe, onHighlight]);
+    return paintFollowingViewport(store, paint, place, [subscribe, onHighlight], boundsOf(cards));
   }, [cards, edges, fillOf, subscribe, store, highlight]);
   return <canvas ref={canvas} className="overview-canvas" data-testid="overview-canvas" aria-label={`overview of ${cards.length} tasks`} />;
 }
 
+/** Sizes the canvas to the frame (the pane and its margins, placed over the pane) and takes back any move. */
+function sizePicture(element: HTMLCanvasElement, frame: PaintedFrame) {
+  const ratio = window.devicePixelRatio || 1;
+  const cssWidth = frame.width + 2 * frame.marginX;
+  const cssHeight = frame.height + 2 * frame.marginY;
+  if (element.width !== Math.round(cssWidth * ratio) || element.height !== Math.round(cssHeight * ratio)) {
+    element.width = Math.round(cssWidth * ratio);
+    element.height = Math.round(cssHeight * ratio);
+    Object.assign(element.style, { width: `${cssWidth}px`, height: `${cssHeight}px`, left: `${-frame.marginX}px`, top: `${-frame.marginY}px` });
+  }
+  element.style.transform = "";
+}
+
+/**
+ * The cards within `view`, one path per colour (and per faded colour, and per outline): a few fills per
+ * paint, whatever the number of cards. Returns how many outlines (lineage roles) it drew.
+ */
+function paintCards(context: CanvasRenderingContext2D, cards: readonly OverviewCard[], view: FlowBounds, zoom: number, fillOf: ((id: string) => string | undefined) | undefined, highlight: HighlightStore | null): number {
+  const byFill = new Map<string, Path2D>();
+  const outlines = new Map<string, Path2D>();
+  const outlineGap = 4 / zoom;
+  for (const card of cards) {
+    if (card.x > view.right || card.y > view.bottom || card.x + card.width < view.left || card.y + card.height < view.top) continue;
+    const role = highlight?.get(card.id);
+    const fill = `${fillOf?.(card.id) ?? DEFAULT_FILL}${role === "dim" ? "|dim" : ""}`;
+    const path = byFill.get(fill) ?? byFill.set(fill, new Path2D()).get(fill)!;
+    path.rect(card.x, card.y, card.width, card.height);
+    if (role !== undefined && role !== "dim") {
+      const outline = outlines.get(role) ?? outlines.set(role, new Path2D()).get(role)!;
+      outline.rect(card.x - outlineGap, card.y - outlineGap, card.width + 2 * outlineGap, card.height + 2 * outlineGap);
+    }
+  }
+  for (const [key, path] of byFill) {
+    const [fill, dim] = key.split("|");
+    context.globalAlpha = dim === undefined ? 1 : DIMMED_ALPHA;
+    context.fillStyle = fill!;
+    context.fill(path);
+  }
+  context.globalAlpha = 1;
+  context.lineWidth = 2.5 / zoom;
+  for (const [role, path] of outlines) {
+    context.strokeStyle = ROLE_OUTLINE[role as keyof typeof ROLE_OUTLINE];
+    context.stroke(path);
+  }
+  return outlines.size;
+}
+
 /** The edges with an end in view, as one path of straight lines, one screen pixel wide. */
-function paintEdges(context: CanvasRenderingContext2D, edges: readonly OverviewEdge[], byId: ReadonlyMap<string, OverviewCard>, view: { left: number; top: number; right: number; bottom: number }, zoom: number) {
+function paintEdges(context: CanvasRenderingContext2D, edges: readonly OverviewEdge[], byId: ReadonlyMap<string, OverviewCard>, view: FlowBounds, zoom: number) {
   const path = new Path2D();
   const isIn = (x: number, y: number) => x >= view.left && x <= view.right && y >= view.top && y <= view.bottom;
   for (const edge of edges) {

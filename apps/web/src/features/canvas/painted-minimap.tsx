@@ -2,6 +2,7 @@
 import { Panel, useReactFlow, useStoreApi } from "@xyflow/react";
 import { useEffect, useMemo, useRef, type PointerEvent } from "react";
 import { DEFAULT_FILL, repaintOnChange, type OverviewCard } from "./overview-canvas.tsx";
+import { boundsOf } from "./painted-view.ts";
 
 /** React Flow's minimap size. */
 const WIDTH = 200;
@@ -106,19 +107,4 @@ export function PaintedMiniMap({ cards, fillOf, subscribe }: PaintedMiniMapProps
       />
     </Panel>
   );
-}
-
-function boundsOf(cards: readonly OverviewCard[]): { left: number; top: number; right: number; bottom: number } | null {
-  if (cards.length === 0) return null;
-  let left = Infinity;
-  let top = Infinity;
-  let right = -Infinity;
-  let bottom = -Infinity;
-  for (const card of cards) {
-    left = Math.min(left, card.x);
-    top = Math.min(top, card.y);
-    right = Math.max(right, card.x + card.width);
-    bottom = Math.max(bottom, card.y + card.height);
-  }
-  return { left, top, right, bottom };
 }
