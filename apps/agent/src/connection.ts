@@ -67,8 +67,7 @@ export type ConnectionOptions = {
   /** The connection gave up (unauthorized, forbidden, a hello the server cannot read); it is closed already. */
   readonly onFatal: (error: ConnectionFatal) => void;
   readonly log: AgentLog;
-  /** Batches of `task:finished` and `task:logs` leave after this delay or at `maxBatchItems` (default 5 ms, 1,000). */
-  /** 0 (default): flush at the end of the current event-loop turn. */
+  /** Batches of `task:finished` and `task:logs` leave after this delay or at `maxBatchItems` (default 1,000); 0 (default): at the end of the current event-loop turn. */
   readonly flushDelayMs?: number;
   readonly maxBatchItems?: number;
   /**
