@@ -2,12 +2,12 @@
 // (startResultServer + createResultFetcher, both in this process), one grant per value against one shared grant
 // naming them all, interleaved. Prints wall time and this process's CPU time (holder and consumer together).
 // Run: npx tsx scripts/fan-in-fetch.ts [rounds] (ONLY_SHARED=1: the shared grant alone; PROFILE=file.cpuprofile: a CPU
-// profile of the rounds after the first, without the setup)
+// profile of the rounds after the first, without the setup; PROOF=1: version-1 fetch proofs)
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { Session } from "node:inspector/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { signGrant } from "@handoff/protocol/grant";
+import { signGrant, type FetchProofSubject } from "@handoff/protocol/grant";
 import { generateMachineKey, loadMachineKey, signFetchProof } from "@handoff/protocol/machine-identity";
 import { createResultFetcher } from "../src/results/result-fetcher.ts";
 import { startResultServer } from "../src/results/result-server.ts";
@@ -17,14 +17,15 @@ const count = 10_000;
 const rounds = Math.max(1, Number(process.argv[2] ?? 3) || 3);
 const secret = "fan-in-fetch-script-secret-0123456789";
 const consumer = loadMachineKey(generateMachineKey().privateKeyPem);
-const prove = (grants: readonly string[]): string => signFetchProof(consumer.privateKey, grants, Date.now());
+const prove = (subject: FetchProofSubject): string => signFetchProof(consumer.privateKey, subject, Date.now());
 const dir = await mkdtemp(join(tmpdir(), "handoff-fan-in-"));
 const storeIn = (name: string) => createResultStore({ dir: join(dir, name), memoryBudgetBytes: 256 * 2 ** 20, diskBudgetBytes: 2 ** 30, retentionMs: 3_600_000 });
 const holder = storeIn("holder");
 const names = Array.from({ length: count }, (_, index) => `k${index}`);
 for (const [index, name] of names.entries()) await holder.put("run", name, new Uint8Array(1024).fill(index & 255));
 const server = await startResultServer({ store: holder, secret, machine: "a" });
-const base = { runId: "run", holder: "a", audience: "b", audienceKey: consumer.publicKey };
+// As the server grants for a holder that accepts version-2 fetch proofs (PROOF=1: as for an older holder).
+const base = { runId: "run", holder: "a", audience: "b", audienceKey: consumer.publicKey, ...(process.env.PROOF === "1" ? {} : { proof: 2 as const }) };
 
 async function measure(label: string, shared: boolean, round: number): Promise<void> {
   const cpu = process.cpuUsage();

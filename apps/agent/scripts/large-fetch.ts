@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
-import { signGrant } from "@handoff/protocol/grant";
+import { signGrant, type FetchProofSubject } from "@handoff/protocol/grant";
 import { generateMachineKey, loadMachineKey, signFetchProof } from "@handoff/protocol/machine-identity";
 import { rawTcpMiBs } from "../../../bench/src/support/raw-tcp.ts";
 import type { createResultFetcher } from "../src/results/result-fetcher.ts";
@@ -62,7 +62,7 @@ if (process.argv[2] === "--holder") {
   const verify = process.env["HANDOFF_VERIFY"] === "1";
   const tsx = createRequire(import.meta.url).resolve("tsx");
   const consumer = loadMachineKey(generateMachineKey().privateKeyPem);
-  const prove = (grants: readonly string[]): string => signFetchProof(consumer.privateKey, grants, Date.now());
+  const prove = (subject: FetchProofSubject): string => signFetchProof(consumer.privateKey, subject, Date.now());
   const figures = new Map<string, { mibs: number[]; holderCpu: number[]; consumerCpu: number[]; holderRss: number[]; consumerRss: number[] }>();
   const raw: number[] = [];
 

@@ -14,6 +14,7 @@ import { defaultAgentDataDir } from "./identity/agent-data-dir.ts";
 import { loadMachineIdentity } from "./identity/machine-identity.ts";
 import { createLoadSampler, type MachineLoad } from "./machine/load-sampler.ts";
 import { defaultMemoryBudgetBytes } from "./results/memory-budget.ts";
+import type { FetchProver } from "./results/fetch-result.ts";
 import { createResultFetcher } from "./results/result-fetcher.ts";
 import { startResultServer, type ResultServer } from "./results/result-server.ts";
 import { createResultStore } from "./results/result-store.ts";
@@ -164,7 +165,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     log,
   });
 
-  const prove = (grants: readonly string[]): string => signFetchProof(identity.privateKey, grants, Date.now());
+  // Signed in the version each grant says its holder accepts (2: over the grants' digest; 1 for older holders).
+  const prove: FetchProver = (subject) => signFetchProof(identity.privateKey, subject, Date.now());
   const runner = createAttemptRunner({
     machine: name,
     store,
@@ -215,6 +217,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       ...(options.fetchFunctions === true ? { fetchesFunctions: true } : {}),
       aheadDepth,
       ...(aheadDepth > 0 && options.preAssign !== false ? { preAssign: true } : {}),
+      fetchProofs: [...resultServer.proofVersions],
     }),
     heartbeat: () => ({ ...sampleLoad(), running: runner.running() }),
     onWelcome: (accepted) => {

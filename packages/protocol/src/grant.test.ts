@@ -78,3 +78,13 @@ describe("when a grant carries an edge's encode transform", () => {
     expect(verifyGrant(secret, token, { now: 1, holder: "machine-a" })).toEqual({ ok: true, grant: withEncode });
   });
 });
+
+describe("when a grant says its holder accepts version-2 fetch proofs", () => {
+  it("round-trips `proof: 2`, and refuses any other value as malformed", () => {
+    const withProof: Grant = { ...grant, proof: 2 };
+    expect(verifyGrant(secret, signGrant(secret, withProof), { now: 1, holder: "machine-a" })).toEqual({ ok: true, grant: withProof });
+    const payload = Buffer.from(JSON.stringify({ ...grant, proof: 3 })).toString("base64url");
+    const signature = createHmac("sha256", secret).update(payload).digest("base64url");
+    expect(verifyGrant(secret, `${payload}.${signature}`, { now: 0, holder: "machine-a" })).toEqual({ ok: false, reason: "malformed" });
+  });
+});

@@ -30,6 +30,11 @@ export const Grant = z.object({
    * fetched with it (`taskId` is the first of them). Signed and checked once for all, instead of once per value.
    */
   taskIds: z.array(z.string().min(1)).min(1).max(MAX_GRANT_TASK_IDS).optional(),
+  /**
+   * The holder accepts fetch proofs of version 2 (over the grants' digest, see `signFetchProof`): its consumer signs
+   * those. Absent: version 1 (an older holder). Only selects the proof's format; the holder verifies whichever comes.
+   */
+  proof: z.literal(2).optional(),
 });
 export type Grant = z.infer<typeof Grant>;
 
@@ -83,12 +88,13 @@ function parseGrant(raw: unknown): Grant | undefined {
     const parsed = Grant.safeParse(raw);
     return parsed.success ? parsed.data : undefined;
   }
-  const { runId, taskId, holder, audience, audienceKey, expiresAt, taskIds } = fields;
+  const { runId, taskId, holder, audience, audienceKey, expiresAt, taskIds, proof } = fields;
   if (!isText(runId) || !isText(taskId) || !isText(holder) || !isText(audience)) return undefined;
   if (audienceKey !== undefined && !isText(audienceKey, 200)) return undefined;
   if (typeof expiresAt !== "number" || !Number.isSafeInteger(expiresAt) || expiresAt < 0) return undefined;
   if (taskIds !== undefined && !(Array.isArray(taskIds) && taskIds.length >= 1 && taskIds.length <= MAX_GRANT_TASK_IDS && taskIds.every((id) => isText(id)))) return undefined;
-  return { runId, taskId, holder, audience, ...(audienceKey === undefined ? {} : { audienceKey }), expiresAt, ...(taskIds === undefined ? {} : { taskIds }) };
+  if (proof !== undefined && proof !== 2) return undefined;
+  return { runId, taskId, holder, audience, ...(audienceKey === undefined ? {} : { audienceKey }), expiresAt, ...(taskIds === undefined ? {} : { taskIds }), ...(proof === undefined ? {} : { proof }) };
 }
 
 /**
@@ -149,6 +155,44 @@ function rejected(reason: GrantRejection): GrantVerification {
 /** The audience name of grants the server issues for itself (the result relay). */
 export const SERVER_AUDIENCE = "server";
 
+/** What a fetch proof covers: the grants a request presents and, under one shared grant, the names it asks for. */
+export type FetchProofSubject = { readonly grants: readonly string[]; readonly names?: readonly string[] | undefined };
+
+/** A proof's check: accepted, or why not (the holder's `wrong_audience` refusal says it). */
+export type ProofCheck = { readonly ok: true } | { readonly ok: false; readonly why: string };
+
+/** The grants and names as one list: what a version-1 proof and the server's proof sign. */
+export function coveredList({ grants, names }: FetchProofSubject): readonly string[] {
+  return names === undefined || names.length === 0 ? grants : [...grants, ...names];
+}
+
+const LONG_TOKEN_CHARS = 4096;
+const proofVersions = new Map<string, 1 | 2>();
+const PROOF_VERSIONS_KEPT = 8;
+
+/**
+ * The fetch-proof version to sign for a grant's holder, as the grant says (`proof`), read without the secret: the
+ * consumer only picks the format with it, the holder verifies whatever comes. 1 for anything unreadable. Kept for the
+ * last few long tokens (a fan-in's shared grant goes with each of its batches).
+ */
+export function proofVersionOf(token: string | undefined): 1 | 2 {
+  if (token === undefined) return 1;
+  const known = token.length >= LONG_TOKEN_CHARS ? proofVersions.get(token) : undefined;
+  if (known !== undefined) return known;
+  let version: 1 | 2 = 1;
+  try {
+    const claims = JSON.parse(Buffer.from(token.slice(0, Math.max(0, token.indexOf("."))), "base64url").toString("utf8")) as { proof?: unknown } | null;
+    if (claims?.proof === 2) version = 2;
+  } catch {
+    // not a grant we can read: the first version, which every holder accepts
+  }
+  if (token.length >= LONG_TOKEN_CHARS) {
+    if (proofVersions.size >= PROOF_VERSIONS_KEPT) proofVersions.delete(proofVersions.keys().next().value!);
+    proofVersions.set(token, version);
+  }
+  return version;
+}
+
 function serverProofPayload(grants: readonly string[], at: number): string {
   return JSON.stringify(["handoff server fetch v1", at, grants]);
 }
@@ -162,24 +206,25 @@ export function signServerProof(secret: GrantSecret, grants: readonly string[], 
 }
 
 /**
- * Checks that a request presenting `grants` comes from their audience: a grant with `audienceKey` needs that key's
- * signature (`verifyFetchProof`), a server grant needs the server's HMAC proof; both within `maxSkewMs` of `now`.
+ * Checks that a request presenting `subject` comes from its grant's audience: a grant with `audienceKey` needs that
+ * key's signature (`verifyFetchProof`), a server grant needs the server's HMAC proof; both within `maxSkewMs` of `now`.
  * `verifyKeyProof` is passed in so this module stays free of the identity code.
  */
 export function verifyAudience(
   secret: GrantSecret,
   grant: Grant,
   proof: string | undefined,
-  grants: readonly string[],
-  options: { readonly now: number; readonly maxSkewMs: number; readonly verifyKeyProof: (publicKey: string, proof: string | undefined, grants: readonly string[], now: number) => boolean },
-): boolean {
-  if (grant.audienceKey !== undefined) return options.verifyKeyProof(grant.audienceKey, proof, grants, options.now);
-  if (grant.audience !== SERVER_AUDIENCE) return false;
+  subject: FetchProofSubject,
+  options: { readonly now: number; readonly maxSkewMs: number; readonly verifyKeyProof: (publicKey: string, proof: string | undefined, subject: FetchProofSubject, now: number) => ProofCheck },
+): ProofCheck {
+  if (grant.audienceKey !== undefined) return options.verifyKeyProof(grant.audienceKey, proof, subject, options.now);
+  if (grant.audience !== SERVER_AUDIENCE) return { ok: false, why: `the grant names no key for its audience "${grant.audience}"` };
   const match = /^(\d{1,16})\.([A-Za-z0-9_-]{43})$/.exec(proof ?? "");
-  if (match === null) return false;
+  if (match === null) return { ok: false, why: proof === undefined ? "no server proof" : "the server proof is malformed" };
   const at = Number(match[1]);
-  if (Math.abs(options.now - at) > options.maxSkewMs) return false;
-  const expected = hmac(secret, serverProofPayload(grants, at));
+  if (Math.abs(options.now - at) > options.maxSkewMs) return { ok: false, why: `the server proof's time is more than ${options.maxSkewMs} ms from the holder's clock` };
+  const expected = hmac(secret, serverProofPayload(coveredList(subject), at));
   const given = Buffer.from(match[2]!, "base64url");
-  return given.byteLength === expected.byteLength && timingSafeEqual(given, expected);
+  if (given.byteLength === expected.byteLength && timingSafeEqual(given, expected)) return { ok: true };
+  return { ok: false, why: "the server proof does not match the grants presented" };
 }

@@ -1,4 +1,5 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from "node:crypto";
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from "node:crypto";
+import { coveredList, proofVersionOf, type FetchProofSubject, type ProofCheck } from "./grant.ts";
 
 /**
  * A machine's identity is an Ed25519 key pair its agent keeps. The server binds a machine name to the public key at
@@ -9,9 +10,16 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, t
 /** The server-chosen context a hello proof is bound to (a signature made for anything else never verifies as one). */
 export const HELLO_PROOF_CONTEXT = "handoff agent hello v1";
 const FETCH_PROOF_CONTEXT = "handoff result fetch v1";
+const FETCH_PROOF_V2_CONTEXT = "handoff result fetch v2";
+/**
+ * The fetch-proof versions a result server of this code accepts (an agent announces them in its hello): 1 signs the
+ * grants' whole text, 2 their SHA-256 digest (a fan-in's ~100 KB shared grant is hashed once, not signed per batch).
+ */
+export const FETCH_PROOF_VERSIONS = [1, 2] as const;
+export type FetchProofVersion = (typeof FETCH_PROOF_VERSIONS)[number];
 /** How far a fetch proof's timestamp may be from the holder's clock. */
 export const FETCH_PROOF_MAX_SKEW_MS = 60_000;
-/** The request header a consumer proves its identity in: `<epoch ms>.<base64url Ed25519 signature>`. */
+/** The request header a consumer proves its identity in: `<epoch ms>.<base64url Ed25519 signature>` (v1), `v2.` before it (v2). */
 export const FETCH_PROOF_HEADER = "x-handoff-proof";
 
 const publicKeyText = /^[A-Za-z0-9_-]{40,100}$/;
@@ -75,15 +83,15 @@ export function verifyHelloProof(publicKey: string, signature: string, proof: { 
 }
 
 /**
- * The UTF-8 JSON of the last few long grants a fetch proof covered: a fan-in's shared grant (~100 KB, naming thousands
- * of values) is signed by its consumer and checked by its holder with every batch, and encoding it each time cost
- * more than the signature.
+ * The UTF-8 JSON of the last few long grants a version-1 proof covered: a fan-in's shared grant (~100 KB, naming
+ * thousands of values) is signed by its consumer and checked by its holder with every batch, and encoding it each time
+ * cost more than the signature.
  */
 const quotedGrants = new Map<string, Buffer>();
 const QUOTED_GRANTS_KEPT = 8;
 const LONG_GRANT_CHARS = 4096;
 
-/** `JSON.stringify([FETCH_PROOF_CONTEXT, at, grants])` as UTF-8, byte for byte (what a proof signs). */
+/** `JSON.stringify([FETCH_PROOF_CONTEXT, at, grants])` as UTF-8, byte for byte (what a version-1 proof signs). */
 function fetchMessage(grants: readonly string[], at: number): Buffer {
   const first = grants[0];
   if (first === undefined || first.length < LONG_GRANT_CHARS) return Buffer.from(JSON.stringify([FETCH_PROOF_CONTEXT, at, grants]), "utf8");
@@ -98,21 +106,56 @@ function fetchMessage(grants: readonly string[], at: number): Buffer {
   return Buffer.concat([Buffer.from(head, "utf8"), quoted, Buffer.from(tail, "utf8")]);
 }
 
-/**
- * The consumer's proof for a result fetch (`X-Handoff-Proof`): its signature over the grants it presents and the time.
- * @example headers[FETCH_PROOF_HEADER] = signFetchProof(key, [grant], Date.now())
- */
-export function signFetchProof(privateKey: KeyObject, grants: readonly string[], at: number): string {
-  return `${at}.${sign(null, fetchMessage(grants, at), privateKey).toString("base64url")}`;
+/** The digests of the last few long single grants (a fan-in's shared grant, hashed once for all its batches). */
+const grantDigests = new Map<string, string>();
+
+/** base64url SHA-256 of `JSON.stringify(grants)` in UTF-8. */
+function grantsDigest(grants: readonly string[]): string {
+  const only = grants.length === 1 && grants[0]!.length >= LONG_GRANT_CHARS ? grants[0]! : undefined;
+  const known = only === undefined ? undefined : grantDigests.get(only);
+  if (known !== undefined) return known;
+  const digest = createHash("sha256").update(JSON.stringify(grants), "utf8").digest("base64url");
+  if (only !== undefined) {
+    if (grantDigests.size >= QUOTED_GRANTS_KEPT) grantDigests.delete(grantDigests.keys().next().value!);
+    grantDigests.set(only, digest);
+  }
+  return digest;
 }
 
-/** Checks a fetch proof against the audience's public key (taken from the verified grant) and the holder's clock. */
-export function verifyFetchProof(publicKey: string, header: string | undefined, grants: readonly string[], now: number): boolean {
-  const match = /^(\d{1,16})\.([A-Za-z0-9_-]{86})$/.exec(header ?? "");
-  if (match === null) return false;
-  const at = Number(match[1]);
-  if (Math.abs(now - at) > FETCH_PROOF_MAX_SKEW_MS) return false;
+/** `JSON.stringify([FETCH_PROOF_V2_CONTEXT, at, sha256(JSON.stringify(grants)), names])` as UTF-8 (what a v2 proof signs). */
+function fetchMessageV2({ grants, names }: FetchProofSubject, at: number): Buffer {
+  return Buffer.from(JSON.stringify([FETCH_PROOF_V2_CONTEXT, at, grantsDigest(grants), names ?? []]), "utf8");
+}
+
+/**
+ * The consumer's proof for a result fetch (`X-Handoff-Proof`): its signature over the grants it presents, the names it
+ * asks for under a shared grant, and the time. `version` defaults to what the first grant says its holder accepts
+ * (`proofVersionOf`): 2 signs the grants' digest instead of their text, 1 is what every holder accepts.
+ * @example headers[FETCH_PROOF_HEADER] = signFetchProof(key, { grants: [grant] }, Date.now())
+ */
+export function signFetchProof(privateKey: KeyObject, subject: FetchProofSubject, at: number, version: FetchProofVersion = proofVersionOf(subject.grants[0])): string {
+  if (version === 2) return `v2.${at}.${sign(null, fetchMessageV2(subject, at), privateKey).toString("base64url")}`;
+  return `${at}.${sign(null, fetchMessage(coveredList(subject), at), privateKey).toString("base64url")}`;
+}
+
+/**
+ * Checks a fetch proof of any version in `accepted` (default: all this code knows) against the audience's public key
+ * (taken from the verified grant), what the request presents and the holder's clock; when refused, says why.
+ */
+export function verifyFetchProof(publicKey: string, header: string | undefined, subject: FetchProofSubject, now: number, accepted: readonly FetchProofVersion[] = FETCH_PROOF_VERSIONS): ProofCheck {
+  if (header === undefined) return { ok: false, why: `no ${FETCH_PROOF_HEADER} header` };
+  const match = /^(?:v(\d{1,3})\.)?(\d{1,16})\.([A-Za-z0-9_-]{86})$/.exec(header);
+  // A version-1 proof has no prefix (the form holders before version 2 read); a later one says its version.
+  if (match === null || match[1] === "1") return { ok: false, why: `the ${FETCH_PROOF_HEADER} header is malformed` };
+  const version = match[1] === undefined ? 1 : Number(match[1]);
+  if (!(accepted as readonly number[]).includes(version)) return { ok: false, why: `the proof's version ${version} is not one this holder accepts (${accepted.join(", ")})` };
+  const at = Number(match[2]);
+  if (Math.abs(now - at) > FETCH_PROOF_MAX_SKEW_MS) return { ok: false, why: `the proof's time is more than ${FETCH_PROOF_MAX_SKEW_MS} ms from the holder's clock` };
   const key = decodePublicKey(publicKey);
-  if (key === undefined) return false;
-  return verify(null, fetchMessage(grants, at), key, Buffer.from(match[2]!, "base64url"));
+  if (key === undefined) return { ok: false, why: "the grant's audience key is not an Ed25519 key" };
+  const signature = Buffer.from(match[3]!, "base64url");
+  if (version === 1) {
+    return verify(null, fetchMessage(coveredList(subject), at), key, signature) ? { ok: true } : { ok: false, why: "the proof is not the audience's signature of the grants and names presented" };
+  }
+  return verify(null, fetchMessageV2(subject, at), key, signature) ? { ok: true } : { ok: false, why: "the v2 proof is not the audience's signature of the presented grants' digest and names" };
 }

@@ -48,7 +48,7 @@ export async function connectFakeAgent(url: string, token: string | undefined): 
       };
       return { ...(await fake.sendHello(sent)), sent };
     },
-    prove: (grants) => signFetchProof(key.privateKey, grants, Date.now()),
+    prove: (grants) => signFetchProof(key.privateKey, { grants }, Date.now()),
     close: () => void socket.disconnect(),
   };
   return fake;

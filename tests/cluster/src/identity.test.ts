@@ -179,9 +179,9 @@ describe("when a grant is replayed by someone else", () => {
     })();
     const replayed = await fetch(runPath, { headers: { Authorization: `Bearer ${grant}` } });
     expect(replayed.status).toBe(403);
-    expect(await replayed.json()).toEqual({ error: { kind: "forbidden", message: "the grant is refused (wrong_audience)", details: { reason: "wrong_audience" } } });
+    expect(await replayed.json()).toEqual({ error: { kind: "forbidden", message: "the grant is refused (wrong_audience): no x-handoff-proof header", details: { reason: "wrong_audience" } } });
     const other = loadMachineKey(generateMachineKey().privateKeyPem);
-    const forged = await fetch(runPath, { headers: { Authorization: `Bearer ${grant}`, "X-Handoff-Proof": signFetchProof(other.privateKey, [grant], Date.now()) } });
+    const forged = await fetch(runPath, { headers: { Authorization: `Bearer ${grant}`, "X-Handoff-Proof": signFetchProof(other.privateKey, { grants: [grant] }, Date.now()) } });
     expect(forged.status).toBe(403);
     const batch = await fetch(`${url}/results/batch`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ grants: [grant] }) });
     expect(Buffer.from(await batch.arrayBuffer()).toString("utf8")).toContain("wrong_audience");

@@ -64,7 +64,7 @@ function call(fn: string, extraArgs: unknown[], inputs: unknown[] = []): Attempt
 
 async function served(taskId: string): Promise<string> {
   const grant = signGrant(secret, { runId: "run", taskId, holder: "a", audience: "server", expiresAt: Date.now() + 60_000 });
-  const outcome = await fetchResult({ url: server.url, runId: "run", taskId, grant, prove: (grants) => signServerProof(secret, grants, Date.now()) });
+  const outcome = await fetchResult({ url: server.url, runId: "run", taskId, grant, prove: ({ grants }) => signServerProof(secret, grants, Date.now()) });
   if (!outcome.ok) throw new Error(JSON.stringify(outcome.error));
   return createHash("sha256").update(outcome.value as Uint8Array).digest("hex");
 }

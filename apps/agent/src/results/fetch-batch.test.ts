@@ -44,7 +44,7 @@ describe("fetchResultBatch", () => {
       seen = { method: request.method, body, proof: request.headers["x-handoff-proof"] };
       send(response, 200, batchAnswer([{ ok: true, size: 2, contentType: "application/octet-stream" }, { ok: false, error: { kind: "single" } }, { ok: true, size: 1, contentType: "application/json" }], Uint8Array.from([1, 2]), Buffer.from("7")));
     });
-    const outcomes = await fetchResultBatch(url, ["g"], (grants) => `proof-of-${grants.join(",")}`, ["a", "b", "c"]);
+    const outcomes = await fetchResultBatch(url, ["g"], ({ grants, names }) => `proof-of-${[...grants, ...(names ?? [])].join(",")}`, ["a", "b", "c"]);
     expect(seen).toEqual({ method: "POST", body: JSON.stringify({ grants: ["g"], taskIds: ["a", "b", "c"] }), proof: "proof-of-g,a,b,c" });
     expect(outcomes?.map((outcome) => (outcome.ok ? [...outcome.bytes] : outcome.error.kind))).toEqual([[1, 2], "single", [55]]);
     expect(outcomes?.every((outcome) => !outcome.ok || (outcome.isSlab && outcome.bytes.buffer instanceof SharedArrayBuffer))).toBe(true);

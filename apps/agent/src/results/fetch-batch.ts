@@ -32,13 +32,12 @@ export async function fetchResultBatch(url: string, grants: readonly string[], p
   const target = new URL("results/batch", withSlash(url));
   const body = batchBody(grants, taskIds);
   // With one shared grant, the proof covers the names asked for too: a replayed request cannot ask for others.
-  const proven = taskIds === undefined ? grants : [...grants, ...taskIds];
   let all: Uint8Array | undefined;
   let isSlab = false;
   const answer = await directGet({
     url: target,
     body,
-    headers: { "Content-Type": "application/json", ...(prove === undefined ? {} : { [FETCH_PROOF_HEADER]: prove(proven) }) },
+    headers: { "Content-Type": "application/json", ...(prove === undefined ? {} : { [FETCH_PROOF_HEADER]: prove({ grants, names: taskIds }) }) },
     sinkFor: ({ status, size }): BodySink => {
       if (status !== 200 && size > MAX_REFUSAL_BYTES) throw new Error(`result server at ${url} answered a batch with HTTP ${status} and a ${size}-byte body`);
       isSlab = status === 200 && size <= BATCH_SLAB_MAX_BYTES;

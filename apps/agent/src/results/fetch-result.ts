@@ -1,4 +1,5 @@
 import { open, type FileHandle } from "node:fs/promises";
+import type { FetchProofSubject } from "@handoff/protocol/grant";
 import { FETCH_PROOF_HEADER } from "@handoff/protocol/machine-identity";
 import { directGet, type BodySink } from "./direct-get.ts";
 import { ResultFetchError } from "./result-fetch-error.ts";
@@ -38,8 +39,8 @@ export type FetchResultOutcome =
   | { readonly ok: true; readonly value: unknown; readonly size: number; /** Already on this machine: nothing moved. */ readonly fromStore?: true }
   | { readonly ok: false; readonly error: ResultFetchError };
 
-/** Makes the `X-Handoff-Proof` header for a request presenting these grants. */
-export type FetchProver = (grants: readonly string[]) => string;
+/** Makes the `X-Handoff-Proof` header for a request presenting these grants (and names, under a shared grant). */
+export type FetchProver = (subject: FetchProofSubject) => string;
 
 const maxErrorBodyBytes = 64 * 1024;
 
@@ -55,7 +56,7 @@ export async function fetchResult(request: FetchResultRequest): Promise<FetchRes
   const { runId, taskId, store } = request;
   const storeTaskId = request.storeTaskId ?? taskId;
   const url = new URL(`results/${encodeURIComponent(runId)}/${encodeURIComponent(taskId)}`, withSlash(request.url));
-  const headers = { Authorization: `Bearer ${request.grant}`, ...(request.prove === undefined ? {} : { [FETCH_PROOF_HEADER]: request.prove([request.grant]) }) };
+  const headers = { Authorization: `Bearer ${request.grant}`, ...(request.prove === undefined ? {} : { [FETCH_PROOF_HEADER]: request.prove({ grants: [request.grant] }) }) };
   let body: Uint8Array | undefined;
   let contentType: ValueContentType | undefined;
   let toDisk: Promise<void> | undefined;

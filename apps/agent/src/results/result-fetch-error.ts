@@ -27,7 +27,8 @@ void kindsInCatalogue;
 /** Every refusal a holder makes, worded once. */
 export const Refusal = {
   unauthorized: (): ResultFetchError => ({ kind: "unauthorized", message: "a grant (Authorization: Bearer) is required" }),
-  forbidden: (reason: ForbiddenReason): ResultFetchError => ({ kind: "forbidden", message: `the grant is refused (${reason})`, details: { reason } }),
+  /** `why` (a `wrong_audience` proof's fault) goes after the reason in the message. */
+  forbidden: (reason: ForbiddenReason, why?: string): ResultFetchError => ({ kind: "forbidden", message: `the grant is refused (${reason})${why === undefined ? "" : `: ${why}`}`, details: { reason } }),
   notFound: (): ResultFetchError => ({ kind: "not_found", message: "this machine does not hold the result" }),
   evicted: (reason: EvictionReason): ResultFetchError => ({ kind: "evicted", message: `the result was evicted (${reason})`, details: { reason } }),
   encodeFailed: (message: string): ResultFetchError => ({ kind: "encode_failed", message }),

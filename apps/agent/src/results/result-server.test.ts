@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fetchResult } from "./fetch-result.ts";
 import { BATCH_SLAB_MAX_BYTES } from "./fetch-batch.ts";
-import { signGrant, type Grant } from "@handoff/protocol/grant";
+import { signGrant, type FetchProofSubject, type Grant } from "@handoff/protocol/grant";
 import { FETCH_PROOF_HEADER, generateMachineKey, loadMachineKey, signFetchProof } from "@handoff/protocol/machine-identity";
 import { createResultFetcher } from "./result-fetcher.ts";
 import { startResultServer, type ResultServer } from "./result-server.ts";
@@ -14,7 +14,7 @@ import { createResultStore, type ResultStore } from "./result-store.ts";
 const secret = "result-server-test-secret-0123456789";
 /** machine-b's identity: the audience of the grants below, proving itself on each request. */
 const consumer = loadMachineKey(generateMachineKey().privateKeyPem);
-const prove = (grants: readonly string[]): string => signFetchProof(consumer.privateKey, grants, clock);
+const prove = (subject: FetchProofSubject): string => signFetchProof(consumer.privateKey, subject, clock);
 const mib = 1024 * 1024;
 
 let dir: string;
@@ -91,7 +91,7 @@ describe("when another agent fetches a result with a valid grant", () => {
   it("answers with the encoded bytes and their content type and length", async () => {
     await holderStore.put("run-1", "bytes", Uint8Array.from([1, 2, 3, 4]));
     const response = await fetch(`${server.url}/results/run-1/bytes`, {
-      headers: { Authorization: `Bearer ${grantFor("run-1", "bytes")}`, [FETCH_PROOF_HEADER]: prove([grantFor("run-1", "bytes")]) },
+      headers: { Authorization: `Bearer ${grantFor("run-1", "bytes")}`, [FETCH_PROOF_HEADER]: prove({ grants: [grantFor("run-1", "bytes")] }) },
     });
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toBe("application/octet-stream");
@@ -320,11 +320,11 @@ describe("when someone other than the grant's audience presents it", () => {
     const grant = grantFor("run-1", "secret");
     const replayed = await fetch(`${server.url}/results/run-1/secret`, { headers: { Authorization: `Bearer ${grant}` } });
     expect(replayed.status).toBe(403);
-    expect(await replayed.json()).toEqual({ error: { kind: "forbidden", message: "the grant is refused (wrong_audience)", details: { reason: "wrong_audience" } } });
+    expect(await replayed.json()).toEqual({ error: { kind: "forbidden", message: "the grant is refused (wrong_audience): no x-handoff-proof header", details: { reason: "wrong_audience" } } });
     const impostor = loadMachineKey(generateMachineKey().privateKeyPem);
-    const forged = signFetchProof(impostor.privateKey, [grant], clock);
+    const forged = signFetchProof(impostor.privateKey, { grants: [grant] }, clock);
     expect(await fetchResult({ url: server.url, runId: "run-1", taskId: "secret", grant, prove: () => forged })).toMatchObject({ ok: false, error: { kind: "forbidden", details: { reason: "wrong_audience" } } });
-    const stale = signFetchProof(consumer.privateKey, [grant], clock - 120_000);
+    const stale = signFetchProof(consumer.privateKey, { grants: [grant] }, clock - 120_000);
     expect(await fetchResult({ url: server.url, runId: "run-1", taskId: "secret", grant, prove: () => stale })).toMatchObject({ ok: false, error: { kind: "forbidden", details: { reason: "wrong_audience" } } });
     const batch = await fetch(`${server.url}/results/batch`, { method: "POST", body: JSON.stringify({ grants: [grant] }) });
     expect(batch.status).toBe(200);
@@ -373,7 +373,7 @@ describe("when a consumer fetches many inputs from one holder at once", () => {
 
     // A proof made for some names does not let a replay ask for others under the same grant.
     const body = (taskIds: string[]) => JSON.stringify({ grants: [shared], taskIds });
-    const proof = prove([shared, "s1"]);
+    const proof = prove({ grants: [shared], names: ["s1"] });
     const replayed = await fetch(`${server.url}/results/batch`, { method: "POST", headers: { [FETCH_PROOF_HEADER]: proof }, body: body(["s2"]) });
     expect(await replayed.text()).toContain("wrong_audience");
     const honest = await fetch(`${server.url}/results/batch`, { method: "POST", headers: { [FETCH_PROOF_HEADER]: proof }, body: body(["s1"]) });

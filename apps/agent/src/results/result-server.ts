@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { grantNames, verifyAudience, verifyGrant, type Grant, type GrantEncode, type GrantRejection, type GrantSecret } from "@handoff/protocol/grant";
-import { FETCH_PROOF_HEADER, FETCH_PROOF_MAX_SKEW_MS, verifyFetchProof } from "@handoff/protocol/machine-identity";
+import { grantNames, verifyAudience, verifyGrant, type FetchProofSubject, type Grant, type GrantEncode, type GrantRejection, type GrantSecret, type ProofCheck } from "@handoff/protocol/grant";
+import { FETCH_PROOF_HEADER, FETCH_PROOF_MAX_SKEW_MS, FETCH_PROOF_VERSIONS, verifyFetchProof, type FetchProofVersion } from "@handoff/protocol/machine-identity";
 import { createBatchRequestParser, readBodyChunks } from "./batch-request.ts";
 import { Refusal, type ResultFetchError } from "./result-fetch-error.ts";
 import type { ResultStore } from "./result-store.ts";
@@ -44,9 +44,11 @@ export type ResultServerOptions = {
   readonly encode?: EncodeOnHolder;
   /** Called once per answered request (for logs and metrics). */
   readonly onRequest?: (request: { readonly method: string; readonly path: string; readonly status: number }) => void;
+  /** The fetch-proof versions it accepts (default: every one this code knows); the agent's hello announces them. */
+  readonly proofVersions?: readonly FetchProofVersion[];
 };
 
-export type ResultServer = { readonly url: string; close(): Promise<void> };
+export type ResultServer = { readonly url: string; readonly proofVersions: readonly FetchProofVersion[]; close(): Promise<void> };
 
 const resultPath = /^\/results\/([^/]+)\/([^/]+)$/;
 
@@ -65,9 +67,11 @@ export async function startResultServer(options: ResultServerOptions): Promise<R
   const now = options.now ?? Date.now;
   const currentSecret = (): GrantSecret | undefined => (typeof options.secret === "function" ? options.secret() : options.secret);
   const currentMachine = (): string => (typeof options.machine === "function" ? options.machine() : options.machine);
-  const fromAudience = (secret: GrantSecret, grant: Grant, request: IncomingMessage, grants: readonly string[], at: number): boolean => {
+  const proofVersions = options.proofVersions ?? FETCH_PROOF_VERSIONS;
+  const verifyKeyProof = (publicKey: string, proof: string | undefined, subject: FetchProofSubject, at: number): ProofCheck => verifyFetchProof(publicKey, proof, subject, at, proofVersions);
+  const fromAudience = (secret: GrantSecret, grant: Grant, request: IncomingMessage, subject: FetchProofSubject, at: number): ProofCheck => {
     const header = request.headers[FETCH_PROOF_HEADER];
-    return verifyAudience(secret, grant, typeof header === "string" ? header : undefined, grants, { now: at, maxSkewMs: FETCH_PROOF_MAX_SKEW_MS, verifyKeyProof: verifyFetchProof });
+    return verifyAudience(secret, grant, typeof header === "string" ? header : undefined, subject, { now: at, maxSkewMs: FETCH_PROOF_MAX_SKEW_MS, verifyKeyProof });
   };
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -95,7 +99,8 @@ export async function startResultServer(options: ResultServerOptions): Promise<R
     const at = now();
     const verification = verifyGrant(secret, token, { now: at, holder: machine });
     if (!verification.ok) return sendError(response, 403, Refusal.forbidden(verification.reason));
-    if (!fromAudience(secret, verification.grant, request, [token], at)) return sendError(response, 403, Refusal.forbidden("wrong_audience"));
+    const proof = fromAudience(secret, verification.grant, request, { grants: [token] }, at);
+    if (!proof.ok) return sendError(response, 403, Refusal.forbidden("wrong_audience", proof.why));
     if (verification.grant.runId !== runId || !grantNames(verification.grant, taskId)) {
       return sendError(response, 403, Refusal.forbidden("wrong_result"));
     }
@@ -151,8 +156,8 @@ export async function startResultServer(options: ResultServerOptions): Promise<R
     const bodies: Uint8Array[] = [];
     let total = 0;
     // One proof signs the whole list (and the names asked for under a shared grant); checked once per audience key.
-    const proofCovers = taskIds === undefined ? (grants as string[]) : [...(grants as string[]), ...(taskIds as string[])];
-    const proven = new Map<string, boolean>();
+    const proofCovers: FetchProofSubject = { grants: grants as string[], names: taskIds as string[] | undefined };
+    const proven = new Map<string, ProofCheck>();
     // Each item: its grant and the value asked for. A shared grant is checked once for the whole request: looking a
     // 100 KB token up again per item compares it in full each time (V8 hashes long strings by length only).
     const shared = taskIds === undefined ? undefined : checkGrant(secret, (grants as string[])[0]!, at, machine);
@@ -167,9 +172,10 @@ export async function startResultServer(options: ResultServerOptions): Promise<R
         continue;
       }
       const audienceKey = verification.grant.audienceKey ?? `server:${verification.grant.audience}`;
-      if (!proven.has(audienceKey)) proven.set(audienceKey, fromAudience(secret, verification.grant, request, proofCovers, at));
-      if (proven.get(audienceKey) !== true) {
-        entries.push({ ok: false, error: Refusal.forbidden("wrong_audience") });
+      let proof = proven.get(audienceKey);
+      if (proof === undefined) proven.set(audienceKey, (proof = fromAudience(secret, verification.grant, request, proofCovers, at)));
+      if (!proof.ok) {
+        entries.push({ ok: false, error: Refusal.forbidden("wrong_audience", proof.why) });
         continue;
       }
       if (asked !== undefined) {
@@ -284,6 +290,7 @@ export async function startResultServer(options: ResultServerOptions): Promise<R
 
   return {
     url: `http://${host}:${address.port}`,
+    proofVersions,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error === undefined ? resolve() : reject(error)));

@@ -2,7 +2,7 @@ import { createHash, randomFillSync } from "node:crypto";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { signGrant } from "@handoff/protocol/grant";
+import { signGrant, type FetchProofSubject } from "@handoff/protocol/grant";
 import { generateMachineKey, loadMachineKey, signFetchProof } from "@handoff/protocol/machine-identity";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createResultFetcher } from "./result-fetcher.ts";
@@ -14,7 +14,7 @@ import { createResultStore, type ResultStore } from "./result-store.ts";
 const MiB = 2 ** 20;
 const secret = "transfer-integrity-test-secret-0123456789";
 const consumerKey = loadMachineKey(generateMachineKey().privateKeyPem);
-const prove = (grants: readonly string[]): string => signFetchProof(consumerKey.privateKey, grants, Date.now());
+const prove = (subject: FetchProofSubject): string => signFetchProof(consumerKey.privateKey, subject, Date.now());
 const grantFor = (runId: string, taskId: string): string =>
   signGrant(secret, { runId, taskId, holder: "machine-a", audience: "machine-b", audienceKey: consumerKey.publicKey, expiresAt: Date.now() + 60_000 });
 const sha256 = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex");

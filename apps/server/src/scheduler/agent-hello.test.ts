@@ -1,4 +1,5 @@
 import { openTestDatabase, type TestDatabase } from "@handoff/db/testing";
+import { SERVER_AUDIENCE, verifyGrant } from "@handoff/protocol/grant";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assigned, dagOf, helloFrom, RecordingLink, settle, succeededItem as ok, testConnection as connection, testEngine } from "./engine.test-support.ts";
 import { FakeClock } from "./fake-clock.ts";
@@ -67,6 +68,26 @@ describe("an agent's hello on a new connection, set against pre-assigned attempt
     await settle(clock, engine);
     expect((await fixture.db.runs.listAttempts(runId, "p"))[0]).toMatchObject({ state: "failed", errorKind: "machine_lost" });
     expect((await fixture.db.runs.listAttempts(runId, "c"))[0]).toMatchObject({ number: 1, state: "cancelled" });
+    await engine.stop();
+  });
+});
+
+describe("an agent's hello saying which fetch proofs its result server accepts", () => {
+  it("makes the grants for its values tell a machine audience to sign version 2, until a hello that does not say it", async () => {
+    const clock = new FakeClock(1_700_000_000_000);
+    const engine = testEngine(fixture.db, clock);
+    await engine.start();
+    const proofIn = (audience: string): unknown => {
+      const machine = engine.machines.get("proofs-a")!;
+      const checked = verifyGrant(machine.grantSecret, engine.grantFor(machine, "run", "t", audience), { now: clock.now(), holder: "proofs-a" });
+      return checked.ok ? checked.grant.proof : expect.fail(checked.reason);
+    };
+    for (const [fetchProofs, expected] of [[[1, 2], 2], [undefined, undefined], [[1], undefined], [[1, 2, 3], 2]] as const) {
+      const joined = await engine.connectAgent(helloFrom("proofs-a", fetchProofs === undefined ? {} : { fetchProofs: [...fetchProofs] }), new RecordingLink(), connection);
+      if (!joined.ok) throw new Error(joined.message);
+      expect(proofIn("proofs-b"), `hello with ${JSON.stringify(fetchProofs)}`).toBe(expected);
+      expect(proofIn(SERVER_AUDIENCE)).toBeUndefined(); // the relay's own proof is the server's HMAC, unchanged
+    }
     await engine.stop();
   });
 });

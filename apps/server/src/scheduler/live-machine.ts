@@ -35,6 +35,8 @@ export interface LiveMachine {
   aheadDepth: number;
   /** Its agent holds pre-assigned attempts until their producers' values land (its hello's `preAssign`). */
   preAssign: boolean;
+  /** Its result server accepts version-2 fetch proofs (its hello's `fetchProofs`): grants for its values say so. */
+  fetchProofV2: boolean;
   lastHeartbeatAt: number | null;
   cpuPercent: number | null;
   memoryUsedMb: number | null;
@@ -64,6 +66,7 @@ export function newMachine(name: string, capacity: Resources, status: LiveMachin
     storeId: null,
     aheadDepth: 0,
     preAssign: false,
+    fetchProofV2: false,
     lastHeartbeatAt: null,
     cpuPercent: null,
     memoryUsedMb: null,

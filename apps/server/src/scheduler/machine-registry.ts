@@ -164,6 +164,7 @@ export class InMemoryMachineRegistry implements MachineRegistry {
     machine.agentVersion = hello.agentVersion;
     machine.aheadDepth = hello.aheadDepth ?? 0;
     machine.preAssign = hello.preAssign === true;
+    machine.fetchProofV2 = hello.fetchProofs?.includes(2) === true;
     machine.socketAddress = connection.address;
     machine.resultPort = connection.resultPort;
     machine.resultUrl = resultUrlOf(machine);

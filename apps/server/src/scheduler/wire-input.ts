@@ -17,7 +17,8 @@ type Step = { readonly fn: string; readonly args?: readonly unknown[] };
 
 /**
  * A grant for `audience` to fetch (runId, taskId) from `holder`, signed with the holder's secret; with `taskIds`, one
- * grant for each of those values (`taskId` is then the first).
+ * grant for each of those values (`taskId` is then the first). It tells a machine audience to sign its fetch proof in
+ * version 2 when the holder's hello said it accepts that (`proof`); the server's own proofs (the relay) stay as they are.
  */
 export function grantFor(ctx: GrantContext, holder: LiveMachine, runId: string, taskId: string, audience: string, encode?: Step, taskIds?: readonly string[]): string {
   return signGrant(holder.grantSecret, {
@@ -29,6 +30,7 @@ export function grantFor(ctx: GrantContext, holder: LiveMachine, runId: string, 
     ...(audience === SERVER_AUDIENCE ? {} : { audienceKey: ctx.machines.get(audience)?.publicKey ?? undefined }),
     expiresAt: ctx.clock.now() + ctx.grantTtlMs,
     ...(encode ? { encode: { fn: encode.fn, args: [...(encode.args ?? [])] } } : {}),
+    ...(holder.fetchProofV2 && audience !== SERVER_AUDIENCE ? { proof: 2 as const } : {}),
   });
 }
 

@@ -138,6 +138,11 @@ export const AgentHello = z.object({
    * before it): nothing is pre-assigned to it. Used only with `aheadDepth` (a pre-assigned attempt is queued there).
    */
   preAssign: z.boolean().optional(),
+  /**
+   * The fetch-proof versions this agent's result server accepts (`X-Handoff-Proof`; see `FETCH_PROOF_VERSIONS`).
+   * Absent (an agent from before version 2): 1 only. Grants for its values then say which one their consumer signs.
+   */
+  fetchProofs: z.array(z.number().int().min(1).max(1000)).min(1).max(16).optional(),
 });
 export type AgentHello = z.infer<typeof AgentHello>;
 
