@@ -225,8 +225,10 @@ describe("when attempts are assigned ahead of free slots (the pool has 2)", () =
   it("counts a queued attempt's timeout from its start, not from its arrival", async () => {
     const wide = new SharedArrayBuffer(4);
     const first = executor.run(nextAttempt(), call("test.spin", [wide], [0]), { slots: 2 });
-    const queued = executor.run(nextAttempt(), call("mjs.triple", [2]), { timeoutMs: 100 });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Waits twice its timeout in the queue; once started it has 1.5 s, a margin no load on CI has come near (it had
+    // 100 ms, and failed once at load ~30 when the worker took longer than that to start it).
+    const queued = executor.run(nextAttempt(), call("mjs.triple", [2]), { timeoutMs: 1_500 });
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
     raise(wide);
     expect(await first).toMatchObject({ ok: true });
     expect(await queued).toMatchObject({ ok: true, value: 6 });
