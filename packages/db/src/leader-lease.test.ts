@@ -1,3 +1,4 @@
+import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { leaderLeaseRepository, LeaseLostError, type LeaderLeaseRepository } from "./leader-lease.ts";
 import type { TestDatabase } from "./testing/open-test-database.ts";
@@ -87,5 +88,27 @@ describePostgres("when replicas share the leader lease in PostgreSQL", (fixture)
     expect(await lease.renew(held!.holder, held!.epoch, 60_000)).toBeUndefined();
     const again = await lease.acquire(held!.holder, "http://again", 60_000);
     expect(again?.epoch).toBe(held!.epoch + 1);
+  });
+
+  it("does not let a renewal that began before a release extend the lease once the release committed", async () => {
+    const held = await lease.current();
+    await lease.release(held!.holder, held!.epoch);
+    const mine = await lease.acquire("racer", "http://racer", 60_000);
+    // Another session holds the row while the renewal starts (its statement's time is now earlier than the release's),
+    // then gives the lease up and commits: the renewal reaches the row only after that.
+    const other = new pg.Client({ connectionString: database.url });
+    await other.connect();
+    try {
+      await other.query("BEGIN");
+      await other.query(`SELECT 1 FROM "LeaderLease" FOR UPDATE`);
+      const renewal = lease.renew("racer", mine!.epoch, 60_000);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await other.query(`UPDATE "LeaderLease" SET "expiresAt" = timezone('UTC', clock_timestamp())`);
+      await other.query("COMMIT");
+      expect(await renewal).toBeUndefined();
+    } finally {
+      await other.end();
+    }
+    expect((await lease.acquire("next", "http://next", 60_000))?.epoch).toBe(mine!.epoch + 1);
   });
 });

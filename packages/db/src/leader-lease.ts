@@ -46,7 +46,10 @@ export interface LeaderLeaseRepository {
   close(): Promise<void>;
 }
 
-const NOW = `timezone('UTC', now())`;
+// The time when the row is compared, not when the statement's transaction began (`now()`): a renewal that began before
+// a release but reached the row after it committed re-checks `"expiresAt" > NOW` against the released row, and with
+// `now()` (earlier than the release's) it passed and extended the lease it had just given up.
+const NOW = `timezone('UTC', clock_timestamp())`;
 const REMAINING = `(EXTRACT(EPOCH FROM ("expiresAt" - ${NOW})) * 1000)::float8 AS "remainingMs"`;
 
 /**
