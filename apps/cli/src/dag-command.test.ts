@@ -11,7 +11,9 @@ const cli = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], {
 const dir = mkdtempSync(path.join(tmpdir(), "handoff-dag-code-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe("handoff dag export and import, through the real CLI", () => {
+// Each test spawns the real CLI (node → tsx → the command), which took up to 40 s of wall clock per process under
+// CI's full load; the round trip spawns three, and once took longer than the default 120 s.
+describe("handoff dag export and import, through the real CLI", { timeout: 360_000 }, () => {
   it("exports a DAG file as SDK code and imports it back to the same file", () => {
     const code = path.join(dir, "word-count.ts");
     const back = path.join(dir, "word-count.json");
