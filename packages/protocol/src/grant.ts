@@ -1,5 +1,6 @@
 import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from "node:crypto";
 import { z } from "zod";
+import { keepLastFew } from "./last-few.ts";
 
 /** An edge's encode transform, run by the holder before serving: `fn(value, holder, audience, ...args)`. */
 export const GrantEncode = z.object({ fn: z.string().min(1).max(200), args: z.array(z.unknown()).optional() });
@@ -186,11 +187,7 @@ export function proofVersionOf(token: string | undefined): 1 | 2 {
   } catch {
     // not a grant we can read: the first version, which every holder accepts
   }
-  if (token.length >= LONG_TOKEN_CHARS) {
-    if (proofVersions.size >= PROOF_VERSIONS_KEPT) proofVersions.delete(proofVersions.keys().next().value!);
-    proofVersions.set(token, version);
-  }
-  return version;
+  return token.length >= LONG_TOKEN_CHARS ? keepLastFew(proofVersions, token, version, PROOF_VERSIONS_KEPT) : version;
 }
 
 function serverProofPayload(grants: readonly string[], at: number): string {

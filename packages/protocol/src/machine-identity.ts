@@ -1,5 +1,6 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from "node:crypto";
 import { coveredList, proofVersionOf, type FetchProofSubject, type ProofCheck } from "./grant.ts";
+import { keepLastFew } from "./last-few.ts";
 
 /**
  * A machine's identity is an Ed25519 key pair its agent keeps. The server binds a machine name to the public key at
@@ -56,9 +57,7 @@ export function decodePublicKey(text: string): KeyObject | undefined {
     return undefined;
   }
   if (key.asymmetricKeyType !== "ed25519") return undefined;
-  if (decodedKeys.size >= DECODED_KEYS_KEPT) decodedKeys.delete(decodedKeys.keys().next().value!);
-  decodedKeys.set(text, key);
-  return key;
+  return keepLastFew(decodedKeys, text, key, DECODED_KEYS_KEPT);
 }
 const DECODED_KEYS_KEPT = 64;
 const decodedKeys = new Map<string, KeyObject>();
@@ -97,9 +96,7 @@ function fetchMessage(grants: readonly string[], at: number): Buffer {
   if (first === undefined || first.length < LONG_GRANT_CHARS) return Buffer.from(JSON.stringify([FETCH_PROOF_CONTEXT, at, grants]), "utf8");
   let quoted = quotedGrants.get(first);
   if (quoted === undefined) {
-    quoted = Buffer.from(JSON.stringify(first), "utf8");
-    if (quotedGrants.size >= QUOTED_GRANTS_KEPT) quotedGrants.delete(quotedGrants.keys().next().value!);
-    quotedGrants.set(first, quoted);
+    quoted = keepLastFew(quotedGrants, first, Buffer.from(JSON.stringify(first), "utf8"), QUOTED_GRANTS_KEPT);
   }
   const head = `${JSON.stringify([FETCH_PROOF_CONTEXT, at]).slice(0, -1)},[`;
   const tail = grants.length === 1 ? "]]" : `,${JSON.stringify(grants.slice(1)).slice(1)}]`;
@@ -115,11 +112,7 @@ function grantsDigest(grants: readonly string[]): string {
   const known = only === undefined ? undefined : grantDigests.get(only);
   if (known !== undefined) return known;
   const digest = createHash("sha256").update(JSON.stringify(grants), "utf8").digest("base64url");
-  if (only !== undefined) {
-    if (grantDigests.size >= QUOTED_GRANTS_KEPT) grantDigests.delete(grantDigests.keys().next().value!);
-    grantDigests.set(only, digest);
-  }
-  return digest;
+  return only === undefined ? digest : keepLastFew(grantDigests, only, digest, QUOTED_GRANTS_KEPT);
 }
 
 /** `JSON.stringify([FETCH_PROOF_V2_CONTEXT, at, sha256(JSON.stringify(grants)), names])` as UTF-8 (what a v2 proof signs). */
