@@ -197,6 +197,9 @@ export function sqliteChangeWriter(connection: BetterSqlite3.Database): ChangeWr
 /** PostgreSQL on a connection of its own: the multi-row statements in `BEGIN` … `COMMIT`. */
 export function postgresChangeWriter(url: string): ChangeWriter {
   const pool = new pg.Pool({ connectionString: url, max: 1 });
+  // An idle connection the server drops (a restart, a failover, an admin's terminate) emits "error" on the pool; with no
+  // listener that event would end the process. The pool forgets the client and the next batch connects anew.
+  pool.on("error", () => undefined);
   return {
     async apply(batch) {
       if (isEmpty(batch)) return;
