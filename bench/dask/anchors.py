@@ -33,6 +33,11 @@ def receive(value):
     return len(value)
 
 
+def process_cpu_seconds():
+    times = psutil.Process(os.getpid()).cpu_times()
+    return times.user + times.system
+
+
 def best_of(repeat, shape):
     shape()  # warm-up
     return min(shape() for _ in range(repeat))
@@ -64,13 +69,17 @@ def main():
             del link
             return seconds
 
+        receiver_cpu_ms = []
+
         def transfer():
             blob = client.submit(make_bytes, size, workers=[workers[0]], pure=False)
             wait(blob)
+            cpu_before = client.run(process_cpu_seconds, workers=[workers[1]])[workers[1]]
             start = time.perf_counter()
             received = client.submit(receive, blob, workers=[workers[1]], pure=False)
             assert received.result() == size
             seconds = time.perf_counter() - start
+            receiver_cpu_ms.append((client.run(process_cpu_seconds, workers=[workers[1]])[workers[1]] - cpu_before) * 1000)
             del blob, received
             return seconds
 
@@ -81,6 +90,8 @@ def main():
             "wideTasksPerSecond": 10_001 / wide_s,
             "chainMsPerHop": chain_s * 1000 / 1000,
             "transferMiBs": size / 2**20 / transfer_s,
+            # The receiving worker's CPU per transfer (the warm-up's left out), median: less at the mercy of the load.
+            "transferReceiverCpuMs": sorted(receiver_cpu_ms[1:])[len(receiver_cpu_ms[1:]) // 2],
             "workerIdleRssMb": max(idle_rss.values()) / 1e6,
             "workers": len(workers),
         }))

@@ -32,6 +32,7 @@ const ours = {
   wide: [] as number[],
   chain: [] as number[],
   transfer: [] as number[],
+  transferConsumerCpuMs: [] as number[],
   raw: [] as number[],
   ratio: [] as number[],
   fanIn: [] as number[],
@@ -63,7 +64,9 @@ try {
     ours.wide.push(await measureWide(stack));
     ours.chain.push((await measureChain(stack)).msPerHop);
     const raw = await rawTcpMiBs(size);
-    const transfer = SIZE_MIB / ((await measureTransfer(stack, size)).endToEndMs / 1000);
+    const figure = await measureTransfer(stack, size);
+    const transfer = SIZE_MIB / (figure.endToEndMs / 1000);
+    ours.transferConsumerCpuMs.push(figure.consumer.cpuMs);
     ours.raw.push(raw);
     ours.transfer.push(transfer);
     ours.ratio.push(transfer / raw);
@@ -117,6 +120,9 @@ console.log(`\nbest of ${REPETITIONS} after warm-up (load average ${loadAverage(
 row("10,000 no-ops + sink", ours.wide, theirs?.wideTasksPerSecond, "tasks/s", true, 0);
 row("chain of 1,000", ours.chain, theirs?.chainMsPerHop, "ms/hop", false, 2);
 row(`${SIZE_MIB} MiB worker to worker`, ours.transfer, theirs?.transferMiBs, "MiB/s", true, 0);
+console.log(
+  `${"".padEnd(34)} receiver's CPU per transfer (less at the load's mercy): ours (B's agent) ${summarize(ours.transferConsumerCpuMs, 0).text} ms, Dask (its receiving worker) median ${theirs === undefined ? "—" : fmt(theirs.transferReceiverCpuMs, 0)} ms`,
+);
 console.log(`${"".padEnd(34)} raw loopback TCP into memory ${summarize(ours.raw, 0).text} MiB/s; ours/raw ${summarize(ours.ratio, 2).text} (target ≥ 0.7)`);
 console.log(`${"10,000 × 1 KiB into a sink on B".padEnd(34)} the fetch of all 10,000 ${summarize(ours.fanIn, 0).text} ms (target ≤ 300); assignment to call ${summarize(ours.fanInBeforeCall, 0).text} ms`);
 console.log(

@@ -6,7 +6,7 @@
 import { startStack } from "@handoff/cli/testing";
 import { writeBenchFunctions } from "./support/bench-functions.ts";
 import { rawTcpMiBs } from "./support/raw-tcp.ts";
-import { fmt, summarize } from "./support/stats.ts";
+import { fmt, loadAverage, summarize } from "./support/stats.ts";
 import { measureTransfer } from "./support/shapes.ts";
 
 const repetitions = Math.min(20, Math.max(1, Number(process.argv[2] ?? 5) || 5));
@@ -26,6 +26,8 @@ try {
   const fetchOnly: number[] = [];
   const raw: number[] = [];
   const ratios: number[] = [];
+  const cpuMs = { consumer: [] as number[], producer: [] as number[] };
+  const faults = { consumer: [] as number[], producer: [] as number[] };
   for (let i = 0; i < repetitions; i++) {
     const tcp = await rawTcpMiBs(size);
     const figure = await measureTransfer(stack, size);
@@ -34,10 +36,18 @@ try {
     ours.push(mibs);
     ratios.push(mibs / tcp);
     if (figure.fetchMs !== undefined) fetchOnly.push(256 / (figure.fetchMs / 1000));
-    console.log(`  #${i + 1}: raw TCP into memory ${fmt(tcp)} MiB/s; A→B end to end ${fmt(figure.endToEndMs, 0)} ms = ${fmt(mibs)} MiB/s; fetch ${fmt(figure.fetchMs ?? Number.NaN, 0)} ms`);
+    for (const side of ["consumer", "producer"] as const) {
+      cpuMs[side].push(figure[side].cpuMs);
+      faults[side].push(figure[side].minorFaults);
+    }
+    console.log(
+      `  #${i + 1}: raw TCP into memory ${fmt(tcp)} MiB/s; A→B end to end ${fmt(figure.endToEndMs, 0)} ms = ${fmt(mibs)} MiB/s; fetch ${fmt(figure.fetchMs ?? Number.NaN, 0)} ms; CPU B ${fmt(figure.consumer.cpuMs, 0)} ms, A ${fmt(figure.producer.cpuMs, 0)} ms; minor faults B ${fmt(figure.consumer.minorFaults, 0)}, A ${fmt(figure.producer.minorFaults, 0)}; load ${loadAverage()}`,
+    );
   }
   console.log(`256 MiB A→B end to end: ${summarize(ours).text} MiB/s; fetch alone ${summarize(fetchOnly).text} MiB/s`);
   console.log(`raw loopback TCP into memory: ${summarize(raw).text} MiB/s; ratio ${summarize(ratios, 2).text} (target ≥ 0.7)`);
+  console.log(`consumer B's agent per run (fetch, store, call): CPU ${summarize(cpuMs.consumer, 0).text} ms, minor faults ${summarize(faults.consumer, 0).text} (256 MiB = 65,536 pages)`);
+  console.log(`producer A's agent per run (makes the value, serves it): CPU ${summarize(cpuMs.producer, 0).text} ms, minor faults ${summarize(faults.producer, 0).text}`);
 } finally {
   await stack.stop();
 }

@@ -2,6 +2,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { machineSlots } from "@handoff/core";
 import { previewValue, type AgentWelcome, type FunctionMeta, type HeldResult } from "@handoff/protocol";
+import { keepLastFew } from "@handoff/protocol/last-few";
 import { signFetchProof, signHelloProof } from "@handoff/protocol/machine-identity";
 import { AGENT_VERSION } from "./agent-version.ts";
 import { connectToServer, type AgentLog, type ConnectionFatal, type ConnectionOptions } from "./connection.ts";
@@ -183,10 +184,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   // What this agent finished for runs still in flight, re-announced at every hello: a server that died before
   // writing a report adopts the result instead of running the task again. Bounded: the oldest are forgotten.
   const finishedInFlight = new Map<string, HeldResult>();
-  const rememberFinished = (held: HeldResult): void => {
-    finishedInFlight.set(held.attemptId, held);
-    if (finishedInFlight.size > MAX_HELD) finishedInFlight.delete(finishedInFlight.keys().next().value!);
-  };
+  const rememberFinished = (held: HeldResult): void => void keepLastFew(finishedInFlight, held.attemptId, held, MAX_HELD);
 
   let settleWelcome: { resolve: (welcome: AgentWelcome) => void; reject: (error: Error) => void } | undefined;
   const welcomed = new Promise<AgentWelcome>((resolve, reject) => (settleWelcome = { resolve, reject }));

@@ -5,6 +5,8 @@ export type DaskFigures = {
   readonly wideTasksPerSecond: number;
   readonly chainMsPerHop: number;
   readonly transferMiBs: number;
+  /** The receiving worker process's CPU per transfer (median of the 3 after the warm-up), in milliseconds. */
+  readonly transferReceiverCpuMs: number;
   readonly workerIdleRssMb: number;
 };
 

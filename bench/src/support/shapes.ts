@@ -1,6 +1,6 @@
 import type { Stack } from "@handoff/cli/testing";
 import type { DagFile } from "@handoff/protocol";
-import { processCpuSeconds } from "./process-cpu.ts";
+import { processCounters, processCpuSeconds } from "./process-cpu.ts";
 
 type Task = DagFile["tasks"][number];
 const file = (name: string, tasks: Task[]): DagFile => ({ format: "handoff.dag", version: 1, name, tasks });
@@ -32,10 +32,19 @@ export type TransferFigure = {
   readonly endToEndMs: number;
   /** The fetch alone, as the consumer's agent measured it. */
   readonly fetchMs: number | undefined;
+  /**
+   * CPU milliseconds and minor page faults (pages touched for the first time) of the consumer's agent process over the
+   * run (only the consumer runs there: fetch, store, hand-over, call), and of the producer's (making the value, then
+   * serving it), from /proc (NaN elsewhere).
+   */
+  readonly consumer: { readonly cpuMs: number; readonly minorFaults: number };
+  readonly producer: { readonly cpuMs: number; readonly minorFaults: number };
 };
 
 /** Moves `size` bytes made on machine `from` into a function on machine `to` (a fresh run each time). */
 export async function measureTransfer(stack: Stack, size: number, from = "A", to = "B"): Promise<TransferFigure> {
+  const pids = [stack.agents.get(to)?.pid, stack.agents.get(from)?.pid];
+  const before = pids.map(processCounters);
   const { runId } = await stack.client.startRun(
     file("transfer", [
       { id: "blob", fn: "std.bytes", extraArgs: [size, 1], placement: { kind: "pinned", machine: from } },
@@ -43,11 +52,16 @@ export async function measureTransfer(stack: Stack, size: number, from = "A", to
     ]),
   );
   const transfer = await stack.client.watchRun(runId, () => undefined);
+  const after = pids.map(processCounters);
+  const [consumer, producer] = before.map((start, index) => ({
+    cpuMs: ((after[index]?.cpuSeconds ?? Number.NaN) - (start?.cpuSeconds ?? Number.NaN)) * 1000,
+    minorFaults: (after[index]?.minorFaults ?? Number.NaN) - (start?.minorFaults ?? Number.NaN),
+  }));
   if (transfer?.status !== "succeeded") throw new Error(`transfer ${transfer?.status ?? "?"}`);
   const attempts = await stack.client.trpc.runs.attempts.query({ runId, taskId: "recv" });
   const recv = attempts[0]!;
   const fetchMs = (recv.metrics as { transfers?: { ms: number }[] } | null)?.transfers?.[0]?.ms;
-  return { endToEndMs: Date.parse(recv.finishedAt!) - Date.parse(recv.startedAt!), fetchMs };
+  return { endToEndMs: Date.parse(recv.finishedAt!) - Date.parse(recv.startedAt!), fetchMs, consumer: consumer!, producer: producer! };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { keepLastFew } from "@handoff/protocol/last-few";
 import { FETCH_PROOF_HEADER } from "@handoff/protocol/machine-identity";
 import { directGet, type BodySink } from "./direct-get.ts";
 import type { FetchProver } from "./fetch-result.ts";
@@ -62,12 +63,7 @@ const BODY_HEADS_KEPT = 8;
 function batchBody(grants: readonly string[], taskIds: readonly string[] | undefined): readonly Uint8Array[] {
   if (taskIds === undefined || grants.length !== 1) return [Buffer.from(JSON.stringify(taskIds === undefined ? { grants } : { grants, taskIds }), "utf8")];
   const grant = grants[0]!;
-  let head = bodyHeads.get(grant);
-  if (head === undefined) {
-    head = Buffer.from(`{"grants":${JSON.stringify(grants)},"taskIds":`, "utf8");
-    if (bodyHeads.size >= BODY_HEADS_KEPT) bodyHeads.delete(bodyHeads.keys().next().value!);
-    bodyHeads.set(grant, head);
-  }
+  const head = bodyHeads.get(grant) ?? keepLastFew(bodyHeads, grant, Buffer.from(`{"grants":${JSON.stringify(grants)},"taskIds":`, "utf8"), BODY_HEADS_KEPT);
   return [head, Buffer.from(`${JSON.stringify(taskIds)}}`, "utf8")];
 }
 

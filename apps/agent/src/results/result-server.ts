@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { grantNames, verifyAudience, verifyGrant, type FetchProofSubject, type Grant, type GrantEncode, type GrantRejection, type GrantSecret, type ProofCheck } from "@handoff/protocol/grant";
+import { keepLastFew } from "@handoff/protocol/last-few";
 import { FETCH_PROOF_HEADER, FETCH_PROOF_MAX_SKEW_MS, FETCH_PROOF_VERSIONS, verifyFetchProof, type FetchProofVersion } from "@handoff/protocol/machine-identity";
 import { createBatchRequestParser, readBodyChunks } from "./batch-request.ts";
 import { Refusal, type ResultFetchError } from "./result-fetch-error.ts";
@@ -230,10 +231,7 @@ export async function startResultServer(options: ResultServerOptions): Promise<R
     const verification = verifyGrant(secret, token, { now: at, holder: machine });
     if (!verification.ok) return verification;
     const named = new Set([verification.grant.taskId, ...(verification.grant.taskIds ?? [])]);
-    if (verification.grant.taskIds !== undefined) {
-      if (sharedChecks.size >= SHARED_CHECKS_KEPT) sharedChecks.delete(sharedChecks.keys().next().value!);
-      sharedChecks.set(token, { secret, grant: verification.grant, named });
-    }
+    if (verification.grant.taskIds !== undefined) keepLastFew(sharedChecks, token, { secret, grant: verification.grant, named }, SHARED_CHECKS_KEPT);
     return { ok: true, grant: verification.grant, named };
   }
 
