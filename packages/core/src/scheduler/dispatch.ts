@@ -1,5 +1,5 @@
 import { SLOTS, TaskState, type MachineName } from "../dag/model.ts";
-import { allocate, type AllocateOptions, type AllocMachine, type AllocTask, type Allocation } from "../placement/allocate.ts";
+import { allocate, allocateOne, type AllocateOptions, type AllocMachine, type AllocTask, type Allocation, type OnePlacement } from "../placement/allocate.ts";
 import { describeLacks } from "../placement/resources.ts";
 import { groupPlacementCost } from "../placement/attempt-cost.ts";
 import type { ExplainMachine, PlacementExplanation } from "../placement/explain.ts";
@@ -125,7 +125,9 @@ function dispatchRun(
   if (state.config.localMachine !== undefined) options.localMachine = state.config.localMachine;
   // Placing now, the machines are `onlineMachines`' views of the ledger, which the balance index keeps scored.
   if (strategy === "load_balanced" && !isAhead) options.chooseLoadBalanced = (cost, functions) => chooseBalanced(state, machines, cost, functions);
-  const allocation: Allocation = batch !== undefined ? allocate(batch, machines, options) : { placed: new Map(), waiting: new Map() };
+  // A batch of one task that is not collocated (most decisions) is placed without `allocate`'s maps.
+  const one: OnePlacement | undefined = batch?.length === 1 && taken.length === 1 && batch[0]!.placement.kind !== "collocated" ? allocateOne(batch[0]!, machines, options) : undefined;
+  const allocation: Allocation = one !== undefined ? NOTHING_ALLOCATED : batch !== undefined ? allocate(batch, machines, options) : NOTHING_ALLOCATED;
 
   let keep: number[] | undefined;
   let placed = 0;
@@ -134,7 +136,7 @@ function dispatchRun(
   for (const index of taken) {
     const compiled = run.compiled.tasks[index]!;
     const task = run.tasks[index]!;
-    const machine = allocation.placed.get(compiled.id);
+    const machine = one !== undefined ? one.machine : allocation.placed.get(compiled.id);
     if (machine !== undefined) {
       const explanation = explain(explained, index, machine);
       const attemptId = `${run.runId}/${compiled.id}#${task.attempts + 1}`;
@@ -154,7 +156,7 @@ function dispatchRun(
       // A task not queued ahead keeps the reason it waits for a free slot.
       if (!isAhead) setWaiting(state, run, index, `claim on "${machine}" failed: lacks ${describeLacks(claimed.lacks)}`, false, now, out);
     } else if (!isAhead) {
-      const wait = allocation.waiting.get(compiled.id);
+      const wait = one !== undefined ? one.wait : allocation.waiting.get(compiled.id);
       if (wait) setWaiting(state, run, index, wait.message, wait.kind === "no_eligible_machine", now, out, explain(explained, index, null));
       else setWaiting(state, run, index, "waiting for its collocation group to be placed", false, now, out);
     }
@@ -176,6 +178,7 @@ function dispatchRun(
 }
 
 const NO_TASKS: readonly AllocTask[] = Object.freeze([]);
+const NOTHING_ALLOCATED: Allocation = Object.freeze({ placed: new Map(), waiting: new Map() });
 
 /**
  * `list` with `item` appended; a new list of exactly one item when there is none yet. A `[]` grows to room for 17 at
