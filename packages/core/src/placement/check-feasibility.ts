@@ -67,7 +67,7 @@ export function neededFunctions(
   const ownOnly = new Map<string, readonly FunctionNeed[]>();
   for (const task of byId.values()) {
     if (isInline(task)) continue;
-    if (!outgoingEncodes.has(task.id) && needsOwnFnOnly(task, byId)) {
+    if ((outgoingEncodes.size === 0 || !outgoingEncodes.has(task.id)) && needsOwnFnOnly(task, byId)) {
       let shared = ownOnly.get(task.fn);
       if (shared === undefined) {
         shared = Object.freeze([Object.freeze({ fn: task.fn, neededBy: "task" })]);

@@ -134,7 +134,7 @@ export function compileDag(
   const dependentsOf = dependentLists(depsOf);
   const tasks: CompiledTask[] = specs.map((spec, index) => {
     const deps = depsOf[index]!;
-    const cost = spec.cost ?? {};
+    const cost = spec.cost ?? NO_COST;
     const group = groupOf[index]!;
     const isGrouped = groupedRoots.has(group);
     if (!isInline[index]) regularCount += 1;
@@ -178,6 +178,8 @@ export function compileDag(
   return { tasks, byId, groups, functions, regularCount };
 }
 const AUTO: Placement = Object.freeze({ kind: "auto" });
+/** A task without a cost: one shared empty cost, not an object per task kept as long as the run. */
+const NO_COST: Resources = Object.freeze({});
 
 const NO_DEPS: readonly number[] = Object.freeze([]);
 
