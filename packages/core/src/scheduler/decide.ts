@@ -265,6 +265,7 @@ function submitRun(
     failures: [],
     cancelReason: null,
     isWatched: state.config.isWatched,
+    isResumed: resume !== undefined,
   };
   state.runs.set(runId, run);
   state.activeRuns.push(runId);

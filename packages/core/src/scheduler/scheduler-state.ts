@@ -63,6 +63,8 @@ export interface RunState {
   cancelReason: string | null;
   /** The scheduler's `isWatched`: false, its tasks' changes are not emitted. */
   readonly isWatched: boolean;
+  /** Submitted with a `resume`: only then can a task hold a result it took over without an attempt (`reusedInputHolder`). */
+  readonly isResumed: boolean;
 }
 
 export type TimerItem =
