@@ -235,7 +235,8 @@ export function checkFeasibility(
   const online = machines.filter((machine) => machine.status === "online");
   for (const task of byId.values()) {
     if (isInline(task)) continue;
-    const taskNeeds = needs.get(task.id) ?? [];
+    const listed = needs.get(task.id);
+    const taskNeeds = listed ?? [];
     let first: FunctionNeed | undefined;
     for (const need of taskNeeds) {
       if (offeredOnline.has(need.fn)) continue;
@@ -254,8 +255,9 @@ export function checkFeasibility(
       });
     }
 
-    const root = rootOf.get(task.id) ?? task.id;
-    const sharedNeeds = membersOf.size === 0 && task.cost === undefined && task.placement?.kind !== "pinned" ? needs.get(task.id) : undefined;
+    // One lookup of the task's needs, and none of its root when no task is collocated (most DAGs): once per task.
+    const root = rootOf.size === 0 ? task.id : (rootOf.get(task.id) ?? task.id);
+    const sharedNeeds = membersOf.size === 0 && task.cost === undefined && task.placement?.kind !== "pinned" ? listed : undefined;
     let verdict = sharedNeeds !== undefined ? byNeeds.get(sharedNeeds) : membersOf.size === 0 ? undefined : verdicts.get(root);
     if (verdict === undefined) {
       const rootTask = byId.get(root) ?? task;
