@@ -74,8 +74,15 @@ export interface Allocation {
 
 /** Whether the machine offers every one of the functions. */
 export function offersAll(machine: AllocMachine, functions: Iterable<string>): boolean {
-  if (machine.functions === undefined) return true;
-  for (const fn of functions) if (!machine.functions.has(fn)) return false;
+  const offered = machine.functions;
+  if (offered === undefined) return true;
+  if (Array.isArray(functions)) {
+    // Indexed: a task's functions are a shared frozen list, which for…of walked with an iterator result per step.
+    const list: readonly string[] = functions;
+    for (let i = 0; i < list.length; i++) if (!offered.has(list[i]!)) return false;
+    return true;
+  }
+  for (const fn of functions) if (!offered.has(fn)) return false;
   return true;
 }
 

@@ -238,7 +238,9 @@ export function checkFeasibility(
     const listed = needs.get(task.id);
     const taskNeeds = listed ?? [];
     let first: FunctionNeed | undefined;
-    for (const need of taskNeeds) {
+    // Indexed: the usual needs list is a shared frozen one, which for…of walked with an iterator result per step.
+    for (let i = 0; i < taskNeeds.length; i++) {
+      const need = taskNeeds[i]!;
       if (offeredOnline.has(need.fn)) continue;
       first = need;
       break;
