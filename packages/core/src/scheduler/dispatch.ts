@@ -132,7 +132,8 @@ function dispatchRun(
   let keep: number[] | undefined;
   let placed = 0;
   // Why here / why waiting, once per placement attempt (O(machines) each, like allocate's own work for it).
-  const explained: Explained = { state, run, entries: undefined, known: undefined, batch: batch ?? NO_TASKS };
+  // Nobody watching (`isWatched` false): nothing is explained, and no state for it is made.
+  const explained: Explained | undefined = state.config.isWatched ? { state, run, entries: undefined, known: undefined, batch: batch ?? NO_TASKS } : undefined;
   for (const index of taken) {
     const compiled = run.compiled.tasks[index]!;
     const task = run.tasks[index]!;
@@ -201,9 +202,9 @@ interface Explained {
 }
 
 /** The explanation of placing task `index` (its batch entry) on `chosen`, or of its wait (`chosen` null). */
-function explain(explained: Explained, index: number, chosen: MachineName | null): PlacementExplanation | undefined {
+function explain(explained: Explained | undefined, index: number, chosen: MachineName | null): PlacementExplanation | undefined {
+  if (explained === undefined) return undefined;
   const { state, run, batch } = explained;
-  if (!state.config.isWatched) return undefined;
   const id = run.compiled.tasks[index]!.id;
   let entry: AllocTask | undefined;
   if (batch.length === 1) entry = batch[0]!.id === id ? batch[0] : undefined;
