@@ -64,7 +64,7 @@ export {
 export { CATCH_UP_POLICIES, type CatchUpPolicy } from "./run/catch-up.ts";
 export { decide, type Decision } from "./scheduler/decide.ts";
 export { waitsForProducer } from "./scheduler/pre-assign.ts";
-export { createSchedulerState, type SchedulerState, type SchedulerConfig } from "./scheduler/scheduler-state.ts";
+export { createSchedulerState, NO_RESULT, reportedResult, type SchedulerState, type SchedulerConfig } from "./scheduler/scheduler-state.ts";
 export { compileDag, type CompiledDag, type CompiledTask } from "./scheduler/compile-dag.ts";
 export type {
   AttemptId,

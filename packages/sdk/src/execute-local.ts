@@ -3,6 +3,8 @@ import {
   createSchedulerState,
   decide,
   machineSlots,
+  NO_RESULT,
+  reportedResult,
   type DagProblem,
   type DagSpec,
   type InputRef,
@@ -11,6 +13,7 @@ import {
   type RunOutcome,
   type SchedulerCommand,
   type SchedulerEvent,
+  type SchedulerState,
   type Strategy,
   type TaskSpec,
 } from "@handoff/core";
@@ -91,9 +94,8 @@ export async function executeLocal(dag: Dag | DagSpec, options: ExecuteLocalOpti
 
   // Without a listener nobody sees task changes or placement explanations here: the scheduler builds none.
   const state = createSchedulerState({ localMachine: LOCAL_MACHINE, isWatched: options.onTaskChange !== undefined });
-  const values = new Map<string, unknown>();
   const delivery = createLocalDelivery();
-  const evaluation = localEvaluation(registry, values, delivery.deliver);
+  const evaluation = localEvaluation(registry, state, runId, delivery.deliver);
   const attempts = new LiveAttempts();
   let timer: LongTimeout | undefined;
   let settle: (outcome: RunOutcome) => void = () => undefined;
@@ -191,7 +193,6 @@ export async function executeLocal(dag: Dag | DagSpec, options: ExecuteLocalOpti
     const { attemptId } = attempt;
     if (!attempts.remove(attempt)) return; // aborted or finished: its late result is dropped
     if (isOk) {
-      values.set(attempt.taskId, outcome);
       send({ type: "attempt_succeeded", now: Date.now(), attemptId, machine: LOCAL_MACHINE, result: outcome });
     } else {
       send({
@@ -262,10 +263,11 @@ function toRegistry(functions: ExecuteLocalOptions["functions"]): FunctionRegist
   return std.merge(own);
 }
 
-/** In-process every value is in `values` and every machine is this one. */
+/** In-process every value is the one its success reported, which the scheduler keeps, and every machine is this one. */
 function localEvaluation(
   registry: FunctionRegistry,
-  values: ReadonlyMap<string, unknown>,
+  state: SchedulerState,
+  runId: string,
   deliver: InputEvaluation<Extract<InputRef, { kind: "result" }>>["deliver"],
 ): InputEvaluation<Extract<InputRef, { kind: "result" }>> {
   return {
@@ -273,8 +275,9 @@ function localEvaluation(
     ...(deliver === undefined ? {} : { deliver }),
     machine: LOCAL_MACHINE,
     leaf: (input) => {
-      if (!values.has(input.taskId)) throw new Error(`input "${input.taskId}" has no stored value`);
-      return { value: values.get(input.taskId), source: LOCAL_MACHINE };
+      const value = reportedResult(state, runId, input.taskId);
+      if (value === NO_RESULT) throw new Error(`input "${input.taskId}" has no stored value`);
+      return { value, source: LOCAL_MACHINE };
     },
   };
 }

@@ -254,11 +254,14 @@ export function validateDag(
   }
 
   const byId = positions ?? taskPositions(rawTasks as unknown[]);
+  // Which positions hold the first task of their id (one lookup per task, for the duplicates and the edges below).
+  const isFirst = new Uint8Array(rawTasks.length);
   (rawTasks as unknown[]).forEach((raw, position) => {
     checkTask(raw, position, problems);
     if (!isRecord(raw) || !isNonEmptyString(raw.id)) return;
     const first = byId.get(raw.id);
-    if (first !== undefined && first !== position)
+    if (first === position) isFirst[position] = 1;
+    else if (first !== undefined)
       problems.push({
         kind: "invalid_task",
         taskId: raw.id,
@@ -273,7 +276,7 @@ export function validateDag(
   const from: number[] = [];
   const to: number[] = [];
   tasks.forEach((task, position) => {
-    if (!isRecord(task) || byId.get(task.id) !== position || !Array.isArray(task.args)) return;
+    if (isFirst[position] === 0 || !Array.isArray(task.args)) return;
     let reported: Set<TaskId> | undefined; // only a task with a missing dependency needs one
     const args: readonly unknown[] = task.args;
     for (const arg of args) {

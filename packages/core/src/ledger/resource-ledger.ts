@@ -216,7 +216,8 @@ export class ResourceLedger {
         continue;
       }
       const used = this.#used.get(machine) ?? {};
-      for (const key of Object.keys(cost)) used[key] = Math.max(0, (used[key] ?? 0) - cost[key]!);
+      // for…in over own keys, not Object.keys: a key array per release while other claimants hold on the machine.
+      for (const key in cost) if (Object.prototype.hasOwnProperty.call(cost, key)) used[key] = Math.max(0, (used[key] ?? 0) - cost[key]!);
     }
   }
 

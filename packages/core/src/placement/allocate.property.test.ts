@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Placement } from "../dag/model.ts";
-import { allocate, type AllocMachine, type AllocTask } from "./allocate.ts";
+import { allocate, allocateOne, type AllocMachine, type AllocTask } from "./allocate.ts";
 
 const KEYS = ["cpu", "memory", "slots"] as const;
 const MACHINE_NAMES = ["m0", "m1", "m2", "m3"] as const;
@@ -77,6 +77,23 @@ describe("when the same machines come in another order", () => {
         const reordered = allocate(batch, shuffled, options);
         expect(Object.fromEntries(reordered.placed)).toEqual(Object.fromEntries(inOrder.placed));
         expect(Object.fromEntries(reordered.waiting)).toEqual(Object.fromEntries(inOrder.waiting));
+      }),
+    );
+  });
+});
+
+describe("when one task that is not collocated is placed alone (allocateOne)", () => {
+  it("goes where the batch path puts it beside a task that takes nothing, or waits for the same reason", () => {
+    const loneTask = tasks.filter((list) => list.length > 0 && list[0]!.placement.kind !== "collocated").map((list) => list[0]!);
+    fc.assert(
+      fc.property(loneTask, machines, fc.constantFrom("first_available", "load_balanced" as const), fc.constantFrom(undefined, "m1"), (task, pool, strategy, localMachine) => {
+        const options = localMachine === undefined ? { strategy } : { strategy, localMachine };
+        // A second task pinned to a machine that does not exist makes `allocate` take its batch path and takes nothing.
+        const batch = allocate([task, { id: "nowhere", cost: {}, placement: { kind: "pinned", machine: "absent" } }], pool, options);
+        const one = allocateOne(task, pool, options);
+        expect(one.machine).toBe(batch.placed.get(task.id));
+        expect(one.wait).toEqual(batch.waiting.get(task.id));
+        expect(allocate([task], pool, options)).toEqual({ placed: batch.placed.has(task.id) ? new Map([[task.id, one.machine]]) : new Map(), waiting: batch.waiting.has(task.id) ? new Map([[task.id, one.wait]]) : new Map() });
       }),
     );
   });

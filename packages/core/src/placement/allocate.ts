@@ -74,8 +74,15 @@ export interface Allocation {
 
 /** Whether the machine offers every one of the functions. */
 export function offersAll(machine: AllocMachine, functions: Iterable<string>): boolean {
-  if (machine.functions === undefined) return true;
-  for (const fn of functions) if (!machine.functions.has(fn)) return false;
+  const offered = machine.functions;
+  if (offered === undefined) return true;
+  if (Array.isArray(functions)) {
+    // Indexed: a task's functions are a shared frozen list, which for…of walked with an iterator result per step.
+    const list: readonly string[] = functions;
+    for (let i = 0; i < list.length; i++) if (!offered.has(list[i]!)) return false;
+    return true;
+  }
+  for (const fn of functions) if (!offered.has(fn)) return false;
   return true;
 }
 
@@ -125,18 +132,34 @@ export function allocate(
   machines: readonly AllocMachine[],
   options: AllocateOptions = {},
 ): Allocation {
-  const placer = new BatchPlacer(machines, options);
   if (readyTasks.length === 1 && readyTasks[0]!.placement.kind !== "collocated") {
-    // The scheduler's usual batch: one task, its own group (what the general path below arrives at, without its maps).
-    placer.place({ root: readyTasks[0]!, members: [] });
-    return { placed: placer.placed, waiting: placer.waiting };
+    // One task, its own group: what the general path below arrives at, without its maps.
+    const task = readyTasks[0]!;
+    const one = allocateOne(task, machines, options);
+    return one.machine !== undefined ? { placed: new Map([[task.id, one.machine]]), waiting: NO_ENTRIES } : { placed: NO_ENTRIES, waiting: new Map([[task.id, one.wait]]) };
   }
+  const placer = new BatchPlacer(machines, options);
   const { groups, problems } = collocationGroups(readyTasks);
   for (const [id, problem] of problems) placer.wait(id, { kind: "no_eligible_machine", message: `task "${id}" cannot be placed: ${problem}` });
 
   for (const group of groups) if (group.root.placement.kind === "pinned") placer.place(group);
   for (const group of groups) if (group.root.placement.kind !== "pinned") placer.place(group);
   return { placed: placer.placed, waiting: placer.waiting };
+}
+
+/** Where `allocateOne` put its task, or why it waits. */
+export type OnePlacement = { readonly machine: MachineName; readonly wait?: undefined } | { readonly machine?: undefined; readonly wait: WaitReason };
+
+/**
+ * `allocate([task], machines, options)` for a task that is not collocated — the scheduler's usual batch of one — as
+ * its placement or its reason to wait, without `allocate`'s maps (a map per decision was ~200 bytes of its garbage).
+ * @example allocateOne({ id: "a", cost: { cpu: 1 }, placement: { kind: "auto" } }, [{ name: "m1", free: { cpu: 2 } }]) // { machine: "m1" }
+ */
+export function allocateOne(task: AllocTask, machines: readonly AllocMachine[], options: AllocateOptions = {}): OnePlacement {
+  if (task.placement.kind === "collocated") throw new Error(`allocateOne: task "${task.id}" is collocated (allocate places its group)`);
+  const placer = new BatchPlacer(machines, options, true);
+  placer.place({ root: task, members: [] });
+  return placer.one();
 }
 
 /**
@@ -165,13 +188,22 @@ class BatchPlacer {
   #takenName: MachineName | undefined;
   #takenFree: Resources | undefined;
   #taken: Map<MachineName, Record<string, number>> | undefined;
+  /** Placing one task (`allocateOne`): its outcome is kept in a field, not a map, and the machine order is not kept. */
+  readonly #isOne: boolean;
+  #one: OnePlacement | undefined;
 
-  constructor(machines: readonly AllocMachine[], options: AllocateOptions) {
+  constructor(machines: readonly AllocMachine[], options: AllocateOptions, isOne = false) {
     this.#strategy = options.strategy ?? "first_available";
     this.#hasNoMachine = machines.length === 0;
     this.#localMachine = options.localMachine;
     this.#chooseIndexed = options.chooseLoadBalanced;
     this.#sorted = sortedByName(machines);
+    this.#isOne = isOne;
+  }
+
+  /** The one task's outcome (`allocateOne`). */
+  one(): OnePlacement {
+    return this.#one!;
   }
 
   get placed(): ReadonlyMap<TaskId, MachineName> {
@@ -241,7 +273,7 @@ class BatchPlacer {
       return;
     }
     this.#take(chosen, cost);
-    if (order[0] !== chosen) {
+    if (!this.#isOne && order[0] !== chosen) {
       order.splice(order.indexOf(chosen), 1);
       order.unshift(chosen);
     }
@@ -300,9 +332,11 @@ class BatchPlacer {
     return hasCandidate ? chosen : undefined;
   }
 
-  /** Sorted by name, the local machine first. */
+  /** Sorted by name, the local machine first. One task never reorders it: the list as given when it is that order already. */
   #firstAvailableOrder(): AllocMachine[] {
-    const order = [...this.#sorted];
+    const sorted = this.#sorted;
+    if (this.#isOne && (this.#localMachine === undefined || sorted[0]?.name === this.#localMachine)) return sorted as AllocMachine[];
+    const order = [...sorted];
     const local = this.#localMachine === undefined ? -1 : order.findIndex((machine) => machine.name === this.#localMachine);
     if (local > 0) order.unshift(order.splice(local, 1)[0]!);
     return order;
@@ -338,12 +372,20 @@ class BatchPlacer {
   }
 
   #settlePlaced(group: Group<AllocTask>, machine: MachineName): void {
+    if (this.#isOne) {
+      this.#one = { machine };
+      return;
+    }
     const placed = (this.#placed ??= new Map());
     placed.set(group.root.id, machine);
     for (const task of group.members) placed.set(task.id, machine);
   }
 
   #settleWaiting(group: Group<AllocTask>, wait: WaitReason): void {
+    if (this.#isOne) {
+      this.#one = { wait };
+      return;
+    }
     this.wait(group.root.id, wait);
     for (const task of group.members) this.wait(task.id, wait);
   }

@@ -67,7 +67,7 @@ export function neededFunctions(
   const ownOnly = new Map<string, readonly FunctionNeed[]>();
   for (const task of byId.values()) {
     if (isInline(task)) continue;
-    if (!outgoingEncodes.has(task.id) && needsOwnFnOnly(task, byId)) {
+    if ((outgoingEncodes.size === 0 || !outgoingEncodes.has(task.id)) && needsOwnFnOnly(task, byId)) {
       let shared = ownOnly.get(task.fn);
       if (shared === undefined) {
         shared = Object.freeze([Object.freeze({ fn: task.fn, neededBy: "task" })]);
@@ -235,9 +235,12 @@ export function checkFeasibility(
   const online = machines.filter((machine) => machine.status === "online");
   for (const task of byId.values()) {
     if (isInline(task)) continue;
-    const taskNeeds = needs.get(task.id) ?? [];
+    const listed = needs.get(task.id);
+    const taskNeeds = listed ?? [];
     let first: FunctionNeed | undefined;
-    for (const need of taskNeeds) {
+    // Indexed: the usual needs list is a shared frozen one, which for…of walked with an iterator result per step.
+    for (let i = 0; i < taskNeeds.length; i++) {
+      const need = taskNeeds[i]!;
       if (offeredOnline.has(need.fn)) continue;
       first = need;
       break;
@@ -254,8 +257,9 @@ export function checkFeasibility(
       });
     }
 
-    const root = rootOf.get(task.id) ?? task.id;
-    const sharedNeeds = membersOf.size === 0 && task.cost === undefined && task.placement?.kind !== "pinned" ? needs.get(task.id) : undefined;
+    // One lookup of the task's needs, and none of its root when no task is collocated (most DAGs): once per task.
+    const root = rootOf.size === 0 ? task.id : (rootOf.get(task.id) ?? task.id);
+    const sharedNeeds = membersOf.size === 0 && task.cost === undefined && task.placement?.kind !== "pinned" ? listed : undefined;
     let verdict = sharedNeeds !== undefined ? byNeeds.get(sharedNeeds) : membersOf.size === 0 ? undefined : verdicts.get(root);
     if (verdict === undefined) {
       const rootTask = byId.get(root) ?? task;

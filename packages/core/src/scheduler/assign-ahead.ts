@@ -24,18 +24,21 @@ export function withoutSlots(cost: Resources): Resources {
  * a free slot that dispatch did not use fits none of the ready tasks). Their `free` is what a queued attempt may
  * claim: every resource as free now, and the queue's room as `slots`.
  */
-export function aheadMachines(state: SchedulerState): AllocMachine[] {
-  const machines: AllocMachine[] = [];
+export function aheadMachines(state: SchedulerState): readonly AllocMachine[] {
+  // Made at the first machine with room: usually none has (no machine queues ahead in-process, or its slots are free).
+  let machines: AllocMachine[] | undefined;
   for (const machine of state.machines.values()) {
     if (machine.status !== "online" || machine.aheadDepth <= 0) continue;
     const room = machine.aheadDepth - (state.ahead.get(machine.name)?.length ?? 0);
     if (room <= 0) continue;
     const free = state.ledger.freeView(machine.name);
     if ((free[SLOTS] ?? 0) > 0) continue;
-    machines.push({ name: machine.name, free: { ...free, [SLOTS]: room }, total: machine.capacity, functions: machine.functions });
+    (machines ??= []).push({ name: machine.name, free: { ...free, [SLOTS]: room }, total: machine.capacity, functions: machine.functions });
   }
-  return machines;
+  return machines ?? NO_MACHINES;
 }
+
+const NO_MACHINES: readonly AllocMachine[] = Object.freeze([]);
 
 /** Records a queued attempt (its claim without slots is held already). */
 export function queueAhead(state: SchedulerState, record: AttemptRecord): void {

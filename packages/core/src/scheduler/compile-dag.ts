@@ -134,7 +134,7 @@ export function compileDag(
   const dependentsOf = dependentLists(depsOf);
   const tasks: CompiledTask[] = specs.map((spec, index) => {
     const deps = depsOf[index]!;
-    const cost = spec.cost ?? {};
+    const cost = spec.cost ?? NO_COST;
     const group = groupOf[index]!;
     const isGrouped = groupedRoots.has(group);
     if (!isInline[index]) regularCount += 1;
@@ -178,6 +178,8 @@ export function compileDag(
   return { tasks, byId, groups, functions, regularCount };
 }
 const AUTO: Placement = Object.freeze({ kind: "auto" });
+/** A task without a cost: one shared empty cost, not an object per task kept as long as the run. */
+const NO_COST: Resources = Object.freeze({});
 
 const NO_DEPS: readonly number[] = Object.freeze([]);
 
@@ -186,13 +188,21 @@ const NO_DEPS: readonly number[] = Object.freeze([]);
  * for 17, and these live as long as the run (~150 bytes a task, heap profile 2026-12-02).
  */
 function dependentLists(depsOf: readonly (readonly number[])[]): number[][] {
+  // Indexed loops: a task without deps has the shared frozen list, which for…of walked with an iterator result.
   const count = new Int32Array(depsOf.length);
-  for (const deps of depsOf) for (const dep of deps) count[dep]! += 1;
+  for (let index = 0; index < depsOf.length; index++) {
+    const deps = depsOf[index]!;
+    for (let i = 0; i < deps.length; i++) count[deps[i]!]! += 1;
+  }
   const lists = Array.from({ length: depsOf.length }, (_, index): number[] => (count[index] === 0 ? [] : new Array<number>(count[index]!)));
   const filled = new Int32Array(depsOf.length);
-  depsOf.forEach((deps, index) => {
-    for (const dep of deps) lists[dep]![filled[dep]!++] = index;
-  });
+  for (let index = 0; index < depsOf.length; index++) {
+    const deps = depsOf[index]!;
+    for (let i = 0; i < deps.length; i++) {
+      const dep = deps[i]!;
+      lists[dep]![filled[dep]!++] = index;
+    }
+  }
   return lists;
 }
 

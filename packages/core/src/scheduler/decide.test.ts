@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { SchedulerCommand } from "./messages.ts";
+import { NO_RESULT, reportedResult } from "./scheduler-state.ts";
 import { SchedulerDriver } from "./test-driver.ts";
 
 const assigned = (commands: readonly { type: string; taskId?: string }[]) =>
@@ -23,6 +24,22 @@ describe("scheduler decide", () => {
         failures: [],
       });
       expect(driver.state.ledger.totalUsed()).toBe(0);
+    });
+  });
+
+  describe("when a task's reported value is asked for (reportedResult)", () => {
+    it("answers the value its success reported while the run is active, and NO_RESULT before it, for an unknown task or run, and after the run", () => {
+      const driver = new SchedulerDriver().machine("m1", { slots: 4 });
+      driver.submit("r", [{ id: "a", fn: "f" }, { id: "b", fn: "f", args: ["a"] }]);
+      expect(reportedResult(driver.state, "r", "a")).toBe(NO_RESULT);
+      driver.succeed("a", 0);
+      expect(reportedResult(driver.state, "r", "a")).toBe(0);
+      expect(reportedResult(driver.state, "r", "b")).toBe(NO_RESULT);
+      expect(reportedResult(driver.state, "r", "nope")).toBe(NO_RESULT);
+      expect(reportedResult(driver.state, "other", "a")).toBe(NO_RESULT);
+      driver.succeed("b", 7);
+      expect(driver.outcome("r")).toMatchObject({ results: { a: 0, b: 7 } });
+      expect(reportedResult(driver.state, "r", "b")).toBe(NO_RESULT);
     });
   });
 

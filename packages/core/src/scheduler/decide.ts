@@ -265,14 +265,16 @@ function submitRun(
     failures: [],
     cancelReason: null,
     isWatched: state.config.isWatched,
+    isResumed: resume !== undefined,
   };
   state.runs.set(runId, run);
   state.activeRuns.push(runId);
   if (run.options.timeoutMs !== undefined) state.timers.push(now + run.options.timeoutMs, { kind: "run_timeout", runId });
   if (resume) resumeTasks(state, run, resume, now, out);
-  for (const task of compiled.tasks) {
-    const runtime = run.tasks[task.index]!;
-    if (!task.isInline && runtime.remaining === 0 && runtime.state === TaskState.WaitingForDependencies) enqueue(run, task.index, now, out);
+  // Indexed: once per task of the submit, where for…of made an iterator result per task.
+  for (let index = 0; index < compiled.tasks.length; index++) {
+    const runtime = run.tasks[index]!;
+    if (!compiled.tasks[index]!.isInline && runtime.remaining === 0 && runtime.state === TaskState.WaitingForDependencies) enqueue(run, index, now, out);
   }
   if (run.unfinished === 0) finishRun(state, run, out);
 }

@@ -1,5 +1,5 @@
 import { SLOTS, TaskState, type MachineName } from "../dag/model.ts";
-import { allocate, type AllocateOptions, type AllocMachine, type AllocTask, type Allocation } from "../placement/allocate.ts";
+import { allocate, allocateOne, type AllocateOptions, type AllocMachine, type AllocTask, type Allocation, type OnePlacement } from "../placement/allocate.ts";
 import { describeLacks } from "../placement/resources.ts";
 import { groupPlacementCost } from "../placement/attempt-cost.ts";
 import type { ExplainMachine, PlacementExplanation } from "../placement/explain.ts";
@@ -125,16 +125,19 @@ function dispatchRun(
   if (state.config.localMachine !== undefined) options.localMachine = state.config.localMachine;
   // Placing now, the machines are `onlineMachines`' views of the ledger, which the balance index keeps scored.
   if (strategy === "load_balanced" && !isAhead) options.chooseLoadBalanced = (cost, functions) => chooseBalanced(state, machines, cost, functions);
-  const allocation: Allocation = batch !== undefined ? allocate(batch, machines, options) : { placed: new Map(), waiting: new Map() };
+  // A batch of one task that is not collocated (most decisions) is placed without `allocate`'s maps.
+  const one: OnePlacement | undefined = batch?.length === 1 && taken.length === 1 && batch[0]!.placement.kind !== "collocated" ? allocateOne(batch[0]!, machines, options) : undefined;
+  const allocation: Allocation = one !== undefined ? NOTHING_ALLOCATED : batch !== undefined ? allocate(batch, machines, options) : NOTHING_ALLOCATED;
 
   let keep: number[] | undefined;
   let placed = 0;
   // Why here / why waiting, once per placement attempt (O(machines) each, like allocate's own work for it).
-  const explained: Explained = { state, run, entries: undefined, known: undefined, batch: batch ?? NO_TASKS };
+  // Nobody watching (`isWatched` false): nothing is explained, and no state for it is made.
+  const explained: Explained | undefined = state.config.isWatched ? { state, run, entries: undefined, known: undefined, batch: batch ?? NO_TASKS } : undefined;
   for (const index of taken) {
     const compiled = run.compiled.tasks[index]!;
     const task = run.tasks[index]!;
-    const machine = allocation.placed.get(compiled.id);
+    const machine = one !== undefined ? one.machine : allocation.placed.get(compiled.id);
     if (machine !== undefined) {
       const explanation = explain(explained, index, machine);
       const attemptId = `${run.runId}/${compiled.id}#${task.attempts + 1}`;
@@ -154,7 +157,7 @@ function dispatchRun(
       // A task not queued ahead keeps the reason it waits for a free slot.
       if (!isAhead) setWaiting(state, run, index, `claim on "${machine}" failed: lacks ${describeLacks(claimed.lacks)}`, false, now, out);
     } else if (!isAhead) {
-      const wait = allocation.waiting.get(compiled.id);
+      const wait = one !== undefined ? one.wait : allocation.waiting.get(compiled.id);
       if (wait) setWaiting(state, run, index, wait.message, wait.kind === "no_eligible_machine", now, out, explain(explained, index, null));
       else setWaiting(state, run, index, "waiting for its collocation group to be placed", false, now, out);
     }
@@ -176,6 +179,7 @@ function dispatchRun(
 }
 
 const NO_TASKS: readonly AllocTask[] = Object.freeze([]);
+const NOTHING_ALLOCATED: Allocation = Object.freeze({ placed: new Map(), waiting: new Map() });
 
 /**
  * `list` with `item` appended; a new list of exactly one item when there is none yet. A `[]` grows to room for 17 at
@@ -198,9 +202,9 @@ interface Explained {
 }
 
 /** The explanation of placing task `index` (its batch entry) on `chosen`, or of its wait (`chosen` null). */
-function explain(explained: Explained, index: number, chosen: MachineName | null): PlacementExplanation | undefined {
+function explain(explained: Explained | undefined, index: number, chosen: MachineName | null): PlacementExplanation | undefined {
+  if (explained === undefined) return undefined;
   const { state, run, batch } = explained;
-  if (!state.config.isWatched) return undefined;
   const id = run.compiled.tasks[index]!.id;
   let entry: AllocTask | undefined;
   if (batch.length === 1) entry = batch[0]!.id === id ? batch[0] : undefined;

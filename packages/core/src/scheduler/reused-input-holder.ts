@@ -10,6 +10,7 @@ import type { RunState } from "./scheduler-state.ts";
  * reusedInputHolder(run, index) // "m2"
  */
 export function reusedInputHolder(run: RunState, index: number): MachineName | undefined {
+  if (!run.isResumed) return undefined; // a run not resumed took over no result: no walk of the task's inputs
   let best: MachineName | undefined;
   let bestCount = 0;
   // Made on the first reused input only: most tasks have none, and this runs at every placement.

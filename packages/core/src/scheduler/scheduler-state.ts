@@ -1,4 +1,4 @@
-import type { MachineName, Resources, TaskState } from "../dag/model.ts";
+import type { MachineName, Resources, TaskId, TaskState } from "../dag/model.ts";
 import type { TaskError } from "../errors.ts";
 import type { PlacementExplanation } from "../placement/explain.ts";
 import { ResourceLedger } from "../ledger/resource-ledger.ts";
@@ -63,6 +63,8 @@ export interface RunState {
   cancelReason: string | null;
   /** The scheduler's `isWatched`: false, its tasks' changes are not emitted. */
   readonly isWatched: boolean;
+  /** Submitted with a `resume`: only then can a task hold a result it took over without an attempt (`reusedInputHolder`). */
+  readonly isResumed: boolean;
 }
 
 export type TimerItem =
@@ -142,4 +144,21 @@ export function createSchedulerState(config: SchedulerConfig = {}): SchedulerSta
     announcedTimerAt: null,
     preAssigning: false,
   };
+}
+
+/** What `reportedResult` answers when there is no value: the task has not succeeded, or its run or it is unknown. */
+export const NO_RESULT: unique symbol = Symbol("no result");
+
+/**
+ * The value task `taskId` of active run `runId` reported with its success (`attempt_succeeded`'s `result`), or
+ * `NO_RESULT`. The scheduler keeps each value for the run's outcome: `executeLocal` reads its inputs here rather than
+ * keeping a second map of the values by task id (a map entry per task was ~5% of its CPU, profile 2026-12-02).
+ * @example reportedResult(state, "run-1", "load") // 42, or NO_RESULT before "load" succeeded
+ */
+export function reportedResult(state: SchedulerState, runId: RunId, taskId: TaskId): unknown {
+  const run = state.runs.get(runId);
+  const index = run?.compiled.byId.get(taskId);
+  if (index === undefined) return NO_RESULT;
+  const task = run!.tasks[index]!;
+  return task.resultMachine === null ? NO_RESULT : task.result;
 }
