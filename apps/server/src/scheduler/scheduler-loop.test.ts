@@ -94,6 +94,21 @@ describe("when the scheduler loop runs a DAG", () => {
     await engine.stop();
   });
 
+  it("leaves the ready rows waiting for their dependencies when the core rejects the run after all (its machine left meanwhile)", async () => {
+    const { clock, engine, link } = await cluster("loop-gone");
+    const { dag, file } = dagOf([{ id: "a", fn: "std.constant", extraArgs: [1] }, { id: "b", fn: "std.identity", args: ["a"] }]);
+    const submitting = engine.submit({ dag, file, options: {}, startedBy: null, dagId: null, dagVersion: null });
+    engine.disconnectAgent("loop-gone", link, "socket closed"); // after the check, before the core has the run
+    const runId = await submitting;
+    expect((await engine.outcome(runId))?.status).toBe("rejected");
+    await settle(clock, engine);
+    expect((await fixture.db.runs.get(runId))!.tasks.map((task) => [task.taskId, task.state, task.reason])).toEqual([
+      ["a", "waiting_for_dependencies", null],
+      ["b", "waiting_for_dependencies", null],
+    ]);
+    await engine.stop();
+  });
+
   it("inserts every task of a run that reuses results as waiting for its dependencies, as before", async () => {
     const { dag } = dagOf([{ id: "a", fn: "std.constant", extraArgs: [1] }, { id: "b", fn: "std.identity", args: ["a"] }]);
     expect(submittedRows(dag, false)).toEqual({ tasks: [{ taskId: "a", state: "waiting_for_dependencies" }, { taskId: "b", state: "waiting_for_dependencies" }], readyIds: [] });
