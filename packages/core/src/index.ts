@@ -65,7 +65,8 @@ export { CATCH_UP_POLICIES, type CatchUpPolicy } from "./run/catch-up.ts";
 export { decide, type Decision } from "./scheduler/decide.ts";
 export { waitsForProducer } from "./scheduler/pre-assign.ts";
 export { createSchedulerState, NO_RESULT, reportedResult, type SchedulerState, type SchedulerConfig } from "./scheduler/scheduler-state.ts";
-export { compileDag, type CompiledDag, type CompiledTask } from "./scheduler/compile-dag.ts";
+export { compileDag, isReadyAtSubmission, type CompiledDag, type CompiledTask } from "./scheduler/compile-dag.ts";
+export { READY_REASON } from "./scheduler/attempt-lifecycle.ts";
 export type {
   AttemptId,
   InputRef,

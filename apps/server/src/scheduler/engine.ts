@@ -18,6 +18,7 @@ import { DEFAULT_RESUME_GRACE_MS, ResumeCoordinator } from "./resume-coordinator
 import { reuseResults } from "./reuse-results.ts";
 import { createInMemoryRunEvents, type RunEvent, type RunEvents } from "./run-events.ts";
 import { SchedulerLoop } from "./scheduler-loop.ts";
+import { submittedRows } from "./submitted-rows.ts";
 import { DEFAULT_GRANT_TTL_MS, grantFor, type GrantContext } from "./wire-input.ts";
 import { createWriteBehind, type WriteBehind } from "./write-behind.ts";
 import { attemptSecretNames } from "../secrets/attempt-secret-names.ts";
@@ -273,6 +274,7 @@ export class Engine {
     const problems = this.check(request.dag);
     if (problems.length > 0) throw new RunRejectedError(problems);
     const runId = randomUUID();
+    const rows = submittedRows(request.dag, request.reuse === undefined || request.reuse.length === 0);
     const newRun: NewRun = {
       id: runId,
       dagId: request.dagId,
@@ -287,14 +289,17 @@ export class Engine {
       idempotencyKey: request.idempotencyKey ?? null,
       params: request.params ?? null,
       template: request.template ?? null,
-      tasks: request.dag.tasks.map((task) => ({ taskId: task.id, state: TaskState.WaitingForDependencies })),
+      tasks: rows.tasks,
     };
     // Replicas: fenced like every run-state write (a deposed leader's late insert is refused).
     await this.leader.fence((epoch) => this.db.runs.create(newRun, epoch));
     this.metrics.runsStarted += 1;
     const now = this.clock.now();
     const reused = request.reuse === undefined || request.reuse.length === 0 ? undefined : reuseResults({ machines: this.registry.machines, results: this.results, task: (row) => this.writer.task(row) }, runId, request.reuse, now);
-    this.loop.dispatch({ type: "run_submitted", now, runId, dag: request.dag, options: request.options, ...(reused ? { resume: reused } : {}) });
+    const { compiled, readyIds } = rows;
+    this.loop.submit({ type: "run_submitted", now, runId, dag: request.dag, options: request.options, ...(reused ? { resume: reused } : {}), ...(compiled ? { compiled } : {}) }, readyIds.length > 0);
+    // Rejected by the core after all (a machine left since `check`): nothing was queued, so its rows wait as before.
+    if (readyIds.length > 0 && this.loop.isFinished(runId)) for (const taskId of readyIds) this.writer.task({ runId, taskId, state: TaskState.WaitingForDependencies, reason: null, attempts: 0 });
     this.writer.run({ runId, startedAt: new Date(now) });
     this.loop.scheduleFlush();
     return runId;

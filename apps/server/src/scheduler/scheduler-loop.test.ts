@@ -1,8 +1,11 @@
+import { READY_REASON } from "@handoff/core";
+import type { ChangeBatch } from "@handoff/db";
 import { openTestDatabase, type TestDatabase } from "@handoff/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assigned, dagOf, helloFrom, RecordingLink, settle, succeededItem as ok, testConnection as connection, testEngine } from "./engine.test-support.ts";
 import { FakeClock } from "./fake-clock.ts";
 import type { RunEvent } from "./run-events.ts";
+import { submittedRows } from "./submitted-rows.ts";
 
 let fixture: TestDatabase;
 beforeAll(async () => {
@@ -53,6 +56,63 @@ describe("when the scheduler loop runs a DAG", () => {
     expect(engine.isActive(runId)).toBe(false);
     expect(await engine.lookupResult(runId, "b")).toMatchObject({ machine: "loop-a", preview: "1" });
     await engine.stop();
+  });
+
+  it("inserts a fresh run's ready tasks queued and does not write them again when the scheduler queues them", async () => {
+    const clock = new FakeClock(1_700_000_000_000);
+    const batches: ChangeBatch[] = [];
+    const runs = { ...fixture.db.runs, applyChanges: (batch: ChangeBatch) => (batches.push(batch), fixture.db.runs.applyChanges(batch)) };
+    const engine = testEngine({ ...fixture.db, runs }, clock);
+    await engine.start();
+    const link = new RecordingLink();
+    if (!(await engine.connectAgent(helloFrom("loop-ready"), link, connection)).ok) throw new Error("no join");
+    const { dag, file } = dagOf([
+      { id: "r1", fn: "std.constant", extraArgs: [1] },
+      { id: "r2", fn: "std.constant", extraArgs: [2] },
+      { id: "r3", fn: "std.constant", extraArgs: [3] },
+      { id: "d", fn: "std.identity", args: ["r1"] },
+    ]);
+    const runId = await engine.submit({ dag, file, options: {}, startedBy: null, dagId: null, dagVersion: null });
+    const states = async () => Object.fromEntries((await fixture.db.runs.get(runId))!.tasks.map((task) => [task.taskId, [task.state, task.reason]]));
+    await settle(clock, engine);
+    // Two slots: r1 and r2 run, r3 stays queued with the reason it was inserted with, d waits for r1.
+    expect(assigned(link).map((item) => item.taskId)).toEqual(["r1", "r2"]);
+    expect(await states()).toEqual({
+      r1: ["running", null],
+      r2: ["running", null],
+      r3: ["waiting_for_resources", READY_REASON],
+      d: ["waiting_for_dependencies", null],
+    });
+    const written = batches.flatMap((batch) => batch.tasks ?? []);
+    expect(written.filter((row) => row.taskId === "r3")).toEqual([]);
+    expect(written.map((row) => `${row.taskId}:${String(row.state)}`).sort()).toEqual(["r1:running", "r2:running"]);
+    engine.finished("loop-ready", link, [ok(`${runId}/r1#1`, "1"), ok(`${runId}/r2#1`, "2")]);
+    await settle(clock, engine);
+    engine.finished("loop-ready", link, [ok(`${runId}/r3#1`, "3"), ok(`${runId}/d#1`, "1")]);
+    expect((await engine.outcome(runId))?.status).toBe("succeeded");
+    expect(Object.values(await states()).map(([state]) => state)).toEqual(["succeeded", "succeeded", "succeeded", "succeeded"]);
+    await engine.stop();
+  });
+
+  it("leaves the ready rows waiting for their dependencies when the core rejects the run after all (its machine left meanwhile)", async () => {
+    const { clock, engine, link } = await cluster("loop-gone");
+    const { dag, file } = dagOf([{ id: "a", fn: "std.constant", extraArgs: [1] }, { id: "b", fn: "std.identity", args: ["a"] }]);
+    const submitting = engine.submit({ dag, file, options: {}, startedBy: null, dagId: null, dagVersion: null });
+    engine.disconnectAgent("loop-gone", link, "socket closed"); // after the check, before the core has the run
+    const runId = await submitting;
+    expect((await engine.outcome(runId))?.status).toBe("rejected");
+    await settle(clock, engine);
+    expect((await fixture.db.runs.get(runId))!.tasks.map((task) => [task.taskId, task.state, task.reason])).toEqual([
+      ["a", "waiting_for_dependencies", null],
+      ["b", "waiting_for_dependencies", null],
+    ]);
+    await engine.stop();
+  });
+
+  it("inserts every task of a run that reuses results as waiting for its dependencies, as before", async () => {
+    const { dag } = dagOf([{ id: "a", fn: "std.constant", extraArgs: [1] }, { id: "b", fn: "std.identity", args: ["a"] }]);
+    expect(submittedRows(dag, false)).toEqual({ tasks: [{ taskId: "a", state: "waiting_for_dependencies" }, { taskId: "b", state: "waiting_for_dependencies" }], readyIds: [] });
+    expect(submittedRows(dag, true)).toMatchObject({ tasks: [{ taskId: "a", state: "waiting_for_resources", reason: READY_REASON }, { taskId: "b", state: "waiting_for_dependencies" }], readyIds: ["a"] });
   });
 
   it("retries a failed attempt when its backoff is over, on the fake clock's time", async () => {

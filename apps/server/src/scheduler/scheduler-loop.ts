@@ -11,6 +11,7 @@ import { producerCodeHash } from "./producer-code-hash.ts";
 import type { ResultLocations, ResultRef } from "./result-locations.ts";
 import type { RunEvent, RunEvents } from "./run-events.ts";
 import { resultRefBytes } from "./result-ref.ts";
+import { isQueuedAtSubmission } from "./submitted-rows.ts";
 import { succeededResult, taskChangeView, taskRowOf } from "./task-row.ts";
 import { wireInputs, type GrantContext } from "./wire-input.ts";
 import type { WriteBehind } from "./write-behind.ts";
@@ -48,6 +49,8 @@ export class SchedulerLoop {
   private isFlushScheduled = false;
   private timer: TimerHandle | undefined;
   private isClosed = false;
+  /** The run being submitted whose ready tasks' rows were inserted queued (see `submit`). */
+  private readyInsertedRun: string | undefined;
 
   constructor(private readonly options: SchedulerLoopOptions) {
     this.state = createSchedulerState({
@@ -66,6 +69,19 @@ export class SchedulerLoop {
     if (this.isClosed) return;
     const { commands } = decide(this.state, event);
     this.execute(commands);
+  }
+
+  /**
+   * Hands a new run to the core. `isReadyInserted`: its ready tasks' rows were inserted queued (`submittedRows`), so
+   * the change that queues them now is published but not written again.
+   */
+  submit(event: Extract<SchedulerEvent, { type: "run_submitted" }>, isReadyInserted: boolean): void {
+    this.readyInsertedRun = isReadyInserted ? event.runId : undefined;
+    try {
+      this.dispatch(event);
+    } finally {
+      this.readyInsertedRun = undefined;
+    }
   }
 
   /** What the machine registry said, as scheduler events. */
@@ -191,7 +207,7 @@ export class SchedulerLoop {
   taskChanged(change: TaskChange): void {
     const result = succeededResult(change);
     if (result) this.options.results.register(change.runId, change.taskId, result);
-    this.options.writer.task(taskRowOf(change));
+    if (change.runId !== this.readyInsertedRun || !isQueuedAtSubmission(change)) this.options.writer.task(taskRowOf(change));
     this.closeAttempts(change);
     this.options.metrics.taskChanged(change.state);
     this.options.runEvents.publish(change.runId, { type: "task", change: taskChangeView(change) } satisfies RunEvent);

@@ -12,7 +12,10 @@ import { preAssignOnStart, producerSucceeded, withdrawDependents } from "./pre-a
 // An attempt's life and its task's: queued, started, succeeded or failed (retried, or failing the task and what
 // depends on it), the run's end, and the timers that drive them. `decide` routes events here; nothing here calls back.
 
-export function enqueue(run: RunState, index: number, now: number, out: SchedulerCommand[], reason = "ready; waiting for a free slot"): void {
+/** Why a task whose inputs all exist waits, until dispatch says more (a fresh run's ready rows are inserted with it). */
+export const READY_REASON = "ready; waiting for a free slot";
+
+export function enqueue(run: RunState, index: number, now: number, out: SchedulerCommand[], reason = READY_REASON): void {
   const task = run.tasks[index]!;
   if (task.state !== TaskState.Retrying) task.state = TaskState.WaitingForResources;
   task.reason = reason;

@@ -59,6 +59,14 @@ export interface CompiledDag {
 }
 
 /**
+ * A regular task with no regular dependency: submitting a run with nothing resumed queues it at once
+ * (`waiting_for_resources`, `READY_REASON`), so its row can be inserted in that state.
+ */
+export function isReadyAtSubmission(task: CompiledTask): boolean {
+  return !task.isInline && task.deps.length === 0;
+}
+
+/**
  * Index a validated DAG for the scheduler: readiness counters count regular dependencies only,
  * with an inline input replaced by the regular tasks behind it (Handoff's inline readiness bug, fixed).
  */

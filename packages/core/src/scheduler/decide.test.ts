@@ -1,4 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { taskIndex } from "../dag/validate-dag.ts";
+import { neededFunctions } from "../placement/check-feasibility.ts";
+import { READY_REASON } from "./attempt-lifecycle.ts";
+import { compileDag, isReadyAtSubmission } from "./compile-dag.ts";
 import type { SchedulerCommand } from "./messages.ts";
 import { NO_RESULT, reportedResult } from "./scheduler-state.ts";
 import { SchedulerDriver } from "./test-driver.ts";
@@ -266,6 +270,31 @@ describe("scheduler decide", () => {
       expect(driver.outcome("unknown")).toMatchObject({ status: "rejected", problems: [{ kind: "unknown_function", taskId: "a" }] });
       expect(driver.outcome("big")).toMatchObject({ status: "rejected", problems: [{ kind: "infeasible", taskId: "a", closestMachine: "m1" }] });
       expect(driver.running()).toEqual([]);
+    });
+  });
+
+  describe("when a fresh run is submitted", () => {
+    const tasks = [
+      { id: "src", fn: "f" },
+      { id: "lit", fn: "g", type: "inline" as const, extraArgs: [1] },
+      { id: "double", fn: "g", type: "inline" as const, args: ["src"], extraArgs: [2] },
+      { id: "fromLit", fn: "f", args: ["lit"] },
+      { id: "use", fn: "f", args: ["double"] },
+      { id: "other", fn: "f" },
+    ];
+    it("queues exactly the tasks isReadyAtSubmission names, with READY_REASON (the server inserts their rows so)", () => {
+      const driver = new SchedulerDriver().machine("m1", { slots: 1 });
+      const queued = driver.submit("r", tasks).flatMap((c) => (c.type === "task_changed" && c.change.state === "waiting_for_resources" && c.change.reason === READY_REASON ? [c.change.taskId] : []));
+      const compiled = compileDag({ tasks }, neededFunctions({ tasks }, taskIndex({ tasks })));
+      expect(queued).toEqual(compiled.tasks.filter(isReadyAtSubmission).map((task) => task.id));
+      expect(queued).toEqual(["src", "fromLit", "other"]);
+    });
+
+    it("gives the same commands with the DAG compiled by the caller", () => {
+      const compiled = compileDag({ tasks }, neededFunctions({ tasks }, taskIndex({ tasks })));
+      const plain = new SchedulerDriver().machine("m1", { slots: 1 });
+      const given = new SchedulerDriver().machine("m1", { slots: 1 });
+      expect(given.send({ type: "run_submitted", now: given.now, runId: "r", dag: { tasks }, compiled })).toEqual(plain.submit("r", tasks));
     });
   });
 

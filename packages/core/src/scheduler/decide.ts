@@ -4,7 +4,7 @@ import { taskIndex, taskPositions } from "../dag/validate-dag.ts";
 import { validateRunOptions } from "../dag/validate-run-options.ts";
 import { neededFunctions } from "../placement/check-feasibility.ts";
 import { withMachineSlots } from "../placement/machine-slots.ts";
-import { compileDag, type CompiledTask } from "./compile-dag.ts";
+import { compileDag, type CompiledDag, type CompiledTask } from "./compile-dag.ts";
 import { RunStatus } from "../run/run-status.ts";
 import type {
   RunResume,
@@ -47,7 +47,7 @@ export function decide(state: SchedulerState, event: SchedulerEvent): Decision {
       changeMachineStatus(state, event.name, event.status, now, out);
       break;
     case "run_submitted":
-      submitRun(state, event.runId, event.dag, event.options ?? {}, now, out, event.resume);
+      submitRun(state, event.runId, event.dag, event.options ?? {}, now, out, event.resume, event.compiled);
       break;
     case "attempt_succeeded": {
       const record = takeAttempt(state, event.attemptId, event.machine, out);
@@ -214,6 +214,7 @@ function submitRun(
   now: number,
   out: SchedulerCommand[],
   resume?: RunResume,
+  precompiled?: CompiledDag,
 ): void {
   if (state.runs.has(runId)) throw new Error(`run "${runId}" was already submitted`);
   // One index of the tasks by id for every check and the needs, one of their positions for validation and compilation.
@@ -233,7 +234,7 @@ function submitRun(
     return;
   }
 
-  const compiled = compileDag(dag, needs, positions);
+  const compiled = precompiled ?? compileDag(dag, needs, positions);
   const run: RunState = {
     runId,
     compiled,
@@ -271,6 +272,7 @@ function submitRun(
   state.activeRuns.push(runId);
   if (run.options.timeoutMs !== undefined) state.timers.push(now + run.options.timeoutMs, { kind: "run_timeout", runId });
   if (resume) resumeTasks(state, run, resume, now, out);
+  // Nothing resumed: these are the tasks `isReadyAtSubmission` names (the server inserts their rows queued).
   // Indexed: once per task of the submit, where for…of made an iterator result per task.
   for (let index = 0; index < compiled.tasks.length; index++) {
     const runtime = run.tasks[index]!;

@@ -12,6 +12,7 @@ import type {
 import type { DagProblem, TaskError, TaskErrorKind } from "../errors.ts";
 import type { PlacementExplanation } from "../placement/explain.ts";
 import type { RunOutcomeStatus } from "../run/run-status.ts";
+import type { CompiledDag } from "./compile-dag.ts";
 
 export type RunId = string;
 export type AttemptId = string;
@@ -59,6 +60,8 @@ export type SchedulerEvent =
       readonly options?: RunOptions;
       /** A run taken over after a server restart: what already happened to its tasks. */
       readonly resume?: RunResume;
+      /** `dag` compiled by the caller already (`compileDag`), so it is not compiled twice. */
+      readonly compiled?: CompiledDag;
     }
   | {
       readonly type: "attempt_succeeded";
