@@ -85,15 +85,20 @@ async function signedInPage(): Promise<Page> {
   return page;
 }
 
+/** Whether a full trace (`traced`) is running: Chromium traces one session at a time. */
+let isTracedInFull = false;
+
 /** `measure`, traced into `HANDOFF_BENCH_TRACE/<name>.json` when that is set, with the trace's main-thread summary printed. */
 async function traced<T>(page: Page, name: string, measure: () => Promise<T>): Promise<T> {
   if (traceDir === undefined) return measure();
   mkdirSync(traceDir, { recursive: true });
   const file = path.join(traceDir, `${name}.json`);
   await browser.startTracing(page, { path: file, categories: TRACE_CATEGORIES, screenshots: false });
+  isTracedInFull = true;
   try {
     return await measure();
   } finally {
+    isTracedInFull = false;
     await browser.stopTracing();
     console.log(`  trace ${file}:\n${describeTrace(summariseTrace(file)).replace(/^/gm, "    ")}`);
   }
@@ -104,7 +109,7 @@ async function traced<T>(page: Page, name: string, measure: () => Promise<T>): P
  * returned stop reads Chromium's frame reporter from it.
  */
 async function traceFrames(page: Page): Promise<() => Promise<ChromiumFrameFigures | undefined>> {
-  if (traceDir !== undefined) return async () => undefined;
+  if (isTracedInFull) return async () => undefined;
   const folder = mkdtempSync(path.join(tmpdir(), "handoff-frames-"));
   const file = path.join(folder, "frames.json");
   await browser.startTracing(page, { path: file, categories: FRAME_TRACE_CATEGORIES, screenshots: false });
