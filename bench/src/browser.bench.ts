@@ -31,6 +31,8 @@ const only = new Set((process.env.HANDOFF_BENCH_ONLY ?? "a,b,c,d").split(",").ma
 const repeat = Math.max(1, Number(process.env.HANDOFF_BENCH_REPEAT ?? 1) || 1);
 /** `HANDOFF_BENCH_RAF=1`: also record every requestAnimationFrame gap in the page (the old figures; the loop itself makes the page draw every vsync). */
 const isRafRecorded = process.env.HANDOFF_BENCH_RAF === "1";
+/** `HANDOFF_BENCH_FRAME_TRACE=0`: no frames-only trace (it costs Chromium CPU of its own; see bench/README.md), LoAF only. */
+const isFrameTraced = process.env.HANDOFF_BENCH_FRAME_TRACE !== "0";
 const TRACE_CATEGORIES = ["devtools.timeline", "disabled-by-default-devtools.timeline", "disabled-by-default-devtools.timeline.frame", "blink.user_timing", "v8.execute", "toplevel", "disabled-by-default-v8.cpu_profiler"];
 
 if (!existsSync(executablePath) || !existsSync(webBuild)) {
@@ -109,7 +111,7 @@ async function traced<T>(page: Page, name: string, measure: () => Promise<T>): P
  * returned stop reads Chromium's frame reporter from it.
  */
 async function traceFrames(page: Page): Promise<() => Promise<ChromiumFrameFigures | undefined>> {
-  if (isTracedInFull) return async () => undefined;
+  if (isTracedInFull || !isFrameTraced) return async () => undefined;
   const folder = mkdtempSync(path.join(tmpdir(), "handoff-frames-"));
   const file = path.join(folder, "frames.json");
   await browser.startTracing(page, { path: file, categories: FRAME_TRACE_CATEGORIES, screenshots: false });

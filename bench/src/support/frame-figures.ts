@@ -11,7 +11,7 @@ export interface FrameFigures {
   readonly rafFrames: readonly number[];
   readonly longTasks: readonly number[];
   readonly longFrames: LongFrames;
-  /** Undefined in a run traced in full (`HANDOFF_BENCH_TRACE`): the frames are then in its trace. */
+  /** Undefined in a run traced in full (`HANDOFF_BENCH_TRACE`: the frames are in its trace) or with `HANDOFF_BENCH_FRAME_TRACE=0`. */
   readonly chromium?: ChromiumFrameFigures;
   readonly runMs: number;
   /** Chromium's CPU over the frames, and the gestures made meanwhile (when the user panned). */
@@ -52,7 +52,7 @@ export function describeFrames(figures: FrameFigures, indent: string): string {
   const { chromium } = figures;
   const lines = [
     chromium === undefined
-      ? "Chromium frames: in the trace (a run traced in full)"
+      ? "Chromium frames: not read (a run traced in full holds them in its trace; HANDOFF_BENCH_FRAME_TRACE=0 turns the frames-only trace off)"
       : `Chromium frames (compositor's reporter): ${spread("presented interval", chromium.intervalsMs)}; ${fmt(chromium.wanted)} wanted, ${fmt(chromium.dropped)} dropped (${fmt((100 * chromium.dropped) / Math.max(1, chromium.wanted), 1)} %)`,
     `${describeLongFrames(figures.longFrames)}; ${figures.longTasks.length} long tasks (longest ${fmt(Math.max(0, ...figures.longTasks))} ms); ${fmt(figures.runMs / 1000, 1)} s`,
   ];
