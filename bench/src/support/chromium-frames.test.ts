@@ -23,6 +23,19 @@ describe("Chromium's frames from the compositor's frame reporter", () => {
     expect(figures.intervalsMs.map((ms) => Math.round(ms))).toEqual([17]);
   });
 
+  it("does not count vsyncs the compositor was not even asked for (idle, so unreported): a gap in the sequence starts afresh", () => {
+    // As Chromium reports a live run view: a frame that wanted nothing, then ~1 s with no reporter at all, then a change.
+    const figures = framesFromTrace([frame(1, "STATE_PRESENTED_ALL"), frame(2, "STATE_NO_UPDATE_DESIRED"), frame(60, "STATE_PRESENTED_ALL"), frame(61, "STATE_PRESENTED_ALL")]);
+    expect(figures).toMatchObject({ wanted: 3, presented: 3, dropped: 0 });
+    expect(figures.intervalsMs.map((ms) => Math.round(ms))).toEqual([17]);
+  });
+
+  it("still counts dropped frames that run up to an unreported gap, up to the last of them", () => {
+    const figures = framesFromTrace([frame(1, "STATE_PRESENTED_ALL"), frame(2, "STATE_DROPPED"), frame(3, "STATE_DROPPED"), frame(40, "STATE_PRESENTED_ALL")]);
+    expect(figures).toMatchObject({ wanted: 4, presented: 2, dropped: 2 });
+    expect(figures.intervalsMs.map((ms) => Math.round(ms))).toEqual([50]);
+  });
+
   it("takes a sequence reported twice (its main-thread fork) as presented when either part was", () => {
     const figures = framesFromTrace([frame(1, "STATE_PRESENTED_ALL"), frame(2, "STATE_PRESENTED_ALL"), frame(2, "STATE_DROPPED", { frameType: "FORKED" })]);
     expect(figures).toMatchObject({ presented: 2, dropped: 0 });

@@ -29,7 +29,8 @@ export interface ChromiumFrameFigures {
   readonly dropped: number;
   /**
    * For each presented frame, the time since the last vsync that was presented or wanted nothing (so a run
-   * of dropped frames before it counts as one long frame, as the user sees it), ms.
+   * of dropped frames before it counts as one long frame, as the user sees it), ms. Vsyncs the compositor was not
+   * asked for (no reporter: the page at rest, ~1 s between a live run's changes) are not a wait.
    */
   readonly intervalsMs: readonly number[];
 }
@@ -58,12 +59,21 @@ export function framesFromTrace(events: readonly ReporterEvent[]): ChromiumFrame
     }
   }
   const page = [...byTree.values()].sort((a, b) => b.size - a.size)[0] ?? new Map<number, { ts: number; state: string }>();
-  const sequence = [...page].sort((a, b) => a[0] - b[0]).map(([, frame]) => frame);
+  const sequence = [...page].sort((a, b) => a[0] - b[0]).map(([number, frame]) => ({ number, ...frame }));
+  const vsyncUs = vsyncOf(sequence);
   const intervalsMs: number[] = [];
   let presented = 0;
   let dropped = 0;
   let lastSettledTs: number | undefined;
+  let previous: { number: number; ts: number; state: string } | undefined;
   for (const frame of sequence) {
+    // Vsyncs with no reporter at all: the compositor was not asked for a frame (the page at rest), so the wait ends
+    // there — a run of dropped frames up to it still counts, up to its last one; the next frame starts afresh.
+    if (previous !== undefined && frame.number > previous.number + 1) {
+      if (previous.state === "STATE_DROPPED" && lastSettledTs !== undefined) intervalsMs.push((previous.ts + vsyncUs - lastSettledTs) / 1000);
+      lastSettledTs = undefined;
+    }
+    previous = frame;
     if (frame.state === "STATE_DROPPED") {
       dropped++;
       continue;
@@ -75,6 +85,14 @@ export function framesFromTrace(events: readonly ReporterEvent[]): ChromiumFrame
     lastSettledTs = frame.ts;
   }
   return { wanted: presented + dropped, presented, dropped, intervalsMs };
+}
+
+/** The vsync period, µs: the reported frames' time over their sequence numbers (16,667 when that cannot be told). */
+function vsyncOf(sequence: readonly { number: number; ts: number }[]): number {
+  const first = sequence[0];
+  const last = sequence.at(-1);
+  if (first === undefined || last === undefined || last.number === first.number) return 16_667;
+  return (last.ts - first.ts) / (last.number - first.number);
 }
 
 /** One `long-animation-frame` entry: when, how long, how much of it blocked input, and its longest script. */
