@@ -39,7 +39,7 @@ export { validateJsonSchema, formatJsonSchemaIssues, type JsonSchemaIssue } from
 export { JsonValue, findJsonProblem, describeKind, isPlainObject, type JsonProblem } from "./json-value.ts";
 export { ApiErrorBody, toApiErrorBody, httpStatusOf, type Failure } from "./api-error.ts";
 export { BYTES_JSON_KEY, toBytesJson, isBytesJson, fromBytesJson, bytesJsonSize, type BytesJson } from "./bytes-json.ts";
-export { ValueFrame, ValueCodecError, encodeValue, decodeValue, valueSize, previewValue, previewBytesHead } from "./value-codec.ts";
+export { ValueFrame, ValueCodecError, encodeValue, decodeValue, valueSize, previewValue, previewBytesHead, encodeWithPreview, type ValuePreview } from "./value-codec.ts";
 export * from "./wire/agent-messages.ts";
 export {
   AgentToServer,

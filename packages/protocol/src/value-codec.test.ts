@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ValueCodecError, ValueFrame, decodeValue, encodeValue, previewValue, valueSize } from "./value-codec.ts";
+import { ValueCodecError, ValueFrame, decodeValue, encodeValue, encodeWithPreview, previewValue, valueSize } from "./value-codec.ts";
 
 const roundTrip = (v: unknown): unknown => decodeValue(encodeValue(v));
 const containsBytes = (v: unknown): boolean =>
@@ -193,5 +193,23 @@ describe("when a value's size is asked for", () => {
         expect(valueSize(v)).toBe(encodeValue(v).byteLength - 1);
       }),
     );
+  });
+});
+
+describe("when a value is encoded with its preview", () => {
+  it("gives the frame encodeValue gives and the preview previewValue gives", () => {
+    fc.assert(
+      fc.property(valueWithBytes, fc.integer({ min: 0, max: 64 }), (v, max) => {
+        const both = encodeWithPreview(v, max);
+        expect(both.frame).toEqual(encodeValue(v));
+        expect(both.preview).toEqual(previewValue(v, max));
+      }),
+    );
+  });
+
+  it("cuts a long text at the limit and keeps a short one whole", () => {
+    const long = "é".repeat(3000);
+    expect(encodeWithPreview(long).preview).toEqual({ preview: `"${"é".repeat(2047)}`, truncated: true, sizeBytes: 6002, exact: false });
+    expect(encodeWithPreview({ a: 1 }).preview).toEqual({ preview: '{"a":1}', truncated: false, sizeBytes: 7, exact: true });
   });
 });

@@ -43,7 +43,11 @@ export function encodeValue(value: unknown): Uint8Array {
     out.set(value, 1);
     return out;
   }
-  const json = utf8Encoder.encode(toJsonText(value, bytesToJson).text);
+  return jsonFrame(toJsonText(value, bytesToJson).text);
+}
+
+function jsonFrame(text: string): Uint8Array {
+  const json = utf8Encoder.encode(text);
   const out = new Uint8Array(json.byteLength + 1);
   out[0] = ValueFrame.Json;
   out.set(json, 1);
@@ -96,23 +100,46 @@ export function valueSize(value: unknown): number {
  * text (no bytes in it, nothing cut): `JSON.parse(preview)` is what reading the stored value gives.
  * @example previewValue(new Uint8Array([255, 0])) // { preview: "<2 bytes: ff 00>", truncated: false, sizeBytes: 2, exact: false }
  */
-export function previewValue(value: unknown, maxBytes = 4096): { preview: string; truncated: boolean; sizeBytes: number; exact: boolean } {
-  if (value instanceof Uint8Array) {
-    return { preview: describeBytes(value), truncated: value.byteLength > PREVIEW_HEX_BYTES, sizeBytes: value.byteLength, exact: false };
-  }
+export function previewValue(value: unknown, maxBytes = 4096): ValuePreview {
+  if (value instanceof Uint8Array) return bytesPreview(value);
   const encoded = toJsonText(value, bytesToJson);
-  const sizeBytes = utf8Encoder.encode(encoded.text).byteLength;
+  return previewOfJson(value, encoded, utf8Encoder.encode(encoded.text).byteLength, maxBytes);
+}
+
+export type ValuePreview = { preview: string; truncated: boolean; sizeBytes: number; exact: boolean };
+
+/**
+ * `encodeValue` and `previewValue` of one value from a single walk and UTF-8 encoding of its JSON text (an agent
+ * stores and previews every result: doing it twice was a few percent of its main thread on no-op tasks).
+ * @example encodeWithPreview({ a: 1 }).preview // { preview: '{"a":1}', truncated: false, sizeBytes: 7, exact: true }
+ */
+export function encodeWithPreview(value: unknown, maxBytes = 4096): { frame: Uint8Array; preview: ValuePreview } {
+  if (value instanceof Uint8Array) return { frame: encodeValue(value), preview: bytesPreview(value) };
+  const encoded = toJsonText(value, bytesToJson);
+  const frame = jsonFrame(encoded.text);
+  return { frame, preview: previewOfJson(value, encoded, frame.byteLength - 1, maxBytes) };
+}
+
+function bytesPreview(value: Uint8Array): ValuePreview {
+  return { preview: describeBytes(value), truncated: value.byteLength > PREVIEW_HEX_BYTES, sizeBytes: value.byteLength, exact: false };
+}
+
+/** The preview of a value whose JSON text (with bytes as `$bytes`) is `encoded`, `sizeBytes` long in UTF-8. */
+function previewOfJson(value: unknown, encoded: { text: string; hasBytes: boolean }, sizeBytes: number, maxBytes: number): ValuePreview {
   let text = encoded.text;
   let truncated = false;
   if (encoded.hasBytes) {
     text = toJsonText(value, (bytes) => JSON.stringify(describeBytes(bytes))).text;
     truncated = containsLongBytes(value);
   }
-  const limit = new Uint8Array(Math.max(0, maxBytes));
-  const { read } = utf8Encoder.encodeInto(text, limit);
-  if (read < text.length) {
-    text = text.slice(0, read);
-    truncated = true;
+  // A text of at most maxBytes / 3 UTF-16 units fits in maxBytes of UTF-8 (3 bytes per unit at most): no cut to look for.
+  if (text.length * 3 > maxBytes) {
+    const limit = new Uint8Array(Math.max(0, maxBytes));
+    const { read } = utf8Encoder.encodeInto(text, limit);
+    if (read < text.length) {
+      text = text.slice(0, read);
+      truncated = true;
+    }
   }
   // Without bytes and uncut, the preview is the value's whole JSON text, as stored (`encodeValue`'s payload).
   return { preview: text, truncated, sizeBytes, exact: !encoded.hasBytes && !truncated };

@@ -16,7 +16,7 @@ import { Grant, type GrantEncode } from "@handoff/protocol/grant";
 import type { ResultFetcher } from "../results/result-fetcher.ts";
 import type { ResultStore } from "../results/result-store.ts";
 import { createRedactor, redactReport, secretNamesOf, withSecrets, type ResolveSecrets } from "./attempt-secrets.ts";
-import { ValueContentType } from "../results/value-bytes.ts";
+import { encodeJsonWithPreview, ValueContentType } from "../results/value-bytes.ts";
 import type { Executor, JobOutcome } from "./executor.ts";
 import { resolveInputs, type InputValue, type ResultInput } from "./resolve-inputs.ts";
 import { createProducerWaits, producerWaitsOf } from "./producer-waits.ts";
@@ -238,7 +238,12 @@ export function createAttemptRunner(options: AttemptRunnerOptions): AttemptRunne
     if (!outcome.ok) return { ...failed(item, { kind: outcome.kind, message: outcome.message }, outcome.metrics.wallMs), metrics };
     let preview: ReturnType<typeof previewValue>;
     try {
-      if (outcome.streamed === undefined) {
+      if (outcome.streamed === undefined && !(outcome.value instanceof Uint8Array)) {
+        // Encoded once for both the store and the preview.
+        const json = encodeJsonWithPreview(outcome.value, PREVIEW_BYTES);
+        preview = json.preview;
+        await store.putBytes(item.runId, item.taskId, json.encoded.bytes, json.encoded.contentType);
+      } else if (outcome.streamed === undefined) {
         preview = previewValue(outcome.value, PREVIEW_BYTES);
         await store.put(item.runId, item.taskId, outcome.value, { isOwned: true });
       } else {

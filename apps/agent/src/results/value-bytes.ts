@@ -1,4 +1,4 @@
-import { decodeValue as decodeFrame, encodeValue as encodeFrame, ValueFrame } from "@handoff/protocol";
+import { decodeValue as decodeFrame, encodeValue as encodeFrame, encodeWithPreview, ValueFrame, type ValuePreview } from "@handoff/protocol";
 
 /**
  * How a value is stored and moved between agents: the shared codec's payload (`@handoff/protocol` `encodeValue`)
@@ -26,6 +26,15 @@ export function encodeValue(value: unknown): EncodedValue {
   if (value instanceof Uint8Array) return { bytes: value, contentType: ValueContentType.Binary };
   const frame = encodeFrame(value);
   return { bytes: frame.subarray(1), contentType: ValueContentType.Json };
+}
+
+/**
+ * A JSON-able value (not a top-level `Uint8Array`) encoded as `encodeValue` does, with its preview (`previewValue`)
+ * made from the same JSON text: one walk of the value instead of two.
+ */
+export function encodeJsonWithPreview(value: unknown, maxBytes: number): { readonly encoded: EncodedValue; readonly preview: ValuePreview } {
+  const { frame, preview } = encodeWithPreview(value, maxBytes);
+  return { encoded: { bytes: frame.subarray(1), contentType: ValueContentType.Json }, preview };
 }
 
 /** Decodes bytes produced by `encodeValue`. Binary values come back as a plain `Uint8Array` over the given bytes. */
