@@ -2,7 +2,7 @@
  * The engine's own CPU per task, without sockets or agents (issue #15): the scheduler loop, the core and the
  * write-behind over a real SQLite (or PostgreSQL) database, a fake agent that reports every assignment as
  * succeeded `ANSWER_MS` (default 2) later. Prints, per round, process CPU per task (µs; the write-behind's
- * transactions apart on SQLite) and the rows the write-behind wrote per task, for 10k no-ops + a sink (`ROUNDS`, default 5; `WIDTH`, default 10,000).
+ * transactions apart on SQLite) and the rows the write-behind wrote per task, for `RUNS` (default 1) runs at once of 10k no-ops + a sink (`ROUNDS`, default 5; `WIDTH`, default 10,000).
  *
  * `npx tsx apps/server/scripts/engine-cpu.ts [sqlite|postgresql]`
  */
@@ -17,6 +17,8 @@ import { dagOf, helloFrom, RecordingLink, succeededItem, testConnection } from "
 const provider = process.argv[2] === "postgresql" ? "postgresql" : "sqlite";
 const rounds = Number(process.env["ROUNDS"] ?? 5);
 const width = Number(process.env["WIDTH"] ?? 10_000);
+/** Runs submitted at once per round (each `width` no-ops + a sink): their fixed cost shows against one run of the same total. */
+const runCount = Math.max(1, Number(process.env["RUNS"] ?? 1));
 /** How long the fake agent takes to answer an assignment message (ms): the round trip that lets ticks interleave. */
 const answerMs = Number(process.env["ANSWER_MS"] ?? 2);
 
@@ -56,13 +58,15 @@ const { dag, file } = dagOf([...ids.map((id) => ({ id, fn: "std.constant", extra
 for (let round = 0; round <= rounds; round++) {
   rows.tasks = rows.attempts = rows.writerMicros = 0;
   const before = process.cpuUsage();
-  const runId = await engine.submit({ dag, file, options: {}, startedBy: null, dagId: null, dagVersion: null });
-  const outcome = await engine.outcome(runId);
+  const runIds: string[] = [];
+  for (let i = 0; i < runCount; i++) runIds.push(await engine.submit({ dag, file, options: {}, startedBy: null, dagId: null, dagVersion: null }));
+  const outcomes = await Promise.all(runIds.map((runId) => engine.outcome(runId)));
   await engine.flushed();
   const cpu = process.cpuUsage(before);
-  if (outcome?.status !== "succeeded") throw new Error(`run ended ${outcome?.status}`);
-  const per = (n: number) => (n / (width + 1)).toFixed(2);
-  console.log(`${round === 0 ? "warm-up" : `round ${round}`}: ${((cpu.user + cpu.system) / (width + 1)).toFixed(1)} µs CPU per task (writer ${per(rows.writerMicros)}); rows per task: Task ${per(rows.tasks)}, Attempt ${per(rows.attempts)}; load ${loadavg()[0]!.toFixed(1)}`);
+  for (const outcome of outcomes) if (outcome?.status !== "succeeded") throw new Error(`run ended ${outcome?.status}`);
+  const tasks = runCount * (width + 1);
+  const per = (n: number) => (n / tasks).toFixed(2);
+  console.log(`${round === 0 ? "warm-up" : `round ${round}`}: ${((cpu.user + cpu.system) / tasks).toFixed(1)} µs CPU per task (${runCount} × ${width + 1}; ${((cpu.user + cpu.system) / runCount / 1000).toFixed(2)} ms per run) (writer ${per(rows.writerMicros)}); rows per task: Task ${per(rows.tasks)}, Attempt ${per(rows.attempts)}; load ${loadavg()[0]!.toFixed(1)}`);
 }
 await engine.stop();
 await fixture.dispose();

@@ -41,30 +41,41 @@ function freeSlots(machines: readonly AllocMachine[]): number {
  */
 export function dispatch(state: SchedulerState, now: number, out: SchedulerCommand[], startAttempt: StartAttempt): void {
   promoteQueued(state, now);
+  // The machines' free slots change only when a run places something: looked up again after each `dispatchRun`, not
+  // once per active run (with every slot taken, a tick no longer walks all runs × all machines to place nothing).
+  let machines = onlineMachines(state);
+  let slots = freeSlots(machines);
   for (const runId of state.activeRuns) {
+    if (slots <= 0 && machines.length > 0) break;
     const run = state.runs.get(runId);
     if (!run || run.head >= run.queue.length) continue;
     if (run.options.maxConcurrency - run.running <= 0) continue;
     for (;;) {
-      const machines = onlineMachines(state);
-      const slots = freeSlots(machines);
-      if (slots <= 0 && machines.length > 0) break;
       // With no machine at all, look at every queued task so each starts its grace period.
       const limit = Math.min(machines.length === 0 ? run.queue.length : slots, run.options.maxConcurrency - run.running);
-      if (limit <= 0 || !dispatchRun(state, run, machines, limit, now, out, startAttempt, "now")) break;
+      if (limit <= 0) break;
+      const isMore = dispatchRun(state, run, machines, limit, now, out, startAttempt, "now");
+      machines = onlineMachines(state);
+      slots = freeSlots(machines);
+      if (!isMore || (slots <= 0 && machines.length > 0)) break;
     }
   }
   dispatchAhead(state, now, out, startAttempt);
 }
 
 function dispatchAhead(state: SchedulerState, now: number, out: SchedulerCommand[], startAttempt: StartAttempt): void {
+  // Room ahead changes only when a run queues something there: looked up again after each `dispatchRun`.
+  let machines: readonly AllocMachine[] | undefined;
   for (const runId of state.activeRuns) {
     const run = state.runs.get(runId);
     if (!run || run.head >= run.queue.length) continue;
-    const machines = aheadMachines(state);
+    machines ??= aheadMachines(state);
     if (machines.length === 0) return;
     const limit = Math.min(freeSlots(machines), run.options.maxConcurrency - run.running);
-    if (limit > 0) dispatchRun(state, run, machines, limit, now, out, startAttempt, "ahead");
+    if (limit > 0) {
+      dispatchRun(state, run, machines, limit, now, out, startAttempt, "ahead");
+      machines = undefined;
+    }
   }
 }
 
