@@ -68,6 +68,8 @@ describe("when `handoff start` runs", () => {
     }
     expect(existsSync(`${db}-wal`)).toBe(true);
     await first.stop();
+    // SIGTERM to `handoff` (the bin wrapper) stops the server itself: none left answering behind an exited wrapper.
+    await expect(fetch(`${first.url}/api/trpc/auth.me`)).rejects.toThrow();
 
     // A data dir left readable by an older version is made private again at the next start.
     chmodSync(dataDir, 0o755);
