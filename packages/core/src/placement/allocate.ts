@@ -1,6 +1,7 @@
-import { SLOTS, type MachineName, type Placement, type Resources, type Strategy, type TaskId } from "../dag/model.ts";
+import { type MachineName, type Placement, type Resources, type Strategy, type TaskId } from "../dag/model.ts";
 import { collocationGroups, describeTask, groupFunctions, type Group } from "./collocation-groups.ts";
 import { describeLacks, fits, isEmptyCost, lacking, mergeCosts, subtractResources } from "./resources.ts";
+import { balanceKeys, balanceScore } from "./balance-score.ts";
 
 /** A ready task to place. */
 export interface AllocTask {
@@ -35,26 +36,6 @@ export interface AllocateOptions {
    * fits, undefined when none offers the functions. Asked for a lone task's first pick; the scan does the rest.
    */
   readonly chooseLoadBalanced?: (cost: Resources, functions: readonly string[]) => AllocMachine | null | undefined;
-}
-
-/** The keys `load_balanced` weighs for a cost: its positive keys, else `slots` alone. */
-export function balanceKeys(cost: Resources): { readonly keys: readonly string[]; readonly hasPositive: boolean } {
-  const positiveKeys = Object.keys(cost).filter((key) => (cost[key] ?? 0) > 0);
-  return positiveKeys.length > 0 ? { keys: positiveKeys, hasPositive: true } : { keys: [SLOTS], hasPositive: false };
-}
-
-/**
- * `load_balanced`'s score of a machine with `free` capacity left for `cost`: the smallest fraction of its total left
- * free after it (`(free − cost) / total`) over `keys` (the cost's own when `hasPositive`, else free slots).
- */
-export function balanceScore(machine: AllocMachine, free: Resources, cost: Resources, keys: readonly string[], hasPositive: boolean): number {
-  let score = Number.POSITIVE_INFINITY;
-  for (const key of keys) {
-    const denominator = machine.total?.[key] ?? machine.free[key] ?? 0;
-    const after = (free[key] ?? 0) - (hasPositive ? (cost[key] ?? 0) : 0);
-    score = Math.min(score, denominator > 0 ? after / denominator : 0);
-  }
-  return score;
 }
 
 /** Why a task was left unplaced: busy machines (it will fit later) or no machine that could ever take it. */

@@ -1,5 +1,6 @@
 import type { MachineName, Resources } from "../dag/model.ts";
-import { balanceKeys, balanceScore, offersAll, type AllocMachine } from "../placement/allocate.ts";
+import { offersAll, type AllocMachine } from "../placement/allocate.ts";
+import { balanceKeys, balanceScore } from "../placement/balance-score.ts";
 import { fits } from "../placement/resources.ts";
 import { ClaimChangeCursor, RequestKindIndexes, requestKind } from "./request-kind-index.ts";
 import type { SchedulerState } from "./scheduler-state.ts";
