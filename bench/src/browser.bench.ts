@@ -16,7 +16,8 @@ import { isTerminalRunStatus } from "@handoff/core";
 import type { DagFile } from "@handoff/protocol";
 import { countChromiumCpu, rendererCounters, type ChromiumCpu } from "./support/chromium-cpu.ts";
 import { chromiumFrames, FRAME_TRACE_CATEGORIES, PAGE_OBSERVERS, READ_PAGE_OBSERVERS, RESET_PAGE_OBSERVERS, type ChromiumFrameFigures, type LongFrames } from "./support/chromium-frames.ts";
-import { describeFrames, describeLongFrames, fmt, percentile, type FrameFigures } from "./support/frame-figures.ts";
+import { describeFrames, describeLongFrames, fmt, type FrameFigures } from "./support/frame-figures.ts";
+import { percentile } from "./support/stats.ts";
 import { describeTrace, summariseTrace } from "./support/trace-summary.ts";
 
 /** The machine's load average now (1, 5, 15 min): on a shared machine, read every figure beside it. */

@@ -4,6 +4,7 @@
  * recorder was on (`HANDOFF_BENCH_RAF=1`), and Chromium's CPU beside them.
  */
 import type { ChromiumCpu } from "./chromium-cpu.ts";
+import { fmt as formatFigure, percentile } from "./stats.ts";
 import type { ChromiumFrameFigures, LongFrames } from "./chromium-frames.ts";
 
 export interface FrameFigures {
@@ -18,13 +19,8 @@ export interface FrameFigures {
   readonly cpu?: ChromiumCpu & { readonly gestures: number };
 }
 
-export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-export const fmt = (n: number, digits = 0): string => n.toLocaleString("en-US", { maximumFractionDigits: digits });
+/** `stats.ts`'s figure format, whole numbers unless told (frames and CPU are printed in whole ms). */
+export const fmt = (n: number, digits = 0): string => formatFigure(n, digits);
 
 /** p50 / p95 / longest of a list of frame intervals, with the median as frames per second. */
 function spread(label: string, intervals: readonly number[]): string {

@@ -3,6 +3,13 @@ import { loadavg } from "node:os";
 /** Formats a figure for the benches' output: thousands separators, at most `digits` decimals. */
 export const fmt = (n: number, digits = 1): string => n.toLocaleString("en-US", { maximumFractionDigits: digits });
 
+/** The `p`th percentile of `values` (nearest rank, 0 when there are none). */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
 /** The median and the spread (min–max) of repeated measurements, as printed by the benches. */
 export function summarize(samples: readonly number[], digits = 1): { readonly median: number; readonly text: string } {
   if (samples.length === 0) return { median: Number.NaN, text: "no samples" };
