@@ -3,7 +3,7 @@ import pg from "pg";
 import { bulkInsert, bulkUpdate, bulkUpsert, encode, groupByShape, mergeByKey, prismaExec, type ColumnType, type Columns, type RawExec } from "./bulk-write.ts";
 import type { DatabaseClient, DatabaseProvider } from "./database-client.ts";
 import { toOptionalJsonColumn } from "./json-column.ts";
-import { checkEpoch } from "./leader-lease.ts";
+import { checkEpoch, checkEpochIn } from "./leader-lease.ts";
 import { truncatePreview, type AttemptChange, type ChangeBatch, type LostStore, type RunChange, type TaskChange } from "./run-records.ts";
 
 // The scheduler's write-behind writes every tick's changes in one transaction. Through Prisma each statement with
@@ -104,15 +104,41 @@ async function writeWithStatements(exec: RawExec, provider: DatabaseProvider, ba
 /** A new run's task rows, as `runs.create` inserts them. */
 export const newTaskColumns = { runId: "text", taskId: "text", state: "text", reason: "text", attempts: "int", inline: "bool" } as const satisfies Columns;
 
+/** A new run's row, as `runs.create` inserts it (JSON columns already encoded as text). */
+export const newRunColumns = {
+  id: "text",
+  dagId: "text",
+  dagVersion: "int",
+  dagName: "text",
+  spec: "text",
+  options: "text",
+  status: "text",
+  startedBy: "text",
+  parentRunId: "text",
+  reason: "text",
+  triggerId: "text",
+  idempotencyKey: "text",
+  params: "text",
+  template: "text",
+  createdAt: "timestamp",
+} as const satisfies Columns;
+
 /** The write-behind's writer for one database: `apply` writes a batch in one transaction. */
 export interface ChangeWriter {
   apply(batch: ChangeBatch): Promise<void>;
-  /** Inserts a new run's task rows inside the caller's open transaction (`exec` runs a statement in it). */
-  insertTasks(exec: RawExec, rows: readonly Row[]): Promise<void>;
+  /**
+   * A new run's row and its task rows in one transaction (fenced by `epoch` when given). A second run with the same
+   * idempotency key fails with the driver's unique violation (see `isUniqueViolation`), nothing written.
+   */
+  createRun(run: Row, tasks: readonly Row[], epoch?: number): Promise<void>;
   close(): Promise<void>;
 }
 
-const insertTasksWithStatements = (provider: DatabaseProvider) => (exec: RawExec, rows: readonly Row[]): Promise<void> => bulkInsert(exec, provider, "Task", newTaskColumns, rows);
+/** The run's row, then its tasks, with multi-row statements through `exec` (inside the caller's transaction). */
+async function createRunWithStatements(exec: RawExec, provider: DatabaseProvider, run: Row, tasks: readonly Row[]): Promise<void> {
+  await bulkInsert(exec, provider, "Run", newRunColumns, [run]);
+  await bulkInsert(exec, provider, "Task", newTaskColumns, tasks);
+}
 
 /** Through Prisma's interactive transaction (the fallback when the driver cannot be reached directly). */
 export function prismaChangeWriter(client: DatabaseClient, provider: DatabaseProvider): ChangeWriter {
@@ -122,7 +148,15 @@ export function prismaChangeWriter(client: DatabaseClient, provider: DatabasePro
       const prepared = prepare(batch);
       await client.$transaction((tx) => writeWithStatements(prismaExec(tx), provider, prepared), { timeout: 120_000, maxWait: 30_000 });
     },
-    insertTasks: insertTasksWithStatements(provider),
+    async createRun(run, tasks, epoch) {
+      await client.$transaction(
+        async (tx) => {
+          if (epoch !== undefined) await checkEpochIn(tx, epoch);
+          await createRunWithStatements(prismaExec(tx), provider, run, tasks);
+        },
+        { timeout: 120_000, maxWait: 30_000 },
+      );
+    },
     close: () => Promise.resolve(),
   };
 }
@@ -172,6 +206,14 @@ export function sqliteChangeWriter(connection: BetterSqlite3.Database): ChangeWr
     }
   };
   const transaction = connection.transaction(write);
+  const insertRow = (table: string, columns: Columns, row: Row): void => {
+    const names = Object.keys(columns);
+    run(`INSERT INTO ${q(table)} (${names.map(q).join(", ")}) VALUES (${names.map(() => "?").join(", ")})`, values(columns, names, row));
+  };
+  const insertRun = connection.transaction((row: Row, tasks: readonly Row[]) => {
+    insertRow("Run", newRunColumns, row);
+    for (const task of tasks) insertRow("Task", newTaskColumns, task);
+  });
 
   return {
     async apply(batch) {
@@ -182,13 +224,10 @@ export function sqliteChangeWriter(connection: BetterSqlite3.Database): ChangeWr
       while (connection.inTransaction) await new Promise((resolve) => setTimeout(resolve, 1));
       transaction.immediate(prepared);
     },
-    // Called inside a Prisma transaction on this same connection, so the rows join it (and roll back with it).
-    async insertTasks(_exec, rows) {
-      if (!connection.inTransaction) throw new Error("insertTasks must run inside the caller's transaction");
-      const names = Object.keys(newTaskColumns);
-      const sql = `INSERT INTO "Task" (${names.map(q).join(", ")}) VALUES (${names.map(() => "?").join(", ")})`;
-      for (const row of rows) run(sql, values(newTaskColumns, names, row));
-      return Promise.resolve();
+    async createRun(run, tasks, epoch) {
+      if (epoch !== undefined) throw new Error("a leader lease epoch on SQLite: replicas need PostgreSQL");
+      while (connection.inTransaction) await new Promise((resolve) => setTimeout(resolve, 1));
+      insertRun.immediate(run, tasks);
     },
     close: () => Promise.resolve(),
   };
@@ -200,24 +239,28 @@ export function postgresChangeWriter(url: string): ChangeWriter {
   // An idle connection the server drops (a restart, a failover, an admin's terminate) emits "error" on the pool; with no
   // listener that event would end the process. The pool forgets the client and the next batch connects anew.
   pool.on("error", () => undefined);
+  /** `write` inside `BEGIN` … `COMMIT` on the writer's connection, after the lease check when `epoch` is given. */
+  const inTransaction = async (epoch: number | undefined, write: (exec: RawExec) => Promise<void>): Promise<void> => {
+    const client = await pool.connect();
+    try {
+      await client.query("BEGIN");
+      if (epoch !== undefined) await checkEpoch((sql, params) => client.query<{ epoch: number }>(sql, [...params]), epoch);
+      await write(async (sql, params) => (await client.query(sql, [...params])).rowCount ?? 0);
+      await client.query("COMMIT");
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  };
   return {
     async apply(batch) {
       if (isEmpty(batch)) return;
       const prepared = prepare(batch);
-      const client = await pool.connect();
-      try {
-        await client.query("BEGIN");
-        if (batch.epoch !== undefined) await checkEpoch((sql, params) => client.query<{ epoch: number }>(sql, [...params]), batch.epoch);
-        await writeWithStatements(async (sql, params) => (await client.query(sql, [...params])).rowCount ?? 0, "postgresql", prepared);
-        await client.query("COMMIT");
-      } catch (error) {
-        await client.query("ROLLBACK").catch(() => undefined);
-        throw error;
-      } finally {
-        client.release();
-      }
+      await inTransaction(batch.epoch, (exec) => writeWithStatements(exec, "postgresql", prepared));
     },
-    insertTasks: insertTasksWithStatements("postgresql"),
+    createRun: (run, tasks, epoch) => inTransaction(epoch, (exec) => createRunWithStatements(exec, "postgresql", run, tasks)),
     close: () => pool.end(),
   };
 }
