@@ -2,7 +2,7 @@
  * The engine's own CPU per task, without sockets or agents (issue #15): the scheduler loop, the core and the
  * write-behind over a real SQLite (or PostgreSQL) database, a fake agent that reports every assignment as
  * succeeded `ANSWER_MS` (default 2) later. Prints, per round, process CPU per task (µs; the write-behind's
- * transactions apart on SQLite) and the rows the write-behind wrote per task, for `RUNS` (default 1) runs at once of 10k no-ops + a sink (`ROUNDS`, default 5; `WIDTH`, default 10,000).
+ * transactions apart on SQLite), the rows the write-behind wrote per task and its transactions, for `RUNS` (default 1) runs at once of 10k no-ops + a sink (`ROUNDS`, default 5; `WIDTH`, default 10,000).
  *
  * `npx tsx apps/server/scripts/engine-cpu.ts [sqlite|postgresql]`
  */
@@ -23,10 +23,11 @@ const runCount = Math.max(1, Number(process.env["RUNS"] ?? 1));
 const answerMs = Number(process.env["ANSWER_MS"] ?? 2);
 
 const fixture = await openTestDatabase(provider);
-const rows = { tasks: 0, attempts: 0, writerMicros: 0 };
+const rows = { tasks: 0, attempts: 0, writerMicros: 0, batches: 0 };
 const runs = {
   ...fixture.db.runs,
   applyChanges: (batch: ChangeBatch) => {
+    rows.batches += 1;
     rows.tasks += new Set((batch.tasks ?? []).map((row) => `${row.runId}/${row.taskId}`)).size;
     rows.attempts += new Set((batch.attempts ?? []).map((row) => row.id)).size;
     // SQLite writes the batch synchronously within this call (unless a Prisma transaction is open): its CPU is the writer's.
@@ -56,7 +57,7 @@ if (!joined.ok) throw new Error(joined.message);
 const ids = Array.from({ length: width }, (_, i) => `t${i}`);
 const { dag, file } = dagOf([...ids.map((id) => ({ id, fn: "std.constant", extraArgs: [1] })), { id: "sink", fn: "std.identity", args: ids, argumentInclusion: "as_list" }]);
 for (let round = 0; round <= rounds; round++) {
-  rows.tasks = rows.attempts = rows.writerMicros = 0;
+  rows.tasks = rows.attempts = rows.writerMicros = rows.batches = 0;
   const before = process.cpuUsage();
   const runIds: string[] = [];
   for (let i = 0; i < runCount; i++) runIds.push(await engine.submit({ dag, file, options: {}, startedBy: null, dagId: null, dagVersion: null }));
@@ -66,7 +67,7 @@ for (let round = 0; round <= rounds; round++) {
   for (const outcome of outcomes) if (outcome?.status !== "succeeded") throw new Error(`run ended ${outcome?.status}`);
   const tasks = runCount * (width + 1);
   const per = (n: number) => (n / tasks).toFixed(2);
-  console.log(`${round === 0 ? "warm-up" : `round ${round}`}: ${((cpu.user + cpu.system) / tasks).toFixed(1)} µs CPU per task (${runCount} × ${width + 1}; ${((cpu.user + cpu.system) / runCount / 1000).toFixed(2)} ms per run) (writer ${per(rows.writerMicros)}); rows per task: Task ${per(rows.tasks)}, Attempt ${per(rows.attempts)}; load ${loadavg()[0]!.toFixed(1)}`);
+  console.log(`${round === 0 ? "warm-up" : `round ${round}`}: ${((cpu.user + cpu.system) / tasks).toFixed(1)} µs CPU per task (${runCount} × ${width + 1}; ${((cpu.user + cpu.system) / runCount / 1000).toFixed(2)} ms per run) (writer ${per(rows.writerMicros)}); rows per task: Task ${per(rows.tasks)}, Attempt ${per(rows.attempts)}; write-behind transactions ${rows.batches} (${(rows.batches / runCount).toFixed(2)} per run); load ${loadavg()[0]!.toFixed(1)}`);
 }
 await engine.stop();
 await fixture.dispose();
