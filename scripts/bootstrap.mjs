@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // The two commands (`npm start`, `npm test`) on a machine that has only Node and npm:
 // fetch the pinned pnpm through npx, install the workspace from the lockfile, then do the job.
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
+import { runForwarding } from "./run-forwarding.mjs";
 import { formatSummary, summarizeReports } from "./test/summarize-reports.mjs";
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
@@ -17,37 +18,33 @@ const env = {
   COREPACK_ENABLE_STRICT: "0",
 };
 
+/** Its exit status; a supervisor's SIGTERM to this process reaches it (see run-forwarding.mjs). */
 function pnpm(args, extraEnv = {}, niceness = 0) {
   // `nice` (POSIX) lowers a lane's priority; where it does not exist the lane runs as it is.
   const [command, prefix] = niceness > 0 && process.platform !== "win32" ? ["nice", ["-n", String(niceness), "npx"]] : ["npx", []];
-  const result = spawnSync(command, [...prefix, ...PNPM, ...args], {
-    cwd: root,
-    stdio: "inherit",
-    env: { ...env, ...extraEnv },
-  });
-  if (result.error) throw result.error;
-  return result.status ?? 1;
+  return runForwarding(command, [...prefix, ...PNPM, ...args], { cwd: root, env: { ...env, ...extraEnv } });
 }
 
 function must(status, what) {
   if (status !== 0) {
-    console.error(`\n✖ ${what} failed (exit ${status})`);
+    // 130, 143, 129: ended by Ctrl-C, SIGTERM or SIGHUP (stopped, not failed).
+    console.error(status === 130 || status === 143 || status === 129 ? `\n${what}: stopped (exit ${status})` : `\n✖ ${what} failed (exit ${status})`);
     process.exit(status);
   }
 }
 
 const [command = "test", ...rest] = process.argv.slice(2);
-must(pnpm(["install", "--frozen-lockfile", "--reporter=append-only"], { CI: "true" }), "pnpm install");
+must(await pnpm(["install", "--frozen-lockfile", "--reporter=append-only"], { CI: "true" }), "pnpm install");
 
 switch (command) {
   case "test":
     await runTests();
     break;
   case "start":
-    must(pnpm(["run", "-w", "start:system", ...rest]), "start");
+    must(await pnpm(["run", "-w", "start:system", ...rest]), "start");
     break;
   case "bench":
-    must(pnpm(["run", "-w", "bench:all", ...rest]), "bench");
+    must(await pnpm(["run", "-w", "bench:all", ...rest]), "bench");
     break;
   default:
     console.error(`unknown command "${command}": expected start, test or bench`);
@@ -62,11 +59,11 @@ async function runTests() {
   rmSync(reportDir, { recursive: true, force: true });
   mkdirSync(reportDir, { recursive: true });
   const startedMs = Date.now();
-  must(pnpm(["--filter", "@handoff/db", "run", "codegen"]), "codegen");
+  must(await pnpm(["--filter", "@handoff/db", "run", "codegen"]), "codegen");
   const cluster = startClusterLane(reportDir);
   // The cluster lane is the critical path (~1,900 s on CI's 2 cores, ~200 s of it alone after turbo's ~1,700 s):
   // turbo's lane yields the CPU to it (nice 5) so that both end nearer together.
-  const status = pnpm(["run", "-w", "test:all", "--summarize", ...rest], { HANDOFF_TEST_REPORT_DIR: reportDir }, 5);
+  const status = await pnpm(["run", "-w", "test:all", "--summarize", ...rest], { HANDOFF_TEST_REPORT_DIR: reportDir }, 5);
   const clusterStatus = await cluster;
   const summary = summarizeReports(reportDir, newestTurboSummary(startedMs));
   for (const problem of summary.problems) console.error(`✖ ${problem}`);
