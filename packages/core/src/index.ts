@@ -24,14 +24,8 @@ export {
   type SignatureContext,
 } from "./dag/validate-signatures.ts";
 export { fits, addResources, subtractResources, mergeCosts, lacking, isEmptyCost, describeLacks } from "./placement/resources.ts";
-export {
-  allocate,
-  type AllocTask,
-  type AllocMachine,
-  type AllocateOptions,
-  type Allocation,
-  type WaitReason,
-} from "./placement/allocate.ts";
+export { allocate } from "./placement/allocate.ts";
+export type { AllocTask, AllocMachine, AllocateOptions, Allocation, WaitReason } from "./placement/allocation.ts";
 export { attemptCost, groupPlacementCost, placementCost, SLOT_ONLY } from "./placement/attempt-cost.ts";
 export { machineSlots, withMachineSlots } from "./placement/machine-slots.ts";
 export { collocationRoots } from "./placement/collocation-roots.ts";

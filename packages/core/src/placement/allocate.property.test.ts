@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Placement } from "../dag/model.ts";
-import { allocate, allocateOne, type AllocMachine, type AllocTask } from "./allocate.ts";
+import { allocate, allocateOne } from "./allocate.ts";
+import type { AllocMachine, AllocTask } from "./allocation.ts";
 
 const KEYS = ["cpu", "memory", "slots"] as const;
 const MACHINE_NAMES = ["m0", "m1", "m2", "m3"] as const;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Placement, Resources } from "../dag/model.ts";
-import { allocate, type AllocMachine, type AllocTask } from "./allocate.ts";
+import { allocate } from "./allocate.ts";
+import type { AllocMachine, AllocTask } from "./allocation.ts";
 
 const auto: Placement = { kind: "auto" };
 const pinned = (machine: string): Placement => ({ kind: "pinned", machine });

@@ -2,7 +2,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { TaskSpec } from "../dag/model.ts";
 import { SchedulerDriver } from "../scheduler/test-driver.ts";
-import { allocate, type AllocMachine } from "./allocate.ts";
+import { allocate } from "./allocate.ts";
+import type { AllocMachine } from "./allocation.ts";
 import { explainPlacement, TurnDown, type ExplainMachine } from "./explain.ts";
 
 // Reproduce a failure with FC_SEED=<printed seed>; FC_NUM_RUNS sets how many scenarios are played.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { TaskSpec } from "../dag/model.ts";
-import type { AllocMachine } from "./allocate.ts";
+import type { AllocMachine } from "./allocation.ts";
 import { previewPlacement } from "./preview-placement.ts";
 
 const machine = (name: string, free: Record<string, number>): AllocMachine => ({ name, free, total: free, functions: new Set(["f"]) });

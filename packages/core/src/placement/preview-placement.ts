@@ -1,5 +1,6 @@
 import { TaskType, type DagSpec, type MachineName, type TaskId, type TaskSpec } from "../dag/model.ts";
-import { allocate, type AllocMachine, type AllocateOptions, type AllocTask } from "./allocate.ts";
+import { allocate } from "./allocate.ts";
+import type { AllocMachine, AllocateOptions, AllocTask } from "./allocation.ts";
 import { placementCost, SLOT_ONLY } from "./attempt-cost.ts";
 import { neededFunctions } from "./check-feasibility.ts";
 import { collocationRoots } from "./collocation-roots.ts";

@@ -1,5 +1,5 @@
 import { SLOTS, type Resources } from "../dag/model.ts";
-import type { AllocMachine } from "../placement/allocate.ts";
+import type { AllocMachine } from "../placement/allocation.ts";
 import type { AttemptRecord, SchedulerState } from "./scheduler-state.ts";
 
 // Attempts assigned ahead (issue #15). A machine whose agent announces `aheadDepth` takes up to that many attempts

@@ -1,5 +1,5 @@
 import type { MachineName, Resources } from "../dag/model.ts";
-import { offersAll, type AllocMachine } from "../placement/allocate.ts";
+import { offersAll, type AllocMachine } from "../placement/allocation.ts";
 import { balanceKeys, balanceScore } from "../placement/balance-score.ts";
 import { fits } from "../placement/resources.ts";
 import { ClaimChangeCursor, RequestKindIndexes, requestKind } from "./request-kind-index.ts";

@@ -1,5 +1,6 @@
 import { SLOTS, TaskState, type MachineName } from "../dag/model.ts";
-import { allocate, allocateOne, type AllocateOptions, type AllocMachine, type AllocTask, type Allocation, type OnePlacement } from "../placement/allocate.ts";
+import { allocate, allocateOne } from "../placement/allocate.ts";
+import type { AllocateOptions, AllocMachine, AllocTask, Allocation, OnePlacement } from "../placement/allocation.ts";
 import { describeLacks } from "../placement/resources.ts";
 import { groupPlacementCost } from "../placement/attempt-cost.ts";
 import type { ExplainMachine, PlacementExplanation } from "../placement/explain.ts";

@@ -1,5 +1,5 @@
 import { TaskState, type MachineName, type Resources, type TaskId } from "../dag/model.ts";
-import type { AllocMachine, AllocTask } from "../placement/allocate.ts";
+import type { AllocMachine, AllocTask } from "../placement/allocation.ts";
 import { groupPlacementCost } from "../placement/attempt-cost.ts";
 import {
   classifyCandidates,

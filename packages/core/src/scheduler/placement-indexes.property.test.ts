@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { allocate, offersAll } from "../placement/allocate.ts";
+import { allocate } from "../placement/allocate.ts";
+import { offersAll } from "../placement/allocation.ts";
 import { explainPlacement, type ExplainRequest } from "../placement/explain.ts";
 import { chooseBalanced } from "./balance-index.ts";
 import { decide } from "./decide.ts";

@@ -1,5 +1,6 @@
 import { SLOTS, TaskState, type MachineName } from "../dag/model.ts";
-import { allocate, type AllocMachine } from "../placement/allocate.ts";
+import { allocate } from "../placement/allocate.ts";
+import type { AllocMachine } from "../placement/allocation.ts";
 import { NONE_TURNED_DOWN } from "../placement/explain.ts";
 import { leaveAhead, withoutSlots } from "./assign-ahead.ts";
 import type { AttemptId, SchedulerCommand, SchedulerEvent } from "./messages.ts";
