@@ -206,29 +206,36 @@ export function sqliteChangeWriter(connection: BetterSqlite3.Database): ChangeWr
     }
   };
   const transaction = connection.transaction(write);
-  const insertRow = (table: string, columns: Columns, row: Row): void => {
+  /** One row's insert into `table`, its SQL made once (not per row: a run inserts thousands of task rows). */
+  const inserter = (table: string, columns: Columns): ((row: Row) => void) => {
     const names = Object.keys(columns);
-    run(`INSERT INTO ${q(table)} (${names.map(q).join(", ")}) VALUES (${names.map(() => "?").join(", ")})`, values(columns, names, row));
+    const sql = `INSERT INTO ${q(table)} (${names.map(q).join(", ")}) VALUES (${names.map(() => "?").join(", ")})`;
+    return (row) => void run(sql, values(columns, names, row));
   };
+  const insertRunRow = inserter("Run", newRunColumns);
+  const insertTaskRow = inserter("Task", newTaskColumns);
   const insertRun = connection.transaction((row: Row, tasks: readonly Row[]) => {
-    insertRow("Run", newRunColumns, row);
-    for (const task of tasks) insertRow("Task", newTaskColumns, task);
+    insertRunRow(row);
+    for (const task of tasks) insertTaskRow(task);
   });
+
+  /**
+   * Runs `write` once no Prisma transaction is open on the connection: an interactive one spans several turns of the
+   * event loop on this same connection, and a write inside it would join it. Replicas' epochs need PostgreSQL.
+   */
+  const writeAlone = async (epoch: number | undefined, write: () => void): Promise<void> => {
+    if (epoch !== undefined) throw new Error("a leader lease epoch on SQLite: replicas need PostgreSQL");
+    while (connection.inTransaction) await new Promise((resolve) => setTimeout(resolve, 1));
+    write();
+  };
 
   return {
     async apply(batch) {
       if (isEmpty(batch)) return;
-      if (batch.epoch !== undefined) throw new Error("a leader lease epoch on SQLite: replicas need PostgreSQL");
       const prepared = prepare(batch);
-      // A Prisma interactive transaction spans several turns of the event loop on this same connection: never write inside it.
-      while (connection.inTransaction) await new Promise((resolve) => setTimeout(resolve, 1));
-      transaction.immediate(prepared);
+      await writeAlone(batch.epoch, () => transaction.immediate(prepared));
     },
-    async createRun(run, tasks, epoch) {
-      if (epoch !== undefined) throw new Error("a leader lease epoch on SQLite: replicas need PostgreSQL");
-      while (connection.inTransaction) await new Promise((resolve) => setTimeout(resolve, 1));
-      insertRun.immediate(run, tasks);
-    },
+    createRun: (run, tasks, epoch) => writeAlone(epoch, () => insertRun.immediate(run, tasks)),
     close: () => Promise.resolve(),
   };
 }
